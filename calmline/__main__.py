@@ -1,0 +1,3 @@
+from calmline.cli import main
+
+main()

@@ -1,0 +1,77 @@
+"""The `calmline` command: one entry point, a subcommand per job."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from calmline import etl_view
+
+app = typer.Typer(
+    help="calmline: find out which de-escalation practices keep upset customers.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+err = Console(stderr=True)
+
+
+@app.command()
+def generate(
+    out: Annotated[Path, typer.Option(help="Folder to write the source files into.")],
+    customers: Annotated[int, typer.Option(min=1, help="How many customers (about 6 calls each a year).")] = 3000,
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same files.")] = 7,
+    start: Annotated[str, typer.Option(help="First day of calls, YYYY-MM-DD.")] = "2025-01-01",
+    months: Annotated[int, typer.Option(min=1, help="How many months of calls.")] = 12,
+    dirty_rows: Annotated[int, typer.Option(min=0, help="Extra broken call rows, to see rejections.")] = 0,
+) -> None:
+    """Write realistic synthetic source files with known practice effects (and ground_truth.json)."""
+    from etl.synth import generate as run
+
+    summary = run(out, customers=customers, seed=seed, start=date.fromisoformat(start),
+                  months=months, dirty_rows=dirty_rows)
+    etl_view.print_generated(summary)
+
+
+@app.command()
+def etl(
+    source: Annotated[Path, typer.Option(help="Folder with calls, customers, agents, follow_ups, training files.")],
+    db: Annotated[Path, typer.Option(help="DuckDB database to create or update.")],
+    as_of: Annotated[str | None, typer.Option(help="Date that defines censoring (YYYY-MM-DD); "
+                                              "default: the latest date in the inputs.")] = None,
+    strict: Annotated[bool, typer.Option(help="Exit with status 1 when any row was rejected.")] = False,
+    reload: Annotated[bool, typer.Option(help="Re-read files even if an identical file was loaded before.")] = False,
+) -> None:
+    """Load a source folder into DuckDB, validating every row; rejected rows are kept with reasons."""
+    from etl.errors import LoadError
+    from etl.load import load
+
+    try:
+        cutoff = date.fromisoformat(as_of) if as_of else None
+    except ValueError:
+        err.print(f"[red]--as-of {as_of!r} is not a date (YYYY-MM-DD)[/red]")
+        raise typer.Exit(2)
+    try:
+        with etl_view.progress() as tick:
+            report = load(source, db, as_of=cutoff, reload=reload, progress=tick)
+    except LoadError as exc:
+        err.print(f"[bold red]load failed, database unchanged:[/bold red] {exc}")
+        raise typer.Exit(2)
+    etl_view.print_load(report)
+    if strict and report.rows_rejected:
+        err.print(f"[red]--strict: {report.rows_rejected:,} rows were rejected[/red]")
+        raise typer.Exit(1)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app(prog_name="calmline")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,62 @@
+"""Terminal output of the ETL commands: progress while loading, the summary after."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from etl.report import LoadReport
+
+console = Console()
+_SHORT = {"loaded with rejections": "partly", "loaded": "loaded", "skipped": "skipped"}
+
+
+@contextmanager
+def progress() -> Iterator:
+    """A progress bar on the terminal (silent when output is not a terminal)."""
+    bar = Progress(TextColumn("{task.description:<48}"), BarColumn(), TimeElapsedColumn(),
+                   console=Console(stderr=True), transient=True,
+                   disable=not Console(stderr=True).is_terminal)
+    with bar:
+        task = bar.add_task("starting", total=1)
+
+        def tick(step: str, done: int, total: int) -> None:
+            bar.update(task, description=step, completed=done, total=total)
+
+        yield tick
+
+
+def print_load(report: LoadReport) -> None:
+    """Print the per-file summary of a load."""
+    table = Table(title=f"Load batch {report.batch_id} -> {report.db}", title_justify="left")
+    table.add_column("file", overflow="fold")
+    for name in ("status", "read", "loaded", "new", "updated", "unchanged", "rejected"):
+        table.add_column(name, justify="left" if name == "status" else "right", no_wrap=True)
+    for f in report.files:
+        table.add_row(f.file, _SHORT.get(f.status, f.status), f"{f.rows_read:,}", f"{f.rows_loaded:,}",
+                      f"{f.rows_inserted:,}", f"{f.rows_updated:,}", f"{f.rows_unchanged:,}",
+                      f"[red]{f.rows_rejected:,}[/red]" if f.rows_rejected else "0")
+    table.add_section()
+    table.add_row("total", "", f"{report.rows_read:,}", f"{report.rows_loaded:,}", "", "", "",
+                  f"{report.rows_rejected:,}")
+    console.print(table)
+    for f in report.files:
+        if f.extra_columns:
+            console.print(f"{f.file}: extra columns ignored: {', '.join(f.extra_columns)}")
+    console.print(f"as-of date {report.as_of} ({report.as_of_source}); took {report.seconds:.1f} s")
+    if report.rows_rejected:
+        console.print(f"[yellow]{report.rows_rejected:,} rows rejected[/yellow]; see them with: "
+                      f"SELECT * FROM rejected_rows WHERE batch_id = {report.batch_id}")
+    skipped = sum(f.status == "skipped" for f in report.files)
+    if skipped:
+        console.print(f"{skipped} file(s) unchanged since an earlier load were skipped "
+                      f"(--reload reads them again)")
+
+
+def print_generated(summary: dict) -> None:
+    """Print what `calmline generate` wrote."""
+    console.print(summary)

@@ -1,0 +1,187 @@
+"""The input contract: which entities calmline reads, their columns, types and rules.
+
+This module is data, not behaviour. The README's contract section, the
+typed tables' DDL and the per-column validation SQL are all derived from it,
+so a rule is stated once.
+
+Column levels
+-------------
+* ``required``: the header must have the column and every row a value.
+* ``header``: the header must have the column; a value may be empty.
+* optional (neither): the column may be absent; empty means unknown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+PRACTICE_FLAGS = (
+    "let_vent",
+    "verified_understanding",
+    "empathized",
+    "apologized",
+    "asked_desired_outcome",
+    "agreement_obtained",
+    "took_ownership",
+    "summarized",
+    "thanked",
+    "followup_promised",
+)
+"""The boolean practice columns of a call, as QA scorecards record them."""
+
+TRAINING_MODULES = PRACTICE_FLAGS + ("options_offered",)
+CHANNELS = ("phone", "chat", "email")
+UPSET_ANGER = 3
+"""A call is *upset* when its anger_level is at least this."""
+
+
+@dataclass(frozen=True)
+class Column:
+    """One contract column.
+
+    ``kind`` is one of text, integer, number, boolean, timestamp, date.
+    ``check`` is a SQL condition on the typed value ``v`` that must hold when
+    the value is present; ``rule`` says it in words for ``rejected_rows``. ``check`` may name
+    other columns of the same row by their contract name. ``lower`` stores the
+    value lower-cased. ``references`` names the entity whose key it must match.
+    """
+
+    name: str
+    kind: str
+    required: bool = False
+    header: bool = False
+    check: str | None = None
+    rule: str | None = None
+    doc: str = ""
+    lower: bool = False
+    references: str | None = None
+
+
+@dataclass(frozen=True)
+class Entity:
+    """One input entity: a file or a glob of files in the source folder."""
+
+    name: str
+    key: tuple[str, ...]
+    columns: tuple[Column, ...]
+    doc: str
+    parents: tuple[str, ...] = field(default=())
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    def header_columns(self) -> tuple[str, ...]:
+        """Columns the header must contain."""
+        return tuple(c.name for c in self.columns if c.required or c.header)
+
+
+def _flag(name: str) -> Column:
+    return Column(name, "boolean", doc="practice used on this call; empty = not assessed")
+
+
+_QUOTED_CHANNELS = ", ".join(f"'{c}'" for c in CHANNELS)
+_QUOTED_MODULES = ", ".join(f"'{m}'" for m in TRAINING_MODULES)
+
+CALLS = Entity(
+    name="calls",
+    key=("call_id",),
+    parents=("customers", "agents"),
+    doc="one row per contact",
+    columns=(
+        Column("call_id", "text", required=True, doc="unique"),
+        Column("customer_id", "text", required=True, references="customers",
+               doc="exists in customers"),
+        Column("agent_id", "text", required=True, references="agents", doc="exists in agents"),
+        Column("started_at", "timestamp", required=True, doc="ISO 8601; not after the as-of date"),
+        Column("channel", "text", required=True, lower=True, check=f"lower(v) IN ({_QUOTED_CHANNELS})",
+               rule="must be phone, chat or email", doc="phone, chat or email"),
+        Column("issue_type", "text", required=True, doc="free text"),
+        Column("anger_level", "integer", required=True, check="v BETWEEN 1 AND 5",
+               rule="must be between 1 and 5", doc="1 (calm) to 5 (irate); upset when >= 3"),
+        Column("wait_s", "number", check="v >= 0", rule="must be >= 0",
+               doc="queue wait before an agent answered, seconds"),
+        Column("handle_s", "number", required=True, check="v > 0", rule="must be > 0",
+               doc="handling time, seconds"),
+        Column("hold_s", "number", check="v >= 0", rule="must be >= 0", doc="seconds on hold"),
+        Column("transfers", "integer", check="v >= 0", rule="must be >= 0", doc="transfers"),
+        Column("resolved", "boolean", doc="resolved on this contact"),
+        *(_flag(n) for n in PRACTICE_FLAGS[:9]),
+        _flag("followup_promised"),
+        Column("options_offered", "integer", check="v >= 0", rule="must be >= 0",
+               doc="alternatives offered"),
+        Column("csat", "integer", check="v BETWEEN 1 AND 5", rule="must be between 1 and 5",
+               doc="survey score 1 to 5"),
+    ),
+)
+
+CUSTOMERS = Entity(
+    name="customers",
+    key=("customer_id",),
+    doc="one row per customer",
+    columns=(
+        Column("customer_id", "text", required=True, doc="unique"),
+        Column("signup_date", "date", required=True),
+        Column("plan", "text"),
+        Column("monthly_value", "number", check="v >= 0", rule="must be >= 0"),
+        Column("region", "text"),
+        Column("churned_at", "date", header=True, check="v >= signup_date",
+               rule="must not be before signup_date",
+               doc="empty = still a customer at the as-of date; not before signup_date"),
+    ),
+)
+
+AGENTS = Entity(
+    name="agents",
+    key=("agent_id",),
+    doc="one row per agent",
+    columns=(
+        Column("agent_id", "text", required=True, doc="unique"),
+        Column("team", "text", header=True),
+        Column("site", "text", header=True),
+        Column("hire_date", "date"),
+    ),
+)
+
+FOLLOW_UPS = Entity(
+    name="follow_ups",
+    key=("call_id", "followup_at"),
+    parents=("calls",),
+    doc="one row per follow-up contact made after a call",
+    columns=(
+        Column("call_id", "text", required=True, references="calls", doc="exists in calls"),
+        Column("followup_at", "timestamp", required=True, doc="not before the call started"),
+        Column("channel", "text"),
+    ),
+)
+
+TRAINING = Entity(
+    name="training",
+    key=("agent_id", "module", "completed_at"),
+    parents=("agents",),
+    doc="one row per training module an agent completed",
+    columns=(
+        Column("agent_id", "text", required=True, references="agents", doc="exists in agents"),
+        Column("module", "text", required=True, check=f"v IN ({_QUOTED_MODULES})",
+               rule="must be a practice name or options_offered",
+               doc="a practice column name, or options_offered"),
+        Column("completed_at", "date", required=True),
+    ),
+)
+
+ENTITIES: tuple[Entity, ...] = (AGENTS, CUSTOMERS, CALLS, FOLLOW_UPS, TRAINING)
+"""In load order: every entity after the ones it refers to."""
+
+BY_NAME = {e.name: e for e in ENTITIES}
+
+SQL_TYPES = {
+    "text": "VARCHAR",
+    "integer": "BIGINT",
+    "number": "DOUBLE",
+    "boolean": "BOOLEAN",
+    "timestamp": "TIMESTAMP",
+    "date": "DATE",
+}
+
+BOOLEAN_WORDS = {"true": True, "1": True, "yes": True, "y": True,
+                 "false": False, "0": False, "no": False, "n": False}

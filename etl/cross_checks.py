@@ -1,0 +1,99 @@
+"""Rules that look beyond one row: duplicate keys, references to other entities, order in time.
+
+Each check adds rows to ``cross_<entity>`` (``_file_idx``, ``_line``, column,
+rule). ``accepted_<entity>`` is then every staged row that broke no rule at
+all, which is what children's references are checked against (together with
+what earlier loads stored).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import duckdb
+
+from etl.contract import BY_NAME, Entity
+from etl.sql_text import insert_many, lit, q
+
+
+def check_entity(con: duckdb.DuckDBPyConnection, entity: Entity, files: dict[int, str],
+                 staged: set[str], as_of_limit: date | None, as_of_explicit: bool) -> None:
+    """Fill ``cross_<entity>`` and create the view ``accepted_<entity>``.
+
+    Parameters
+    ----------
+    files : dict
+        ``_file_idx`` -> the file's path as shown to users, for "first seen at" messages.
+    staged : set of str
+        Entities that have an ``accepted_`` view in this load already.
+    as_of_limit : date, optional
+        Calls must start on or before this date (the as-of date, or today when
+        the as-of date is taken from the data).
+    """
+    name = entity.name
+    con.execute(f"CREATE OR REPLACE TEMP TABLE cross_{name} (_file_idx INTEGER, _line BIGINT, "
+                f"\"column\" VARCHAR, rule VARCHAR)")
+    clean = f"(SELECT * FROM stage_{name} WHERE len(problems) = 0)"
+    _duplicates(con, entity, clean, files)
+    for column in entity.columns:
+        if column.references:
+            _reference(con, entity, column.name, column.references, clean, staged)
+    if name == "calls" and as_of_limit is not None:
+        limit = as_of_limit + timedelta(days=1)
+        what = "after the as-of date" if as_of_explicit else "in the future"
+        con.execute(
+            f"INSERT INTO cross_calls SELECT _file_idx, _line, 'started_at', "
+            f"{lit(what + ' (')} || strftime(started_at, '%Y-%m-%dT%H:%M:%S') || ' > ' || "
+            f"{lit(as_of_limit.isoformat())} || ')' FROM {clean} s WHERE started_at >= $limit",
+            {"limit": limit},
+        )
+    if name == "follow_ups":
+        con.execute(
+            f"INSERT INTO cross_follow_ups SELECT s._file_idx, s._line, 'followup_at', "
+            f"'before the call started (' || strftime(c.started_at, '%Y-%m-%dT%H:%M:%S') || ')' "
+            f"FROM {clean} s JOIN ({_known_keys(BY_NAME['calls'], 'call_id, started_at', staged)}) c "
+            f"USING (call_id) WHERE s.followup_at < c.started_at"
+        )
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW accepted_{name} AS SELECT s.* FROM {clean} s "
+        f"ANTI JOIN cross_{name} x ON s._file_idx = x._file_idx AND s._line = x._line"
+    )
+
+
+def _duplicates(con, entity: Entity, clean: str, files: dict[int, str]) -> None:
+    keys = ", ".join(q(k) for k in entity.key)
+    label = " + ".join(entity.key)
+    con.execute("CREATE OR REPLACE TEMP TABLE cl_files (idx INTEGER, path VARCHAR)")
+    insert_many(con, "INSERT INTO cl_files VALUES (?, ?)", list(files.items()))
+    con.execute(
+        f"INSERT INTO cross_{entity.name} "
+        f"SELECT d._file_idx, d._line, {lit(entity.key[0])}, "
+        f"'duplicate {label} (first at ' || f.path || ':' || d.first_line || ')' "
+        f"FROM (SELECT _file_idx, _line, "
+        f"  row_number() OVER w AS n, first_value(_file_idx) OVER w AS first_file, "
+        f"  first_value(_line) OVER w AS first_line "
+        f"  FROM {clean} WINDOW w AS (PARTITION BY {keys} ORDER BY _file_idx, _line)) d "
+        f"JOIN cl_files f ON f.idx = d.first_file WHERE d.n > 1"
+    )
+
+
+def _known_keys(parent: Entity, columns: str, staged: set[str]) -> str:
+    """Rows of ``parent`` this load may refer to: accepted now, else stored earlier."""
+    if parent.name not in staged:
+        return f"SELECT {columns} FROM {parent.name}"
+    keys = " AND ".join(f"t.{q(k)} = a.{q(k)}" for k in parent.key)
+    return (f"SELECT {columns} FROM accepted_{parent.name} UNION ALL "
+            f"SELECT {columns} FROM (SELECT t.* FROM {parent.name} t "
+            f"ANTI JOIN accepted_{parent.name} a ON {keys})")
+
+
+def _reference(con, entity: Entity, column: str, parent_name: str, clean: str,
+               staged: set[str]) -> None:
+    parent = BY_NAME[parent_name]
+    key = parent.key[0]
+    con.execute(
+        f"INSERT INTO cross_{entity.name} SELECT s._file_idx, s._line, {lit(column)}, "
+        f"{lit(f'not found in {parent_name} (got ')} || s.{q(column)} || ')' "
+        f"FROM {clean} s ANTI JOIN ({_known_keys(parent, q(key), staged)}) p "
+        f"ON s.{q(column)} = p.{q(key)}"
+    )

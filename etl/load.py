@@ -1,0 +1,201 @@
+"""Load a source folder into a calmline database: the `calmline etl` job.
+
+Flow: find the files -> read each with DuckDB's readers into an all-text view
+-> cast and check every per-row rule -> check duplicates, references and dates
+across rows -> upsert accepted rows by key, record every rejected row and a
+batch record per file -> rebuild the marts -> publish the database atomically.
+A file that cannot be used at all raises :class:`etl.errors.LoadError` and
+leaves the published database exactly as it was.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import duckdb
+
+from etl import cross_checks, read_raw, store, validate
+from etl.contract import ENTITIES
+from etl.errors import LoadError
+from etl.publish import staged_database
+from etl.report import FileResult, LoadReport
+from etl.sql_text import insert_many
+from etl.sources import SourceFile, discover, fingerprint
+from queries import load_sql
+from queries.connection import connect
+
+Progress = Callable[[str, int, int], None]
+"""progress(step description, steps done, steps in all)."""
+
+MARTS = ("call_facts", "customer_retention")
+
+_DATES = {
+    "calls": "CAST(started_at AS DATE)",
+    "follow_ups": "CAST(followup_at AS DATE)",
+    "customers": "greatest(signup_date, churned_at)",
+    "agents": "hire_date",
+    "training": "completed_at",
+}
+
+
+def load(source: Path, db: Path, *, as_of: date | None = None, reload: bool = False,
+         progress: Progress | None = None) -> LoadReport:
+    """Load every entity file in ``source`` into the database at ``db``.
+
+    Parameters
+    ----------
+    source : Path
+        Folder holding ``calls``, ``customers``, ``agents``, ``follow_ups`` and
+        ``training`` as files (``calls.csv``) or folders of files (``calls/*.csv``).
+    db : Path
+        The DuckDB database; created when missing.
+    as_of : date, optional
+        The date that defines censoring. Default: the latest date in the
+        inputs that is not in the future, and never earlier than the
+        previous load's.
+    reload : bool
+        Read files again even when an identical file was loaded before.
+    progress : callable, optional
+        Called as each step starts.
+
+    Returns
+    -------
+    LoadReport
+        Per-file counts; rows read = rows loaded + rows rejected for each.
+    """
+    started = time.monotonic()
+    tick = progress or (lambda *_: None)
+    sources = discover(source)
+    steps = len(sources) + 4
+    with staged_database(db) as work:
+        con = connect(work, read_only=False)
+        try:
+            report = _load_into(con, source, db, sources, as_of, reload, tick, steps)
+            tick("publishing", steps - 1, steps)
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+    report.seconds = time.monotonic() - started
+    tick("done", steps, steps)
+    return report
+
+
+def _load_into(con, source: Path, db: Path, sources: list[SourceFile], as_of: date | None,
+               reload: bool, tick: Progress, steps: int) -> LoadReport:
+    store.ensure_schema(con)
+    con.execute(load_sql("etl/macros"))
+    batch_id = con.execute("SELECT coalesce(max(batch_id), 0) + 1 FROM load_batches").fetchone()[0]
+    load_started = _now()
+    results: dict[int, FileResult] = {}
+    rejects: dict[int, list] = {}
+    by_entity: dict[str, dict[int, str]] = {}
+    for i, src in enumerate(sources):
+        shown = _shown(src.path, source)
+        tick(f"reading {shown}", i, steps)
+        fingerprint(src)
+        result = FileResult(src.entity.name, shown, src.format, src.sha256, src.size)
+        results[i] = result
+        earlier = _earlier_batch(con, src)
+        if earlier is not None and not reload:
+            result.status, result.note = "skipped", f"identical to the file loaded in batch {earlier}"
+            continue
+        if src.entity.name not in by_entity:
+            con.execute(validate.stage_ddl(src.entity))
+            by_entity[src.entity.name] = {}
+        rejects[i] = read_raw.read_file(con, src, i)
+        result.extra_columns = src.extra_columns
+        by_entity[src.entity.name][i] = shown
+        try:
+            con.execute(validate.stage_insert(src.entity, i))
+        except duckdb.Error as exc:
+            raise LoadError(src.path, f"cannot be read: {str(exc).splitlines()[0]}") from exc
+
+    tick("checking references and duplicates", len(sources), steps)
+    as_of, as_of_source = _as_of(con, as_of, by_entity)
+    limit = as_of if as_of_source == "--as-of" else _now().date()
+    staged: set[str] = set()
+    for entity in ENTITIES:
+        if entity.name in by_entity:
+            cross_checks.check_entity(con, entity, by_entity[entity.name], staged,
+                                      limit, as_of_source == "--as-of")
+            staged.add(entity.name)
+
+    tick("storing rows", len(sources) + 1, steps)
+    for entity in ENTITIES:
+        files = by_entity.get(entity.name)
+        if not files:
+            continue
+        written = store.upsert(con, entity, batch_id, files)
+        for i, path in files.items():
+            res = results[i]
+            res.rows_rejected = store.write_rejects(con, entity, batch_id, i, path, rejects[i])
+            res.rows_inserted, res.rows_updated = written[i].inserted, written[i].updated
+            res.rows_unchanged = written[i].unchanged
+            res.rows_read = res.rows_loaded + res.rows_rejected
+            res.status = "loaded with rejections" if res.rows_rejected else "loaded"
+            _check_accounting(con, entity.name, i, res, len(rejects[i]))
+
+    con.execute("DELETE FROM etl_state")
+    con.execute("INSERT INTO etl_state VALUES ($as_of, $src, $batch, $now)",
+                {"as_of": as_of, "src": as_of_source, "batch": batch_id, "now": _now()})
+    _record_batches(con, batch_id, results, load_started)
+    tick("building marts", len(sources) + 2, steps)
+    for mart in MARTS:
+        con.execute(f"CREATE OR REPLACE TABLE {mart} AS {load_sql('marts/' + mart)}")
+    return LoadReport(db, batch_id, as_of, as_of_source, [results[i] for i in sorted(results)])
+
+
+def _shown(path: Path, source: Path) -> str:
+    try:
+        return str(path.relative_to(source))
+    except ValueError:
+        return str(path)
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def _earlier_batch(con, src: SourceFile) -> int | None:
+    row = con.execute("SELECT max(batch_id) FROM load_batches WHERE entity = $e AND sha256 = $s "
+                      "AND status LIKE 'loaded%'", {"e": src.entity.name, "s": src.sha256}).fetchone()
+    return row[0]
+
+
+def _as_of(con, explicit: date | None, by_entity: dict[str, dict[int, str]]) -> tuple[date, str]:
+    if explicit is not None:
+        return explicit, "--as-of"
+    today = _now().date()
+    candidates = []
+    for name, expr in _DATES.items():
+        candidates.append(f"SELECT max({expr}) AS d FROM {name} WHERE {expr} <= $today")
+        if name in by_entity:
+            candidates.append(f"SELECT max({expr}) AS d FROM stage_{name} "
+                              f"WHERE len(problems) = 0 AND {expr} <= $today")
+    found = con.execute(f"SELECT max(d) FROM ({' UNION ALL '.join(candidates)})",
+                        {"today": today}).fetchone()[0]
+    previous = con.execute("SELECT max(as_of) FROM etl_state").fetchone()[0]
+    best = max([d for d in (found, previous) if d is not None], default=today)
+    return best, "latest date in the inputs"
+
+
+def _check_accounting(con, entity: str, i: int, res: FileResult, parse_rejected: int) -> None:
+    staged = con.execute(f"SELECT count(*) FROM stage_{entity} WHERE _file_idx = $i",
+                         {"i": i}).fetchone()[0]
+    if staged + parse_rejected != res.rows_read:
+        raise RuntimeError(f"{res.file}: accounting mismatch: {staged} rows parsed + "
+                           f"{parse_rejected} unparseable != {res.rows_loaded} loaded + "
+                           f"{res.rows_rejected} rejected; nothing was published")
+
+
+def _record_batches(con, batch_id: int, results: dict[int, FileResult], started: datetime) -> None:
+    finished = _now()
+    insert_many(con, 
+        "INSERT INTO load_batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(batch_id, r.entity, r.file, r.format, r.sha256, r.size_bytes, r.rows_read, r.rows_loaded,
+          r.rows_rejected, r.rows_inserted, r.rows_updated, r.rows_unchanged, r.extra_columns,
+          started, finished, r.status, r.note) for r in results.values()],
+    )

@@ -1,0 +1,54 @@
+"""What a load did, file by file: the figures `calmline etl` prints and `load_batches` stores."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+
+@dataclass
+class FileResult:
+    """One file of one load. ``rows_read == rows_loaded + rows_rejected`` always."""
+
+    entity: str
+    file: str
+    format: str
+    sha256: str
+    size_bytes: int
+    status: str = "loaded"
+    rows_read: int = 0
+    rows_rejected: int = 0
+    rows_inserted: int = 0
+    rows_updated: int = 0
+    rows_unchanged: int = 0
+    extra_columns: list[str] = field(default_factory=list)
+    note: str | None = None
+
+    @property
+    def rows_loaded(self) -> int:
+        return self.rows_inserted + self.rows_updated + self.rows_unchanged
+
+
+@dataclass
+class LoadReport:
+    """The outcome of one ``calmline etl`` run."""
+
+    db: Path
+    batch_id: int
+    as_of: date
+    as_of_source: str
+    files: list[FileResult]
+    seconds: float = 0.0
+
+    @property
+    def rows_rejected(self) -> int:
+        return sum(f.rows_rejected for f in self.files)
+
+    @property
+    def rows_read(self) -> int:
+        return sum(f.rows_read for f in self.files)
+
+    @property
+    def rows_loaded(self) -> int:
+        return sum(f.rows_loaded for f in self.files)

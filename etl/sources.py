@@ -1,0 +1,131 @@
+"""Find each entity's files in a source folder and check that each one is usable at all.
+
+An entity is one file (``calls.csv``) or a folder of files (``calls/*.csv``);
+the format follows the suffix: ``.csv``, ``.parquet``, ``.jsonl``/``.ndjson``.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from etl.contract import ENTITIES, Entity
+from etl.errors import LoadError
+
+FORMATS = {".csv": "csv", ".parquet": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+_HASH_CHUNK = 8 << 20
+
+
+@dataclass
+class SourceFile:
+    """One input file and what a first look at it found."""
+
+    entity: Entity
+    path: Path
+    format: str
+    sha256: str = ""
+    size: int = 0
+    has_blank_lines: bool = False
+    columns: dict[str, str] = field(default_factory=dict)
+    """Contract column name -> the file's own column name (case and spaces as written)."""
+    extra_columns: list[str] = field(default_factory=list)
+
+
+def discover(source: Path) -> list[SourceFile]:
+    """List the files of every entity found in ``source``, in load order.
+
+    Raises
+    ------
+    LoadError
+        When the folder is missing, holds no entity at all, or a file has an
+        unsupported suffix.
+    """
+    if not source.is_dir():
+        raise LoadError(source, "source folder not found")
+    found: list[SourceFile] = []
+    for entity in ENTITIES:
+        paths = sorted(p for p in source.glob(f"{entity.name}.*") if p.is_file())
+        folder = source / entity.name
+        if folder.is_dir():
+            paths += sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
+        for path in paths:
+            fmt = FORMATS.get(path.suffix.lower())
+            if fmt is None:
+                raise LoadError(path, f"unsupported file type {path.suffix!r}; "
+                                      "use .csv, .parquet or .jsonl")
+            found.append(SourceFile(entity, path, fmt))
+    if not found:
+        names = ", ".join(e.name for e in ENTITIES)
+        raise LoadError(source, f"no input files found; expected files named after {names} "
+                                "(for example calls.csv or calls/*.csv)")
+    return found
+
+
+def fingerprint(src: SourceFile) -> None:
+    """Fill in size, sha256 and whether the file has blank lines, reading it once."""
+    digest = hashlib.sha256()
+    size = 0
+    blank = False
+    tail = b""
+    try:
+        with src.path.open("rb") as handle:
+            while chunk := handle.read(_HASH_CHUNK):
+                digest.update(chunk)
+                size += len(chunk)
+                if not blank and src.format != "parquet":
+                    window = tail + chunk
+                    blank = b"\n\n" in window or b"\n\r\n" in window
+                    tail = chunk[-2:]
+    except OSError as exc:
+        raise LoadError(src.path, f"cannot be read: {exc.strerror or exc}") from exc
+    src.sha256, src.size, src.has_blank_lines = digest.hexdigest(), size, blank
+    if size == 0:
+        raise LoadError(src.path, "file is empty (0 bytes); expected a header row at least")
+
+
+def read_csv_header(src: SourceFile) -> list[str]:
+    """Return the header fields of a CSV file, checking encoding and delimiter."""
+    with src.path.open("rb") as handle:
+        first = handle.readline(1 << 20)
+    try:
+        text = first.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise LoadError(src.path, "header is not valid UTF-8 (save the file as UTF-8)",
+                        line=1, column=exc.start + 1) from exc
+    if not text.strip():
+        raise LoadError(src.path, "first line is blank; expected the header row", line=1)
+    fields = next(csv.reader(io.StringIO(text)))
+    if len(fields) == 1 and ";" in fields[0]:
+        raise LoadError(src.path, "header looks semicolon-delimited; calmline reads "
+                                  "comma-separated CSV (re-export with ',' as the delimiter)", line=1)
+    if len(fields) == 1 and "\t" in fields[0]:
+        raise LoadError(src.path, "header looks tab-delimited; calmline reads comma-separated CSV",
+                        line=1)
+    return fields
+
+
+def match_columns(src: SourceFile, names: list[str]) -> None:
+    """Map the file's column names to the contract's and check the required ones are there.
+
+    Names match after trimming spaces, case-insensitively.
+    """
+    seen: dict[str, str] = {}
+    for position, raw in enumerate(names, start=1):
+        norm = raw.strip().lower()
+        if not norm:
+            raise LoadError(src.path, f"column {position} has an empty name", line=1, column=position)
+        if norm in seen:
+            raise LoadError(src.path, f"column {raw!r} appears twice in the header",
+                            line=1, column=position)
+        seen[norm] = raw
+    contract = set(src.entity.column_names)
+    src.columns = {n: seen[n] for n in src.entity.column_names if n in seen}
+    src.extra_columns = [raw for norm, raw in seen.items() if norm not in contract]
+    missing = [n for n in src.entity.header_columns() if n not in src.columns]
+    if missing:
+        raise LoadError(src.path, f"missing required column{'s' if len(missing) > 1 else ''} "
+                                  f"{', '.join(missing)} (a {src.entity.name} file needs "
+                                  f"{', '.join(src.entity.header_columns())})", line=1)

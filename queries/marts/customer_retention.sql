@@ -1,0 +1,45 @@
+-- customer_retention: one row per upset call (anger_level >= 3) on or before the as-of date.
+-- Whether the customer churned within 30, 90 and 180 days of the call
+-- (NULL when the as-of date comes before the window closes: censored),
+-- days from the call to churn or, for customers still with us, to the as-of
+-- date (time_days, with event = churned), for survival models. A customer
+-- recorded as churned before the call (a win-back contact, say) is flagged
+-- churned_before_call and has no outcome.
+-- Reads: call_facts, etl_state. Parameters: none.
+WITH state AS (
+    SELECT as_of FROM etl_state
+),
+upset AS (
+    SELECT call_id, customer_id, agent_id, started_at, call_date, churned_at
+    FROM call_facts WHERE is_upset
+),
+timed AS (
+    SELECT u.*, state.as_of,
+        u.churned_at IS NOT NULL AND u.churned_at <= state.as_of AS churn_seen,
+        u.churned_at IS NOT NULL AND u.churned_at < u.call_date AS churned_before_call,
+        date_diff('day', u.call_date, state.as_of) AS days_observable
+    FROM upset u, state
+)
+SELECT
+    call_id, customer_id, agent_id, started_at, call_date, churned_at, as_of,
+    churned_before_call,
+    churn_seen AND NOT churned_before_call AS event,
+    CASE WHEN churned_before_call THEN NULL
+         WHEN churn_seen THEN date_diff('day', call_date, churned_at)
+         ELSE days_observable END AS time_days,
+    CASE WHEN churned_before_call THEN NULL
+         WHEN churn_seen AND date_diff('day', call_date, churned_at) <= 30 THEN true
+         WHEN days_observable >= 30 THEN false END AS churned_30d,
+    CASE WHEN churned_before_call THEN NULL
+         WHEN churn_seen AND date_diff('day', call_date, churned_at) <= 90 THEN true
+         WHEN days_observable >= 90 THEN false END AS churned_90d,
+    CASE WHEN churned_before_call THEN NULL
+         WHEN churn_seen AND date_diff('day', call_date, churned_at) <= 180 THEN true
+         WHEN days_observable >= 180 THEN false END AS churned_180d,
+    NOT churned_before_call AND days_observable < 30
+        AND NOT (churn_seen AND date_diff('day', call_date, churned_at) <= 30) AS censored_30d,
+    NOT churned_before_call AND days_observable < 90
+        AND NOT (churn_seen AND date_diff('day', call_date, churned_at) <= 90) AS censored_90d,
+    NOT churned_before_call AND days_observable < 180
+        AND NOT (churn_seen AND date_diff('day', call_date, churned_at) <= 180) AS censored_180d
+FROM timed
