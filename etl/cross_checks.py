@@ -33,7 +33,7 @@ def check_entity(con: duckdb.DuckDBPyConnection, entity: Entity, files: dict[int
     name = entity.name
     con.execute(f"CREATE OR REPLACE TEMP TABLE cross_{name} (_file_idx INTEGER, _line BIGINT, "
                 f"\"column\" VARCHAR, rule VARCHAR)")
-    clean = f"(SELECT * FROM stage_{name} WHERE len(problems) = 0)"
+    clean = f"(SELECT * FROM stage_{name} WHERE _ok)"
     _duplicates(con, entity, clean, files)
     for column in entity.columns:
         if column.references:
@@ -62,6 +62,10 @@ def check_entity(con: duckdb.DuckDBPyConnection, entity: Entity, files: dict[int
 
 def _duplicates(con, entity: Entity, clean: str, files: dict[int, str]) -> None:
     keys = ", ".join(q(k) for k in entity.key)
+    any_duplicate = con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {clean} GROUP BY {keys} "
+                                f"HAVING count(*) > 1 LIMIT 1)").fetchone()[0]
+    if not any_duplicate:
+        return
     label = " + ".join(entity.key)
     con.execute("CREATE OR REPLACE TEMP TABLE cl_files (idx INTEGER, path VARCHAR)")
     insert_many(con, "INSERT INTO cl_files VALUES (?, ?)", list(files.items()))

@@ -30,7 +30,8 @@ from queries.connection import connect
 Progress = Callable[[str, int, int], None]
 """progress(step description, steps done, steps in all)."""
 
-MARTS = ("call_facts", "customer_retention")
+MARTS = (("call_timing", "TABLE"), ("call_facts", "VIEW"), ("customer_retention", "VIEW"))
+"""Built after every load, in this order: (name in queries/marts/, materialized as)."""
 
 _DATES = {
     "calls": "CAST(started_at AS DATE)",
@@ -91,6 +92,7 @@ def _load_into(con, source: Path, db: Path, sources: list[SourceFile], as_of: da
     load_started = _now()
     results: dict[int, FileResult] = {}
     rejects: dict[int, list] = {}
+    raws: dict[int, tuple] = {}
     by_entity: dict[str, dict[int, str]] = {}
     for i, src in enumerate(sources):
         shown = _shown(src.path, source)
@@ -102,16 +104,18 @@ def _load_into(con, source: Path, db: Path, sources: list[SourceFile], as_of: da
         if earlier is not None and not reload:
             result.status, result.note = "skipped", f"identical to the file loaded in batch {earlier}"
             continue
-        if src.entity.name not in by_entity:
-            con.execute(validate.stage_ddl(src.entity))
-            by_entity[src.entity.name] = {}
-        rejects[i] = read_raw.read_file(con, src, i)
-        result.extra_columns = src.extra_columns
-        by_entity[src.entity.name][i] = shown
+        raw = read_raw.prepare(con, src, i)
         try:
-            con.execute(validate.stage_insert(src.entity, i))
+            validate.stage_file(con, src.entity, i, raw)
         except duckdb.Error as exc:
-            raise LoadError(src.path, f"cannot be read: {str(exc).splitlines()[0]}") from exc
+            raise read_raw.cannot_read(src, exc) from exc
+        rejects[i] = read_raw.finish(con, src, i, raw)
+        raws[i] = (src, raw)
+        result.extra_columns = src.extra_columns
+        by_entity.setdefault(src.entity.name, {})[i] = shown
+    for name, files in by_entity.items():
+        union = " UNION ALL BY NAME ".join(f"SELECT * FROM v{i}" for i in files)
+        con.execute(f"CREATE OR REPLACE TEMP VIEW stage_{name} AS {union}")
 
     tick("checking references and duplicates", len(sources), steps)
     as_of, as_of_source = _as_of(con, as_of, by_entity)
@@ -131,7 +135,10 @@ def _load_into(con, source: Path, db: Path, sources: list[SourceFile], as_of: da
         written = store.upsert(con, entity, batch_id, files)
         for i, path in files.items():
             res = results[i]
-            res.rows_rejected = store.write_rejects(con, entity, batch_id, i, path, rejects[i])
+            src, raw = raws[i]
+            res.rows_rejected = store.write_rejects(
+                con, entity, batch_id, i, path, rejects[i],
+                lambda lines, src=src, raw=raw, i=i: read_raw.row_texts(con, src, i, raw, lines))
             res.rows_inserted, res.rows_updated = written[i].inserted, written[i].updated
             res.rows_unchanged = written[i].unchanged
             res.rows_read = res.rows_loaded + res.rows_rejected
@@ -143,8 +150,9 @@ def _load_into(con, source: Path, db: Path, sources: list[SourceFile], as_of: da
                 {"as_of": as_of, "src": as_of_source, "batch": batch_id, "now": _now()})
     _record_batches(con, batch_id, results, load_started)
     tick("building marts", len(sources) + 2, steps)
-    for mart in MARTS:
-        con.execute(f"CREATE OR REPLACE TABLE {mart} AS {load_sql('marts/' + mart)}")
+    for mart, kind in MARTS:
+        con.execute(f"DROP VIEW IF EXISTS {mart}; DROP TABLE IF EXISTS {mart}")
+        con.execute(f"CREATE {kind} {mart} AS {load_sql('marts/' + mart)}")
     return LoadReport(db, batch_id, as_of, as_of_source, [results[i] for i in sorted(results)])
 
 
@@ -174,7 +182,7 @@ def _as_of(con, explicit: date | None, by_entity: dict[str, dict[int, str]]) -> 
         candidates.append(f"SELECT max({expr}) AS d FROM {name} WHERE {expr} <= $today")
         if name in by_entity:
             candidates.append(f"SELECT max({expr}) AS d FROM stage_{name} "
-                              f"WHERE len(problems) = 0 AND {expr} <= $today")
+                              f"WHERE _ok AND {expr} <= $today")
     found = con.execute(f"SELECT max(d) FROM ({' UNION ALL '.join(candidates)})",
                         {"today": today}).fetchone()[0]
     previous = con.execute("SELECT max(as_of) FROM etl_state").fetchone()[0]
@@ -183,8 +191,7 @@ def _as_of(con, explicit: date | None, by_entity: dict[str, dict[int, str]]) -> 
 
 
 def _check_accounting(con, entity: str, i: int, res: FileResult, parse_rejected: int) -> None:
-    staged = con.execute(f"SELECT count(*) FROM stage_{entity} WHERE _file_idx = $i",
-                         {"i": i}).fetchone()[0]
+    staged = con.execute(f"SELECT count(*) FROM s{i}").fetchone()[0]
     if staged + parse_rejected != res.rows_read:
         raise RuntimeError(f"{res.file}: accounting mismatch: {staged} rows parsed + "
                            f"{parse_rejected} unparseable != {res.rows_loaded} loaded + "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import duckdb
@@ -45,6 +46,14 @@ def upsert(con: duckdb.DuckDBPyConnection, entity: Entity, batch_id: int,
     same = " AND ".join(f"a.{c} IS NOT DISTINCT FROM t.{c}" for c in cols)
     con.execute("CREATE OR REPLACE TEMP TABLE cl_files (idx INTEGER, path VARCHAR)")
     insert_many(con, "INSERT INTO cl_files VALUES (?, ?)", list(files.items()))
+    counts: dict[int, Written] = {i: Written() for i in files}
+    if con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {name} LIMIT 1)").fetchone()[0] == 0:
+        con.execute(f"INSERT INTO {name} SELECT {', '.join('a.' + c for c in cols)}, $batch, f.path, "
+                    f"a._line FROM accepted_{name} a JOIN cl_files f ON f.idx = a._file_idx",
+                    {"batch": batch_id})
+        for idx, n in con.execute(f"SELECT _file_idx, count(*) FROM accepted_{name} GROUP BY ALL").fetchall():
+            counts[idx].inserted = n
+        return counts
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE classified_{name} AS "
         f"SELECT a.*, CASE WHEN t.{q(entity.key[0])} IS NULL THEN 'inserted' "
@@ -60,7 +69,6 @@ def upsert(con: duckdb.DuckDBPyConnection, entity: Entity, batch_id: int,
         f"WHERE c.action <> 'unchanged'",
         {"batch": batch_id},
     )
-    counts: dict[int, Written] = {i: Written() for i in files}
     for idx, action, n in con.execute(
         f"SELECT _file_idx, action, count(*) FROM classified_{name} GROUP BY ALL"
     ).fetchall():
@@ -70,32 +78,43 @@ def upsert(con: duckdb.DuckDBPyConnection, entity: Entity, batch_id: int,
 
 
 def write_rejects(con: duckdb.DuckDBPyConnection, entity: Entity, batch_id: int, i: int,
-                  path: str, parse_rejects: list[ParseReject]) -> int:
-    """Record every row of file ``i`` that was not loaded; return how many rows that is."""
-    insert_many(con, 
-        "INSERT INTO rejected_rows VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                  path: str, parse_rejects: list[ParseReject],
+                  texts: Callable[[list[int]], dict[int, str]]) -> int:
+    """Record every row of file ``i`` that was not loaded; return how many rows that is.
+
+    ``texts(lines)`` returns the rows at ``lines`` as written, for rows that
+    passed the per-row rules but broke a cross-row one.
+    """
+    insert_many(
+        con, "INSERT INTO rejected_rows VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [(batch_id, entity.name, path, r.line, r.column, r.rule,
           (f"{r.column}: " if r.column else "") + r.rule, r.text) for r in parse_rejects],
     )
     con.execute(
         f"""
-        INSERT INTO rejected_rows
-        WITH problems AS (
-            SELECT _line, unnest(problems, recursive := true) FROM stage_{entity.name}
-            WHERE _file_idx = $i AND len(problems) > 0
+        CREATE OR REPLACE TEMP TABLE cl_rejected AS
+        WITH per_problem AS (
+            SELECT _line, _text, generate_subscripts(problems, 1) AS pos, unnest(problems) AS p
+            FROM v{i} WHERE NOT _ok
             UNION ALL
-            SELECT _line, "column", rule FROM cross_{entity.name} WHERE _file_idx = $i
-        ),
-        per_row AS (
-            SELECT _line, first("column" ORDER BY rn) AS column_name, first(rule ORDER BY rn) AS rule,
-                   string_agg("column" || ': ' || rule, '; ' ORDER BY rn) AS problems
-            FROM (SELECT *, row_number() OVER () AS rn FROM problems) GROUP BY _line
+            SELECT _line, NULL, 1000 + row_number() OVER (PARTITION BY _line ORDER BY "column"),
+                   {{'column': "column", 'rule': rule}}
+            FROM cross_{entity.name} WHERE _file_idx = $i
         )
-        SELECT $batch, $entity, $path, p._line, p.column_name, p.rule, p.problems, r._text
-        FROM per_row p LEFT JOIN (SELECT _line, _text FROM raw{i}
-                                  WHERE _line IN (SELECT _line FROM per_row)) r USING (_line)
+        SELECT _line, max(_text) AS _text,
+               arg_min(p."column", pos) AS column_name, arg_min(p.rule, pos) AS rule,
+               string_agg(p."column" || ': ' || p.rule, '; ' ORDER BY pos) AS problems
+        FROM per_problem GROUP BY _line
         """,
-        {"i": i, "batch": batch_id, "entity": entity.name, "path": path},
+        {"i": i},
     )
-    return con.execute("SELECT count(*) FROM rejected_rows WHERE batch_id = $b AND source_file = $p",
-                       {"b": batch_id, "p": path}).fetchone()[0]
+    missing = [n for (n,) in con.execute("SELECT _line FROM cl_rejected WHERE _text IS NULL").fetchall()]
+    found = texts(missing)
+    con.execute("CREATE OR REPLACE TEMP TABLE cl_texts (line BIGINT, t VARCHAR)")
+    insert_many(con, "INSERT INTO cl_texts VALUES (?, ?)", list(found.items()))
+    con.execute(
+        "INSERT INTO rejected_rows SELECT $batch, $entity, $path, r._line, r.column_name, r.rule, "
+        "r.problems, coalesce(r._text, t.t) FROM cl_rejected r LEFT JOIN cl_texts t ON t.line = r._line",
+        {"batch": batch_id, "entity": entity.name, "path": path},
+    )
+    return len(parse_rejects) + con.execute("SELECT count(*) FROM cl_rejected").fetchone()[0]

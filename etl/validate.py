@@ -1,16 +1,20 @@
-"""Per-row validation: cast each raw text column to its contract type and list the rules it breaks.
+"""Per-row validation: cast each text value to its contract type and list the rules it breaks.
 
 The SQL is derived from :mod:`etl.contract`, so each rule is written once.
-Every row of ``raw{i}`` becomes one row of ``stage_<entity>`` with its typed
-values and ``problems``, a list of ``{column, rule}``; an empty list means the
-row passed every per-row rule. Rules that look across rows (duplicates,
-references, order in time) are added by :mod:`etl.cross_checks`.
+One pass over the file's rows (:func:`stage_file`) creates ``s{i}``: the
+typed values, ``_ok`` (the row passed every per-row rule) and, only for rows
+that did not, ``problems`` (a list of ``{column, rule}``) and ``_text`` (the
+row as written). Rules that look across rows (duplicates, references, order
+in time) are added by :mod:`etl.cross_checks`.
 """
 
 from __future__ import annotations
 
-from etl.contract import SQL_TYPES, Column, Entity
-from etl.sql_text import insert_many, lit, q
+import duckdb
+
+from etl.contract import Column, Entity
+from etl.read_raw import RawSource
+from etl.sql_text import lit, q
 
 _PARSERS = {
     "text": "{v}",
@@ -29,28 +33,31 @@ _TYPE_RULES = {
 }
 
 
-def stage_ddl(entity: Entity) -> str:
-    """DDL of ``stage_<entity>``: typed columns plus lineage and problems."""
-    cols = ", ".join(f"{q(c.name)} {SQL_TYPES[c.kind]}" for c in entity.columns)
-    return (f"CREATE OR REPLACE TEMP TABLE stage_{entity.name} (_file_idx INTEGER, _line BIGINT, "
-            f"{cols}, problems STRUCT(\"column\" VARCHAR, rule VARCHAR)[])")
-
-
-def stage_insert(entity: Entity, i: int) -> str:
-    """SQL that validates ``raw{i}`` into ``stage_<entity>``."""
+def stage_file(con: duckdb.DuckDBPyConnection, entity: Entity, i: int, raw: RawSource) -> None:
+    """Create ``s{i}`` from the file read by ``raw.select``, in file order."""
+    line = "_line, " if raw.has_line else ""
     trimmed = ", ".join(f"nullif(trim({q(c.name)}), '') AS {q(c.name)}" for c in entity.columns)
     typed = ", ".join(_typed(c) for c in entity.columns)
-    raws = ", ".join(f"{q(c.name)} AS {q('raw_' + c.name)}" for c in entity.columns)
-    checks = ", ".join(x for c in entity.columns for x in _checks(c))
+    cleaned_copies = ", ".join(f"{q(c.name)} AS {q('raw_' + c.name)}" for c in entity.columns)
+    checks = [(c.name, cond, message) for c in entity.columns for cond, message in _checks(c)]
+    ok = " AND ".join(f"NOT coalesce({cond}, false)" for _, cond, _ in checks) or "true"
+    problems = ", ".join(f"CASE WHEN {cond} THEN {{'column': {lit(col)}, 'rule': {msg}}} END"
+                         for col, cond, msg in checks)
     names = ", ".join(q(c.name) for c in entity.columns)
-    return f"""
-        INSERT INTO stage_{entity.name}
-        WITH cleaned AS (SELECT _line, {trimmed} FROM raw{i}),
-        typed AS (SELECT _line, {typed}, {raws} FROM cleaned)
-        SELECT {i}, _line, {names},
-               list_filter([{checks}], lambda p: p IS NOT NULL) AS problems
-        FROM typed
-    """
+    text = f"CASE WHEN NOT _ok THEN {raw.text} END" if raw.text_in_stage else "NULL::VARCHAR"
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE s{i} AS
+        SELECT {line}{names}, _ok,
+            CASE WHEN NOT _ok THEN list_filter([{problems}], lambda p: p IS NOT NULL) END AS problems,
+            {text} AS _text
+        FROM (
+            SELECT *, {ok} AS _ok FROM (
+                SELECT * EXCLUDE ({names}), {typed}, {cleaned_copies} FROM (
+                    SELECT * EXCLUDE ({names}), {trimmed} FROM ({raw.select})
+                )
+            )
+        )
+    """)
 
 
 def _typed(c: Column) -> str:
@@ -60,20 +67,17 @@ def _typed(c: Column) -> str:
     return f"{expr} AS {q(c.name)}"
 
 
-def _problem(column: str, rule_sql: str) -> str:
-    return f"{{'column': {lit(column)}, 'rule': {rule_sql}}}"
-
-
-def _checks(c: Column) -> list[str]:
+def _checks(c: Column) -> list[tuple[str, str]]:
+    """(condition that breaks the rule, message SQL) pairs for one column."""
     v, raw = q(c.name), q("raw_" + c.name)
     out = []
     if c.required:
-        out.append(f"CASE WHEN {raw} IS NULL THEN {_problem(c.name, lit('required value is empty'))} END")
+        out.append((f"{raw} IS NULL", lit("required value is empty")))
     if c.kind in _TYPE_RULES:
-        message = f"{lit(_TYPE_RULES[c.kind] + ' (got ')} || {raw} || ')'"
-        out.append(f"CASE WHEN {raw} IS NOT NULL AND {v} IS NULL THEN {_problem(c.name, message)} END")
+        out.append((f"{raw} IS NOT NULL AND {v} IS NULL",
+                    f"{lit(_TYPE_RULES[c.kind] + ' (got ')} || {raw} || ')'"))
     if c.check:
         condition = c.check.replace("v ", f"{v} ").replace("(v)", f"({v})")
-        message = f"{lit(c.rule + ' (got ')} || {raw} || ')'"
-        out.append(f"CASE WHEN {v} IS NOT NULL AND NOT ({condition}) THEN {_problem(c.name, message)} END")
+        out.append((f"{v} IS NOT NULL AND NOT ({condition})",
+                    f"{lit(c.rule + ' (got ')} || {raw} || ')'"))
     return out

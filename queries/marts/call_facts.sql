@@ -1,54 +1,38 @@
--- call_facts: one row per call started on or before the as-of date.
+-- call_facts: one row per call started on or before the as-of date (a view).
 -- The call with its agent's team and site, the customer's plan, value, region
 -- and tenure at the call, the upset flag (anger_level >= 3), offered_options
--- (options_offered >= 2), the first follow-up recorded after the call (and
--- whether it came within 30 days), and the agent's break before it: minutes
--- from the end of their previous upset call to this call's start (0 when the
--- two overlap, NULL when there was none).
--- Reads: calls, agents, customers, follow_ups, etl_state. Parameters: none.
+-- (options_offered >= 2), the first follow-up recorded after the call (days
+-- to it, and whether it came within 30 days), and the agent's break before
+-- it: minutes from the end of their previous upset call to this call's start
+-- (0 when the two overlap, NULL when there was none).
+-- Reads: calls, agents, customers, call_timing, etl_state. Parameters: none.
 WITH state AS (
     SELECT as_of FROM etl_state
 ),
 calls_in_scope AS (
     SELECT c.* FROM calls c, state
     WHERE c.started_at < state.as_of + INTERVAL 1 DAY
-),
-first_followup AS (
-    SELECT f.call_id, min(f.followup_at) AS first_followup_at
-    FROM follow_ups f JOIN calls_in_scope c USING (call_id)
-    WHERE f.followup_at >= c.started_at
-    GROUP BY f.call_id
-),
-with_breaks AS (
-    SELECT c.*,
-        c.anger_level >= 3 AS is_upset,
-        last_value(CASE WHEN c.anger_level >= 3
-                        THEN c.started_at + to_microseconds(CAST(c.handle_s * 1e6 AS BIGINT)) END
-                   IGNORE NULLS)
-            OVER (PARTITION BY c.agent_id ORDER BY c.started_at, c.call_id
-                  ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_upset_end
-    FROM calls_in_scope c
 )
 SELECT
     c.call_id, c.customer_id, c.agent_id, a.team, a.site,
     c.started_at, CAST(c.started_at AS DATE) AS call_date,
     CAST(date_trunc('month', c.started_at) AS DATE) AS call_month,
-    c.channel, c.issue_type, c.anger_level, c.is_upset,
+    c.channel, c.issue_type, c.anger_level, c.anger_level >= 3 AS is_upset,
     c.wait_s, c.handle_s, c.hold_s, c.transfers, c.resolved, c.csat,
     c.let_vent, c.verified_understanding, c.empathized, c.apologized, c.asked_desired_outcome,
     c.agreement_obtained, c.took_ownership, c.summarized, c.thanked, c.followup_promised,
     c.options_offered, c.options_offered >= 2 AS offered_options,
-    f.first_followup_at,
-    date_diff('second', c.started_at, f.first_followup_at) / 86400.0 AS days_to_followup,
-    coalesce(date_diff('second', c.started_at, f.first_followup_at) <= 30 * 86400, false)
+    t.first_followup_at,
+    date_diff('second', c.started_at, t.first_followup_at) / 86400.0 AS days_to_followup,
+    coalesce(date_diff('second', c.started_at, t.first_followup_at) <= 30 * 86400, false)
         AS followup_within_30d,
-    CASE WHEN c.prev_upset_end IS NOT NULL
-         THEN greatest(0, date_diff('second', c.prev_upset_end, c.started_at) / 60.0) END
+    CASE WHEN t.prev_upset_end IS NOT NULL
+         THEN greatest(0, date_diff('second', t.prev_upset_end, c.started_at) / 60.0) END
         AS minutes_since_prev_upset,
     date_diff('day', cu.signup_date, CAST(c.started_at AS DATE)) AS tenure_days,
     date_diff('day', a.hire_date, CAST(c.started_at AS DATE)) AS agent_tenure_days,
     cu.plan, cu.monthly_value, cu.region, cu.churned_at
-FROM with_breaks c
+FROM calls_in_scope c
 JOIN customers cu USING (customer_id)
 JOIN agents a USING (agent_id)
-LEFT JOIN first_followup f USING (call_id)
+LEFT JOIN call_timing t USING (call_id)

@@ -1,4 +1,4 @@
--- customer_retention: one row per upset call (anger_level >= 3) on or before the as-of date.
+-- customer_retention: one row per upset call (anger_level >= 3) on or before the as-of date (a view).
 -- Whether the customer churned within 30, 90 and 180 days of the call
 -- (NULL when the as-of date comes before the window closes: censored),
 -- days from the call to churn or, for customers still with us, to the as-of

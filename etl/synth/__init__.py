@@ -1,0 +1,24 @@
+"""Synthetic contact-centre data with known, planted causal effects.
+
+``generate(out_dir, customers, seed, ...)`` writes the calmline input files
+(calls by month, customers, agents, follow-ups, training) plus
+``ground_truth.json``, the planted effect of every practice on churn.
+
+Modules, in the order the world is drawn:
+
+- ``period``: calendar (day 0 = start, as_of = start + months)
+- ``population``: customers (covariates, background churn) and agents (skill, roster)
+- ``schedule``: potential calls, agent assignment, start times within shifts
+- ``calls``: pre-call facts, anger, practices, outcomes
+- ``followups``, ``training``
+- ``churn``: the per-upset-call churn trigger and the churn solver
+- ``world``: builds the draws; evaluates a world with practices forced
+- ``truth``: ground truth by forcing each practice on and off
+- ``write``, ``dirty``: the files
+- ``effects``: every planted number
+"""
+
+from .effects import PRACTICES
+from .generate import CALLS_PER_CUSTOMER_YEAR, customers_for_calls, generate
+
+__all__ = ["PRACTICES", "CALLS_PER_CUSTOMER_YEAR", "customers_for_calls", "generate"]
