@@ -45,10 +45,13 @@ CONFOUNDING = (
 )
 
 CLEAN_REASON = (
-    "Every common cause of the practice and churn is observed (anger, issue, channel, wait, plan, "
-    "monthly_value, region, tenure, month, the agent's break); skill and the per-call effort shock "
-    "act only through the practices, so adjusting for pre-call covariates and the other practices "
-    "blocks them. Adjust for resolved/transfers only if you want the direct effect."
+    "No unobserved confounding: every common cause of the practice and churn is observed (anger, "
+    "issue, channel, wait, plan, monthly_value, region, tenure, month, the agent's break); skill and "
+    "the per-call effort shock act only through the practices, so adjusting for pre-call covariates "
+    "and the other practices blocks them (adjust for resolved/transfers only for a direct effect). "
+    "Note the estimand: a model of one call's practices targets call_level_risk_difference; "
+    "risk_difference (every upset call handled that way) is larger because the customer's other "
+    "upset calls in the window change too."
 )
 
 MEDIATORS = {"took_ownership": ["transfers", "resolved"], "offered_options": ["resolved"]}
