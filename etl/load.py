@@ -151,7 +151,10 @@ def _load_into(con, source: Path, db: Path, sources: list[SourceFile], as_of: da
     _record_batches(con, batch_id, results, load_started)
     tick("building marts", len(sources) + 2, steps)
     for mart, kind in MARTS:
-        con.execute(f"DROP VIEW IF EXISTS {mart}; DROP TABLE IF EXISTS {mart}")
+        existing = con.execute("SELECT table_type FROM information_schema.tables "
+                               "WHERE table_schema = 'main' AND table_name = $n", {"n": mart}).fetchone()
+        if existing:
+            con.execute(f"DROP {'VIEW' if existing[0] == 'VIEW' else 'TABLE'} {mart}")
         con.execute(f"CREATE {kind} {mart} AS {load_sql('marts/' + mart)}")
     return LoadReport(db, batch_id, as_of, as_of_source, [results[i] for i in sorted(results)])
 
