@@ -151,11 +151,12 @@ def _jsonl(con, src: SourceFile, i: int) -> RawSource:
     )
     rejects = _reader_rejects(con, before)
     _number_lines(con, i, {r.line for r in rejects}, first_line=1, table=f"f{i}", view=f"n{i}")
-    is_object = "json_valid(j) AND json_type(j::JSON) = 'OBJECT'"
+    is_object = "coalesce(CASE WHEN json_valid(j) THEN json_type(j) = 'OBJECT' END, false)"
     bad = con.execute(f"SELECT _line, j FROM n{i} WHERE trim(j) <> '' AND NOT ({is_object})").fetchall()
     rejects += [ParseReject(n, None, "not a JSON object", text) for n, text in bad]
     keys = [k for (k,) in con.execute(
-        f"SELECT DISTINCT unnest(json_keys(j::JSON)) FROM n{i} WHERE trim(j) <> '' AND {is_object}"
+        f"SELECT DISTINCT unnest(json_keys(CASE WHEN {is_object} THEN j END)) FROM n{i} "
+        f"WHERE trim(j) <> ''"
     ).fetchall()]
     if not keys and not rejects:
         raise LoadError(src.path, "file has no JSON lines")
