@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from etl.errors import LoadError
 from etl.publish import staged_database
 from etl.report import FileResult, LoadReport
 from etl.sql_text import insert_many
-from etl.sources import SourceFile, discover, fingerprint
+from etl.sources import SourceFile, check_not_empty, discover, fingerprint
 from queries import load_sql
 from queries.connection import connect
 
@@ -94,29 +95,41 @@ def _load_into(con, source: Path, db: Path, sources: list[SourceFile], as_of: da
     rejects: dict[int, list] = {}
     raws: dict[int, tuple] = {}
     by_entity: dict[str, dict[int, str]] = {}
-    for i, src in enumerate(sources):
-        shown = _shown(src.path, source)
-        tick(f"reading {shown}", i, steps)
-        fingerprint(src)
-        result = FileResult(src.entity.name, shown, src.format, src.sha256, src.size)
-        results[i] = result
-        earlier = _earlier_batch(con, src)
-        if earlier is not None and not reload:
-            result.status, result.note = "skipped", f"identical to the file loaded in batch {earlier}"
-            continue
-        raw = read_raw.prepare(con, src, i)
-        try:
-            validate.stage_file(con, src.entity, i, raw)
-        except duckdb.Error as exc:
-            raise read_raw.cannot_read(src, exc) from exc
-        rejects[i] = read_raw.finish(con, src, i, raw)
-        raws[i] = (src, raw)
-        result.extra_columns = src.extra_columns
-        by_entity.setdefault(src.entity.name, {})[i] = shown
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256") as hasher:
+        for i, src in enumerate(sources):
+            shown = _shown(src.path, source)
+            tick(f"reading {shown}", i, steps)
+            check_not_empty(src)
+            hashing = None
+            if reload or not _seen_before(con, src, shown):
+                hashing = hasher.submit(fingerprint, src)  # overlaps with DuckDB's read
+            else:
+                fingerprint(src)
+                earlier = _earlier_batch(con, src)
+                if earlier is not None:
+                    results[i] = FileResult(src.entity.name, shown, src.format, src.sha256, src.size,
+                                            status="skipped",
+                                            note=f"identical to the file loaded in batch {earlier}")
+                    continue
+            raw = read_raw.prepare(con, src, i)
+            try:
+                validate.stage_file(con, src.entity, i, raw)
+            except duckdb.Error as exc:
+                raise read_raw.cannot_read(src, exc) from exc
+            if hashing is not None:
+                hashing.result()
+            rejects[i] = read_raw.finish(con, src, i, raw)
+            raws[i] = (src, raw)
+            results[i] = FileResult(src.entity.name, shown, src.format, src.sha256, src.size,
+                                    extra_columns=src.extra_columns)
+            by_entity.setdefault(src.entity.name, {})[i] = shown
     for name, files in by_entity.items():
         union = " UNION ALL BY NAME ".join(f"SELECT * FROM v{i}" for i in files)
         con.execute(f"CREATE OR REPLACE TEMP VIEW stage_{name} AS {union}")
 
+    # From here on row order no longer matters (line numbers are fixed), so let DuckDB
+    # write in parallel.
+    con.execute("SET preserve_insertion_order = false")
     tick("checking references and duplicates", len(sources), steps)
     as_of, as_of_source = _as_of(con, as_of, by_entity)
     limit = as_of if as_of_source == "--as-of" else _now().date()
@@ -168,6 +181,13 @@ def _shown(path: Path, source: Path) -> str:
 
 def _now() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def _seen_before(con, src: SourceFile, shown: str) -> bool:
+    """Whether a file of this name and size was loaded before (then it is worth hashing first)."""
+    return con.execute("SELECT count(*) FROM load_batches WHERE entity = $e AND file = $f "
+                       "AND size_bytes = $n AND status LIKE 'loaded%'",
+                       {"e": src.entity.name, "f": shown, "n": src.path.stat().st_size}).fetchone()[0] > 0
 
 
 def _earlier_batch(con, src: SourceFile) -> int | None:

@@ -64,6 +64,18 @@ def discover(source: Path) -> list[SourceFile]:
     return found
 
 
+def check_not_empty(src: SourceFile) -> None:
+    """Fail early, with the file's name, on a file that is empty or cannot be opened."""
+    try:
+        size = src.path.stat().st_size
+        with src.path.open("rb"):
+            pass
+    except OSError as exc:
+        raise LoadError(src.path, f"cannot be read: {exc.strerror or exc}") from exc
+    if size == 0:
+        raise LoadError(src.path, "file is empty (0 bytes); expected a header row at least")
+
+
 def fingerprint(src: SourceFile) -> None:
     """Fill in size, sha256 and whether the file has blank lines, reading it once."""
     digest = hashlib.sha256()
