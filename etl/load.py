@@ -31,6 +31,9 @@ from queries.connection import connect
 Progress = Callable[[str, int, int], None]
 """progress(step description, steps done, steps in all)."""
 
+MEMORY_LIMIT = "2GB"
+"""DuckDB's working-memory cap for a load; past it, intermediate tables spill to disk."""
+
 MARTS = (("call_timing", "TABLE"), ("call_facts", "VIEW"), ("customer_retention", "VIEW"))
 """Built after every load, in this order: (name in queries/marts/, materialized as)."""
 
@@ -74,6 +77,8 @@ def load(source: Path, db: Path, *, as_of: date | None = None, reload: bool = Fa
     steps = len(sources) + 4
     with staged_database(db) as work:
         con = connect(work, read_only=False)
+        con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+        con.execute(f"SET temp_directory = '{work}.tmp'")
         try:
             report = _load_into(con, source, db, sources, as_of, reload, tick, steps)
             tick("publishing", steps - 1, steps)

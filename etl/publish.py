@@ -48,8 +48,7 @@ def staged_database(db: Path) -> Iterator[Path]:
             os.replace(work, db)
             _fsync(db.parent)
         finally:
-            for leftover in (work, work.with_name(work.name + ".wal")):
-                leftover.unlink(missing_ok=True)
+            _discard(work)
 
 
 @contextmanager
@@ -70,7 +69,17 @@ def _writer_lock(db: Path) -> Iterator[None]:
 def _remove_stale(db: Path) -> None:
     """Working files of loads that crashed or were killed (we hold the lock, so none is live)."""
     for stale in db.parent.glob(f".{db.name}.loading-*"):
-        stale.unlink(missing_ok=True)
+        if stale.is_dir():
+            shutil.rmtree(stale, ignore_errors=True)
+        else:
+            stale.unlink(missing_ok=True)
+
+
+def _discard(work: Path) -> None:
+    """Remove a working file with its write-ahead log and spill folder."""
+    work.unlink(missing_ok=True)
+    work.with_name(work.name + ".wal").unlink(missing_ok=True)
+    shutil.rmtree(work.with_name(work.name + ".tmp"), ignore_errors=True)
 
 
 def _fsync(path: Path) -> None:
