@@ -49,8 +49,10 @@ def print_load(report: LoadReport) -> None:
             console.print(f"{f.file}: extra columns ignored: {', '.join(f.extra_columns)}")
     console.print(f"as-of date {report.as_of} ({report.as_of_source}); took {report.seconds:.1f} s")
     if report.rows_rejected:
-        console.print(f"[yellow]{report.rows_rejected:,} rows rejected[/yellow]; see them with: "
-                      f"SELECT * FROM rejected_rows WHERE batch_id = {report.batch_id}")
+        console.print(f"[yellow]{report.rows_rejected:,} rows rejected[/yellow], the first:")
+        for file, line, _column, problems in report.examples:
+            console.print(f"  {file}:{line}: {problems}", markup=False, highlight=False)
+        console.print(f"all of them: SELECT * FROM rejected_rows WHERE batch_id = {report.batch_id}")
     skipped = sum(f.status == "skipped" for f in report.files)
     if skipped:
         console.print(f"{skipped} file(s) unchanged since an earlier load were skipped "

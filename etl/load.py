@@ -31,6 +31,9 @@ from queries.connection import connect
 Progress = Callable[[str, int, int], None]
 """progress(step description, steps done, steps in all)."""
 
+EXAMPLES = 10
+"""How many rejected rows a load's summary shows."""
+
 MEMORY_LIMIT = "2GB"
 """DuckDB's working-memory cap for a load; past it, intermediate tables spill to disk."""
 
@@ -174,7 +177,11 @@ def _load_into(con, source: Path, db: Path, sources: list[SourceFile], as_of: da
         if existing:
             con.execute(f"DROP {'VIEW' if existing[0] == 'VIEW' else 'TABLE'} {mart}")
         con.execute(f"CREATE {kind} {mart} AS {load_sql('marts/' + mart)}")
-    return LoadReport(db, batch_id, as_of, as_of_source, [results[i] for i in sorted(results)])
+    examples = con.execute("SELECT source_file, line, column_name, problems FROM rejected_rows "
+                           "WHERE batch_id = $b ORDER BY source_file, line LIMIT $n",
+                           {"b": batch_id, "n": EXAMPLES}).fetchall()
+    return LoadReport(db, batch_id, as_of, as_of_source, [results[i] for i in sorted(results)],
+                      examples=examples)
 
 
 def _shown(path: Path, source: Path) -> str:

@@ -194,12 +194,26 @@ def _reader_rejects(con, after_scan: int) -> list[ParseReject]:
     if after_scan == _last_scan(con):
         return []
     rows = con.execute(
-        f"SELECT line, any_value(column_name), list(DISTINCT error_type::VARCHAR), any_value(csv_line) "
-        f"FROM {REJECTS_TABLE} WHERE scan_id > $after GROUP BY line ORDER BY line",
+        f"SELECT line, any_value(column_name), list(DISTINCT error_type::VARCHAR), any_value(csv_line), "
+        f"any_value(regexp_extract(error_message, 'Columns: ([0-9]+) Found: ([0-9]+)', "
+        f"['expected', 'found'])) FROM {REJECTS_TABLE} WHERE scan_id > $after "
+        f"GROUP BY line ORDER BY line",
         {"after": after_scan},
     ).fetchall()
-    return [ParseReject(int(line), column, "; ".join(_PARSE_RULES.get(t, t.lower()) for t in types), text)
-            for line, column, types, text in rows]
+    return [ParseReject(int(line), column, _parse_rule(types, column, counts), text)
+            for line, column, types, text, counts in rows]
+
+
+def _parse_rule(types: list[str], column: str | None, counts: dict | None) -> str:
+    rules = []
+    for t in types:
+        rule = _PARSE_RULES.get(t, t.lower())
+        if t == "MISSING COLUMNS" and counts and counts["found"]:
+            rule += f" ({counts['found']} of {counts['expected']} fields; ends before {column})"
+        elif t == "TOO MANY COLUMNS" and counts and counts["found"]:
+            rule += f" ({counts['found']} fields, the header has {counts['expected']})"
+        rules.append(rule)
+    return "; ".join(rules)
 
 
 def _blank_lines(con, src: SourceFile) -> set[int]:

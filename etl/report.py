@@ -40,6 +40,8 @@ class LoadReport:
     as_of_source: str
     files: list[FileResult]
     seconds: float = 0.0
+    examples: list[tuple[str, int, str | None, str]] = field(default_factory=list)
+    """The first rejected rows of this batch: (file, line, column, problems)."""
 
     @property
     def rows_rejected(self) -> int:
