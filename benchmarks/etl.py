@@ -24,8 +24,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-CALLS_PER_CUSTOMER = 6.2
-"""About how many calls `calmline generate` writes per customer over 12 months."""
 
 BARE = """
 import sys, duckdb
@@ -56,7 +54,9 @@ def ensure_source(workdir: Path, calls: int, seed: int) -> Path:
     if marker.exists():
         return source
     shutil.rmtree(source, ignore_errors=True)
-    customers = max(100, round(calls / CALLS_PER_CUSTOMER))
+    from etl.synth import customers_for_calls
+
+    customers = customers_for_calls(calls)
     print(f"generating about {calls:,} calls ({customers:,} customers) into {source} ...", flush=True)
     start = time.perf_counter()
     subprocess.run([sys.executable, "-m", "calmline", "generate", "--out", str(source),

@@ -61,4 +61,9 @@ def print_load(report: LoadReport) -> None:
 
 def print_generated(summary: dict) -> None:
     """Print what `calmline generate` wrote."""
-    console.print(summary)
+    rows = summary["rows"]
+    console.print(f"wrote {summary['out_dir']}: " + ", ".join(
+        f"{n:,} {name.replace('_', ' ')}" for name, n in rows.items() if n))
+    console.print(f"as-of date {summary['as_of']}; planted effects in "
+                  f"{summary['paths']['ground_truth']}")
+    console.print(f"load it with: calmline etl --source {summary['out_dir']} --db calmline.duckdb")

@@ -173,7 +173,8 @@ def draw_outcome_uniforms(rng: np.random.Generator, pre: PreCall) -> OutcomeDraw
     phone = pre.channel == 0
     base_hold = np.where(phone & (rng.random(n, dtype=np.float32) < 0.3),
                          rng.exponential(70.0, n), 0.0).astype(np.float32)
-    per_transfer = np.where(phone, rng.uniform(45, 150, n), rng.uniform(10, 40, n)).astype(np.float32)
+    per_transfer = np.where(phone, rng.uniform(45, 150, n), rng.uniform(10, 40, n))
+    per_transfer = per_transfer.astype(np.float32)
     return OutcomeDraws(
         u_transfer=rng.random(n, dtype=np.float32),
         u_resolved=rng.random(n, dtype=np.float32),
@@ -196,7 +197,8 @@ def transfers(took_ownership: np.ndarray, issue: np.ndarray, channel: np.ndarray
 
 
 def resolved(took_ownership: np.ndarray, offered_options: np.ndarray, n_transfers: np.ndarray,
-             issue: np.ndarray, channel: np.ndarray, anger: np.ndarray, u: np.ndarray) -> np.ndarray:
+             issue: np.ndarray, channel: np.ndarray, anger: np.ndarray, u: np.ndarray
+             ) -> np.ndarray:
     """Whether the issue was resolved on the call."""
     eta = (fx.RESOLVED_INTERCEPT + np.asarray(fx.RESOLVED_ISSUE)[issue]
            + np.asarray(fx.RESOLVED_CHANNEL)[channel]

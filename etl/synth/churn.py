@@ -9,7 +9,7 @@ after it never happen (they are dropped from the output).
 
 ``eta`` is additive on the log-odds scale:
 
-    eta = -0.35 + 0.45 * (anger - 3) + issue + channel + 0.10 * log1p(wait_s / 60)
+    eta = -1.5 + 0.6 * (anger - 3) + issue + channel + 0.10 * log1p(wait_s / 60)
           + plan + 0.04 * monthly_value / 10 + region - 0.30 * log1p(tenure_years)
           + month + sum_p beta_p * practice_p - 0.70 * resolved + 0.20 * transfers
           + 0.30 * short_break
@@ -107,7 +107,7 @@ def make_upset_calls(rng: np.random.Generator, pre: PreCall, customers: Customer
     c = customer[idx]
     by_customer = np.argsort(c, kind="stable")
     cs = c[by_customer]
-    first = np.flatnonzero(np.concatenate([[True], cs[1:] != cs[:-1]])) if n else np.zeros(0, np.int64)
+    first = np.flatnonzero(np.concatenate([[True], cs[1:] != cs[:-1]])) if n else cs[:0]
     return UpsetCalls(
         idx=idx, day=day[idx], customer=c,
         pre_logit=pre_trigger_logit(pre, customers, customer, idx),
@@ -195,7 +195,8 @@ def solve(upset: UpsetCalls, eta: np.ndarray, background_day: np.ndarray,
         if previous is not None and np.array_equal(brk, previous):
             return ChurnResult(churn_day, brk, trigger_day, rounds)
         p = logistic(eta + fx.TRIGGER_SHORT_BREAK * brk)
-        trigger_day = np.where(upset.u_trigger < p, upset.day + upset.delay_days, NEVER).astype(np.int32)
+        fired = upset.u_trigger < p
+        trigger_day = np.where(fired, upset.day + upset.delay_days, NEVER).astype(np.int32)
         churn_day = earliest(upset, trigger_day, background_day)
         happened = upset.day < churn_day[upset.customer]
         previous = brk

@@ -127,7 +127,7 @@ FOLLOWUP_DELAY_SIGMA = 1.3
 FOLLOWUP_DELAY_RANGE_H = (1.0, 40 * 24.0)
 
 # --- training --------------------------------------------------------------
-TRAINING_DURING = (-1.8, -0.5)           # logit of completing a module in the period: intercept, skill
+TRAINING_DURING = (-1.8, -0.5)           # logit of completing a module in the period: a, skill
 TRAINING_BEFORE = 0.08                   # share of (agent, module) completed before start
 
 # --- call outcomes (respond to practices) ----------------------------------

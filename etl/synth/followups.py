@@ -53,7 +53,8 @@ def draw_followups(rng: np.random.Generator, promised: np.ndarray, skill: np.nda
     """
     n = len(promised)
     a, b_promised, b_skill = fx.FOLLOWUP_HAPPEN
-    happens = rng.random(n, dtype=np.float32) < logistic(a + b_promised * promised + b_skill * skill)
+    p_happen = logistic(a + b_promised * promised + b_skill * skill)
+    happens = rng.random(n, dtype=np.float32) < p_happen
     lo, hi = fx.FOLLOWUP_DELAY_RANGE_H
     hours = fx.FOLLOWUP_DELAY_MEDIAN_H * np.exp(fx.FOLLOWUP_DELAY_SIGMA * rng.standard_normal(n))
     delay_s = np.round(np.clip(hours, lo, hi) * 3600).astype(np.int32)

@@ -7,7 +7,6 @@ import json
 import math
 from pathlib import Path
 
-import numpy as np
 
 from . import effects as fx
 from .dirty import KINDS, dirty_rows as make_dirty_rows
@@ -65,7 +64,8 @@ def generate(out_dir: Path, customers: int, seed: int, start: dt.date = dt.date(
     months : int
         Length of the period; ``as_of = start + months``.
     dirty_rows : int
-        Extra broken call rows to append (see ``etl.synth.dirty``).
+        Extra broken call rows to append (see ``etl.synth.dirty``); none when
+        the world has no calls at all.
     force : dict of str to bool, optional
         Practice -> value forced on every upset call (same seed, same draws,
         outcomes respond). Used to check the ground truth end to end.
@@ -118,17 +118,19 @@ def generate(out_dir: Path, customers: int, seed: int, start: dt.date = dt.date(
         "world": {
             "potential_calls": world.n_calls,
             "calls": rows["calls"],
-            "upset_share_of_calls": float(world.upset_mask[happened].mean()) if rows["calls"] else 0.0,
+            "upset_share_of_calls": (float(world.upset_mask[happened].mean())
+                                     if rows["calls"] else 0.0),
             "customers_churned_by_as_of": int((churn.churn_day <= world.period.n_days).sum()),
             "upset_calls_triggering_churn": int(((churn.trigger_day < NEVER)
                                                  & happened[world.upset.idx]).sum()),
             "churn_solver_rounds": churn.rounds,
         },
         "dirty_rows": {"count": len(records),
-                       "by_kind": {kind: sum(r["kind"] == kind for r in records) for kind, _ in KINDS},
+                       "by_kind": {kind: sum(r["kind"] == kind for r in records)
+                                   for kind, _ in KINDS},
                        "rows": records},
     }
-    paths["ground_truth"].write_text(json.dumps(document, indent=2) + "\n")
+    paths["ground_truth"].write_text(json.dumps(_no_nan(document), indent=2, allow_nan=False) + "\n")
     return {
         "out_dir": str(out_dir),
         "as_of": world.period.as_of.isoformat(),
@@ -136,6 +138,17 @@ def generate(out_dir: Path, customers: int, seed: int, start: dt.date = dt.date(
         "paths": {**{k: str(v) for k, v in paths.items()},
                   "calls": [str(p) for p, _ in months_written.values()]},
     }
+
+
+def _no_nan(value):
+    """Replace NaN (a rate over no calls, in tiny worlds) by None, i.e. JSON null."""
+    if isinstance(value, dict):
+        return {k: _no_nan(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_no_nan(v) for v in value]
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
 
 
 def _check(customers: int, seed: int, months: int, dirty_rows: int, force: dict) -> None:
@@ -170,6 +183,8 @@ def _definitions() -> dict:
         "naive_risk_difference": "mean factual churned-by-h with the practice minus without, "
                                  "over upset calls in the window, no adjustment (true practice "
                                  "values, including calls QA left empty)",
+        "adoption_upset": "share of upset calls in the 90-day window with the practice (true "
+                          "values, including calls QA left empty)",
         "forced_offered_options": "on: options_offered = max(count, 2); off: min(count, 1)",
         "forced_followed_up": "on: a follow-up at the call's pre-drawn delay truncated to 30 days; "
                               "off: no follow-up within 30 days (later ones stay)",

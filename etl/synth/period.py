@@ -52,7 +52,7 @@ class Period:
         return ((self.day_dates().astype(np.int64) + 3) % 7).astype(np.int8)
 
     def file_month_of_day(self) -> tuple[np.ndarray, list[str]]:
-        """Index of the calls file (calendar month of the call) for each day, and the file labels."""
+        """Per day, the index of its calls file (calendar month); and the files' YYYY-MM labels."""
         months = self.day_dates().astype("datetime64[M]")
         first = months[0].astype(np.int64)
         index = (months.astype(np.int64) - first).astype(np.int32)

@@ -105,7 +105,8 @@ def ground_truth(world: World, base_state: CallState, base: ChurnResult) -> dict
         for h in HORIZONS:
             w = windows[h]
             end = up.day[w] + h
-            entry["risk_difference"][f"{h}d"] = _mean(days[True][w] <= end) - _mean(days[False][w] <= end)
+            entry["risk_difference"][f"{h}d"] = (
+                _mean(days[True][w] <= end) - _mean(days[False][w] <= end))
             entry["call_level_risk_difference"][f"{h}d"] = (
                 _mean(call_days[True][w] <= end) - _mean(call_days[False][w] <= end))
             on = factual[name][w]
@@ -120,6 +121,8 @@ def ground_truth(world: World, base_state: CallState, base: ChurnResult) -> dict
 def _earliest_other_trigger(world: World, base: ChurnResult) -> np.ndarray:
     """Per upset call: earliest churn day of its customer from everything except that call."""
     up = world.upset
+    if up.n == 0:
+        return np.zeros(0, dtype=np.int64)
     trig = base.trigger_day
     order = np.lexsort((trig, up.customer))
     cust = up.customer[order]
@@ -139,7 +142,8 @@ def _earliest_other_trigger(world: World, base: ChurnResult) -> np.ndarray:
     return np.minimum(others, world.customers.background_day[up.customer])
 
 
-def _call_level_day(world: World, base: ChurnResult, eta: np.ndarray, other: np.ndarray) -> np.ndarray:
+def _call_level_day(world: World, base: ChurnResult, eta: np.ndarray, other: np.ndarray
+                    ) -> np.ndarray:
     """Churn day when only each call's own trigger follows ``eta`` (breaks as in the base world)."""
     up = world.upset
     p = logistic(eta + fx.TRIGGER_SHORT_BREAK * base.short_break)

@@ -100,13 +100,14 @@ def test_dirty_rows_do_not_touch_the_world(clean, dirty):
     truth_dirty = json.loads(with_dirty["ground_truth.json"])
     truth_clean = json.loads(without["ground_truth.json"])
     assert truth_dirty["practices"] == truth_clean["practices"]
-    assert truth_clean["dirty_rows"] == {"count": 0, "by_kind": truth_clean["dirty_rows"]["by_kind"],
-                                         "rows": []}
+    assert truth_clean["dirty_rows"]["count"] == 0
+    assert truth_clean["dirty_rows"]["rows"] == []
     assert sum(truth_clean["dirty_rows"]["by_kind"].values()) == 0
 
 
 def test_customers_for_calls_hits_a_target(tmp_path):
-    assert customers_for_calls(2_000_000) == pytest.approx(2_000_000 / CALLS_PER_CUSTOMER_YEAR, rel=1e-3)
+    expected = 2_000_000 / CALLS_PER_CUSTOMER_YEAR
+    assert customers_for_calls(2_000_000) == pytest.approx(expected, rel=1e-3)
     summary = generate(tmp_path, customers_for_calls(30_000), 5)
     assert summary["rows"]["calls"] == pytest.approx(30_000, rel=0.08)
 

@@ -114,7 +114,8 @@ def test_forced_world_changes_only_the_forced_practice(factual, forced):
 
 
 def test_forced_ownership_moves_resolution_and_transfers(forced):
-    on, off = read_calls(forced("took_ownership", True)), read_calls(forced("took_ownership", False))
+    on = read_calls(forced("took_ownership", True))
+    off = read_calls(forced("took_ownership", False))
     both = on.merge(off, on="call_id", suffixes=("_on", "_off"))
     upset = both[both.anger_on >= 3]
     assert (upset.transfers_on.astype(int) <= upset.transfers_off.astype(int)).all()
