@@ -103,37 +103,53 @@ def _load_into(con, source: Path, db: Path, sources: list[SourceFile], as_of: da
     rejects: dict[int, list] = {}
     raws: dict[int, tuple] = {}
     by_entity: dict[str, dict[int, str]] = {}
+    first_rowids: dict[str, dict[int, int]] = {}
+    to_stage: list[tuple[int, SourceFile]] = []
+    for i, src in enumerate(sources):
+        shown = _shown(src.path, source)
+        check_not_empty(src)
+        if not reload and _seen_before(con, src, shown):
+            tick(f"checking {shown}", i, steps)
+            fingerprint(src)
+            earlier = _earlier_batch(con, src)
+            if earlier is not None:
+                results[i] = FileResult(src.entity.name, shown, src.format, src.sha256, src.size,
+                                        status="skipped",
+                                        note=f"identical to the file loaded in batch {earlier}")
+                continue
+        to_stage.append((i, src))
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256") as hasher:
-        for i, src in enumerate(sources):
-            shown = _shown(src.path, source)
-            tick(f"reading {shown}", i, steps)
-            check_not_empty(src)
-            hashing = None
-            if reload or not _seen_before(con, src, shown):
-                hashing = hasher.submit(fingerprint, src)  # overlaps with DuckDB's read
-            else:
-                fingerprint(src)
-                earlier = _earlier_batch(con, src)
-                if earlier is not None:
-                    results[i] = FileResult(src.entity.name, shown, src.format, src.sha256, src.size,
-                                            status="skipped",
-                                            note=f"identical to the file loaded in batch {earlier}")
-                    continue
-            raw = read_raw.prepare(con, src, i)
+        for group in read_raw.group_files(to_stage):
+            i, src = group[0]
+            name = src.entity.name
+            tick(f"reading {_shown(src.path, source)}" + (f" and {len(group) - 1} more" if len(group) > 1
+                                                         else ""), i, steps)
+            hashing = [hasher.submit(fingerprint, s) for _, s in group if not s.sha256]
+            raw = read_raw.prepare(con, group)
+            if name not in by_entity:
+                validate.create_stage(con, src.entity)
+                by_entity[name], first_rowids[name] = {}, {}
+            base = con.execute(f"SELECT count(*) FROM stage_{name}_t").fetchone()[0]
             try:
-                validate.stage_file(con, src.entity, i, raw)
+                validate.stage_files(con, src.entity, raw)
             except duckdb.Error as exc:
                 raise read_raw.cannot_read(src, exc) from exc
-            if hashing is not None:
-                hashing.result()
-            rejects[i] = read_raw.finish(con, src, i, raw)
-            raws[i] = (src, raw)
-            results[i] = FileResult(src.entity.name, shown, src.format, src.sha256, src.size,
-                                    extra_columns=src.extra_columns)
-            by_entity.setdefault(src.entity.name, {})[i] = shown
-    for name, files in by_entity.items():
-        union = " UNION ALL BY NAME ".join(f"SELECT * FROM v{i}" for i in files)
-        con.execute(f"CREATE OR REPLACE TEMP VIEW stage_{name} AS {union}")
+            for job in hashing:
+                job.result()
+            group_rejects, firsts = read_raw.finish(con, raw, base)
+            first_rowids[name].update(firsts)
+            for i, src in group:
+                shown = _shown(src.path, source)
+                rejects[i] = group_rejects[i]
+                raws[i] = (src, raw)
+                results[i] = FileResult(name, shown, src.format, src.sha256, src.size,
+                                        extra_columns=src.extra_columns)
+                by_entity[name][i] = shown
+    for name, firsts in first_rowids.items():
+        first = "CASE _file_idx " + " ".join(f"WHEN {i} THEN {n}" for i, n in firsts.items()) + " END"
+        con.execute(f"CREATE OR REPLACE TEMP VIEW stage_{name} AS SELECT * REPLACE "
+                    f"(coalesce(_line, rowid - {first} + 2) AS _line), rowid - {first} AS _row_in_file "
+                    f"FROM stage_{name}_t")
 
     # From here on row order no longer matters (line numbers are fixed), so let DuckDB
     # write in parallel.
@@ -226,7 +242,8 @@ def _as_of(con, explicit: date | None, by_entity: dict[str, dict[int, str]]) -> 
 
 
 def _check_accounting(con, entity: str, i: int, res: FileResult, parse_rejected: int) -> None:
-    staged = con.execute(f"SELECT count(*) FROM s{i}").fetchone()[0]
+    staged = con.execute(f"SELECT count(*) FROM stage_{entity}_t WHERE _file_idx = $i",
+                         {"i": i}).fetchone()[0]
     if staged + parse_rejected != res.rows_read:
         raise RuntimeError(f"{res.file}: accounting mismatch: {staged} rows parsed + "
                            f"{parse_rejected} unparseable != {res.rows_loaded} loaded + "

@@ -9,7 +9,7 @@ import duckdb
 
 from etl.contract import ENTITIES, SQL_TYPES, Entity
 from etl.read_raw import ParseReject
-from etl.sql_text import insert_many, q
+from etl.sql_text import insert_many, lit, q
 from queries import load_sql
 
 LINEAGE = ("_batch_id", "_source_file", "_source_line")
@@ -48,9 +48,9 @@ def upsert(con: duckdb.DuckDBPyConnection, entity: Entity, batch_id: int,
     insert_many(con, "INSERT INTO cl_files VALUES (?, ?)", list(files.items()))
     counts: dict[int, Written] = {i: Written() for i in files}
     if con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {name} LIMIT 1)").fetchone()[0] == 0:
-        con.execute(f"INSERT INTO {name} SELECT {', '.join('a.' + c for c in cols)}, $batch, f.path, "
-                    f"a._line FROM accepted_{name} a JOIN cl_files f ON f.idx = a._file_idx",
-                    {"batch": batch_id})
+        path = "CASE _file_idx " + " ".join(f"WHEN {i} THEN {lit(p)}" for i, p in files.items()) + " END"
+        con.execute(f"INSERT INTO {name} SELECT {', '.join(cols)}, $batch, {path}, _line "
+                    f"FROM accepted_{name}", {"batch": batch_id})
         for idx, n in con.execute(f"SELECT _file_idx, count(*) FROM accepted_{name} GROUP BY ALL").fetchall():
             counts[idx].inserted = n
         return counts
@@ -95,7 +95,7 @@ def write_rejects(con: duckdb.DuckDBPyConnection, entity: Entity, batch_id: int,
         CREATE OR REPLACE TEMP TABLE cl_rejected AS
         WITH per_problem AS (
             SELECT _line, _text, generate_subscripts(problems, 1) AS pos, unnest(problems) AS p
-            FROM v{i} WHERE NOT _ok
+            FROM stage_{entity.name} WHERE _file_idx = $i AND NOT _ok
             UNION ALL
             SELECT _line, NULL, 1000 + row_number() OVER (PARTITION BY _line ORDER BY "column"),
                    {{'column': "column", 'rule': rule}}

@@ -1,10 +1,13 @@
 """Per-row validation: cast each text value to its contract type and list the rules it breaks.
 
 The SQL is derived from :mod:`etl.contract`, so each rule is written once.
-One pass over the file's rows (:func:`stage_file`) creates ``s{i}``: the
-typed values, ``_ok`` (the row passed every per-row rule) and, only for rows
-that did not, ``problems`` (a list of ``{column, rule}``) and ``_text`` (the
-row as written). Rules that look across rows (duplicates, references, order
+One pass over a file's rows (:func:`stage_file`) appends them, in file order,
+to the entity's table ``stage_<entity>_t``: the file's index, its line when
+the reader knows it, the typed values, ``_ok`` (the row passed every per-row
+rule) and, only for rows that did not, ``problems`` (a list of
+``{column, rule}``) and ``_text`` (the row as written). One table per entity,
+not per file, so the final insert is a single scan that DuckDB writes
+straight to disk. Rules that look across rows (duplicates, references, order
 in time) are added by :mod:`etl.cross_checks`.
 """
 
@@ -12,7 +15,7 @@ from __future__ import annotations
 
 import duckdb
 
-from etl.contract import Column, Entity
+from etl.contract import SQL_TYPES, Column, Entity
 from etl.read_raw import RawSource
 from etl.sql_text import lit, q
 
@@ -33,9 +36,17 @@ _TYPE_RULES = {
 }
 
 
-def stage_file(con: duckdb.DuckDBPyConnection, entity: Entity, i: int, raw: RawSource) -> None:
-    """Create ``s{i}`` from the file read by ``raw.select``, in file order."""
-    line = "_line, " if raw.has_line else ""
+def create_stage(con: duckdb.DuckDBPyConnection, entity: Entity) -> None:
+    """Create the empty ``stage_<entity>_t``."""
+    cols = ", ".join(f"{q(c.name)} {SQL_TYPES[c.kind]}" for c in entity.columns)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE stage_{entity.name}_t (_file_idx INTEGER, "
+                f"_line BIGINT, {cols}, _ok BOOLEAN, "
+                f"problems STRUCT(\"column\" VARCHAR, rule VARCHAR)[], _text VARCHAR)")
+
+
+def stage_files(con: duckdb.DuckDBPyConnection, entity: Entity, raw: RawSource) -> None:
+    """Append the rows ``raw.select`` reads to ``stage_<entity>_t``, in file order."""
+    line = "_line" if raw.has_line else "NULL::BIGINT"
     trimmed = ", ".join(f"nullif(trim({q(c.name)}), '') AS {q(c.name)}" for c in entity.columns)
     typed = ", ".join(_typed(c) for c in entity.columns)
     cleaned_copies = ", ".join(f"{q(c.name)} AS {q('raw_' + c.name)}" for c in entity.columns)
@@ -46,8 +57,8 @@ def stage_file(con: duckdb.DuckDBPyConnection, entity: Entity, i: int, raw: RawS
     names = ", ".join(q(c.name) for c in entity.columns)
     text = f"CASE WHEN NOT _ok THEN {raw.text} END" if raw.text_in_stage else "NULL::VARCHAR"
     con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE s{i} AS
-        SELECT {line}{names}, _ok,
+        INSERT INTO stage_{entity.name}_t
+        SELECT _file_idx, {line}, {names}, _ok,
             CASE WHEN NOT _ok THEN list_filter([{problems}], lambda p: p IS NOT NULL) END AS problems,
             {text} AS _text
         FROM (

@@ -181,3 +181,21 @@ def test_a_folder_without_any_entity_says_what_it_expects(tmp_path, db, loader):
     (tmp_path / "src" / "readme.txt").write_text("hi")
     outcome = loader(tmp_path / "src", db)
     assert outcome.code == 2 and "expected files named after agents, customers, calls" in outcome.output
+
+
+def test_line_numbers_stay_right_when_several_files_are_read_together(tmp_path, db, loader):
+    source = make_source(tmp_path / "src", follow_ups=None)
+    (source / CALLS_FILE).write_bytes(_lines("K9,C1,A1,2025-01-05T10:00:00,phone", GOOD_ROW))
+    second = GOOD_ROW.replace("K8", "K7").replace("2025-01-05", "2025-02-05")
+    (source / "calls" / "calls_2025-02.csv").write_bytes(
+        _csv_bytes([]) + b"\n" + second.encode() + b"\n"
+        + second.replace("K7", "K6").replace(",4,30,", ",9,30,").encode() + b"\n")
+    assert loader(source, db).code == 0
+    assert query(db, "SELECT source_file, line, column_name FROM rejected_rows ORDER BY source_file") == [
+        ("calls/calls_2025-01.csv", 5, "issue_type"), ("calls/calls_2025-02.csv", 4, "anger_level")]
+    assert query(db, "SELECT _source_file, _source_line FROM calls WHERE call_id IN ('K8', 'K7') "
+                     "ORDER BY call_id DESC") == [
+        ("calls/calls_2025-01.csv", 6), ("calls/calls_2025-02.csv", 3)]
+    assert query(db, "SELECT file, rows_read, rows_loaded, rows_rejected FROM load_batches "
+                     "WHERE entity = 'calls' ORDER BY file") == [
+        ("calls/calls_2025-01.csv", 5, 4, 1), ("calls/calls_2025-02.csv", 2, 1, 1)]
