@@ -18,6 +18,8 @@ The causal story (arrows are the only paths that exist):
 
 from __future__ import annotations
 
+from etl.contract import PRACTICE_FLAGS
+
 PRACTICES: list[str] = [
     "let_vent",
     "verified_understanding",
@@ -34,18 +36,7 @@ PRACTICES: list[str] = [
 ]
 """The practices the analysis scores, in the analysis' order."""
 
-BOOLEAN_PRACTICES: list[str] = [
-    "let_vent",
-    "verified_understanding",
-    "empathized",
-    "apologized",
-    "asked_desired_outcome",
-    "agreement_obtained",
-    "took_ownership",
-    "summarized",
-    "thanked",
-    "followup_promised",
-]
+BOOLEAN_PRACTICES: list[str] = list(PRACTICE_FLAGS)
 """The ten practice columns written as booleans in the calls files, in file order."""
 
 TRAINING_MODULES: list[str] = BOOLEAN_PRACTICES + ["options_offered"]
