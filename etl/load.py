@@ -11,24 +11,20 @@ leaves the published database exactly as it was.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-import duckdb
 
-from etl import cross_checks, read_raw, store, validate
+from etl import cross_checks, staging, store
 from etl.contract import ENTITIES
-from etl.errors import LoadError
 from etl.publish import staged_database
 from etl.report import FileResult, LoadReport
 from etl.sql_text import insert_many
-from etl.sources import SourceFile, check_not_empty, discover, fingerprint
+from etl.sources import SourceFile, discover
 from queries import load_sql
 from queries.connection import connect
 
-Progress = Callable[[str, int, int], None]
+Progress = staging.Progress
 """progress(step description, steps done, steps in all)."""
 
 EXAMPLES = 10
@@ -99,100 +95,38 @@ def _load_into(con, source: Path, db: Path, sources: list[SourceFile], as_of: da
     con.execute(load_sql("etl/macros"))
     batch_id = con.execute("SELECT coalesce(max(batch_id), 0) + 1 FROM load_batches").fetchone()[0]
     load_started = _now()
-    results: dict[int, FileResult] = {}
-    rejects: dict[int, list] = {}
-    raws: dict[int, tuple] = {}
+    to_read, results = staging.skip_unchanged(con, sources, source, reload, tick, steps)
+    staged = staging.stage(con, to_read, source, tick, steps)
     by_entity: dict[str, dict[int, str]] = {}
-    first_rowids: dict[str, dict[int, int]] = {}
-    to_stage: list[tuple[int, SourceFile]] = []
-    for i, src in enumerate(sources):
-        shown = _shown(src.path, source)
-        check_not_empty(src)
-        if not reload and _seen_before(con, src, shown):
-            tick(f"checking {shown}", i, steps)
-            fingerprint(src)
-            earlier = _earlier_batch(con, src)
-            if earlier is not None:
-                results[i] = FileResult(src.entity.name, shown, src.format, src.sha256, src.size,
-                                        status="skipped",
-                                        note=f"identical to the file loaded in batch {earlier}")
-                continue
-        to_stage.append((i, src))
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256") as hasher:
-        for group in read_raw.group_files(to_stage):
-            i, src = group[0]
-            name = src.entity.name
-            tick(f"reading {_shown(src.path, source)}" + (f" and {len(group) - 1} more" if len(group) > 1
-                                                         else ""), i, steps)
-            hashing = [hasher.submit(fingerprint, s) for _, s in group if not s.sha256]
-            raw = read_raw.prepare(con, group)
-            if name not in by_entity:
-                validate.create_stage(con, src.entity)
-                by_entity[name], first_rowids[name] = {}, {}
-            base = con.execute(f"SELECT count(*) FROM stage_{name}_t").fetchone()[0]
-            try:
-                validate.stage_files(con, src.entity, raw)
-            except duckdb.Error as exc:
-                raise read_raw.cannot_read(src, exc) from exc
-            for job in hashing:
-                job.result()
-            group_rejects, firsts = read_raw.finish(con, raw, base)
-            first_rowids[name].update(firsts)
-            for i, src in group:
-                shown = _shown(src.path, source)
-                rejects[i] = group_rejects[i]
-                raws[i] = (src, raw)
-                results[i] = FileResult(name, shown, src.format, src.sha256, src.size,
-                                        extra_columns=src.extra_columns)
-                by_entity[name][i] = shown
-    for name, firsts in first_rowids.items():
-        first = "CASE _file_idx " + " ".join(f"WHEN {i} THEN {n}" for i, n in firsts.items()) + " END"
-        con.execute(f"CREATE OR REPLACE TEMP VIEW stage_{name} AS SELECT * REPLACE "
-                    f"(coalesce(_line, rowid - {first} + 2) AS _line), rowid - {first} AS _row_in_file "
-                    f"FROM stage_{name}_t")
+    for i, f in staged.items():
+        by_entity.setdefault(f.src.entity.name, {})[i] = f.shown
 
     # From here on row order no longer matters (line numbers are fixed), so let DuckDB
     # write in parallel.
     con.execute("SET preserve_insertion_order = false")
     tick("checking references and duplicates", len(sources), steps)
     as_of, as_of_source = _as_of(con, as_of, by_entity)
-    limit = as_of if as_of_source == "--as-of" else _now().date()
-    staged: set[str] = set()
+    explicit = as_of_source == "--as-of"
+    checked: set[str] = set()
     for entity in ENTITIES:
         if entity.name in by_entity:
-            cross_checks.check_entity(con, entity, by_entity[entity.name], staged,
-                                      limit, as_of_source == "--as-of")
-            staged.add(entity.name)
+            cross_checks.check_entity(con, entity, by_entity[entity.name], checked,
+                                      as_of if explicit else _now().date(), explicit)
+            checked.add(entity.name)
 
     tick("storing rows", len(sources) + 1, steps)
     for entity in ENTITIES:
-        files = by_entity.get(entity.name)
-        if not files:
-            continue
-        written = store.upsert(con, entity, batch_id, files)
-        for i, path in files.items():
-            res = results[i]
-            src, raw = raws[i]
-            res.rows_rejected = store.write_rejects(
-                con, entity, batch_id, i, path, rejects[i],
-                lambda lines, src=src, raw=raw, i=i: read_raw.row_texts(con, src, i, raw, lines))
-            res.rows_inserted, res.rows_updated = written[i].inserted, written[i].updated
-            res.rows_unchanged = written[i].unchanged
-            res.rows_read = res.rows_loaded + res.rows_rejected
-            res.status = "loaded with rejections" if res.rows_rejected else "loaded"
-            _check_accounting(con, entity.name, i, res, len(rejects[i]))
+        if entity.name in by_entity:
+            written = store.upsert(con, entity, batch_id, by_entity[entity.name])
+            for i in by_entity[entity.name]:
+                results[i] = _file_result(con, batch_id, staged[i], written[i])
 
     con.execute("DELETE FROM etl_state")
     con.execute("INSERT INTO etl_state VALUES ($as_of, $src, $batch, $now)",
                 {"as_of": as_of, "src": as_of_source, "batch": batch_id, "now": _now()})
     _record_batches(con, batch_id, results, load_started)
     tick("building marts", len(sources) + 2, steps)
-    for mart, kind in MARTS:
-        existing = con.execute("SELECT table_type FROM information_schema.tables "
-                               "WHERE table_schema = 'main' AND table_name = $n", {"n": mart}).fetchone()
-        if existing:
-            con.execute(f"DROP {'VIEW' if existing[0] == 'VIEW' else 'TABLE'} {mart}")
-        con.execute(f"CREATE {kind} {mart} AS {load_sql('marts/' + mart)}")
+    _build_marts(con)
     examples = con.execute("SELECT source_file, line, column_name, problems FROM rejected_rows "
                            "WHERE batch_id = $b ORDER BY source_file, line LIMIT $n",
                            {"b": batch_id, "n": EXAMPLES}).fetchall()
@@ -200,28 +134,35 @@ def _load_into(con, source: Path, db: Path, sources: list[SourceFile], as_of: da
                       examples=examples)
 
 
-def _shown(path: Path, source: Path) -> str:
-    try:
-        return str(path.relative_to(source))
-    except ValueError:
-        return str(path)
+def _file_result(con, batch_id: int, f: staging.StagedFile, written: store.Written) -> FileResult:
+    """Record the file's rejected rows and account for every row it had."""
+    res = f.result()
+    res.rows_rejected = store.write_rejects(con, f.src.entity, batch_id, f.index, f.shown, f.rejects,
+                                            lambda lines: f.row_texts(con, lines))
+    res.rows_inserted, res.rows_updated, res.rows_unchanged = (
+        written.inserted, written.updated, written.unchanged)
+    res.rows_read = res.rows_loaded + res.rows_rejected
+    res.status = "loaded with rejections" if res.rows_rejected else "loaded"
+    parsed = con.execute(f"SELECT count(*) FROM stage_{f.src.entity.name}_t WHERE _file_idx = $i",
+                         {"i": f.index}).fetchone()[0]
+    if parsed + len(f.rejects) != res.rows_read:
+        raise RuntimeError(f"{res.file}: accounting mismatch: {parsed} rows parsed + "
+                           f"{len(f.rejects)} unparseable != {res.rows_loaded} loaded + "
+                           f"{res.rows_rejected} rejected; nothing was published")
+    return res
+
+
+def _build_marts(con) -> None:
+    for mart, kind in MARTS:
+        existing = con.execute("SELECT table_type FROM information_schema.tables "
+                               "WHERE table_schema = 'main' AND table_name = $n", {"n": mart}).fetchone()
+        if existing:
+            con.execute(f"DROP {'VIEW' if existing[0] == 'VIEW' else 'TABLE'} {mart}")
+        con.execute(f"CREATE {kind} {mart} AS {load_sql('marts/' + mart)}")
 
 
 def _now() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
-
-
-def _seen_before(con, src: SourceFile, shown: str) -> bool:
-    """Whether a file of this name and size was loaded before (then it is worth hashing first)."""
-    return con.execute("SELECT count(*) FROM load_batches WHERE entity = $e AND file = $f "
-                       "AND size_bytes = $n AND status LIKE 'loaded%'",
-                       {"e": src.entity.name, "f": shown, "n": src.path.stat().st_size}).fetchone()[0] > 0
-
-
-def _earlier_batch(con, src: SourceFile) -> int | None:
-    row = con.execute("SELECT max(batch_id) FROM load_batches WHERE entity = $e AND sha256 = $s "
-                      "AND status LIKE 'loaded%'", {"e": src.entity.name, "s": src.sha256}).fetchone()
-    return row[0]
 
 
 def _as_of(con, explicit: date | None, by_entity: dict[str, dict[int, str]]) -> tuple[date, str]:
@@ -239,15 +180,6 @@ def _as_of(con, explicit: date | None, by_entity: dict[str, dict[int, str]]) -> 
     previous = con.execute("SELECT max(as_of) FROM etl_state").fetchone()[0]
     best = max([d for d in (found, previous) if d is not None], default=today)
     return best, "latest date in the inputs"
-
-
-def _check_accounting(con, entity: str, i: int, res: FileResult, parse_rejected: int) -> None:
-    staged = con.execute(f"SELECT count(*) FROM stage_{entity}_t WHERE _file_idx = $i",
-                         {"i": i}).fetchone()[0]
-    if staged + parse_rejected != res.rows_read:
-        raise RuntimeError(f"{res.file}: accounting mismatch: {staged} rows parsed + "
-                           f"{parse_rejected} unparseable != {res.rows_loaded} loaded + "
-                           f"{res.rows_rejected} rejected; nothing was published")
 
 
 def _record_batches(con, batch_id: int, results: dict[int, FileResult], started: datetime) -> None:

@@ -1,0 +1,120 @@
+"""Staging: decide which files to read, read them into the staging tables, remember how.
+
+Files identical to one loaded before are skipped (unless reloading). The rest
+are read in groups (see :func:`etl.read_raw.group_files`) into
+``stage_<entity>_t``, with their sha256 computed on a second thread while
+DuckDB reads. :class:`StagedFile` keeps what later steps need per file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from etl import read_raw, validate
+from etl.read_raw import ParseReject, RawSource
+from etl.report import FileResult
+from etl.sources import SourceFile, check_not_empty, fingerprint
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class StagedFile:
+    """One file read into its entity's staging table."""
+
+    index: int
+    src: SourceFile
+    shown: str
+    raw: RawSource
+    rejects: list[ParseReject]
+    first_rowid: int
+
+    def result(self) -> FileResult:
+        return FileResult(self.src.entity.name, self.shown, self.src.format, self.src.sha256,
+                          self.src.size, extra_columns=self.src.extra_columns)
+
+    def row_texts(self, con: duckdb.DuckDBPyConnection, lines: list[int]) -> dict[int, str]:
+        return read_raw.row_texts(con, self.src, self.index, self.raw, lines)
+
+
+def shown_path(path: Path, source: Path) -> str:
+    """A file's name as users see it: relative to the source folder."""
+    try:
+        return str(path.relative_to(source))
+    except ValueError:
+        return str(path)
+
+
+def skip_unchanged(con: duckdb.DuckDBPyConnection, sources: list[SourceFile], source: Path,
+                   reload: bool, tick: Progress, steps: int
+                   ) -> tuple[list[tuple[int, SourceFile]], dict[int, FileResult]]:
+    """Split the files into those to read and those identical to a file loaded before."""
+    to_read, skipped = [], {}
+    for i, src in enumerate(sources):
+        shown = shown_path(src.path, source)
+        check_not_empty(src)
+        if not reload and _seen_before(con, src, shown):
+            tick(f"checking {shown}", i, steps)
+            fingerprint(src)
+            earlier = _earlier_batch(con, src)
+            if earlier is not None:
+                skipped[i] = FileResult(src.entity.name, shown, src.format, src.sha256, src.size,
+                                        status="skipped",
+                                        note=f"identical to the file loaded in batch {earlier}")
+                continue
+        to_read.append((i, src))
+    return to_read, skipped
+
+
+def stage(con: duckdb.DuckDBPyConnection, to_read: list[tuple[int, SourceFile]], source: Path,
+          tick: Progress, steps: int) -> dict[int, StagedFile]:
+    """Read every file into ``stage_<entity>_t`` and create the views ``stage_<entity>``."""
+    staged: dict[int, StagedFile] = {}
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256") as hasher:
+        for group in read_raw.group_files(to_read):
+            i, src = group[0]
+            more = f" and {len(group) - 1} more" if len(group) > 1 else ""
+            tick(f"reading {shown_path(src.path, source)}{more}", i, steps)
+            hashing = [hasher.submit(fingerprint, s) for _, s in group if not s.sha256]
+            raw = read_raw.prepare(con, group)
+            if not any(f.src.entity is src.entity for f in staged.values()):
+                validate.create_stage(con, src.entity)
+            base = con.execute(f"SELECT count(*) FROM stage_{src.entity.name}_t").fetchone()[0]
+            try:
+                validate.stage_files(con, src.entity, raw)
+            except duckdb.Error as exc:
+                raise read_raw.cannot_read(src, exc) from exc
+            for job in hashing:
+                job.result()
+            rejects, firsts = read_raw.finish(con, raw, base)
+            for j, s in group:
+                staged[j] = StagedFile(j, s, shown_path(s.path, source), raw, rejects[j], firsts[j])
+    for name in {f.src.entity.name for f in staged.values()}:
+        _stage_view(con, name, {i: f.first_rowid for i, f in staged.items() if f.src.entity.name == name})
+    return staged
+
+
+def _stage_view(con, name: str, firsts: dict[int, int]) -> None:
+    """``stage_<name>``: the staging table with every row's line and position in its file."""
+    first = "CASE _file_idx " + " ".join(f"WHEN {i} THEN {n}" for i, n in firsts.items()) + " END"
+    con.execute(f"CREATE OR REPLACE TEMP VIEW stage_{name} AS SELECT * REPLACE "
+                f"(coalesce(_line, rowid - {first} + 2) AS _line), rowid - {first} AS _row_in_file "
+                f"FROM stage_{name}_t")
+
+
+def _seen_before(con, src: SourceFile, shown: str) -> bool:
+    """Whether a file of this name and size was loaded before (then it is worth hashing first)."""
+    return con.execute("SELECT count(*) FROM load_batches WHERE entity = $e AND file = $f "
+                       "AND size_bytes = $n AND status LIKE 'loaded%'",
+                       {"e": src.entity.name, "f": shown, "n": src.path.stat().st_size}).fetchone()[0] > 0
+
+
+def _earlier_batch(con, src: SourceFile) -> int | None:
+    row = con.execute("SELECT max(batch_id) FROM load_batches WHERE entity = $e AND sha256 = $s "
+                      "AND status LIKE 'loaded%'", {"e": src.entity.name, "s": src.sha256}).fetchone()
+    return row[0]
