@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -11,7 +12,8 @@ from rich.table import Table
 
 from etl.report import LoadReport
 
-console = Console()
+console = Console(width=None if sys.stdout.isatty() else 120)
+"""Piped or logged output gets a fixed, readable width instead of 80 columns."""
 _SHORT = {"loaded with rejections": "partly", "loaded": "loaded", "skipped": "skipped"}
 
 
