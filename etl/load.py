@@ -17,12 +17,13 @@ from pathlib import Path
 
 from etl import cross_checks, staging, store
 from etl.contract import ENTITIES
-from etl.publish import staged_database
+from etl.errors import LoadError
 from etl.report import FileResult, LoadReport
 from etl.sql_text import insert_many
 from etl.sources import SourceFile, discover
 from queries import load_sql
 from queries.connection import connect
+from queries.publish import WriterBusy, staged_database
 
 Progress = staging.Progress
 """progress(step description, steps done, steps in all)."""
@@ -74,6 +75,18 @@ def load(source: Path, db: Path, *, as_of: date | None = None, reload: bool = Fa
     tick = progress or (lambda *_: None)
     sources = discover(source)
     steps = len(sources) + 4
+    try:
+        report = _publish(source, db, sources, as_of, reload, tick, steps)
+    except WriterBusy as exc:
+        raise LoadError(db, "another `calmline etl` or `calmline fit` is writing this database; "
+                            "wait for it to finish") from exc
+    report.seconds = time.monotonic() - started
+    tick("done", steps, steps)
+    return report
+
+
+def _publish(source: Path, db: Path, sources: list[SourceFile], as_of: date | None, reload: bool,
+             tick: Progress, steps: int) -> LoadReport:
     with staged_database(db) as work:
         con = connect(work, read_only=False)
         con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
@@ -84,8 +97,6 @@ def load(source: Path, db: Path, *, as_of: date | None = None, reload: bool = Fa
             con.execute("CHECKPOINT")
         finally:
             con.close()
-    report.seconds = time.monotonic() - started
-    tick("done", steps, steps)
     return report
 
 

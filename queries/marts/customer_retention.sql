@@ -4,7 +4,9 @@
 -- days from the call to churn or, for customers still with us, to the as-of
 -- date (time_days, with event = churned), for survival models. A customer
 -- recorded as churned before the call (a win-back contact, say) is flagged
--- churned_before_call and has no outcome.
+-- churned_before_call and has no outcome. days_observable: days from the call to the
+-- as-of date; a model of churn within h days must keep only calls with days_observable >= h,
+-- or calls that churned early in an unfinished window would be over-represented.
 -- Reads: call_facts, etl_state. Parameters: none.
 WITH state AS (
     SELECT as_of FROM etl_state
@@ -22,7 +24,7 @@ timed AS (
 )
 SELECT
     call_id, customer_id, agent_id, started_at, call_date, churned_at, as_of,
-    churned_before_call,
+    churned_before_call, days_observable,
     churn_seen AND NOT churned_before_call AS event,
     CASE WHEN churned_before_call THEN NULL
          WHEN churn_seen THEN date_diff('day', call_date, churned_at)

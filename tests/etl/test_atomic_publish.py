@@ -109,5 +109,5 @@ def test_two_loads_at_once_the_second_is_told_to_wait(tmp_path, db):
     _, err = second.communicate(timeout=120)
     first.communicate(timeout=300)
     assert second.returncode == 2
-    assert "another `calmline etl` is loading this database" in err
+    assert "another `calmline etl` or `calmline fit` is writing this database" in err
     assert first.returncode == 0

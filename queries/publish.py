@@ -1,6 +1,7 @@
 """Publish a new database atomically, so readers never see a half-written one.
 
-The ETL never writes the published file. It copies it to a private working
+Writers (`calmline etl`, and `calmline fit` for its result tables) never write
+the published file. It copies it to a private working
 file beside it, loads into the copy, checkpoints and closes it, then renames
 the copy over the published path (an atomic rename on POSIX). Readers that
 hold the old file open keep reading the old version; the next ``connect``
@@ -18,7 +19,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from etl.errors import LoadError
+
+
+class WriterBusy(Exception):
+    """Another process is writing the database right now."""
+
+    def __init__(self, db: Path) -> None:
+        self.db = db
+        super().__init__(f"{db}: another `calmline etl` or `calmline fit` is writing this database; "
+                         "wait for it to finish")
 
 
 def working_path(db: Path) -> Path:
@@ -32,8 +41,8 @@ def staged_database(db: Path) -> Iterator[Path]:
 
     Raises
     ------
-    LoadError
-        When another load is already writing this database.
+    WriterBusy
+        When another writer (a load or a fit) is already writing this database.
     """
     db = db.resolve()
     db.parent.mkdir(parents=True, exist_ok=True)
@@ -58,8 +67,7 @@ def _writer_lock(db: Path) -> Iterator[None]:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
-            raise LoadError(db, "another `calmline etl` is loading this database; "
-                                "wait for it to finish") from exc
+            raise WriterBusy(db) from exc
         try:
             yield
         finally:

@@ -1,0 +1,120 @@
+"""Design matrices for the practice models, built with numpy from the model population.
+
+What is adjusted for is decided here, once: what was true before the agent
+acted (anger level, issue type, channel, queue wait, tenure, plan, monthly
+value, region, month, and whether the agent came straight from another upset
+call) and, in every practice model, the other practices used on the call.
+Results of the call (resolved, transfers, hold, handle time, CSAT) are never
+in the total-effect models; ``resolved`` is added only for the labelled
+direct effect.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+PRE_CALL = ("anger_level", "issue_type", "channel", "wait_s", "tenure_days", "plan",
+            "monthly_value", "region", "call_month", "minutes_since_prev_upset")
+"""Columns of the model population that describe the situation before the agent acted."""
+
+SHORT_BREAK_MIN = 10.0
+"""An upset call taken less than this many minutes after the agent's previous one ended."""
+
+
+@dataclass
+class Design:
+    """A model's inputs: covariates (with intercept) and practices as 0/1 columns."""
+
+    covariates: np.ndarray
+    covariate_names: list[str]
+    practices: np.ndarray
+    practice_names: list[str]
+    notes: list[str] = field(default_factory=list)
+
+    def matrix(self, extra: np.ndarray | None = None, extra_names: list[str] | None = None
+               ) -> tuple[np.ndarray, list[str]]:
+        """Practices first, then covariates, then ``extra`` columns."""
+        parts = [self.practices, self.covariates] + ([extra] if extra is not None else [])
+        names = self.practice_names + self.covariate_names + (extra_names or [])
+        return np.column_stack(parts), names
+
+
+def complete_cases(df: pd.DataFrame, practices: list[str], outcome: str) -> tuple[pd.DataFrame, int]:
+    """Rows with every practice assessed and the outcome observed; and how many were left out."""
+    keep = df[practices + [outcome]].notna().all(axis=1)
+    return df.loc[keep].reset_index(drop=True), int((~keep).sum())
+
+
+def _dummies(values: pd.Series, prefix: str) -> tuple[np.ndarray, list[str]]:
+    """0/1 columns for every level but the most common (the reference)."""
+    filled = values.astype("string").fillna("unknown")
+    counts = filled.value_counts()
+    levels = sorted(str(v) for v in counts.index[1:])
+    if not levels:
+        return np.empty((len(values), 0)), []
+    codes = filled.to_numpy()
+    return (np.column_stack([(codes == lvl).astype(float) for lvl in levels]),
+            [f"{prefix}[{lvl}]" for lvl in levels])
+
+
+def _numeric(values: pd.Series, name: str, transform) -> tuple[np.ndarray, list[str]]:
+    """A transformed numeric column; missing values get the median and an indicator column."""
+    x = pd.to_numeric(values, errors="coerce").astype(float).to_numpy()
+    missing = np.isnan(x)
+    if missing.all():
+        return np.empty((len(x), 0)), []
+    x = np.where(missing, np.nanmedian(x), x)
+    cols, names = [transform(x)], [name]
+    if missing.any():
+        cols.append(missing.astype(float))
+        names.append(f"{name}_missing")
+    return np.column_stack(cols), names
+
+
+def build(df: pd.DataFrame, practices: list[str], *, anger_dummies: bool = True) -> Design:
+    """Encode the pre-call covariates and the practices of ``df``.
+
+    Parameters
+    ----------
+    df : DataFrame
+        The model population (see ``queries/analysis/upset_calls.sql``), complete cases.
+    practices : list of str
+        0/1 (or boolean) practice columns.
+    anger_dummies : bool
+        False when the population is a single anger level.
+
+    Returns
+    -------
+    Design
+        Covariates: intercept, anger level (reference 3), issue type, channel, plan,
+        region and month (reference: the most common level), log1p(wait in minutes),
+        log1p(tenure in years), monthly value per 10, short break (< 10 minutes since
+        the agent's previous upset call). Columns without variation are dropped and noted.
+    """
+    n = len(df)
+    blocks = [(np.ones((n, 1)), ["intercept"])]
+    if anger_dummies:
+        blocks.append(_dummies(df["anger_level"].astype("Int64").astype("string"), "anger"))
+    for col in ("issue_type", "channel", "plan", "region"):
+        blocks.append(_dummies(df[col], col))
+    blocks.append(_dummies(pd.to_datetime(df["call_month"]).dt.strftime("%Y-%m"), "month"))
+    blocks.append(_numeric(df["wait_s"], "log_wait_min", lambda x: np.log1p(np.clip(x, 0, None) / 60)))
+    blocks.append(_numeric(df["tenure_days"], "log_tenure_years",
+                           lambda x: np.log1p(np.clip(x, 0, None) / 365.25)))
+    blocks.append(_numeric(df["monthly_value"], "monthly_value_10", lambda x: x / 10))
+    minutes = pd.to_numeric(df["minutes_since_prev_upset"], errors="coerce").to_numpy(dtype=float)
+    blocks.append((np.where(np.isnan(minutes), 0.0, minutes < SHORT_BREAK_MIN).astype(float)[:, None],
+                   ["short_break"]))
+    cov = np.column_stack([b for b, _ in blocks])
+    names = [name for _, ns in blocks for name in ns]
+    notes = []
+    varies = np.ptp(cov, axis=0) > 0
+    varies[0] = True
+    if not varies.all():
+        notes.append("dropped covariates without variation: "
+                     + ", ".join(nm for nm, v in zip(names, varies) if not v))
+    prac = df[practices].astype(float).to_numpy()
+    return Design(cov[:, varies], [nm for nm, v in zip(names, varies) if v], prac, list(practices), notes)

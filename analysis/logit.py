@@ -1,0 +1,135 @@
+"""Logistic regression of churn on practices and pre-call covariates, with agent-clustered errors.
+
+Reports, per practice, the odds ratio and the average marginal effect (AME):
+the mean over calls of the predicted churn probability with the practice used
+minus without it, every other column of each call as it was. The AME's
+standard error comes from the delta method with the cluster-robust covariance.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import statsmodels.api as sm
+from scipy import stats
+from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
+
+Z95 = stats.norm.ppf(0.975)
+
+
+@dataclass
+class LogitFit:
+    """Coefficients and their cluster-robust covariance, or why there are none."""
+
+    params: np.ndarray | None
+    cov: np.ndarray | None
+    names: list[str]
+    warning: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.params is not None
+
+
+def fit(X: np.ndarray, y: np.ndarray, groups: np.ndarray, names: list[str],
+        weights: np.ndarray | None = None) -> LogitFit:
+    """Fit P(y = 1) = logistic(X b) by maximum likelihood; covariance clustered by ``groups``.
+
+    Parameters
+    ----------
+    X : (n, k) array
+        Design matrix including the intercept.
+    y : (n,) array of 0/1
+    groups : (n,) array
+        Cluster labels (agents). With one cluster only, heteroskedasticity-robust
+        errors are used instead, with a warning.
+    names : list of str
+        Column names of ``X``.
+    weights : (n,) array, optional
+        Frequency weights (aggregated rows); the result equals the row-level fit.
+
+    Returns
+    -------
+    LogitFit
+        ``params`` None with a warning when the data cannot support the model
+        (no events, no non-events, perfect separation, no convergence).
+    """
+    y = np.asarray(y, dtype=float)
+    total = weights.sum() if weights is not None else len(y)
+    events = (y * weights).sum() if weights is not None else y.sum()
+    if events == 0 or events == total:
+        return LogitFit(None, None, names, "no churn events" if events == 0 else "every call churned")
+    n_groups = len(np.unique(groups))
+    note = None
+    if n_groups >= 2:
+        cov_type, kwds = "cluster", {"groups": groups}
+    else:
+        cov_type, kwds, note = "HC0", {}, "one agent only: standard errors are not clustered"
+    model = (sm.GLM(y, X, family=sm.families.Binomial(), freq_weights=weights) if weights is not None
+             else sm.Logit(y, X))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PerfectSeparationWarning)
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        try:
+            if weights is not None:
+                res = model.fit(cov_type=cov_type, cov_kwds=kwds)
+                converged = res.converged
+            else:
+                res = model.fit(method="newton", maxiter=100, disp=0, cov_type=cov_type, cov_kwds=kwds)
+                converged = res.mle_retvals.get("converged", True)
+        except (PerfectSeparationWarning, np.linalg.LinAlgError, ValueError) as exc:
+            return LogitFit(None, None, names, f"the model cannot be fitted: {_why(exc)}")
+    params, cov = np.asarray(res.params), np.asarray(res.cov_params())
+    if not converged or not np.all(np.isfinite(params)) or not np.all(np.isfinite(np.diag(cov))):
+        return LogitFit(None, None, names, "the model did not converge (perfect separation or "
+                                           "too few events for the number of terms)")
+    if np.max(np.abs(params)) > 15:
+        return LogitFit(None, None, names, "perfect or quasi-perfect separation: some coefficient "
+                                           "is unbounded")
+    return LogitFit(params, cov, names, note)
+
+
+def _why(exc: Exception) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if isinstance(exc, PerfectSeparationWarning) or "separation" in text.lower():
+        return "perfect separation (a practice or covariate predicts churn exactly)"
+    if isinstance(exc, np.linalg.LinAlgError):
+        return "collinear terms (singular matrix)"
+    return text
+
+
+def predict(params: np.ndarray, X: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-(X @ params)))
+
+
+def ame(result: LogitFit, X: np.ndarray, j: int, weights: np.ndarray | None = None
+        ) -> tuple[float, float, np.ndarray, np.ndarray]:
+    """Average marginal effect of setting 0/1 column ``j`` to 1 vs 0 for every row.
+
+    Returns
+    -------
+    estimate, se, p1, p0
+        The risk difference (probability units), its delta-method standard error,
+        and each row's predicted probability with and without.
+    """
+    w = np.ones(len(X)) if weights is None else weights
+    lin = X @ result.params - X[:, j] * result.params[j]
+    p0 = 1.0 / (1.0 + np.exp(-lin))
+    p1 = 1.0 / (1.0 + np.exp(-(lin + result.params[j])))
+    total = w.sum()
+    estimate = float(np.sum(w * (p1 - p0)) / total)
+    d1, d0 = w * p1 * (1 - p1), w * p0 * (1 - p0)
+    grad = (X.T @ (d1 - d0)) / total
+    grad[j] = np.sum(d1) / total  # in X1 column j is 1, in X0 it is 0
+    se = float(np.sqrt(max(grad @ result.cov @ grad, 0.0)))
+    return estimate, se, p1, p0
+
+
+def wald(estimate: float, se: float) -> tuple[float, float, float]:
+    """95% CI and two-sided p-value of a normal estimate."""
+    if se <= 0 or not np.isfinite(se):
+        return estimate, estimate, 1.0 if estimate == 0 else 0.0
+    z = estimate / se
+    return estimate - Z95 * se, estimate + Z95 * se, float(2 * stats.norm.sf(abs(z)))
