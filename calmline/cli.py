@@ -68,6 +68,34 @@ def etl(
         raise typer.Exit(1)
 
 
+@app.command()
+def fit(
+    db: Annotated[Path, typer.Option(help="Database built by `calmline etl`; results are added to it.")],
+    horizon: Annotated[list[int] | None, typer.Option(
+        help="Days after the call within which churn counts; repeat for several (30, 90, 180).")] = None,
+) -> None:
+    """Estimate how much each practice changes churn after upset calls; store the results as a new run."""
+    from analysis.runner import fit as run_fit
+    from etl.contract import MODEL_PRACTICES
+    from queries.publish import WriterBusy
+
+    horizons = tuple(horizon or [90])
+    bad = [h for h in horizons if h not in (30, 90, 180)]
+    if bad:
+        err.print(f"[red]--horizon must be 30, 90 or 180 (got {bad[0]})[/red]")
+        raise typer.Exit(2)
+    if not db.exists():
+        err.print(f"[red]{db}: no database here; run `calmline etl` first[/red]")
+        raise typer.Exit(2)
+    try:
+        with etl_view.status() as say:
+            summary = run_fit(db, list(MODEL_PRACTICES), horizons=horizons, progress=say)
+    except WriterBusy as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2)
+    etl_view.print_fit(summary)
+
+
 def main() -> None:
     """Console-script entry point."""
     app(prog_name="calmline")

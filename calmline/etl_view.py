@@ -69,3 +69,26 @@ def print_generated(summary: dict) -> None:
     console.print(f"as-of date {summary['as_of']}; planted effects in "
                   f"{summary['paths']['ground_truth']}")
     console.print(f"load it with: calmline etl --source {summary['out_dir']} --db calmline.duckdb")
+
+
+@contextmanager
+def status() -> Iterator:
+    """A one-line status on the terminal while a long job runs."""
+    err = Console(stderr=True)
+    if not err.is_terminal:
+        yield lambda _: None
+        return
+    with err.status("starting") as shown:
+        yield lambda text: shown.update(text)
+
+
+def print_fit(summary) -> None:
+    """Print what `calmline fit` stored."""
+    console.print(f"model run(s) {', '.join(map(str, summary.runs))} stored in {summary.db} "
+                  f"in {summary.seconds:.1f} s")
+    for name, n in summary.rows.items():
+        console.print(f"  {name}: {n:,} rows")
+    for warning in summary.warnings:
+        console.print(f"[yellow]warning[/yellow] {warning}", highlight=False)
+    console.print("see them with: SELECT * FROM practice_effects WHERE run_id = "
+                  f"{summary.runs[-1] if summary.runs else 0} ORDER BY practice, method")

@@ -29,6 +29,10 @@ PRACTICE_FLAGS = (
 )
 """The boolean practice columns of a call, as QA scorecards record them."""
 
+MODEL_PRACTICES = (*PRACTICE_FLAGS[:5], "offered_options", *PRACTICE_FLAGS[5:], "followed_up")
+"""The practices `calmline fit` scores: the ten flags, offered_options (options_offered >= 2)
+and followed_up (a follow-up recorded within 30 days after the call)."""
+
 TRAINING_MODULES = PRACTICE_FLAGS + ("options_offered",)
 CHANNELS = ("phone", "chat", "email")
 UPSET_ANGER = 3

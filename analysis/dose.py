@@ -1,0 +1,142 @@
+"""Dose-response: churn by how much of a practice, adjusted like the practice effects.
+
+Three factors, each a categorical term replacing its binary practice in the
+total-effect logit: options offered (0, 1, 2, 3+; replaces offered_options),
+follow-up timing (none within 30 days, 0-3, 4-14, 15-30 days; replaces
+followed_up) and the agent's break since their previous upset call (under 5,
+5-10, 10-30, 30+ minutes, or no earlier upset call; replaces short_break). For
+each level: the adjusted churn probability (every call set to that level) and
+the risk difference from the reference level, with agent-clustered CIs.
+Heterogeneity: each practice's AME refitted within each anger level and issue type.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from analysis import logit
+from analysis.design import build
+
+DOSE_COLUMNS = ["factor", "level", "reference", "estimate", "ci_low", "ci_high", "p_value", "risk",
+                "n", "warning"]
+HETEROGENEITY_COLUMNS = ["practice", "dimension", "level", "estimate", "ci_low", "ci_high", "p_value",
+                         "n", "warning"]
+
+
+def _options(df: pd.DataFrame) -> pd.Series:
+    n = pd.to_numeric(df["options_offered"], errors="coerce")
+    return pd.Series(np.select([n >= 3, n == 2, n == 1], ["3+", "2", "1"], "0"), index=df.index)
+
+
+def _followup(df: pd.DataFrame) -> pd.Series:
+    days = pd.to_numeric(df["days_to_followup"], errors="coerce")
+    return pd.Series(np.select([days <= 3, days <= 14, days <= 30], ["0-3 days", "4-14 days", "15-30 days"],
+                               "none within 30 days"), index=df.index)
+
+
+def _break(df: pd.DataFrame) -> pd.Series:
+    m = pd.to_numeric(df["minutes_since_prev_upset"], errors="coerce")
+    return pd.Series(np.select([m.isna(), m < 5, m < 10, m < 30], ["no earlier upset call", "under 5 min",
+                                                                  "5-10 min", "10-30 min"], "30+ min"),
+                     index=df.index)
+
+
+FACTORS = {
+    # factor: (levels function, binary practice it replaces, reference level, level order)
+    "options_offered": (_options, "offered_options", "0", ["0", "1", "2", "3+"]),
+    "followup_timing": (_followup, "followed_up", "none within 30 days",
+                        ["none within 30 days", "0-3 days", "4-14 days", "15-30 days"]),
+    "break_minutes": (_break, None, "30+ min",
+                      ["under 5 min", "5-10 min", "10-30 min", "30+ min", "no earlier upset call"]),
+}
+
+
+def dose_response(df: pd.DataFrame, practices: list[str], outcome: str) -> pd.DataFrame:
+    """Adjusted churn by level of each dose factor; see the module docstring."""
+    y = df[outcome].astype(float).to_numpy()
+    groups = df["agent_id"].astype("string").fillna("?").to_numpy()
+    rows = []
+    for factor, (levels_of, replaces, reference, order) in FACTORS.items():
+        levels = levels_of(df)
+        design = build(df, [p for p in practices if p != replaces])
+        cov_keep = [i for i, nm in enumerate(design.covariate_names) if nm != "short_break"]
+        if factor != "break_minutes":
+            cov_keep = list(range(len(design.covariate_names)))
+        present = [lvl for lvl in order if (levels == lvl).any()]
+        others = [lvl for lvl in present if lvl != reference]
+        dummies = np.column_stack([(levels == lvl).to_numpy(dtype=float) for lvl in others]) if others \
+            else np.empty((len(df), 0))
+        X = np.column_stack([design.practices, design.covariates[:, cov_keep], dummies])
+        names = design.practice_names + [design.covariate_names[i] for i in cov_keep] + \
+            [f"{factor}[{lvl}]" for lvl in others]
+        fit = logit.fit(X, y, groups, names)
+        first = X.shape[1] - len(others)
+        for lvl in present:
+            n = int((levels == lvl).sum())
+            if not fit.ok or reference not in present:
+                why = fit.warning if not fit.ok else f"no calls at the reference level {reference}"
+                rows.append(dict(factor=factor, level=lvl, reference=reference, estimate=None, ci_low=None,
+                                 ci_high=None, p_value=None, risk=None, n=n, warning=why))
+                continue
+            risk = _risk_at(fit, X, first, others, lvl)
+            if lvl == reference:
+                rows.append(dict(factor=factor, level=lvl, reference=reference, estimate=0.0, ci_low=0.0,
+                                 ci_high=0.0, p_value=None, risk=risk, n=n, warning=None))
+                continue
+            est, se = _contrast(fit, X, first, others, lvl)
+            lo, hi, p = logit.wald(est, se)
+            rows.append(dict(factor=factor, level=lvl, reference=reference, estimate=est, ci_low=lo,
+                             ci_high=hi, p_value=p, risk=risk, n=n,
+                             warning="fewer than 100 calls at this level" if n < 100 else None))
+    return pd.DataFrame(rows, columns=DOSE_COLUMNS)
+
+
+def _set_level(X: np.ndarray, first: int, others: list[str], level: str) -> np.ndarray:
+    Z = X.copy()
+    Z[:, first:] = 0.0
+    if level in others:
+        Z[:, first + others.index(level)] = 1.0
+    return Z
+
+
+def _risk_at(fit, X, first, others, level) -> float:
+    return float(logit.predict(fit.params, _set_level(X, first, others, level)).mean())
+
+
+def _contrast(fit, X, first, others, level) -> tuple[float, float]:
+    """Mean predicted risk at ``level`` minus at the reference, with delta-method SE."""
+    Z1, Z0 = _set_level(X, first, others, level), _set_level(X, first, others, "__reference__")
+    p1, p0 = logit.predict(fit.params, Z1), logit.predict(fit.params, Z0)
+    grad = (Z1.T @ (p1 * (1 - p1)) - Z0.T @ (p0 * (1 - p0))) / len(X)
+    return float((p1 - p0).mean()), float(np.sqrt(max(grad @ fit.cov @ grad, 0.0)))
+
+
+def heterogeneity(df: pd.DataFrame, practices: list[str], outcome: str, *, min_calls: int = 300
+                  ) -> pd.DataFrame:
+    """Each practice's AME within each anger level and each issue type (separate fits)."""
+    rows = []
+    for dimension in ("anger_level", "issue_type"):
+        for level, part in df.groupby(df[dimension].astype("string"), sort=True):
+            part = part.reset_index(drop=True)
+            base = dict(dimension=dimension, level=str(level), n=len(part))
+            if len(part) < min_calls:
+                rows += [dict(base, practice=p, estimate=None, ci_low=None, ci_high=None, p_value=None,
+                              warning=f"only {len(part)} calls: too few to estimate") for p in practices]
+                continue
+            design = build(part, practices, anger_dummies=dimension != "anger_level")
+            X, names = design.matrix()
+            fit = logit.fit(X, part[outcome].astype(float).to_numpy(),
+                            part["agent_id"].astype("string").fillna("?").to_numpy(), names)
+            for j, practice in enumerate(practices):
+                a = design.practices[:, j]
+                if not fit.ok or a.min() == a.max():
+                    why = fit.warning if not fit.ok else "no variation in this group"
+                    rows.append(dict(base, practice=practice, estimate=None, ci_low=None, ci_high=None,
+                                     p_value=None, warning=why))
+                    continue
+                est, se, _, _ = logit.ame(fit, X, j)
+                lo, hi, p = logit.wald(est, se)
+                rows.append(dict(base, practice=practice, estimate=est, ci_low=lo, ci_high=hi, p_value=p,
+                                 warning=None))
+    return pd.DataFrame(rows, columns=HETEROGENEITY_COLUMNS)

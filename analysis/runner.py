@@ -1,0 +1,155 @@
+"""`calmline fit`: read the model population, run every model, write the result tables.
+
+The only module of analysis/ that touches the database. It reads the marts
+the ETL built, hands DataFrames to the pure modules, and writes their tidy
+results as a new run into the same DuckDB file, published atomically like a
+load (see :mod:`queries.publish`), so readers never see half a run.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from analysis import summaries
+from analysis.design import complete_cases
+from analysis.dose import dose_response, heterogeneity
+from analysis.effects import practice_effects
+from queries import load_sql
+from queries.connection import connect
+from queries.publish import staged_database
+
+SPECIFICATION = (
+    "Population: upset calls (anger_level >= 3) whose {h}-day window closed by the as-of date, "
+    "every practice assessed. Outcome: the customer churned within {h} days of the call. "
+    "Total effect of each practice (used vs not used on the call): adjusted for anger level, "
+    "issue type, channel, queue wait, tenure, plan, monthly value, region, month, a short break "
+    "since the agent's previous upset call, and the other practices on the call; not for results "
+    "of the call (resolved, transfers, hold, handle time, CSAT), because resolving the issue is how "
+    "ownership and options work. Direct effect: the same plus resolved. Logit: logistic regression, "
+    "standard errors clustered by agent; risk differences are average marginal effects. AIPW: "
+    "doubly robust, propensity of the practice given the same covariates and the other practices, "
+    "calls with propensity outside [0.01, 0.99] left out. Cox: time to churn from the call, "
+    "censored at the as-of date, Efron ties, robust errors clustered by agent. q-values: "
+    "Benjamini-Hochberg across practices within each method."
+)
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class FitSummary:
+    """What a `calmline fit` run wrote."""
+
+    db: Path
+    runs: list[int] = field(default_factory=list)
+    rows: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def fit(db: Path, practices: list[str], *, horizons: tuple[int, ...] = (90,),
+        progress: Progress | None = None) -> FitSummary:
+    """Fit every model for each horizon and store the results as new runs in ``db``.
+
+    Parameters
+    ----------
+    db : Path
+        A database built by `calmline etl`.
+    practices : list of str
+        Practice columns of the model population (0/1).
+    horizons : tuple of int
+        Days after the call within which churn counts (30, 90, 180 supported).
+    progress : callable, optional
+        Called with a description as each step starts.
+    """
+    started = time.monotonic()
+    say = progress or (lambda _: None)
+    summary = FitSummary(db)
+    with staged_database(db) as work:
+        con = connect(work, read_only=False)
+        try:
+            say("reading upset calls")
+            population = con.execute(load_sql("analysis/upset_calls")).df()
+            as_of, batches = con.execute(
+                "SELECT (SELECT as_of FROM etl_state), "
+                "(SELECT list(DISTINCT batch_id ORDER BY batch_id) FROM load_batches "
+                " WHERE status LIKE 'loaded%')").fetchone()
+            con.execute(load_sql("analysis/results_schema"))
+            for h in horizons:
+                run_id = con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM model_runs").fetchone()[0]
+                tables, warnings, counts = _fit_horizon(population, practices, h, say, summary.timings)
+                _write(con, run_id, tables)
+                con.execute("INSERT INTO model_runs VALUES ($run, $now, $as_of, $h, $n, $events, $left, "
+                            "$batches, $spec, $warnings)",
+                            {"run": run_id, "now": datetime.now(timezone.utc).replace(tzinfo=None),
+                             "as_of": as_of, "h": h, **counts, "batches": batches or [],
+                             "spec": SPECIFICATION.format(h=h), "warnings": warnings})
+                summary.runs.append(run_id)
+                summary.warnings += [f"{h}-day run {run_id}: {w}" for w in warnings]
+                for name, frame in tables.items():
+                    summary.rows[name] = summary.rows.get(name, 0) + len(frame)
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+    summary.seconds = time.monotonic() - started
+    return summary
+
+
+def _fit_horizon(population: pd.DataFrame, practices: list[str], h: int, say: Progress,
+                 timings: dict[str, float]) -> tuple[dict[str, pd.DataFrame], list[str], dict]:
+    outcome = f"churned_{h}d"
+    in_window = population[population["days_observable"] >= h]
+    df, left_out = complete_cases(in_window, practices, outcome)
+    warnings = []
+    if left_out:
+        warnings.append(f"{left_out:,} upset calls with a practice not assessed were left out")
+    counts = {"n": len(df), "events": int(df[outcome].sum()) if len(df) else 0, "left": left_out}
+    if len(df) == 0:
+        return {}, warnings + ["no upset calls with a complete outcome window: nothing to estimate"], counts
+
+    def timed(label: str, fn, *args):
+        say(f"{h} days: {label}")
+        start = time.monotonic()
+        out = fn(*args)
+        timings[f"{label} ({h}d)"] = timings.get(f"{label} ({h}d)", 0.0) + time.monotonic() - start
+        return out
+
+    effects, balance, model_warnings = timed("logit and AIPW", practice_effects, df, practices, outcome)
+    warnings += model_warnings
+    effects["outcome"] = f"churn_{h}d"
+    tables = {"practice_effects": effects, "practice_balance": balance,
+              "dose_response": timed("dose-response", dose_response, df, practices, outcome),
+              "effect_heterogeneity": timed("heterogeneity", heterogeneity, df, practices, outcome)}
+    cox, km = timed("Cox and Kaplan-Meier", summaries.survival, population, practices)
+    effects = pd.concat([effects, cox], ignore_index=True) if len(cox) else effects
+    tables["practice_effects"] = summaries.add_q_and_mde(effects, df, practices, outcome)
+    tables["km_curves"] = km
+    priorities, adoption = timed("training priorities", summaries.priorities, population, tables[
+        "practice_effects"], practices)
+    tables["training_priorities"], tables["agent_adoption"] = priorities, adoption
+    return tables, warnings, counts
+
+
+def _write(con: duckdb.DuckDBPyConnection, run_id: int, tables: dict[str, pd.DataFrame]) -> None:
+    """Append each result table's rows under ``run_id``; NaN becomes NULL, never a number."""
+    for name, frame in tables.items():
+        if frame is None or frame.empty:
+            continue
+        columns = [c for (c,) in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = $t "
+            "ORDER BY ordinal_position", {"t": name}).fetchall()]
+        data = frame.reindex(columns=columns[1:]).astype(object)
+        data = data.where(pd.notna(data), None)
+        data.insert(0, "run_id", run_id)
+        con.register("cl_result", data)
+        quoted = ", ".join(f'"{c}"' for c in columns)
+        con.execute(f'INSERT INTO {name} ({quoted}) SELECT {quoted} FROM cl_result')
+        con.unregister("cl_result")

@@ -1,0 +1,126 @@
+"""The results that build on the practice effects: Cox and Kaplan-Meier, q-values and
+minimum detectable effects, agents' adoption and training priorities.
+
+Pure functions on DataFrames; :mod:`analysis.runner` stores what they return.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from analysis.design import build, complete_cases
+from analysis.multiplicity import bh_qvalues
+from analysis.power import mde_risk_difference
+from analysis.priorities import training_priorities
+from analysis.shrinkage import shrink_rates
+from analysis.survival import fit_cox, km_curves
+
+KM_HORIZON_DAYS = 180
+
+
+def survival(population: pd.DataFrame, practices: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Cox hazard ratios per practice (as practice_effects rows) and Kaplan-Meier curves.
+
+    Every upset call with all practices assessed counts here, whatever its window:
+    time to churn is censored at the as-of date.
+    """
+    df, _ = complete_cases(population, practices, "time_days")
+    if df.empty:
+        return pd.DataFrame(), pd.DataFrame()
+    design = build(df, practices)
+    X, names = design.matrix()
+    keep = [n for n in names if n != "intercept"]
+    frame = pd.DataFrame(np.delete(X, names.index("intercept"), axis=1), columns=keep)
+    frame["time_days"] = df["time_days"].astype(float).to_numpy()
+    frame["event"] = df["event"].astype(float).to_numpy()
+    frame["agent_id"] = df["agent_id"].astype("string").to_numpy()
+    cox = fit_cox(frame, keep)
+    cox = cox[cox["term"].isin(practices)]
+    n_with = {p: int(design.practices[:, j].sum()) for j, p in enumerate(practices)}
+    rows = pd.DataFrame({
+        "practice": cox["term"], "method": "cox", "effect": "total", "outcome": "time_to_churn",
+        "scale": "hazard_ratio", "estimate": cox["hazard_ratio"], "ci_low": cox["ci_low"],
+        "ci_high": cox["ci_high"], "p_value": cox["p_value"],
+        "n_with": cox["term"].map(n_with), "n_without": cox["term"].map(lambda p: len(df) - n_with[p]),
+        "warning": [_join(w, _ph_warning(p)) for w, p in zip(cox["warning"], cox["ph_p_value"])],
+    })
+    groups = df[practices].astype(int)
+    groups["time_days"], groups["event"] = frame["time_days"], frame["event"]
+    km = km_curves(groups, practices, horizon_days=KM_HORIZON_DAYS)
+    return rows.reset_index(drop=True), km
+
+
+def _ph_warning(p) -> str | None:
+    if p is not None and pd.notna(p) and p < 0.01:
+        return f"proportional hazards doubtful (test p = {p:.3g}): the hazard ratio is an average over time"
+    return None
+
+
+def _join(*parts) -> str | None:
+    kept = [str(p) for p in parts if p is not None and not (isinstance(p, float) and np.isnan(p))]
+    return "; ".join(kept) or None
+
+
+def add_q_and_mde(effects: pd.DataFrame, df: pd.DataFrame, practices: list[str], outcome: str
+                  ) -> pd.DataFrame:
+    """Benjamini-Hochberg q-values across practices (within method, effect and scale) and, for
+    risk differences, the minimum detectable effect at 80% power given n and adoption."""
+    out = effects.copy()
+    out["q_value"] = np.nan
+    for _, idx in out.groupby(["method", "effect", "scale"]).groups.items():
+        out.loc[idx, "q_value"] = bh_qvalues(out.loc[idx, "p_value"].astype(float).to_numpy())
+    y = df[outcome].astype(float)
+    mdes = {}
+    for p in practices:
+        without = df[p].astype(float) == 0
+        base = float(y[without].mean()) if without.any() else None
+        mdes[p] = mde_risk_difference(int((~without).sum()), int(without.sum()), base) \
+            if base is not None else None
+    is_rd = out["scale"] == "risk_difference"
+    out["mde"] = np.where(is_rd, out["practice"].map(mdes), np.nan)
+    low = is_rd & out["estimate"].notna() & out["mde"].notna() & \
+        (out["ci_high"].astype(float) - out["ci_low"].astype(float) > 2 * out["mde"].abs().astype(float))
+    out.loc[low, "warning"] = [_join(w, "wide interval: the data cannot tell an effect of this size "
+                                        "from none") for w in out.loc[low, "warning"]]
+    return out
+
+
+def priorities(population: pd.DataFrame, effects: pd.DataFrame, practices: list[str]
+               ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Agents' shrunken adoption of each practice and the practices ranked by customers kept."""
+    upset = population.copy()
+    upset["team"] = upset["team"].astype("string").fillna("unassigned")
+    long = upset.melt(id_vars=["agent_id", "team"], value_vars=practices, var_name="practice",
+                      value_name="used").dropna(subset=["used"])
+    long["used"] = long["used"].astype(float)
+    adoption = (long.groupby(["agent_id", "team", "practice"], as_index=False)
+                .agg(n_calls=("used", "size"), n_used=("used", "sum")))
+    adoption["n_used"] = adoption["n_used"].astype(int)
+    shrunk = pd.concat([shrink_rates(part) for _, part in adoption.groupby("practice")],
+                       ignore_index=True) if len(adoption) else adoption
+    months = max(1, upset["call_month"].nunique())
+    volume = upset.groupby("team", as_index=False).size()
+    volume["upset_calls_per_month"] = volume["size"] / months
+    chosen = _best_effect(effects, practices)
+    ranked = training_priorities(chosen, adoption, volume[["team", "upset_calls_per_month"]])
+    return ranked, shrunk
+
+
+def _best_effect(effects: pd.DataFrame, practices: list[str]) -> pd.DataFrame:
+    """Per practice, the doubly robust total effect, else the logit one."""
+    rows = []
+    rd = effects[(effects["scale"] == "risk_difference") & (effects["effect"] == "total")]
+    for p in practices:
+        pick = None
+        for method in ("aipw", "logit"):
+            hit = rd[(rd["practice"] == p) & (rd["method"] == method) & rd["estimate"].notna()]
+            if len(hit):
+                pick = hit.iloc[0]
+                break
+        if pick is None:
+            rows.append({"practice": p, "estimate": None, "se": None})
+        else:
+            se = (float(pick["ci_high"]) - float(pick["ci_low"])) / (2 * 1.959963984540054)
+            rows.append({"practice": p, "estimate": float(pick["estimate"]), "se": se})
+    return pd.DataFrame(rows)
