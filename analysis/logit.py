@@ -66,7 +66,7 @@ def fit(X: np.ndarray, y: np.ndarray, groups: np.ndarray, names: list[str],
     if n_groups >= 2:
         cov_type, kwds = "cluster", {"groups": groups}
     else:
-        cov_type, kwds, note = "HC0", {}, "one agent only: standard errors are not clustered"
+        cov_type, kwds, note = "HC0", None, "one agent only: standard errors are not clustered"
     model = (sm.GLM(y, X, family=sm.families.Binomial(), freq_weights=weights) if weights is not None
              else sm.Logit(y, X))
     with warnings.catch_warnings():
