@@ -73,11 +73,12 @@ def fit(X: np.ndarray, y: np.ndarray, groups: np.ndarray, names: list[str],
         warnings.simplefilter("error", PerfectSeparationWarning)
         warnings.simplefilter("ignore", ConvergenceWarning)
         try:
+            cov = {"cov_type": cov_type, **({"cov_kwds": kwds} if kwds else {})}
             if weights is not None:
-                res = model.fit(cov_type=cov_type, cov_kwds=kwds)
+                res = model.fit(**cov)
                 converged = res.converged
             else:
-                res = model.fit(method="newton", maxiter=100, disp=0, cov_type=cov_type, cov_kwds=kwds)
+                res = model.fit(method="newton", maxiter=100, disp=0, **cov)
                 converged = res.mle_retvals.get("converged", True)
         except (PerfectSeparationWarning, np.linalg.LinAlgError, ValueError) as exc:
             return LogitFit(None, None, names, f"the model cannot be fitted: {_why(exc)}")

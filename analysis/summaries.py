@@ -14,7 +14,8 @@ from analysis.multiplicity import bh_qvalues
 from analysis.power import mde_risk_difference
 from analysis.priorities import training_priorities
 from analysis.shrinkage import shrink_rates
-from analysis.survival import fit_cox, km_curves
+from analysis.cox import fit_cox
+from analysis.kaplan_meier import km_curves
 
 KM_HORIZON_DAYS = 180
 
