@@ -10,7 +10,7 @@ from tests.conftest import file_digest, query, run_cli
 def test_every_command_explains_itself():
     top = run_cli("--help")
     assert top.returncode == 0
-    for command in ("generate", "etl"):
+    for command in ("generate", "etl", "fit"):
         assert command in top.stdout
         helped = run_cli(command, "--help")
         assert helped.returncode == 0
@@ -56,3 +56,25 @@ def test_the_committed_sample_is_what_the_generator_makes(tmp_path):
     made = sorted(p.relative_to(tmp_path / "s") for p in (tmp_path / "s").rglob("*") if p.is_file())
     for rel in made:
         assert file_digest(tmp_path / "s" / rel) == file_digest(ROOT / "sample_data" / rel), rel
+
+
+def test_fit_explains_what_it_needs(tmp_path):
+    missing = run_cli("fit", "--db", str(tmp_path / "none.duckdb"))
+    assert missing.returncode == 2 and "run `calmline etl` first" in missing.stderr
+    odd = run_cli("fit", "--db", str(tmp_path / "none.duckdb"), "--horizon", "45")
+    assert odd.returncode == 2 and "--horizon must be 30, 90 or 180" in odd.stderr
+
+
+def test_fit_on_the_sample_stores_a_run_per_horizon(tmp_path):
+    from tests.conftest import ROOT
+
+    db = tmp_path / "s.duckdb"
+    assert run_cli("etl", "--source", str(ROOT / "sample_data"), "--db", str(db)).returncode == 0
+    proc = run_cli("fit", "--db", str(db), "--horizon", "30", "--horizon", "90")
+    assert proc.returncode == 0, proc.stderr
+    assert "model run(s) 1, 2 stored" in proc.stdout
+    assert query(db, "SELECT horizon_days FROM model_runs ORDER BY run_id") == [(30,), (90,)]
+    assert query(db, "SELECT DISTINCT outcome FROM practice_effects WHERE run_id = 1 AND method <> 'cox'") == [
+        ("churn_30d",)]
+    again = run_cli("fit", "--db", str(db))
+    assert again.returncode == 0 and query(db, "SELECT count(*) FROM model_runs") == [(3,)]
