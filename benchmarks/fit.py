@@ -1,0 +1,101 @@
+"""`calmline fit` wall time and peak memory at 100k, 1M and 2M upset calls.
+
+    python benchmarks/fit.py                       # 100k and 1M upset calls
+    python benchmarks/fit.py --sizes 100000 1000000 2000000
+
+For each size: generate a centre with about that many upset calls (cached in
+--workdir), load it, then run the whole model suite (90-day horizon) in a fresh
+child process. Prints the wall time and peak resident memory of the fit, and
+the time spent in each model family. Target: the suite at 1M upset calls in
+<= 60 s and <= 4 GB on the 2-core machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "benchmarks"]
+sys.path.insert(0, str(ROOT))
+
+UPSET_SHARE = 0.39
+"""About this share of generated calls is upset (anger_level >= 3)."""
+
+FIT = """
+import json, sys
+from pathlib import Path
+from analysis.runner import fit
+from etl.contract import MODEL_PRACTICES
+summary = fit(Path(sys.argv[1]), list(MODEL_PRACTICES))
+print(json.dumps({"seconds": summary.seconds, "timings": summary.timings, "rows": summary.rows}))
+"""
+
+
+def child(args: list[str]) -> tuple[float, float, str]:
+    """Run a child; return (wall seconds, peak RSS MB, stdout)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    start = time.perf_counter()
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    out, err = proc.stdout.read(), proc.stderr.read()
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{' '.join(args[:4])} failed:\n{err[-3000:]}")
+    return wall, usage.ru_maxrss / 1024, out
+
+
+def prepare(workdir: Path, upset: int, seed: int) -> Path:
+    from etl.synth import customers_for_calls
+
+    db = workdir / f"fit-{upset}.duckdb"
+    if db.exists():
+        return db
+    source = workdir / f"fit-source-{upset}"
+    customers = customers_for_calls(round(upset / UPSET_SHARE))
+    print(f"generating about {upset:,} upset calls ({customers:,} customers) ...", flush=True)
+    subprocess.run([sys.executable, "-m", "calmline", "generate", "--out", str(source), "--customers",
+                    str(customers), "--seed", str(seed)], check=True, stdout=subprocess.DEVNULL,
+                   env={**os.environ, "PYTHONPATH": str(ROOT)})
+    truth = json.loads((source / "ground_truth.json").read_text())
+    subprocess.run([sys.executable, "-m", "calmline", "etl", "--source", str(source), "--db", str(db),
+                    "--as-of", truth["as_of"]], check=True, stdout=subprocess.DEVNULL,
+                   env={**os.environ, "PYTHONPATH": str(ROOT)})
+    return db
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "calmline-bench")
+    args = parser.parse_args()
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    import duckdb
+
+    for upset in args.sizes:
+        db = prepare(args.workdir, upset, args.seed)
+        con = duckdb.connect(str(db), read_only=True)
+        n_upset, n_window = con.execute(
+            "SELECT count(*), count(*) FILTER (WHERE days_observable >= 90) FROM customer_retention"
+        ).fetchone()
+        con.close()
+        work = args.workdir / f"fit-run-{upset}.duckdb"
+        work.write_bytes(db.read_bytes())
+        wall, rss, out = child([sys.executable, "-c", FIT, str(work)])
+        result = json.loads(out.strip().splitlines()[-1])
+        print(f"\n{n_upset:,} upset calls ({n_window:,} with a closed 90-day window): "
+              f"fit {wall:.1f} s wall, peak {rss:,.0f} MB")
+        for family, seconds in sorted(result["timings"].items(), key=lambda kv: -kv[1]):
+            print(f"  {family:<40} {seconds:7.1f} s")
+        work.unlink()
+
+
+if __name__ == "__main__":
+    main()
