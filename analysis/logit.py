@@ -68,7 +68,7 @@ def fit(X: np.ndarray, y: np.ndarray, groups: np.ndarray, names: list[str],
     else:
         cov_type, kwds, note = "HC0", None, "one agent only: standard errors are not clustered"
     model = (sm.GLM(y, X, family=sm.families.Binomial(), freq_weights=weights) if weights is not None
-             else sm.Logit(y, X))
+             else sm.Logit(y, X, check_rank=False))
     with warnings.catch_warnings():
         warnings.simplefilter("error", PerfectSeparationWarning)
         warnings.simplefilter("ignore", ConvergenceWarning)
