@@ -61,28 +61,25 @@ def fit(X: np.ndarray, y: np.ndarray, groups: np.ndarray, names: list[str],
     events = (y * weights).sum() if weights is not None else y.sum()
     if events == 0 or events == total:
         return LogitFit(None, None, names, "no churn events" if events == 0 else "every call churned")
-    n_groups = len(np.unique(groups))
-    note = None
-    if n_groups >= 2:
-        cov_type, kwds = "cluster", {"groups": groups}
-    else:
-        cov_type, kwds, note = "HC0", None, "one agent only: standard errors are not clustered"
     model = (sm.GLM(y, X, family=sm.families.Binomial(), freq_weights=weights) if weights is not None
              else sm.Logit(y, X, check_rank=False))
     with warnings.catch_warnings():
         warnings.simplefilter("error", PerfectSeparationWarning)
         warnings.simplefilter("ignore", ConvergenceWarning)
         try:
-            cov = {"cov_type": cov_type, **({"cov_kwds": kwds} if kwds else {})}
             if weights is not None:
-                res = model.fit(**cov)
+                res = model.fit()
                 converged = res.converged
             else:
-                res = model.fit(method="newton", maxiter=100, disp=0, **cov)
+                res = model.fit(method="newton", maxiter=100, disp=0)
                 converged = res.mle_retvals.get("converged", True)
         except (PerfectSeparationWarning, np.linalg.LinAlgError, ValueError) as exc:
             return LogitFit(None, None, names, f"the model cannot be fitted: {_why(exc)}")
-    params, cov = np.asarray(res.params), np.asarray(res.cov_params())
+    params = np.asarray(res.params)
+    try:
+        cov, note = cluster_covariance(X, y, params, groups, weights)
+    except np.linalg.LinAlgError as exc:
+        return LogitFit(None, None, names, f"the model cannot be fitted: {_why(exc)}")
     if not converged or not np.all(np.isfinite(params)) or not np.all(np.isfinite(np.diag(cov))):
         return LogitFit(None, None, names, "the model did not converge (perfect separation or "
                                            "too few events for the number of terms)")
@@ -90,6 +87,33 @@ def fit(X: np.ndarray, y: np.ndarray, groups: np.ndarray, names: list[str],
         return LogitFit(None, None, names, "perfect or quasi-perfect separation: some coefficient "
                                            "is unbounded")
     return LogitFit(params, cov, names, note)
+
+
+def cluster_covariance(X: np.ndarray, y: np.ndarray, params: np.ndarray, groups: np.ndarray,
+                       weights: np.ndarray | None = None) -> tuple[np.ndarray, str | None]:
+    """Cluster-robust (sandwich) covariance of logit coefficients, as Stata's ``vce(cluster)``.
+
+    bread = (X' W X)^-1 with W = w p (1 - p); meat = sum over clusters of s_g s_g', where
+    s_g = sum over the cluster's rows of w (y - p) x; scaled by G/(G-1) (N-1)/(N-K), N the
+    number of calls (sum of weights). Aggregated rows (weights) give exactly the row-level
+    result as long as each aggregated row lies within one cluster. With one cluster, the
+    heteroskedasticity-robust version (each call its own cluster) is returned with a note.
+    """
+    w = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=float)
+    p = predict(params, X)
+    bread = np.linalg.inv((X * (w * p * (1 - p))[:, None]).T @ X)
+    resid = w * (y - p)
+    _, codes = np.unique(groups, return_inverse=True)
+    n_groups = int(codes.max()) + 1
+    n, k = float(w.sum()), X.shape[1]
+    if n_groups < 2:
+        scores = X * resid[:, None]
+        meat = scores.T @ (scores / np.where(w > 0, w, 1.0)[:, None])  # each call its own cluster
+        return bread @ meat @ bread * n / (n - 1), "one agent only: standard errors are not clustered"
+    sums = np.column_stack([np.bincount(codes, weights=X[:, j] * resid, minlength=n_groups)
+                            for j in range(k)])
+    scale = n_groups / (n_groups - 1) * (n - 1) / (n - k)
+    return bread @ (sums.T @ sums) @ bread * scale, None
 
 
 def _why(exc: Exception) -> str:
