@@ -5,20 +5,19 @@ instantaneous rate of churn is on a call with the practice than on an otherwise
 similar call without it (the other terms held fixed), assumed constant over
 follow-up; a per-term test of that assumption comes alongside.
 
-statsmodels' PHReg finds the coefficients. The score and Schoenfeld residuals
-are computed here, vectorised by distinct time and with the Efron correction for
-ties that R's survival package uses: statsmodels' own score residuals ignore
-the correction and loop over every risk set, far too slowly for a million calls.
+The coefficients come from :mod:`analysis.efron` (Newton-Raphson on calls
+sorted by time). The score and Schoenfeld residuals are computed here from the
+same per-time sums, with the Efron correction for ties that R's survival
+package uses, summed by agent without a row per call and term held in memory.
 """
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
-from scipy import stats
-from statsmodels.duration.hazard_regression import PHReg
+from scipy import sparse, stats
+
+from analysis import efron
 
 COLUMNS = ["term", "log_hr", "se", "hazard_ratio", "ci_low", "ci_high", "p_value",
            "ph_p_value", "n", "n_events", "warning"]
@@ -33,10 +32,11 @@ def fit_cox(df: pd.DataFrame, terms, *, time: str = "time_days", event: str = "e
             alpha: float = 0.05) -> pd.DataFrame:
     """Hazard ratio of churn for each term of a Cox model, clustered by agent.
 
-    Fits ``h(t | x) = h0(t) exp(x'beta)`` by partial likelihood (statsmodels
-    PHReg). Each ``exp(beta_j)`` estimates how many times the rate of churn is
-    multiplied by one unit of term j (for a 0/1 practice: using it versus not)
-    with the other terms held fixed, assuming that ratio is constant in time.
+    Fits ``h(t | x) = h0(t) exp(x'beta)`` by partial likelihood (Newton-Raphson
+    with step halving, :func:`analysis.efron.newton`). Each ``exp(beta_j)``
+    estimates how many times the rate of churn is multiplied by one unit of term
+    j (for a 0/1 practice: using it versus not) with the other terms held fixed,
+    assuming that ratio is constant in time.
 
     Standard errors are the robust sandwich ``V B V`` with ``V`` the inverse
     information and ``B`` the sum over clusters of the outer product of the
@@ -85,27 +85,57 @@ def fit_cox(df: pd.DataFrame, terms, *, time: str = "time_days", event: str = "e
     terms = list(terms)
     _check_arguments(df, terms, [time, event] + ([cluster] if cluster else []), ties)
     used = list(dict.fromkeys([time, event, *terms] + ([cluster] if cluster else [])))
-    data = df[used].dropna()
-    t = data[time].to_numpy(dtype=float)
-    e = data[event].to_numpy(dtype=float)
+    rows = _complete_rows(df, used)
+    t, e = _values(df, time, rows), _values(df, event, rows)
     if (t < 0).any() or not np.isin(e, (0.0, 1.0)).all():
         raise ValueError(f"{time} must be >= 0 and {event} 0 or 1")
-    left_out = len(df) - len(data)
+    left_out = len(df) - len(t)
     notes = [f"{left_out} call{'s' if left_out > 1 else ''} with missing values left out"] if left_out else []
-    out = pd.DataFrame({"term": terms, "n": len(data), "n_events": int(e.sum())})
+    out = pd.DataFrame({"term": terms, "n": len(t), "n_events": int(e.sum())})
     for col in NUMBERS:
         out[col] = pd.array([None] * len(terms), dtype="Float64")
     reasons: dict[str, list[str]] = {term: [] for term in terms}
 
-    if len(data) == 0 or e.sum() == 0:
-        why = "no calls to analyse" if len(data) == 0 else "no churn events: hazard ratios cannot be estimated"
+    if len(t) == 0 or e.sum() == 0:
+        why = "no calls to analyse" if len(t) == 0 else "no churn events: hazard ratios cannot be estimated"
         return _finish(out, reasons, [why, *notes])
-    X = data[terms].to_numpy(dtype=float)
+    order = efron.sort_order(t, e)
+    t, e = t[order], e[order]
+    X = np.empty((len(t), len(terms)), order="F")  # one column per term, contiguous
+    for j, term in enumerate(terms):
+        np.take(_values(df, term, rows), order, out=X[:, j], mode="clip")  # in range: no checks
     keep = _screen_terms(X, e, terms, reasons)
     if keep:
-        codes = pd.factorize(data[cluster])[0] if cluster else None
-        notes += _fit_kept(out, t, e, X[:, keep], keep, codes, ties, alpha, reasons)
+        codes = None
+        if cluster:
+            codes = pd.factorize(df[cluster] if rows is None else df[cluster][rows])[0][order]
+        notes += _fit_kept(out, t, e, _kept_centred(X, keep), keep, codes, ties, alpha, reasons)
     return _finish(out, reasons, notes)
+
+
+def _complete_rows(df, columns):
+    """Mask of the rows with every column present, or None when all are."""
+    complete = np.ones(len(df), dtype=bool)
+    for col in columns:
+        complete &= df[col].notna().to_numpy()
+    return None if complete.all() else complete
+
+
+def _values(df, column, rows) -> np.ndarray:
+    """A column as floats (missing as NaN), only the ``rows`` kept (None: all)."""
+    values = df[column].to_numpy(dtype=float, na_value=np.nan)
+    return values if rows is None else values[rows]
+
+
+def _kept_centred(X, keep):
+    """The ``keep`` columns of X, each minus its mean, reusing X's memory."""
+    for i, j in enumerate(keep):
+        if i != j:
+            X[:, i] = X[:, j]
+    X = X[:, :len(keep)]
+    for x in X.T:
+        x -= x.mean()
+    return X
 
 
 def _check_arguments(df, terms, columns, ties):
@@ -134,22 +164,26 @@ def _screen_terms(X, e, terms, reasons) -> list[int]:
             reasons[term].append(f"no churn among calls without {term}: its hazard ratio cannot be estimated")
         else:
             keep.append(j)
-    dropped = {keep[j] for j in _collinear(X[:, keep])}
+    dropped = {keep[j] for j in _collinear(X, keep)}
     for j in sorted(dropped):
         reasons[terms[j]].append(f"{terms[j]} is fully determined by the other terms (collinear): left out")
     return [j for j in keep if j not in dropped]
 
 
-def _collinear(X, tol: float = 1e-10) -> list[int]:
-    """Columns that are (numerically) linear combinations of earlier columns."""
-    if X.shape[1] == 0:
+def _collinear(X, columns, tol: float = 1e-10) -> list[int]:
+    """Positions in ``columns`` of X's columns that are (numerically) linear
+    combinations of earlier ones."""
+    if not columns:
         return []
-    mean = X.mean(axis=0)
-    cross = sum((c - mean).T @ (c - mean) for c in np.array_split(X, max(1, len(X) // 100_000)))
+    mean = np.array([X[:, j].mean() for j in columns])
+    cross = np.zeros((len(columns), len(columns)))
+    for a in range(0, len(X), efron.CHUNK):
+        block = X[a:a + efron.CHUNK, columns] - mean
+        cross += block.T @ block
     scale = np.sqrt(np.diag(cross))
     corr = cross / np.outer(scale, scale)
     kept, out = [], []
-    for j in range(X.shape[1]):
+    for j in range(len(columns)):
         trial = kept + [j]
         if np.linalg.eigvalsh(corr[np.ix_(trial, trial)])[0] > tol:
             kept = trial
@@ -161,15 +195,14 @@ def _collinear(X, tol: float = 1e-10) -> list[int]:
 def _fit_kept(out, t, e, X, keep, codes, ties, alpha, reasons) -> list[str]:
     """Fit the screened terms, fill their rows of ``out``; return model-wide notes."""
     names = out["term"].to_numpy()[keep]
+    rs = efron.risk_sets(t, e, ties)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # convergence is judged below, from the score
-            result = PHReg(t, X, status=e, ties=ties, missing="none").fit(maxiter=MAX_ITER)
-        beta, cov = np.asarray(result.params), np.asarray(result.cov_params())
+        fit = efron.newton(X, e, rs, max_iter=MAX_ITER)
+        beta, cov = fit["beta"], np.linalg.inv(fit["information"])
     except (np.linalg.LinAlgError, ValueError, FloatingPointError, OverflowError) as exc:
         return [f"the model could not be fitted ({exc}): no estimates shown"]
-    with np.errstate(all="ignore"):
-        parts = _risk_set_parts(t, e, X, beta, ties)
+    with np.errstate(all="ignore"):  # convergence is judged here, from the Efron score
+        parts = _residual_parts(fit["parts"], rs)
         scores, gradient = _cluster_scores(X, e, parts, codes)
         decrement = gradient @ cov @ gradient
     if not (np.isfinite(beta).all() and np.isfinite(cov).all() and decrement < 1e-6):
@@ -207,56 +240,46 @@ def _fit_kept(out, t, e, X, keep, codes, ties, alpha, reasons) -> list[str]:
     return notes
 
 
-def _risk_set_parts(t, e, X, beta, ties) -> dict:
-    """Risk-set sums at each distinct time, split into Efron's sub-steps at ties.
+def _residual_parts(ev, rs) -> dict:
+    """Per-time pieces of every call's score residual, from ``efron.evaluate``'s sums.
 
     A time with d churns is d sub-steps; at sub-step l the churning calls keep
     weight 1 - l/d in the risk set and each counts 1/d of an event (R survival's
-    ``coxscore``). Returns, per distinct time: the mean covariate over the
-    sub-steps ``mbar``, and the cumulative hazard ``H`` and ``G`` (the
-    hazard-weighted mean) that give every call's score residual in one pass.
+    ``coxscore``). Per distinct time: the mean covariate over the sub-steps
+    ``mbar``, the cumulative hazard ``H`` and ``G`` (the hazard-weighted mean),
+    and the churned calls' corrections ``h_tied``, ``g_tied``.
     """
-    times, at = np.unique(t, return_inverse=True)
-    k = len(times)
-    eta = X @ beta
-    w = np.exp(eta - eta.max())
-    deaths = np.bincount(at, weights=e, minlength=k)
-
-    def by_time(weights):
-        return np.bincount(at, weights=weights, minlength=k)
-
-    s0 = by_time(w)[::-1].cumsum()[::-1]
-    d0 = by_time(w * e)
-    s1 = np.column_stack([by_time(w * x) for x in X.T])[::-1].cumsum(axis=0)[::-1]
-    d1 = np.column_stack([by_time(w * e * x) for x in X.T])
-    step_time = np.repeat(np.arange(k), deaths.astype(int))
-    first = (np.cumsum(deaths) - deaths)[step_time]
-    frac = (np.arange(len(step_time)) - first) / deaths[step_time] if ties == "efron" else 0.0 * step_time
-    c = s0[step_time] - frac * d0[step_time]
-
-    def per_time(v):
-        return np.bincount(step_time, weights=v, minlength=k)
-
-    a1, a2, f1, f2, ff2 = (per_time(v) for v in (1 / c, c**-2.0, frac / c, frac / c**2, frac**2 / c**2))
+    s1, d1, a1, a2, f1, f2, ff2 = (ev[key] for key in ("s1", "d1", "a1", "a2", "f1", "f2", "ff2"))
+    deaths = rs["deaths"]
     mbar = (s1 * a1[:, None] - d1 * f1[:, None]) / np.where(deaths > 0, deaths, 1)[:, None]
-    g = s1 * a2[:, None] - d1 * f2[:, None]
-    return {"at": at, "w": w, "deaths": deaths, "mbar": mbar, "H": a1.cumsum(),
-            "G": g.cumsum(axis=0), "h_tied": f1, "g_tied": s1 * f2[:, None] - d1 * ff2[:, None]}
+    return {"starts": rs["starts"], "sizes": rs["sizes"], "deaths": deaths, "w": ev["w"],
+            "mbar": mbar, "H": a1.cumsum(), "G": (s1 * a2[:, None] - d1 * f2[:, None]).cumsum(axis=0),
+            "h_tied": f1, "g_tied": s1 * f2[:, None] - d1 * ff2[:, None]}
 
 
 def _cluster_scores(X, e, parts, codes):
-    """Score residuals summed by cluster (or None), and the total score."""
-    at, w = parts["at"], parts["w"]
-    n_groups = 0 if codes is None else codes.max() + 1
-    sums = np.empty((n_groups, X.shape[1]))
-    gradient = np.empty(X.shape[1])
-    for j, x in enumerate(X.T):
-        resid = (e * (x - parts["mbar"][at, j]) - w * (x * parts["H"][at] - parts["G"][at, j])
-                 + w * e * (x * parts["h_tied"][at] - parts["g_tied"][at, j]))
-        gradient[j] = resid.sum()
-        if codes is not None:
-            sums[:, j] = np.bincount(codes, weights=resid, minlength=n_groups)
-    return (None if codes is None else sums), gradient
+    """Score residuals summed by cluster (or None), and the total score.
+
+    Call i's residual for term j is ``x_ij alpha_i`` less per-time terms, so a
+    cluster's sum is its ``alpha``-weighted covariate sum less (cluster x time
+    sums of ``e``, ``w``, ``w e``) times per-time matrices: no calls x terms array.
+    """
+    sizes, w = parts["sizes"], parts["w"]
+    alpha = e - w * np.repeat(parts["H"], sizes) + w * e * np.repeat(parts["h_tied"], sizes)
+    groups = np.zeros(len(e), dtype=np.intp) if codes is None else codes
+    n_groups = groups.max() + 1
+    at = np.repeat(np.arange(len(sizes)), sizes)
+
+    def by_group_and_time(v):
+        return sparse.csr_matrix((v, (groups, at)), shape=(n_groups, len(sizes)))
+
+    work = np.empty(len(e))
+    sums = np.column_stack([np.bincount(groups, weights=np.multiply(alpha, x, out=work), minlength=n_groups)
+                            for x in X.T])
+    sums -= by_group_and_time(e) @ parts["mbar"]
+    sums += by_group_and_time(w) @ parts["G"]
+    sums -= by_group_and_time(w * e) @ parts["g_tied"]
+    return (None if codes is None else sums), sums.sum(axis=0)
 
 
 def _ph_p_values(X, e, parts, cov) -> np.ndarray:
@@ -266,16 +289,16 @@ def _ph_p_values(X, e, parts, cov) -> np.ndarray:
     left-continuous Kaplan-Meier estimate at each churn, centred, and ``D`` the
     number of churns: ``chisq_j = (D g'r V)_j**2 / (V_jj D sum g**2)`` on 1 df.
     """
-    at, deaths = parts["at"], parts["deaths"]
-    at_risk = np.bincount(at, minlength=len(deaths))[::-1].cumsum()[::-1]
+    sizes, deaths = parts["sizes"], parts["deaths"]
+    at_risk = sizes[::-1].cumsum()[::-1]
     km_before = np.concatenate([[1.0], np.cumprod(1 - deaths / at_risk)[:-1]])
-    g = np.where(e == 1, 1 - km_before[at], 0.0)
+    g = e * (1 - np.repeat(km_before, sizes))
     n_dead = e.sum()
     g[e == 1] -= g[e == 1].mean()
     gg = g @ g
     if gg <= 1e-12:
         return np.full(X.shape[1], np.nan)
-    g_r = g @ X - np.bincount(at, weights=g, minlength=len(deaths)) @ parts["mbar"]
+    g_r = g @ X - np.add.reduceat(g, parts["starts"]) @ parts["mbar"]
     test = n_dead * g_r @ cov
     return stats.chi2.sf(test**2 / (np.diag(cov) * n_dead * gg), 1)
 
