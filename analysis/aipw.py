@@ -84,9 +84,8 @@ def estimate(X_other: np.ndarray, names_other: list[str], a: np.ndarray, y: np.n
 def _cluster_se(centered: np.ndarray, groups: np.ndarray) -> float:
     """Standard error of a mean of influence values, summed within clusters."""
     n = len(centered)
-    _, codes = np.unique(groups, return_inverse=True)
-    sums = np.bincount(codes, weights=centered)
-    g = len(sums)
+    sums = np.bincount(logit._codes(groups), weights=centered)
+    g = int(np.count_nonzero(np.bincount(logit._codes(groups))))
     if g < 2:
         return float(np.sqrt(np.sum(centered ** 2)) / n)
     return float(np.sqrt(g / (g - 1) * np.sum(sums ** 2)) / n)
@@ -100,23 +99,18 @@ def balance(covariates: np.ndarray, names: list[str], a: np.ndarray, e: np.ndarr
     after weighting by 1/e and 1/(1 - e) among calls inside the overlap, |SMD| < 0.1
     is the usual mark of good balance.
     """
-    out = []
     w = np.where(a == 1, 1 / np.clip(e, 1e-9, None), 1 / np.clip(1 - e, 1e-9, None)) * kept
-    for j, name in enumerate(names):
-        x = covariates[:, j]
-        if name == "intercept" or np.ptp(x) == 0:
-            continue
-        before = _smd(x, a, np.ones_like(x))
-        after = _smd(x, a, w)
-        out.append((name, before, after))
-    return out
-
-
-def _smd(x: np.ndarray, a: np.ndarray, w: np.ndarray) -> float:
-    t, c = (a == 1) & (w > 0), (a == 0) & (w > 0)
-    if not t.any() or not c.any():
-        return 0.0
-    m1, m0 = np.average(x[t], weights=w[t]), np.average(x[c], weights=w[c])
-    v1, v0 = np.var(x[a == 1]), np.var(x[a == 0])
-    pooled = np.sqrt((v1 + v0) / 2)
-    return float((m1 - m0) / pooled) if pooled > 0 else 0.0
+    cols = [j for j, name in enumerate(names) if name != "intercept" and np.ptp(covariates[:, j]) > 0]
+    if not cols or a.min() == a.max():
+        return []
+    X = covariates[:, cols]
+    t, c = a == 1, a == 0
+    pooled = np.sqrt((X[t].var(axis=0) + X[c].var(axis=0)) / 2)
+    pooled[pooled == 0] = np.inf
+    before = (X[t].mean(axis=0) - X[c].mean(axis=0)) / pooled
+    wt, wc = w * t, w * c
+    if wt.sum() > 0 and wc.sum() > 0:
+        after = ((wt @ X) / wt.sum() - (wc @ X) / wc.sum()) / pooled
+    else:
+        after = np.zeros(len(cols))
+    return [(names[j], float(b0), float(b1)) for j, b0, b1 in zip(cols, before, after)]

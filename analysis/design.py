@@ -34,6 +34,20 @@ class Design:
     practice_names: list[str]
     notes: list[str] = field(default_factory=list)
 
+    def without(self, practice: str) -> "Design":
+        """The same design with one practice left out (its column removed)."""
+        j = self.practice_names.index(practice)
+        return Design(self.covariates, self.covariate_names, np.delete(self.practices, j, axis=1),
+                      [p for p in self.practice_names if p != practice], list(self.notes))
+
+    def subset(self, rows: np.ndarray) -> "Design":
+        """The design restricted to ``rows`` (a boolean mask), covariates constant there dropped."""
+        cov = self.covariates[rows]
+        varies = np.ptp(cov, axis=0) > 0 if len(cov) else np.zeros(cov.shape[1], bool)
+        varies[0] = True
+        return Design(cov[:, varies], [n for n, v in zip(self.covariate_names, varies) if v],
+                      self.practices[rows], list(self.practice_names), list(self.notes))
+
     def matrix(self, extra: np.ndarray | None = None, extra_names: list[str] | None = None
                ) -> tuple[np.ndarray, list[str]]:
         """Practices first, then covariates, then ``extra`` columns."""
@@ -48,16 +62,21 @@ def complete_cases(df: pd.DataFrame, practices: list[str], outcome: str) -> tupl
     return df.loc[keep].reset_index(drop=True), int((~keep).sum())
 
 
-def _dummies(values: pd.Series, prefix: str) -> tuple[np.ndarray, list[str]]:
-    """0/1 columns for every level but the most common (the reference)."""
-    filled = values.astype("string").fillna("unknown")
-    counts = filled.value_counts()
-    levels = sorted(str(v) for v in counts.index[1:])
-    if not levels:
-        return np.empty((len(values), 0)), []
-    codes = filled.to_numpy()
-    return (np.column_stack([(codes == lvl).astype(float) for lvl in levels]),
-            [f"{prefix}[{lvl}]" for lvl in levels])
+def _dummies(values, prefix: str) -> tuple[np.ndarray, list[str]]:
+    """0/1 columns for every level but the most common (the reference); missing is a level."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    labels = ["unknown" if pd.isna(u) else str(u) for u in uniques]
+    reference = int(np.argmax(np.bincount(codes, minlength=len(labels)))) if len(labels) else 0
+    keep = sorted((lbl, k) for k, lbl in enumerate(labels) if k != reference)
+    if not keep:
+        return np.empty((len(codes), 0)), []
+    return (np.column_stack([(codes == k).astype(float) for _, k in keep]),
+            [f"{prefix}[{lbl}]" for lbl, _ in keep])
+
+
+def agent_codes(agents: pd.Series) -> np.ndarray:
+    """Integer cluster codes for the agents (missing agent = one cluster of its own)."""
+    return pd.factorize(agents, use_na_sentinel=False)[0]
 
 
 def _numeric(values: pd.Series, name: str, transform) -> tuple[np.ndarray, list[str]]:
@@ -74,7 +93,7 @@ def _numeric(values: pd.Series, name: str, transform) -> tuple[np.ndarray, list[
     return np.column_stack(cols), names
 
 
-def build(df: pd.DataFrame, practices: list[str], *, anger_dummies: bool = True) -> Design:
+def build(df: pd.DataFrame, practices: list[str]) -> Design:
     """Encode the pre-call covariates and the practices of ``df``.
 
     Parameters
@@ -83,8 +102,6 @@ def build(df: pd.DataFrame, practices: list[str], *, anger_dummies: bool = True)
         The model population (see ``queries/analysis/upset_calls.sql``), complete cases.
     practices : list of str
         0/1 (or boolean) practice columns.
-    anger_dummies : bool
-        False when the population is a single anger level.
 
     Returns
     -------
@@ -96,11 +113,11 @@ def build(df: pd.DataFrame, practices: list[str], *, anger_dummies: bool = True)
     """
     n = len(df)
     blocks = [(np.ones((n, 1)), ["intercept"])]
-    if anger_dummies:
-        blocks.append(_dummies(df["anger_level"].astype("Int64").astype("string"), "anger"))
+    blocks.append(_dummies(df["anger_level"].to_numpy(), "anger"))
     for col in ("issue_type", "channel", "plan", "region"):
-        blocks.append(_dummies(df[col], col))
-    blocks.append(_dummies(pd.to_datetime(df["call_month"]).dt.strftime("%Y-%m"), "month"))
+        blocks.append(_dummies(df[col].to_numpy(dtype=object), col))
+    months = pd.to_datetime(df["call_month"]).to_numpy().astype("datetime64[M]")
+    blocks.append(_dummies(months.astype(str), "month"))
     blocks.append(_numeric(df["wait_s"], "log_wait_min", lambda x: np.log1p(np.clip(x, 0, None) / 60)))
     blocks.append(_numeric(df["tenure_days"], "log_tenure_years",
                            lambda x: np.log1p(np.clip(x, 0, None) / 365.25)))

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import logit
-from analysis.design import build
+from analysis.design import Design, agent_codes, build
 
 DOSE_COLUMNS = ["factor", "level", "reference", "estimate", "ci_low", "ci_high", "p_value", "risk",
                 "n", "warning"]
@@ -52,14 +52,19 @@ FACTORS = {
 }
 
 
-def dose_response(df: pd.DataFrame, practices: list[str], outcome: str) -> pd.DataFrame:
-    """Adjusted churn by level of each dose factor; see the module docstring."""
+def dose_response(df: pd.DataFrame, practices: list[str], outcome: str, design: Design | None = None
+                  ) -> pd.DataFrame:
+    """Adjusted churn by level of each dose factor; see the module docstring.
+
+    ``design`` is ``build(df, practices)`` when the caller has it already.
+    """
     y = df[outcome].astype(float).to_numpy()
-    groups = df["agent_id"].astype("string").fillna("?").to_numpy()
+    groups = agent_codes(df["agent_id"])
+    full = design or build(df, practices)
     rows = []
     for factor, (levels_of, replaces, reference, order) in FACTORS.items():
         levels = levels_of(df)
-        design = build(df, [p for p in practices if p != replaces])
+        design = full.without(replaces) if replaces else full
         cov_keep = [i for i, nm in enumerate(design.covariate_names) if nm != "short_break"]
         if factor != "break_minutes":
             cov_keep = list(range(len(design.covariate_names)))
@@ -112,22 +117,25 @@ def _contrast(fit, X, first, others, level) -> tuple[float, float]:
     return float((p1 - p0).mean()), float(np.sqrt(max(grad @ fit.cov @ grad, 0.0)))
 
 
-def heterogeneity(df: pd.DataFrame, practices: list[str], outcome: str, *, min_calls: int = 300
-                  ) -> pd.DataFrame:
+def heterogeneity(df: pd.DataFrame, practices: list[str], outcome: str, design: Design | None = None, *,
+                  min_calls: int = 300) -> pd.DataFrame:
     """Each practice's AME within each anger level and each issue type (separate fits)."""
+    full = design or build(df, practices)
+    y_all = df[outcome].astype(float).to_numpy()
+    groups_all = agent_codes(df["agent_id"])
     rows = []
     for dimension in ("anger_level", "issue_type"):
-        for level, part in df.groupby(df[dimension].astype("string"), sort=True):
-            part = part.reset_index(drop=True)
-            base = dict(dimension=dimension, level=str(level), n=len(part))
-            if len(part) < min_calls:
+        values = df[dimension].astype("string").to_numpy()
+        for level in sorted(set(values) - {None}):
+            mask = values == level
+            base = dict(dimension=dimension, level=str(level), n=int(mask.sum()))
+            if mask.sum() < min_calls:
                 rows += [dict(base, practice=p, estimate=None, ci_low=None, ci_high=None, p_value=None,
-                              warning=f"only {len(part)} calls: too few to estimate") for p in practices]
+                              warning=f"only {mask.sum()} calls: too few to estimate") for p in practices]
                 continue
-            design = build(part, practices, anger_dummies=dimension != "anger_level")
+            design = full.subset(mask)
             X, names = design.matrix()
-            fit = logit.fit(X, part[outcome].astype(float).to_numpy(),
-                            part["agent_id"].astype("string").fillna("?").to_numpy(), names)
+            fit = logit.fit(X, y_all[mask], groups_all[mask], names)
             for j, practice in enumerate(practices):
                 a = design.practices[:, j]
                 if not fit.ok or a.min() == a.max():

@@ -12,13 +12,13 @@ import numpy as np
 import pandas as pd
 
 from analysis import aipw, logit
-from analysis.design import Design, build
+from analysis.design import Design, agent_codes, build
 
 COLUMNS = ["practice", "method", "effect", "scale", "estimate", "ci_low", "ci_high", "p_value",
            "n_with", "n_without", "warning"]
 
 
-def practice_effects(df: pd.DataFrame, practices: list[str], outcome: str
+def practice_effects(df: pd.DataFrame, practices: list[str], outcome: str, design: Design | None = None
                      ) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     """Estimate every practice's effect on ``outcome`` (0/1) in the complete-case population ``df``.
 
@@ -30,6 +30,8 @@ def practice_effects(df: pd.DataFrame, practices: list[str], outcome: str
     practices : list of str
     outcome : str
         e.g. ``churned_90d``.
+    design : Design, optional
+        ``build(df, practices)``, when the caller has it already.
 
     Returns
     -------
@@ -41,9 +43,9 @@ def practice_effects(df: pd.DataFrame, practices: list[str], outcome: str
     warnings : list of str
         Model-level warnings.
     """
-    design = build(df, practices)
+    design = design or build(df, practices)
     y = df[outcome].astype(float).to_numpy()
-    groups = df["agent_id"].astype("string").fillna("?").to_numpy()
+    groups = agent_codes(df["agent_id"])
     X, names = design.matrix()
     main = logit.fit(X, y, groups, names)
     resolved = df["resolved"].astype("float").fillna(0).to_numpy()[:, None]
@@ -123,8 +125,3 @@ def _aipw_row(res: aipw.AipwResult, base: dict) -> dict:
     lo, hi, p = logit.wald(res.estimate, res.se)
     return dict(base, method="aipw", effect="total", scale="risk_difference", estimate=res.estimate,
                 ci_low=lo, ci_high=hi, p_value=p, warning=res.warning)
-
-
-def design_for(df: pd.DataFrame, practices: list[str]) -> Design:
-    """The design the effects are estimated with (for callers that need the same encoding)."""
-    return build(df, practices)

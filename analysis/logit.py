@@ -103,17 +103,24 @@ def cluster_covariance(X: np.ndarray, y: np.ndarray, params: np.ndarray, groups:
     p = predict(params, X)
     bread = np.linalg.inv((X * (w * p * (1 - p))[:, None]).T @ X)
     resid = w * (y - p)
-    _, codes = np.unique(groups, return_inverse=True)
-    n_groups = int(codes.max()) + 1
+    codes = _codes(groups)
+    n_groups = int(np.count_nonzero(np.bincount(codes)))
     n, k = float(w.sum()), X.shape[1]
     if n_groups < 2:
         scores = X * resid[:, None]
         meat = scores.T @ (scores / np.where(w > 0, w, 1.0)[:, None])  # each call its own cluster
         return bread @ meat @ bread * n / (n - 1), "one agent only: standard errors are not clustered"
-    sums = np.column_stack([np.bincount(codes, weights=X[:, j] * resid, minlength=n_groups)
-                            for j in range(k)])
+    sums = np.column_stack([np.bincount(codes, weights=X[:, j] * resid) for j in range(k)])
     scale = n_groups / (n_groups - 1) * (n - 1) / (n - k)
     return bread @ (sums.T @ sums) @ bread * scale, None
+
+
+def _codes(groups: np.ndarray) -> np.ndarray:
+    """Cluster labels as small non-negative integers (taken as they are when they already are)."""
+    groups = np.asarray(groups)
+    if groups.dtype.kind in "iu" and len(groups) and groups.min() >= 0 and groups.max() < 4 * len(groups):
+        return groups
+    return np.unique(groups, return_inverse=True)[1]
 
 
 def _why(exc: Exception) -> str:

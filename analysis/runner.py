@@ -18,7 +18,7 @@ import duckdb
 import pandas as pd
 
 from analysis import summaries
-from analysis.design import complete_cases
+from analysis.design import build, complete_cases
 from analysis.dose import dose_response, heterogeneity
 from analysis.effects import practice_effects
 from queries import load_sql
@@ -122,12 +122,15 @@ def _fit_horizon(population: pd.DataFrame, practices: list[str], h: int, say: Pr
         timings[f"{label} ({h}d)"] = timings.get(f"{label} ({h}d)", 0.0) + time.monotonic() - start
         return out
 
-    effects, balance, model_warnings = timed("logit and AIPW", practice_effects, df, practices, outcome)
+    design = timed("design matrix", build, df, practices)
+    effects, balance, model_warnings = timed("logit and AIPW", practice_effects, df, practices, outcome,
+                                             design)
     warnings += model_warnings
     effects["outcome"] = f"churn_{h}d"
     tables = {"practice_effects": effects, "practice_balance": balance,
-              "dose_response": timed("dose-response", dose_response, df, practices, outcome),
-              "effect_heterogeneity": timed("heterogeneity", heterogeneity, df, practices, outcome)}
+              "dose_response": timed("dose-response", dose_response, df, practices, outcome, design),
+              "effect_heterogeneity": timed("heterogeneity", heterogeneity, df, practices, outcome,
+                                            design)}
     cox, km = timed("Cox and Kaplan-Meier", summaries.survival, population, practices)
     effects = pd.concat([effects, cox], ignore_index=True) if len(cox) else effects
     tables["practice_effects"] = summaries.add_q_and_mde(effects, df, practices, outcome)
