@@ -97,23 +97,33 @@ def dose_response(df: pd.DataFrame, practices: list[str], outcome: str, design: 
     return pd.DataFrame(rows, columns=DOSE_COLUMNS)
 
 
-def _set_level(X: np.ndarray, first: int, others: list[str], level: str) -> np.ndarray:
-    Z = X.copy()
-    Z[:, first:] = 0.0
-    if level in others:
-        Z[:, first + others.index(level)] = 1.0
-    return Z
+def _at_level(fit, X: np.ndarray, first: int, others: list[str], level: str, base: np.ndarray
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """Each call's predicted risk with the factor set to ``level``, and the gradient of their mean.
+
+    ``base`` is the linear predictor without the factor's dummies; no copy of X is made.
+    """
+    k = first + others.index(level) if level in others else None
+    p = logit.predict_linear(base + (fit.params[k] if k is not None else 0.0))
+    d = p * (1 - p)
+    grad = X[:, :first].T @ d
+    grad = np.concatenate([grad, np.zeros(len(others))])
+    if k is not None:
+        grad[k] = d.sum()
+    return p, grad / len(X)
 
 
 def _risk_at(fit, X, first, others, level) -> float:
-    return float(logit.predict(fit.params, _set_level(X, first, others, level)).mean())
+    base = X[:, :first] @ fit.params[:first]
+    return float(_at_level(fit, X, first, others, level, base)[0].mean())
 
 
 def _contrast(fit, X, first, others, level) -> tuple[float, float]:
     """Mean predicted risk at ``level`` minus at the reference, with delta-method SE."""
-    Z1, Z0 = _set_level(X, first, others, level), _set_level(X, first, others, "__reference__")
-    p1, p0 = logit.predict(fit.params, Z1), logit.predict(fit.params, Z0)
-    grad = (Z1.T @ (p1 * (1 - p1)) - Z0.T @ (p0 * (1 - p0))) / len(X)
+    base = X[:, :first] @ fit.params[:first]
+    p1, g1 = _at_level(fit, X, first, others, level, base)
+    p0, g0 = _at_level(fit, X, first, others, "__reference__", base)
+    grad = g1 - g0
     return float((p1 - p0).mean()), float(np.sqrt(max(grad @ fit.cov @ grad, 0.0)))
 
 

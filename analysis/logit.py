@@ -71,7 +71,7 @@ def fit(X: np.ndarray, y: np.ndarray, groups: np.ndarray, names: list[str],
                 res = model.fit()
                 converged = res.converged
             else:
-                res = model.fit(method="newton", maxiter=100, disp=0)
+                res = model.fit(method="newton", maxiter=100, disp=0, start_params=_warm_start(X, y))
                 converged = res.mle_retvals.get("converged", True)
         except (PerfectSeparationWarning, np.linalg.LinAlgError, ValueError) as exc:
             return LogitFit(None, None, names, f"the model cannot be fitted: {_why(exc)}")
@@ -115,6 +115,27 @@ def cluster_covariance(X: np.ndarray, y: np.ndarray, params: np.ndarray, groups:
     return bread @ (sums.T @ sums) @ bread * scale, None
 
 
+WARM_START_ROWS = 100_000
+"""Above this many rows, Newton starts from a fit on a seeded sample of this size: the same
+maximum, found in two or three full-data steps instead of six or seven."""
+
+
+def _warm_start(X: np.ndarray, y: np.ndarray) -> np.ndarray | None:
+    if len(y) <= 2 * WARM_START_ROWS:
+        return None
+    rows = np.random.default_rng(0).choice(len(y), WARM_START_ROWS, replace=False)
+    if y[rows].min() == y[rows].max():
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            start = sm.Logit(y[rows], X[rows], check_rank=False).fit(method="newton", maxiter=25, disp=0)
+        except (np.linalg.LinAlgError, ValueError, PerfectSeparationWarning):
+            return None
+    params = np.asarray(start.params)
+    return params if np.all(np.isfinite(params)) and np.max(np.abs(params)) < 15 else None
+
+
 def _codes(groups: np.ndarray) -> np.ndarray:
     """Cluster labels as small non-negative integers (taken as they are when they already are)."""
     groups = np.asarray(groups)
@@ -133,7 +154,12 @@ def _why(exc: Exception) -> str:
 
 
 def predict(params: np.ndarray, X: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-(X @ params)))
+    return predict_linear(X @ params)
+
+
+def predict_linear(lin: np.ndarray) -> np.ndarray:
+    """The logistic function of a linear predictor."""
+    return 1.0 / (1.0 + np.exp(-lin))
 
 
 def ame(result: LogitFit, X: np.ndarray, j: int, weights: np.ndarray | None = None

@@ -92,12 +92,15 @@ def priorities(population: pd.DataFrame, effects: pd.DataFrame, practices: list[
     """Agents' shrunken adoption of each practice and the practices ranked by customers kept."""
     upset = population.copy()
     upset["team"] = upset["team"].astype("string").fillna("unassigned")
-    long = upset.melt(id_vars=["agent_id", "team"], value_vars=practices, var_name="practice",
-                      value_name="used").dropna(subset=["used"])
-    long["used"] = long["used"].astype(float)
-    adoption = (long.groupby(["agent_id", "team", "practice"], as_index=False)
-                .agg(n_calls=("used", "size"), n_used=("used", "sum")))
-    adoption["n_used"] = adoption["n_used"].astype(int)
+    flags = upset[practices].astype(float)
+    keys = [upset["agent_id"].astype("string"), upset["team"]]
+    calls = flags.notna().groupby(keys).sum()
+    used = flags.fillna(0).groupby(keys).sum()
+    adoption = pd.concat([calls.stack().rename("n_calls"), used.stack().rename("n_used")], axis=1)
+    adoption.index.names = ["agent_id", "team", "practice"]
+    adoption = adoption.reset_index()
+    adoption[["n_calls", "n_used"]] = adoption[["n_calls", "n_used"]].astype(int)
+    adoption = adoption[adoption["n_calls"] > 0].reset_index(drop=True)
     shrunk = pd.concat([shrink_rates(part) for _, part in adoption.groupby("practice")],
                        ignore_index=True) if len(adoption) else adoption
     months = max(1, upset["call_month"].nunique())
