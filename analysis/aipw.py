@@ -61,7 +61,7 @@ def estimate(X_other: np.ndarray, names_other: list[str], a: np.ndarray, y: np.n
     if a.min() == a.max():
         return AipwResult(None, None, n, 0, None, None, "no variation: the practice is used on "
                           + ("every" if a.min() == 1 else "no") + " call")
-    prop = logit.fit(X_other, a, groups, names_other)
+    prop = logit.fit(X_other, a, groups, names_other, covariance=False)
     if not prop.ok:
         return AipwResult(None, None, n, 0, None, None, f"propensity model: {prop.warning}")
     e = logit.predict(prop.params, X_other)
@@ -92,25 +92,29 @@ def _cluster_se(centered: np.ndarray, groups: np.ndarray) -> float:
 
 
 def balance(covariates: np.ndarray, names: list[str], a: np.ndarray, e: np.ndarray,
-            kept: np.ndarray) -> list[tuple[str, float, float]]:
+            kept: np.ndarray, squares: np.ndarray | None = None) -> list[tuple[str, float, float]]:
     """Standardized mean differences (used minus not used) before and after weighting.
 
     Returns (covariate, smd_before, smd_after) for every column but the intercept;
     after weighting by 1/e and 1/(1 - e) among calls inside the overlap, |SMD| < 0.1
-    is the usual mark of good balance.
+    is the usual mark of good balance. ``squares`` (covariates squared) may be passed
+    in when balance is checked for many practices on the same covariates.
     """
-    w = np.where(a == 1, 1 / np.clip(e, 1e-9, None), 1 / np.clip(1 - e, 1e-9, None)) * kept
-    cols = [j for j, name in enumerate(names) if name != "intercept" and np.ptp(covariates[:, j]) > 0]
-    if not cols or a.min() == a.max():
+    if covariates.shape[1] < 2 or a.min() == a.max():
         return []
-    X = covariates[:, cols]
-    t, c = a == 1, a == 0
-    pooled = np.sqrt((X[t].var(axis=0) + X[c].var(axis=0)) / 2)
-    pooled[pooled == 0] = np.inf
-    before = (X[t].mean(axis=0) - X[c].mean(axis=0)) / pooled
+    w = np.where(a == 1, 1 / np.clip(e, 1e-9, None), 1 / np.clip(1 - e, 1e-9, None)) * kept
+    X = covariates[:, 1:]  # column 0 is the intercept; slicing makes no copy
+    sq = (squares if squares is not None else covariates * covariates)[:, 1:]
+    t, c = (a == 1).astype(float), (a == 0).astype(float)
+    m1, m0 = (t @ X) / t.sum(), (c @ X) / c.sum()
+    v1, v0 = (t @ sq) / t.sum() - m1 ** 2, (c @ sq) / c.sum() - m0 ** 2
+    pooled = np.sqrt(np.clip((v1 + v0) / 2, 0, None))
+    varies = pooled > 0
+    pooled = np.where(varies, pooled, 1.0)
+    before = (m1 - m0) / pooled
     wt, wc = w * t, w * c
-    if wt.sum() > 0 and wc.sum() > 0:
-        after = ((wt @ X) / wt.sum() - (wc @ X) / wc.sum()) / pooled
-    else:
-        after = np.zeros(len(cols))
+    after = (((wt @ X) / wt.sum() - (wc @ X) / wc.sum()) / pooled if wt.sum() > 0 and wc.sum() > 0
+             else np.zeros(X.shape[1]))
+    cols = [j + 1 for j in range(X.shape[1]) if varies[j]]
+    before, after = before[varies], after[varies]
     return [(names[j], float(b0), float(b1)) for j, b0, b1 in zip(cols, before, after)]

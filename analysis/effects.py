@@ -52,6 +52,7 @@ def practice_effects(df: pd.DataFrame, practices: list[str], outcome: str, desig
     Xd, names_d = design.matrix(resolved, ["resolved"])
     direct = logit.fit(Xd, y, groups, names_d)
     rows, balance_rows = [], []
+    squares = design.covariates * design.covariates
     for j, practice in enumerate(practices):
         a = design.practices[:, j]
         n_with, n_without = int(a.sum()), int(len(a) - a.sum())
@@ -72,7 +73,7 @@ def practice_effects(df: pd.DataFrame, practices: list[str], outcome: str, desig
             if res.propensity is not None:
                 balance_rows += [dict(practice=practice, covariate=c, smd_before=b, smd_after=w)
                                  for c, b, w in aipw.balance(design.covariates, design.covariate_names,
-                                                             a, res.propensity, res.kept)]
+                                                             a, res.propensity, res.kept, squares)]
         else:
             rows.append(_missing(base, "aipw", "total", "risk_difference", main.warning))
     warnings = list(design.notes) + [f"{label}: {fit.warning}" for label, fit in

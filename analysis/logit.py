@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import statsmodels.api as sm
+from scipy import sparse
 from scipy import stats
 from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
 
@@ -34,7 +35,7 @@ class LogitFit:
 
 
 def fit(X: np.ndarray, y: np.ndarray, groups: np.ndarray, names: list[str],
-        weights: np.ndarray | None = None) -> LogitFit:
+        weights: np.ndarray | None = None, *, covariance: bool = True) -> LogitFit:
     """Fit P(y = 1) = logistic(X b) by maximum likelihood; covariance clustered by ``groups``.
 
     Parameters
@@ -49,6 +50,8 @@ def fit(X: np.ndarray, y: np.ndarray, groups: np.ndarray, names: list[str],
         Column names of ``X``.
     weights : (n,) array, optional
         Frequency weights (aggregated rows); the result equals the row-level fit.
+    covariance : bool
+        False when only predictions are needed (propensity scores): ``cov`` is then None.
 
     Returns
     -------
@@ -76,6 +79,10 @@ def fit(X: np.ndarray, y: np.ndarray, groups: np.ndarray, names: list[str],
         except (PerfectSeparationWarning, np.linalg.LinAlgError, ValueError) as exc:
             return LogitFit(None, None, names, f"the model cannot be fitted: {_why(exc)}")
     params = np.asarray(res.params)
+    if not covariance:
+        ok = converged and np.all(np.isfinite(params)) and np.max(np.abs(params)) <= 15
+        return LogitFit(params if ok else None, None, names,
+                        None if ok else "the model did not converge or separates perfectly")
     try:
         cov, note = cluster_covariance(X, y, params, groups, weights)
     except np.linalg.LinAlgError as exc:
@@ -110,7 +117,8 @@ def cluster_covariance(X: np.ndarray, y: np.ndarray, params: np.ndarray, groups:
         scores = X * resid[:, None]
         meat = scores.T @ (scores / np.where(w > 0, w, 1.0)[:, None])  # each call its own cluster
         return bread @ meat @ bread * n / (n - 1), "one agent only: standard errors are not clustered"
-    sums = np.column_stack([np.bincount(codes, weights=X[:, j] * resid) for j in range(k)])
+    members = sparse.csr_matrix((np.ones(len(codes)), (codes, np.arange(len(codes)))))
+    sums = np.asarray(members @ (X * resid[:, None]))
     scale = n_groups / (n_groups - 1) * (n - 1) / (n - k)
     return bread @ (sums.T @ sums) @ bread * scale, None
 
