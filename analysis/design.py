@@ -40,6 +40,14 @@ class Design:
         return Design(self.covariates, self.covariate_names, np.delete(self.practices, j, axis=1),
                       [p for p in self.practice_names if p != practice], list(self.notes))
 
+    def varying(self) -> "Design":
+        """The same design without practices used on every call or on none (they cannot be
+        estimated, and would make the model singular)."""
+        keep = np.ptp(self.practices, axis=0) > 0 if len(self.practices) else \
+            np.zeros(len(self.practice_names), bool)
+        return Design(self.covariates, self.covariate_names, self.practices[:, keep],
+                      [p for p, k in zip(self.practice_names, keep) if k], list(self.notes))
+
     def subset(self, rows: np.ndarray) -> "Design":
         """The design restricted to ``rows`` (a boolean mask), covariates constant there dropped."""
         cov = self.covariates[rows]

@@ -60,11 +60,11 @@ def dose_response(df: pd.DataFrame, practices: list[str], outcome: str, design: 
     """
     y = df[outcome].astype(float).to_numpy()
     groups = agent_codes(df["agent_id"])
-    full = design or build(df, practices)
+    full = (design or build(df, practices)).varying()
     rows = []
     for factor, (levels_of, replaces, reference, order) in FACTORS.items():
         levels = levels_of(df)
-        design = full.without(replaces) if replaces else full
+        design = full.without(replaces) if replaces in full.practice_names else full
         cov_keep = [i for i, nm in enumerate(design.covariate_names) if nm != "short_break"]
         if factor != "break_minutes":
             cov_keep = list(range(len(design.covariate_names)))
@@ -144,16 +144,17 @@ def heterogeneity(df: pd.DataFrame, practices: list[str], outcome: str, design: 
                               warning=f"only {mask.sum()} calls: too few to estimate") for p in practices]
                 continue
             design = full.subset(mask)
-            X, names = design.matrix()
+            model = design.varying()
+            X, names = model.matrix()
             fit = logit.fit(X, y_all[mask], groups_all[mask], names)
-            for j, practice in enumerate(practices):
-                a = design.practices[:, j]
+            for i, practice in enumerate(practices):
+                a = design.practices[:, i]
                 if not fit.ok or a.min() == a.max():
                     why = fit.warning if not fit.ok else "no variation in this group"
                     rows.append(dict(base, practice=practice, estimate=None, ci_low=None, ci_high=None,
                                      p_value=None, warning=why))
                     continue
-                est, se, _, _ = logit.ame(fit, X, j)
+                est, se, _, _ = logit.ame(fit, X, model.practice_names.index(practice))
                 lo, hi, p = logit.wald(est, se)
                 rows.append(dict(base, practice=practice, estimate=est, ci_low=lo, ci_high=hi, p_value=p,
                                  warning=None))

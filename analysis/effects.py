@@ -43,7 +43,8 @@ def practice_effects(df: pd.DataFrame, practices: list[str], outcome: str, desig
     warnings : list of str
         Model-level warnings.
     """
-    design = design or build(df, practices)
+    full = design or build(df, practices)
+    design = full.varying()
     y = df[outcome].astype(float).to_numpy()
     groups = agent_codes(df["agent_id"])
     X, names = design.matrix()
@@ -53,8 +54,8 @@ def practice_effects(df: pd.DataFrame, practices: list[str], outcome: str, desig
     direct = logit.fit(Xd, y, groups, names_d)
     rows, balance_rows = [], []
     squares = design.covariates * design.covariates
-    for j, practice in enumerate(practices):
-        a = design.practices[:, j]
+    for i, practice in enumerate(practices):
+        a = full.practices[:, i]
         n_with, n_without = int(a.sum()), int(len(a) - a.sum())
         base = dict(practice=practice, n_with=n_with, n_without=n_without)
         rows.append(_naive(y, a, base))
@@ -62,12 +63,13 @@ def practice_effects(df: pd.DataFrame, practices: list[str], outcome: str, desig
             why = f"no variation: {practice} is used on {'every' if n_without == 0 else 'no'} upset call"
             rows += [_missing(base, m, e, s, why) for m, e, s in _MODEL_ROWS]
             continue
+        j = design.practice_names.index(practice)
         rows += _logit_rows(main, X, j, base, "total")
         rows += _logit_rows(direct, Xd, j, base, "direct")[1:]
         if main.ok:
             _, _, p1, p0 = logit.ame(main, X, j)
             others = np.column_stack([np.delete(design.practices, j, axis=1), design.covariates])
-            other_names = [p for p in practices if p != practice] + design.covariate_names
+            other_names = [p for p in design.practice_names if p != practice] + design.covariate_names
             res = aipw.estimate(others, other_names, a, y, p1, p0, groups)
             rows.append(_aipw_row(res, base))
             if res.propensity is not None:

@@ -79,7 +79,7 @@ def add_q_and_mde(effects: pd.DataFrame, df: pd.DataFrame, practices: list[str],
         mdes[p] = mde_risk_difference(int((~without).sum()), int(without.sum()), base) \
             if base is not None else None
     is_rd = out["scale"] == "risk_difference"
-    out["mde"] = np.where(is_rd, out["practice"].map(mdes), np.nan)
+    out["mde"] = pd.to_numeric(out["practice"].map(mdes), errors="coerce").where(is_rd)
     low = is_rd & out["estimate"].notna() & out["mde"].notna() & \
         (out["ci_high"].astype(float) - out["ci_low"].astype(float) > 2 * out["mde"].abs().astype(float))
     out.loc[low, "warning"] = [_join(w, "wide interval: the data cannot tell an effect of this size "

@@ -34,7 +34,8 @@ from pathlib import Path
 from analysis.runner import fit
 from etl.contract import MODEL_PRACTICES
 summary = fit(Path(sys.argv[1]), list(MODEL_PRACTICES))
-print(json.dumps({"seconds": summary.seconds, "timings": summary.timings, "rows": summary.rows}))
+Path(sys.argv[2]).write_text(json.dumps({"seconds": summary.seconds, "timings": summary.timings,
+                                         "rows": summary.rows}))
 """
 
 
@@ -88,8 +89,9 @@ def main() -> None:
         con.close()
         work = args.workdir / f"fit-run-{upset}.duckdb"
         work.write_bytes(db.read_bytes())
-        wall, rss, out = child([sys.executable, "-c", FIT, str(work)])
-        result = json.loads(out.strip().splitlines()[-1])
+        figures = args.workdir / f"fit-run-{upset}.json"
+        wall, rss, out = child([sys.executable, "-c", FIT, str(work), str(figures)])
+        result = json.loads(figures.read_text())
         print(f"\n{n_upset:,} upset calls ({n_window:,} with a closed 90-day window): "
               f"fit {wall:.1f} s wall, peak {rss:,.0f} MB")
         for family, seconds in sorted(result["timings"].items(), key=lambda kv: -kv[1]):

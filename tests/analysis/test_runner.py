@@ -1,0 +1,85 @@
+"""`calmline fit` end to end on awkward data: warnings in the tables, never NaN, never a crash."""
+
+from __future__ import annotations
+
+import shutil
+
+import duckdb
+import pytest
+
+from tests.conftest import ROOT, query, run_cli
+
+RESULT_TABLES = ("practice_effects", "practice_balance", "km_curves", "dose_response",
+                 "effect_heterogeneity", "training_priorities", "agent_adoption")
+
+
+def _load(tmp_path, edit_sql: str | None = None):
+    """The sample data, optionally with every calls file rewritten by ``edit_sql`` (a SELECT on t)."""
+    source = tmp_path / "source"
+    shutil.copytree(ROOT / "sample_data", source)
+    if edit_sql:
+        con = duckdb.connect()
+        for path in sorted((source / "calls").glob("*.csv")):
+            con.execute(f"CREATE OR REPLACE TABLE t AS SELECT * FROM read_csv('{path}', all_varchar=true)")
+            con.execute(f"COPY ({edit_sql}) TO '{path}' (HEADER)")
+        con.close()
+    db = tmp_path / "db.duckdb"
+    assert run_cli("etl", "--source", str(source), "--db", str(db), "--as-of", "2026-01-01").returncode == 0
+    fitted = run_cli("fit", "--db", str(db))
+    assert fitted.returncode == 0, fitted.stderr
+    return db, fitted.stdout
+
+
+def _no_nan(db):
+    for table in RESULT_TABLES:
+        columns = [c for (c, t) in query(db, "SELECT column_name, data_type FROM information_schema.columns "
+                                             "WHERE table_name = $t", {"t": table}) if t == "DOUBLE"]
+        for column in columns:
+            assert query(db, f"SELECT count(*) FROM {table} WHERE isnan({column}) OR isinf({column})") == [
+                (0,)], f"{table}.{column}"
+
+
+def test_a_practice_nobody_uses_is_reported_not_estimated(tmp_path):
+    db, _ = _load(tmp_path, "SELECT * REPLACE ('false' AS summarized) FROM t")
+    rows = query(db, "SELECT method, estimate, warning FROM practice_effects "
+                     "WHERE practice = 'summarized' AND method IN ('logit', 'aipw')")
+    assert rows and all(est is None and "no variation" in warning for _, est, warning in rows)
+    assert query(db, "SELECT count(*) FROM practice_effects WHERE practice = 'took_ownership' "
+                     "AND method = 'aipw' AND estimate IS NOT NULL") == [(1,)]
+    _no_nan(db)
+
+
+def test_a_centre_with_a_single_agent_still_gets_results_with_a_warning(tmp_path):
+    db, _ = _load(tmp_path, "SELECT * REPLACE ('AGT-0001' AS agent_id) FROM t")
+    (warnings,), = query(db, "SELECT warnings FROM model_runs")
+    assert any("one agent only" in w for w in warnings)
+    _no_nan(db)
+
+
+def test_no_churn_at_all_gives_warnings_and_no_numbers(tmp_path):
+    source = tmp_path / "source"
+    shutil.copytree(ROOT / "sample_data", source)
+    con = duckdb.connect()
+    path = source / "customers.csv"
+    con.execute(f"CREATE TABLE c AS SELECT * FROM read_csv('{path}', all_varchar=true)")
+    con.execute(f"COPY (SELECT * REPLACE (NULL AS churned_at) FROM c) TO '{path}' (HEADER)")
+    con.close()
+    db = tmp_path / "db.duckdb"
+    assert run_cli("etl", "--source", str(source), "--db", str(db), "--as-of", "2026-01-01").returncode == 0
+    fitted = run_cli("fit", "--db", str(db))
+    assert fitted.returncode == 0, fitted.stderr
+    assert "no churn events" in fitted.stdout
+    assert query(db, "SELECT count(*) FROM practice_effects WHERE method <> 'naive' AND estimate IS NOT NULL"
+                 ) == [(0,)]
+    _no_nan(db)
+
+
+@pytest.mark.parametrize("horizon", [30, 180])
+def test_other_horizons_use_their_own_windows(tmp_path, horizon):
+    db = tmp_path / "db.duckdb"
+    assert run_cli("etl", "--source", str(ROOT / "sample_data"), "--db", str(db)).returncode == 0
+    assert run_cli("fit", "--db", str(db), "--horizon", str(horizon)).returncode == 0
+    (n_calls,), = query(db, "SELECT n_calls FROM model_runs")
+    (closed,), = query(db, f"SELECT count(*) FROM customer_retention WHERE days_observable >= {horizon} "
+                           f"AND NOT churned_before_call")
+    assert 0 < n_calls <= closed
