@@ -132,7 +132,12 @@ def _fit_horizon(population: pd.DataFrame, practices: list[str], h: int, say: Pr
               "effect_heterogeneity": timed("heterogeneity", heterogeneity, df, practices, outcome,
                                             design)}
     cox, km = timed("Cox and Kaplan-Meier", summaries.survival, population, practices)
-    effects = pd.concat([effects, cox], ignore_index=True) if len(cox) else effects
+    if len(cox):
+        cox = cox.reindex(columns=effects.columns)
+        for column in ("estimate", "ci_low", "ci_high", "p_value"):
+            cox[column] = pd.to_numeric(cox[column], errors="coerce").astype(float)
+            effects[column] = pd.to_numeric(effects[column], errors="coerce").astype(float)
+        effects = pd.concat([effects.astype(object), cox.astype(object)], ignore_index=True)
     tables["practice_effects"] = summaries.add_q_and_mde(effects, df, practices, outcome)
     tables["km_curves"] = km
     priorities, adoption = timed("training priorities", summaries.priorities, population, tables[

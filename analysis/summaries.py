@@ -70,7 +70,8 @@ def add_q_and_mde(effects: pd.DataFrame, df: pd.DataFrame, practices: list[str],
     out = effects.copy()
     out["q_value"] = np.nan
     for _, idx in out.groupby(["method", "effect", "scale"]).groups.items():
-        out.loc[idx, "q_value"] = bh_qvalues(out.loc[idx, "p_value"].astype(float).to_numpy())
+        out.loc[idx, "q_value"] = bh_qvalues(pd.to_numeric(out.loc[idx, "p_value"], errors="coerce")
+                                             .to_numpy(dtype=float))
     y = df[outcome].astype(float)
     mdes = {}
     for p in practices:
@@ -80,8 +81,8 @@ def add_q_and_mde(effects: pd.DataFrame, df: pd.DataFrame, practices: list[str],
             if base is not None else None
     is_rd = out["scale"] == "risk_difference"
     out["mde"] = pd.to_numeric(out["practice"].map(mdes), errors="coerce").where(is_rd)
-    low = is_rd & out["estimate"].notna() & out["mde"].notna() & \
-        (out["ci_high"].astype(float) - out["ci_low"].astype(float) > 2 * out["mde"].abs().astype(float))
+    width = pd.to_numeric(out["ci_high"], errors="coerce") - pd.to_numeric(out["ci_low"], errors="coerce")
+    low = is_rd & out["estimate"].notna() & out["mde"].notna() & (width > 2 * out["mde"].abs())
     out.loc[low, "warning"] = [_join(w, "wide interval: the data cannot tell an effect of this size "
                                         "from none") for w in out.loc[low, "warning"]]
     return out
