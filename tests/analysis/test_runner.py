@@ -13,16 +13,19 @@ RESULT_TABLES = ("practice_effects", "practice_balance", "km_curves", "dose_resp
                  "effect_heterogeneity", "training_priorities", "agent_adoption")
 
 
-def _load(tmp_path, edit_sql: str | None = None):
-    """The sample data, optionally with every calls file rewritten by ``edit_sql`` (a SELECT on t)."""
+def _load(tmp_path, calls_sql: str | None = None, customers_sql: str | None = None):
+    """The sample data, each calls (or the customers) file rewritten by a SELECT on table t; loaded
+    and fitted. Returns the database and fit's output."""
     source = tmp_path / "source"
     shutil.copytree(ROOT / "sample_data", source)
-    if edit_sql:
-        con = duckdb.connect()
-        for path in sorted((source / "calls").glob("*.csv")):
+    edits = [(p, calls_sql) for p in sorted((source / "calls").glob("*.csv"))] + \
+        [(source / "customers.csv", customers_sql)]
+    con = duckdb.connect()
+    for path, sql in edits:
+        if sql:
             con.execute(f"CREATE OR REPLACE TABLE t AS SELECT * FROM read_csv('{path}', all_varchar=true)")
-            con.execute(f"COPY ({edit_sql}) TO '{path}' (HEADER)")
-        con.close()
+            con.execute(f"COPY ({sql}) TO '{path}' (HEADER)")
+    con.close()
     db = tmp_path / "db.duckdb"
     assert run_cli("etl", "--source", str(source), "--db", str(db), "--as-of", "2026-01-01").returncode == 0
     fitted = run_cli("fit", "--db", str(db))
@@ -57,18 +60,8 @@ def test_a_centre_with_a_single_agent_still_gets_results_with_a_warning(tmp_path
 
 
 def test_no_churn_at_all_gives_warnings_and_no_numbers(tmp_path):
-    source = tmp_path / "source"
-    shutil.copytree(ROOT / "sample_data", source)
-    con = duckdb.connect()
-    path = source / "customers.csv"
-    con.execute(f"CREATE TABLE c AS SELECT * FROM read_csv('{path}', all_varchar=true)")
-    con.execute(f"COPY (SELECT * REPLACE (NULL AS churned_at) FROM c) TO '{path}' (HEADER)")
-    con.close()
-    db = tmp_path / "db.duckdb"
-    assert run_cli("etl", "--source", str(source), "--db", str(db), "--as-of", "2026-01-01").returncode == 0
-    fitted = run_cli("fit", "--db", str(db))
-    assert fitted.returncode == 0, fitted.stderr
-    assert "no churn events" in fitted.stdout
+    db, output = _load(tmp_path, customers_sql="SELECT * REPLACE (NULL AS churned_at) FROM t")
+    assert "no churn events" in output
     assert query(db, "SELECT count(*) FROM practice_effects WHERE method <> 'naive' AND estimate IS NOT NULL"
                  ) == [(0,)]
     _no_nan(db)
