@@ -96,6 +96,41 @@ def fit(
     etl_view.print_fit(summary)
 
 
+@app.command()
+def serve(
+    db: Annotated[Path, typer.Option(help="Database built by `calmline etl` (and `calmline fit`).")],
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8050,
+    threads: Annotated[int, typer.Option(min=1, help="Worker threads.")] = 8,
+) -> None:
+    """Serve the dashboard over a calmline database (waitress, several threads)."""
+    from waitress import serve as run_server
+
+    from dashboard.app import Settings, create_app
+
+    if not db.exists():
+        err.print(f"[yellow]{db}: no database yet; the dashboard will say so until `calmline etl` "
+                  f"creates it[/yellow]")
+    application = create_app(Settings(db=db))
+    etl_view.console.print(f"calmline dashboard on http://{host}:{port}/ (database {db}); Ctrl+C stops it")
+    run_server(application.server, host=host, port=port, threads=threads)
+
+
+@app.command()
+def demo(
+    db: Annotated[Path, typer.Option(help="Database to build from the bundled sample data.")] =
+    Path("calmline.duckdb"),
+    port: Annotated[int, typer.Option(help="Port for the dashboard.")] = 8050,
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="Load and fit only.")] = False,
+) -> None:
+    """Load the bundled sample data, fit the models and serve the dashboard."""
+    sample = Path(__file__).resolve().parents[1] / "sample_data"
+    etl(source=sample, db=db, as_of=None, strict=False, reload=False)
+    fit(db=db, horizon=None)
+    if not no_serve:
+        serve(db=db, host="127.0.0.1", port=port, threads=8)
+
+
 def main() -> None:
     """Console-script entry point."""
     app(prog_name="calmline")

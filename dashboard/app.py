@@ -1,0 +1,55 @@
+"""The Dash app factory: the app, its navigation, the global filters and the page container.
+
+No data is loaded here; pages ask :mod:`dashboard.data` when a callback runs.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from dashboard import filters
+
+log = logging.getLogger("calmline.dashboard")
+
+NAV = [("Overview", "/"), ("Practice impact", "/impact"), ("Training priorities", "/training"),
+       ("Query explorer", "/explorer"), ("Data health", "/health")]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the app serves and how."""
+
+    db: Path
+    title: str = "calmline"
+
+
+def create_app(settings: Settings) -> dash.Dash:
+    """Create the calmline dashboard for the database at ``settings.db``."""
+    app = dash.Dash(
+        __name__,
+        use_pages=True,
+        pages_folder=str(Path(__file__).parent / "pages"),
+        external_stylesheets=[dbc.themes.BOOTSTRAP],
+        title=settings.title,
+        suppress_callback_exceptions=False,
+    )
+    app.server.config["CALMLINE_DB"] = str(settings.db)
+    app.layout = layout
+    return app
+
+
+def layout() -> html.Div:
+    """The frame around every page: navigation, global filters (kept in the URL), the page."""
+    links = [dbc.NavItem(dbc.NavLink(label, href=href, active="exact")) for label, href in NAV]
+    return html.Div([
+        dcc.Location(id="url", refresh="callback-nav"),
+        dbc.Navbar(dbc.Container([dbc.NavbarBrand("calmline", href="/"), dbc.Nav(links, navbar=True)],
+                                 fluid=True), color="dark", dark=True, className="mb-2"),
+        dbc.Container([filters.bar(), dash.page_container], fluid=True),
+    ])

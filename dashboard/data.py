@@ -1,0 +1,107 @@
+"""The dashboard's one way to the data: cached, read-only accessors over the queries/ SQL files.
+
+Every page asks ``frame(name, **params)`` for a DataFrame. Parameters are bound
+as DuckDB ``$name`` values, never formatted into the SQL. Each thread keeps its
+own read-only connection and reopens it when the ETL or a fit has published a
+new database file (its inode or modification time changed), so the app serves
+new data without a restart. Results are memoized per (database file version,
+query, parameters): the key is made of plain values, stable across worker
+processes. A missing database or a table that does not exist yet (no fit run)
+gives an empty DataFrame with ``attrs["missing"]`` saying what is missing.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from functools import lru_cache
+from pathlib import Path
+
+import dash
+import duckdb
+import pandas as pd
+
+from queries import load_sql
+from queries.connection import connect
+
+FILTER_PARAMS = ("start", "end", "teams", "sites", "channels", "issues", "anger")
+"""The global filters every filtered query takes (NULL = no filter)."""
+
+_local = threading.local()
+
+
+def database() -> Path:
+    """The database the running app serves (set by ``create_app``)."""
+    return Path(dash.get_app().server.config["CALMLINE_DB"])
+
+
+def _version(db: Path) -> tuple[int, int] | None:
+    try:
+        stat = db.stat()
+    except FileNotFoundError:
+        return None
+    return stat.st_ino, stat.st_mtime_ns
+
+
+def _connection(db: Path, version) -> duckdb.DuckDBPyConnection:
+    held = getattr(_local, "held", None)
+    if held is not None and held[0] == (str(db), version):
+        return held[1]
+    if held is not None:
+        held[1].close()
+    con = connect(db)
+    _local.held = ((str(db), version), con)
+    return con
+
+
+def sql_text(name: str) -> str:
+    """A dashboard query's SQL, with the shared filtered-calls CTE put in where it says so."""
+    text = load_sql(f"dashboard/{name}")
+    if "{filtered_calls}" in text:
+        text = text.replace("{filtered_calls}", load_sql("dashboard/filtered_calls"))
+    return text
+
+
+def frame(name: str, db: Path | None = None, **params) -> pd.DataFrame:
+    """Run ``queries/dashboard/<name>.sql`` with ``params`` bound; a copy the caller may change."""
+    db = Path(db) if db is not None else database()
+    key = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items()))
+    return _cached(str(db), _version(db), name, key).copy()
+
+
+@lru_cache(maxsize=512)
+def _cached(db: str, version, name: str, key: tuple) -> pd.DataFrame:
+    if version is None:
+        return _missing(f"no database at {db}: run `calmline etl` first")
+    params = {k: list(v) if isinstance(v, tuple) else v for k, v in key}
+    text = sql_text(name)
+    bound = {k: v for k, v in params.items() if f"${k}" in text}
+    try:
+        return _connection(Path(db), version).execute(text, bound).df()
+    except duckdb.CatalogException as exc:
+        found = re.search(r"Table with name (\w+) does not exist", str(exc))
+        table = found.group(1) if found else "a table"
+        return _missing(f"{table} does not exist yet" + (": run `calmline fit`" if table in _FIT_TABLES
+                                                          else ""))
+
+
+_FIT_TABLES = {"model_runs", "practice_effects", "km_curves", "dose_response", "effect_heterogeneity",
+               "training_priorities", "agent_adoption", "practice_balance"}
+
+
+def _missing(why: str) -> pd.DataFrame:
+    empty = pd.DataFrame()
+    empty.attrs["missing"] = why
+    return empty
+
+
+def filter_params(filters: dict | None) -> dict:
+    """The global filters (from the URL) as bound parameters; absent or empty means all."""
+    filters = filters or {}
+    out = {}
+    for name in FILTER_PARAMS:
+        value = filters.get(name)
+        out[name] = value if value not in ("", [], None) else None
+    if out["anger"] is not None:
+        out["anger"] = [int(a) for a in out["anger"]]
+    return out

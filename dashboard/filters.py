@@ -1,0 +1,113 @@
+"""Global filters (period, team, site, channel, issue type, anger level), kept in the URL.
+
+The URL's query string is the single source of truth: a link reproduces the
+view, and back and forward work. The filter controls and ``filters-store`` (the
+parsed filters every page reads) follow it.
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date
+from urllib.parse import parse_qs, urlencode
+
+import dash_bootstrap_components as dbc
+from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
+
+from dashboard import data
+
+STORE = "filters-store"
+FIELDS = {  # filter -> (label, multi)
+    "start": ("From month", False),
+    "end": ("To month", False),
+    "teams": ("Team", True),
+    "sites": ("Site", True),
+    "channels": ("Channel", True),
+    "issues": ("Issue type", True),
+    "anger": ("Anger level", True),
+}
+_OPTION_SOURCE = {"teams": "team", "sites": "site", "channels": "channel", "issues": "issue_type",
+                  "start": "month", "end": "month"}
+
+
+def control_id(name: str) -> dict:
+    return {"type": "filter", "name": name}
+
+
+def bar() -> html.Div:
+    """The filter controls above every page (options are filled in by a callback)."""
+    cols = [dbc.Col(dcc.Dropdown(id=control_id(name), multi=multi, placeholder=label, clearable=True),
+                    md=2 if name in ("start", "end") else 2, className="mb-1")
+            for name, (label, multi) in FIELDS.items()]
+    return html.Div([dbc.Row(cols, className="g-1"), dcc.Store(id=STORE)], className="mb-2")
+
+
+def parse(search: str | None) -> dict:
+    """Filters from a URL query string (``?teams=a&teams=b&anger=4``)."""
+    raw = parse_qs((search or "").lstrip("?"))
+    out = {}
+    for name, (_, multi) in FIELDS.items():
+        values = raw.get(name, [])
+        if values:
+            out[name] = values if multi else values[0]
+    return out
+
+
+def to_search(filters: dict) -> str:
+    """The URL query string for ``filters`` (empty values left out)."""
+    pairs = [(k, v) for k in FIELDS for v in (filters.get(k) if isinstance(filters.get(k), list)
+                                              else [filters.get(k)]) if v not in (None, "")]
+    return "?" + urlencode(pairs) if pairs else ""
+
+
+def month_bounds(filters: dict) -> dict:
+    """Turn month choices into the first and last day they cover, for the SQL."""
+    out = dict(filters)
+    if out.get("start"):
+        out["start"] = f"{out['start']}-01"
+    if out.get("end"):
+        year, month = (int(x) for x in out["end"].split("-"))
+        out["end"] = date(year, month, calendar.monthrange(year, month)[1]).isoformat()
+    return out
+
+
+def params(filters: dict | None) -> dict:
+    """The filters as the bound parameters of the dashboard's filtered queries."""
+    return data.filter_params(month_bounds(filters or {}))
+
+
+@callback(
+    Output({"type": "filter", "name": ALL}, "options"),
+    Input("url", "pathname"),
+)
+def fill_options(_pathname):
+    """Offer the values present in the data."""
+    options = data.frame("filter_options")
+    result = []
+    for name in FIELDS:
+        if name == "anger":
+            result.append([{"label": f"{a}" + (" (irate)" if a == 5 else ""), "value": str(a)}
+                           for a in (3, 4, 5)])
+            continue
+        source = _OPTION_SOURCE[name]
+        values = options.loc[options["filter"] == source, "value"].tolist() if len(options) else []
+        result.append([{"label": v, "value": v} for v in values])
+    return result
+
+
+@callback(
+    Output("url", "search"),
+    Output({"type": "filter", "name": ALL}, "value"),
+    Output(STORE, "data"),
+    Input("url", "search"),
+    Input({"type": "filter", "name": ALL}, "value"),
+    State({"type": "filter", "name": ALL}, "id"),
+)
+def sync(search, values, ids):
+    """Keep URL, controls and store in step; whichever changed leads."""
+    if ctx.triggered_id == "url" or ctx.triggered_id is None:
+        chosen = parse(search)
+        return no_update, [chosen.get(i["name"]) for i in ids], chosen
+    chosen = {i["name"]: v for i, v in zip(ids, values) if v not in (None, "", [])}
+    new_search = to_search(chosen)
+    return (new_search if new_search != (search or "") else no_update), no_update, chosen

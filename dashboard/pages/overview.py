@@ -1,0 +1,113 @@
+"""Overview, for CX directors: headline figures, monthly trends, teams -> agents -> upset calls."""
+
+from __future__ import annotations
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import Input, Output, State, callback, dcc, html, no_update
+
+from dashboard import data, filters, formats, grids
+from dashboard.figures import trend_plot
+
+dash.register_page(__name__, path="/", name="Overview", title="calmline - overview")
+
+HEADLINE = "overview-headline"
+CHURN_TREND = "overview-churn-trend"
+ADOPTION_TREND = "overview-adoption-trend"
+TEAMS = "overview-teams"
+AGENTS = "overview-agents"
+CALLS = "overview-calls"
+MESSAGE = "overview-message"
+PRACTICES = ["let_vent", "verified_understanding", "empathized", "apologized", "asked_desired_outcome",
+             "offered_options", "agreement_obtained", "took_ownership", "summarized", "thanked",
+             "followup_promised", "followed_up"]
+
+
+def layout(**_query) -> html.Div:
+    return html.Div([
+        html.Div(id=MESSAGE),
+        dbc.Row(id=HEADLINE, className="g-2 mb-2"),
+        dbc.Row([dbc.Col(dcc.Graph(id=CHURN_TREND), lg=6), dbc.Col(dcc.Graph(id=ADOPTION_TREND), lg=6)]),
+        html.H5("Teams (click a team to see its agents, an agent to see their upset calls)"),
+        grids.grid(TEAMS, height=280, selectable=True),
+        dbc.Row([dbc.Col([html.H6(id=f"{AGENTS}-title"), grids.grid(AGENTS, height=300, selectable=True)], lg=5),
+                 dbc.Col([html.H6(id=f"{CALLS}-title"), grids.grid(CALLS, height=300)], lg=7)]),
+    ])
+
+
+def _card(title: str, value: str, note: str = "") -> dbc.Col:
+    return dbc.Col(dbc.Card(dbc.CardBody([html.Div(title, className="text-muted small"),
+                                          html.H3(value, className="mb-0"),
+                                          html.Div(note, className="small")])), md=3)
+
+
+def headline_cards(head) -> list:
+    """The four headline cards from the headline query's single row."""
+    if head.empty or not head["upset_calls"].iloc[0]:
+        return [dbc.Col(dbc.Alert(head.attrs.get("missing", "No calls match these filters."),
+                                  color="secondary"))]
+    row = head.iloc[0]
+    return [
+        _card("Upset calls", formats.count(row.upset_calls), f"{formats.count(row.calm_calls)} calm calls"),
+        _card("Churn within 90 days after an upset call", formats.percent(row.churn_upset),
+              f"after a calm call: {formats.percent(row.churn_calm)}"),
+        _card("Upset customers still with us 90 days on", formats.count(row.upset_retained),
+              f"of {formats.count(row.upset_closed)} whose 90 days have passed"),
+        _card("Extra churn after upset calls", formats.points(
+            (row.churn_upset or 0) - (row.churn_calm or 0)) if row.churn_upset is not None else "–",
+              "upset vs calm, unadjusted"),
+    ]
+
+
+@callback(
+    Output(HEADLINE, "children"), Output(CHURN_TREND, "figure"), Output(ADOPTION_TREND, "figure"),
+    Output(TEAMS, "rowData"), Output(TEAMS, "columnDefs"), Output(MESSAGE, "children"),
+    Input(filters.STORE, "data"),
+)
+def update(chosen):
+    """Everything on the page that follows the global filters."""
+    params = filters.params(chosen)
+    head = data.frame("headline", **params)
+    monthly = data.frame("monthly", **params)
+    teams = data.frame("teams", **params)
+    churn = trend_plot(monthly, ["churn_upset", "churn_calm"], "Churn within 90 days")
+    adoption = trend_plot(monthly, [p for p in PRACTICES if p in monthly.columns], "Share of upset calls")
+    message = dbc.Alert(head.attrs["missing"], color="warning") if "missing" in head.attrs else None
+    return (headline_cards(head), churn, adoption, grids.records(teams),
+            grids.columns(teams, percent=("churn_upset", "took_ownership", "followed_up"),
+                          counts=("agents", "upset_calls")), message)
+
+
+@callback(
+    Output(AGENTS, "rowData"), Output(AGENTS, "columnDefs"), Output(f"{AGENTS}-title", "children"),
+    Input(TEAMS, "selectedRows"), State(filters.STORE, "data"),
+)
+def drill_team(selected, chosen):
+    """Clicking a team lists its agents."""
+    if not selected:
+        return [], [], "Agents: pick a team above"
+    team = selected[0]["team"]
+    agents = data.frame("team_agents", team=team, **filters.params(chosen))
+    return (grids.records(agents), grids.columns(agents, percent=("churn_upset", "took_ownership",
+                                                                  "followed_up"), counts=("upset_calls",)),
+            f"Agents of {team}")
+
+
+@callback(
+    Output(CALLS, "rowData"), Output(CALLS, "columnDefs"), Output(f"{CALLS}-title", "children"),
+    Input(AGENTS, "selectedRows"), State(filters.STORE, "data"),
+)
+def drill_agent(selected, chosen):
+    """Clicking an agent lists their upset calls."""
+    if not selected:
+        return [], [], "Upset calls: pick an agent"
+    agent = selected[0]["agent_id"]
+    calls = data.frame("agent_calls", agent=agent, **filters.params(chosen))
+    return grids.records(calls), grids.columns(calls), f"Upset calls of {agent}"
+
+
+for _grid in (TEAMS, AGENTS, CALLS):
+    @callback(Output(_grid, "exportDataAsCsv"), Input(f"{_grid}-export", "n_clicks"),
+              prevent_initial_call=True)
+    def _export(n_clicks):
+        return bool(n_clicks) or no_update

@@ -1,0 +1,29 @@
+-- training_completions: one row per (module, team): agents who completed it, and adoption of that
+-- practice on their upset calls in the 90 days before vs the 90 days after completion.
+-- Reads: training, agents, call_facts. Parameters: none.
+WITH done AS (
+    SELECT t.agent_id, t.module, t.completed_at, coalesce(a.team, 'unassigned') AS team
+    FROM training t JOIN agents a USING (agent_id)
+),
+calls AS (
+    SELECT d.module, d.team, d.agent_id,
+        c.call_date < d.completed_at AS before,
+        CASE d.module
+            WHEN 'let_vent' THEN c.let_vent WHEN 'verified_understanding' THEN c.verified_understanding
+            WHEN 'empathized' THEN c.empathized WHEN 'apologized' THEN c.apologized
+            WHEN 'asked_desired_outcome' THEN c.asked_desired_outcome
+            WHEN 'agreement_obtained' THEN c.agreement_obtained WHEN 'took_ownership' THEN c.took_ownership
+            WHEN 'summarized' THEN c.summarized WHEN 'thanked' THEN c.thanked
+            WHEN 'followup_promised' THEN c.followup_promised
+            WHEN 'options_offered' THEN c.offered_options END AS used
+    FROM done d JOIN call_facts c ON c.agent_id = d.agent_id AND c.is_upset
+        AND c.call_date BETWEEN d.completed_at - 90 AND d.completed_at + 90
+)
+SELECT module, team, count(DISTINCT agent_id) AS agents,
+    avg(used::INT) FILTER (WHERE before) AS adoption_before,
+    avg(used::INT) FILTER (WHERE NOT before) AS adoption_after,
+    count(*) FILTER (WHERE before) AS calls_before,
+    count(*) FILTER (WHERE NOT before) AS calls_after
+FROM calls
+GROUP BY ALL
+ORDER BY module, team

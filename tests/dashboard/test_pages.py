@@ -1,0 +1,103 @@
+"""Page callbacks called directly, over a sample database loaded and fitted once for this module."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from tests.conftest import ROOT, run_cli
+
+
+@pytest.fixture(scope="module")
+def app_db(tmp_path_factory):
+    db = tmp_path_factory.mktemp("dash") / "calmline.duckdb"
+    assert run_cli("etl", "--source", str(ROOT / "sample_data"), "--db", str(db)).returncode == 0
+    assert run_cli("fit", "--db", str(db)).returncode == 0
+    from dashboard.app import Settings, create_app
+
+    create_app(Settings(db=db))
+    return db
+
+
+def test_filters_round_trip_through_the_url():
+    from dashboard import filters
+
+    chosen = {"teams": ["leeds-1", "cardiff-2"], "anger": ["4", "5"], "start": "2025-03"}
+    assert filters.parse(filters.to_search(chosen)) == chosen
+    assert filters.to_search({}) == ""
+    assert filters.params({"start": "2025-02", "end": "2025-02"})["end"] == "2025-02-28"
+
+
+def test_overview_follows_the_filters(app_db):
+    from dashboard.pages import overview
+
+    cards, churn, adoption, teams, columns, message = overview.update({})
+    assert message is None and len(cards) == 4 and len(teams) == 7
+    everyone = sum(t["upset_calls"] for t in teams)
+    cards, _, _, teams, _, _ = overview.update({"teams": ["leeds-1"], "anger": ["5"]})
+    assert [t["team"] for t in teams] == ["leeds-1"]
+    assert teams[0]["upset_calls"] < everyone
+    assert churn.data and adoption.data
+
+
+def test_overview_with_no_matching_calls_says_so(app_db):
+    from dashboard.pages import overview
+
+    cards, _, _, teams, _, _ = overview.update({"start": "2030-01"})
+    assert teams == [] and "No calls match" in str(cards)
+
+
+def test_drill_down_from_team_to_agent_to_calls(app_db):
+    from dashboard.pages import overview
+
+    _, _, _, teams, _, _ = overview.update({})
+    agents, _, title = overview.drill_team([teams[0]], {})
+    assert agents and teams[0]["team"] in title
+    calls, _, title = overview.drill_agent([agents[0]], {})
+    assert len(calls) == agents[0]["upset_calls"] and agents[0]["agent_id"] in title
+
+
+def test_impact_page_shows_the_latest_run(app_db):
+    from dashboard.pages import impact
+
+    forest, hazard, options, chosen, warnings, *rest = impact.update("/impact")
+    assert len(options) == 12 and chosen == "took_ownership"
+    assert forest.data and hazard.data and len(rest) == 5
+    assert impact.update_km("took_ownership").data
+
+
+def test_training_and_health_pages(app_db):
+    from dashboard.pages import health, training
+
+    options, bars, gaps, agents, _, modules, _ = training.update("all")
+    assert {"label": "All teams", "value": "all"} in options and len(agents) == 50
+    assert all(a["needs most"] for a in agents) and modules
+    fresh, funnel, batches, _, rejected, _ = health.update("/health")
+    assert len(rejected) == 25 and batches and len(fresh) == 4
+
+
+def test_a_database_without_a_fit_shows_empty_states(tmp_path):
+    from dashboard.app import Settings, create_app
+    from dashboard.pages import impact, training
+
+    db = tmp_path / "only-etl.duckdb"
+    assert run_cli("etl", "--source", str(ROOT / "sample_data"), "--db", str(db)).returncode == 0
+    create_app(Settings(db=db))
+    forest, *_ , warnings = impact.update("/impact")[:5]
+    assert "calmline fit" in str(warnings)
+    assert training.update("all")[3] == []
+
+
+def test_new_data_is_served_without_a_restart(app_db, tmp_path):
+    from dashboard import data
+
+    before = data.frame("freshness", db=app_db)["calls"].iloc[0]
+    source = tmp_path / "more"
+    shutil.copytree(ROOT / "sample_data", source)
+    extra = source / "calls" / "calls_2025-12.csv"
+    lines = extra.read_text().splitlines()
+    lines.append(lines[1].replace(lines[1].split(",")[0], "CALL-999999999", 1))
+    extra.write_text("\n".join(lines) + "\n")
+    assert run_cli("etl", "--source", str(source), "--db", str(app_db)).returncode == 0
+    assert data.frame("freshness", db=app_db)["calls"].iloc[0] == before + 1
