@@ -35,7 +35,7 @@ def create_app(settings: Settings) -> dash.Dash:
         __name__,
         use_pages=True,
         pages_folder=str(Path(__file__).parent / "pages"),
-        external_stylesheets=[dbc.themes.BOOTSTRAP],
+        assets_folder=str(Path(__file__).parent / "assets"),  # Bootstrap 5.3.3 CSS, served locally
         title=settings.title,
         suppress_callback_exceptions=False,
     )

@@ -1,11 +1,12 @@
 -- filtered_calls: one row per call matching the dashboard's global filters, with its 90-day outcome.
--- churned_90d is NULL while the call's 90-day window is still open at the as-of date.
+-- churned_90d is NULL while the call's 90-day window is still open at the as-of date (counting
+-- early churners of open windows would over-state churn in recent months).
 -- Reads: call_facts, etl_state. Parameters: $start, $end (dates, NULL = open), $teams, $sites,
 -- $channels, $issues (lists, NULL = all), $anger (list of levels, NULL = all).
 -- Used as the first CTE of the other dashboard queries, never on its own.
 SELECT c.*,
-    CASE WHEN c.churned_at IS NOT NULL AND c.churned_at <= c.call_date + 90 THEN true
-         WHEN c.call_date + 90 <= s.as_of THEN false END AS churned_90d
+    CASE WHEN c.call_date + 90 <= s.as_of
+         THEN c.churned_at IS NOT NULL AND c.churned_at <= c.call_date + 90 END AS churned_90d
 FROM call_facts c, etl_state s
 WHERE ($start IS NULL OR c.call_date >= $start)
   AND ($end IS NULL OR c.call_date <= $end)

@@ -1,0 +1,175 @@
+"""The look every calmline figure shares: palette, labels, number formats, layout.
+
+Pure helpers, no I/O. Numbers arrive in the units the result tables store them in
+(risk differences and rates as probabilities, counts as counts) and leave as the
+strings a reader sees: risk differences in percentage points ("-2.3 pp"), rates
+as percent ("45.2%"), counts with thousands separators ("12,345").
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Iterable
+
+import pandas as pd
+import plotly.graph_objects as go
+
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
+"""Okabe-Ito colours, safe for the common colour-vision deficiencies. Every trace takes its
+colour from here (bands and fills use the same colours with transparency)."""
+
+BLUE, ORANGE, GREEN, VERMILLION, PURPLE, SKY, YELLOW, BLACK = PALETTE
+
+DIVERGING = ["#053061", "#2166AC", "#4393C3", "#92C5DE", "#D1E5F0", "#F7F7F7",
+             "#FDDBC7", "#F4A582", "#D6604D", "#B2182B", "#67001F"]
+"""ColorBrewer RdBu reversed: negative (fewer customers lost) is blue, positive is red.
+Readable with red-green colour blindness; use with ``zmid=0``."""
+
+SEQUENTIAL = ["#F7FBFF", "#DEEBF7", "#C6DBEF", "#9ECAE1", "#6BAED6", "#4292C6", "#2171B5",
+              "#08519C", "#08306B"]
+"""ColorBrewer Blues, for quantities that only go up from zero."""
+
+FONT_SIZE = 14
+TITLE_SIZE = 18
+MISSING = "–"
+
+NO_RUN = "No model run yet: run `calmline fit`"
+NO_MATCH = "No calls match these filters"
+
+_LABELS = {
+    "let_vent": "Let the customer vent",
+    "followup_promised": "Follow-up promised",
+    "followup_timing": "Follow-up timing",
+    "break_minutes": "Agent's break before the call",
+}
+
+
+def practice_label(name) -> str:
+    """A practice (or other snake_case) name as a reader sees it.
+
+    ``"took_ownership"`` becomes ``"Took ownership"``; a few names get a clearer
+    wording (``"let_vent"`` is ``"Let the customer vent"``). Already-humanised text
+    is returned unchanged; a missing name becomes ``""``.
+    """
+    if name is None or (isinstance(name, float) and math.isnan(name)):
+        return ""
+    text = str(name).strip()
+    if text in _LABELS:
+        return _LABELS[text]
+    text = " ".join(text.replace("_", " ").split())
+    return text[:1].upper() + text[1:]
+
+
+def esc(text) -> str:
+    """Text from the data, safe inside Plotly's HTML-like labels."""
+    return html.escape("" if text is None else str(text), quote=False)
+
+
+def is_missing(value) -> bool:
+    try:
+        return value is None or bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def format_pp(value, digits: int = 1) -> str:
+    """A risk difference in probability units as signed percentage points: -0.023 -> "-2.3 pp"."""
+    if is_missing(value):
+        return MISSING
+    points = round(float(value) * 100, digits)
+    if points == 0:
+        points = 0.0  # no "-0.0"
+    return f"{points:+.{digits}f} pp" if points else f"{0:.{digits}f} pp"
+
+
+def format_percent(value, digits: int = 1) -> str:
+    """A share in [0, 1] as percent: 0.452 -> "45.2%"."""
+    if is_missing(value):
+        return MISSING
+    return f"{float(value) * 100:.{digits}f}%"
+
+
+def format_count(value) -> str:
+    """A count with thousands separators: 12345 -> "12,345"; small fractional counts keep a decimal."""
+    if is_missing(value):
+        return MISSING
+    value = float(value)
+    if round(value, 1) == 0:
+        value = 0.0  # no "-0.0"
+    return f"{value:,.1f}" if value != round(value) and abs(value) < 10 else f"{value:,.0f}"
+
+
+def format_q(value) -> str:
+    """A q- or p-value for hover text."""
+    if is_missing(value):
+        return MISSING
+    value = float(value)
+    return "< 0.001" if value < 0.001 else f"{value:.3f}"
+
+
+def numeric(frame: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
+    """A copy with ``columns`` as floats; None, text and pandas NA become NaN."""
+    out = frame.copy()
+    for column in columns:
+        if column in out.columns:
+            out[column] = pd.to_numeric(out[column], errors="coerce").astype(float)
+    return out
+
+
+def problem(frame, required: Iterable[str], empty_message: str) -> str | None:
+    """Why ``frame`` cannot be drawn (None, empty, columns missing), or None if it can."""
+    if frame is None or not isinstance(frame, pd.DataFrame) or frame.empty:
+        return empty_message
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        return "Cannot draw this: the data lacks column(s) " + ", ".join(missing)
+    return None
+
+
+def warning_text(value) -> str:
+    """A stored warning, or "" when there is none."""
+    return "" if is_missing(value) or not str(value).strip() else str(value)
+
+
+def rgba(colour: str, alpha: float) -> str:
+    """A palette hex colour with transparency, for bands."""
+    colour = colour.lstrip("#")
+    r, g, b = (int(colour[i:i + 2], 16) for i in (0, 2, 4))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def finish(fig: go.Figure, *, title: str, uirevision: str, height: int | None = None) -> go.Figure:
+    """The layout every calmline figure shares."""
+    fig.update_layout(
+        template="plotly_white",
+        colorway=PALETTE,
+        font=dict(size=FONT_SIZE),
+        title=dict(text=esc(title), x=0, xref="paper", xanchor="left", font=dict(size=TITLE_SIZE)),
+        margin=dict(l=10, r=10, t=80, b=10, autoexpand=True),
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0,
+                    font=dict(size=FONT_SIZE)),
+        hoverlabel=dict(font=dict(size=FONT_SIZE)),
+        uirevision=uirevision,
+    )
+    if height is not None:
+        fig.update_layout(height=height)
+    fig.update_xaxes(automargin=True)
+    fig.update_yaxes(automargin=True)
+    return fig
+
+
+def empty_figure(message: str, title: str = "") -> go.Figure:
+    """A figure that says, centred, why there is nothing to show."""
+    fig = go.Figure()
+    fig.add_annotation(text=esc(message), x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
+                       font=dict(size=FONT_SIZE + 2), xanchor="center", yanchor="middle")
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    finish(fig, title=title, uirevision="empty")
+    return fig
+
+
+def rows_height(n_rows: int, per_row: int = 44, base: int = 170, minimum: int = 340) -> int:
+    """A figure height that keeps every row readable."""
+    return max(minimum, base + per_row * n_rows)
