@@ -24,7 +24,8 @@ def layout(**_query) -> html.Div:
     return html.Div([
         html.P("Customers kept per month if adoption of each practice on upset calls rose to the level "
                "of the best quarter of agents, with 95% intervals from the effect's uncertainty."),
-        dcc.Dropdown(id=TEAM, clearable=False, value="all", style={"maxWidth": "320px"}),
+        dcc.Dropdown(id=TEAM, clearable=False, value="all", style={"maxWidth": "320px"},
+                     options=[{"label": "All teams", "value": "all"}]),
         dbc.Row([dbc.Col(dcc.Graph(id=BARS), lg=6), dbc.Col(dcc.Graph(id=GAPS), lg=6)]),
         html.H5("Agent scorecards (adoption shrunk towards the team norm; 'needs most' = biggest gap)"),
         grids.grid(AGENTS, height=360),
@@ -69,7 +70,10 @@ def update(team):
     modules = data.frame("training_completions")
     return ([{"label": "All teams" if t == "all" else t, "value": t} for t in teams],
             priorities_bar(priorities, team or "all"), adoption_gap_heatmap(priorities),
-            grids.records(cards), grids.columns(cards), grids.records(modules),
+            grids.records(cards),
+            grids.columns(cards, percent=tuple(c for c in cards.columns if c not in ("agent_id", "team",
+                                                                                     "needs most"))),
+            grids.records(modules),
             grids.columns(modules, percent=("adoption_before", "adoption_after"),
                           counts=("agents", "calls_before", "calls_after")))
 
