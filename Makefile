@@ -1,5 +1,5 @@
 # The two commands of the README. Each creates the virtual environment when missing.
-#   make demo   load the bundled sample data into calmline.duckdb and fit the models
+#   make demo   load the bundled sample data into calmline.duckdb, fit the models, serve the dashboard
 #   make test   run the whole test suite
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -14,8 +14,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 demo: $(VENV)/.installed
-	$(VENV)/bin/calmline etl --source sample_data --db $(DB)
-	$(VENV)/bin/calmline fit --db $(DB)
+	$(VENV)/bin/calmline demo --db $(DB)
 
 test: $(VENV)/.installed
 	$(PY) -m pytest

@@ -10,7 +10,7 @@ from tests.conftest import file_digest, query, run_cli
 def test_every_command_explains_itself():
     top = run_cli("--help")
     assert top.returncode == 0
-    for command in ("generate", "etl", "fit"):
+    for command in ("generate", "etl", "fit", "serve", "demo"):
         assert command in top.stdout
         helped = run_cli(command, "--help")
         assert helped.returncode == 0
@@ -78,3 +78,11 @@ def test_fit_on_the_sample_stores_a_run_per_horizon(tmp_path):
         ("churn_30d",)]
     again = run_cli("fit", "--db", str(db))
     assert again.returncode == 0 and query(db, "SELECT count(*) FROM model_runs") == [(3,)]
+
+
+def test_demo_without_serving_loads_and_fits_the_sample(tmp_path):
+    db = tmp_path / "demo.duckdb"
+    proc = run_cli("demo", "--db", str(db), "--no-serve")
+    assert proc.returncode == 0, proc.stderr
+    assert query(db, "SELECT count(*) FROM model_runs") == [(1,)]
+    assert query(db, "SELECT count(*) FROM rejected_rows") == [(25,)]
