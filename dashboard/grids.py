@@ -5,7 +5,7 @@ from __future__ import annotations
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import html
+from dash import Input, Output, callback, html, no_update
 
 PERCENT = {"function": "params.value == null ? '–' : d3.format('.1%')(params.value)"}
 COUNT = {"function": "params.value == null ? '–' : d3.format(',')(params.value)"}
@@ -44,3 +44,12 @@ def records(frame: pd.DataFrame) -> list[dict]:
         if pd.api.types.is_datetime64_any_dtype(out[name]):
             out[name] = out[name].dt.strftime("%Y-%m-%d %H:%M")
     return out.astype(object).where(out.notna(), None).to_dict("records")
+
+
+def register_exports(*grid_ids: str) -> None:
+    """Wire each grid's Export CSV button: AG Grid writes every filtered row, not just the page."""
+    for grid_id in grid_ids:
+        @callback(Output(grid_id, "exportDataAsCsv"), Input(f"{grid_id}-export", "n_clicks"),
+                  prevent_initial_call=True)
+        def _export(n_clicks):
+            return bool(n_clicks) or no_update

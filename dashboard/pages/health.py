@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, callback, dcc, html, no_update
+from dash import Input, Output, callback, dcc, html
 
 from dashboard import data, formats, grids
 from dashboard.figures import funnel_bars
@@ -54,8 +54,4 @@ def update(_pathname):
             grids.columns(batches, counts=counts), grids.records(rejected), grids.columns(rejected))
 
 
-for _grid in (BATCHES, REJECTED):
-    @callback(Output(_grid, "exportDataAsCsv"), Input(f"{_grid}-export", "n_clicks"),
-              prevent_initial_call=True)
-    def _export(n_clicks):
-        return bool(n_clicks) or no_update
+grids.register_exports(BATCHES, REJECTED)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, callback, dcc, html, no_update
+from dash import Input, Output, State, callback, dcc, html
 
 from dashboard import data, filters, formats, grids
 from dashboard.figures import trend_plot
@@ -106,8 +106,4 @@ def drill_agent(selected, chosen):
     return grids.records(calls), grids.columns(calls), f"Upset calls of {agent}"
 
 
-for _grid in (TEAMS, AGENTS, CALLS):
-    @callback(Output(_grid, "exportDataAsCsv"), Input(f"{_grid}-export", "n_clicks"),
-              prevent_initial_call=True)
-    def _export(n_clicks):
-        return bool(n_clicks) or no_update
+grids.register_exports(TEAMS, AGENTS, CALLS)

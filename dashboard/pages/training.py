@@ -5,7 +5,7 @@ from __future__ import annotations
 import dash
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import Input, Output, callback, dcc, html, no_update
+from dash import Input, Output, callback, dcc, html
 
 from dashboard import data, grids
 from dashboard.figures import adoption_gap_heatmap, practice_label, priorities_bar
@@ -78,8 +78,4 @@ def update(team):
                           counts=("agents", "calls_before", "calls_after")))
 
 
-for _grid in (AGENTS, MODULES):
-    @callback(Output(_grid, "exportDataAsCsv"), Input(f"{_grid}-export", "n_clicks"),
-              prevent_initial_call=True)
-    def _export(n_clicks):
-        return bool(n_clicks) or no_update
+grids.register_exports(AGENTS, MODULES)
