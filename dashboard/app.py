@@ -38,10 +38,22 @@ def create_app(settings: Settings) -> dash.Dash:
         assets_folder=str(Path(__file__).parent / "assets"),  # Bootstrap 5.3.3 CSS, served locally
         title=settings.title,
         suppress_callback_exceptions=False,
+        on_error=report_error,
     )
     app.server.config["CALMLINE_DB"] = str(settings.db)
     app.layout = layout
     return app
+
+
+ERROR = "app-error"
+
+
+def report_error(err: Exception) -> None:
+    """A callback failed: log it on the server and show a short message in the page."""
+    log.exception("callback failed: %s", err, exc_info=err)
+    dash.set_props(ERROR, {"children": dbc.Alert(
+        "Something went wrong while updating this view; the error has been logged on the server. "
+        "Try again, or change the filters.", color="danger", dismissable=True)})
 
 
 def layout() -> html.Div:
@@ -51,5 +63,5 @@ def layout() -> html.Div:
         dcc.Location(id="url", refresh="callback-nav"),
         dbc.Navbar(dbc.Container([dbc.NavbarBrand("calmline", href="/"), dbc.Nav(links, navbar=True)],
                                  fluid=True), color="dark", dark=True, className="mb-2"),
-        dbc.Container([filters.bar(), dash.page_container], fluid=True),
+        dbc.Container([html.Div(id=ERROR), filters.bar(), dash.page_container], fluid=True),
     ])

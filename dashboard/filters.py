@@ -35,11 +35,25 @@ def control_id(name: str) -> dict:
 
 
 def bar() -> html.Div:
-    """The filter controls above every page (options are filled in by a callback)."""
-    cols = [dbc.Col(dcc.Dropdown(id=control_id(name), multi=multi, placeholder=label, clearable=True),
-                    md=2 if name in ("start", "end") else 2, className="mb-1")
+    """The filter controls above every page, offering the values present in the data.
+
+    Built when a page is served (not at import), so the options exist before the URL's
+    values are put into the controls.
+    """
+    options = _options()
+    cols = [dbc.Col(dcc.Dropdown(id=control_id(name), multi=multi, placeholder=label, clearable=True,
+                                 options=options[name]), md=2, className="mb-1")
             for name, (label, multi) in FIELDS.items()]
     return html.Div([dbc.Row(cols, className="g-1"), dcc.Store(id=STORE)], className="mb-2")
+
+
+def _options() -> dict[str, list[dict]]:
+    found = data.frame("filter_options")
+    out = {"anger": [{"label": f"{a}" + (" (irate)" if a == 5 else ""), "value": str(a)} for a in (3, 4, 5)]}
+    for name, source in _OPTION_SOURCE.items():
+        values = found.loc[found["filter"] == source, "value"].tolist() if len(found) else []
+        out[name] = [{"label": v, "value": v} for v in values]
+    return out
 
 
 def parse(search: str | None) -> dict:
@@ -77,25 +91,6 @@ def params(filters: dict | None) -> dict:
 
 
 @callback(
-    Output({"type": "filter", "name": ALL}, "options"),
-    Input("url", "pathname"),
-)
-def fill_options(_pathname):
-    """Offer the values present in the data."""
-    options = data.frame("filter_options")
-    result = []
-    for name in FIELDS:
-        if name == "anger":
-            result.append([{"label": f"{a}" + (" (irate)" if a == 5 else ""), "value": str(a)}
-                           for a in (3, 4, 5)])
-            continue
-        source = _OPTION_SOURCE[name]
-        values = options.loc[options["filter"] == source, "value"].tolist() if len(options) else []
-        result.append([{"label": v, "value": v} for v in values])
-    return result
-
-
-@callback(
     Output("url", "search"),
     Output({"type": "filter", "name": ALL}, "value"),
     Output(STORE, "data"),
@@ -105,9 +100,15 @@ def fill_options(_pathname):
 )
 def sync(search, values, ids):
     """Keep URL, controls and store in step; whichever changed leads."""
-    if ctx.triggered_id == "url" or ctx.triggered_id is None:
+    return follow(ctx.triggered_id, search, values, ids)
+
+
+def follow(trigger, search: str | None, values: list, ids: list[dict]):
+    """(new URL search, control values, filters) after ``trigger`` changed ('url' or a control)."""
+    keep = [no_update] * len(ids)
+    if trigger == "url" or trigger is None:
         chosen = parse(search)
         return no_update, [chosen.get(i["name"]) for i in ids], chosen
     chosen = {i["name"]: v for i, v in zip(ids, values) if v not in (None, "", [])}
     new_search = to_search(chosen)
-    return (new_search if new_search != (search or "") else no_update), no_update, chosen
+    return (new_search if new_search != (search or "") else no_update), keep, chosen

@@ -101,3 +101,30 @@ def test_new_data_is_served_without_a_restart(app_db, tmp_path):
     extra.write_text("\n".join(lines) + "\n")
     assert run_cli("etl", "--source", str(source), "--db", str(app_db)).returncode == 0
     assert data.frame("freshness", db=app_db)["calls"].iloc[0] == before + 1
+
+
+def test_a_failing_callback_is_logged_and_reported_in_the_page(caplog, monkeypatch):
+    from dashboard import app
+
+    shown = {}
+    monkeypatch.setattr(app.dash, "set_props", lambda component, props: shown.update({component: props}))
+    with caplog.at_level("ERROR", logger="calmline.dashboard"):
+        app.report_error(RuntimeError("boom"))
+    assert "boom" in caplog.text
+    assert "has been logged" in str(shown[app.ERROR]["children"])
+
+
+def test_filters_follow_the_url_and_the_url_follows_the_filters():
+    from dash import no_update
+
+    from dashboard import filters
+
+    ids = [filters.control_id(n) for n in filters.FIELDS]
+    search, values, chosen = filters.follow("url", "?teams=leeds-1&anger=5", [None] * len(ids), ids)
+    assert search is no_update and chosen == {"teams": ["leeds-1"], "anger": ["5"]}
+    assert values[list(filters.FIELDS).index("teams")] == ["leeds-1"]
+    picked = [None] * len(ids)
+    picked[list(filters.FIELDS).index("channels")] = ["chat"]
+    search, values, chosen = filters.follow({"type": "filter", "name": "channels"}, "", picked, ids)
+    assert search == "?channels=chat" and chosen == {"channels": ["chat"]}
+    assert values == [no_update] * len(ids)
