@@ -42,6 +42,7 @@ def create_app(settings: Settings) -> dash.Dash:
     )
     app.server.config["CALMLINE_DB"] = str(settings.db)
     app.layout = layout
+    filters.register(app)
     return app
 
 

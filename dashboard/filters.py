@@ -12,7 +12,7 @@ from datetime import date
 from urllib.parse import parse_qs, urlencode
 
 import dash_bootstrap_components as dbc
-from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
+from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 
 from dashboard import data
 
@@ -90,14 +90,19 @@ def params(filters: dict | None) -> dict:
     return data.filter_params(month_bounds(filters or {}))
 
 
-@callback(
-    Output("url", "search"),
-    Output({"type": "filter", "name": ALL}, "value"),
-    Output(STORE, "data"),
-    Input("url", "search"),
-    Input({"type": "filter", "name": ALL}, "value"),
-    State({"type": "filter", "name": ALL}, "id"),
-)
+def register(app) -> None:
+    """Attach the URL <-> filters callback to ``app`` (per app, so several apps in one process,
+    as in tests, each get it)."""
+    app.callback(
+        Output("url", "search"),
+        Output({"type": "filter", "name": ALL}, "value"),
+        Output(STORE, "data"),
+        Input("url", "search"),
+        Input({"type": "filter", "name": ALL}, "value"),
+        State({"type": "filter", "name": ALL}, "id"),
+    )(sync)
+
+
 def sync(search, values, ids):
     """Keep URL, controls and store in step; whichever changed leads."""
     return follow(ctx.triggered_id, search, values, ids)

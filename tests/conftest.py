@@ -75,3 +75,16 @@ def query(db: Path, sql: str, params=None) -> list[tuple]:
 
 def file_digest(path: Path) -> str | None:
     return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else None
+
+
+def pytest_setup_options():
+    """Headless Debian Chromium for dash[testing]'s browser tests (no driver downloads)."""
+    from selenium.webdriver.chrome.options import Options
+
+    options = Options()
+    options.binary_location = os.environ.get("CALMLINE_CHROMIUM", "/usr/bin/chromium")
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--window-size=1400,1000"):
+        options.add_argument(flag)
+    return options
