@@ -6,7 +6,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html
 
-from dashboard import data, filters, formats, grids
+from dashboard import data, filters, formats, grids, report
 from dashboard.figures import trend_plot
 
 dash.register_page(__name__, path="/", name="Overview", title="calmline - overview")
@@ -18,6 +18,8 @@ TEAMS = "overview-teams"
 AGENTS = "overview-agents"
 CALLS = "overview-calls"
 MESSAGE = "overview-message"
+REPORT = "overview-report"
+REPORT_BUTTON = "overview-report-button"
 PRACTICES = ["let_vent", "verified_understanding", "empathized", "apologized", "asked_desired_outcome",
              "offered_options", "agreement_obtained", "took_ownership", "summarized", "thanked",
              "followup_promised", "followed_up"]
@@ -26,6 +28,9 @@ PRACTICES = ["let_vent", "verified_understanding", "empathized", "apologized", "
 def layout(**_query) -> html.Div:
     return html.Div([
         html.Div(id=MESSAGE),
+        dbc.Button("Download report (HTML)", id=REPORT_BUTTON, size="sm", color="primary", outline=True,
+                   className="mb-2"),
+        dcc.Download(id=REPORT),
         dbc.Row(id=HEADLINE, className="g-2 mb-2"),
         dbc.Row([dbc.Col(dcc.Graph(id=CHURN_TREND), lg=6), dbc.Col(dcc.Graph(id=ADOPTION_TREND), lg=6)]),
         html.H5("Teams (click a team to see its agents, an agent to see their upset calls)"),
@@ -104,6 +109,19 @@ def drill_agent(selected, chosen):
     agent = selected[0]["agent_id"]
     calls = data.frame("agent_calls", agent=agent, **filters.params(chosen))
     return grids.records(calls), grids.columns(calls), f"Upset calls of {agent}"
+
+
+@callback(Output(REPORT, "data"), Input(REPORT_BUTTON, "n_clicks"), State(filters.STORE, "data"),
+          prevent_initial_call=True)
+def download_report(_clicks, chosen):
+    """The overview with its active filters as one self-contained HTML file."""
+    params = filters.params(chosen)
+    monthly = data.frame("monthly", **params)
+    figures = [trend_plot(monthly, ["churn_upset", "churn_calm"], "Churn within 90 days"),
+               trend_plot(monthly, [p for p in PRACTICES if p in monthly.columns], "Share of upset calls")]
+    page = report.overview_report(chosen, data.frame("headline", **params), figures,
+                                  data.frame("teams", **params))
+    return {"content": page, "filename": "calmline-overview.html"}
 
 
 grids.register_exports(TEAMS, AGENTS, CALLS)

@@ -128,3 +128,19 @@ def test_filters_follow_the_url_and_the_url_follows_the_filters():
     search, values, chosen = filters.follow({"type": "filter", "name": "channels"}, "", picked, ids)
     assert search == "?channels=chat" and chosen == {"channels": ["chat"]}
     assert values == [no_update] * len(ids)
+
+
+def test_the_overview_report_is_one_self_contained_file_with_its_filters(app_db):
+    from dashboard import data
+    from dashboard.app import Settings, create_app
+    from dashboard.pages import overview
+
+    create_app(Settings(db=app_db))
+    out = overview.download_report(1, {"teams": ["leeds-1"], "anger": ["5"]})
+    page = out["content"]
+    assert out["filename"].endswith(".html")
+    assert "Team: leeds-1; Anger level: 5" in page
+    assert "<script src=" not in page and "plotly" in page.lower()  # plotly.js inlined, nothing fetched
+    head = data.frame("headline", db=app_db, **__import__("dashboard.filters").filters.params(
+        {"teams": ["leeds-1"], "anger": ["5"]}))
+    assert f"{int(head['upset_calls'].iloc[0]):,}" in page
