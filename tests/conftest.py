@@ -85,6 +85,6 @@ def pytest_setup_options():
     options.binary_location = os.environ.get("CALMLINE_CHROMIUM", "/usr/bin/chromium")
     for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                  "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--window-size=1400,1000"):
+                 "--disable-component-update", "--disable-sync", "--window-size=1400,1400"):
         options.add_argument(flag)
     return options

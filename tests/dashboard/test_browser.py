@@ -48,8 +48,10 @@ def test_clicking_a_team_lists_its_agents(dash_duo, app):
     dash_duo.wait_for_page(url=dash_duo.server_url + "/", timeout=20)
     cell = "#overview-teams .ag-row[row-index='0'] .ag-cell[col-id='team']"
     dash_duo.wait_for_element(cell, timeout=20)
-    team = dash_duo.find_element(cell).text
-    dash_duo.find_element(cell).click()
+    element = dash_duo.find_element(cell)
+    team = element.text
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", element)
+    element.click()
     dash_duo.wait_for_text_to_equal("#overview-agents-title", f"Agents of {team}", timeout=20)
     assert dash_duo.get_logs() == []
 
