@@ -83,9 +83,14 @@ def fit(db: Path, practices: list[str], *, horizons: tuple[int, ...] = (90,),
                 "(SELECT list(DISTINCT batch_id ORDER BY batch_id) FROM load_batches "
                 " WHERE status LIKE 'loaded%')").fetchone()
             con.execute(load_sql("analysis/results_schema"))
+            say("Cox and Kaplan-Meier")
+            start = time.monotonic()
+            survival = summaries.survival(population, practices)  # the same for every horizon
+            summary.timings["Cox and Kaplan-Meier"] = time.monotonic() - start
             for h in horizons:
                 run_id = con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM model_runs").fetchone()[0]
-                tables, warnings, counts = _fit_horizon(population, practices, h, say, summary.timings)
+                tables, warnings, counts = _fit_horizon(population, practices, h, survival, say,
+                                                        summary.timings)
                 _write(con, run_id, tables)
                 con.execute("INSERT INTO model_runs VALUES ($run, $now, $as_of, $h, $n, $events, $left, "
                             "$batches, $spec, $warnings)",
@@ -103,8 +108,9 @@ def fit(db: Path, practices: list[str], *, horizons: tuple[int, ...] = (90,),
     return summary
 
 
-def _fit_horizon(population: pd.DataFrame, practices: list[str], h: int, say: Progress,
-                 timings: dict[str, float]) -> tuple[dict[str, pd.DataFrame], list[str], dict]:
+def _fit_horizon(population: pd.DataFrame, practices: list[str], h: int,
+                 survival: tuple[pd.DataFrame, pd.DataFrame], say: Progress, timings: dict[str, float]
+                 ) -> tuple[dict[str, pd.DataFrame], list[str], dict]:
     outcome = f"churned_{h}d"
     in_window = population[population["days_observable"] >= h]
     df, left_out = complete_cases(in_window, practices, outcome)
@@ -131,13 +137,10 @@ def _fit_horizon(population: pd.DataFrame, practices: list[str], h: int, say: Pr
               "dose_response": timed("dose-response", dose_response, df, practices, outcome, design),
               "effect_heterogeneity": timed("heterogeneity", heterogeneity, df, practices, outcome,
                                             design)}
-    cox, km = timed("Cox and Kaplan-Meier", summaries.survival, population, practices)
+    cox, km = survival
     if len(cox):
-        cox = cox.reindex(columns=effects.columns)
-        for column in ("estimate", "ci_low", "ci_high", "p_value"):
-            cox[column] = pd.to_numeric(cox[column], errors="coerce").astype(float)
-            effects[column] = pd.to_numeric(effects[column], errors="coerce").astype(float)
-        effects = pd.concat([effects.astype(object), cox.astype(object)], ignore_index=True)
+        effects = pd.concat([effects.astype(object), cox.reindex(columns=effects.columns).astype(object)],
+                            ignore_index=True)
     tables["practice_effects"] = summaries.add_q_and_mde(effects, df, practices, outcome)
     tables["km_curves"] = km
     priorities, adoption = timed("training priorities", summaries.priorities, population, tables[

@@ -29,15 +29,16 @@ def survival(population: pd.DataFrame, practices: list[str]) -> tuple[pd.DataFra
     df, _ = complete_cases(population, practices, "time_days")
     if df.empty:
         return pd.DataFrame(), pd.DataFrame()
-    design = build(df, practices)
-    X, names = design.matrix()
-    keep = [n for n in names if n != "intercept"]
-    frame = pd.DataFrame(np.delete(X, names.index("intercept"), axis=1), columns=keep)
+    design = build(df, practices)  # covariate column 0 is the intercept, which Cox has no use for
+    keep = design.practice_names + design.covariate_names[1:]
+    frame = pd.DataFrame(np.column_stack([design.practices, design.covariates[:, 1:]]), columns=keep)
     frame["time_days"] = df["time_days"].astype(float).to_numpy()
     frame["event"] = df["event"].astype(float).to_numpy()
     frame["agent_id"] = df["agent_id"].astype("string").to_numpy()
     cox = fit_cox(frame, keep)
     cox = cox[cox["term"].isin(practices)]
+    for column in ("hazard_ratio", "ci_low", "ci_high", "p_value", "ph_p_value"):
+        cox[column] = pd.to_numeric(cox[column], errors="coerce").astype(float)  # NA -> NaN, as effects
     n_with = {p: int(design.practices[:, j].sum()) for j, p in enumerate(practices)}
     rows = pd.DataFrame({
         "practice": cox["term"], "method": "cox", "effect": "total", "outcome": "time_to_churn",

@@ -28,27 +28,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "benchmarks"]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.measure import run_child  # noqa: E402
+
 BARE = """
 import sys, duckdb
 con = duckdb.connect(sys.argv[1])
 con.execute("CREATE TABLE calls AS SELECT * FROM read_csv(?)", [sys.argv[2]])
 print(con.execute("SELECT count(*) FROM calls").fetchone()[0])
 """
-
-
-def run_child(args: list[str]) -> tuple[float, float, str]:
-    """Run a child process; return (wall seconds, peak RSS in MB, stdout)."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    start = time.perf_counter()
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
-    out, err = "", ""
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    out, err = proc.stdout.read(), proc.stderr.read()
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode not in (0,):
-        raise SystemExit(f"{' '.join(args[:4])} failed ({proc.returncode}):\n{err[-2000:]}")
-    return wall, usage.ru_maxrss / 1024, out
 
 
 def ensure_source(workdir: Path, calls: int, seed: int) -> Path:

@@ -18,12 +18,13 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "benchmarks"]
 sys.path.insert(0, str(ROOT))
+
+from benchmarks.measure import run_child  # noqa: E402
 
 UPSET_SHARE = 0.39
 """About this share of generated calls is upset (anger_level >= 3)."""
@@ -37,19 +38,6 @@ summary = fit(Path(sys.argv[1]), list(MODEL_PRACTICES))
 Path(sys.argv[2]).write_text(json.dumps({"seconds": summary.seconds, "timings": summary.timings,
                                          "rows": summary.rows}))
 """
-
-
-def child(args: list[str]) -> tuple[float, float, str]:
-    """Run a child; return (wall seconds, peak RSS MB, stdout)."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    start = time.perf_counter()
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    out, err = proc.stdout.read(), proc.stderr.read()
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{' '.join(args[:4])} failed:\n{err[-3000:]}")
-    return wall, usage.ru_maxrss / 1024, out
 
 
 def prepare(workdir: Path, upset: int, seed: int) -> Path:
@@ -90,7 +78,7 @@ def main() -> None:
         work = args.workdir / f"fit-run-{upset}.duckdb"
         work.write_bytes(db.read_bytes())
         figures = args.workdir / f"fit-run-{upset}.json"
-        wall, rss, out = child([sys.executable, "-c", FIT, str(work), str(figures)])
+        wall, rss, out = run_child([sys.executable, "-c", FIT, str(work), str(figures)])
         result = json.loads(figures.read_text())
         print(f"\n{n_upset:,} upset calls ({n_window:,} with a closed 90-day window): "
               f"fit {wall:.1f} s wall, peak {rss:,.0f} MB")

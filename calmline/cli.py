@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from calmline import etl_view
+from calmline import terminal
 
 app = typer.Typer(
     help="calmline: find out which de-escalation practices keep upset customers.",
@@ -35,7 +35,7 @@ def generate(
 
     summary = run(out, customers=customers, seed=seed, start=date.fromisoformat(start),
                   months=months, dirty_rows=dirty_rows)
-    etl_view.print_generated(summary)
+    terminal.print_generated(summary)
 
 
 @app.command()
@@ -57,12 +57,12 @@ def etl(
         err.print(f"[red]--as-of {as_of!r} is not a date (YYYY-MM-DD)[/red]")
         raise typer.Exit(2)
     try:
-        with etl_view.progress() as tick:
+        with terminal.progress() as tick:
             report = load(source, db, as_of=cutoff, reload=reload, progress=tick)
     except LoadError as exc:
         err.print(f"[bold red]load failed, database unchanged:[/bold red] {exc}")
         raise typer.Exit(2)
-    etl_view.print_load(report)
+    terminal.print_load(report)
     if strict and report.rows_rejected:
         err.print(f"[red]--strict: {report.rows_rejected:,} rows were rejected[/red]")
         raise typer.Exit(1)
@@ -88,12 +88,12 @@ def fit(
         err.print(f"[red]{db}: no database here; run `calmline etl` first[/red]")
         raise typer.Exit(2)
     try:
-        with etl_view.status() as say:
+        with terminal.status() as say:
             summary = run_fit(db, list(MODEL_PRACTICES), horizons=horizons, progress=say)
     except WriterBusy as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2)
-    etl_view.print_fit(summary)
+    terminal.print_fit(summary)
 
 
 @app.command()
@@ -112,7 +112,7 @@ def serve(
         err.print(f"[yellow]{db}: no database yet; the dashboard will say so until `calmline etl` "
                   f"creates it[/yellow]")
     application = create_app(Settings(db=db))
-    etl_view.console.print(f"calmline dashboard on http://{host}:{port}/ (database {db}); Ctrl+C stops it")
+    terminal.console.print(f"calmline dashboard on http://{host}:{port}/ (database {db}); Ctrl+C stops it")
     run_server(application.server, host=host, port=port, threads=threads)
 
 

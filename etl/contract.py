@@ -44,9 +44,9 @@ class Column:
     """One contract column.
 
     ``kind`` is one of text, integer, number, boolean, timestamp, date.
-    ``check`` is a SQL condition on the typed value ``v`` that must hold when
-    the value is present; ``rule`` says it in words for ``rejected_rows``. ``check`` may name
-    other columns of the same row by their contract name. ``lower`` stores the
+    ``check`` is a SQL condition on the typed value ``{v}`` that must hold when
+    the value is present; ``rule`` says it in words for ``rejected_rows``. ``check`` writes the value
+    as ``{v}`` and may name other columns of the same row by their contract name. ``lower`` stores the
     value lower-cased. ``references`` names the entity whose key it must match.
     """
 
@@ -98,23 +98,23 @@ CALLS = Entity(
                doc="exists in customers"),
         Column("agent_id", "text", required=True, references="agents", doc="exists in agents"),
         Column("started_at", "timestamp", required=True, doc="ISO 8601; not after the as-of date"),
-        Column("channel", "text", required=True, lower=True, check=f"lower(v) IN ({_QUOTED_CHANNELS})",
+        Column("channel", "text", required=True, lower=True, check=f"lower({{v}}) IN ({_QUOTED_CHANNELS})",
                rule="must be phone, chat or email", doc="phone, chat or email"),
         Column("issue_type", "text", required=True, doc="free text"),
-        Column("anger_level", "integer", required=True, check="v BETWEEN 1 AND 5",
+        Column("anger_level", "integer", required=True, check="{v} BETWEEN 1 AND 5",
                rule="must be between 1 and 5", doc="1 (calm) to 5 (irate); upset when >= 3"),
-        Column("wait_s", "number", check="v >= 0", rule="must be >= 0",
+        Column("wait_s", "number", check="{v} >= 0", rule="must be >= 0",
                doc="queue wait before an agent answered, seconds"),
-        Column("handle_s", "number", required=True, check="v > 0", rule="must be > 0",
+        Column("handle_s", "number", required=True, check="{v} > 0", rule="must be > 0",
                doc="handling time, seconds"),
-        Column("hold_s", "number", check="v >= 0", rule="must be >= 0", doc="seconds on hold"),
-        Column("transfers", "integer", check="v >= 0", rule="must be >= 0", doc="transfers"),
+        Column("hold_s", "number", check="{v} >= 0", rule="must be >= 0", doc="seconds on hold"),
+        Column("transfers", "integer", check="{v} >= 0", rule="must be >= 0", doc="transfers"),
         Column("resolved", "boolean", doc="resolved on this contact"),
         *(_flag(n) for n in PRACTICE_FLAGS[:9]),
         _flag("followup_promised"),
-        Column("options_offered", "integer", check="v >= 0", rule="must be >= 0",
+        Column("options_offered", "integer", check="{v} >= 0", rule="must be >= 0",
                doc="alternatives offered"),
-        Column("csat", "integer", check="v BETWEEN 1 AND 5", rule="must be between 1 and 5",
+        Column("csat", "integer", check="{v} BETWEEN 1 AND 5", rule="must be between 1 and 5",
                doc="survey score 1 to 5"),
     ),
 )
@@ -127,9 +127,9 @@ CUSTOMERS = Entity(
         Column("customer_id", "text", required=True, doc="unique"),
         Column("signup_date", "date", required=True),
         Column("plan", "text"),
-        Column("monthly_value", "number", check="v >= 0", rule="must be >= 0"),
+        Column("monthly_value", "number", check="{v} >= 0", rule="must be >= 0"),
         Column("region", "text"),
-        Column("churned_at", "date", header=True, check="v >= signup_date",
+        Column("churned_at", "date", header=True, check="{v} >= signup_date",
                rule="must not be before signup_date",
                doc="empty = still a customer at the as-of date; not before signup_date"),
     ),
@@ -166,7 +166,7 @@ TRAINING = Entity(
     doc="one row per training module an agent completed",
     columns=(
         Column("agent_id", "text", required=True, references="agents", doc="exists in agents"),
-        Column("module", "text", required=True, check=f"v IN ({_QUOTED_MODULES})",
+        Column("module", "text", required=True, check=f"{{v}} IN ({_QUOTED_MODULES})",
                rule="must be a practice name or options_offered",
                doc="a practice column name, or options_offered"),
         Column("completed_at", "date", required=True),

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 import duckdb
 
 from etl.contract import BY_NAME, Entity
-from etl.sql_text import insert_many, lit, q
+from etl.sql_text import file_path_case, lit, q
 
 
 def check_entity(con: duckdb.DuckDBPyConnection, entity: Entity, files: dict[int, str],
@@ -70,17 +70,16 @@ def _duplicates(con, entity: Entity, clean: str, files: dict[int, str]) -> None:
     if not any_duplicate:
         return
     label = " + ".join(entity.key)
-    con.execute("CREATE OR REPLACE TEMP TABLE cl_files (idx INTEGER, path VARCHAR)")
-    insert_many(con, "INSERT INTO cl_files VALUES (?, ?)", list(files.items()))
     con.execute(
         f"INSERT INTO cross_{entity.name} "
         f"SELECT d._file_idx, d._line, {lit(entity.key[0])}, "
-        f"'duplicate {label} (first at ' || f.path || ':' || d.first_line || ')' "
+        f"'duplicate {label} (first at ' || {file_path_case('d.first_file', files)} || ':' || "
+        f"d.first_line || ')' "
         f"FROM (SELECT _file_idx, _line, "
         f"  row_number() OVER w AS n, first_value(_file_idx) OVER w AS first_file, "
         f"  first_value(_line) OVER w AS first_line "
         f"  FROM {clean} WINDOW w AS (PARTITION BY {keys} ORDER BY _file_idx, _line)) d "
-        f"JOIN cl_files f ON f.idx = d.first_file WHERE d.n > 1"
+        f"WHERE d.n > 1"
     )
 
 

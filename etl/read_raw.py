@@ -150,7 +150,7 @@ def row_texts(con: duckdb.DuckDBPyConnection, src: SourceFile, i: int, raw: RawS
     insert_many(con, "INSERT INTO cl_want VALUES (?)", [(n,) for n in lines])
     select = raw.single.get(i, raw.select)
     con.execute(f"CREATE OR REPLACE TEMP TABLE cl_reread AS SELECT "
-                f"{'_line, ' if raw.has_line else ''}{raw.text} AS t FROM ({_quiet(select)})")
+                f"{'_line, ' if raw.has_line else ''}{raw.text} AS t FROM ({select})")
     if raw.has_line:
         rows = con.execute("SELECT _line, t FROM cl_reread WHERE _line IN (SELECT line FROM cl_want)")
     else:
@@ -160,13 +160,6 @@ def row_texts(con: duckdb.DuckDBPyConnection, src: SourceFile, i: int, raw: RawS
     found = dict(rows.fetchall())
     con.execute("DROP TABLE cl_reread")
     return found
-
-
-def _quiet(select: str) -> str:
-    """The same read, without recording reader rejects a second time."""
-    return select.replace(f"store_rejects = true, rejects_table = '{REJECTS_TABLE}', "
-                          f"rejects_scan = '{REJECTS_SCAN}', rejects_limit = 0",
-                          "ignore_errors = true")
 
 
 def _fields(src: SourceFile, field_sql) -> str:
@@ -182,9 +175,9 @@ def _csv(con, files: list[tuple[int, SourceFile]]) -> RawSource:
     src = files[0][1]
     header = read_csv_header(src)
     columns = "{" + ", ".join(f"{lit(h)}: 'VARCHAR'" for h in header) + "}"
-    options = (f"columns = {columns}, header = true, delim = ',', quote = '\"', escape = '\"', "
-               f"auto_detect = false, strict_mode = true, null_padding = false, encoding = 'utf-8', "
-               f"store_rejects = true, rejects_table = '{REJECTS_TABLE}', "
+    parsing = (f"columns = {columns}, header = true, delim = ',', quote = '\"', escape = '\"', "
+               f"auto_detect = false, strict_mode = true, null_padding = false, encoding = 'utf-8'")
+    options = (f"{parsing}, store_rejects = true, rejects_table = '{REJECTS_TABLE}', "
                f"rejects_scan = '{REJECTS_SCAN}', rejects_limit = 0")
     raws = ", ".join(f"{q(h)} AS _r{n}" for n, h in enumerate(header))
     text = "concat_ws(',', " + ", ".join(f"cl_csv_field(_r{n})" for n in range(len(header))) + ")"
@@ -192,7 +185,10 @@ def _csv(con, files: list[tuple[int, SourceFile]]) -> RawSource:
     which = "CASE filename " + " ".join(f"WHEN {lit(str(s.path))} THEN {i}" for i, s in files) + " END"
     select = (f"SELECT {which} AS _file_idx, {raws}, {_fields(src, q)} "
               f"FROM read_csv({paths}, {options}, filename = true)")
-    single = {i: f"SELECT {raws} FROM read_csv({lit(str(s.path))}, {options})" for i, s in files}
+    # Re-reading one file for rejected rows' text skips the rows the reader rejected, as the
+    # first read did, without recording them again.
+    single = {i: f"SELECT {raws} FROM read_csv({lit(str(s.path))}, {parsing}, ignore_errors = true)"
+              for i, s in files}
     return RawSource(select, text, has_line=False, text_in_stage=False,
                      scan_before=_last_scan(con), files=list(files), single=single)
 
@@ -205,7 +201,7 @@ def _jsonl(con, src: SourceFile, i: int) -> RawSource:
         f"escape = '', auto_detect = false, encoding = 'utf-8', store_rejects = true, "
         f"rejects_table = '{REJECTS_TABLE}', rejects_scan = '{REJECTS_SCAN}', rejects_limit = 0)"
     )
-    rejects = _reader_rejects(con, before)
+    rejects = _reader_rejects(con, before, {str(src.path): i})[i]
     _number_lines(con, i, {r.line for r in rejects})
     is_object = "coalesce(CASE WHEN json_valid(j) THEN json_type(j) = 'OBJECT' END, false)"
     bad = con.execute(f"SELECT _line, j FROM n{i} WHERE trim(j) <> '' AND NOT ({is_object})").fetchall()
@@ -247,25 +243,23 @@ def _last_scan(con) -> int:
         return -1
 
 
-def _reader_rejects(con, after_scan: int, by_path: dict[str, int] | None = None):
-    """Rows the reader rejected since scan ``after_scan``: a list, or per file index with ``by_path``."""
-    per_file: dict[int, list[ParseReject]] = {i: [] for i in (by_path or {}).values()}
-    found: list[ParseReject] = []
-    if after_scan != _last_scan(con):
-        rows = con.execute(
-            f"SELECT s.file_path, e.line, any_value(e.column_name), list(DISTINCT e.error_type::VARCHAR), "
-            f"any_value(e.csv_line), any_value(regexp_extract(e.error_message, "
-            f"'Columns: ([0-9]+) Found: ([0-9]+)', ['expected', 'found'])) "
-            f"FROM {REJECTS_TABLE} e JOIN {REJECTS_SCAN} s USING (scan_id, file_id) "
-            f"WHERE e.scan_id > $after GROUP BY ALL ORDER BY 1, 2",
-            {"after": after_scan},
-        ).fetchall()
-        for path, line, column, types, text, counts in rows:
-            reject = ParseReject(int(line), column, _parse_rule(types, column, counts), text)
-            found.append(reject)
-            if by_path is not None:
-                per_file[by_path[path]].append(reject)
-    return per_file if by_path is not None else found
+def _reader_rejects(con, after_scan: int, by_path: dict[str, int]) -> dict[int, list[ParseReject]]:
+    """Rows the reader rejected since scan ``after_scan``, per file index (``by_path`` maps a
+    file's path to its index)."""
+    per_file: dict[int, list[ParseReject]] = {i: [] for i in by_path.values()}
+    if after_scan == _last_scan(con):
+        return per_file
+    rows = con.execute(
+        f"SELECT s.file_path, e.line, any_value(e.column_name), list(DISTINCT e.error_type::VARCHAR), "
+        f"any_value(e.csv_line), any_value(regexp_extract(e.error_message, "
+        f"'Columns: ([0-9]+) Found: ([0-9]+)', ['expected', 'found'])) "
+        f"FROM {REJECTS_TABLE} e JOIN {REJECTS_SCAN} s USING (scan_id, file_id) "
+        f"WHERE e.scan_id > $after GROUP BY ALL ORDER BY 1, 2",
+        {"after": after_scan},
+    ).fetchall()
+    for path, line, column, types, text, counts in rows:
+        per_file[by_path[path]].append(ParseReject(int(line), column, _parse_rule(types, column, counts), text))
+    return per_file
 
 
 def _parse_rule(types: list[str], column: str | None, counts: dict | None) -> str:

@@ -77,7 +77,8 @@ def check_not_empty(src: SourceFile) -> None:
 
 
 def fingerprint(src: SourceFile) -> None:
-    """Fill in size, sha256 and whether the file has blank lines, reading it once."""
+    """Fill in size, sha256 and whether the file has blank lines, reading it once
+    (after :func:`check_not_empty`)."""
     digest = hashlib.sha256()
     size = 0
     blank = False
@@ -94,8 +95,6 @@ def fingerprint(src: SourceFile) -> None:
     except OSError as exc:
         raise LoadError(src.path, f"cannot be read: {exc.strerror or exc}") from exc
     src.sha256, src.size, src.has_blank_lines = digest.hexdigest(), size, blank
-    if size == 0:
-        raise LoadError(src.path, "file is empty (0 bytes); expected a header row at least")
 
 
 def read_csv_header(src: SourceFile) -> list[str]:

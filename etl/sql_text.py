@@ -25,3 +25,8 @@ def insert_many(con: duckdb.DuckDBPyConnection, sql: str, rows: Sequence[Sequenc
     """``executemany`` that accepts an empty list (DuckDB 2 refuses one)."""
     if rows:
         con.executemany(sql, list(rows))
+
+
+def file_path_case(column: str, files: dict[int, str]) -> str:
+    """SQL mapping a file index column to the file's path as users see it."""
+    return f"CASE {column} " + " ".join(f"WHEN {i} THEN {lit(p)}" for i, p in files.items()) + " END"

@@ -9,7 +9,7 @@ import duckdb
 
 from etl.contract import ENTITIES, SQL_TYPES, Entity
 from etl.read_raw import ParseReject
-from etl.sql_text import insert_many, lit, q
+from etl.sql_text import file_path_case, insert_many, q
 from queries import load_sql
 
 LINEAGE = ("_batch_id", "_source_file", "_source_line")
@@ -44,11 +44,9 @@ def upsert(con: duckdb.DuckDBPyConnection, entity: Entity, batch_id: int,
     cols = [q(c.name) for c in entity.columns]
     on = " AND ".join(f"a.{q(k)} = t.{q(k)}" for k in entity.key)
     same = " AND ".join(f"a.{c} IS NOT DISTINCT FROM t.{c}" for c in cols)
-    con.execute("CREATE OR REPLACE TEMP TABLE cl_files (idx INTEGER, path VARCHAR)")
-    insert_many(con, "INSERT INTO cl_files VALUES (?, ?)", list(files.items()))
     counts: dict[int, Written] = {i: Written() for i in files}
+    path = file_path_case("_file_idx", files)
     if con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {name} LIMIT 1)").fetchone()[0] == 0:
-        path = "CASE _file_idx " + " ".join(f"WHEN {i} THEN {lit(p)}" for i, p in files.items()) + " END"
         con.execute(f"INSERT INTO {name} SELECT {', '.join(cols)}, $batch, {path}, _line "
                     f"FROM accepted_{name}", {"batch": batch_id})
         for idx, n in con.execute(f"SELECT _file_idx, count(*) FROM accepted_{name} GROUP BY ALL").fetchall():
@@ -64,9 +62,8 @@ def upsert(con: duckdb.DuckDBPyConnection, entity: Entity, batch_id: int,
     con.execute(f"DELETE FROM {name} USING classified_{name} c "
                 f"WHERE c.action = 'updated' AND {key_match}")
     con.execute(
-        f"INSERT INTO {name} SELECT {', '.join('c.' + c for c in cols)}, $batch, f.path, c._line "
-        f"FROM classified_{name} c JOIN cl_files f ON f.idx = c._file_idx "
-        f"WHERE c.action <> 'unchanged'",
+        f"INSERT INTO {name} SELECT {', '.join(cols)}, $batch, {path}, _line "
+        f"FROM classified_{name} WHERE action <> 'unchanged'",
         {"batch": batch_id},
     )
     for idx, action, n in con.execute(

@@ -88,7 +88,7 @@ def _checks(c: Column) -> list[tuple[str, str]]:
         out.append((f"{raw} IS NOT NULL AND {v} IS NULL",
                     f"{lit(_TYPE_RULES[c.kind] + ' (got ')} || {raw} || ')'"))
     if c.check:
-        condition = c.check.replace("v ", f"{v} ").replace("(v)", f"({v})")
+        condition = c.check.format(v=v)
         out.append((f"{v} IS NOT NULL AND NOT ({condition})",
                     f"{lit(c.rule + ' (got ')} || {raw} || ')'"))
     return out

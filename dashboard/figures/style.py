@@ -15,6 +15,8 @@ from collections.abc import Iterable
 import pandas as pd
 import plotly.graph_objects as go
 
+from dashboard import formats
+
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
 """Okabe-Ito colours, safe for the common colour-vision deficiencies. Every trace takes its
 colour from here (bands and fills use the same colours with transparency)."""
@@ -32,7 +34,7 @@ SEQUENTIAL = ["#F7FBFF", "#DEEBF7", "#C6DBEF", "#9ECAE1", "#6BAED6", "#4292C6", 
 
 FONT_SIZE = 14
 TITLE_SIZE = 18
-MISSING = "–"
+MISSING = formats.MISSING
 
 NO_RUN = "No model run yet: run `calmline fit`"
 NO_MATCH = "No calls match these filters"
@@ -66,38 +68,10 @@ def esc(text) -> str:
     return html.escape("" if text is None else str(text), quote=False)
 
 
-def is_missing(value) -> bool:
-    try:
-        return value is None or bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
-
-
-def format_pp(value, digits: int = 1) -> str:
-    """A risk difference in probability units as signed percentage points: -0.023 -> "-2.3 pp"."""
-    if is_missing(value):
-        return MISSING
-    points = round(float(value) * 100, digits)
-    if points == 0:
-        points = 0.0  # no "-0.0"
-    return f"{points:+.{digits}f} pp" if points else f"{0:.{digits}f} pp"
-
-
-def format_percent(value, digits: int = 1) -> str:
-    """A share in [0, 1] as percent: 0.452 -> "45.2%"."""
-    if is_missing(value):
-        return MISSING
-    return f"{float(value) * 100:.{digits}f}%"
-
-
-def format_count(value) -> str:
-    """A count with thousands separators: 12345 -> "12,345"; small fractional counts keep a decimal."""
-    if is_missing(value):
-        return MISSING
-    value = float(value)
-    if round(value, 1) == 0:
-        value = 0.0  # no "-0.0"
-    return f"{value:,.1f}" if value != round(value) and abs(value) < 10 else f"{value:,.0f}"
+format_pp = formats.points
+format_percent = formats.percent
+format_count = formats.count
+is_missing = formats.is_missing
 
 
 def format_q(value) -> str:

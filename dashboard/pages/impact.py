@@ -44,11 +44,6 @@ def layout(**_query) -> html.Div:
     ])
 
 
-def latest_run():
-    run = data.frame("latest_run")
-    return None if run.empty else int(run["run_id"].iloc[0]), run
-
-
 @callback(
     Output(FOREST, "figure"), Output(HAZARD, "figure"), Output(KM_PRACTICE, "options"),
     Output(KM_PRACTICE, "value"), Output(WARNINGS, "children"),
@@ -58,14 +53,14 @@ def latest_run():
 )
 def update(_pathname):
     """The latest 90-day model run, all figures."""
-    run_id, run = latest_run()
-    effects = data.frame("run_practice_effects", run_id=run_id) if run_id else run
-    dose = data.frame("run_dose_response", run_id=run_id) if run_id else run
-    het = data.frame("run_effect_heterogeneity", run_id=run_id) if run_id else run
+    run = data.frame("latest_run")
+    effects = data.run_frame("practice_effects")
+    dose = data.run_frame("dose_response")
+    het = data.run_frame("effect_heterogeneity")
     practices = sorted(effects["practice"].unique()) if len(effects) else []
     options = [{"label": practice_label(p), "value": p} for p in practices]
     warnings = []
-    if run_id is None:
+    if run.empty:
         warnings = [dbc.Alert(run.attrs.get("missing", "No model run yet: run `calmline fit`."),
                               color="warning")]
     elif len(run["warnings"].iloc[0]):
@@ -80,6 +75,4 @@ def update(_pathname):
 @callback(Output(KM, "figure"), Input(KM_PRACTICE, "value"))
 def update_km(practice):
     """Kaplan-Meier curves with and without the chosen practice."""
-    run_id, run = latest_run()
-    km = data.frame("run_km_curves", run_id=run_id) if run_id else run
-    return km_plot(km, practice)
+    return km_plot(data.run_frame("km_curves"), practice)

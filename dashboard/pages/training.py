@@ -59,10 +59,8 @@ def scorecards(adoption: pd.DataFrame, priorities: pd.DataFrame) -> pd.DataFrame
           Output(AGENTS, "rowData"), Output(AGENTS, "columnDefs"),
           Output(MODULES, "rowData"), Output(MODULES, "columnDefs"), Input(TEAM, "value"))
 def update(team):
-    run = data.frame("latest_run")
-    run_id = None if run.empty else int(run["run_id"].iloc[0])
-    priorities = data.frame("run_training_priorities", run_id=run_id) if run_id else run
-    adoption = data.frame("run_agent_adoption", run_id=run_id) if run_id else run
+    priorities = data.run_frame("training_priorities")
+    adoption = data.run_frame("agent_adoption")
     teams = sorted(priorities["team"].unique()) if len(priorities) else ["all"]
     cards = scorecards(adoption, priorities) if len(priorities) else adoption
     if team not in (None, "all") and len(cards):

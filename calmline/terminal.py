@@ -1,4 +1,4 @@
-"""Terminal output of the ETL commands: progress while loading, the summary after."""
+"""Terminal output of the commands: progress and status while they run, summaries after."""
 
 from __future__ import annotations
 
