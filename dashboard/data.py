@@ -54,12 +54,20 @@ def _connection(db: Path, version) -> duckdb.DuckDBPyConnection:
     return con
 
 
+_SHARED_CTES = ("filtered_calls", "filtered_summary")
+"""Dashboard queries other queries take in as their first CTE, where they say ``{name}``."""
+
+
 def sql_text(name: str) -> str:
-    """A dashboard query's SQL, with the shared filtered-calls CTE put in where it says so."""
+    """A dashboard query's SQL, with the shared filter CTEs put in where it says so."""
     text = load_sql(f"dashboard/{name}")
-    if "{filtered_calls}" in text:
-        text = text.replace("{filtered_calls}", load_sql("dashboard/filtered_calls"))
+    for shared in _SHARED_CTES:
+        text = text.replace("{" + shared + "}", load_sql(f"dashboard/{shared}"))
     return text
+
+
+def _uses(text: str, param: str) -> bool:
+    return re.search(rf"\${param}\b", text) is not None
 
 
 def frame(name: str, db: Path | None = None, **params) -> pd.DataFrame:
@@ -75,7 +83,7 @@ def _cached(db: str, version, name: str, key: tuple) -> pd.DataFrame:
         return _missing(f"no database at {db}: run `calmline etl` first")
     params = {k: list(v) if isinstance(v, tuple) else v for k, v in key}
     text = sql_text(name)
-    bound = {k: v for k, v in params.items() if f"${k}" in text}
+    bound = {k: v for k, v in params.items() if _uses(text, k)}
     try:
         return _connection(Path(db), version).execute(text, bound).df()
     except duckdb.CatalogException as exc:

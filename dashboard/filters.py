@@ -74,6 +74,15 @@ def to_search(filters: dict) -> str:
     return "?" + urlencode(pairs) if pairs else ""
 
 
+def narrow(search: str | None, **chosen: str) -> str:
+    """The URL query string with each named filter set to just the value clicked on a chart
+    (``narrow("?anger=5", teams="Red")`` -> ``"?teams=Red&anger=5"``); the other filters stay."""
+    current = parse(search)
+    for name, value in chosen.items():
+        current[name] = [value] if FIELDS[name][1] else value
+    return to_search(current)
+
+
 def month_bounds(filters: dict) -> dict:
     """Turn month choices into the first and last day they cover, for the SQL."""
     out = dict(filters)

@@ -34,7 +34,8 @@ EXAMPLES = 10
 MEMORY_LIMIT = "2GB"
 """DuckDB's working-memory cap for a load; past it, intermediate tables spill to disk."""
 
-MARTS = (("call_timing", "TABLE"), ("call_facts", "VIEW"), ("customer_retention", "VIEW"))
+MARTS = (("call_timing", "TABLE"), ("call_facts", "VIEW"), ("customer_retention", "VIEW"),
+         ("call_summary", "TABLE"), ("agent_summary", "TABLE"))
 """Built after every load, in this order: (name in queries/marts/, materialized as)."""
 
 _DATES = {

@@ -119,3 +119,36 @@ def funnel_bars(batches: pd.DataFrame) -> go.Figure:
     fig.update_yaxes(type="category", categoryorder="array", categoryarray=files, autorange="reversed",
                      showgrid=False)
     return finish(fig, title=title, uirevision="funnel", height=rows_height(len(files), per_row=40))
+
+
+def team_bars(teams: pd.DataFrame) -> go.Figure:
+    """Churn within 90 days after upset calls, one bar per team, with each team's call count.
+
+    Parameters
+    ----------
+    teams : pandas.DataFrame
+        One row per team: team, upset_calls, churn_upset (a share, NULL when no window has
+        closed). Each bar's ``customdata`` is its team, for a click to filter on.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+    """
+    title = "Churn within 90 days after upset calls, by team (click a bar to filter)"
+    why = problem(teams, ["team", "upset_calls", "churn_upset"], NO_MATCH)
+    if why:
+        return empty_figure(why, title)
+    df = teams.assign(churn_upset=pd.to_numeric(teams["churn_upset"], errors="coerce"))
+    df = df[df["churn_upset"].notna()].sort_values("churn_upset", ascending=False)
+    if df.empty:
+        return empty_figure("No 90-day window has closed for these calls yet", title)
+    names = [esc(t) for t in df["team"].astype(str)]
+    fig = go.Figure(go.Bar(
+        x=names, y=df["churn_upset"] * 100, marker=dict(color=BLUE), customdata=df["team"].astype(str),
+        text=[f"{v * 100:.1f}%" for v in df["churn_upset"]], textposition="outside", cliponaxis=False,
+        hovertext=[f"<b>{n}</b><br>{v * 100:.1f}% churned within 90 days<br>{format_count(c)} upset calls"
+                   for n, v, c in zip(names, df["churn_upset"], df["upset_calls"])],
+        hovertemplate="%{hovertext}<extra></extra>"))
+    fig.update_yaxes(title="Churn within 90 days", ticksuffix="%", tickformat=".0f", rangemode="tozero")
+    fig.update_xaxes(type="category", title=None)
+    return finish(fig, title=title, uirevision="teams")

@@ -1,15 +1,43 @@
 -- headline: one row; the overview's headline figures for the filtered calls.
--- upset_calls, calm_calls, churn after upset and after calm calls within 90 days (closed
--- windows only), and how many of the upset calls' customers were still customers 90 days on.
--- Reads: queries/dashboard/filtered_calls (inlined). Parameters: as filtered_calls.
-WITH calls AS (
-    {filtered_calls}
+-- upset_calls, calm_calls; churn within 90 days after upset and after calm calls (closed windows
+-- only); upset_closed: upset calls whose 90-day window has closed, upset_retained: of those, the
+-- customers still with us 90 days on; and the same figures for the previous period (as many
+-- months, just before $start; NULL when no period is chosen) as prev_*.
+-- Reads: queries/dashboard/filtered_summary (inlined). Parameters: as filtered_summary, and
+-- $start, $end (dates, NULL = open; whole months, as the filters choose them).
+WITH cells AS (
+    {filtered_summary}
+),
+period AS (
+    SELECT CAST(date_trunc('month', CAST($start AS DATE)) AS DATE) AS first_month,
+        CAST(date_trunc('month', CAST($end AS DATE)) AS DATE) AS last_month
+),
+previous AS (
+    SELECT CAST(first_month - to_months(date_diff('month', first_month, last_month) + 1) AS DATE)
+            AS first_month,
+        CAST(first_month - INTERVAL 1 MONTH AS DATE) AS last_month
+    FROM period WHERE first_month IS NOT NULL AND last_month IS NOT NULL
+),
+tagged AS (
+    SELECT c.*,
+        (p.first_month IS NULL OR c.call_month >= p.first_month)
+            AND (p.last_month IS NULL OR c.call_month <= p.last_month) AS in_period,
+        coalesce(c.call_month BETWEEN v.first_month AND v.last_month, false) AS in_previous
+    FROM cells c CROSS JOIN period p LEFT JOIN previous v ON true
 )
 SELECT
-    count(*) FILTER (WHERE is_upset) AS upset_calls,
-    count(*) FILTER (WHERE NOT is_upset) AS calm_calls,
-    avg(churned_90d::INT) FILTER (WHERE is_upset) AS churn_upset,
-    avg(churned_90d::INT) FILTER (WHERE NOT is_upset) AS churn_calm,
-    count(*) FILTER (WHERE is_upset AND churned_90d IS NOT NULL) AS upset_closed,
-    count(*) FILTER (WHERE is_upset AND churned_90d = false) AS upset_retained
-FROM calls
+    coalesce(sum(calls) FILTER (in_period AND is_upset), 0) AS upset_calls,
+    coalesce(sum(calls) FILTER (in_period AND NOT is_upset), 0) AS calm_calls,
+    sum(churned_90d) FILTER (in_period AND is_upset) / nullif(sum(closed_90d) FILTER (in_period AND is_upset), 0)
+        AS churn_upset,
+    sum(churned_90d) FILTER (in_period AND NOT is_upset)
+        / nullif(sum(closed_90d) FILTER (in_period AND NOT is_upset), 0) AS churn_calm,
+    coalesce(sum(closed_90d) FILTER (in_period AND is_upset), 0) AS upset_closed,
+    coalesce(sum(closed_90d - churned_90d) FILTER (in_period AND is_upset), 0) AS upset_retained,
+    (SELECT count(*) FROM previous) = 1 AS has_previous,
+    sum(calls) FILTER (in_previous AND is_upset) AS prev_upset_calls,
+    sum(churned_90d) FILTER (in_previous AND is_upset)
+        / nullif(sum(closed_90d) FILTER (in_previous AND is_upset), 0) AS prev_churn_upset,
+    sum(closed_90d) FILTER (in_previous AND is_upset) AS prev_upset_closed,
+    sum(closed_90d - churned_90d) FILTER (in_previous AND is_upset) AS prev_upset_retained
+FROM tagged

@@ -1,13 +1,23 @@
--- team_agents: one row per agent of team $team in the filtered calls, as teams.sql.
--- Reads: queries/dashboard/filtered_calls (inlined). Parameters: as filtered_calls, and $team.
-WITH calls AS (
-    {filtered_calls}
+-- team_agents: one row per agent of team $team with upset calls matching the global filters:
+-- upset calls, churn within 90 days after them (closed windows), share with ownership taken and
+-- with a follow-up within 30 days.
+-- Reads: agent_summary. Parameters: $team, $start, $end (dates, NULL = open; whole months),
+-- $sites, $channels, $issues (lists, NULL = all), $anger (list of levels, NULL = all).
+WITH cells AS (
+    SELECT * FROM agent_summary
+    WHERE team = $team
+      AND ($start IS NULL OR call_month >= date_trunc('month', CAST($start AS DATE)))
+      AND ($end IS NULL OR call_month <= CAST($end AS DATE))
+      AND ($sites IS NULL OR list_contains($sites, site))
+      AND ($channels IS NULL OR list_contains($channels, channel))
+      AND ($issues IS NULL OR list_contains($issues, issue_type))
+      AND ($anger IS NULL OR list_contains($anger, anger_level))
 )
-SELECT agent_id, count(*) FILTER (WHERE is_upset) AS upset_calls,
-    avg(churned_90d::INT) FILTER (WHERE is_upset) AS churn_upset,
-    avg(took_ownership::INT) FILTER (WHERE is_upset) AS took_ownership,
-    avg(followup_within_30d::INT) FILTER (WHERE is_upset) AS followed_up
-FROM calls
-WHERE coalesce(team, 'unassigned') = $team
+SELECT agent_id,
+    sum(upset_calls) AS upset_calls,
+    sum(churned_90d) / nullif(sum(closed_90d), 0) AS churn_upset,
+    sum(took_ownership) / nullif(sum(took_ownership_assessed), 0) AS took_ownership,
+    sum(followed_up) / sum(upset_calls) AS followed_up
+FROM cells
 GROUP BY agent_id
-ORDER BY upset_calls DESC
+ORDER BY upset_calls DESC, agent_id

@@ -1,15 +1,30 @@
--- teams: one row per team in the filtered calls: upset calls, agents, churn within 90 days after
--- upset calls (closed windows), share of upset calls with ownership taken and with a follow-up.
--- Reads: queries/dashboard/filtered_calls (inlined). Parameters: as filtered_calls.
-WITH calls AS (
-    {filtered_calls}
+-- teams: one row per team in the filtered calls: its site, agents on its roster, upset calls,
+-- churn within 90 days after upset calls (closed windows), share of upset calls with ownership
+-- taken and with a follow-up within 30 days.
+-- Reads: queries/dashboard/filtered_summary (inlined), agents. Parameters: as filtered_summary,
+-- and $start, $end (dates, NULL = open; whole months).
+WITH cells AS (
+    {filtered_summary}
+),
+roster AS (
+    SELECT coalesce(team, 'unassigned') AS team, count(*) AS agents FROM agents GROUP BY ALL
+),
+in_period AS (
+    SELECT * FROM cells
+    WHERE is_upset
+      AND ($start IS NULL OR call_month >= date_trunc('month', CAST($start AS DATE)))
+      AND ($end IS NULL OR call_month <= CAST($end AS DATE))
+),
+by_team AS (
+    SELECT team, string_agg(DISTINCT site, ', ' ORDER BY site) AS site,
+        sum(calls) AS upset_calls,
+        sum(churned_90d) / nullif(sum(closed_90d), 0) AS churn_upset,
+        sum(took_ownership) / nullif(sum(took_ownership_assessed), 0) AS took_ownership,
+        sum(followed_up) / nullif(sum(followed_up_assessed), 0) AS followed_up
+    FROM in_period
+    GROUP BY team
 )
-SELECT coalesce(team, 'unassigned') AS team, any_value(site) AS site,
-    count(DISTINCT agent_id) AS agents,
-    count(*) FILTER (WHERE is_upset) AS upset_calls,
-    avg(churned_90d::INT) FILTER (WHERE is_upset) AS churn_upset,
-    avg(took_ownership::INT) FILTER (WHERE is_upset) AS took_ownership,
-    avg(followup_within_30d::INT) FILTER (WHERE is_upset) AS followed_up
-FROM calls
-GROUP BY ALL
-ORDER BY upset_calls DESC
+SELECT b.team, b.site, r.agents, b.upset_calls, b.churn_upset, b.took_ownership, b.followed_up
+FROM by_team b
+LEFT JOIN roster r USING (team)
+ORDER BY b.upset_calls DESC, b.team

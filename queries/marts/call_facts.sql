@@ -6,13 +6,9 @@
 -- it: minutes from the end of their previous upset call to this call's start
 -- (0 when the two overlap, NULL when there was none).
 -- Reads: calls, agents, customers, call_timing, etl_state. Parameters: none.
-WITH state AS (
-    SELECT as_of FROM etl_state
-),
-calls_in_scope AS (
-    SELECT c.* FROM calls c, state
-    WHERE c.started_at < state.as_of + INTERVAL 1 DAY
-)
+-- The as-of cut is a semi join at the end: written as a cross join with etl_state
+-- it hid the row counts from DuckDB's join planner, which then built its hash tables
+-- on the 2M calls instead of the customers (three times slower).
 SELECT
     c.call_id, c.customer_id, c.agent_id, a.team, a.site,
     c.started_at, CAST(c.started_at AS DATE) AS call_date,
@@ -32,7 +28,8 @@ SELECT
     date_diff('day', cu.signup_date, CAST(c.started_at AS DATE)) AS tenure_days,
     date_diff('day', a.hire_date, CAST(c.started_at AS DATE)) AS agent_tenure_days,
     cu.plan, cu.monthly_value, cu.region, cu.churned_at
-FROM calls_in_scope c
+FROM calls c
 JOIN customers cu USING (customer_id)
 JOIN agents a USING (agent_id)
 LEFT JOIN call_timing t USING (call_id)
+SEMI JOIN etl_state s ON c.started_at < s.as_of + INTERVAL 1 DAY

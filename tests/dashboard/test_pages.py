@@ -32,26 +32,73 @@ def test_filters_round_trip_through_the_url():
 def test_overview_follows_the_filters(app_db):
     from dashboard.pages import overview
 
-    cards, churn, adoption, teams, columns, message = overview.update({})
+    cards, churn, adoption, teams, columns, bars, message = overview.update({})
     assert message is None and len(cards) == 4 and len(teams) == 7
+    assert sorted(bars.data[0].customdata) == sorted(t["team"] for t in teams)
     everyone = sum(t["upset_calls"] for t in teams)
-    cards, _, _, teams, _, _ = overview.update({"teams": ["leeds-1"], "anger": ["5"]})
-    assert [t["team"] for t in teams] == ["leeds-1"]
+    cards, _, _, teams, _, bars, _ = overview.update({"teams": ["leeds-1"], "anger": ["5"]})
+    assert [t["team"] for t in teams] == ["leeds-1"] and list(bars.data[0].customdata) == ["leeds-1"]
     assert teams[0]["upset_calls"] < everyone
     assert churn.data and adoption.data
+
+
+def test_headline_figures_match_the_calls_they_summarise(app_db):
+    """The overview reads pre-aggregated marts; the same figures straight from the calls agree."""
+    from dashboard import data, filters
+
+    chosen = {"start": "2025-03", "end": "2025-08", "channels": ["phone", "chat"], "anger": ["4", "5"]}
+    head = data.frame("headline", db=app_db, **filters.params(chosen)).iloc[0]
+    params = filters.params(chosen)
+    text = ("WITH calls AS ({filtered_calls}) SELECT count(*) FILTER (WHERE is_upset), "
+            "avg(churned_90d::INT) FILTER (WHERE is_upset), "
+            "count(*) FILTER (WHERE is_upset AND churned_90d = false) FROM calls").replace(
+        "{filtered_calls}", data.sql_text("filtered_calls"))
+    import duckdb
+
+    with duckdb.connect(str(app_db), read_only=True) as con:
+        upset, churn, retained = con.execute(text, params).fetchone()
+    assert upset > 100
+    assert (head.upset_calls, head.upset_retained) == (upset, retained)
+    assert head.churn_upset == pytest.approx(churn)
+
+
+def test_the_headline_compares_with_the_period_before(app_db):
+    from dashboard import data, filters
+    from dashboard.pages import overview
+
+    head = data.frame("headline", db=app_db, **filters.params({"start": "2025-04", "end": "2025-06"})).iloc[0]
+    before = data.frame("headline", db=app_db, **filters.params({"start": "2025-01", "end": "2025-03"})).iloc[0]
+    assert head.has_previous and head.prev_upset_retained == before.upset_retained
+    assert head.prev_churn_upset == pytest.approx(before.churn_upset)
+    cards = str(overview.update({"start": "2025-04", "end": "2025-06"})[0])
+    assert f"period before: {int(before.upset_retained):,}" in cards
+    assert "pick a period" in str(overview.update({})[0])
+
+
+def test_clicking_a_chart_narrows_the_filters_in_the_url():
+    from dash import no_update
+
+    from dashboard.pages import overview
+
+    bar = {"points": [{"x": "leeds-1", "customdata": "leeds-1"}]}
+    assert overview.clicked_filter(overview.TEAM_BARS, bar, "?anger=5") == "?teams=leeds-1&anger=5"
+    month = {"points": [{"x": "2025-03-01", "y": 12.5}]}
+    assert (overview.clicked_filter(overview.CHURN_TREND, month, "?teams=a&teams=b")
+            == "?start=2025-03&end=2025-03&teams=a&teams=b")
+    assert overview.clicked_filter(overview.CHURN_TREND, {"points": []}, "") is no_update
 
 
 def test_overview_with_no_matching_calls_says_so(app_db):
     from dashboard.pages import overview
 
-    cards, _, _, teams, _, _ = overview.update({"start": "2030-01"})
+    cards, _, _, teams, _, _, _ = overview.update({"start": "2030-01"})
     assert teams == [] and "No calls match" in str(cards)
 
 
 def test_drill_down_from_team_to_agent_to_calls(app_db):
     from dashboard.pages import overview
 
-    _, _, _, teams, _, _ = overview.update({})
+    _, _, _, teams, _, _, _ = overview.update({})
     agents, _, title = overview.drill_team([teams[0]], {})
     assert agents and teams[0]["team"] in title
     calls, _, title = overview.drill_agent([agents[0]], {})
