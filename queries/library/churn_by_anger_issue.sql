@@ -1,0 +1,39 @@
+-- title: Churn by anger level and issue type
+-- description: One row per anger level (3 to 5) and issue type: upset calls, the share resolved, and churn within the horizon among calls whose window has closed.
+-- audience: director, trainer, analyst
+-- param: start date = | First call day (empty = from the first call)
+-- param: end date = | Last call day (empty = up to the last call)
+-- param: team text = | Team (empty = all teams)
+-- param: horizon choice(30,90,180) = 90 | Days after the call
+-- Grain: one row per anger_level and issue_type of upset calls.
+-- Reads: call_facts, customer_retention.
+WITH upset_calls AS (
+    SELECT call_id, anger_level, issue_type, resolved
+    FROM call_facts
+    WHERE is_upset
+      AND ($start IS NULL OR call_date >= $start)
+      AND ($end IS NULL OR call_date <= $end)
+      AND ($team IS NULL OR coalesce(team, 'unassigned') = $team)
+),
+retention AS (
+    SELECT call_id,
+        CASE WHEN days_observable >= $horizon THEN
+            CASE $horizon WHEN 30 THEN churned_30d WHEN 90 THEN churned_90d
+                          WHEN 180 THEN churned_180d END END AS churned
+    FROM customer_retention
+),
+outcomes AS (
+    SELECT u.anger_level, u.issue_type, u.resolved, r.churned
+    FROM upset_calls u
+    LEFT JOIN retention r USING (call_id)
+)
+SELECT
+    anger_level, issue_type,
+    count(*) AS upset_calls,
+    avg(resolved::INT) AS resolved_share,
+    count(churned) AS closed_windows,
+    count(*) FILTER (WHERE churned) AS churned,
+    avg(churned::INT) AS churn_rate
+FROM outcomes
+GROUP BY anger_level, issue_type
+ORDER BY anger_level, issue_type
