@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import threading
-from functools import lru_cache
+from functools import lru_cache, wraps
 from pathlib import Path
 
 import dash
@@ -101,6 +101,25 @@ def _missing(why: str) -> pd.DataFrame:
     empty = pd.DataFrame()
     empty.attrs["missing"] = why
     return empty
+
+
+def per_version(callback):
+    """Memoize ``callback``'s result per (database file version, arguments).
+
+    For callbacks whose output depends only on the database and their (hashable) inputs,
+    such as the model-result pages: their figures are then built once per worker process
+    for each new database, not on every visit. The cached figures are never changed after.
+    """
+    @lru_cache(maxsize=64)
+    def cached(_db: str, _version, *args):
+        return callback(*args)
+
+    @wraps(callback)
+    def wrapper(*args):
+        db = database()
+        return cached(str(db), _version(db), *args)
+
+    return wrapper
 
 
 def run_frame(name: str) -> pd.DataFrame:

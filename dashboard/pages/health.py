@@ -44,6 +44,7 @@ def freshness_cards(fresh) -> list:
 @callback(Output(FRESHNESS, "children"), Output(FUNNEL, "figure"), Output(BATCHES, "rowData"),
           Output(BATCHES, "columnDefs"), Output(REJECTED, "rowData"), Output(REJECTED, "columnDefs"),
           Input("url", "pathname"))
+@data.per_version
 def update(_pathname):
     fresh = data.frame("freshness")
     batches = data.frame("load_batches")

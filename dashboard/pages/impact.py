@@ -51,6 +51,7 @@ def layout(**_query) -> html.Div:
     *(Output(graph, "figure") for graph in HET.values()),
     Input("url", "pathname"),
 )
+@data.per_version
 def update(_pathname):
     """The latest 90-day model run, all figures."""
     run = data.frame("latest_run")
@@ -73,6 +74,7 @@ def update(_pathname):
 
 
 @callback(Output(KM, "figure"), Input(KM_PRACTICE, "value"))
+@data.per_version
 def update_km(practice):
     """Kaplan-Meier curves with and without the chosen practice."""
     return km_plot(data.run_frame("km_curves"), practice)

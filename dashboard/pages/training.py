@@ -58,6 +58,7 @@ def scorecards(adoption: pd.DataFrame, priorities: pd.DataFrame) -> pd.DataFrame
 @callback(Output(TEAM, "options"), Output(BARS, "figure"), Output(GAPS, "figure"),
           Output(AGENTS, "rowData"), Output(AGENTS, "columnDefs"),
           Output(MODULES, "rowData"), Output(MODULES, "columnDefs"), Input(TEAM, "value"))
+@data.per_version
 def update(team):
     priorities = data.run_frame("training_priorities")
     adoption = data.run_frame("agent_adoption")

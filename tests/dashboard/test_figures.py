@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import plotly.io as pio
 import pytest
 
 from dashboard.figures import (PALETTE, adoption_gap_heatmap, dose_plot, empty_figure, forest_plot,
@@ -280,14 +279,25 @@ def test_traces_take_colours_only_from_the_palette():
     assert seen and seen <= set(PALETTE)
 
 
+def _effective(layout, *path):
+    """What the browser uses: the figure's own setting, else its template's."""
+    own, default = layout, layout.template.layout
+    for key in path:
+        own, default = own[key], default[key]
+    return default if own is None else own
+
+
 def test_every_figure_shares_the_readable_layout():
+    from dashboard.figures.style import TEMPLATE
+
     for fig in all_figures():
         layout = fig.layout
-        assert layout.template == pio.templates["plotly_white"]
-        assert layout.font.size >= 14
-        assert layout.legend.orientation == "h"
+        assert layout.template == TEMPLATE
+        assert _effective(layout, "font", "size") >= 14
+        assert _effective(layout, "legend", "orientation") == "h"
         assert layout.uirevision
-        assert layout.margin.l <= 20 and layout.margin.r <= 20
+        assert _effective(layout, "margin", "l") <= 20 and _effective(layout, "margin", "r") <= 20
+        assert _effective(layout, "colorway") == tuple(PALETTE)
 
 
 EMPTY_CALLS = [
