@@ -1,0 +1,367 @@
+"""The query explorer's engine: analysts' SQL on a locked-down, read-only DuckDB of its own.
+
+Each :class:`Sandbox` is a private in-memory DuckDB instance that ATTACHes the published
+database file READ_ONLY and USEs it. Before any user SQL it is configured: extension
+autoload/autoinstall and community extensions off, Python replacement scans off (no
+DataFrame or variable of the process can be named in SQL), ``threads``, ``memory_limit``,
+``max_execution_time`` (DuckDB 2.x's per-query time limit), no temp directory (no
+spilling to disk), then external access off, the local file system disabled, and the
+configuration locked. The effective settings are read back; if any is not as required
+the constructor raises and the explorer must not be served. :func:`queries.gate.gate`
+admits exactly one query statement, for clear messages; the settings are the boundary.
+
+Findings (DuckDB 2.0.0, by experiment; tests/queries/test_sandbox.py keeps them true):
+
+(a) Settings such as enable_external_access, threads, memory_limit and lock_configuration
+    belong to a database *instance*, and ``duckdb.connect(path)`` shares one instance per
+    path within a process. The sandbox therefore never connects to the file: its own
+    ``:memory:`` instance ATTACHes it. That works with the dashboard's ordinary
+    ``read_only=True`` connections to the same file open in the same process, in either
+    order, and leaves their settings untouched.
+(b) After ``enable_external_access = false`` the attached file stays readable (DuckDB
+    puts it on ``allowed_paths``, which would also let ``read_blob()`` return the file's
+    raw bytes). ``disabled_filesystems = 'LocalFileSystem'`` closes that: table
+    functions can open no local file at all, while the attached database keeps reading
+    through the handle it already holds.
+(c) With a temp directory an in-memory instance spills past its memory limit to
+    ``./.tmp`` (even with external access off). ``temp_directory = ''`` turns spilling
+    off, so a huge temp table or sort fails fast with an out-of-memory error.
+    ``max_execution_time`` counts DuckDB's execution, not time the client spends
+    fetching; rows are fetched up to the cap only, and a timed-out query leaves the
+    connection usable. DuckDB releases the GIL meanwhile, so other threads run on.
+(d) An instance keeps reading the file (inode) it attached. When the ETL or a fit
+    publishes a new file by rename, open a new Sandbox: it attaches the new file while
+    the old one still serves its version. :meth:`Sandbox.is_current` says when to.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from queries import ROOT
+from queries.gate import MAX_SQL_BYTES, QueryFailed, Refused, gate
+from queries.library import library
+
+__all__ = ["Limits", "MAX_SQL_BYTES", "QueryFailed", "Refused", "Result", "Sandbox", "gate"]
+
+_PROBED = ("local_file_system", "database_read_only")
+ALIAS = "calm"
+"""The name the database file is attached under (``current_database()`` in the sandbox)."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one query may use: wall time of execution, memory, threads, and rows returned."""
+
+    seconds: float = 10.0
+    memory: str = "1GB"
+    threads: int = 1
+    display_rows: int = 10_000
+    export_rows: int = 1_000_000
+
+
+@dataclass
+class Result:
+    """A query's rows (at most ``limit``), whether more existed, and how long it took."""
+
+    frame: pd.DataFrame
+    truncated: bool
+    limit: int
+    seconds: float
+    columns: tuple[tuple[str, str], ...] = ()
+    """(name, DuckDB type) of each column, in order."""
+
+
+def _bytes(text: str) -> float:
+    """``'1GB'`` or ``'953.6 MiB'`` in bytes (KB = 1000, KiB = 1024, as DuckDB reads them)."""
+    match = re.fullmatch(r"\s*([\d.]+)\s*(?:([KMGT])(i?)B|B|bytes)?\s*", text, re.IGNORECASE)
+    if not match:
+        raise ValueError(f"not a memory size: {text!r}")
+    power = "KMGT".index(match[2].upper()) + 1 if match[2] else 0
+    return float(match[1]) * (1024 if match[3] else 1000) ** power
+
+
+def required(limits: Limits) -> dict[str, str]:
+    """The settings a sandbox must read back, as DuckDB spells them (memory_limit in bytes)."""
+    return {"enable_external_access": "false", "local_file_system": "disabled",
+            "autoload_known_extensions": "false", "autoinstall_known_extensions": "false",
+            "allow_community_extensions": "false", "python_enable_replacements": "false",
+            "temp_directory": "", "threads": str(limits.threads),
+            "memory_limit": str(int(_bytes(limits.memory))),
+            "max_execution_time": str(round(limits.seconds * 1000)),
+            "lock_configuration": "true", "database_read_only": "true"}
+
+
+class Sandbox:
+    """A read-only, locked-down DuckDB over one calmline database, for one thread at a time.
+
+    Parameters
+    ----------
+    db : str or Path
+        The published database file.
+    limits : Limits
+        Time, memory, threads and row caps.
+
+    Raises
+    ------
+    FileNotFoundError
+        When there is no database file.
+    RuntimeError
+        Listing every setting that DuckDB does not report as required.
+    """
+
+    def __init__(self, db: str | Path, limits: Limits = Limits()) -> None:
+        self.db = Path(db).resolve()
+        self.limits = limits
+        self.version = _version(self.db)  # before attaching: a publish in between reopens
+        if self.version is None:
+            raise FileNotFoundError(f"{db}: no calmline database here; run `calmline etl` first")
+        self._con = duckdb.connect(":memory:", config={
+            "threads": limits.threads, "memory_limit": limits.memory,
+            "max_execution_time": round(limits.seconds * 1000), "temp_directory": "",
+            "autoload_known_extensions": False, "autoinstall_known_extensions": False,
+            "allow_community_extensions": False, "python_enable_replacements": False})
+        try:
+            path = str(self.db).replace("'", "''")
+            for statement in (f"ATTACH '{path}' AS {ALIAS} (READ_ONLY)", f"USE {ALIAS}",
+                              "SET TimeZone = 'UTC'",
+                              "SET GLOBAL enable_external_access = false",
+                              "SET GLOBAL disabled_filesystems = 'LocalFileSystem'",
+                              "SET GLOBAL lock_configuration = true"):
+                self._con.execute(statement)
+            want, have = required(limits), self.settings()
+            wrong = [f"{name} is {have.get(name)!r}, must be {value!r}" for name, value in want.items()
+                     if not _same(name, have.get(name), value)]
+            if wrong:
+                raise RuntimeError("the query explorer's DuckDB is not locked down as required: "
+                                   + "; ".join(wrong))
+        except BaseException:
+            self._con.close()
+            raise
+
+    def settings(self) -> dict[str, str]:
+        """The effective settings, as read back from DuckDB.
+
+        Returns
+        -------
+        dict of str to str
+            Every setting :func:`required` checks, spelled as ``duckdb_settings()`` gives
+            it (memory_limit like ``'953.6 MiB'``), plus ``database_read_only`` from
+            ``duckdb_databases()`` and ``local_file_system``: DuckDB 2.0 reads
+            ``disabled_filesystems`` back as empty even when set, so this is probed by
+            globbing the attached file itself (allowed to DuckDB, refused when disabled).
+        """
+        names = [n for n in required(self.limits) if n not in _PROBED]
+        rows = self._con.execute("SELECT name, value FROM duckdb_settings() WHERE list_contains($n, name)",
+                                 {"n": names}).fetchall()
+        read_only = self._con.execute("SELECT readonly FROM duckdb_databases() WHERE database_name = $a",
+                                      {"a": ALIAS}).fetchone()
+        try:
+            self._con.execute("SELECT count(*) FROM glob($p)", {"p": str(self.db)}).fetchall()
+            local = "enabled"
+        except duckdb.PermissionException:
+            local = "disabled"
+        return {**{name: value or "" for name, value in rows}, "local_file_system": local,
+                "database_read_only": str(bool(read_only and read_only[0])).lower()}
+
+    def is_current(self) -> bool:
+        """False once a new database file was published at the path (reopen a Sandbox then)."""
+        return _version(self.db) == self.version
+
+    def run(self, sql: str, params: dict | None = None, *, limit: int | None = None) -> Result:
+        """Gate ``sql``, run it with ``params`` bound as ``$name`` values, and cap the rows.
+
+        Parameters
+        ----------
+        sql : str
+            One query (see :func:`queries.gate.gate`).
+        params : dict, optional
+            Values for the query's ``$name`` parameters; always data, never SQL.
+        limit : int, optional
+            Most rows to return; default ``limits.display_rows``.
+
+        Returns
+        -------
+        Result
+            ``truncated`` is True when the query had more than ``limit`` rows.
+
+        Raises
+        ------
+        Refused
+            The SQL is not one query; nothing ran.
+        QueryFailed
+            Kind ``"timeout"``, ``"memory"`` or ``"error"``. The sandbox stays usable.
+        """
+        statement = gate(sql)
+        limit = self.limits.display_rows if limit is None else limit
+        if limit < 0:
+            raise ValueError(f"limit must be 0 or more, got {limit}")
+        started = time.perf_counter()
+        try:
+            self._con.execute(statement, params or None)
+            columns = tuple((d[0], str(d[1])) for d in self._con.description or ())
+            frame = _fetch(self._con, limit + 1)
+        except duckdb.InterruptException:
+            raise QueryFailed("timeout", f"The query was stopped after the time limit of "
+                              f"{self.limits.seconds:g} s. Narrow it down (filter, aggregate, "
+                              "LIMIT) and run it again.") from None
+        except duckdb.OutOfMemoryException:
+            raise QueryFailed("memory", f"The query was stopped at the memory limit of "
+                              f"{self.limits.memory}. Narrow it down (filter, aggregate, "
+                              "fewer columns) and run it again.") from None
+        except duckdb.Error as exc:
+            raise QueryFailed("error", str(exc).strip()) from None
+        finally:
+            self._con.abort()  # drop the rest of a streaming result and the memory it holds
+        return Result(frame=frame.iloc[:limit].reset_index(drop=True), truncated=len(frame) > limit,
+                      limit=limit, seconds=time.perf_counter() - started, columns=columns)
+
+    def saved(self, name: str, values: dict[str, str | None] | None = None, *,
+              limit: int | None = None) -> Result:
+        """Run the saved query ``name`` of ``queries/library/`` with ``values`` for its parameters.
+
+        Raises
+        ------
+        ValueError
+            For an unknown query name, an unknown parameter, or a value not of its type
+            (naming the parameter); Refused and QueryFailed as :meth:`run`.
+        """
+        queries = library()
+        if name not in queries:
+            raise ValueError(f"no saved query called {name!r} (known: {', '.join(queries)})")
+        query = queries[name]
+        return self.run(query.sql, query.bind(values), limit=limit)
+
+    def schema(self) -> pd.DataFrame:
+        """Every table and view of the database with its columns, types and what they mean.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``table``, ``kind`` (table or view), ``column``, ``type``,
+            ``table_description`` and ``description`` (empty where none is known), in the
+            database's table order and each table's column order.
+        """
+        frame = self._con.execute("""
+            SELECT c.table_name AS "table", CASE WHEN t.table_type = 'VIEW' THEN 'view' ELSE 'table' END AS kind,
+                   c.column_name AS "column", c.data_type AS type
+            FROM information_schema.columns c
+            JOIN information_schema.tables t USING (table_catalog, table_schema, table_name)
+            WHERE c.table_catalog = current_database() AND c.table_schema = 'main'
+            ORDER BY c.table_name, c.ordinal_position""").df()
+        tables, columns = _table_notes(), _column_notes()
+        frame["table_description"] = frame["table"].map(lambda t: tables.get(t, ""))
+        frame["description"] = [columns.get((t, c), "") for t, c in zip(frame["table"], frame["column"])]
+        return frame
+
+    def close(self) -> None:
+        """Close the sandbox's DuckDB instance (its file handle with it)."""
+        self._con.close()
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _same(name: str, have: str | None, want: str) -> bool:
+    if have is None:
+        return False
+    if name == "memory_limit":  # DuckDB reads back '953.6 MiB' for '1GB': one decimal
+        try:
+            return abs(_bytes(have) - float(want)) <= 0.06 * 1024 ** 2 + 0.001 * float(want)
+        except ValueError:
+            return False
+    return have.lower() == want.lower()
+
+
+def _version(db: Path) -> tuple[int, int] | None:
+    try:
+        stat = db.stat()
+    except FileNotFoundError:
+        return None
+    return stat.st_ino, stat.st_mtime_ns
+
+
+def _fetch(con: duckdb.DuckDBPyConnection, rows: int) -> pd.DataFrame:
+    """Up to ``rows`` rows of the pending result as one DataFrame (types as ``.df()`` gives them)."""
+    parts = [con.fetch_df_chunk(max(1, -(-rows // 2048)))]
+    got = len(parts[0])
+    while 0 < got < rows:
+        part = con.fetch_df_chunk(max(1, -(-(rows - got) // 2048)))
+        if part.empty:
+            break
+        parts.append(part)
+        got += len(part)
+    return parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+
+
+_TABLES = {
+    "calls": "One row per contact, as loaded (contract columns, plus the load that last wrote it).",
+    "customers": "One row per customer, as loaded: signup, plan, monthly value, region, churned_at.",
+    "agents": "One row per agent, as loaded: team, site, hire date.",
+    "follow_ups": "One row per follow-up contact recorded after a call, as loaded.",
+    "training": "One row per training module an agent completed, as loaded.",
+    "model_runs": "One row per model run of `calmline fit`: as-of date, horizon, calls, events, "
+                  "the specification in words and its warnings.",
+    "practice_effects": "One row per run, practice, method, effect and scale: estimate, 95% CI, "
+                        "p- and q-value, calls with and without, minimum detectable effect, warning.",
+    "practice_balance": "Covariate balance per run and practice: standardised mean differences "
+                        "before and after AIPW weighting.",
+    "km_curves": "Kaplan-Meier curves per run and practice, with and without it, by day.",
+    "dose_response": "Adjusted churn by options offered, follow-up timing and the agent's break, per run.",
+    "effect_heterogeneity": "Each practice's effect within each anger level and issue type, per run.",
+    "training_priorities": "Customers retained per month per practice and team if adoption reached "
+                           "the best quarter of agents, per run.",
+    "agent_adoption": "Each agent's adoption of each practice, raw and shrunken, per run.",
+}
+_COLUMNS = {
+    ("call_facts", "is_upset"): "anger_level >= 3",
+    ("call_facts", "offered_options"): "two or more options offered",
+    ("call_facts", "followup_within_30d"): "a follow-up recorded within 30 days after the call",
+    ("call_facts", "minutes_since_prev_upset"): "minutes since the agent's previous upset call "
+                                                "ended (0 when they overlap, NULL when none)",
+    ("customer_retention", "days_observable"): "days from the call to the as-of date; churn "
+                                               "within h days is known when >= h",
+    ("customer_retention", "time_days"): "days to churn, or to the as-of date when still a customer",
+    ("customer_retention", "event"): "the customer churned (for survival models)",
+    **{("customer_retention", f"churned_{h}d"): f"churned within {h} days of the call (NULL "
+       "while the window is open)" for h in (30, 90, 180)},
+}
+
+
+def _table_notes() -> dict[str, str]:
+    """Table descriptions: the dict above, the marts' header comments, etl/schema.sql's header."""
+    notes = dict(_TABLES)
+    for path in sorted((ROOT / "marts").glob("*.sql")):
+        header = " ".join(line[2:].strip() for line in path.read_text(encoding="utf-8").splitlines()
+                          if line.startswith("--"))
+        first = re.match(rf"{path.stem}: (.+?\.)(\s|$)", header)
+        if first:
+            notes[path.stem] = first[1][0].upper() + first[1][1:]
+    for line in (ROOT / "etl" / "schema.sql").read_text(encoding="utf-8").splitlines():
+        found = re.fullmatch(r"-- (\w+): (.+)", line)
+        if found and found[1] != "schema":
+            notes[found[1]] = found[2][0].upper() + found[2][1:]
+    return notes
+
+
+def _column_notes() -> dict[tuple[str, str], str]:
+    """Column descriptions: the dict above and the ``-- comments`` of the CREATE TABLE files."""
+    notes = dict(_COLUMNS)
+    for name in ("etl/schema.sql", "analysis/results_schema.sql"):
+        table = None
+        for line in (ROOT / name).read_text(encoding="utf-8").splitlines():
+            created = re.match(r"CREATE TABLE IF NOT EXISTS (\w+)", line)
+            table = created[1] if created else table
+            column = re.match(r'\s+"?(\w+)"?\s+\w.*?--\s*(.+)$', line)
+            if table and column:
+                notes[(table, column[1])] = column[2].strip()
+    return notes
