@@ -29,6 +29,8 @@ Findings (DuckDB 2.0.0, by experiment; tests/queries/test_sandbox.py keeps them 
     ``max_execution_time`` counts DuckDB's execution, not time the client spends
     fetching; rows are fetched up to the cap only, and a timed-out query leaves the
     connection usable. DuckDB releases the GIL meanwhile, so other threads run on.
+    Python replacement scans are off twice over: ``python_enable_replacements = false``
+    and external access off each stop a DataFrame in the calling frame being found.
 (d) An instance keeps reading the file (inode) it attached. When the ETL or a fit
     publishes a new file by rename, open a new Sandbox: it attaches the new file while
     the old one still serves its version. :meth:`Sandbox.is_current` says when to.
