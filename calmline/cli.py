@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import sys
 from datetime import date
+from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -129,6 +130,76 @@ def demo(
     fit(db=db, horizon=None)
     if not no_serve:
         serve(db=db, host="127.0.0.1", port=port, threads=8)
+
+
+class Format(str, Enum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+@app.command()
+def query(
+    name: Annotated[str | None, typer.Argument(help="Saved query to run (see --list).")] = None,
+    db: Annotated[Path | None, typer.Option(help="Database built by `calmline etl`.")] = None,
+    param: Annotated[list[str] | None, typer.Option(
+        "--param", "-p", help="KEY=VALUE for a parameter (empty VALUE = no filter); repeat for several.")] = None,
+    sql: Annotated[str | None, typer.Option(
+        help="Ad-hoc SQL instead of a saved query: one SELECT (or WITH ... SELECT), DESCRIBE or SUMMARIZE.")] = None,
+    output: Annotated[Format, typer.Option("--format", help="How to print the rows.")] = Format.table,
+    limit: Annotated[int | None, typer.Option(
+        min=0, help="Most rows to print; default 10,000 for a table, 1,000,000 for csv and json.")] = None,
+    list_queries: Annotated[bool, typer.Option("--list", help="List the saved queries and exit.")] = False,
+) -> None:
+    """Run a saved query, or read-only ad-hoc SQL, in the query explorer's sandbox."""
+    from queries.library import library
+    from queries.sandbox import Limits, QueryFailed, Refused, Sandbox
+
+    if list_queries:
+        terminal.print_saved_queries(library())
+        return
+    if (name is None) == (sql is None):
+        _fail("give either a saved query NAME (see `calmline query --list`) or --sql", 2)
+    if db is None:
+        _fail("--db is required: the database built by `calmline etl`", 2)
+    if not db.exists():
+        _fail(f"{db}: no database here; run `calmline etl` first", 2)
+    values: dict[str, str] = {}
+    for item in param or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            _fail(f"--param {item!r}: expected KEY=VALUE", 2)
+        if key.strip() in values:
+            _fail(f"--param {key.strip()} given twice", 2)
+        values[key.strip()] = value
+    limits = Limits()
+    cap = limit if limit is not None else (limits.display_rows if output is Format.table else limits.export_rows)
+    try:
+        with Sandbox(db, limits) as sandbox:
+            result = (sandbox.saved(name, values, limit=cap) if name is not None
+                      else sandbox.run(sql, values or None, limit=cap))
+    except Refused as exc:
+        _fail(str(exc), 2)
+    except ValueError as exc:  # unknown query or parameter, or a value not of its type
+        _fail(str(exc), 2)
+    except QueryFailed as exc:
+        _fail(str(exc), 1)
+    except RuntimeError as exc:  # the sandbox is not locked down as required
+        _fail(str(exc), 1)
+    title = library()[name].title if name is not None else None
+    terminal.print_frame(result.frame, output.value, dict(result.columns), title=title)
+    shown = f"{len(result.frame):,} row{'s' if len(result.frame) != 1 else ''} in {result.seconds:.2f} s"
+    if result.truncated:
+        err.print(f"[yellow]{shown}: the query returned more rows than the limit of {result.limit:,}; "
+                  f"--limit shows more[/yellow]", soft_wrap=True)
+    elif output is Format.table:
+        err.print(shown)
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    """Print ``message`` on stderr as it is (no markup) and exit with ``code``."""
+    err.print(message, style="red", markup=False, highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
 
 
 def main() -> None:

@@ -92,3 +92,60 @@ def print_fit(summary) -> None:
         console.print(f"[yellow]warning[/yellow] {warning}", highlight=False)
     console.print("see them with: SELECT * FROM practice_effects WHERE run_id = "
                   f"{summary.runs[-1] if summary.runs else 0} ORDER BY practice, method")
+
+
+def print_saved_queries(queries: dict) -> None:
+    """Print the saved query library: name, title, audience and parameters."""
+    table = Table(title="Saved queries (calmline query NAME --param KEY=VALUE --db PATH)",
+                  title_justify="left")
+    table.add_column("name", no_wrap=True)
+    table.add_column("title", overflow="fold", ratio=2)
+    table.add_column("audience", overflow="fold", ratio=1)
+    table.add_column("parameters (name type = default)", no_wrap=True)
+    for query in queries.values():
+        params = "\n".join(f"{p.name} {p.type}" + (f"({','.join(p.choices)})" if p.type == "choice" else "")
+                           + f" = {p.default or ''}" for p in query.params)
+        table.add_row(query.name, query.title, ", ".join(query.audience), params or "-")
+    console.print(table, markup=False, highlight=False)
+
+
+def print_frame(frame, fmt: str, types: dict[str, str] | None = None, title: str | None = None) -> None:
+    """Print a query result as a table, CSV or JSON (an array of objects) on standard output.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The rows.
+    fmt : str
+        ``table``, ``csv`` or ``json``.
+    types : dict of str to str, optional
+        DuckDB type per column; DATE columns print as ``YYYY-MM-DD``.
+    title : str, optional
+        Shown above a table.
+    """
+    frame = frame.copy()
+    for column, kind in (types or {}).items():
+        if kind == "DATE" and column in frame and hasattr(frame[column], "dt"):
+            frame[column] = frame[column].dt.strftime("%Y-%m-%d").astype(object).where(frame[column].notna())
+    if fmt == "csv":
+        frame.to_csv(sys.stdout, index=False)
+    elif fmt == "json":
+        sys.stdout.write(frame.to_json(orient="records", date_format="iso", date_unit="s",
+                                       force_ascii=False) + "\n")
+    else:
+        table = Table(title=title, title_justify="left")
+        for column in frame.columns:
+            table.add_column(str(column), overflow="fold")
+        for row in frame.itertuples(index=False):
+            table.add_row(*(_cell(value) for value in row))
+        console.print(table, markup=False, highlight=False)
+    sys.stdout.flush()
+
+
+def _cell(value) -> str:
+    """One value of a result table: NULL as empty, floats to 6 significant digits."""
+    if isinstance(value, float):
+        return "" if value != value else f"{value:.6g}"
+    if value is None or type(value).__name__ == "NaTType":
+        return ""
+    return str(value)

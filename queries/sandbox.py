@@ -217,6 +217,9 @@ class Sandbox:
             raise QueryFailed("memory", f"The query was stopped at the memory limit of "
                               f"{self.limits.memory}. Narrow it down (filter, aggregate, "
                               "fewer columns) and run it again.") from None
+        except duckdb.PermissionException as exc:
+            raise QueryFailed("error", "Files, URLs and extensions are not available here: the "
+                              f"explorer reads the calmline database only. ({str(exc).strip()})") from None
         except duckdb.Error as exc:
             raise QueryFailed("error", str(exc).strip()) from None
         finally:
