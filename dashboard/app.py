@@ -13,7 +13,8 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashboard import filters
+from dashboard import access, filters, sandboxes
+from queries.sandbox import Limits, Sandbox
 
 log = logging.getLogger("calmline.dashboard")
 
@@ -27,6 +28,12 @@ class Settings:
 
     db: Path
     title: str = "calmline"
+    explorer: bool = True
+    """Serve the query explorer (analysts' own SQL, sandboxed)."""
+    users: dict[str, access.User] | None = None
+    """Sign-in required for these users (see :mod:`dashboard.access`); None: no sign-in."""
+    limits: Limits = Limits()
+    """The explorer's time, memory and row limits."""
 
 
 def create_app(settings: Settings) -> dash.Dash:
@@ -40,10 +47,26 @@ def create_app(settings: Settings) -> dash.Dash:
         suppress_callback_exceptions=False,
         on_error=report_error,
     )
-    app.server.config["CALMLINE_DB"] = str(settings.db)
+    app.server.config.update(CALMLINE_DB=str(settings.db), CALMLINE_USERS=settings.users,
+                             CALMLINE_LIMITS=settings.limits,
+                             CALMLINE_EXPLORER=settings.explorer and _sandbox_as_required(settings))
     app.layout = layout
     filters.register(app)
+    if settings.users is not None:
+        access.protect(app, settings.users)
     return app
+
+
+def _sandbox_as_required(settings: Settings) -> bool:
+    """Open a sandbox once and read its settings back: the explorer is served only if they hold."""
+    if not Path(settings.db).exists():
+        return True  # checked again when the first query opens one
+    try:
+        Sandbox(settings.db, settings.limits).close()
+    except RuntimeError as exc:
+        log.error("query explorer switched off: %s", exc)
+        return False
+    return True
 
 
 ERROR = "app-error"
@@ -59,7 +82,9 @@ def report_error(err: Exception) -> None:
 
 def layout() -> html.Div:
     """The frame around every page: navigation, global filters (kept in the URL), the page."""
-    links = [dbc.NavItem(dbc.NavLink(label, href=href, active="exact")) for label, href in NAV]
+    hidden = {"/explorer"} if sandboxes.refusal() else set()
+    links = [dbc.NavItem(dbc.NavLink(label, href=href, active="exact")) for label, href in NAV
+             if href not in hidden]
     return html.Div([
         dcc.Location(id="url", refresh="callback-nav"),
         dbc.Navbar(dbc.Container([dbc.NavbarBrand("calmline", href="/"), dbc.Nav(links, navbar=True)],

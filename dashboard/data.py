@@ -35,7 +35,8 @@ def database() -> Path:
     return Path(dash.get_app().server.config["CALMLINE_DB"])
 
 
-def _version(db: Path) -> tuple[int, int] | None:
+def version(db: Path) -> tuple[int, int] | None:
+    """The database file's identity (inode, modification time): a new publish changes it."""
     try:
         stat = db.stat()
     except FileNotFoundError:
@@ -74,7 +75,7 @@ def frame(name: str, db: Path | None = None, **params) -> pd.DataFrame:
     """Run ``queries/dashboard/<name>.sql`` with ``params`` bound; a copy the caller may change."""
     db = Path(db) if db is not None else database()
     key = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items()))
-    return _cached(str(db), _version(db), name, key).copy()
+    return _cached(str(db), version(db), name, key).copy()
 
 
 @lru_cache(maxsize=512)
@@ -117,7 +118,7 @@ def per_version(callback):
     @wraps(callback)
     def wrapper(*args):
         db = database()
-        return cached(str(db), _version(db), *args)
+        return cached(str(db), version(db), *args)
 
     return wrapper
 

@@ -1,18 +1,237 @@
-"""Query explorer, for analysts: its own issue (a sandboxed SQL engine); this is its place in the app."""
+"""Query explorer, for analysts: saved queries with typed parameters, or their own SQL, run in a
+locked-down sandbox (read-only, no files, no network, time and memory limits); results in a
+sortable grid, a chart of them, CSV export up to the export cap, the schema, this session's history.
+"""
 
 from __future__ import annotations
 
+import time
+
 import dash
+import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
-from dash import html
+import pandas as pd
+from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
+
+from dashboard import data, formats, grids, sandboxes
+from dashboard.figures.explore import KINDS, chart_defaults, numeric_columns, result_chart
+from queries.library import library
+from queries.sandbox import QueryFailed, Refused
 
 dash.register_page(__name__, path="/explorer", name="Query explorer", title="calmline - query explorer")
 
+SAVED = "explorer-saved"
+ABOUT = "explorer-about"
+PARAMS = "explorer-params"
+PARAM = "explorer-param"
+RUN_SAVED = "explorer-run-saved"
+SQL = "explorer-sql"
+RUN_SQL = "explorer-run-sql"
+STATUS = "explorer-status"
+RESULT = "explorer-result"
+EXPORT = "explorer-export"
+DOWNLOAD = "explorer-download"
+KIND, X, Y, COLOUR = "explorer-kind", "explorer-x", "explorer-y", "explorer-colour"
+CHART = "explorer-chart"
+SCHEMA = "explorer-schema"
+HISTORY = "explorer-history"
+HISTORY_STORE = "explorer-history-store"
+LAST = "explorer-last"
+HISTORY_SIZE = 30
+
 
 def layout(**_query) -> html.Div:
-    return dbc.Alert([
-        html.H5("Query explorer"),
-        html.P("Safe, read-only SQL over the calls, churn and model results, with a library of saved "
-               "queries, is being built. Until then, analysts can open the database read-only with any "
-               "DuckDB client, e.g. duckdb.connect('calmline.duckdb', read_only=True)."),
-    ], color="light")
+    why = sandboxes.refusal()
+    if why:
+        return dbc.Alert(why, color="secondary", id=STATUS)
+    options = [{"label": f"{q.title} ({', '.join(q.audience)})", "value": q.name} for q in library().values()]
+    return html.Div([
+        dbc.Row([
+            dbc.Col([
+                html.H5("Saved queries"),
+                dcc.Dropdown(id=SAVED, options=options, placeholder="Pick a saved query", clearable=False),
+                html.Div(id=ABOUT, className="small text-muted my-2"),
+                html.Div(id=PARAMS),
+                dbc.Button("Run saved query", id=RUN_SAVED, color="primary", className="mt-2", disabled=True),
+                html.H5("Tables and columns", className="mt-4"),
+                dag.AgGrid(id=SCHEMA, rowData=[], columnDefs=[
+                    {"field": f, "headerName": f} for f in ("table", "column", "type", "description")],
+                    defaultColDef={"sortable": True, "filter": True, "resizable": True},
+                    style={"height": "320px"}, className="ag-theme-alpine"),
+            ], lg=4),
+            dbc.Col([
+                html.H5("SQL"),
+                dbc.Textarea(id=SQL, rows=8, spellcheck=False, style={"fontFamily": "monospace"},
+                             placeholder="SELECT team, count(*) AS upset_calls FROM call_facts "
+                                         "WHERE is_upset GROUP BY team ORDER BY 2 DESC"),
+                html.Div([
+                    dbc.Button("Run SQL", id=RUN_SQL, color="primary", className="me-2"),
+                    html.Span("One SELECT, WITH, DESCRIBE or SUMMARIZE statement; read-only; "
+                              f"stopped after {sandboxes.limits().seconds:g} s.", className="small text-muted"),
+                ], className="my-2"),
+                dcc.Loading(html.Div(id=STATUS)),
+                dbc.Button("Export CSV", id=EXPORT, size="sm", color="secondary", outline=True,
+                           className="mb-1", disabled=True),
+                dcc.Download(id=DOWNLOAD),
+                dag.AgGrid(id=RESULT, rowData=[], columnDefs=[], style={"height": "420px"},
+                           defaultColDef={"sortable": True, "filter": True, "resizable": True},
+                           className="ag-theme-alpine"),
+                dbc.Row([
+                    dbc.Col(dcc.Dropdown(id=KIND, options=list(KINDS), value="bar", clearable=False), md=3),
+                    dbc.Col(dcc.Dropdown(id=X, placeholder="x"), md=3),
+                    dbc.Col(dcc.Dropdown(id=Y, placeholder="y"), md=3),
+                    dbc.Col(dcc.Dropdown(id=COLOUR, placeholder="colour"), md=3),
+                ], className="g-1 mt-2"),
+                dcc.Graph(id=CHART),
+                html.H6("This session's queries (click one to load it again)"),
+                dag.AgGrid(id=HISTORY, rowData=[], columnDefs=[
+                    {"field": f, "headerName": f} for f in ("at", "query", "rows", "outcome")],
+                    defaultColDef={"resizable": True}, dashGridOptions={"rowSelection": "single"},
+                    style={"height": "220px"}, className="ag-theme-alpine"),
+            ], lg=8),
+        ]),
+        dcc.Store(id=LAST),
+        dcc.Store(id=HISTORY_STORE, storage_type="session"),
+    ])
+
+
+def param_input(param) -> dbc.Row:
+    """A typed input for one saved-query parameter."""
+    ident = {"type": PARAM, "name": param.name}
+    if param.choices:
+        control = dcc.Dropdown(id=ident, options=list(param.choices), value=param.default,
+                               placeholder="all", clearable=True)
+    else:
+        kind = {"date": "date", "int": "number", "float": "number"}.get(param.type, "text")
+        control = dbc.Input(id=ident, type=kind, value=param.default, placeholder="all" if param.default is None
+                            else None, step="any" if param.type == "float" else None, debounce=True)
+    return dbc.Row([dbc.Label(param.help or param.name, width=5, className="small"), dbc.Col(control, width=7)],
+                   className="mb-1")
+
+
+@callback(Output(ABOUT, "children"), Output(PARAMS, "children"), Output(RUN_SAVED, "disabled"),
+          Output(SQL, "value"), Input(SAVED, "value"), prevent_initial_call=True)
+def show_saved(name):
+    """Picking a saved query shows what it does, its parameters as inputs, and its SQL."""
+    query = library().get(name)
+    if query is None:
+        return "", [], True, no_update
+    return query.description, [param_input(p) for p in query.params], False, query.sql
+
+
+@callback(Output(SCHEMA, "rowData"), Input(SCHEMA, "id"))
+def show_schema(_id):
+    """The tables and columns analysts can query."""
+    return grids.records(_schema())
+
+
+@data.per_version
+def _schema() -> pd.DataFrame:
+    return sandboxes.sandbox().schema()
+
+
+@callback(
+    Output(RESULT, "rowData"), Output(RESULT, "columnDefs"), Output(STATUS, "children"),
+    Output(LAST, "data"), Output(HISTORY_STORE, "data"), Output(EXPORT, "disabled"),
+    Output(X, "options"), Output(Y, "options"), Output(COLOUR, "options"),
+    Output(KIND, "value"), Output(X, "value"), Output(Y, "value"), Output(COLOUR, "value"),
+    Input(RUN_SAVED, "n_clicks"), Input(RUN_SQL, "n_clicks"),
+    State(SAVED, "value"), State({"type": PARAM, "name": ALL}, "value"), State({"type": PARAM, "name": ALL}, "id"),
+    State(SQL, "value"), State(HISTORY_STORE, "data"),
+    prevent_initial_call=True,
+)
+def run(_saved_clicks, _sql_clicks, name, values, ids, sql, history):
+    """Run the saved query or the SQL, whichever button was pressed."""
+    if sandboxes.refusal():
+        return [], [], dbc.Alert(sandboxes.refusal(), color="secondary"), *([no_update] * 10)
+    if ctx.triggered_id == RUN_SAVED:
+        request = {"kind": "saved", "name": name,
+                   "params": {i["name"]: (None if v in ("", None) else str(v)) for i, v in zip(ids, values)}}
+    else:
+        request = {"kind": "sql", "sql": sql or ""}
+    outcome = execute(request)
+    history = [entry(request, outcome), *(history or [])][:HISTORY_SIZE]
+    if isinstance(outcome, str):
+        return ([], [], dbc.Alert(outcome, color="danger"), no_update, history, True,
+                *([no_update] * 7))
+    result, note = outcome
+    frame = result.frame
+    columns = list(frame.columns)
+    first = chart_defaults(frame)
+    return (grids.records(frame), grids.columns(frame),
+            dbc.Alert(note, color="warning" if result.truncated else "success"),
+            request, history, False, columns, numeric_columns(frame) or columns, columns,
+            first["kind"], first["x"], first["y"], first["colour"])
+
+
+def execute(request: dict, *, export: bool = False):
+    """(result, status note) for a run request, or the message saying why it did not run."""
+    box = sandboxes.sandbox()
+    cap = sandboxes.limits().export_rows if export else sandboxes.limits().display_rows
+    try:
+        if request["kind"] == "saved":
+            result = box.saved(request["name"], request["params"], limit=cap)
+        else:
+            result = box.run(request["sql"], limit=cap)
+    except Refused as exc:
+        return f"Not run: {exc}"
+    except QueryFailed as exc:
+        return f"Stopped: {exc}" if exc.kind in ("timeout", "memory") else f"Failed: {exc}"
+    except (ValueError, KeyError) as exc:
+        return f"Not run: {exc}"
+    shown = f"{formats.count(len(result.frame))} rows in {result.seconds:.2f} s"
+    if result.truncated:
+        shown = (f"Showing the first {formats.count(result.limit)} rows only (the result has more); "
+                 f"{result.seconds:.2f} s. Export gives up to {formats.count(sandboxes.limits().export_rows)}.")
+    return result, shown
+
+
+def entry(request: dict, outcome) -> dict:
+    """One line of the session's query history."""
+    text = request.get("sql") if request["kind"] == "sql" else f"saved: {request['name']} " + ", ".join(
+        f"{k}={v}" for k, v in request["params"].items() if v is not None)
+    failed = isinstance(outcome, str)
+    return {"at": time.strftime("%H:%M:%S"), "query": " ".join((text or "").split())[:300],
+            "rows": None if failed else len(outcome[0].frame),
+            "outcome": outcome if failed else outcome[1], "request": request}
+
+
+@callback(Output(HISTORY, "rowData"), Input(HISTORY_STORE, "data"))
+def show_history(history):
+    return [{k: v for k, v in h.items() if k != "request"} for h in history or []]
+
+
+@callback(Output(SQL, "value", allow_duplicate=True), Output(SAVED, "value"),
+          Input(HISTORY, "selectedRows"), State(HISTORY_STORE, "data"), prevent_initial_call=True)
+def load_again(selected, history):
+    """Clicking a history line puts its SQL back in the editor, or picks its saved query."""
+    if not selected:
+        return no_update, no_update
+    match = next((h["request"] for h in history or [] if h["at"] == selected[0]["at"]
+                  and h["query"] == selected[0]["query"]), None)
+    if match is None:
+        return no_update, no_update
+    if match["kind"] == "sql":
+        return match["sql"], no_update
+    return no_update, match["name"]
+
+
+@callback(Output(CHART, "figure"), Input(RESULT, "rowData"), Input(KIND, "value"), Input(X, "value"),
+          Input(Y, "value"), Input(COLOUR, "value"))
+def draw(rows, kind, x, y, colour):
+    """The chart follows the result and the chosen chart type and columns."""
+    return result_chart(pd.DataFrame(rows or []), kind, x, y, colour)
+
+
+@callback(Output(DOWNLOAD, "data"), Output(STATUS, "children", allow_duplicate=True),
+          Input(EXPORT, "n_clicks"), State(LAST, "data"), prevent_initial_call=True)
+def export(_clicks, request):
+    """The last query's whole result as CSV, up to the export cap (run again for it)."""
+    if not request or sandboxes.refusal():
+        return no_update, no_update
+    outcome = execute(request, export=True)
+    if isinstance(outcome, str):
+        return no_update, dbc.Alert(outcome, color="danger")
+    result, note = outcome
+    return (dcc.send_data_frame(result.frame.to_csv, "calmline-query.csv", index=False),
+            dbc.Alert(f"Exported {note}", color="success"))

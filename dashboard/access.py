@@ -1,0 +1,80 @@
+"""Who may use the dashboard, and who may use the query explorer.
+
+Sign-in is HTTP basic authentication (dash-auth) against a users file named by the
+``CALMLINE_USERS`` environment variable (or ``calmline serve --users``), a TOML file::
+
+    [users.dana]                      # a CX director
+    password_hash = "scrypt:32768:8:1$..."    # from `calmline password`
+    roles = ["director"]
+
+    [users.ali]
+    password_hash = "scrypt:32768:8:1$..."
+    roles = ["analyst", "trainer"]
+
+Roles are director, trainer and analyst; only analysts see the query explorer. Passwords
+are stored as werkzeug hashes, never in clear.
+"""
+
+from __future__ import annotations
+
+import secrets
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+ROLES = ("director", "trainer", "analyst")
+EXPLORER_ROLE = "analyst"
+
+
+@dataclass(frozen=True)
+class User:
+    name: str
+    password_hash: str
+    roles: tuple[str, ...]
+
+
+class UsersFileError(ValueError):
+    """The users file cannot be used; the message names the file and, where known, the line."""
+
+
+def read_users(path: Path) -> dict[str, User]:
+    """The users in ``path``; :class:`UsersFileError` saying what is wrong otherwise."""
+    try:
+        raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UsersFileError(f"{path}: no such users file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise UsersFileError(f"{path}: not valid TOML: {exc}") from None
+    table = raw.get("users")
+    if not isinstance(table, dict) or not table:
+        raise UsersFileError(f"{path}: no [users.NAME] tables")
+    users = {}
+    for name, entry in table.items():
+        where = f"{path}: [users.{name}]"
+        if not isinstance(entry, dict) or not isinstance(entry.get("password_hash"), str):
+            raise UsersFileError(f"{where}: needs password_hash = \"...\" (make one with `calmline password`)")
+        if not entry["password_hash"].count("$") >= 2:
+            raise UsersFileError(f"{where}: password_hash is not a werkzeug hash (use `calmline password`)")
+        roles = entry.get("roles", [])
+        if not isinstance(roles, list) or not roles or any(r not in ROLES for r in roles):
+            raise UsersFileError(f"{where}: roles must be a non-empty list of {', '.join(ROLES)}; got {roles!r}")
+        users[name] = User(name, entry["password_hash"], tuple(roles))
+    return users
+
+
+def protect(app, users: dict[str, User]) -> None:
+    """Require sign-in for every page and callback of ``app``."""
+    import dash_auth
+    from werkzeug.security import check_password_hash
+
+    def check(username: str, password: str) -> bool:
+        user = users.get(username)
+        return user is not None and check_password_hash(user.password_hash, password)
+
+    dash_auth.BasicAuth(app, auth_func=check, user_groups={u.name: list(u.roles) for u in users.values()},
+                        secret_key=secrets.token_hex(32))
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is reachable only from this machine."""
+    return host in ("localhost", "::1") or host.startswith("127.")

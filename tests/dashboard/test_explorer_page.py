@@ -1,0 +1,55 @@
+"""The explorer page's callbacks, called directly on the sample database."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import ROOT, run_cli
+
+
+@pytest.fixture(scope="module")
+def explorer_app(tmp_path_factory):
+    db = tmp_path_factory.mktemp("explorer") / "calmline.duckdb"
+    assert run_cli("etl", "--source", str(ROOT / "sample_data"), "--db", str(db)).returncode == 0
+    from dashboard.app import Settings, create_app
+
+    return create_app(Settings(db=db))
+
+
+def test_a_saved_query_runs_with_its_parameters_and_offers_a_chart(explorer_app):
+    from dash._callback_context import context_value
+    from dash._utils import AttributeDict
+
+    from dashboard.pages import explorer
+
+    with explorer_app.server.test_request_context("/"):
+        about, params, disabled, sql = explorer.show_saved("churn_by_month_team")
+        assert not disabled and "$start" in sql and len(params) >= 3
+        context_value.set(AttributeDict(triggered_inputs=[{"prop_id": f"{explorer.RUN_SAVED}.n_clicks"}]))
+        rows, cols, status, last, history, export_off, xs, ys, colours, kind, x, y, colour = explorer.run(
+            1, None, "churn_by_month_team", ["leeds-1"], [{"name": "team"}], "", [])
+    assert rows and {r["team"] for r in rows} == {"leeds-1"}
+    assert last == {"kind": "saved", "name": "churn_by_month_team", "params": {"team": "leeds-1"}}
+    assert not export_off and x in xs and y in ys and history[0]["rows"] == len(rows)
+
+
+def test_sql_that_writes_is_refused_with_what_is_allowed(explorer_app):
+    from dash._callback_context import context_value
+    from dash._utils import AttributeDict
+
+    from dashboard.pages import explorer
+
+    with explorer_app.server.test_request_context("/"):
+        context_value.set(AttributeDict(triggered_inputs=[{"prop_id": f"{explorer.RUN_SQL}.n_clicks"}]))
+        rows, _, status, *_rest, history = explorer.run(None, 1, None, [], [], "DROP TABLE calls", [])[:5]
+    assert rows == [] and "SELECT" in str(status) and "Not run" in str(status)
+
+
+def test_export_runs_the_last_query_again_up_to_the_export_cap(explorer_app):
+    from dashboard.pages import explorer
+
+    with explorer_app.server.test_request_context("/"):
+        download, status = explorer.export(1, {"kind": "sql", "sql": "SELECT * FROM calls"})
+    lines = download["content"].strip().splitlines()
+    assert lines[0].startswith("call_id") and len(lines) > 10_000  # more than the display cap
+    assert "Exported" in str(status)
