@@ -103,18 +103,42 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8050,
     threads: Annotated[int, typer.Option(min=1, help="Worker threads.")] = 8,
+    users: Annotated[Path | None, typer.Option(
+        envvar="CALMLINE_USERS", help="Users file: sign-in required, explorer for analysts only.")] = None,
+    no_explorer: Annotated[bool, typer.Option("--no-explorer", help="Switch the query explorer off.")] = False,
 ) -> None:
     """Serve the dashboard over a calmline database (waitress, several threads)."""
     from waitress import serve as run_server
 
+    from dashboard.access import UsersFileError, is_loopback, read_users
     from dashboard.app import Settings, create_app
 
     if not db.exists():
         err.print(f"[yellow]{db}: no database yet; the dashboard will say so until `calmline etl` "
                   f"creates it[/yellow]")
-    application = create_app(Settings(db=db))
+    if users is None and not is_loopback(host):
+        err.print(f"[red]--host {host} is reachable from other machines: give --users FILE (or "
+                  f"CALMLINE_USERS) so people sign in; see README, \"Signing in\"[/red]")
+        raise typer.Exit(2)
+    try:
+        known = read_users(users) if users is not None else None
+    except UsersFileError as exc:
+        from rich.markup import escape
+
+        err.print(f"[red]{escape(str(exc))}[/red]")
+        raise typer.Exit(2) from None
+    application = create_app(Settings(db=db, users=known, explorer=not no_explorer))
     terminal.console.print(f"calmline dashboard on http://{host}:{port}/ (database {db}); Ctrl+C stops it")
     run_server(application.server, host=host, port=port, threads=threads)
+
+
+@app.command()
+def password() -> None:
+    """Print a password hash for a users file (asks for the password, never echoes it)."""
+    from werkzeug.security import generate_password_hash
+
+    secret = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    terminal.console.print(generate_password_hash(secret))
 
 
 @app.command()
@@ -129,7 +153,7 @@ def demo(
     etl(source=sample, db=db, as_of=None, strict=False, reload=False)
     fit(db=db, horizon=None)
     if not no_serve:
-        serve(db=db, host="127.0.0.1", port=port, threads=8)
+        serve(db=db, host="127.0.0.1", port=port, threads=8, users=None, no_explorer=False)
 
 
 class Format(str, Enum):

@@ -86,3 +86,15 @@ def test_demo_without_serving_loads_and_fits_the_sample(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert query(db, "SELECT count(*) FROM model_runs") == [(1,)]
     assert query(db, "SELECT count(*) FROM rejected_rows") == [(25,)]
+
+
+def test_serve_refuses_other_machines_without_sign_in(tmp_path):
+    proc = run_cli("serve", "--db", str(tmp_path / "x.duckdb"), "--host", "0.0.0.0", timeout=60)
+    assert proc.returncode == 2 and "--users" in proc.stderr
+
+
+def test_serve_says_what_is_wrong_with_the_users_file(tmp_path):
+    users = tmp_path / "users.toml"
+    users.write_text('[users.ali]\npassword_hash = "plain"\nroles = ["analyst"]\n')
+    proc = run_cli("serve", "--db", str(tmp_path / "x.duckdb"), "--users", str(users), timeout=60)
+    assert proc.returncode == 2 and "users.toml: [users.ali]: password_hash is not a werkzeug hash" in proc.stderr
