@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -145,7 +146,7 @@ def print_frame(frame, fmt: str, types: dict[str, str] | None = None, title: str
 def _cell(value) -> str:
     """One value of a result table: NULL as empty, floats to 6 significant digits."""
     if isinstance(value, float):
-        return "" if value != value else f"{value:.6g}"
+        return "" if math.isnan(value) else f"{value:.6g}"
     if value is None or type(value).__name__ == "NaTType":
         return ""
     return str(value)

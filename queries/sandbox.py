@@ -42,6 +42,7 @@ import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Self
 
 import duckdb
 import pandas as pd
@@ -50,7 +51,7 @@ from queries import ROOT
 from queries.gate import MAX_SQL_BYTES, QueryFailed, Refused, gate
 from queries.library import library
 
-__all__ = ["Limits", "MAX_SQL_BYTES", "QueryFailed", "Refused", "Result", "Sandbox", "gate"]
+__all__ = ["MAX_SQL_BYTES", "Limits", "QueryFailed", "Refused", "Result", "Sandbox", "gate"]
 
 _PROBED = ("local_file_system", "database_read_only")
 ALIAS = "calm"
@@ -66,6 +67,12 @@ class Limits:
     threads: int = 1
     display_rows: int = 10_000
     export_rows: int = 1_000_000
+
+    def __post_init__(self) -> None:
+        # max_execution_time = 0 would mean no limit at all
+        if not self.seconds >= 0.001 or self.threads < 1 or min(self.display_rows, self.export_rows) < 0:
+            raise ValueError(f"limits must be positive: {self}")
+        _bytes(self.memory)
 
 
 @dataclass
@@ -102,6 +109,10 @@ def required(limits: Limits) -> dict[str, str]:
 
 class Sandbox:
     """A read-only, locked-down DuckDB over one calmline database, for one thread at a time.
+
+    Each sandbox is a DuckDB instance with its own threads and memory limit, so a process
+    with N sandboxes may use N times ``limits.memory``. Timestamps are read in UTC, as
+    :func:`queries.connection.connect` does. Tests reach the raw connection as ``_con``.
 
     Parameters
     ----------
@@ -269,7 +280,7 @@ class Sandbox:
         """Close the sandbox's DuckDB instance (its file handle with it)."""
         self._con.close()
 
-    def __enter__(self) -> Sandbox:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc) -> None:

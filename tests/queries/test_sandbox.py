@@ -74,7 +74,7 @@ def test_settings_are_read_back_as_required(box):
 
 
 def test_a_setting_not_as_required_stops_the_sandbox_from_opening(sample_db, monkeypatch):
-    import queries.sandbox as sandbox
+    from queries import sandbox
 
     def stricter(limits):
         return {**required(limits), "threads": "3", "memory_limit": str(10**12)}
@@ -451,3 +451,10 @@ def test_schema_lists_tables_views_columns_and_what_they_mean(box):
     assert facts.loc["is_upset", "description"] == "anger_level >= 3"
     calls = schema[schema["table"] == "calls"]["column"].tolist()
     assert calls[:3] == ["call_id", "customer_id", "agent_id"]
+
+
+@pytest.mark.parametrize("bad", [{"seconds": 0}, {"seconds": -1}, {"threads": 0},
+                                 {"display_rows": -1}, {"memory": "lots"}])
+def test_limits_that_would_lift_a_limit_are_rejected(bad):
+    with pytest.raises(ValueError):
+        Limits(**bad)
