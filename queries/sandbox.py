@@ -26,11 +26,13 @@ Findings (DuckDB 2.0.0, by experiment; tests/queries/test_sandbox.py keeps them 
 (c) With a temp directory an in-memory instance spills past its memory limit to
     ``./.tmp`` (even with external access off). ``temp_directory = ''`` turns spilling
     off, so a huge temp table or sort fails fast with an out-of-memory error.
-    ``max_execution_time`` counts DuckDB's execution, not time the client spends
-    fetching; rows are fetched up to the cap only, and a timed-out query leaves the
-    connection usable. DuckDB releases the GIL meanwhile, so other threads run on.
-    Python replacement scans are off twice over: ``python_enable_replacements = false``
-    and external access off each stop a DataFrame in the calling frame being found.
+    ``max_execution_time`` must go in the connect config: a plain ``SET`` reached only
+    that connection (its cursors ran unlimited). It counts DuckDB's execution, not time
+    the client spends fetching; rows are fetched up to the cap only, and a stopped query
+    leaves the connection usable. DuckDB releases the GIL meanwhile, so other threads
+    run on. ``disabled_filesystems`` reads back empty even when set, so
+    :meth:`Sandbox.settings` probes it. Python replacement scans are off twice over:
+    ``python_enable_replacements = false`` and external access off each stop it.
 (d) An instance keeps reading the file (inode) it attached. When the ETL or a fit
     publishes a new file by rename, open a new Sandbox: it attaches the new file while
     the old one still serves its version. :meth:`Sandbox.is_current` says when to.
