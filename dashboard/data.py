@@ -22,7 +22,7 @@ import duckdb
 import pandas as pd
 
 from queries import load_sql
-from queries.connection import connect
+from queries.connection import connect, file_version
 
 FILTER_PARAMS = ("start", "end", "teams", "sites", "channels", "issues", "anger")
 """The global filters every filtered query takes (NULL = no filter)."""
@@ -33,15 +33,6 @@ _local = threading.local()
 def database() -> Path:
     """The database the running app serves (set by ``create_app``)."""
     return Path(dash.get_app().server.config["CALMLINE_DB"])
-
-
-def version(db: Path) -> tuple[int, int] | None:
-    """The database file's identity (inode, modification time): a new publish changes it."""
-    try:
-        stat = db.stat()
-    except FileNotFoundError:
-        return None
-    return stat.st_ino, stat.st_mtime_ns
 
 
 def _connection(db: Path, version) -> duckdb.DuckDBPyConnection:
@@ -75,7 +66,7 @@ def frame(name: str, db: Path | None = None, **params) -> pd.DataFrame:
     """Run ``queries/dashboard/<name>.sql`` with ``params`` bound; a copy the caller may change."""
     db = Path(db) if db is not None else database()
     key = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items()))
-    return _cached(str(db), version(db), name, key).copy()
+    return _cached(str(db), file_version(db), name, key).copy()
 
 
 @lru_cache(maxsize=512)
@@ -118,7 +109,7 @@ def per_version(callback):
     @wraps(callback)
     def wrapper(*args):
         db = database()
-        return cached(str(db), version(db), *args)
+        return cached(str(db), file_version(db), *args)
 
     return wrapper
 

@@ -14,6 +14,7 @@ import flask
 
 from dashboard import data
 from dashboard.access import EXPLORER_ROLE
+from queries.connection import file_version
 from queries.sandbox import Limits, Sandbox
 
 _local = threading.local()
@@ -27,7 +28,7 @@ def limits() -> Limits:
 def sandbox() -> Sandbox:
     """This thread's sandbox over the database the app serves, opened or reopened as needed."""
     db = data.database()
-    key = (str(db), data.version(db))
+    key = (str(db), file_version(db))
     held = getattr(_local, "held", None)
     if held is not None and held[0] == key:
         return held[1]

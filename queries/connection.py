@@ -37,3 +37,16 @@ def connect(path: str | Path, *, read_only: bool = True) -> duckdb.DuckDBPyConne
     con = duckdb.connect(str(path), read_only=read_only)
     con.execute(f"SET TimeZone = '{SESSION_TIME_ZONE}'")
     return con
+
+
+def file_version(path: str | Path) -> tuple[int, int] | None:
+    """The database file's identity, (inode, modification time); None when there is no file.
+
+    A publish replaces the file by an atomic rename, so the identity changes: readers compare
+    it to know when to reopen.
+    """
+    try:
+        stat = Path(path).stat()
+    except FileNotFoundError:
+        return None
+    return stat.st_ino, stat.st_mtime_ns

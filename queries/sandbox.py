@@ -50,6 +50,7 @@ import duckdb
 import pandas as pd
 
 from queries import ROOT
+from queries.connection import file_version
 from queries.gate import MAX_SQL_BYTES, QueryFailed, Refused, gate
 from queries.library import library
 
@@ -134,7 +135,7 @@ class Sandbox:
     def __init__(self, db: str | Path, limits: Limits = Limits()) -> None:
         self.db = Path(db).resolve()
         self.limits = limits
-        self.version = _version(self.db)  # before attaching: a publish in between reopens
+        self.version = file_version(self.db)  # before attaching: a publish in between reopens
         if self.version is None:
             raise FileNotFoundError(f"{db}: no calmline database here; run `calmline etl` first")
         self._con = duckdb.connect(":memory:", config={
@@ -187,7 +188,7 @@ class Sandbox:
 
     def is_current(self) -> bool:
         """False once a new database file was published at the path (reopen a Sandbox then)."""
-        return _version(self.db) == self.version
+        return file_version(self.db) == self.version
 
     def run(self, sql: str, params: dict | None = None, *, limit: int | None = None) -> Result:
         """Gate ``sql``, run it with ``params`` bound as ``$name`` values, and cap the rows.
@@ -298,14 +299,6 @@ def _same(name: str, have: str | None, want: str) -> bool:
         except ValueError:
             return False
     return have.lower() == want.lower()
-
-
-def _version(db: Path) -> tuple[int, int] | None:
-    try:
-        stat = db.stat()
-    except FileNotFoundError:
-        return None
-    return stat.st_ino, stat.st_mtime_ns
 
 
 def _fetch(con: duckdb.DuckDBPyConnection, rows: int) -> pd.DataFrame:

@@ -88,3 +88,23 @@ def pytest_setup_options():
                  "--disable-component-update", "--disable-sync", "--window-size=1400,1400"):
         options.add_argument(flag)
     return options
+
+
+@pytest.fixture(scope="session")
+def sample_db(tmp_path_factory) -> Path:
+    """The bundled sample data, loaded once per test session. Read it only; never write to it."""
+    db = tmp_path_factory.mktemp("sample") / "calmline.duckdb"
+    load = run_cli("etl", "--source", str(ROOT / "sample_data"), "--db", str(db))
+    assert load.returncode == 0, load.stderr
+    return db
+
+
+@pytest.fixture(scope="session")
+def fitted_sample_db(tmp_path_factory) -> Path:
+    """The sample data loaded and fitted, once per test session. Read it only."""
+    db = tmp_path_factory.mktemp("fitted") / "calmline.duckdb"
+    load = run_cli("etl", "--source", str(ROOT / "sample_data"), "--db", str(db))
+    assert load.returncode == 0, load.stderr
+    fit = run_cli("fit", "--db", str(db))
+    assert fit.returncode == 0, fit.stderr
+    return db

@@ -5,26 +5,9 @@
 -- those, how many customers churned within the 90 days. For each practice, <practice>_assessed
 -- (calls whose scorecard recorded it) and <practice> (calls where it was used); offered_options
 -- is two or more options offered, followed_up a follow-up within 30 days.
--- The same calls, flags and 90-day outcome as call_facts and the dashboard's filtered_calls
--- (tests/etl/test_summaries.py checks they agree), read from the tables directly: through
--- the call_facts view DuckDB plans the 2M-row joins badly and the ETL would take 40% longer.
 -- Calls of customers recorded as churned before the call are left out, as elsewhere.
--- Reads: calls, customers, agents, call_timing, etl_state. Parameters: none.
-WITH followed AS (
-    SELECT call_id, first_followup_at FROM call_timing WHERE first_followup_at IS NOT NULL
-),
-calls_in_scope AS (
-    SELECT c.*, a.team, a.site, CAST(c.started_at AS DATE) AS call_date, cu.churned_at,
-        CAST(c.started_at AS DATE) + 90 <= (SELECT as_of FROM etl_state) AS window_closed,
-        coalesce(cu.churned_at < CAST(c.started_at AS DATE), false) AS churned_before_call,
-        coalesce(f.first_followup_at <= c.started_at + INTERVAL 30 DAY, false) AS followup_within_30d
-    FROM calls c
-    JOIN customers cu USING (customer_id)
-    JOIN agents a USING (agent_id)
-    LEFT JOIN followed f USING (call_id)
-    SEMI JOIN etl_state s ON c.started_at < s.as_of + INTERVAL 1 DAY
-)
-SELECT CAST(date_trunc('month', started_at) AS DATE) AS call_month,
+-- Reads: summary_calls. Parameters: none.
+SELECT call_month,
     coalesce(team, 'unassigned') AS team, site, channel, issue_type, anger_level,
     count(*) AS calls,
     count(*) FILTER (window_closed) AS closed_90d,
@@ -41,7 +24,7 @@ SELECT CAST(date_trunc('month', started_at) AS DATE) AS call_month,
     count(followup_promised) AS followup_promised_assessed, count(*) FILTER (followup_promised) AS followup_promised,
     count(options_offered) AS offered_options_assessed, count(*) FILTER (options_offered >= 2) AS offered_options,
     count(*) AS followed_up_assessed, count(*) FILTER (followup_within_30d) AS followed_up
-FROM calls_in_scope
-WHERE NOT churned_before_call  -- filtered here, not in the join: twice as fast
+FROM summary_calls
+WHERE NOT churned_before_call
 GROUP BY ALL
 ORDER BY ALL

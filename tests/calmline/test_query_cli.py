@@ -9,17 +9,11 @@ import json
 import pytest
 
 from queries.library import library
-from tests.conftest import ROOT, file_digest, query, run_cli
+from tests.conftest import file_digest, query, run_cli
 
 TEAM = "belfast-1"
 
 
-@pytest.fixture(scope="module")
-def sample_db(tmp_path_factory):
-    db = tmp_path_factory.mktemp("query_cli") / "calmline.duckdb"
-    load = run_cli("etl", "--source", str(ROOT / "sample_data"), "--db", str(db))
-    assert load.returncode == 0, load.stderr
-    return db
 
 
 def months_with_upset_calls(db, team: str, start: str) -> int:

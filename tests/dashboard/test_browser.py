@@ -5,25 +5,18 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import ROOT, run_cli
 
 PAGES = {"/": "overview-teams", "/impact": "impact-forest", "/training": "training-priorities",
          "/explorer": "_pages_content", "/health": "health-batches"}
 
 
-@pytest.fixture(scope="module")
-def fitted_db(tmp_path_factory):
-    db = tmp_path_factory.mktemp("browser") / "calmline.duckdb"
-    assert run_cli("etl", "--source", str(ROOT / "sample_data"), "--db", str(db)).returncode == 0
-    assert run_cli("fit", "--db", str(db)).returncode == 0
-    return db
 
 
 @pytest.fixture
-def app(fitted_db):
+def app(fitted_sample_db):
     from dashboard.app import Settings, create_app
 
-    return create_app(Settings(db=fitted_db))
+    return create_app(Settings(db=fitted_sample_db))
 
 
 def test_every_page_renders_without_console_errors(dash_duo, app):

@@ -4,16 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import ROOT, run_cli
-
-
 @pytest.fixture(scope="module")
-def explorer_app(tmp_path_factory):
-    db = tmp_path_factory.mktemp("explorer") / "calmline.duckdb"
-    assert run_cli("etl", "--source", str(ROOT / "sample_data"), "--db", str(db)).returncode == 0
+def explorer_app(sample_db):
     from dashboard.app import Settings, create_app
 
-    return create_app(Settings(db=db))
+    return create_app(Settings(db=sample_db))
 
 
 def test_a_saved_query_runs_with_its_parameters_and_offers_a_chart(explorer_app):

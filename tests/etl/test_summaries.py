@@ -10,7 +10,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from tests.conftest import ROOT, load_api, query, run_cli
+from tests.conftest import load_api, query
 from tests.etl.builders import CALLS, CUSTOMERS, call, make_source
 
 FROM_FACTS = """
@@ -29,16 +29,14 @@ FROM calls GROUP BY ALL ORDER BY ALL
 
 
 @pytest.fixture(scope="module")
-def sample_db(tmp_path_factory):
-    db = tmp_path_factory.mktemp("summaries") / "calmline.duckdb"
-    assert run_cli("etl", "--source", str(ROOT / "sample_data"), "--db", str(db)).returncode == 0
-    with duckdb.connect(str(db), read_only=True) as con:
+def sample(sample_db):
+    with duckdb.connect(str(sample_db), read_only=True) as con:
         yield con
 
 
-def test_call_summary_counts_what_call_facts_holds(sample_db):
-    expected = sample_db.execute(FROM_FACTS).fetchall()
-    summed = sample_db.execute("""
+def test_call_summary_counts_what_call_facts_holds(sample):
+    expected = sample.execute(FROM_FACTS).fetchall()
+    summed = sample.execute("""
         SELECT call_month, team, channel, anger_level, sum(calls), sum(closed_90d), sum(churned_90d),
             sum(apologized), sum(apologized_assessed), sum(offered_options), sum(followed_up)
         FROM call_summary GROUP BY ALL ORDER BY ALL""").fetchall()
@@ -53,17 +51,17 @@ def test_calls_after_the_customer_churned_are_left_out(tmp_path, db):
     assert query(db, "SELECT sum(calls) FROM call_summary") == [(len(calls) - 2,)]  # K3 and K5 are C3's
 
 
-def test_agent_summary_is_call_summary_per_agent_for_upset_calls(sample_db):
-    by_team = sample_db.execute("""
+def test_agent_summary_is_call_summary_per_agent_for_upset_calls(sample):
+    by_team = sample.execute("""
         SELECT team, call_month, sum(calls), sum(closed_90d), sum(churned_90d), sum(took_ownership),
             sum(followed_up)
         FROM call_summary WHERE anger_level >= 3 GROUP BY ALL ORDER BY ALL""").fetchall()
-    from_agents = sample_db.execute("""
+    from_agents = sample.execute("""
         SELECT team, call_month, sum(upset_calls), sum(closed_90d), sum(churned_90d), sum(took_ownership),
             sum(followed_up)
         FROM agent_summary GROUP BY ALL ORDER BY ALL""").fetchall()
     assert by_team == from_agents
-    teams_of_agents = sample_db.execute("""
+    teams_of_agents = sample.execute("""
         SELECT count(*) FROM (SELECT DISTINCT s.agent_id, s.team FROM agent_summary s
                               JOIN agents a USING (agent_id) WHERE s.team <> coalesce(a.team, 'unassigned'))
     """).fetchone()[0]

@@ -11,7 +11,6 @@ import pytest
 
 from queries.connection import connect
 from queries.library import AUDIENCES, PRACTICES, library, parse
-from tests.conftest import ROOT, run_cli
 
 TOPICS = {
     "churn after upset calls by month and team": "churn_by_month_team",
@@ -31,12 +30,6 @@ INJECTIONS = ("x' OR '1'='1", "'; DROP TABLE calls; --")
 QUERIES = library()
 
 
-@pytest.fixture(scope="module")
-def sample_db(tmp_path_factory):
-    db = tmp_path_factory.mktemp("library") / "calmline.duckdb"
-    assert run_cli("etl", "--source", str(ROOT / "sample_data"), "--db", str(db)).returncode == 0
-    assert run_cli("fit", "--db", str(db)).returncode == 0
-    return db
 
 
 def run(db, name, values=None):
@@ -80,8 +73,8 @@ def test_practice_parameters_offer_the_practices_the_model_scores():
 
 
 @pytest.mark.parametrize("name", QUERIES)
-def test_every_saved_query_returns_rows_with_its_defaults(sample_db, name):
-    rows = run(sample_db, name)
+def test_every_saved_query_returns_rows_with_its_defaults(fitted_sample_db, name):
+    rows = run(fitted_sample_db, name)
     assert rows, f"{name} returned no rows on the sample database"
     columns = list(rows[0])
     assert len(set(columns)) == len(columns)
@@ -92,12 +85,12 @@ TEXT_QUERIES = [name for name, q in QUERIES.items() if any(p.type == "text" for 
 
 
 @pytest.mark.parametrize("name", TEXT_QUERIES)
-def test_quotes_and_sql_in_text_parameters_are_data(sample_db, name):
-    calls = scalar(sample_db, "SELECT count(*) FROM calls")
+def test_quotes_and_sql_in_text_parameters_are_data(fitted_sample_db, name):
+    calls = scalar(fitted_sample_db, "SELECT count(*) FROM calls")
     texts = [p.name for p in QUERIES[name].params if p.type == "text"]
     for injection in INJECTIONS:
-        assert run(sample_db, name, {t: injection for t in texts}) == []
-    assert scalar(sample_db, "SELECT count(*) FROM calls") == calls > 17000
+        assert run(fitted_sample_db, name, {t: injection for t in texts}) == []
+    assert scalar(fitted_sample_db, "SELECT count(*) FROM calls") == calls > 17000
 
 
 def test_most_queries_take_a_text_filter():
@@ -172,48 +165,48 @@ def test_a_well_formed_header_is_read_as_written():
     assert free.params == () and free.bind() == {}
 
 
-def test_churn_by_month_and_team_counts_every_upset_call_once(sample_db):
+def test_churn_by_month_and_team_counts_every_upset_call_once(fitted_sample_db):
     period = {"start": "2025-02-01", "end": "2025-06-30"}
-    rows = run(sample_db, "churn_by_month_team", period)
-    expected = scalar(sample_db, "SELECT count(*) FROM call_facts WHERE is_upset "
+    rows = run(fitted_sample_db, "churn_by_month_team", period)
+    expected = scalar(fitted_sample_db, "SELECT count(*) FROM call_facts WHERE is_upset "
                       "AND call_date BETWEEN DATE '2025-02-01' AND DATE '2025-06-30'")
     assert sum(r["upset_calls"] for r in rows) == expected
     assert {r["month"] for r in rows} == {date(2025, m, 1) for m in range(2, 7)}
     assert all(r["churned"] <= r["closed_windows"] <= r["upset_calls"] for r in rows)
-    churned = scalar(sample_db, "SELECT count(*) FROM customer_retention WHERE churned_90d "
+    churned = scalar(fitted_sample_db, "SELECT count(*) FROM customer_retention WHERE churned_90d "
                      "AND days_observable >= 90 AND call_date BETWEEN DATE '2025-02-01' AND "
                      "DATE '2025-06-30'")
     assert sum(r["churned"] for r in rows) == churned
 
-    leeds = run(sample_db, "churn_by_month_team", {**period, "team": "leeds-1"})
+    leeds = run(fitted_sample_db, "churn_by_month_team", {**period, "team": "leeds-1"})
     assert leeds and {r["team"] for r in leeds} == {"leeds-1"}
     assert sum(r["upset_calls"] for r in leeds) == sum(r["upset_calls"] for r in rows
                                                      if r["team"] == "leeds-1")
 
 
-def test_churn_counts_only_closed_windows(sample_db):
+def test_churn_counts_only_closed_windows(fitted_sample_db):
     """Windows of calls from 5 December are open at the 2026-01-01 as-of date, early churners or not."""
-    december = run(sample_db, "churn_by_month_team", {"start": "2025-12-05", "horizon": "30"})
+    december = run(fitted_sample_db, "churn_by_month_team", {"start": "2025-12-05", "horizon": "30"})
     assert december and all(r["closed_windows"] == r["churned"] == 0 for r in december)
     assert all(r["churn_rate"] is None and r["upset_calls"] > 0 for r in december)
-    assert scalar(sample_db, "SELECT count(*) FROM customer_retention "
+    assert scalar(fitted_sample_db, "SELECT count(*) FROM customer_retention "
                   "WHERE churned_30d AND call_date >= DATE '2025-12-05'") > 0
     closed = {h: sum(r["closed_windows"]
-                     for r in run(sample_db, "churn_by_month_team", {"horizon": h}))
+                     for r in run(fitted_sample_db, "churn_by_month_team", {"horizon": h}))
               for h in ("30", "90", "180")}
     assert closed["30"] > closed["90"] > closed["180"] > 0
 
 
-def test_latest_model_effects_come_from_the_newest_run_of_the_horizon(sample_db, tmp_path):
+def test_latest_model_effects_come_from_the_newest_run_of_the_horizon(fitted_sample_db, tmp_path):
     db = tmp_path / "runs.duckdb"
-    shutil.copy(sample_db, db)
+    shutil.copy(fitted_sample_db, db)
     with duckdb.connect(str(db)) as con:
         for run_id, horizon in ((2, 90), (3, 30)):
             con.execute("INSERT INTO model_runs SELECT * REPLACE (?::INT AS run_id, "
                         "?::INT AS horizon_days) FROM model_runs WHERE run_id = 1", [run_id, horizon])
             con.execute("INSERT INTO practice_effects SELECT * REPLACE (?::INT AS run_id) "
                         "FROM practice_effects WHERE run_id = 1", [run_id])
-    before = run(sample_db, "latest_model_effects")
+    before = run(fitted_sample_db, "latest_model_effects")
     assert {r["run_id"] for r in before} == {1}
     newest = run(db, "latest_model_effects")
     assert {r["run_id"] for r in newest} == {2} and len(newest) == len(before)
@@ -224,17 +217,17 @@ def test_latest_model_effects_come_from_the_newest_run_of_the_horizon(sample_db,
     assert [(r["practice"], r["method"]) for r in aipw] == [("took_ownership", "aipw")]
 
 
-def test_shrunken_agent_churn_matches_the_beta_binomial_fit(sample_db):
+def test_shrunken_agent_churn_matches_the_beta_binomial_fit(fitted_sample_db):
     """The method-of-moments prior lands close to analysis.shrinkage's maximum likelihood one."""
     import pandas as pd
 
     from analysis.shrinkage import shrink_rates
 
-    rows = run(sample_db, "agent_upset_churn_shrunken")
+    rows = run(fitted_sample_db, "agent_upset_churn_shrunken")
     assert [r["rank"] for r in rows] == list(range(1, len(rows) + 1)) and len(rows) == 50
     rates = [r["shrunken_rate"] for r in rows]
     assert rates == sorted(rates, reverse=True)
-    closed = scalar(sample_db, "SELECT count(churned_90d) FROM customer_retention "
+    closed = scalar(fitted_sample_db, "SELECT count(churned_90d) FROM customer_retention "
                     "WHERE days_observable >= 90")
     assert sum(r["calls"] for r in rows) == closed
     overall = rows[0]["overall_rate"]
@@ -244,60 +237,60 @@ def test_shrunken_agent_churn_matches_the_beta_binomial_fit(sample_db):
     reference = shrink_rates(pd.DataFrame(rows), successes="churned", trials="calls")
     assert (reference["shrunk_rate"] - reference["shrunken_rate"]).abs().max() < 0.005
 
-    raw = run(sample_db, "agent_upset_churn_shrunken", {"prior_strength": "0"})
+    raw = run(fitted_sample_db, "agent_upset_churn_shrunken", {"prior_strength": "0"})
     assert all(abs(r["shrunken_rate"] - r["raw_rate"]) < 1e-12 for r in raw)
 
 
-def test_practice_adoption_by_agent_adds_up_to_the_calls(sample_db):
-    rows = run(sample_db, "practice_adoption_by_agent", {"practice": "apologized", "team": "leeds-2"})
+def test_practice_adoption_by_agent_adds_up_to_the_calls(fitted_sample_db):
+    rows = run(fitted_sample_db, "practice_adoption_by_agent", {"practice": "apologized", "team": "leeds-2"})
     assert rows and {(r["practice"], r["team"]) for r in rows} == {("apologized", "leeds-2")}
-    used, assessed = scalar(sample_db, "SELECT count(*) FILTER (WHERE apologized), count(apologized) "
+    used, assessed = scalar(fitted_sample_db, "SELECT count(*) FILTER (WHERE apologized), count(apologized) "
                             "FROM call_facts WHERE is_upset AND team = 'leeds-2'")
     assert sum(r["used_calls"] for r in rows) == used
     assert sum(r["assessed_calls"] for r in rows) == assessed
     assert all(abs(r["team_adoption"] - used / assessed) < 1e-12 for r in rows)
-    everything = run(sample_db, "practice_adoption_by_agent")
+    everything = run(fitted_sample_db, "practice_adoption_by_agent")
     assert {r["practice"] for r in everything} == set(PRACTICES)
 
 
-def test_repeat_contacts_grow_with_the_window(sample_db):
-    short, long = (run(sample_db, "repeat_upset_contacts", {"days": d}) for d in ("7", "60"))
+def test_repeat_contacts_grow_with_the_window(fitted_sample_db):
+    short, long = (run(fitted_sample_db, "repeat_upset_contacts", {"days": d}) for d in ("7", "60"))
     assert sum(r["repeat_calls"] for r in short) < sum(r["repeat_calls"] for r in long)
     assert all(r["repeat_calls"] <= r["closed_windows"] <= r["upset_calls"] for r in short + long)
 
 
-def test_training_before_after_maps_modules_to_practices(sample_db):
-    options = run(sample_db, "training_adoption_before_after", {"practice": "offered_options"})
+def test_training_before_after_maps_modules_to_practices(fitted_sample_db):
+    options = run(fitted_sample_db, "training_adoption_before_after", {"practice": "offered_options"})
     assert {(r["practice"], r["module"]) for r in options} == {("offered_options", "options_offered")}
-    assert run(sample_db, "training_adoption_before_after", {"practice": "followed_up"}) == []
-    recent = run(sample_db, "training_adoption_before_after",
+    assert run(fitted_sample_db, "training_adoption_before_after", {"practice": "followed_up"}) == []
+    recent = run(fitted_sample_db, "training_adoption_before_after",
                  {"start": "2025-03-01", "end": "2025-10-31"})
     assert recent and all(date(2025, 3, 1) <= r["completed_at"] <= date(2025, 10, 31) for r in recent)
     assert all(r["calls_before"] + r["calls_after"] > 0 for r in recent)
 
 
-def test_rejected_rows_by_rule_account_for_every_rejected_row(sample_db):
-    rows = run(sample_db, "rejected_rows_by_rule")
+def test_rejected_rows_by_rule_account_for_every_rejected_row(fitted_sample_db):
+    rows = run(fitted_sample_db, "rejected_rows_by_rule")
     assert sum(r["rejected_rows"] for r in rows) == 25
-    assert scalar(sample_db, "SELECT count(*) FROM rejected_rows") == 25
+    assert scalar(fitted_sample_db, "SELECT count(*) FROM rejected_rows") == 25
     assert all("(got" not in r["rule"] for r in rows)
-    assert run(sample_db, "rejected_rows_by_rule", {"entity": "customers"}) == []
-    assert run(sample_db, "rejected_rows_by_rule", {"batch": "99"}) == []
+    assert run(fitted_sample_db, "rejected_rows_by_rule", {"entity": "customers"}) == []
+    assert run(fitted_sample_db, "rejected_rows_by_rule", {"batch": "99"}) == []
 
 
-def test_lost_customers_churned_within_the_horizon_of_an_unresolved_call(sample_db):
-    rows = run(sample_db, "lost_after_unresolved_upset", {"horizon": "30"})
+def test_lost_customers_churned_within_the_horizon_of_an_unresolved_call(fitted_sample_db):
+    rows = run(fitted_sample_db, "lost_after_unresolved_upset", {"horizon": "30"})
     assert rows and len({r["customer_id"] for r in rows}) == len(rows)
     assert all(0 <= r["days_to_churn"] <= 30 for r in rows)
-    unresolved = column(sample_db, "SELECT call_id FROM call_facts WHERE is_upset AND NOT resolved")
+    unresolved = column(fitted_sample_db, "SELECT call_id FROM call_facts WHERE is_upset AND NOT resolved")
     assert {r["last_call_id"] for r in rows} <= unresolved
     assert all(r["unresolved_upset_calls"] >= 1 and r["churned_at"] for r in rows)
-    assert len(run(sample_db, "lost_after_unresolved_upset", {"horizon": "180"})) > len(rows)
+    assert len(run(fitted_sample_db, "lost_after_unresolved_upset", {"horizon": "180"})) > len(rows)
 
 
-def test_options_offered_bands_cover_every_upset_call_with_a_count(sample_db):
-    rows = run(sample_db, "options_offered_churn")
+def test_options_offered_bands_cover_every_upset_call_with_a_count(fitted_sample_db):
+    rows = run(fitted_sample_db, "options_offered_churn")
     assert [r["options_offered"] for r in rows] == ["0", "1", "2", "3+"]
     assert sum(r["upset_calls"] for r in rows) == scalar(
-        sample_db, "SELECT count(options_offered) FROM call_facts WHERE is_upset")
+        fitted_sample_db, "SELECT count(options_offered) FROM call_facts WHERE is_upset")
     assert rows[0]["adjusted_difference"] == 0 and all(r["adjusted_risk"] is not None for r in rows)

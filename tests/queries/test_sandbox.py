@@ -21,19 +21,13 @@ from queries.connection import connect
 from queries.gate import MAX_SQL_BYTES, gate
 from queries.library import library
 from queries.sandbox import Limits, QueryFailed, Refused, Sandbox, required
-from tests.conftest import ROOT, file_digest, run_cli
+from tests.conftest import file_digest
 
 LIMITS = Limits(seconds=1.0, memory="200MB")
 CALLS = 17_569
 """Calls in sample_data (README)."""
 
 
-@pytest.fixture(scope="module")
-def sample_db(tmp_path_factory):
-    db = tmp_path_factory.mktemp("sandbox") / "calmline.duckdb"
-    load = run_cli("etl", "--source", str(ROOT / "sample_data"), "--db", str(db))
-    assert load.returncode == 0, load.stderr
-    return db
 
 
 @pytest.fixture(scope="module")
