@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import shutil
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from tests.conftest import ROOT, run_cli
@@ -122,6 +124,39 @@ def test_training_and_health_pages(app_db):
     assert all(a["needs most"] for a in agents) and modules
     fresh, funnel, batches, _, rejected, _ = health.update("/health")
     assert len(rejected) == 25 and batches and len(fresh) == 4
+
+
+def test_training_completions_compare_adoption_in_the_90_days_around_each_completion(app_db):
+    """Recomputed in pandas from call_facts: every module x team, before and after figures."""
+    import duckdb
+
+    from dashboard import data
+
+    shown = data.frame("training_completions", db=app_db).set_index(["module", "team"])
+    with duckdb.connect(str(app_db), read_only=True) as con:
+        done = con.execute("SELECT t.agent_id, t.module, t.completed_at, coalesce(a.team, 'unassigned') AS team "
+                           "FROM training t JOIN agents a USING (agent_id)").df()
+        calls = con.execute("SELECT * FROM call_facts WHERE is_upset").df()
+    calls["options_offered"] = calls["offered_options"]
+    calls["call_date"] = calls["call_date"].astype("datetime64[ns]")
+    done["completed_at"] = done["completed_at"].astype("datetime64[ns]")
+    pairs = done.merge(calls.drop(columns=["team"]), on="agent_id")
+    days = (pairs["call_date"] - pairs["completed_at"]).dt.days
+    pairs = pairs[days.between(-90, 90)].assign(before=days < 0)
+    pairs["used"] = pd.Series(pd.NA, index=pairs.index, dtype="Float64")
+    for module in pairs["module"].unique():
+        rows = pairs["module"] == module
+        pairs.loc[rows, "used"] = pairs.loc[rows, module].astype("Float64")
+    pairs["used_before"] = pairs["used"].where(pairs["before"])
+    pairs["used_after"] = pairs["used"].where(~pairs["before"])
+    expected = pairs.groupby(["module", "team"]).agg(
+        agents=("agent_id", "nunique"), adoption_before=("used_before", "mean"),
+        adoption_after=("used_after", "mean"), calls_before=("before", "sum"),
+        calls_after=("before", lambda b: int((~b).sum())))
+    assert len(shown) > 10 and sorted(shown.index) == sorted(expected.index)
+    for column in expected.columns:
+        want = expected[column].astype("Float64").to_numpy(float, na_value=np.nan)
+        assert np.allclose(shown.loc[expected.index, column].astype(float), want, equal_nan=True), column
 
 
 def test_a_database_without_a_fit_shows_empty_states(tmp_path):
