@@ -17,6 +17,8 @@ are stored as werkzeug hashes, never in clear.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 import tomllib
 from dataclasses import dataclass
@@ -62,16 +64,43 @@ def read_users(path: Path) -> dict[str, User]:
     return users
 
 
+class PasswordCheck:
+    """Checks a user's password, paying for the slow hash once per user and process.
+
+    Basic authentication sends the password with every request, and a werkzeug scrypt
+    check takes about 0.1 s of CPU: paid on every callback it would be most of each
+    response's time. After a password has checked out once, a keyed digest of it (HMAC
+    with a key that lives only in this process) is kept for the user, and later requests
+    with the same password compare against that instead. Wrong passwords always pay the
+    full hash, so guessing stays slow.
+    """
+
+    def __init__(self, users: dict[str, User]) -> None:
+        self._users = users
+        self._key = secrets.token_bytes(32)
+        self._good: dict[str, bytes] = {}
+
+    def __call__(self, username: str, password: str) -> bool:
+        from werkzeug.security import check_password_hash
+
+        user = self._users.get(username)
+        if user is None:
+            return False
+        tag = hmac.new(self._key, f"{user.password_hash}\0{password}".encode(), hashlib.sha256).digest()
+        if hmac.compare_digest(self._good.get(username, b""), tag):
+            return True
+        if not check_password_hash(user.password_hash, password):
+            return False
+        self._good[username] = tag
+        return True
+
+
 def protect(app, users: dict[str, User]) -> None:
     """Require sign-in for every page and callback of ``app``."""
     import dash_auth
-    from werkzeug.security import check_password_hash
 
-    def check(username: str, password: str) -> bool:
-        user = users.get(username)
-        return user is not None and check_password_hash(user.password_hash, password)
-
-    dash_auth.BasicAuth(app, auth_func=check, user_groups={u.name: list(u.roles) for u in users.values()},
+    dash_auth.BasicAuth(app, auth_func=PasswordCheck(users),
+                        user_groups={u.name: list(u.roles) for u in users.values()},
                         secret_key=secrets.token_hex(32))
 
 

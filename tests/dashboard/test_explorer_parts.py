@@ -55,3 +55,22 @@ def test_users_file_gives_roles_and_clear_errors(tmp_path):
 def test_only_loopback_addresses_count_as_local():
     assert is_loopback("127.0.0.1") and is_loopback("localhost") and is_loopback("::1")
     assert not is_loopback("0.0.0.0") and not is_loopback("10.0.0.5")
+
+
+def test_a_password_is_hashed_once_then_checked_quickly_and_wrong_ones_always_fail(monkeypatch):
+    import werkzeug.security
+    from werkzeug.security import generate_password_hash
+
+    from dashboard.access import PasswordCheck, User
+
+    users = {"ali": User("ali", generate_password_hash("right"), ("analyst",))}
+    check = PasswordCheck(users)
+    slow = []
+    real = werkzeug.security.check_password_hash
+    monkeypatch.setattr(werkzeug.security, "check_password_hash", lambda h, p: slow.append(p) or real(h, p))
+    assert check("ali", "right") and check("ali", "right") and check("ali", "right")
+    assert slow == ["right"]  # the scrypt hash ran once; the next two compared a keyed digest
+    assert not check("ali", "wrong") and not check("ali", "wrong") and not check("ali", "righ")
+    assert slow == ["right", "wrong", "wrong", "righ"]  # failures always pay the full hash
+    assert not check("nobody", "right") and check("ali", "right")
+    assert not PasswordCheck(users)("ali", "") and PasswordCheck(users)("ali", "right")
