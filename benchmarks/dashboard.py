@@ -62,8 +62,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(db: Path, port: int, workers: int, threads: int) -> subprocess.Popen:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "CALMLINE_DB": str(db)}
+def start_server(db: Path, port: int, workers: int, threads: int, env: dict | None = None,
+                 auth: tuple[str, str] | None = None) -> subprocess.Popen:
+    """gunicorn serving ``db`` on loopback, once it answers; ``env`` adds to its environment."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "CALMLINE_DB": str(db), **(env or {})}
     proc = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-w", str(workers), "--threads", str(threads),
          "-b", f"127.0.0.1:{port}", "--log-level", "warning", "dashboard.wsgi:server"],
@@ -73,7 +75,7 @@ def start_server(db: Path, port: int, workers: int, threads: int) -> subprocess.
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            if requests.get(f"http://127.0.0.1:{port}/", timeout=5).status_code == 200:
+            if requests.get(f"http://127.0.0.1:{port}/", timeout=5, auth=auth).status_code == 200:
                 return proc
         except requests.ConnectionError:
             time.sleep(0.3)
@@ -190,8 +192,11 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def load(base: str, plays: dict, clients: int, seconds: float, seed: int,
-         think: float) -> tuple[dict, int, list]:
-    """Replay the callbacks from ``clients`` threads for ``seconds``; latencies per callback."""
+         think: float, auth: tuple[str, str] | None = None) -> tuple[dict, int, list]:
+    """Replay the callbacks from ``clients`` threads for ``seconds``; latencies per callback.
+
+    ``auth``: (user, password) sent as basic authentication with every request.
+    """
     import requests
 
     times: dict[str, list[float]] = defaultdict(list)
@@ -203,6 +208,7 @@ def load(base: str, plays: dict, clients: int, seconds: float, seed: int,
     def client(i: int) -> None:
         rng = random.Random(seed * 1000 + i)
         session = requests.Session()
+        session.auth = auth
         while time.monotonic() < stop:
             if think:
                 time.sleep(rng.uniform(0, 2 * think))  # a person reading the page before the next click
