@@ -1,23 +1,43 @@
-"""The query explorer's sandboxes: one per thread, reopened when the ETL publishes a new file.
+"""The query explorer's sandboxes, run on low-priority threads so the rest of the app keeps up.
 
 A :class:`queries.sandbox.Sandbox` is a locked-down DuckDB instance of its own, used by one
-thread at a time, so each server thread keeps its own. Whether the explorer may be used at
-all (switched on, and the signed-in user an analyst) is decided here too.
+thread at a time. Explorer queries do not run on the server thread that received them:
+each worker process keeps a small pool of explorer threads (EXPLORER_THREADS) whose CPU
+priority is lowered (Linux nice +NICENESS) before they open their sandboxes, and DuckDB's
+own threads inherit it. An analyst's query that runs until its time limit then takes only
+the CPU the dashboard's queries leave over, instead of a core of their own. Each explorer
+thread keeps its own sandbox, reopened when the ETL publishes a new file. Whether the
+explorer may be used at all (switched on, and the signed-in user an analyst) is decided
+here too.
 """
 
 from __future__ import annotations
 
+import logging
+import os
+import sys
 import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import dash
 import flask
+import pandas as pd
 
 from dashboard import data
 from dashboard.access import EXPLORER_ROLE
 from queries.connection import file_version
-from queries.sandbox import Limits, Sandbox
+from queries.sandbox import Limits, Result, Sandbox
 
+EXPLORER_THREADS = 4
+"""Explorer queries one worker process runs at once; more wait their turn."""
+NICENESS = 10
+"""How far explorer threads' CPU priority is lowered (Linux nice; 19 is the lowest)."""
+
+log = logging.getLogger("calmline.dashboard")
 _local = threading.local()
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
 
 
 def limits() -> Limits:
@@ -25,10 +45,59 @@ def limits() -> Limits:
     return dash.get_app().server.config["CALMLINE_LIMITS"]
 
 
-def sandbox() -> Sandbox:
-    """This thread's sandbox over the database the app serves, opened or reopened as needed."""
+class Explorer:
+    """What the explorer page calls: the sandbox's queries, each run on an explorer thread.
+
+    The methods are :class:`queries.sandbox.Sandbox`'s, and raise what it raises.
+    """
+
+    def __init__(self, db: Path, limits: Limits) -> None:
+        self._db, self._limits = db, limits
+
+    def run(self, sql: str, params: dict | None = None, *, limit: int | None = None) -> Result:
+        return self._call("run", sql, params, limit=limit)
+
+    def saved(self, name: str, values: dict | None = None, *, limit: int | None = None) -> Result:
+        return self._call("saved", name, values, limit=limit)
+
+    def schema(self) -> pd.DataFrame:
+        return self._call("schema")
+
+    def _call(self, method: str, *args, **kwargs):
+        return in_explorer_thread(lambda: getattr(_own_sandbox(self._db, self._limits), method)(*args, **kwargs))
+
+
+def sandbox() -> Explorer:
+    """The explorer over the database the app serves, with this app's limits."""
     db = data.database()
-    key = (str(db), file_version(db))
+    if file_version(db) is None:
+        raise FileNotFoundError(f"no database at {db}: run `calmline etl` first")
+    return Explorer(db, limits())
+
+
+def in_explorer_thread(work):
+    """``work()`` run on one of this process's low-priority explorer threads; its result or exception."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(EXPLORER_THREADS, thread_name_prefix="explorer",
+                                       initializer=_lower_priority)
+    return _pool.submit(work).result()
+
+
+def _lower_priority() -> None:
+    # On Linux the nice value belongs to each thread, and threads started later inherit it.
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), NICENESS)
+    except OSError as exc:
+        log.warning("explorer queries run at normal priority: %s", exc)
+
+
+def _own_sandbox(db: Path, limits: Limits) -> Sandbox:
+    """This explorer thread's sandbox, opened or reopened (new database file, other limits) as needed."""
+    key = (str(db), file_version(db), limits)
     held = getattr(_local, "held", None)
     if held is not None and held[0] == key:
         return held[1]
@@ -37,7 +106,7 @@ def sandbox() -> Sandbox:
         _local.held = None
     if key[1] is None:
         raise FileNotFoundError(f"no database at {db}: run `calmline etl` first")
-    box = Sandbox(db, limits())
+    box = Sandbox(db, limits)
     _local.held = (key, box)
     return box
 
