@@ -76,8 +76,12 @@ def analyst(base: str, auth: tuple[str, str], body: dict, stop: threading.Event,
     session.auth = auth
     while not stop.is_set():
         started = time.perf_counter()
-        resp = session.post(f"{base}/_dash-update-component", json=body, timeout=120)
-        runs.append((time.perf_counter() - started, resp.status_code == 200 and STOPPED in resp.text))
+        try:
+            resp = session.post(f"{base}/_dash-update-component", json=body, timeout=120)
+            stopped = resp.status_code == 200 and STOPPED in resp.text
+        except requests.RequestException:
+            stopped = False
+        runs.append((time.perf_counter() - started, stopped))
 
 
 def main() -> None:
@@ -115,8 +119,9 @@ def main() -> None:
     report(*figures, peak[0], args)
 
 
-def measure(base: str, auth: tuple[str, str], pick: dict, args) -> tuple[dict, list, int, list]:
-    """Alternate idle and runaway phases; latencies per phase and callback, the runaway runs, errors."""
+def measure(base: str, auth: tuple[str, str], pick: dict, args) -> tuple[dict, list, int, list, int]:
+    """Alternate idle and runaway phases: latencies per phase and callback, the runaway runs, the
+    error count and a few messages, and how many requests were sent again (see dashboard.load)."""
     import requests
 
     deps = requests.get(f"{base}/_dash-dependencies", timeout=30, auth=auth).json()
@@ -129,7 +134,7 @@ def measure(base: str, auth: tuple[str, str], pick: dict, args) -> tuple[dict, l
     load(base, plays, args.clients, args.warmup, args.seed - 1, args.think, auth=auth)
     times: dict[str, dict[str, list[float]]] = {"idle": defaultdict(list), "runaway": defaultdict(list)}
     runs: list[tuple[float, bool]] = []
-    n_errors, examples = 0, []
+    n_errors, examples, resent = 0, [], 0
     for round_ in range(args.rounds):
         for phase in ("idle", "runaway"):
             stop = threading.Event()
@@ -137,7 +142,7 @@ def measure(base: str, auth: tuple[str, str], pick: dict, args) -> tuple[dict, l
             if phase == "runaway":
                 runner.start()
                 time.sleep(1)  # the query is under way before the load starts
-            got, errors, shown = load(base, plays, args.clients, args.seconds, args.seed * 100 + round_,
+            got, errors, shown, again = load(base, plays, args.clients, args.seconds, args.seed * 100 + round_,
                                       args.think, auth=auth)
             if phase == "runaway":
                 stop.set()
@@ -146,11 +151,12 @@ def measure(base: str, auth: tuple[str, str], pick: dict, args) -> tuple[dict, l
                 times[phase][name].extend(values)
             n_errors += errors
             examples += shown
+            resent += again
             print(f"round {round_ + 1} {phase}: {sum(map(len, got.values()))} requests, {errors} errors", flush=True)
-    return times, runs, n_errors, examples[:5]
+    return times, runs, n_errors, examples[:5], resent
 
 
-def report(times: dict, runs: list, n_errors: int, examples: list, peak_mb: float, args) -> None:
+def report(times: dict, runs: list, n_errors: int, examples: list, resent: int, peak_mb: float, args) -> None:
     def p95(values: list[float]) -> float:
         return percentile(values, 0.95) * 1000 if values else float("nan")
 
@@ -173,7 +179,8 @@ def report(times: dict, runs: list, n_errors: int, examples: list, peak_mb: floa
         print(f"runaway queries: {len(walls)}, {stopped} stopped with the time-limit message; wall time median "
               f"{statistics.median(walls):.2f} s, max {max(walls):.2f} s (limit {args.limit:.0f} s, "
               f"target <= {args.limit + 1:.0f} s)")
-    print(f"errors: {n_errors}; server peak memory {peak_mb:,.0f} MB")
+    print(f"errors: {n_errors} ({resent} requests sent again after the server closed an idle connection); "
+          f"server peak memory {peak_mb:,.0f} MB")
     for line in examples:
         print("  error:", line)
     if args.json:
@@ -181,7 +188,7 @@ def report(times: dict, runs: list, n_errors: int, examples: list, peak_mb: floa
             "callbacks": rows, "p95_idle_ms": round(p95(pooled["idle"])),
             "p95_runaway_ms": round(p95(pooled["runaway"])), "ratio": round(ratio, 2),
             "runaway_runs": len(walls), "runaway_stopped": stopped,
-            "runaway_max_s": round(max(walls), 2) if walls else None, "errors": n_errors,
+            "runaway_max_s": round(max(walls), 2) if walls else None, "errors": n_errors, "resent": resent,
             "server_peak_mb": round(peak_mb)}, indent=2))
 
 
