@@ -12,11 +12,12 @@ KINDS = ("bar", "line", "scatter", "histogram")
 
 
 def numeric_columns(frame: pd.DataFrame) -> list[str]:
-    """Columns whose values are all numbers (or missing), in order; yes/no columns are not."""
+    """Columns whose values are all numbers (or missing), in order; yes/no, date and time columns
+    are not (pandas would turn a date into nanoseconds)."""
     out = []
     for name in frame.columns:
         values = frame[name].dropna()
-        if values.empty or values.map(lambda v: isinstance(v, bool)).any():
+        if values.empty or values.dtype.kind in "mM" or values.map(lambda v: isinstance(v, bool)).any():
             continue
         if pd.to_numeric(values, errors="coerce").notna().all():
             out.append(name)

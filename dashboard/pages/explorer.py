@@ -12,6 +12,7 @@ import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
+from dash.exceptions import MissingCallbackContextException
 
 from dashboard import data, formats, grids, sandboxes
 from dashboard.figures.explore import KINDS, chart_defaults, numeric_columns, result_chart
@@ -41,7 +42,7 @@ HISTORY_SIZE = 30
 
 
 def layout(**_query) -> html.Div:
-    why = sandboxes.refusal()
+    why = sandboxes.refusal() if _for_a_browser() else None
     if why:
         return dbc.Alert(why, color="secondary", id=STATUS)
     options = [{"label": f"{q.title} ({', '.join(q.audience)})", "value": q.name} for q in library().values()]
@@ -95,33 +96,79 @@ def layout(**_query) -> html.Div:
     ])
 
 
-def param_input(param) -> dbc.Row:
-    """A typed input for one saved-query parameter."""
+def _for_a_browser() -> bool:
+    """Whether Dash is rendering the page for someone's browser (in its page-routing callback).
+
+    Dash also calls every page's ``layout()`` once, on the server's first request, whoever made it,
+    to learn which ids the callbacks may use (callback validation). With sign-in that request is
+    usually a browser's unsigned first try, so refusing it would leave the editor's ids out, and
+    every browser would log an "ID not found in layout" error per explorer callback, on every
+    page. That pass gets the whole editor; who may use it is decided per page render and per
+    callback (:func:`dashboard.sandboxes.refusal`).
+    """
+    try:
+        ctx.triggered_id  # noqa: B018 - only available inside a callback
+    except (MissingCallbackContextException, LookupError):
+        return False
+    return True
+
+
+def param_input(param, value: str | None = None) -> dbc.Row:
+    """A typed input for one saved-query parameter, showing ``value`` (text as the user gave it)."""
     ident = {"type": PARAM, "name": param.name}
     if param.choices:
-        control = dcc.Dropdown(id=ident, options=list(param.choices), value=param.default,
+        control = dcc.Dropdown(id=ident, options=list(param.choices), value=value,
                                placeholder="all", clearable=True)
     else:
         kind = {"date": "date", "int": "number", "float": "number"}.get(param.type, "text")
-        control = dbc.Input(id=ident, type=kind, value=param.default, placeholder="all" if param.default is None
+        control = dbc.Input(id=ident, type=kind, value=value, placeholder="all" if param.default is None
                             else None, step="any" if param.type == "float" else None, debounce=True)
     return dbc.Row([dbc.Label(param.help or param.name, width=5, className="small"), dbc.Col(control, width=7)],
                    className="mb-1")
 
 
-@callback(Output(ABOUT, "children"), Output(PARAMS, "children"), Output(RUN_SAVED, "disabled"),
-          Output(SQL, "value"), Input(SAVED, "value"), prevent_initial_call=True)
-def show_saved(name):
-    """Picking a saved query shows what it does, its parameters as inputs, and its SQL."""
+def show_saved(name, values: dict | None = None):
+    """What picking a saved query shows: what it does, its parameters as inputs (with ``values`` by
+    name where given, None being empty, else their defaults), the run button's state, and its SQL."""
     query = library().get(name)
     if query is None:
         return "", [], True, no_update
-    return query.description, [param_input(p) for p in query.params], False, query.sql
+    values = values or {}
+    inputs = [param_input(p, values[p.name] if p.name in values else p.default) for p in query.params]
+    return query.description, inputs, False, query.sql
+
+
+@callback(Output(ABOUT, "children"), Output(PARAMS, "children"), Output(RUN_SAVED, "disabled"),
+          Output(SQL, "value"), Output(SAVED, "value"),
+          Input(SAVED, "value"), Input(HISTORY, "selectedRows"), State(HISTORY_STORE, "data"),
+          prevent_initial_call=True)
+def choose(name, selected, history):
+    """Picking a saved query shows it with its defaults. Clicking a line of this session's history
+    loads that query again: its SQL into the editor, or its saved query with the values it ran with
+    (one callback, so the defaults of the pick never overwrite them)."""
+    if ctx.triggered_id != HISTORY:
+        return *show_saved(name), no_update
+    request = _from_history(selected, history)
+    if request is None:
+        return (no_update,) * 5
+    if request["kind"] == "sql":
+        return no_update, no_update, no_update, request["sql"], no_update
+    return *show_saved(request["name"], request["params"]), request["name"]
+
+
+def _from_history(selected, history) -> dict | None:
+    """The run request of the history line the user clicked, if it is still in the history."""
+    if not selected:
+        return None
+    return next((h["request"] for h in history or [] if h["at"] == selected[0]["at"]
+                 and h["query"] == selected[0]["query"]), None)
 
 
 @callback(Output(SCHEMA, "rowData"), Input(SCHEMA, "id"))
 def show_schema(_id):
-    """The tables and columns analysts can query."""
+    """The tables and columns analysts can query (nothing for anyone else)."""
+    if sandboxes.refusal():
+        return []
     return grids.records(_schema())
 
 
@@ -158,10 +205,24 @@ def run(_saved_clicks, _sql_clicks, name, values, ids, sql, history):
     frame = result.frame
     columns = list(frame.columns)
     first = chart_defaults(frame)
-    return (grids.records(frame), grids.columns(frame),
+    return (grids.records(_as_shown(result)), grids.columns(frame),
             dbc.Alert(note, color="warning" if result.truncated else "success"),
             request, history, False, columns, numeric_columns(frame) or columns, columns,
             first["kind"], first["x"], first["y"], first["colour"])
+
+
+def _as_shown(result) -> pd.DataFrame:
+    """The result's values as the grid shows them: a DATE as 2025-01-31, a timestamp to the second,
+    as the CSV export and `calmline query` write them (not a date with a made-up 00:00)."""
+    frame = result.frame.copy()
+    kinds = [kind for _, kind in result.columns]  # by position: the frame renames repeated names
+    for position, name in enumerate(frame.columns):
+        values = frame[name]
+        if pd.api.types.is_datetime64_any_dtype(values):
+            day = position < len(kinds) and kinds[position] == "DATE"
+            text = values.dt.strftime("%Y-%m-%d" if day else "%Y-%m-%d %H:%M:%S")
+            frame[name] = text.astype(object).where(values.notna(), None)
+    return frame
 
 
 def execute(request: dict, *, export: bool = False):
@@ -199,21 +260,6 @@ def entry(request: dict, outcome) -> dict:
 @callback(Output(HISTORY, "rowData"), Input(HISTORY_STORE, "data"))
 def show_history(history):
     return [{k: v for k, v in h.items() if k != "request"} for h in history or []]
-
-
-@callback(Output(SQL, "value", allow_duplicate=True), Output(SAVED, "value"),
-          Input(HISTORY, "selectedRows"), State(HISTORY_STORE, "data"), prevent_initial_call=True)
-def load_again(selected, history):
-    """Clicking a history line puts its SQL back in the editor, or picks its saved query."""
-    if not selected:
-        return no_update, no_update
-    match = next((h["request"] for h in history or [] if h["at"] == selected[0]["at"]
-                  and h["query"] == selected[0]["query"]), None)
-    if match is None:
-        return no_update, no_update
-    if match["kind"] == "sql":
-        return match["sql"], no_update
-    return no_update, match["name"]
 
 
 @callback(Output(CHART, "figure"), Input(RESULT, "rowData"), Input(KIND, "value"), Input(X, "value"),
