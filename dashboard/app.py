@@ -39,7 +39,10 @@ class Settings:
 def create_app(settings: Settings) -> dash.Dash:
     """Create the calmline dashboard for the database at ``settings.db``."""
     app = dash.Dash(
-        __name__,
+        # The package's name, so Dash imports the pages as dashboard.pages.<page>, the name the
+        # rest of the code and the tests import them by; from "dashboard.app" it would infer
+        # "pages.<page>", and a page imported both ways registers its path twice.
+        "dashboard",
         use_pages=True,
         pages_folder=str(Path(__file__).parent / "pages"),
         assets_folder=str(Path(__file__).parent / "assets"),  # Bootstrap 5.3.3 CSS, served locally

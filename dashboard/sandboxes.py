@@ -2,22 +2,25 @@
 
 A :class:`queries.sandbox.Sandbox` is a locked-down DuckDB instance of its own, used by one
 thread at a time. Explorer queries do not run on the server thread that received them:
-each worker process keeps a small pool of explorer threads (EXPLORER_THREADS) whose CPU
-priority is lowered (Linux nice +NICENESS) before they open their sandboxes, and DuckDB's
-own threads inherit it. An analyst's query that runs until its time limit then takes only
-the CPU the dashboard's queries leave over, instead of a core of their own. Each explorer
-thread keeps its own sandbox, reopened when the ETL publishes a new file. Whether the
-explorer may be used at all (switched on, and the signed-in user an analyst) is decided
-here too.
+each server thread hands them to an explorer thread of its own, whose CPU priority is
+lowered (Linux nice +NICENESS) before it opens its sandbox, and DuckDB's own threads inherit
+it. An analyst's query that runs until its time limit then takes only the CPU the
+dashboard's queries leave over, instead of a core of its own. A worker process runs at most
+as many explorer queries at once as it has server threads. Each explorer thread keeps its
+sandbox, reopened when the ETL publishes a new file, and is started again if it has died.
+Whether the explorer may be used at all (switched on, and the signed-in user an analyst) is
+decided here too.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import queue
 import sys
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as Waiting
 from pathlib import Path
 
 import dash
@@ -29,15 +32,11 @@ from dashboard.access import EXPLORER_ROLE
 from queries.connection import file_version
 from queries.sandbox import Limits, Result, Sandbox
 
-EXPLORER_THREADS = 4
-"""Explorer queries one worker process runs at once; more wait their turn."""
 NICENESS = 10
 """How far explorer threads' CPU priority is lowered (Linux nice; 19 is the lowest)."""
 
 log = logging.getLogger("calmline.dashboard")
 _local = threading.local()
-_pool: ThreadPoolExecutor | None = None
-_pool_lock = threading.Lock()
 
 
 def limits() -> Limits:
@@ -76,13 +75,42 @@ def sandbox() -> Explorer:
 
 
 def in_explorer_thread(work):
-    """``work()`` run on one of this process's low-priority explorer threads; its result or exception."""
-    global _pool
-    with _pool_lock:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(EXPLORER_THREADS, thread_name_prefix="explorer",
-                                       initializer=_lower_priority)
-    return _pool.submit(work).result()
+    """``work()`` run on this server thread's low-priority explorer thread; its result or exception."""
+    helper = getattr(_local, "explorer", None)
+    if helper is None or not helper.is_alive():
+        helper = _local.explorer = _ExplorerThread()
+    return helper.call(work)
+
+
+class _ExplorerThread:
+    """One low-priority thread that runs the work handed to it, one piece at a time."""
+
+    def __init__(self) -> None:
+        self._jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._serve, name="calmline-explorer", daemon=True)
+        self._thread.start()
+
+    def is_alive(self) -> bool:
+        return self._thread.is_alive()
+
+    def call(self, work):
+        done: Future = Future()
+        self._jobs.put((work, done))
+        while True:
+            try:
+                return done.result(timeout=1)
+            except Waiting:
+                if not self._thread.is_alive():  # killed from outside: never wait for it
+                    raise RuntimeError("the explorer thread stopped; run the query again") from None
+
+    def _serve(self) -> None:
+        _lower_priority()
+        while True:
+            work, done = self._jobs.get()
+            try:
+                done.set_result(work())
+            except BaseException as exc:  # the caller's to handle, whatever it is
+                done.set_exception(exc)
 
 
 def _lower_priority() -> None:

@@ -19,23 +19,6 @@ PASSWORD = "calm-line-test"
 USERS = {"ana": "analyst", "dana": "director", "tess": "trainer"}
 
 
-@pytest.fixture(autouse=True)
-def fresh_explorer_threads():
-    """A new explorer thread pool for each test, and none left behind.
-
-    dash[testing] stops its server by raising SystemExit in every thread started during the
-    test, which kills dashboard.sandboxes' process-wide pool of explorer threads too; the
-    dead pool still counts its threads as idle, so the next explorer query in this process
-    would wait forever. Requested before dash_duo, so this is torn down after it.
-    """
-    from dashboard import sandboxes
-
-    assert hasattr(sandboxes, "_pool"), "dashboard.sandboxes changed: reset its explorer threads here"
-    sandboxes._pool = None
-    yield
-    sandboxes._pool = None
-
-
 def _param(name: str, suffix: str = "") -> str:
     """CSS selector of a saved-query parameter's input (Dash writes a dict id as sorted JSON)."""
     return f"""[id='{{"name":"{name}","type":"explorer-param"}}{suffix}']"""

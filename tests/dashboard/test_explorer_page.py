@@ -2,7 +2,24 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import pytest
+
+
+@contextmanager
+def pressed(button: str):
+    """Inside it, the page's callbacks see ``button`` as the one that was clicked (as in Dash's
+    dispatch); after it, nothing is left set for later tests in this thread."""
+    from dash._callback_context import context_value
+    from dash._utils import AttributeDict
+
+    token = context_value.set(AttributeDict(triggered_inputs=[{"prop_id": f"{button}.n_clicks"}]))
+    try:
+        yield
+    finally:
+        context_value.reset(token)
+
 
 @pytest.fixture(scope="module")
 def explorer_app(sample_db):
@@ -12,15 +29,11 @@ def explorer_app(sample_db):
 
 
 def test_a_saved_query_runs_with_its_parameters_and_offers_a_chart(explorer_app):
-    from dash._callback_context import context_value
-    from dash._utils import AttributeDict
-
     from dashboard.pages import explorer
 
-    with explorer_app.server.test_request_context("/"):
+    with explorer_app.server.test_request_context("/"), pressed(explorer.RUN_SAVED):
         about, params, disabled, sql = explorer.show_saved("churn_by_month_team")
         assert not disabled and "$start" in sql and len(params) >= 3
-        context_value.set(AttributeDict(triggered_inputs=[{"prop_id": f"{explorer.RUN_SAVED}.n_clicks"}]))
         rows, cols, status, last, history, export_off, xs, ys, colours, kind, x, y, colour = explorer.run(
             1, None, "churn_by_month_team", ["leeds-1"], [{"name": "team"}], "", [])
     assert rows and {r["team"] for r in rows} == {"leeds-1"}
@@ -29,13 +42,9 @@ def test_a_saved_query_runs_with_its_parameters_and_offers_a_chart(explorer_app)
 
 
 def test_sql_that_writes_is_refused_with_what_is_allowed(explorer_app):
-    from dash._callback_context import context_value
-    from dash._utils import AttributeDict
-
     from dashboard.pages import explorer
 
-    with explorer_app.server.test_request_context("/"):
-        context_value.set(AttributeDict(triggered_inputs=[{"prop_id": f"{explorer.RUN_SQL}.n_clicks"}]))
+    with explorer_app.server.test_request_context("/"), pressed(explorer.RUN_SQL):
         rows, _, status, *_rest, history = explorer.run(None, 1, None, [], [], "DROP TABLE calls", [])[:5]
     assert rows == [] and "SELECT" in str(status) and "Not run" in str(status)
 
