@@ -134,11 +134,15 @@ def serve(
 
 @app.command()
 def password() -> None:
-    """Print a password hash for a users file (asks for the password, never echoes it)."""
+    """Print a password hash for a users file (asks for the password, never echoes it).
+
+    The prompts go to stderr and the hash to stdout on one line, unwrapped, so it can be
+    pasted or piped into the users file as it is.
+    """
     from werkzeug.security import generate_password_hash
 
-    secret = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    terminal.console.print(generate_password_hash(secret))
+    secret = typer.prompt("Password", hide_input=True, confirmation_prompt=True, err=True)
+    typer.echo(generate_password_hash(secret))
 
 
 @app.command()

@@ -98,3 +98,25 @@ def test_serve_says_what_is_wrong_with_the_users_file(tmp_path):
     users.write_text('[users.ali]\npassword_hash = "plain"\nroles = ["analyst"]\n')
     proc = run_cli("serve", "--db", str(tmp_path / "x.duckdb"), "--users", str(users), timeout=60)
     assert proc.returncode == 2 and "users.toml: [users.ali]: password_hash is not a werkzeug hash" in proc.stderr
+
+
+def test_password_prints_one_unwrapped_hash_that_a_users_file_accepts(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from werkzeug.security import check_password_hash
+
+    from dashboard.access import read_users
+    from tests.conftest import ROOT
+
+    proc = subprocess.run([sys.executable, "-m", "calmline", "password"], input="s3cret pass\ns3cret pass\n",
+                          capture_output=True, text=True, cwd=ROOT, timeout=60,
+                          env={**os.environ, "COLUMNS": "40", "PYTHONPATH": str(ROOT)})
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert len(lines) == 1 and len(lines[0]) > 40  # longer than the terminal, and still one line
+    assert check_password_hash(lines[0], "s3cret pass") and "Password" in proc.stderr
+    users = tmp_path / "users.toml"
+    users.write_text(f'[users.ali]\npassword_hash = "{lines[0]}"\nroles = ["analyst"]\n')
+    assert check_password_hash(read_users(users)["ali"].password_hash, "s3cret pass")
