@@ -14,11 +14,13 @@ decided here too.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import queue
 import sys
 import threading
+import weakref
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as Waiting
 from pathlib import Path
@@ -85,10 +87,18 @@ def in_explorer_thread(work):
 class _ExplorerThread:
     """One low-priority thread that runs the work handed to it, one piece at a time."""
 
+    running: "weakref.WeakSet[_ExplorerThread]" = weakref.WeakSet()
+
     def __init__(self) -> None:
         self._jobs: queue.SimpleQueue = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._serve, name="calmline-explorer", daemon=True)
         self._thread.start()
+        self.running.add(self)
+
+    def stop(self, wait: float) -> None:
+        """Close the thread's sandbox and end it, waiting at most ``wait`` seconds."""
+        self._jobs.put(None)
+        self._thread.join(wait)
 
     def is_alive(self) -> bool:
         return self._thread.is_alive()
@@ -105,12 +115,22 @@ class _ExplorerThread:
 
     def _serve(self) -> None:
         _lower_priority()
-        while True:
-            work, done = self._jobs.get()
+        while (job := self._jobs.get()) is not None:
+            work, done = job
             try:
                 done.set_result(work())
             except BaseException as exc:  # the caller's to handle, whatever it is
                 done.set_exception(exc)
+        held = getattr(_local, "held", None)
+        if held is not None:
+            held[1].close()
+
+
+@atexit.register
+def _stop_explorer_threads() -> None:
+    # Daemon threads are frozen at exit with their DuckDB instances still open; close them first.
+    for helper in list(_ExplorerThread.running):
+        helper.stop(wait=2)
 
 
 def _lower_priority() -> None:
