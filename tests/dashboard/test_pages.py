@@ -107,6 +107,32 @@ def test_drill_down_from_team_to_agent_to_calls(app_db):
     assert len(calls) == agents[0]["upset_calls"] and agents[0]["agent_id"] in title
 
 
+@pytest.mark.parametrize("chosen", [{}, {"start": "2025-03", "end": "2025-08", "channels": ["phone", "chat"],
+                                      "anger": ["4", "5"]}], ids=["no filters", "period, channels, anger"])
+def test_an_agents_calls_are_their_upset_calls_among_the_filtered_calls(app_db, chosen):
+    """agent_calls reads the tables directly for speed; it must list what filtered_calls has."""
+    import duckdb
+
+    from dashboard import data, filters
+
+    params = filters.params(chosen)
+    reference = f"""WITH calls AS ({data.sql_text("filtered_calls")})
+        SELECT call_id, started_at, resolved, took_ownership, offered_options,
+               followup_within_30d AS followed_up, churned_90d
+        FROM calls WHERE is_upset AND agent_id = $agent ORDER BY started_at DESC, call_id"""
+    with duckdb.connect(str(app_db), read_only=True) as con:
+        agents = [r[0] for r in con.execute("SELECT agent_id FROM agents ORDER BY agent_id LIMIT 12").fetchall()]
+        compared = 0
+        for agent in agents:
+            want = con.execute(reference, {**params, "agent": agent}).df()
+            got = data.frame("agent_calls", db=app_db, agent=agent, **params)
+            assert got["started_at"].is_monotonic_decreasing  # newest first
+            got = got.sort_values(["started_at", "call_id"], ascending=[False, True])[list(want.columns)]
+            pd.testing.assert_frame_equal(got.reset_index(drop=True), want, check_dtype=False)
+            compared += len(want)
+    assert compared > 100 and want["followed_up"].any() and want["churned_90d"].notna().any()
+
+
 def test_impact_page_shows_the_latest_run(app_db):
     from dashboard.pages import impact
 
