@@ -64,6 +64,8 @@ class RawSource:
     """The files this SELECT reads, in the order their rows come, with their indexes."""
     single: dict[int, str] = field(default_factory=dict)
     """CSV: a SELECT reading only file i, to fetch rejected rows' text."""
+    trim: bool = True
+    """False when no value read can change under ``trim`` (see :func:`etl.sources.scan_field_edges`)."""
 
 
 def group_files(indexed: list[tuple[int, SourceFile]]) -> list[list[tuple[int, SourceFile]]]:
@@ -190,7 +192,8 @@ def _csv(con, files: list[tuple[int, SourceFile]]) -> RawSource:
     single = {i: f"SELECT {raws} FROM read_csv({lit(str(s.path))}, {parsing}, ignore_errors = true)"
               for i, s in files}
     return RawSource(select, text, has_line=False, text_in_stage=False,
-                     scan_before=_last_scan(con), files=list(files), single=single)
+                     scan_before=_last_scan(con), files=list(files), single=single,
+                     trim=any(s.may_need_trim for _, s in files))
 
 
 def _jsonl(con, src: SourceFile, i: int) -> RawSource:

