@@ -189,7 +189,7 @@ def solve(upset: UpsetCalls, eta: np.ndarray, background_day: np.ndarray,
     ChurnResult
     """
     happened = np.ones(upset.n, dtype=bool)
-    previous = None
+    previous = churn_day = trigger_day = None  # set by the first round, before any return
     for rounds in range(1, max_rounds + 1):
         brk = short_breaks(upset, happened)
         if previous is not None and np.array_equal(brk, previous):
