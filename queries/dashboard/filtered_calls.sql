@@ -6,7 +6,7 @@
 -- The reference meaning of "the calls the filters select", over the call_facts view: the
 -- dashboard's fast paths (the summary marts behind filtered_summary, agent_calls) read the
 -- tables directly and are tested against it (tests/dashboard/test_pages.py). Take it in as a
--- CTE where a query says {filtered_calls}; never run on its own.
+-- CTE (where a query names it in braces); never run on its own.
 SELECT c.*,
     CASE WHEN c.call_date + 90 <= s.as_of
          THEN c.churned_at IS NOT NULL AND c.churned_at <= c.call_date + 90 END AS churned_90d
