@@ -35,7 +35,8 @@ MEMORY_LIMIT = "2GB"
 """DuckDB's working-memory cap for a load; past it, intermediate tables spill to disk."""
 
 MARTS = (("call_timing", "TABLE"), ("call_facts", "VIEW"), ("customer_retention", "VIEW"),
-         ("summary_calls", "VIEW"), ("call_summary", "TABLE"), ("agent_summary", "TABLE"))
+         ("horizon_churn", "VIEW"), ("summary_calls", "VIEW"), ("call_summary", "TABLE"),
+         ("agent_summary", "TABLE"))
 """Built after every load, in this order: (name in queries/marts/, materialized as)."""
 
 _DATES = {

@@ -7,7 +7,7 @@
 -- param: horizon choice(30,90,180) = 90 | Days after the call
 -- param: prior_strength float = | Prior strength k in calls (empty = estimated from how much agents' rates vary beyond chance)
 -- Grain: one row per agent with at least one upset call whose window has closed.
--- Reads: call_facts, customer_retention. The estimated k is the method-of-moments fit of a
+-- Reads: call_facts, horizon_churn. The estimated k is the method-of-moments fit of a
 -- Beta prior: k = p (1 - p) / v - 1, with v the variance of agents' raw rates minus the part
 -- binomial noise explains (p (1 - p) times the mean of 1 / calls); at least 1, at most all
 -- the calls, and all the calls (every agent at the overall rate) when v <= 0. A given k
@@ -20,17 +20,10 @@ WITH upset_calls AS (
       AND ($end IS NULL OR call_date <= $end)
       AND ($team IS NULL OR coalesce(team, 'unassigned') = $team)
 ),
-retention AS (
-    SELECT call_id,
-        CASE WHEN days_observable >= $horizon THEN
-            CASE $horizon WHEN 30 THEN churned_30d WHEN 90 THEN churned_90d
-                          WHEN 180 THEN churned_180d END END AS churned
-    FROM customer_retention
-),
 per_agent AS (
     SELECT u.agent_id, u.team, count(*) AS calls, count(*) FILTER (WHERE r.churned) AS churned
     FROM upset_calls u
-    JOIN retention r USING (call_id)
+    JOIN horizon_churn r ON r.call_id = u.call_id AND r.horizon = $horizon
     WHERE r.churned IS NOT NULL
     GROUP BY u.agent_id, u.team
 ),

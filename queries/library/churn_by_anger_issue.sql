@@ -6,7 +6,7 @@
 -- param: team text = | Team (empty = all teams)
 -- param: horizon choice(30,90,180) = 90 | Days after the call
 -- Grain: one row per anger_level and issue_type of upset calls.
--- Reads: call_facts, customer_retention.
+-- Reads: call_facts, horizon_churn.
 WITH upset_calls AS (
     SELECT call_id, anger_level, issue_type, resolved
     FROM call_facts
@@ -15,17 +15,10 @@ WITH upset_calls AS (
       AND ($end IS NULL OR call_date <= $end)
       AND ($team IS NULL OR coalesce(team, 'unassigned') = $team)
 ),
-retention AS (
-    SELECT call_id,
-        CASE WHEN days_observable >= $horizon THEN
-            CASE $horizon WHEN 30 THEN churned_30d WHEN 90 THEN churned_90d
-                          WHEN 180 THEN churned_180d END END AS churned
-    FROM customer_retention
-),
 outcomes AS (
     SELECT u.anger_level, u.issue_type, u.resolved, r.churned
     FROM upset_calls u
-    LEFT JOIN retention r USING (call_id)
+    LEFT JOIN horizon_churn r ON r.call_id = u.call_id AND r.horizon = $horizon
 )
 SELECT
     anger_level, issue_type,

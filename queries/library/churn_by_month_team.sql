@@ -6,7 +6,7 @@
 -- param: team text = | Team (empty = all teams)
 -- param: horizon choice(30,90,180) = 90 | Days after the call
 -- Grain: one row per calendar month of the call and the agent's team ('unassigned' when none).
--- Reads: call_facts, customer_retention. A call still inside its window counts in upset_calls
+-- Reads: call_facts, horizon_churn. A call still inside its window counts in upset_calls
 -- but not in closed_windows, churned or churn_rate, even when its customer has already left
 -- (an open window is not a retained customer, and counting only its early churners would
 -- over-state churn in recent months); nor does a call from a customer who left before it.
@@ -18,17 +18,10 @@ WITH upset_calls AS (
       AND ($end IS NULL OR call_date <= $end)
       AND ($team IS NULL OR coalesce(team, 'unassigned') = $team)
 ),
-retention AS (
-    SELECT call_id,
-        CASE WHEN days_observable >= $horizon THEN
-            CASE $horizon WHEN 30 THEN churned_30d WHEN 90 THEN churned_90d
-                          WHEN 180 THEN churned_180d END END AS churned
-    FROM customer_retention
-),
 outcomes AS (
     SELECT u.call_month, u.team, u.customer_id, r.churned
     FROM upset_calls u
-    LEFT JOIN retention r USING (call_id)
+    LEFT JOIN horizon_churn r ON r.call_id = u.call_id AND r.horizon = $horizon
 )
 SELECT
     call_month AS month,

@@ -7,7 +7,7 @@
 -- param: horizon choice(30,90,180) = 90 | Days after the call
 -- param: promised choice(yes,no) = | Only calls where the agent promised a follow-up (yes) or did not (no); empty = all
 -- Grain: one row per lag band, bands ordered by lag. Bands include their upper bound.
--- Reads: call_facts, customer_retention. Unadjusted: agents who follow up quickly also do
+-- Reads: call_facts, horizon_churn. Unadjusted: agents who follow up quickly also do
 -- other things well; see the model's dose-response for the adjusted comparison.
 WITH upset_calls AS (
     SELECT call_id, days_to_followup, followup_within_30d, followup_promised
@@ -18,13 +18,6 @@ WITH upset_calls AS (
       AND ($team IS NULL OR coalesce(team, 'unassigned') = $team)
       AND ($promised IS NULL OR followup_promised = ($promised = 'yes'))
 ),
-retention AS (
-    SELECT call_id,
-        CASE WHEN days_observable >= $horizon THEN
-            CASE $horizon WHEN 30 THEN churned_30d WHEN 90 THEN churned_90d
-                          WHEN 180 THEN churned_180d END END AS churned
-    FROM customer_retention
-),
 banded AS (
     SELECT u.followup_promised, r.churned,
         CASE WHEN NOT u.followup_within_30d THEN 6
@@ -34,7 +27,7 @@ banded AS (
              WHEN u.days_to_followup <= 14 THEN 4
              ELSE 5 END AS band
     FROM upset_calls u
-    LEFT JOIN retention r USING (call_id)
+    LEFT JOIN horizon_churn r ON r.call_id = u.call_id AND r.horizon = $horizon
 )
 SELECT
     ['within 1 day', '1-3 days', '3-7 days', '7-14 days', '14-30 days',

@@ -6,7 +6,7 @@
 -- param: team text = | Team for the raw figures (empty = all teams)
 -- param: horizon choice(30,90,180) = 90 | Days after the call; the adjusted figures come from the newest run with this horizon
 -- Grain: one row per options band; adjusted columns are NULL before a fit with this horizon.
--- Reads: call_facts, customer_retention, model_runs, dose_response (factor options_offered).
+-- Reads: call_facts, horizon_churn, model_runs, dose_response (factor options_offered).
 WITH upset_calls AS (
     SELECT call_id, options_offered
     FROM call_facts
@@ -14,13 +14,6 @@ WITH upset_calls AS (
       AND ($start IS NULL OR call_date >= $start)
       AND ($end IS NULL OR call_date <= $end)
       AND ($team IS NULL OR coalesce(team, 'unassigned') = $team)
-),
-retention AS (
-    SELECT call_id,
-        CASE WHEN days_observable >= $horizon THEN
-            CASE $horizon WHEN 30 THEN churned_30d WHEN 90 THEN churned_90d
-                          WHEN 180 THEN churned_180d END END AS churned
-    FROM customer_retention
 ),
 latest_run AS (
     SELECT run_id FROM model_runs WHERE horizon_days = $horizon ORDER BY run_id DESC LIMIT 1
@@ -39,7 +32,7 @@ raw AS (
         count(*) FILTER (WHERE r.churned) AS churned,
         avg(r.churned::INT) AS churn_rate
     FROM upset_calls u
-    LEFT JOIN retention r USING (call_id)
+    LEFT JOIN horizon_churn r ON r.call_id = u.call_id AND r.horizon = $horizon
     GROUP BY 1
 )
 SELECT

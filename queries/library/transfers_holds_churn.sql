@@ -6,7 +6,7 @@
 -- param: team text = | Team (empty = all teams)
 -- param: horizon choice(30,90,180) = 90 | Days after the call
 -- Grain: one row per transfers band and hold band ('unknown' when not recorded).
--- Reads: call_facts, customer_retention. Unadjusted: harder problems get more transfers and
+-- Reads: call_facts, horizon_churn. Unadjusted: harder problems get more transfers and
 -- holds and also churn more.
 WITH upset_calls AS (
     SELECT call_id, transfers, hold_s, resolved
@@ -16,13 +16,6 @@ WITH upset_calls AS (
       AND ($end IS NULL OR call_date <= $end)
       AND ($team IS NULL OR coalesce(team, 'unassigned') = $team)
 ),
-retention AS (
-    SELECT call_id,
-        CASE WHEN days_observable >= $horizon THEN
-            CASE $horizon WHEN 30 THEN churned_30d WHEN 90 THEN churned_90d
-                          WHEN 180 THEN churned_180d END END AS churned
-    FROM customer_retention
-),
 banded AS (
     SELECT u.resolved, r.churned,
         CASE WHEN u.transfers IS NULL THEN 9 WHEN u.transfers >= 2 THEN 2
@@ -30,7 +23,7 @@ banded AS (
         CASE WHEN u.hold_s IS NULL THEN 9 WHEN u.hold_s = 0 THEN 0 WHEN u.hold_s < 120 THEN 1
              WHEN u.hold_s <= 300 THEN 2 ELSE 3 END AS hold_band
     FROM upset_calls u
-    LEFT JOIN retention r USING (call_id)
+    LEFT JOIN horizon_churn r ON r.call_id = u.call_id AND r.horizon = $horizon
 )
 SELECT
     CASE transfer_band WHEN 9 THEN 'unknown' WHEN 2 THEN '2+' ELSE transfer_band::VARCHAR END

@@ -57,6 +57,14 @@ def test_customer_retention_outcomes_and_censoring(loaded):
     assert rows["K5"] == (False, None, None, None, None, False, True)    # C3 had churned before
 
 
+def test_horizon_churn_counts_only_windows_closed_by_the_as_of_date(loaded):
+    rows = {(r[0], r[1]): r[2] for r in query(loaded, "SELECT call_id, horizon, churned FROM horizon_churn")}
+    assert {c for c, _ in rows} == {"K1", "K2", "K4", "K5"} and {h for _, h in rows} == {30, 90, 180}
+    assert rows["K1", 30] is False and rows["K1", 90] is None    # 55 days seen: 30 closed, 90 open
+    assert rows["K2", 30] is False and rows["K2", 90] is None    # churned on day 54 of an open window
+    assert rows["K5", 30] is None                                # churned before the call: no outcome
+
+
 def test_an_agents_calls_started_together_follow_each_other_in_call_id_order(tmp_path, db):
     """call_timing orders an agent's calls by start time, then call_id (not file order)."""
     calls = [call("KB", started_at="2025-01-10T09:00:00", handle_s="60"),    # ends 09:01
