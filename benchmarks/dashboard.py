@@ -270,10 +270,10 @@ def memory_sampler(pid: int, peak: list[float], stop: threading.Event) -> None:
         stop.wait(0.2)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def load_options(parser: argparse.ArgumentParser, seconds: float, help_seconds: str | None = None) -> None:
+    """The options of a benchmark that serves the 2M-call database and replays the dashboard."""
     parser.add_argument("--calls", type=int, default=2_000_000)
-    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--seconds", type=float, default=seconds, help=help_seconds)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
@@ -282,6 +282,11 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "calmline-bench")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    load_options(parser, seconds=60)
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     db = prepare(args.workdir, args.calls, args.seed)

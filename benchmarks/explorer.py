@@ -38,8 +38,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "benchmarks"]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.dashboard import (choices, free_port, load, memory_sampler, outputs, percentile,  # noqa: E402
-                                  prepare, scenarios, start_server)
+from benchmarks.dashboard import (choices, free_port, load, load_options, memory_sampler,  # noqa: E402
+                                  outputs, percentile, prepare, scenarios, start_server)
+from queries.sandbox import Limits  # noqa: E402
 
 RUNAWAY = "SELECT count(*) FROM range(1000000000) a CROSS JOIN range(1000) b"
 STOPPED = "stopped after the time limit"
@@ -86,19 +87,10 @@ def analyst(base: str, auth: tuple[str, str], body: dict, stop: threading.Event,
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--calls", type=int, default=2_000_000)
-    parser.add_argument("--seconds", type=float, default=30, help="length of each phase")
+    load_options(parser, seconds=30, help_seconds="length of each phase")
     parser.add_argument("--rounds", type=int, default=3, help="idle + runaway phase pairs")
-    parser.add_argument("--clients", type=int, default=8)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
-    parser.add_argument("--think", type=float, default=1.0, help="mean seconds a client waits between requests")
     parser.add_argument("--warmup", type=float, default=20,
                         help="seconds of load first, not counted (each worker's first queries and figures)")
-    parser.add_argument("--limit", type=float, default=10.0, help="the explorer's time limit (the default)")
-    parser.add_argument("--seed", type=int, default=11)
-    parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "calmline-bench")
-    parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     db = prepare(args.workdir, args.calls, args.seed)
@@ -174,11 +166,12 @@ def report(times: dict, runs: list, n_errors: int, examples: list, resent: int, 
     print(f"{'all callbacks':38} {len(pooled['idle']):>7} {p95(pooled['idle']):>9.0f} {len(pooled['runaway']):>6} "
           f"{p95(pooled['runaway']):>8.0f} {ratio:>6.2f}   (target <= 2.00)")
     walls = [wall for wall, _ in runs]
+    limit = Limits().seconds  # the server runs with the explorer's default limits
     stopped = sum(ok for _, ok in runs)
     if walls:
         print(f"runaway queries: {len(walls)}, {stopped} stopped with the time-limit message; wall time median "
-              f"{statistics.median(walls):.2f} s, max {max(walls):.2f} s (limit {args.limit:.0f} s, "
-              f"target <= {args.limit + 1:.0f} s)")
+              f"{statistics.median(walls):.2f} s, max {max(walls):.2f} s (limit {limit:g} s, "
+              f"target <= {limit + 1:g} s)")
     print(f"errors: {n_errors} ({resent} requests sent again after the server closed an idle connection); "
           f"server peak memory {peak_mb:,.0f} MB")
     for line in examples:
