@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from analysis import logit
+from calmline.analysis import logit
 
 TRIM = 0.01
 """Calls with a propensity below this, or above 1 minus it, are outside the overlap and left out."""

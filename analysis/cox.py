@@ -5,7 +5,7 @@ instantaneous rate of churn is on a call with the practice than on an otherwise
 similar call without it (the other terms held fixed), assumed constant over
 follow-up; a per-term test of that assumption comes alongside.
 
-The coefficients come from :mod:`analysis.efron` (Newton-Raphson on calls
+The coefficients come from :mod:`calmline.analysis.cox_engine` (Newton-Raphson on calls
 sorted by time). The score and Schoenfeld residuals are computed here from the
 same per-time sums, with the Efron correction for ties that R's survival
 package uses, summed by agent without a row per call and term held in memory.
@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse, stats
 
-from analysis import efron
+from calmline.analysis import cox_engine
 
 COLUMNS = ["term", "log_hr", "se", "hazard_ratio", "ci_low", "ci_high", "p_value",
            "ph_p_value", "n", "n_events", "warning"]
@@ -33,7 +33,7 @@ def fit_cox(df: pd.DataFrame, terms, *, time: str = "time_days", event: str = "e
     """Hazard ratio of churn for each term of a Cox model, clustered by agent.
 
     Fits ``h(t | x) = h0(t) exp(x'beta)`` by partial likelihood (Newton-Raphson
-    with step halving, :func:`analysis.efron.newton`). Each ``exp(beta_j)``
+    with step halving, :func:`calmline.analysis.cox_engine.newton`). Each ``exp(beta_j)``
     estimates how many times the rate of churn is multiplied by one unit of term
     j (for a 0/1 practice: using it versus not) with the other terms held fixed,
     assuming that ratio is constant in time.
@@ -99,7 +99,7 @@ def fit_cox(df: pd.DataFrame, terms, *, time: str = "time_days", event: str = "e
     if len(t) == 0 or e.sum() == 0:
         why = "no calls to analyse" if len(t) == 0 else "no churn events: hazard ratios cannot be estimated"
         return _finish(out, reasons, [why, *notes])
-    order = efron.sort_order(t, e)
+    order = cox_engine.sort_order(t, e)
     t, e = t[order], e[order]
     X = np.empty((len(t), len(terms)), order="F")  # one column per term, contiguous
     for j, term in enumerate(terms):
@@ -177,8 +177,8 @@ def _collinear(X, columns, tol: float = 1e-10) -> list[int]:
         return []
     mean = np.array([X[:, j].mean() for j in columns])
     cross = np.zeros((len(columns), len(columns)))
-    for a in range(0, len(X), efron.CHUNK):
-        block = X[a:a + efron.CHUNK, columns] - mean
+    for a in range(0, len(X), cox_engine.CHUNK):
+        block = X[a:a + cox_engine.CHUNK, columns] - mean
         cross += block.T @ block
     scale = np.sqrt(np.diag(cross))
     corr = cross / np.outer(scale, scale)
@@ -195,9 +195,9 @@ def _collinear(X, columns, tol: float = 1e-10) -> list[int]:
 def _fit_kept(out, t, e, X, keep, codes, ties, alpha, reasons) -> list[str]:
     """Fit the screened terms, fill their rows of ``out``; return model-wide notes."""
     names = out["term"].to_numpy()[keep]
-    rs = efron.risk_sets(t, e, ties)
+    rs = cox_engine.risk_sets(t, e, ties)
     try:
-        fit = efron.newton(X, e, rs, max_iter=MAX_ITER)
+        fit = cox_engine.newton(X, e, rs, max_iter=MAX_ITER)
         beta, cov = fit["beta"], np.linalg.inv(fit["information"])
     except (np.linalg.LinAlgError, ValueError, FloatingPointError, OverflowError) as exc:
         return [f"the model could not be fitted ({exc}): no estimates shown"]
@@ -241,7 +241,7 @@ def _fit_kept(out, t, e, X, keep, codes, ties, alpha, reasons) -> list[str]:
 
 
 def _residual_parts(ev, rs) -> dict:
-    """Per-time pieces of every call's score residual, from ``efron.evaluate``'s sums.
+    """Per-time pieces of every call's score residual, from ``cox_engine.evaluate``'s sums.
 
     A time with d churns is d sub-steps; at sub-step l the churning calls keep
     weight 1 - l/d in the risk set and each counts 1/d of an event (R survival's

@@ -15,8 +15,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analysis import logit
-from analysis.design import Design, agent_codes, build
+from calmline.analysis import logit
+from calmline.analysis.design import Design, agent_codes, build
 
 DOSE_COLUMNS = ["factor", "level", "reference", "estimate", "ci_low", "ci_high", "p_value", "risk",
                 "n", "warning"]

@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analysis import aipw, logit
-from analysis.design import Design, agent_codes, build
+from calmline.analysis import aipw, logit
+from calmline.analysis.design import Design, agent_codes, build
 
 COLUMNS = ["practice", "method", "effect", "scale", "estimate", "ci_low", "ci_high", "p_value",
            "n_with", "n_without", "warning"]

@@ -6,7 +6,7 @@ import math
 
 import pandas as pd
 
-from analysis.shrinkage import shrink_rates
+from calmline.analysis.shrinkage import shrink_rates
 
 Z_95 = 1.96
 ALL_TEAMS = "all"

@@ -3,7 +3,7 @@
 The only module of analysis/ that touches the database. It reads the marts
 the ETL built, hands DataFrames to the pure modules, and writes their tidy
 results as a new run into the same DuckDB file, published atomically like a
-load (see :mod:`queries.publish`), so readers never see half a run.
+load (see :mod:`calmline.database.publish`), so readers never see half a run.
 """
 
 from __future__ import annotations
@@ -17,13 +17,13 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from analysis import summaries
-from analysis.design import build, complete_cases
-from analysis.dose import dose_response, heterogeneity
-from analysis.effects import practice_effects
-from queries import load_sql
-from queries.connection import connect
-from queries.publish import staged_database
+from calmline.analysis import secondary
+from calmline.analysis.design import build, complete_cases
+from calmline.analysis.dose import dose_response, heterogeneity
+from calmline.analysis.effects import practice_effects
+from calmline.queries import load_sql
+from calmline.database.connection import connect
+from calmline.database.publish import staged_database
 
 SPECIFICATION = (
     "Population: upset calls (anger_level >= 3) whose {h}-day window closed by the as-of date, "
@@ -85,7 +85,7 @@ def fit(db: Path, practices: list[str], *, horizons: tuple[int, ...] = (90,),
             con.execute(load_sql("analysis/results_schema"))
             say("Cox and Kaplan-Meier")
             start = time.monotonic()
-            survival = summaries.survival(population, practices)  # the same for every horizon
+            survival = secondary.survival(population, practices)  # the same for every horizon
             summary.timings["Cox and Kaplan-Meier"] = time.monotonic() - start
             for h in horizons:
                 run_id = con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM model_runs").fetchone()[0]
@@ -141,9 +141,9 @@ def _fit_horizon(population: pd.DataFrame, practices: list[str], h: int,
     if len(cox):
         effects = pd.concat([effects.astype(object), cox.reindex(columns=effects.columns).astype(object)],
                             ignore_index=True)
-    tables["practice_effects"] = summaries.add_q_and_mde(effects, df, practices, outcome)
+    tables["practice_effects"] = secondary.add_q_and_mde(effects, df, practices, outcome)
     tables["km_curves"] = km
-    priorities, adoption = timed("training priorities", summaries.priorities, population, tables[
+    priorities, adoption = timed("training priorities", secondary.priorities, population, tables[
         "practice_effects"], practices)
     tables["training_priorities"], tables["agent_adoption"] = priorities, adoption
     return tables, warnings, counts

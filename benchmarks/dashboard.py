@@ -1,10 +1,10 @@
 """Dashboard latency under load: the production server, 2 workers, 8 clients replaying callbacks.
 
-    python benchmarks/dashboard.py                       # 2M calls, 60 s of load
-    python benchmarks/dashboard.py --seconds 120 --clients 8 --workers 2 --threads 4
+    python -m benchmarks.dashboard                       # 2M calls, 60 s of load
+    python -m benchmarks.dashboard --seconds 120 --clients 8 --workers 2 --threads 4
 
 Builds (once, cached in --workdir) a database from about 2M generated calls with
-`calmline etl` and `calmline fit`, starts gunicorn with `dashboard.wsgi:server` on
+`calmline etl` and `calmline fit`, starts gunicorn with `calmline.dashboard.wsgi:server` on
 loopback, then lets --clients threads replay every page's server callbacks, as the
 browser sends them, for --seconds: overview (filters, headline/trends/teams, team and
 agent drill-down, HTML report), practice impact (and its KM curve), training
@@ -34,11 +34,9 @@ from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "benchmarks"]
-sys.path.insert(0, str(ROOT))
 
-from benchmarks.etl import ensure_source  # noqa: E402
-from benchmarks.measure import run_child  # noqa: E402
+from benchmarks.etl import ensure_source
+from benchmarks.measure import run_child
 
 
 def prepare(workdir: Path, calls: int, seed: int) -> Path:
@@ -65,10 +63,10 @@ def free_port() -> int:
 def start_server(db: Path, port: int, workers: int, threads: int, env: dict | None = None,
                  auth: tuple[str, str] | None = None) -> subprocess.Popen:
     """gunicorn serving ``db`` on loopback, once it answers; ``env`` adds to its environment."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "CALMLINE_DB": str(db), **(env or {})}
+    env = {**os.environ, "CALMLINE_DB": str(db), **(env or {})}
     proc = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-w", str(workers), "--threads", str(threads),
-         "-b", f"127.0.0.1:{port}", "--log-level", "warning", "dashboard.wsgi:server"],
+         "-b", f"127.0.0.1:{port}", "--log-level", "warning", "calmline.dashboard.wsgi:server"],
         env=env, cwd=ROOT)
     import requests
 
@@ -129,7 +127,7 @@ def outputs(spec: str) -> list | dict:
 
 def scenarios(deps: list[dict], pick: dict) -> dict:
     """For each replayed callback: a function (rng) -> request body, as the browser would send it."""
-    from dashboard.filters import FIELDS, to_search
+    from calmline.dashboard.filters import FIELDS, to_search
 
     by_output = {d["output"]: d for d in deps}
 

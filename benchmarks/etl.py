@@ -1,7 +1,7 @@
 """ETL speed and memory against a bare DuckDB read of the same calls, measured in one run.
 
-    python benchmarks/etl.py                 # 2M calls, 3 rounds
-    python benchmarks/etl.py --calls 10000000 --rounds 1
+    python -m benchmarks.etl                 # 2M calls, 3 rounds
+    python -m benchmarks.etl --calls 10000000 --rounds 1
 
 Generates the source folder once (cached in --workdir), then alternates, each in
 a fresh child process: `calmline etl` into a new database, and a bare
@@ -24,11 +24,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-# This file is called etl.py: keep `import etl` meaning the project's package.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "benchmarks"]
-sys.path.insert(0, str(ROOT))
 
-from benchmarks.measure import run_child  # noqa: E402
+from benchmarks.measure import run_child
 
 BARE = """
 import sys, duckdb
@@ -44,14 +41,14 @@ def ensure_source(workdir: Path, calls: int, seed: int) -> Path:
     if marker.exists():
         return source
     shutil.rmtree(source, ignore_errors=True)
-    from etl.synth import customers_for_calls
+    from calmline.synth import customers_for_calls
 
     customers = customers_for_calls(calls)
     print(f"generating about {calls:,} calls ({customers:,} customers) into {source} ...", flush=True)
     start = time.perf_counter()
     subprocess.run([sys.executable, "-m", "calmline", "generate", "--out", str(source),
                     "--customers", str(customers), "--seed", str(seed)],
-                   check=True, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.DEVNULL)
+                   check=True, stdout=subprocess.DEVNULL)
     print(f"generated in {time.perf_counter() - start:.1f} s", flush=True)
     marker.write_text("ok")
     return source

@@ -1,7 +1,7 @@
 """A runaway explorer query under dashboard load: does it stop in time, and do other pages keep up?
 
-    python benchmarks/explorer.py                       # 2M calls, 3 rounds of 30 s idle + 30 s runaway
-    python benchmarks/explorer.py --seconds 60 --rounds 2
+    python -m benchmarks.explorer                       # 2M calls, 3 rounds of 30 s idle + 30 s runaway
+    python -m benchmarks.explorer --seconds 60 --rounds 2
 
 Uses the database `benchmarks/dashboard.py` builds (2M generated calls, loaded and
 fitted, cached in --workdir) and serves it the production way: gunicorn, 2 workers x 4
@@ -27,7 +27,6 @@ import argparse
 import json
 import secrets
 import statistics
-import sys
 import tempfile
 import threading
 import time
@@ -35,12 +34,10 @@ from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "benchmarks"]
-sys.path.insert(0, str(ROOT))
 
-from benchmarks.dashboard import (choices, free_port, load, load_options, memory_sampler,  # noqa: E402
+from benchmarks.dashboard import (choices, free_port, load, load_options, memory_sampler,
                                   outputs, percentile, prepare, scenarios, start_server)
-from queries.sandbox import Limits  # noqa: E402
+from calmline.explorer.sandbox import Limits
 
 RUNAWAY = "SELECT count(*) FROM range(1000000000) a CROSS JOIN range(1000) b"
 STOPPED = "stopped after the time limit"

@@ -1,7 +1,7 @@
 """`calmline fit` wall time and peak memory at 100k, 1M and 2M upset calls.
 
-    python benchmarks/fit.py                       # 100k and 1M upset calls
-    python benchmarks/fit.py --sizes 100000 1000000 2000000
+    python -m benchmarks.fit                       # 100k and 1M upset calls
+    python -m benchmarks.fit --sizes 100000 1000000 2000000
 
 For each size: generate a centre with about that many upset calls (cached in
 --workdir), load it, then run the whole model suite (90-day horizon) in a fresh
@@ -14,17 +14,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "benchmarks"]
-sys.path.insert(0, str(ROOT))
 
-from benchmarks.measure import run_child  # noqa: E402
+from benchmarks.measure import run_child
 
 UPSET_SHARE = 0.39
 """About this share of generated calls is upset (anger_level >= 3)."""
@@ -32,8 +29,8 @@ UPSET_SHARE = 0.39
 FIT = """
 import json, sys
 from pathlib import Path
-from analysis.runner import fit
-from etl.contract import MODEL_PRACTICES
+from calmline.analysis.runner import fit
+from calmline.etl.contract import MODEL_PRACTICES
 summary = fit(Path(sys.argv[1]), list(MODEL_PRACTICES))
 Path(sys.argv[2]).write_text(json.dumps({"seconds": summary.seconds, "timings": summary.timings,
                                          "rows": summary.rows}))
@@ -41,7 +38,7 @@ Path(sys.argv[2]).write_text(json.dumps({"seconds": summary.seconds, "timings": 
 
 
 def prepare(workdir: Path, upset: int, seed: int) -> Path:
-    from etl.synth import customers_for_calls
+    from calmline.synth import customers_for_calls
 
     db = workdir / f"fit-{upset}.duckdb"
     if db.exists():
@@ -50,12 +47,10 @@ def prepare(workdir: Path, upset: int, seed: int) -> Path:
     customers = customers_for_calls(round(upset / UPSET_SHARE))
     print(f"generating about {upset:,} upset calls ({customers:,} customers) ...", flush=True)
     subprocess.run([sys.executable, "-m", "calmline", "generate", "--out", str(source), "--customers",
-                    str(customers), "--seed", str(seed)], check=True, stdout=subprocess.DEVNULL,
-                   env={**os.environ, "PYTHONPATH": str(ROOT)})
+                    str(customers), "--seed", str(seed)], check=True, stdout=subprocess.DEVNULL)
     truth = json.loads((source / "ground_truth.json").read_text())
     subprocess.run([sys.executable, "-m", "calmline", "etl", "--source", str(source), "--db", str(db),
-                    "--as-of", truth["as_of"]], check=True, stdout=subprocess.DEVNULL,
-                   env={**os.environ, "PYTHONPATH": str(ROOT)})
+                    "--as-of", truth["as_of"]], check=True, stdout=subprocess.DEVNULL)
     return db
 
 

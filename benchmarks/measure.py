@@ -13,12 +13,12 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def run_child(args: list[str]) -> tuple[float, float, str]:
-    """Run ``args`` with the project on PYTHONPATH; return (wall seconds, peak RSS in MB, stdout).
+    """Run ``args`` (the installed calmline); return (wall seconds, peak RSS in MB, stdout).
 
     Output goes to temporary files, so a chatty child cannot fill a pipe and stall.
     Exits the benchmark with the child's stderr when it fails.
     """
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = dict(os.environ)
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         start = time.perf_counter()
         proc = subprocess.Popen(args, stdout=out, stderr=err, env=env, text=True)

@@ -32,7 +32,7 @@ def generate(
     dirty_rows: Annotated[int, typer.Option(min=0, help="Extra broken call rows, to see rejections.")] = 0,
 ) -> None:
     """Write realistic synthetic source files with known practice effects (and ground_truth.json)."""
-    from etl.synth import generate as run
+    from calmline.synth import generate as run
 
     summary = run(out, customers=customers, seed=seed, start=date.fromisoformat(start),
                   months=months, dirty_rows=dirty_rows)
@@ -49,8 +49,8 @@ def etl(
     reload: Annotated[bool, typer.Option(help="Re-read files even if an identical file was loaded before.")] = False,
 ) -> None:
     """Load a source folder into DuckDB, validating every row; rejected rows are kept with reasons."""
-    from etl.errors import LoadError
-    from etl.load import load
+    from calmline.etl.errors import LoadError
+    from calmline.etl.load import load
 
     try:
         cutoff = date.fromisoformat(as_of) if as_of else None
@@ -76,9 +76,9 @@ def fit(
         help="Days after the call within which churn counts; repeat for several (30, 90, 180).")] = None,
 ) -> None:
     """Estimate how much each practice changes churn after upset calls; store the results as a new run."""
-    from analysis.runner import fit as run_fit
-    from etl.contract import MODEL_PRACTICES
-    from queries.publish import WriterBusy
+    from calmline.analysis.runner import fit as run_fit
+    from calmline.etl.contract import MODEL_PRACTICES
+    from calmline.database.publish import WriterBusy
 
     horizons = tuple(horizon or [90])
     bad = [h for h in horizons if h not in (30, 90, 180)]
@@ -110,8 +110,8 @@ def serve(
     """Serve the dashboard over a calmline database (waitress, several threads)."""
     from waitress import serve as run_server
 
-    from dashboard.access import UsersFileError, is_loopback, read_users
-    from dashboard.app import Settings, create_app
+    from calmline.dashboard.access import UsersFileError, is_loopback, read_users
+    from calmline.dashboard.app import Settings, create_app
 
     if not db.exists():
         err.print(f"[yellow]{db}: no database yet; the dashboard will say so until `calmline etl` "
@@ -180,8 +180,8 @@ def query(
     list_queries: Annotated[bool, typer.Option("--list", help="List the saved queries and exit.")] = False,
 ) -> None:
     """Run a saved query, or read-only ad-hoc SQL, in the query explorer's sandbox."""
-    from queries.library import library
-    from queries.sandbox import Limits, QueryFailed, Refused, Sandbox
+    from calmline.explorer.saved_queries import library
+    from calmline.explorer.sandbox import Limits, QueryFailed, Refused, Sandbox
 
     if list_queries:
         terminal.print_saved_queries(library())

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from etl.report import LoadReport
+from calmline.etl.load_report import LoadReport
 
 console = Console(width=None if sys.stdout.isatty() else 120)
 """Piped or logged output gets a fixed, readable width instead of 80 columns."""

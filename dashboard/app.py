@@ -1,6 +1,6 @@
 """The Dash app factory: the app, its navigation, the global filters and the page container.
 
-No data is loaded here; pages ask :mod:`dashboard.data` when a callback runs.
+No data is loaded here; pages ask :mod:`calmline.dashboard.data` when a callback runs.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashboard import access, filters, sandboxes
-from queries.sandbox import Limits, Sandbox
+from calmline.dashboard import access, explorer_threads, filters
+from calmline.explorer.sandbox import Limits, Sandbox
 
 log = logging.getLogger("calmline.dashboard")
 
@@ -31,7 +31,7 @@ class Settings:
     explorer: bool = True
     """Serve the query explorer (analysts' own SQL, sandboxed)."""
     users: dict[str, access.User] | None = None
-    """Sign-in required for these users (see :mod:`dashboard.access`); None: no sign-in."""
+    """Sign-in required for these users (see :mod:`calmline.dashboard.access`); None: no sign-in."""
     limits: Limits = Limits()
     """The explorer's time, memory and row limits."""
 
@@ -39,10 +39,10 @@ class Settings:
 def create_app(settings: Settings) -> dash.Dash:
     """Create the calmline dashboard for the database at ``settings.db``."""
     app = dash.Dash(
-        # The package's name, so Dash imports the pages as dashboard.pages.<page>, the name the
-        # rest of the code and the tests import them by; from "dashboard.app" it would infer
+        # The package's name, so Dash imports the pages as calmline.dashboard.pages.<page>, the name the
+        # rest of the code and the tests import them by; from "calmline.dashboard.app" it would infer
         # "pages.<page>", and a page imported both ways registers its path twice.
-        "dashboard",
+        "calmline.dashboard",
         use_pages=True,
         pages_folder=str(Path(__file__).parent / "pages"),
         assets_folder=str(Path(__file__).parent / "assets"),  # Bootstrap 5.3.3 CSS, served locally
@@ -85,7 +85,7 @@ def report_error(err: Exception) -> None:
 
 def layout() -> html.Div:
     """The frame around every page: navigation, global filters (kept in the URL), the page."""
-    hidden = {"/explorer"} if sandboxes.refusal() else set()
+    hidden = {"/explorer"} if explorer_threads.refusal() else set()
     links = [dbc.NavItem(dbc.NavLink(label, href=href, active="exact")) for label, href in NAV
              if href not in hidden]
     return html.Div([

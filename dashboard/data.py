@@ -21,8 +21,8 @@ import dash
 import duckdb
 import pandas as pd
 
-from queries import load_sql
-from queries.connection import connect, file_version
+from calmline.queries import load_sql
+from calmline.database.connection import connect, file_version
 
 FILTER_PARAMS = ("start", "end", "teams", "sites", "channels", "issues", "anger")
 """The global filters every filtered query takes (NULL = no filter)."""

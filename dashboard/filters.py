@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlencode
 import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 
-from dashboard import data
+from calmline.dashboard import data
 
 STORE = "filters-store"
 FIELDS = {  # filter -> (label, multi)

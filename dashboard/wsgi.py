@@ -1,12 +1,12 @@
 """WSGI entry point for a production server with several workers.
 
-    CALMLINE_DB=/path/calmline.duckdb gunicorn -w 2 --threads 4 -b 127.0.0.1:8050 dashboard.wsgi:server
+    CALMLINE_DB=/path/calmline.duckdb gunicorn -w 2 --threads 4 -b 127.0.0.1:8050 calmline.dashboard.wsgi:server
 
 Each worker builds its own app; data is read per request through read-only
 connections, one per thread, so workers and threads share nothing but the file.
 
 The app cannot see which address gunicorn listens on, so the query explorer is served only
-behind sign-in: set ``CALMLINE_USERS`` to a users file (see :mod:`dashboard.access`) and every
+behind sign-in: set ``CALMLINE_USERS`` to a users file (see :mod:`calmline.dashboard.access`) and every
 page asks for a password and only analysts see the explorer. Without it the explorer is
 switched off. ``CALMLINE_EXPLORER=off`` switches it off in any case.
 """
@@ -16,8 +16,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from dashboard.access import read_users
-from dashboard.app import Settings, create_app
+from calmline.dashboard.access import read_users
+from calmline.dashboard.app import Settings, create_app
 
 _users_file = os.environ.get("CALMLINE_USERS")
 _users = read_users(Path(_users_file)) if _users_file else None

@@ -12,8 +12,8 @@ from datetime import date, timedelta
 
 import duckdb
 
-from etl.contract import BY_NAME, Entity
-from etl.sql_text import file_path_case, lit, q
+from calmline.etl.contract import BY_NAME, Entity
+from calmline.etl.sql_text import file_path_case, lit, q
 
 
 def check_entity(con: duckdb.DuckDBPyConnection, entity: Entity, files: dict[int, str],

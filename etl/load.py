@@ -4,7 +4,7 @@ Flow: find the files -> read each with DuckDB's readers into an all-text view
 -> cast and check every per-row rule -> check duplicates, references and dates
 across rows -> upsert accepted rows by key, record every rejected row and a
 batch record per file -> rebuild the marts -> publish the database atomically.
-A file that cannot be used at all raises :class:`etl.errors.LoadError` and
+A file that cannot be used at all raises :class:`calmline.etl.errors.LoadError` and
 leaves the published database exactly as it was.
 """
 
@@ -15,15 +15,15 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 
-from etl import cross_checks, staging, store
-from etl.contract import ENTITIES
-from etl.errors import LoadError
-from etl.report import FileResult, LoadReport
-from etl.sql_text import insert_many
-from etl.sources import SourceFile, discover
-from queries import load_sql
-from queries.connection import connect
-from queries.publish import WriterBusy, staged_database
+from calmline.etl import cross_checks, staging, store
+from calmline.etl.contract import ENTITIES
+from calmline.etl.errors import LoadError
+from calmline.etl.load_report import FileResult, LoadReport
+from calmline.etl.sql_text import insert_many
+from calmline.etl.sources import SourceFile, discover
+from calmline.queries import load_sql
+from calmline.database.connection import connect
+from calmline.database.publish import WriterBusy, staged_database
 
 Progress = staging.Progress
 """progress(step description, steps done, steps in all)."""

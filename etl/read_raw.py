@@ -4,7 +4,7 @@
 contract and returns a :class:`RawSource`: a SQL ``SELECT`` that yields one
 text column per contract column (NULL where the file has none), the row's
 fields as written (``_r0``, ``_r1``, ...) and, for JSON Lines and Parquet, its
-line or row number. :mod:`etl.validate` wraps that SELECT in a single pass
+line or row number. :mod:`calmline.etl.validate` wraps that SELECT in a single pass
 that casts and checks every value. :func:`finish` then collects the rows the
 reader itself could not split (short or long rows, an unterminated quote,
 invalid UTF-8, a JSON line that is not an object) and, for CSV, numbers the
@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from etl.errors import LoadError
-from etl.sources import SourceFile, match_columns, read_csv_header
-from etl.sql_text import insert_many, lit, q
+from calmline.etl.errors import LoadError
+from calmline.etl.sources import SourceFile, match_columns, read_csv_header
+from calmline.etl.sql_text import insert_many, lit, q
 
 REJECTS_TABLE = "cl_reader_rejects"
 REJECTS_SCAN = "cl_reader_scans"
@@ -65,7 +65,7 @@ class RawSource:
     single: dict[int, str] = field(default_factory=dict)
     """CSV: a SELECT reading only file i, to fetch rejected rows' text."""
     trim: bool = True
-    """False when no value read can change under ``trim`` (see :func:`etl.sources.scan_field_edges`)."""
+    """False when no value read can change under ``trim`` (see :func:`calmline.etl.sources.scan_field_edges`)."""
 
 
 def group_files(indexed: list[tuple[int, SourceFile]]) -> list[list[tuple[int, SourceFile]]]:

@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from etl.contract import ENTITIES, Entity
-from etl.errors import LoadError
+from calmline.etl.contract import ENTITIES, Entity
+from calmline.etl.errors import LoadError
 
 FORMATS = {".csv": "csv", ".parquet": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 _HASH_CHUNK = 8 << 20

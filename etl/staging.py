@@ -1,10 +1,10 @@
 """Staging: decide which files to read, read them into the staging tables, remember how.
 
 Files identical to one loaded before are skipped (unless reloading). The rest
-are read in groups (see :func:`etl.read_raw.group_files`) into
+are read in groups (see :func:`calmline.etl.read_raw.group_files`) into
 ``stage_<entity>_t``, with their sha256 computed on a second thread while
 DuckDB reads. That thread first checks which CSV files have no field that
-trimming would change (:func:`etl.sources.scan_field_edges`), so their
+trimming would change (:func:`calmline.etl.sources.scan_field_edges`), so their
 values are not trimmed one by one. :class:`StagedFile` keeps what later steps need per file.
 """
 
@@ -17,10 +17,10 @@ from pathlib import Path
 
 import duckdb
 
-from etl import read_raw, validate
-from etl.read_raw import ParseReject, RawSource
-from etl.report import FileResult
-from etl.sources import SourceFile, check_not_empty, fingerprint, scan_field_edges
+from calmline.etl import read_raw, validate
+from calmline.etl.read_raw import ParseReject, RawSource
+from calmline.etl.load_report import FileResult
+from calmline.etl.sources import SourceFile, check_not_empty, fingerprint, scan_field_edges
 
 Progress = Callable[[str, int, int], None]
 

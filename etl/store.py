@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 import duckdb
 
-from etl.contract import ENTITIES, SQL_TYPES, Entity
-from etl.read_raw import ParseReject
-from etl.sql_text import file_path_case, insert_many, q
-from queries import load_sql
+from calmline.etl.contract import ENTITIES, SQL_TYPES, Entity
+from calmline.etl.read_raw import ParseReject
+from calmline.etl.sql_text import file_path_case, insert_many, q
+from calmline.queries import load_sql
 
 LINEAGE = ("_batch_id", "_source_file", "_source_line")
 """Columns every entity table carries: which batch, file and line last wrote the row."""

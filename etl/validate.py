@@ -1,6 +1,6 @@
 """Per-row validation: cast each text value to its contract type and list the rules it breaks.
 
-The SQL is derived from :mod:`etl.contract`, so each rule is written once.
+The SQL is derived from :mod:`calmline.etl.contract`, so each rule is written once.
 One pass over a file's rows (:func:`stage_file`) appends them, in file order,
 to the entity's table ``stage_<entity>_t``: the file's index, its line when
 the reader knows it, the typed values, ``_ok`` (the row passed every per-row
@@ -8,16 +8,16 @@ rule) and, only for rows that did not, ``problems`` (a list of
 ``{column, rule}``) and ``_text`` (the row as written). One table per entity,
 not per file, so the final insert is a single scan that DuckDB writes
 straight to disk. Rules that look across rows (duplicates, references, order
-in time) are added by :mod:`etl.cross_checks`.
+in time) are added by :mod:`calmline.etl.cross_checks`.
 """
 
 from __future__ import annotations
 
 import duckdb
 
-from etl.contract import SQL_TYPES, Column, Entity
-from etl.read_raw import RawSource
-from etl.sql_text import lit, q
+from calmline.etl.contract import SQL_TYPES, Column, Entity
+from calmline.etl.read_raw import RawSource
+from calmline.etl.sql_text import lit, q
 
 _PARSERS = {
     "text": "{v}",

@@ -1,7 +1,7 @@
 """calmline's SQL: one query per .sql file, the file name being the query's name.
 
 This package imports nothing of calmline's. ``load_sql("marts/call_facts")``
-returns the text of ``queries/marts/call_facts.sql``; :mod:`queries.connection`
+returns the text of ``queries/marts/call_facts.sql``; :mod:`calmline.database.connection`
 is the one place that opens a DuckDB database.
 """
 

@@ -25,7 +25,7 @@ class Outcome:
 
 def run_cli(*args: str, cwd: Path | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
     """Run ``calmline ARGS`` in a child process and capture its output."""
-    env = {**os.environ, "COLUMNS": "200", "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "COLUMNS": "200"}
     return subprocess.run([sys.executable, "-m", "calmline", *args], capture_output=True,
                           text=True, cwd=cwd or ROOT, env=env, timeout=timeout)
 
@@ -34,8 +34,8 @@ def load_api(source: Path, db: Path, *extra: str) -> Outcome:
     """Load through the Python API; a LoadError becomes exit code 2 as in the CLI."""
     from datetime import date
 
-    from etl.errors import LoadError
-    from etl.load import load
+    from calmline.etl.errors import LoadError
+    from calmline.etl.load import load
 
     as_of = None
     if "--as-of" in extra:

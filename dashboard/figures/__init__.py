@@ -4,13 +4,13 @@ Every function returns a figure, never raises on empty or incomplete data: when 
 nothing to draw it returns :func:`empty_figure` with the reason centred on it.
 """
 
-from dashboard.figures.dose import dose_plot, heterogeneity_heatmap
-from dashboard.figures.effects import forest_plot, hazard_plot
-from dashboard.figures.monitoring import funnel_bars, team_bars, trend_plot
-from dashboard.figures.priorities import adoption_gap_heatmap, priorities_bar
-from dashboard.figures.style import (DIVERGING, PALETTE, SEQUENTIAL, empty_figure, format_count,
+from calmline.dashboard.figures.dose import dose_plot, heterogeneity_heatmap
+from calmline.dashboard.figures.effects import forest_plot, hazard_plot
+from calmline.dashboard.figures.monitoring import funnel_bars, team_bars, trend_plot
+from calmline.dashboard.figures.priorities import adoption_gap_heatmap, priorities_bar
+from calmline.dashboard.figures.style import (DIVERGING, PALETTE, SEQUENTIAL, empty_figure, format_count,
                                      format_percent, format_pp, practice_label)
-from dashboard.figures.survival import km_plot
+from calmline.dashboard.figures.survival import km_plot
 
 __all__ = [
     "PALETTE", "DIVERGING", "SEQUENTIAL", "practice_label", "format_pp", "format_percent",

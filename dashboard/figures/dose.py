@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.figures.style import (BLACK, BLUE, DIVERGING, NO_RUN, empty_figure, esc, finish,
+from calmline.dashboard.figures.style import (BLACK, BLUE, DIVERGING, NO_RUN, empty_figure, esc, finish,
                                      format_count, format_percent, format_pp, format_q, is_missing,
                                      numeric, practice_label, problem, rows_height, warning_text)
 

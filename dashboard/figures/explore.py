@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 
-from dashboard.figures.style import PALETTE, empty_figure, esc, finish
+from calmline.dashboard.figures.style import PALETTE, empty_figure, esc, finish
 
 KINDS = ("bar", "line", "scatter", "histogram")
 

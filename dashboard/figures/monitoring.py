@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.figures.style import (BLUE, NO_MATCH, PALETTE, VERMILLION, empty_figure, esc, finish,
+from calmline.dashboard.figures.style import (BLUE, NO_MATCH, PALETTE, VERMILLION, empty_figure, esc, finish,
                                      format_count, practice_label, problem, rows_height)
 
 DASHES = ["solid", "dash", "dot", "dashdot"]

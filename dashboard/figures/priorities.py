@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.figures.style import (BLACK, BLUE, NO_RUN, SEQUENTIAL, empty_figure, esc, finish,
+from calmline.dashboard.figures.style import (BLACK, BLUE, NO_RUN, SEQUENTIAL, empty_figure, esc, finish,
                                      format_count, format_percent, is_missing, numeric,
                                      practice_label, problem, rows_height, warning_text)
 

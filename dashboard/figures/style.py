@@ -16,7 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from dashboard import formats
+from calmline.dashboard import formats
 
 # Plotly copies and validates a named template into every new figure, about 15 ms each: with a
 # dozen figures per page that was most of a callback's time. calmline's figures carry no

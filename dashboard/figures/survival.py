@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.figures.style import (BLUE, NO_RUN, ORANGE, empty_figure, esc, finish, format_count,
+from calmline.dashboard.figures.style import (BLUE, NO_RUN, ORANGE, empty_figure, esc, finish, format_count,
                                      format_percent, is_missing, numeric, practice_label, problem,
                                      rgba)
 

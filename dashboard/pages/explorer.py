@@ -14,10 +14,10 @@ import pandas as pd
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 from dash.exceptions import MissingCallbackContextException
 
-from dashboard import data, formats, grids, sandboxes
-from dashboard.figures.explore import KINDS, chart_defaults, numeric_columns, result_chart
-from queries.library import library
-from queries.sandbox import QueryFailed, Refused
+from calmline.dashboard import data, explorer_threads, formats, grids
+from calmline.dashboard.figures.explore import KINDS, chart_defaults, numeric_columns, result_chart
+from calmline.explorer.saved_queries import library
+from calmline.explorer.sandbox import QueryFailed, Refused
 
 dash.register_page(__name__, path="/explorer", name="Query explorer", title="calmline - query explorer")
 
@@ -42,7 +42,7 @@ HISTORY_SIZE = 30
 
 
 def layout(**_query) -> html.Div:
-    why = sandboxes.refusal() if _for_a_browser() else None
+    why = explorer_threads.refusal() if _for_a_browser() else None
     if why:
         return dbc.Alert(why, color="secondary", id=STATUS)
     options = [{"label": f"{q.title} ({', '.join(q.audience)})", "value": q.name} for q in library().values()]
@@ -68,7 +68,7 @@ def layout(**_query) -> html.Div:
                 html.Div([
                     dbc.Button("Run SQL", id=RUN_SQL, color="primary", className="me-2"),
                     html.Span("One SELECT, WITH, DESCRIBE or SUMMARIZE statement; read-only; "
-                              f"stopped after {sandboxes.limits().seconds:g} s.", className="small text-muted"),
+                              f"stopped after {explorer_threads.limits().seconds:g} s.", className="small text-muted"),
                 ], className="my-2"),
                 dcc.Loading(html.Div(id=STATUS)),
                 dbc.Button("Export CSV", id=EXPORT, size="sm", color="secondary", outline=True,
@@ -104,7 +104,7 @@ def _for_a_browser() -> bool:
     usually a browser's unsigned first try, so refusing it would leave the editor's ids out, and
     every browser would log an "ID not found in layout" error per explorer callback, on every
     page. That pass gets the whole editor; who may use it is decided per page render and per
-    callback (:func:`dashboard.sandboxes.refusal`).
+    callback (:func:`calmline.dashboard.explorer_threads.refusal`).
     """
     try:
         ctx.triggered_id  # noqa: B018 - only available inside a callback
@@ -167,14 +167,14 @@ def _from_history(selected, history) -> dict | None:
 @callback(Output(SCHEMA, "rowData"), Input(SCHEMA, "id"))
 def show_schema(_id):
     """The tables and columns analysts can query (nothing for anyone else)."""
-    if sandboxes.refusal():
+    if explorer_threads.refusal():
         return []
     return grids.records(_schema())
 
 
 @data.per_version
 def _schema() -> pd.DataFrame:
-    return sandboxes.sandbox().schema()
+    return explorer_threads.sandbox().schema()
 
 
 @callback(
@@ -189,8 +189,8 @@ def _schema() -> pd.DataFrame:
 )
 def run(_saved_clicks, _sql_clicks, name, values, ids, sql, history):
     """Run the saved query or the SQL, whichever button was pressed."""
-    if sandboxes.refusal():
-        return [], [], dbc.Alert(sandboxes.refusal(), color="secondary"), *([no_update] * 10)
+    if explorer_threads.refusal():
+        return [], [], dbc.Alert(explorer_threads.refusal(), color="secondary"), *([no_update] * 10)
     if ctx.triggered_id == RUN_SAVED:
         request = {"kind": "saved", "name": name,
                    "params": {i["name"]: (None if v in ("", None) else str(v)) for i, v in zip(ids, values)}}
@@ -227,8 +227,8 @@ def _as_shown(result) -> pd.DataFrame:
 
 def execute(request: dict, *, export: bool = False):
     """(result, status note) for a run request, or the message saying why it did not run."""
-    box = sandboxes.sandbox()
-    cap = sandboxes.limits().export_rows if export else sandboxes.limits().display_rows
+    box = explorer_threads.sandbox()
+    cap = explorer_threads.limits().export_rows if export else explorer_threads.limits().display_rows
     try:
         if request["kind"] == "saved":
             result = box.saved(request["name"], request["params"], limit=cap)
@@ -243,7 +243,7 @@ def execute(request: dict, *, export: bool = False):
     shown = f"{formats.count(len(result.frame))} rows in {result.seconds:.2f} s"
     if result.truncated:
         shown = (f"Showing the first {formats.count(result.limit)} rows only (the result has more); "
-                 f"{result.seconds:.2f} s. Export gives up to {formats.count(sandboxes.limits().export_rows)}.")
+                 f"{result.seconds:.2f} s. Export gives up to {formats.count(explorer_threads.limits().export_rows)}.")
     return result, shown
 
 
@@ -273,7 +273,7 @@ def draw(rows, kind, x, y, colour):
           Input(EXPORT, "n_clicks"), State(LAST, "data"), prevent_initial_call=True)
 def export(_clicks, request):
     """The last query's whole result as CSV, up to the export cap (run again for it)."""
-    if not request or sandboxes.refusal():
+    if not request or explorer_threads.refusal():
         return no_update, no_update
     outcome = execute(request, export=True)
     if isinstance(outcome, str):

@@ -6,8 +6,8 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, callback, dcc, html
 
-from dashboard import data, formats, grids
-from dashboard.figures import funnel_bars
+from calmline.dashboard import data, formats, grids
+from calmline.dashboard.figures import funnel_bars
 
 dash.register_page(__name__, path="/health", name="Data health", title="calmline - data health")
 

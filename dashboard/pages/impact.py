@@ -6,8 +6,8 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, callback, dcc, html
 
-from dashboard import data
-from dashboard.figures import dose_plot, forest_plot, hazard_plot, heterogeneity_heatmap, km_plot, practice_label
+from calmline.dashboard import data
+from calmline.dashboard.figures import dose_plot, forest_plot, hazard_plot, heterogeneity_heatmap, km_plot, practice_label
 
 dash.register_page(__name__, path="/impact", name="Practice impact", title="calmline - practice impact")
 

@@ -6,8 +6,8 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 
-from dashboard import data, filters, formats, grids, report
-from dashboard.figures import team_bars, trend_plot
+from calmline.dashboard import data, filters, formats, grids, html_report
+from calmline.dashboard.figures import team_bars, trend_plot
 
 dash.register_page(__name__, path="/", name="Overview", title="calmline - overview")
 
@@ -154,7 +154,7 @@ def download_report(_clicks, chosen):
     monthly = data.frame("monthly", **params)
     figures = [trend_plot(monthly, ["churn_upset", "churn_calm"], "Churn within 90 days"),
                trend_plot(monthly, [p for p in PRACTICES if p in monthly.columns], "Share of upset calls")]
-    page = report.overview_report(chosen, data.frame("headline", **params), figures,
+    page = html_report.overview_report(chosen, data.frame("headline", **params), figures,
                                   data.frame("teams", **params))
     return {"content": page, "filename": "calmline-overview.html"}
 

@@ -7,8 +7,8 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import Input, Output, callback, dcc, html
 
-from dashboard import data, grids
-from dashboard.figures import adoption_gap_heatmap, practice_label, priorities_bar
+from calmline.dashboard import data, grids
+from calmline.dashboard.figures import adoption_gap_heatmap, practice_label, priorities_bar
 
 dash.register_page(__name__, path="/training", name="Training priorities",
                    title="calmline - training priorities")

@@ -9,7 +9,7 @@ from lifelines import CoxPHFitter
 from lifelines.datasets import load_rossi
 from statsmodels.duration.hazard_regression import PHReg
 
-from analysis.cox import COLUMNS, NUMBERS, fit_cox
+from calmline.analysis.cox import COLUMNS, NUMBERS, fit_cox
 
 ROSSI_TERMS = ["fin", "age", "race", "wexp", "mar", "paro", "prio"]
 

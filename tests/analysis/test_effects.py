@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from analysis.effects import practice_effects
+from calmline.analysis.effects import practice_effects
 from tests.analysis.frames import PRACTICES, population, true_ame
 
 

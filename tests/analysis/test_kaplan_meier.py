@@ -8,7 +8,7 @@ import pytest
 from lifelines import KaplanMeierFitter
 from lifelines.datasets import load_rossi
 
-from analysis.kaplan_meier import COLUMNS, km_curves
+from calmline.analysis.kaplan_meier import COLUMNS, km_curves
 
 
 def hand_made() -> pd.DataFrame:

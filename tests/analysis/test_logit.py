@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
-from analysis import logit
+from calmline.analysis import logit
 
 
 def _data(n=20000, seed=1):

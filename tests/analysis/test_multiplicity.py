@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from statsmodels.stats.multitest import multipletests
 
-from analysis.multiplicity import bh_qvalues
+from calmline.analysis.multiplicity import bh_qvalues
 
 # Benjamini & Hochberg (1995), JRSS B 57(1):289-300, worked example: the 15 p-values of
 # Neuhaus et al. (1992); the paper's procedure at q* = 0.05 rejects the four smallest.

@@ -9,7 +9,7 @@ import pytest
 from scipy.stats import norm
 from statsmodels.stats.power import NormalIndPower, normal_power_het
 
-from analysis.power import mde_risk_difference
+from calmline.analysis.power import mde_risk_difference
 
 
 def cohen_h_mde(n_with, n_without, base_rate, alpha=0.05, power=0.80):

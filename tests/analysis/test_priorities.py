@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.priorities import training_priorities
-from analysis.shrinkage import shrink_rates
+from calmline.analysis.priorities import training_priorities
+from calmline.analysis.shrinkage import shrink_rates
 
 COLUMNS = ["practice", "team", "current_adoption", "target_adoption",
            "retained_per_month", "ci_low", "ci_high", "rank", "warning"]

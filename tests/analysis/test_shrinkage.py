@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.shrinkage import shrink_rates
+from calmline.analysis.shrinkage import shrink_rates
 
 AGENTS = pd.DataFrame({
     "agent_id": list("abcdefgh"),

@@ -107,7 +107,7 @@ def test_password_prints_one_unwrapped_hash_that_a_users_file_accepts(tmp_path):
 
     from werkzeug.security import check_password_hash
 
-    from dashboard.access import read_users
+    from calmline.dashboard.access import read_users
     from tests.conftest import ROOT
 
     proc = subprocess.run([sys.executable, "-m", "calmline", "password"], input="s3cret pass\ns3cret pass\n",

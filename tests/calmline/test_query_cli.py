@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from queries.library import library
+from calmline.explorer.saved_queries import library
 from tests.conftest import file_digest, query, run_cli
 
 TEAM = "belfast-1"

@@ -14,7 +14,7 @@ PAGES = {"/": "overview-teams", "/impact": "impact-forest", "/training": "traini
 
 @pytest.fixture
 def app(fitted_sample_db):
-    from dashboard.app import Settings, create_app
+    from calmline.dashboard.app import Settings, create_app
 
     return create_app(Settings(db=fitted_sample_db))
 

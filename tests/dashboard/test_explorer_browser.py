@@ -1,6 +1,6 @@
 """The query explorer in a real headless Chromium, as an analyst uses it: pick a saved query, change
 its parameters, run it, read the grid and the chart, export CSV; and signing in, where only analysts
-get the explorer. Expected rows come from the engine (queries.sandbox, as `calmline query` runs it)
+get the explorer. Expected rows come from the engine (calmline.explorer.sandbox, as `calmline query` runs it)
 and, for the counts, from the database directly. Every page must leave the browser console clean."""
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ def _download(dash_duo, name: str = "calmline-query.csv") -> list[dict]:
 
 def _engine(db: Path, **params) -> list[dict]:
     """The saved query's whole result as `calmline query` gets it (missing values as None)."""
-    from queries.sandbox import Sandbox
+    from calmline.explorer.sandbox import Sandbox
 
     with Sandbox(db) as box:
         frame = box.saved(QUERY, params, limit=1_000_000).frame
@@ -98,15 +98,15 @@ def _upset_calls_by_month(db: Path, team: str) -> list[int]:
 
 @pytest.fixture
 def explorer_app(sample_db):
-    from dashboard.app import Settings, create_app
-    from queries.sandbox import Limits
+    from calmline.dashboard.app import Settings, create_app
+    from calmline.explorer.sandbox import Limits
 
     return create_app(Settings(db=sample_db, limits=Limits(display_rows=DISPLAY_ROWS)))
 
 
 def test_an_analyst_runs_a_saved_query_with_new_parameters_charts_and_exports_it(dash_duo, explorer_app,
                                                                                  sample_db):
-    from queries.library import library
+    from calmline.explorer.saved_queries import library
 
     saved = library()[QUERY]
     everyone = _engine(sample_db)
@@ -184,8 +184,8 @@ def signed_in_app(sample_db, tmp_path):
     are what `calmline password` prints (werkzeug's generate_password_hash)."""
     from werkzeug.security import generate_password_hash
 
-    from dashboard.access import read_users
-    from dashboard.app import Settings, create_app
+    from calmline.dashboard.access import read_users
+    from calmline.dashboard.app import Settings, create_app
 
     users = tmp_path / "users.toml"
     users.write_text("".join(f'[users.{name}]\npassword_hash = "{generate_password_hash(PASSWORD)}"\n'
@@ -330,7 +330,7 @@ def test_dash_knows_every_explorer_id_whoever_asked_first(signed_in_app, sample_
     import json
     import re
 
-    from dashboard.app import Settings, create_app
+    from calmline.dashboard.app import Settings, create_app
 
     app = signed_in_app if signed_in else create_app(Settings(db=sample_db, explorer=False))
     client = _Client(app)

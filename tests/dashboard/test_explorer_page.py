@@ -23,13 +23,13 @@ def pressed(button: str):
 
 @pytest.fixture(scope="module")
 def explorer_app(sample_db):
-    from dashboard.app import Settings, create_app
+    from calmline.dashboard.app import Settings, create_app
 
     return create_app(Settings(db=sample_db))
 
 
 def test_a_saved_query_runs_with_its_parameters_and_offers_a_chart(explorer_app):
-    from dashboard.pages import explorer
+    from calmline.dashboard.pages import explorer
 
     with explorer_app.server.test_request_context("/"), pressed(explorer.RUN_SAVED):
         about, params, disabled, sql = explorer.show_saved("churn_by_month_team")
@@ -42,7 +42,7 @@ def test_a_saved_query_runs_with_its_parameters_and_offers_a_chart(explorer_app)
 
 
 def test_sql_that_writes_is_refused_with_what_is_allowed(explorer_app):
-    from dashboard.pages import explorer
+    from calmline.dashboard.pages import explorer
 
     with explorer_app.server.test_request_context("/"), pressed(explorer.RUN_SQL):
         rows, _, status, *_rest, history = explorer.run(None, 1, None, [], [], "DROP TABLE calls", [])[:5]
@@ -50,7 +50,7 @@ def test_sql_that_writes_is_refused_with_what_is_allowed(explorer_app):
 
 
 def test_export_runs_the_last_query_again_up_to_the_export_cap(explorer_app):
-    from dashboard.pages import explorer
+    from calmline.dashboard.pages import explorer
 
     with explorer_app.server.test_request_context("/"):
         download, status = explorer.export(1, {"kind": "sql", "sql": "SELECT * FROM calls"})
@@ -65,17 +65,17 @@ def test_explorer_queries_run_on_threads_of_lower_cpu_priority_than_the_pages(ex
     import sys
     import threading
 
-    from dashboard import sandboxes
+    from calmline.dashboard import explorer_threads
 
     def nice() -> int:
         return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
 
     assert sys.platform.startswith("linux")  # where the server runs; thread priorities are per thread there
     page = nice()
-    assert sandboxes.in_explorer_thread(nice) == min(19, page + sandboxes.NICENESS)
+    assert explorer_threads.in_explorer_thread(nice) == min(19, page + explorer_threads.NICENESS)
     assert nice() == page  # the page's own thread is untouched
     with explorer_app.server.test_request_context("/"):
-        explorer = sandboxes.sandbox()
+        explorer = explorer_threads.sandbox()
         assert explorer.run("SELECT 42 AS answer").frame["answer"].tolist() == [42]
         assert explorer.saved("churn_by_month_team", {"team": "leeds-1"}).frame["team"].unique().tolist() == [
             "leeds-1"]

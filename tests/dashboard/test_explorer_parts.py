@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from dashboard.access import UsersFileError, is_loopback, read_users
-from dashboard.figures.explore import chart_defaults, numeric_columns, result_chart
+from calmline.dashboard.access import UsersFileError, is_loopback, read_users
+from calmline.dashboard.figures.explore import chart_defaults, numeric_columns, result_chart
 
 
 def test_the_first_chart_is_a_line_over_time_when_there_is_a_month_column():
@@ -61,7 +61,7 @@ def test_a_password_is_hashed_once_then_checked_quickly_and_wrong_ones_always_fa
     import werkzeug.security
     from werkzeug.security import generate_password_hash
 
-    from dashboard.access import PasswordCheck, User
+    from calmline.dashboard.access import PasswordCheck, User
 
     users = {"ali": User("ali", generate_password_hash("right"), ("analyst",))}
     check = PasswordCheck(users)

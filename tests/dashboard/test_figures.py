@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dashboard.figures import (PALETTE, adoption_gap_heatmap, dose_plot, empty_figure, forest_plot,
+from calmline.dashboard.figures import (PALETTE, adoption_gap_heatmap, dose_plot, empty_figure, forest_plot,
                                format_count, format_percent, format_pp, funnel_bars, hazard_plot,
                                heterogeneity_heatmap, km_plot, practice_label, priorities_bar,
                                trend_plot)
@@ -56,7 +56,7 @@ def het_rows():
 
 
 def priority_rows():
-    # As analysis.priorities returns them: object dtype, None where a figure is missing.
+    # As calmline.analysis.priorities returns them: object dtype, None where a figure is missing.
     return pd.DataFrame({
         "practice": ["thanked", "took_ownership", "empathized", "summarized", "took_ownership"],
         "team": ["all", "all", "all", "all", "leeds-1"],
@@ -288,7 +288,7 @@ def _effective(layout, *path):
 
 
 def test_every_figure_shares_the_readable_layout():
-    from dashboard.figures.style import TEMPLATE
+    from calmline.dashboard.figures.style import TEMPLATE
 
     for fig in all_figures():
         layout = fig.layout

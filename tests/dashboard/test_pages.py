@@ -16,14 +16,14 @@ def app_db(tmp_path_factory):
     db = tmp_path_factory.mktemp("dash") / "calmline.duckdb"
     assert run_cli("etl", "--source", str(ROOT / "sample_data"), "--db", str(db)).returncode == 0
     assert run_cli("fit", "--db", str(db)).returncode == 0
-    from dashboard.app import Settings, create_app
+    from calmline.dashboard.app import Settings, create_app
 
     create_app(Settings(db=db))
     return db
 
 
 def test_filters_round_trip_through_the_url():
-    from dashboard import filters
+    from calmline.dashboard import filters
 
     chosen = {"teams": ["leeds-1", "cardiff-2"], "anger": ["4", "5"], "start": "2025-03"}
     assert filters.parse(filters.to_search(chosen)) == chosen
@@ -32,7 +32,7 @@ def test_filters_round_trip_through_the_url():
 
 
 def test_overview_follows_the_filters(app_db):
-    from dashboard.pages import overview
+    from calmline.dashboard.pages import overview
 
     cards, churn, adoption, teams, columns, bars, message = overview.update({})
     assert message is None and len(cards) == 4 and len(teams) == 7
@@ -46,7 +46,7 @@ def test_overview_follows_the_filters(app_db):
 
 def test_headline_figures_match_the_calls_they_summarise(app_db):
     """The overview reads pre-aggregated marts; the same figures straight from the calls agree."""
-    from dashboard import data, filters
+    from calmline.dashboard import data, filters
 
     chosen = {"start": "2025-03", "end": "2025-08", "channels": ["phone", "chat"], "anger": ["4", "5"]}
     head = data.frame("headline", db=app_db, **filters.params(chosen)).iloc[0]
@@ -65,8 +65,8 @@ def test_headline_figures_match_the_calls_they_summarise(app_db):
 
 
 def test_the_headline_compares_with_the_period_before(app_db):
-    from dashboard import data, filters
-    from dashboard.pages import overview
+    from calmline.dashboard import data, filters
+    from calmline.dashboard.pages import overview
 
     head = data.frame("headline", db=app_db, **filters.params({"start": "2025-04", "end": "2025-06"})).iloc[0]
     before = data.frame("headline", db=app_db, **filters.params({"start": "2025-01", "end": "2025-03"})).iloc[0]
@@ -80,7 +80,7 @@ def test_the_headline_compares_with_the_period_before(app_db):
 def test_clicking_a_chart_narrows_the_filters_in_the_url():
     from dash import no_update
 
-    from dashboard.pages import overview
+    from calmline.dashboard.pages import overview
 
     bar = {"points": [{"x": "leeds-1", "customdata": "leeds-1"}]}
     assert overview.clicked_filter(overview.TEAM_BARS, bar, "?anger=5") == "?teams=leeds-1&anger=5"
@@ -91,14 +91,14 @@ def test_clicking_a_chart_narrows_the_filters_in_the_url():
 
 
 def test_overview_with_no_matching_calls_says_so(app_db):
-    from dashboard.pages import overview
+    from calmline.dashboard.pages import overview
 
     cards, _, _, teams, _, _, _ = overview.update({"start": "2030-01"})
     assert teams == [] and "No calls match" in str(cards)
 
 
 def test_drill_down_from_team_to_agent_to_calls(app_db):
-    from dashboard.pages import overview
+    from calmline.dashboard.pages import overview
 
     _, _, _, teams, _, _, _ = overview.update({})
     agents, _, title = overview.drill_team([teams[0]], {})
@@ -113,7 +113,7 @@ def test_an_agents_calls_are_their_upset_calls_among_the_filtered_calls(app_db, 
     """agent_calls reads the tables directly for speed; it must list what filtered_calls has."""
     import duckdb
 
-    from dashboard import data, filters
+    from calmline.dashboard import data, filters
 
     params = filters.params(chosen)
     reference = f"""WITH calls AS ({data.sql_text("filtered_calls")})
@@ -134,7 +134,7 @@ def test_an_agents_calls_are_their_upset_calls_among_the_filtered_calls(app_db, 
 
 
 def test_impact_page_shows_the_latest_run(app_db):
-    from dashboard.pages import impact
+    from calmline.dashboard.pages import impact
 
     forest, hazard, options, chosen, warnings, *rest = impact.update("/impact")
     assert len(options) == 12 and chosen == "took_ownership"
@@ -143,7 +143,7 @@ def test_impact_page_shows_the_latest_run(app_db):
 
 
 def test_training_and_health_pages(app_db):
-    from dashboard.pages import health, training
+    from calmline.dashboard.pages import health, training
 
     options, bars, gaps, agents, _, modules, _ = training.update("all")
     assert {"label": "All teams", "value": "all"} in options and len(agents) == 50
@@ -156,7 +156,7 @@ def test_training_completions_compare_adoption_in_the_90_days_around_each_comple
     """Recomputed in pandas from call_facts: every module x team, before and after figures."""
     import duckdb
 
-    from dashboard import data
+    from calmline.dashboard import data
 
     shown = data.frame("training_completions", db=app_db).set_index(["module", "team"])
     with duckdb.connect(str(app_db), read_only=True) as con:
@@ -186,8 +186,8 @@ def test_training_completions_compare_adoption_in_the_90_days_around_each_comple
 
 
 def test_a_database_without_a_fit_shows_empty_states(tmp_path):
-    from dashboard.app import Settings, create_app
-    from dashboard.pages import impact, training
+    from calmline.dashboard.app import Settings, create_app
+    from calmline.dashboard.pages import impact, training
 
     db = tmp_path / "only-etl.duckdb"
     assert run_cli("etl", "--source", str(ROOT / "sample_data"), "--db", str(db)).returncode == 0
@@ -198,7 +198,7 @@ def test_a_database_without_a_fit_shows_empty_states(tmp_path):
 
 
 def test_new_data_is_served_without_a_restart(app_db, tmp_path):
-    from dashboard import data
+    from calmline.dashboard import data
 
     before = data.frame("freshness", db=app_db)["calls"].iloc[0]
     source = tmp_path / "more"
@@ -212,7 +212,7 @@ def test_new_data_is_served_without_a_restart(app_db, tmp_path):
 
 
 def test_a_failing_callback_is_logged_and_reported_in_the_page(caplog, monkeypatch):
-    from dashboard import app
+    from calmline.dashboard import app
 
     shown = {}
     monkeypatch.setattr(app.dash, "set_props", lambda component, props: shown.update({component: props}))
@@ -225,7 +225,7 @@ def test_a_failing_callback_is_logged_and_reported_in_the_page(caplog, monkeypat
 def test_filters_follow_the_url_and_the_url_follows_the_filters():
     from dash import no_update
 
-    from dashboard import filters
+    from calmline.dashboard import filters
 
     ids = [filters.control_id(n) for n in filters.FIELDS]
     search, values, chosen = filters.follow("url", "?teams=leeds-1&anger=5", [None] * len(ids), ids)
@@ -239,9 +239,9 @@ def test_filters_follow_the_url_and_the_url_follows_the_filters():
 
 
 def test_the_overview_report_is_one_self_contained_file_with_its_filters(app_db):
-    from dashboard import data
-    from dashboard.app import Settings, create_app
-    from dashboard.pages import overview
+    from calmline.dashboard import data
+    from calmline.dashboard.app import Settings, create_app
+    from calmline.dashboard.pages import overview
 
     create_app(Settings(db=app_db))
     out = overview.download_report(1, {"teams": ["leeds-1"], "anger": ["5"]})
@@ -249,6 +249,6 @@ def test_the_overview_report_is_one_self_contained_file_with_its_filters(app_db)
     assert out["filename"].endswith(".html")
     assert "Team: leeds-1; Anger level: 5" in page
     assert "<script src=" not in page and "plotly" in page.lower()  # plotly.js inlined, nothing fetched
-    head = data.frame("headline", db=app_db, **__import__("dashboard.filters").filters.params(
+    head = data.frame("headline", db=app_db, **__import__("calmline.dashboard.filters").dashboard.filters.params(
         {"teams": ["leeds-1"], "anger": ["5"]}))
     assert f"{int(head['upset_calls'].iloc[0]):,}" in page

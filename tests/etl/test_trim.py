@@ -1,7 +1,7 @@
 """Values lose the spaces around them, also now that the load skips trimming files that cannot need it.
 
 The load trims every value (DuckDB's ``trim``: Unicode space separators) unless a scan of the
-raw CSV bytes shows that no field starts or ends with one (etl.sources.scan_field_edges).
+raw CSV bytes shows that no field starts or ends with one (calmline.etl.sources.scan_field_edges).
 These tests hold the scan to that promise, across read-buffer seams, and check end to end that
 padded values still load trimmed.
 """
@@ -13,8 +13,8 @@ import csv
 import duckdb
 import pytest
 
-from etl import sources
-from etl.contract import BY_NAME
+from calmline.etl import sources
+from calmline.etl.contract import BY_NAME
 from tests.conftest import load_api, query
 from tests.etl.builders import CALL_COLUMNS, CALLS, call, make_source, write_csv
 

@@ -17,10 +17,10 @@ import duckdb
 import pandas as pd
 import pytest
 
-from queries.connection import connect
-from queries.gate import MAX_SQL_BYTES, gate
-from queries.library import library
-from queries.sandbox import Limits, QueryFailed, Refused, Sandbox, required
+from calmline.database.connection import connect
+from calmline.explorer.gate import MAX_SQL_BYTES, gate
+from calmline.explorer.saved_queries import library
+from calmline.explorer.sandbox import Limits, QueryFailed, Refused, Sandbox, required
 from tests.conftest import file_digest
 
 LIMITS = Limits(seconds=1.0, memory="200MB")
@@ -68,7 +68,7 @@ def test_settings_are_read_back_as_required(box):
 
 
 def test_a_setting_not_as_required_stops_the_sandbox_from_opening(sample_db, monkeypatch):
-    from queries import sandbox
+    from calmline.explorer import sandbox
 
     def stricter(limits):
         return {**required(limits), "threads": "3", "memory_limit": str(10**12)}

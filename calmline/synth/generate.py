@@ -64,7 +64,7 @@ def generate(out_dir: Path, customers: int, seed: int, start: dt.date = dt.date(
     months : int
         Length of the period; ``as_of = start + months``.
     dirty_rows : int
-        Extra broken call rows to append (see ``etl.synth.dirty``); none when
+        Extra broken call rows to append (see ``calmline.synth.dirty``); none when
         the world has no calls at all.
     force : dict of str to bool, optional
         Practice -> value forced on every upset call (same seed, same draws,

@@ -7,7 +7,7 @@ DataFrame or variable of the process can be named in SQL), ``threads``, ``memory
 ``max_execution_time`` (DuckDB 2.x's per-query time limit), no temp directory (no
 spilling to disk), then external access off, the local file system disabled, and the
 configuration locked. The effective settings are read back; if any is not as required
-the constructor raises and the explorer must not be served. :func:`queries.gate.gate`
+the constructor raises and the explorer must not be served. :func:`calmline.explorer.gate.gate`
 admits exactly one query statement, for clear messages; the settings are the boundary.
 
 Findings (DuckDB 2.0.0, by experiment; tests/queries/test_sandbox.py keeps them true):
@@ -49,10 +49,10 @@ from typing import Self
 import duckdb
 import pandas as pd
 
-from queries import ROOT
-from queries.connection import file_version
-from queries.gate import MAX_SQL_BYTES, QueryFailed, Refused, gate
-from queries.library import library
+from calmline.queries import ROOT
+from calmline.database.connection import file_version
+from calmline.explorer.gate import MAX_SQL_BYTES, QueryFailed, Refused, gate
+from calmline.explorer.saved_queries import library
 
 __all__ = ["MAX_SQL_BYTES", "Limits", "QueryFailed", "Refused", "Result", "Sandbox", "gate"]
 
@@ -115,7 +115,7 @@ class Sandbox:
 
     Each sandbox is a DuckDB instance with its own threads and memory limit, so a process
     with N sandboxes may use N times ``limits.memory``. Timestamps are read in UTC, as
-    :func:`queries.connection.connect` does. Tests reach the raw connection as ``_con``.
+    :func:`calmline.database.connection.connect` does. Tests reach the raw connection as ``_con``.
 
     Parameters
     ----------
@@ -196,7 +196,7 @@ class Sandbox:
         Parameters
         ----------
         sql : str
-            One query (see :func:`queries.gate.gate`).
+            One query (see :func:`calmline.explorer.gate.gate`).
         params : dict, optional
             Values for the query's ``$name`` parameters; always data, never SQL.
         limit : int, optional

@@ -8,8 +8,8 @@ from datetime import datetime, timezone
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard import formats
-from dashboard.filters import FIELDS
+from calmline.dashboard import formats
+from calmline.dashboard.filters import FIELDS
 
 
 def describe_filters(chosen: dict | None) -> str:

@@ -26,14 +26,14 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 
-from queries import ROOT
+from calmline.queries import ROOT
 
 LIBRARY = ROOT / "library"
 AUDIENCES = ("director", "trainer", "analyst")
 PRACTICES = ("let_vent", "verified_understanding", "empathized", "apologized",
              "asked_desired_outcome", "offered_options", "agreement_obtained", "took_ownership",
              "summarized", "thanked", "followup_promised", "followed_up")
-"""The practices `calmline fit` scores, in its order (etl.contract.MODEL_PRACTICES; a test keeps
+"""The practices `calmline fit` scores, in its order (calmline.etl.contract.MODEL_PRACTICES; a test keeps
 the two equal, since queries/ imports nothing of ours)."""
 
 _KEY = re.compile(r"--\s*(title|description|audience|param)\s*:(.*)$")

@@ -1,7 +1,7 @@
 """The results that build on the practice effects: Cox and Kaplan-Meier, q-values and
 minimum detectable effects, agents' adoption and training priorities.
 
-Pure functions on DataFrames; :mod:`analysis.runner` stores what they return.
+Pure functions on DataFrames; :mod:`calmline.analysis.runner` stores what they return.
 """
 
 from __future__ import annotations
@@ -9,13 +9,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analysis.design import build, complete_cases
-from analysis.multiplicity import bh_qvalues
-from analysis.power import mde_risk_difference
-from analysis.priorities import training_priorities
-from analysis.shrinkage import shrink_rates
-from analysis.cox import fit_cox
-from analysis.kaplan_meier import km_curves
+from calmline.analysis.design import build, complete_cases
+from calmline.analysis.multiplicity import bh_qvalues
+from calmline.analysis.power import mde_risk_difference
+from calmline.analysis.priorities import training_priorities
+from calmline.analysis.shrinkage import shrink_rates
+from calmline.analysis.cox import fit_cox
+from calmline.analysis.kaplan_meier import km_curves
 
 KM_HORIZON_DAYS = 180
 

@@ -7,7 +7,7 @@ import json
 import pandas as pd
 import pytest
 
-from etl.synth import CALLS_PER_CUSTOMER_YEAR, customers_for_calls, generate
+from calmline.synth import CALLS_PER_CUSTOMER_YEAR, customers_for_calls, generate
 
 CUSTOMERS = 600
 

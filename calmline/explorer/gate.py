@@ -4,7 +4,7 @@ DuckDB's own parser splits the text and says what each statement is, so keywords
 inside comments or strings, mixed case and stacked statements are judged as DuckDB
 itself will run them. The gate exists to give a clear message; what actually stops
 a statement from reading files, changing settings or writing is the configuration
-of :class:`queries.sandbox.Sandbox`.
+of :class:`calmline.explorer.sandbox.Sandbox`.
 """
 
 from __future__ import annotations

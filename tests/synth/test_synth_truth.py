@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from etl.synth import PRACTICES, generate
+from calmline.synth import PRACTICES, generate
 
 SMALL, SEED = 1000, 5          # forced-world checks: exact, so small is enough
 MEDIUM, MEDIUM_SEED = 3000, 7  # statistical checks
@@ -198,7 +198,7 @@ def test_short_break_in_the_files_is_the_planted_one(tmp_path):
     """The break the churn model used is the one anyone can compute from started_at and handle_s."""
     import datetime as dt
 
-    from etl.synth.world import build_world, call_state, churn_of
+    from calmline.synth.world import build_world, call_state, churn_of
 
     generate(tmp_path, SMALL, SEED)
     calls = read_calls(tmp_path)

@@ -1,7 +1,7 @@
 """The one connection factory.
 
 The ETL is the only writer and writes to a private copy of the database that
-it publishes atomically (see :mod:`etl.publish`); every other reader opens the
+it publishes atomically (see :mod:`calmline.database.publish`); every other reader opens the
 published file read-only, one connection per thread.
 """
 

@@ -18,7 +18,7 @@ The causal story (arrows are the only paths that exist):
 
 from __future__ import annotations
 
-from etl.contract import PRACTICE_FLAGS
+from calmline.etl.contract import PRACTICE_FLAGS
 
 PRACTICES: list[str] = [
     "let_vent",

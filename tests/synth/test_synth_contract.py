@@ -8,7 +8,7 @@ import re
 import pandas as pd
 import pytest
 
-from etl.synth import PRACTICES, generate
+from calmline.synth import PRACTICES, generate
 
 CUSTOMERS, SEED = 1500, 3
 AS_OF = pd.Timestamp("2026-01-01")

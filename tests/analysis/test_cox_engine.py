@@ -8,7 +8,7 @@ import pytest
 from lifelines.datasets import load_rossi
 from statsmodels.duration.hazard_regression import PHReg
 
-from analysis import efron
+from calmline.analysis import cox_engine
 from tests.analysis.test_cox import ROSSI_TERMS, tied_calls
 
 # R 4.2.2, survival 3.5-3, on lifelines' copy of Rossi (written out with to_csv):
@@ -26,9 +26,9 @@ ROSSI_R = {
 
 def prepared(t, e, X, ties="efron"):
     """Sorted as ``efron`` expects, columns centred: (X, e, risk sets)."""
-    order = efron.sort_order(t, e)
+    order = cox_engine.sort_order(t, e)
     X = np.asfortranarray(X[order] - X.mean(axis=0))
-    return X, e[order], efron.risk_sets(t[order], e[order], ties)
+    return X, e[order], cox_engine.risk_sets(t[order], e[order], ties)
 
 
 def heavy_tailed(seed: int = 5, n: int = 30) -> pd.DataFrame:
@@ -48,13 +48,13 @@ def test_risk_sets_layout():
     sub-steps taking off 0 and 1/2 of their weight), one on day 2, none on day 3."""
     t = np.array([3, 1, 2, 1, 3, 1.0])
     e = np.array([0, 0, 1, 1, 0, 1.0])
-    order = efron.sort_order(t, e)
+    order = cox_engine.sort_order(t, e)
     assert t[order].tolist() == [1, 1, 1, 2, 3, 3] and e[order].tolist() == [1, 1, 0, 1, 0, 0]
-    rs = efron.risk_sets(t[order], e[order])
+    rs = cox_engine.risk_sets(t[order], e[order])
     assert rs["starts"].tolist() == [0, 3, 4] and rs["sizes"].tolist() == [3, 1, 2]
     assert rs["deaths"].tolist() == [2, 1, 0]
     assert rs["step"].tolist() == [0, 0, 1] and rs["frac"].tolist() == [0, 0.5, 0]
-    assert efron.risk_sets(t[order], e[order], "breslow")["frac"].tolist() == [0, 0, 0]
+    assert cox_engine.risk_sets(t[order], e[order], "breslow")["frac"].tolist() == [0, 0, 0]
 
 
 @pytest.mark.parametrize("ties", ["efron", "breslow"])
@@ -65,12 +65,12 @@ def test_rossi_loglik_and_newton_match_r(ties):
     rossi = load_rossi()
     X, e, rs = prepared(*arrays(rossi, ROSSI_TERMS, "week", "arrest"), ties)
     ref = ROSSI_R[ties]
-    assert efron.evaluate(X, e, rs, np.zeros(7))["loglik"] == pytest.approx(ref["loglik"][0], rel=1e-12)
-    fit = efron.newton(X, e, rs)
+    assert cox_engine.evaluate(X, e, rs, np.zeros(7))["loglik"] == pytest.approx(ref["loglik"][0], rel=1e-12)
+    fit = cox_engine.newton(X, e, rs)
     assert fit["converged"] and fit["iterations"] <= 6
     assert fit["loglik"] == pytest.approx(ref["loglik"][1], rel=1e-12)
     np.testing.assert_allclose(fit["beta"], ref["coef"], rtol=1e-7)
-    np.testing.assert_allclose(efron.score(e @ X, fit["parts"]), 0, atol=1e-8)
+    np.testing.assert_allclose(cox_engine.score(e @ X, fit["parts"]), 0, atol=1e-8)
 
 
 @pytest.mark.parametrize("ties", ["efron", "breslow"])
@@ -81,10 +81,10 @@ def test_derivatives_match_phreg_away_from_the_estimate(ties):
     model = PHReg(t, X, status=e, ties=ties)
     beta = np.array([0.7, -0.4])
     Xs, es, rs = prepared(t, e, X, ties)
-    ev = efron.evaluate(Xs, es, rs, beta)
+    ev = cox_engine.evaluate(Xs, es, rs, beta)
     assert ev["loglik"] == pytest.approx(model.loglike(beta), rel=1e-12)
-    np.testing.assert_allclose(efron.score(es @ Xs, ev), model.score(beta), rtol=1e-10)
-    np.testing.assert_allclose(efron.information(Xs, es, rs, ev), -model.hessian(beta), rtol=1e-10)
+    np.testing.assert_allclose(cox_engine.score(es @ Xs, ev), model.score(beta), rtol=1e-10)
+    np.testing.assert_allclose(cox_engine.information(Xs, es, rs, ev), -model.hessian(beta), rtol=1e-10)
 
 
 @pytest.mark.parametrize("ties, coef, se", [
@@ -97,10 +97,10 @@ def test_a_step_that_lowers_the_likelihood_is_halved(ties, coef, se):
     survival 3.5-3, the fixture written out with to_csv:
     ``f <- coxph(Surv(time_days, event) ~ wait, data = d, ties = ties); coef(f); sqrt(diag(f$var))``."""
     X, e, rs = prepared(*arrays(heavy_tailed(), ["wait"]), ties)
-    start = efron.evaluate(X, e, rs, np.zeros(1))
-    full = np.linalg.solve(efron.information(X, e, rs, start), efron.score(e @ X, start))
-    assert efron.evaluate(X, e, rs, full)["loglik"] < start["loglik"] - 5
-    fit = efron.newton(X, e, rs)
+    start = cox_engine.evaluate(X, e, rs, np.zeros(1))
+    full = np.linalg.solve(cox_engine.information(X, e, rs, start), cox_engine.score(e @ X, start))
+    assert cox_engine.evaluate(X, e, rs, full)["loglik"] < start["loglik"] - 5
+    fit = cox_engine.newton(X, e, rs)
     assert fit["converged"]
     assert fit["beta"][0] == pytest.approx(coef, rel=1e-9)
     assert np.sqrt(1 / fit["information"][0, 0]) == pytest.approx(se, rel=1e-8)
@@ -110,7 +110,7 @@ def test_unconverged_fits_say_so():
     """One Newton step is not enough; a term that separates (churn only after day 100
     among calls with it, hazard ratio heading to 0) never settles."""
     t, e, X = arrays(tied_calls(), ["practice", "wait"])
-    one = efron.newton(*prepared(t, e, X), max_iter=1)
+    one = cox_engine.newton(*prepared(t, e, X), max_iter=1)
     assert one["iterations"] == 1 and not one["converged"]
     rng = np.random.default_rng(3)
     t = rng.integers(1, 200, 300).astype(float)
@@ -118,5 +118,5 @@ def test_unconverged_fits_say_so():
     e = np.where(late == 1, 1.0, rng.random(300) < 0.5)
     e[(late == 0) & (t > 50)] = 0.0
     X = np.column_stack([late, rng.normal(size=300)])
-    fit = efron.newton(*prepared(t, e, X), max_iter=30)
+    fit = cox_engine.newton(*prepared(t, e, X), max_iter=30)
     assert not fit["converged"] and fit["beta"][0] < -15

@@ -9,8 +9,8 @@ from datetime import date
 import duckdb
 import pytest
 
-from queries.connection import connect
-from queries.library import AUDIENCES, PRACTICES, library, parse
+from calmline.database.connection import connect
+from calmline.explorer.saved_queries import AUDIENCES, PRACTICES, library, parse
 
 TOPICS = {
     "churn after upset calls by month and team": "churn_by_month_team",
@@ -65,7 +65,7 @@ def test_the_library_covers_every_topic_of_the_issue_with_complete_headers():
 
 
 def test_practice_parameters_offer_the_practices_the_model_scores():
-    from etl.contract import MODEL_PRACTICES
+    from calmline.etl.contract import MODEL_PRACTICES
 
     assert PRACTICES == MODEL_PRACTICES
     practice = next(p for p in QUERIES["practice_adoption_by_agent"].params if p.name == "practice")
@@ -218,10 +218,10 @@ def test_latest_model_effects_come_from_the_newest_run_of_the_horizon(fitted_sam
 
 
 def test_shrunken_agent_churn_matches_the_beta_binomial_fit(fitted_sample_db):
-    """The method-of-moments prior lands close to analysis.shrinkage's maximum likelihood one."""
+    """The method-of-moments prior lands close to calmline.analysis.shrinkage's maximum likelihood one."""
     import pandas as pd
 
-    from analysis.shrinkage import shrink_rates
+    from calmline.analysis.shrinkage import shrink_rates
 
     rows = run(fitted_sample_db, "agent_upset_churn_shrunken")
     assert [r["rank"] for r in rows] == list(range(1, len(rows) + 1)) and len(rows) == 50

@@ -1,6 +1,6 @@
 """The query explorer's sandboxes, run on low-priority threads so the rest of the app keeps up.
 
-A :class:`queries.sandbox.Sandbox` is a locked-down DuckDB instance of its own, used by one
+A :class:`calmline.explorer.sandbox.Sandbox` is a locked-down DuckDB instance of its own, used by one
 thread at a time. Explorer queries do not run on the server thread that received them:
 each server thread hands them to an explorer thread of its own, whose CPU priority is
 lowered (Linux nice +NICENESS) before it opens its sandbox, and DuckDB's own threads inherit
@@ -29,10 +29,10 @@ import dash
 import flask
 import pandas as pd
 
-from dashboard import data
-from dashboard.access import EXPLORER_ROLE
-from queries.connection import file_version
-from queries.sandbox import Limits, Result, Sandbox
+from calmline.dashboard import data
+from calmline.dashboard.access import EXPLORER_ROLE
+from calmline.database.connection import file_version
+from calmline.explorer.sandbox import Limits, Result, Sandbox
 
 NICENESS = 10
 """How far explorer threads' CPU priority is lowered (Linux nice; 19 is the lowest)."""
@@ -49,7 +49,7 @@ def limits() -> Limits:
 class Explorer:
     """What the explorer page calls: the sandbox's queries, each run on an explorer thread.
 
-    The methods are :class:`queries.sandbox.Sandbox`'s, and raise what it raises.
+    The methods are :class:`calmline.explorer.sandbox.Sandbox`'s, and raise what it raises.
     """
 
     def __init__(self, db: Path, limits: Limits) -> None:

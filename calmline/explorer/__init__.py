@@ -1,0 +1,1 @@
+"""The query explorer engine: the statement gate, the sandbox, the saved-query library and the data dictionary."""

@@ -1,0 +1,155 @@
+"""The domain's words, defined once: practices, playbooks, training modules, channels,
+what counts as an upset call, and the horizons churn is measured over.
+
+Everything else reads them from here: the input contract, the generator, the marts
+(through views the ETL creates from :func:`practice_view_sql`), the saved queries'
+parameter choices, the models and the dashboard's labels. Adding a practice is one
+entry in :data:`PRACTICES` (plus its tests): a QA flag needs nothing more; a derived
+practice also says how it is derived from a call (``derived``).
+
+This module imports nothing of calmline's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+PLAYBOOKS = {
+    "HEARD": "Hear, Empathize, Apologize, Resolve, Diagnose",
+    "HEAT": "Hear, Empathize, Apologize, Take ownership",
+    "BLAST": "Believe, Listen, Apologize, Satisfy, Thank",
+    "LAST": "Listen, Apologize, Solve, Thank",
+    "Service recovery": "the full sequence: vent, verify, empathise, apologise, ask the outcome, "
+                        "offer options, agree, own, summarise, thank, follow up, make good",
+}
+"""The seed playbooks calmline was built on: name -> its steps in a line."""
+
+
+@dataclass(frozen=True)
+class Practice:
+    """One practice an agent may use with an upset customer.
+
+    ``name`` is its column in the marts and the result tables. ``derived`` is a SQL
+    expression over the columns of ``call_facts`` that gives it (NULL = not assessed);
+    None means the calls file carries it as a true/false QA flag of the same name.
+    ``module`` names the training module that coaches it (None: no module).
+    ``after_call`` marks something that happens after the call ends: it is a practice
+    a centre can adopt, but never an adjustment for the practices of the call itself.
+    """
+
+    name: str
+    label: str
+    definition: str
+    playbooks: tuple[str, ...]
+    derived: str | None = None
+    module: str | None = None
+    after_call: bool = False
+
+    @property
+    def is_flag(self) -> bool:
+        """Recorded by QA as a true/false column of the calls file."""
+        return self.derived is None
+
+    @property
+    def expression(self) -> str:
+        """SQL over call_facts' columns giving the practice (BOOLEAN, NULL = not assessed)."""
+        return self.derived or self.name
+
+
+_ALL = ("Service recovery",)
+PRACTICES: tuple[Practice, ...] = (
+    Practice("let_vent", "Let the customer vent",
+             "The agent let the customer describe the problem without interrupting.",
+             ("HEARD", "HEAT", "BLAST", "LAST", *_ALL), module="let_vent"),
+    Practice("verified_understanding", "Verified the problem",
+             "The agent restated the customer's problem and checked it was right.",
+             ("BLAST", *_ALL), module="verified_understanding"),
+    Practice("empathized", "Empathised",
+             "The agent acknowledged the customer's feelings.",
+             ("HEARD", "HEAT", *_ALL), module="empathized"),
+    Practice("apologized", "Apologised",
+             "The agent apologised for the problem or the inconvenience.",
+             ("HEARD", "HEAT", "BLAST", "LAST", *_ALL), module="apologized"),
+    Practice("asked_desired_outcome", "Asked what outcome they want",
+             "The agent asked what the customer would like or consider fair.",
+             ("BLAST", *_ALL), module="asked_desired_outcome"),
+    Practice("offered_options", "Offered options",
+             "The agent offered two or more remedies to choose from.",
+             ("HEARD", "LAST", *_ALL), derived="options_offered >= 2", module="options_offered"),
+    Practice("agreement_obtained", "Got agreement on the plan",
+             "The customer explicitly accepted the agent's plan.",
+             _ALL, module="agreement_obtained"),
+    Practice("took_ownership", "Took ownership",
+             "The agent took the problem on personally instead of passing the customer on.",
+             ("HEAT", *_ALL), module="took_ownership"),
+    Practice("summarized", "Summarised",
+             "The agent recapped what will happen and what the customer must do.",
+             _ALL, module="summarized"),
+    Practice("thanked", "Thanked the customer",
+             "The agent thanked the customer for raising the issue, their patience or business.",
+             ("BLAST", "LAST", *_ALL), module="thanked"),
+    Practice("followup_promised", "Follow-up promised",
+             "The agent promised that they or the company would contact the customer later.",
+             ("HEARD", *_ALL), module="followup_promised"),
+    Practice("followed_up", "Followed up within 30 days",
+             "A follow-up contact was recorded within 30 days after the call.",
+             ("HEARD", *_ALL), derived="followup_within_30d", after_call=True),
+    Practice("compensated", "Compensated the customer",
+             "A goodwill credit or refund was granted on this contact (compensation_value > 0).",
+             _ALL, derived="compensation_value > 0", module="compensated"),
+)
+"""Every practice the analysis scores, in the order pages and tables list them."""
+
+BY_NAME: dict[str, Practice] = {p.name: p for p in PRACTICES}
+PRACTICE_NAMES: tuple[str, ...] = tuple(p.name for p in PRACTICES)
+QA_FLAGS: tuple[str, ...] = tuple(p.name for p in PRACTICES if p.is_flag)
+"""The true/false practice columns of the calls file, in file order."""
+
+TRAINING_MODULES: tuple[str, ...] = tuple(p.module for p in PRACTICES if p.module)
+"""Training modules, each named after the calls-file column it coaches."""
+
+MODULE_PRACTICE: dict[str, str] = {p.module: p.name for p in PRACTICES if p.module}
+"""Which practice each training module coaches."""
+
+CHANNELS: tuple[str, ...] = ("phone", "chat", "email")
+"""How a contact reached the centre."""
+
+UPSET_ANGER = 3
+"""A call is *upset* when its anger_level (1 calm to 5 irate) is at least this."""
+
+HORIZONS: tuple[int, ...] = (30, 90, 180)
+"""Days after a call within which churn counts; `calmline fit` supports these."""
+
+HEADLINE_HORIZON = 90
+"""The horizon the overview's headline and the pages show by default."""
+
+FOLLOWUP_WINDOW_DAYS = 30
+"""A follow-up within this many days of the call counts as ``followed_up``."""
+
+
+def label(name) -> str:
+    """A practice's label; other snake_case names made readable; None becomes ``""``."""
+    if name is None or (isinstance(name, float) and name != name):
+        return ""
+    text = str(name).strip()
+    if text in BY_NAME:
+        return BY_NAME[text].label
+    if text in MODULE_PRACTICE:
+        return BY_NAME[MODULE_PRACTICE[text]].label
+    text = " ".join(text.replace("_", " ").split())
+    return text[:1].upper() + text[1:]
+
+
+def practice_view_sql(practices: tuple[Practice, ...] = PRACTICES) -> str:
+    """The ``call_practice_flags`` view: one row per call of call_facts, one BOOLEAN column
+    per practice (NULL = not assessed), derived as each practice says."""
+    columns = ",\n    ".join(f'CAST(({p.expression}) AS BOOLEAN) AS "{p.name}"' for p in practices)
+    return ("CREATE OR REPLACE VIEW call_practice_flags AS\n"
+            f"SELECT call_id,\n    {columns}\nFROM call_facts")
+
+
+def vocabulary_rows(practices: tuple[Practice, ...] = PRACTICES) -> list[tuple]:
+    """The practices as rows of the ``practices`` table (name, label, definition, playbooks,
+    source, module, after_call, position)."""
+    return [(p.name, p.label, p.definition, list(p.playbooks), "derived" if p.derived else "qa flag",
+             p.module, p.after_call, i) for i, p in enumerate(practices)]
