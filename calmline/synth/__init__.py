@@ -10,15 +10,17 @@ Modules, in the order the world is drawn:
 - ``population``: customers (covariates, background churn) and agents (skill, roster)
 - ``schedule``: potential calls, agent assignment, start times within shifts
 - ``calls``: pre-call facts, anger, practices, outcomes
-- ``followups``, ``training``
+- ``followups``, ``compensation``, ``training``
 - ``churn``: the per-upset-call churn trigger and the churn solver
 - ``world``: builds the draws; evaluates a world with practices forced
 - ``truth``: ground truth by forcing each practice on and off
 - ``write``, ``dirty``: the files
 - ``effects``: every planted number
+
+The domain's words (practices, modules, channels, horizons) come from
+``calmline.vocabulary``, read when the generator runs.
 """
 
-from .effects import PRACTICES
 from .generate import CALLS_PER_CUSTOMER_YEAR, customers_for_calls, generate
 
-__all__ = ["PRACTICES", "CALLS_PER_CUSTOMER_YEAR", "customers_for_calls", "generate"]
+__all__ = ["CALLS_PER_CUSTOMER_YEAR", "customers_for_calls", "generate"]

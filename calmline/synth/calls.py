@@ -25,6 +25,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from calmline import vocabulary
+
 from . import effects as fx
 from .population import Customers
 
@@ -44,7 +46,7 @@ def logit_noise(u: np.ndarray) -> np.ndarray:
 class PreCall:
     """Facts fixed before the agent says a word."""
 
-    channel: np.ndarray    # int8 index into effects.CHANNELS
+    channel: np.ndarray    # int8 index into vocabulary.CHANNELS
     issue: np.ndarray      # int8 index into effects.ISSUES
     wait_s: np.ndarray     # int32
     anger: np.ndarray      # int8 1..5
@@ -113,7 +115,7 @@ def draw_precall(rng: np.random.Generator, customer: np.ndarray, day: np.ndarray
 
 def draw_practices(rng: np.random.Generator, pre: PreCall, skill: np.ndarray,
                    premium: np.ndarray, trained: dict[str, np.ndarray]
-                   ) -> tuple[dict[str, np.ndarray], np.ndarray]:
+                   ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
     """Draw the agent's practices on every potential call (the factual world).
 
     Parameters
@@ -127,31 +129,37 @@ def draw_practices(rng: np.random.Generator, pre: PreCall, skill: np.ndarray,
     premium : numpy.ndarray
         Bool, the customer is on the premium plan.
     trained : dict of str to numpy.ndarray
-        Per training module, bool per call: the agent had completed it before the call day.
+        Per practice with a training module, bool per call: the agent had completed the
+        module before the call day.
 
     Returns
     -------
     practices : dict of str to numpy.ndarray
-        Bool per call for each of ``effects.BOOLEAN_PRACTICES``.
+        Bool per call for each QA flag of the vocabulary (``vocabulary.qa_flags()``).
     options_offered : numpy.ndarray
         int8 count of options offered.
+    effort : numpy.ndarray
+        The per-call effort shock every practice shares (compensation uses it too).
     """
     n = len(skill)
     effort = rng.normal(0.0, fx.PRACTICE_CALL_NOISE, n)
     common = effort + fx.PRACTICE_PREMIUM * premium
-    anger3 = pre.anger.astype(np.float64) - fx.UPSET_ANGER
+    anger3 = pre.anger.astype(np.float64) - vocabulary.UPSET_ANGER
     practices = {}
-    for name in fx.BOOLEAN_PRACTICES:
+    for name in vocabulary.qa_flags():
         a, load, slope = fx.PRACTICE_ADOPTION[name]
-        eta = a + load * skill + slope * anger3 + common + fx.TRAINING_BOOST * trained[name]
+        eta = a + load * skill + slope * anger3 + common
+        if name in trained:
+            eta = eta + fx.TRAINING_BOOST * trained[name]
         if name in fx.PRACTICE_CHANNEL:
             eta = eta + np.asarray(fx.PRACTICE_CHANNEL[name])[pre.channel]
         practices[name] = rng.random(n, dtype=np.float32) < logistic(eta)
     a, load, slope = fx.OPTIONS_LOG_RATE
-    rate = np.exp(a + load * skill + slope * anger3 + 0.5 * effort
-                  + fx.OPTIONS_TRAINING_BOOST * trained["options_offered"])
-    options = poisson_inverse(rng.random(n, dtype=np.float32), rate, fx.OPTIONS_CAP)
-    return practices, options
+    log_rate = a + load * skill + slope * anger3 + 0.5 * effort
+    if "offered_options" in trained:
+        log_rate = log_rate + fx.OPTIONS_TRAINING_BOOST * trained["offered_options"]
+    options = poisson_inverse(rng.random(n, dtype=np.float32), np.exp(log_rate), fx.OPTIONS_CAP)
+    return practices, options, effort
 
 
 @dataclass
@@ -192,7 +200,7 @@ def transfers(took_ownership: np.ndarray, issue: np.ndarray, channel: np.ndarray
     rate = np.exp(fx.TRANSFER_LOG_RATE + np.asarray(fx.TRANSFER_ISSUE)[issue]
                   + np.asarray(fx.TRANSFER_CHANNEL)[channel]
                   + fx.TRANSFER_OWNERSHIP * took_ownership
-                  + fx.TRANSFER_ANGER * (anger - fx.UPSET_ANGER))
+                  + fx.TRANSFER_ANGER * (anger - vocabulary.UPSET_ANGER))
     return poisson_inverse(u, rate, fx.TRANSFER_CAP)
 
 
@@ -202,7 +210,7 @@ def resolved(took_ownership: np.ndarray, offered_options: np.ndarray, n_transfer
     """Whether the issue was resolved on the call."""
     eta = (fx.RESOLVED_INTERCEPT + np.asarray(fx.RESOLVED_ISSUE)[issue]
            + np.asarray(fx.RESOLVED_CHANNEL)[channel]
-           + fx.RESOLVED_ANGER * (anger - fx.UPSET_ANGER)
+           + fx.RESOLVED_ANGER * (anger - vocabulary.UPSET_ANGER)
            + fx.RESOLVED_OWNERSHIP * took_ownership + fx.RESOLVED_OPTIONS * offered_options
            + fx.RESOLVED_TRANSFER * n_transfers)
     return u < logistic(eta)
@@ -218,9 +226,9 @@ def hold_s(n_transfers: np.ndarray, handle_s: np.ndarray, base_hold_s: np.ndarra
 def csat(practices: dict[str, np.ndarray], offered_options: np.ndarray, is_resolved: np.ndarray,
          n_transfers: np.ndarray, anger: np.ndarray, u: np.ndarray) -> np.ndarray:
     """Survey score 1..5 the customer would give (whether or not they answer)."""
-    done = sum(practices[name].astype(np.float64) for name in fx.BOOLEAN_PRACTICES)
+    done = sum(practices[name].astype(np.float64) for name in vocabulary.qa_flags())
     latent = (0.9 * is_resolved + 0.12 * done + 0.25 * practices["thanked"]
-              + 0.3 * offered_options - 0.35 * (anger - fx.UPSET_ANGER) - 0.25 * n_transfers
+              + 0.3 * offered_options - 0.35 * (anger - vocabulary.UPSET_ANGER) - 0.25 * n_transfers
               + logit_noise(u))
     return (1 + (latent[:, None] > np.asarray(fx.CSAT_CUTS)[None, :]).sum(axis=1)).astype(np.int8)
 

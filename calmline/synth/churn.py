@@ -11,10 +11,12 @@ after it never happen (they are dropped from the output).
 
     eta = -1.5 + 0.6 * (anger - 3) + issue + channel + 0.10 * log1p(wait_s / 60)
           + plan + 0.04 * monthly_value / 10 + region - 0.30 * log1p(tenure_years)
-          + month + sum_p beta_p * practice_p - 0.70 * resolved + 0.20 * transfers
-          + 0.30 * short_break
+          + month + sum_p beta_p * practice_p - 1.0 * log1p(compensation / base)
+          - 0.70 * resolved + 0.20 * transfers + 0.30 * short_break
 
-with the coefficients in effects.py (``beta_thanked`` is exactly 0).
+with the coefficients in effects.py (``beta_thanked`` is exactly 0; the sum runs over
+every practice of the vocabulary; ``compensation / base`` is the credit granted on the
+call over max(monthly_value, 10), 0 without one).
 ``short_break`` is 1 when the agent's previous upset call (by started_at,
 any channel, among calls that happened) ended less than 10 minutes before
 this call started: ``started_at - (prev.started_at + prev.handle_s) < 600 s``.
@@ -31,6 +33,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
+from calmline import vocabulary
 
 from . import effects as fx
 from .calls import PreCall, logistic
@@ -66,7 +70,7 @@ def pre_trigger_logit(pre: PreCall, customers: Customers, customer: np.ndarray,
     c = customer[idx]
     plan = customers.plan[c]
     return (fx.TRIGGER_INTERCEPT
-            + fx.TRIGGER_ANGER * (pre.anger[idx] - fx.UPSET_ANGER)
+            + fx.TRIGGER_ANGER * (pre.anger[idx] - vocabulary.UPSET_ANGER)
             + np.asarray(fx.TRIGGER_ISSUE)[pre.issue[idx]]
             + np.asarray(fx.TRIGGER_CHANNEL)[pre.channel[idx]]
             + fx.TRIGGER_WAIT * np.log1p(pre.wait_s[idx] / 60.0)
@@ -97,7 +101,7 @@ def make_upset_calls(rng: np.random.Generator, pre: PreCall, customers: Customer
     -------
     UpsetCalls
     """
-    idx = np.flatnonzero(pre.anger >= fx.UPSET_ANGER)
+    idx = np.flatnonzero(pre.anger >= vocabulary.UPSET_ANGER)
     n = len(idx)
     u_trigger = rng.random(n)
     delay = rng.integers(1, fx.TRIGGER_WINDOW_DAYS + 1, n).astype(np.int32)
@@ -119,7 +123,8 @@ def make_upset_calls(rng: np.random.Generator, pre: PreCall, customers: Customer
 
 
 def trigger_logit(pre_logit: np.ndarray, practices: dict[str, np.ndarray],
-                  is_resolved: np.ndarray, n_transfers: np.ndarray) -> np.ndarray:
+                  compensation_dose: np.ndarray, is_resolved: np.ndarray,
+                  n_transfers: np.ndarray) -> np.ndarray:
     """eta without the break term, for upset calls.
 
     Parameters
@@ -127,7 +132,9 @@ def trigger_logit(pre_logit: np.ndarray, practices: dict[str, np.ndarray],
     pre_logit : numpy.ndarray
         Pre-call part of eta.
     practices : dict of str to numpy.ndarray
-        Bool per upset call for every name in ``effects.PRACTICES``.
+        Bool per upset call for every practice of the vocabulary.
+    compensation_dose : numpy.ndarray
+        ``log1p(compensation / base)`` per upset call, 0 without compensation.
     is_resolved, n_transfers : numpy.ndarray
         Call outcomes.
 
@@ -136,8 +143,9 @@ def trigger_logit(pre_logit: np.ndarray, practices: dict[str, np.ndarray],
     numpy.ndarray
     """
     eta = pre_logit.copy()
-    for name in fx.PRACTICES:
+    for name in vocabulary.practice_names():
         eta += fx.TRIGGER_PRACTICE[name] * practices[name]
+    eta += fx.COMPENSATION_DOSE * compensation_dose
     eta += fx.TRIGGER_RESOLVED * is_resolved + fx.TRIGGER_TRANSFER * n_transfers
     return eta
 

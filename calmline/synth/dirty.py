@@ -21,8 +21,8 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from .write import CALL_ID_WIDTH, CUSTOMER_ID_WIDTH, calls_table
 from .world import CallState, World
+from .write import CALL_ID_WIDTH, CUSTOMER_ID_WIDTH, calls_table
 
 KINDS = [
     ("anger_out_of_range", "anger_level"),

@@ -1,62 +1,41 @@
 """Planted parameters of the synthetic world, kept in one place.
 
 Everything the generator plants is a number in this module, so the ground truth,
-the documentation and the tests can all point at the same values.
+the documentation and the tests can all point at the same values. The domain's
+words (practices, training modules, channels, the upset threshold, horizons, the
+follow-up window) are not here: they live in :mod:`calmline.vocabulary` and the
+generator reads them from there when it runs. Practice-specific numbers are keyed
+by practice name; :func:`check_parameters` fails loudly when a practice of the
+vocabulary has none.
 
 The causal story (arrows are the only paths that exist):
 
 - pre-call covariates (plan, monthly_value, region, tenure, month, issue type,
-  channel, wait) -> anger; anger -> practices (apology, empathy, letting vent)
-  and anger -> churn trigger. This is the confounding a naive comparison trips on.
+  channel, wait) -> anger; anger -> practices (apology, empathy, letting vent,
+  compensation) and anger -> churn trigger. This is the confounding a naive
+  comparison trips on.
 - latent agent skill -> every practice at once (and follow-ups). Skill has no
   other path: it does not touch anger, resolution, transfers or churn.
+- plan and monthly_value -> compensation (premium, high-value customers get goodwill
+  credits more often) and -> churn trigger.
 - took_ownership -> fewer transfers; took_ownership, offered_options -> resolved;
   resolved and transfers -> churn trigger (the mediated part of the total effect).
-- every practice except ``thanked`` -> churn trigger directly (log-odds, additive).
+- every practice except ``thanked`` -> churn trigger directly (log-odds, additive);
+  ``compensated`` also with a dose-response in the amount (``COMPENSATION_DOSE``).
 - the agent's break since their previous upset call (< 10 minutes) -> churn trigger.
 """
 
 from __future__ import annotations
 
-from calmline.etl.contract import PRACTICE_FLAGS
+from calmline import vocabulary
 
-PRACTICES: list[str] = [
-    "let_vent",
-    "verified_understanding",
-    "empathized",
-    "apologized",
-    "asked_desired_outcome",
-    "offered_options",
-    "agreement_obtained",
-    "took_ownership",
-    "summarized",
-    "thanked",
-    "followup_promised",
-    "followed_up",
-]
-"""The practices the analysis scores, in the analysis' order."""
-
-BOOLEAN_PRACTICES: list[str] = list(PRACTICE_FLAGS)
-"""The ten practice columns written as booleans in the calls files, in file order."""
-
-TRAINING_MODULES: list[str] = BOOLEAN_PRACTICES + ["options_offered"]
-"""Training modules are named after the calls-file column they coach."""
-
-CHANNELS = ["phone", "chat", "email"]
 ISSUES = ["billing", "technical fault", "outage", "delivery", "account change", "cancellation"]
 PLANS = ["basic", "standard", "premium"]
 REGIONS = ["north", "south", "east", "west", "central"]
 FOLLOWUP_CHANNELS = ["phone", "email", "sms"]
-SITES = ["Leeds", "Cardiff", "Belfast"]
 TEAMS = [("Leeds", "leeds-1"), ("Leeds", "leeds-2"), ("Leeds", "leeds-3"),
          ("Cardiff", "cardiff-1"), ("Cardiff", "cardiff-2"),
          ("Belfast", "belfast-1"), ("Belfast", "belfast-2")]
-
-UPSET_ANGER = 3
-"""A call is upset when its anger_level is at least this."""
-
-FOLLOWUP_WINDOW_DAYS = 30
-"""A follow-up counts as ``followed_up`` when it happens within this many days."""
 
 SHORT_BREAK_S = 600
 """A break below this many seconds since the agent's previous upset call ended is short."""
@@ -111,6 +90,23 @@ OPTIONS_LOG_RATE = (0.15, 0.35, 0.1)     # intercept, skill, per anger level (Po
 OPTIONS_TRAINING_BOOST = 0.3
 OPTIONS_CAP = 6
 
+# --- compensation (goodwill credit or refund granted on a call) -------------
+# Adoption is logistic(intercept + skill loading * skill + per anger level above 3
+# + plan + value per 10 currency units of monthly_value + the per-call effort shock
+# + COMPENSATION_TRAINING_BOOST after the "compensated" module), drawn on every call.
+COMPENSATION_ADOPTION = (-2.0, 0.5, 0.45)  # intercept at anger 3, skill loading, per anger level
+COMPENSATION_PLAN = [-0.3, 0.0, 0.4]     # basic, standard, premium
+COMPENSATION_VALUE = 0.05                # per 10 currency units of monthly_value
+COMPENSATION_TRAINING_BOOST = 0.9
+# Amount: base * share, base = max(monthly_value, COMPENSATION_BASE_FLOOR); share is
+# log-normal with median COMPENSATION_SHARE_MEDIAN at anger 3 (x exp(0.15) per level above),
+# sigma COMPENSATION_SHARE_SIGMA; rounded to cents, at least COMPENSATION_MIN.
+COMPENSATION_BASE_FLOOR = 10.0           # staff/promo accounts (monthly_value 0) still get credits
+COMPENSATION_SHARE_MEDIAN = 0.5
+COMPENSATION_SHARE_ANGER = 0.15
+COMPENSATION_SHARE_SIGMA = 0.6
+COMPENSATION_MIN = 1.0
+
 # --- follow-ups ------------------------------------------------------------
 FOLLOWUP_HAPPEN = (-2.6, 3.4, 0.5)       # intercept, followup_promised, skill
 FOLLOWUP_DELAY_MEDIAN_H = 40.0
@@ -120,6 +116,14 @@ FOLLOWUP_DELAY_RANGE_H = (1.0, 40 * 24.0)
 # --- training --------------------------------------------------------------
 TRAINING_DURING = (-1.8, -0.5)           # logit of completing a module in the period: a, skill
 TRAINING_BEFORE = 0.08                   # share of (agent, module) completed before start
+TRAINING_SHARED_STREAM = (
+    "let_vent", "verified_understanding", "empathized", "apologized", "asked_desired_outcome",
+    "agreement_obtained", "took_ownership", "summarized", "thanked", "followup_promised",
+    "options_offered",
+)
+"""Modules drawn together from the ``"training"`` stream, in this order (the order fixes their
+draws). Any other module of the vocabulary draws from its own stream ``"training:<module>"``,
+so adding a module moves no other module's completions."""
 
 # --- call outcomes (respond to practices) ----------------------------------
 TRANSFER_LOG_RATE = -0.9
@@ -166,4 +170,53 @@ TRIGGER_PRACTICE = {                     # direct effects; thanked is exactly ze
     "thanked": 0.0,
     "followup_promised": -0.25,
     "followed_up": -0.55,
+    "compensated": -0.15,                # the gesture itself, at any amount; plus the dose below
 }
+COMPENSATION_DOSE = -1.0
+"""Trigger log-odds per log1p(compensation_value / base) on a compensated call, base =
+max(monthly_value, COMPENSATION_BASE_FLOOR). With the step above, a credit of a quarter of the
+monthly value moves the log-odds by -0.37, half of it by -0.56, a full month by -0.84: the
+credit can matter more than the words."""
+COMPENSATION_BANDS = (0.25, 0.5, 1.0)
+"""Edges (compensation_value / base) of the amount bands the ground truth's dose-response uses."""
+
+DERIVED_PRACTICES = {
+    "offered_options": "options_offered >= 2",
+    "followed_up": "followup_within_30d",
+    "compensated": "compensation_value > 0",
+}
+"""Derived practices the generator knows how to draw and force (world.py), with the
+definition it plants; the vocabulary must define each the same way."""
+
+
+def check_parameters() -> None:
+    """Fail loudly when the vocabulary has something the generator has no numbers for.
+
+    Every practice needs a direct effect (``TRIGGER_PRACTICE``); a QA flag also an adoption
+    model (``PRACTICE_ADOPTION``); a derived practice a mechanism in the generator with the
+    vocabulary's definition (``DERIVED_PRACTICES``). Tables indexed by channel must have one
+    entry per channel of the vocabulary.
+
+    Raises
+    ------
+    ValueError
+        Naming every missing or mismatched piece.
+    """
+    problems = []
+    for p in vocabulary.PRACTICES:
+        if p.name not in TRIGGER_PRACTICE:
+            problems.append(f"{p.name}: no direct effect in TRIGGER_PRACTICE")
+        if p.is_flag and p.name not in PRACTICE_ADOPTION:
+            problems.append(f"{p.name}: no adoption model in PRACTICE_ADOPTION")
+        if not p.is_flag and DERIVED_PRACTICES.get(p.name) != p.derived:
+            problems.append(f"{p.name}: the generator does not draw a practice derived as "
+                            f"{p.derived!r}")
+    n = len(vocabulary.CHANNELS)
+    tables = {"ANGER_CHANNEL": ANGER_CHANNEL, "TRANSFER_CHANNEL": TRANSFER_CHANNEL,
+              "RESOLVED_CHANNEL": RESOLVED_CHANNEL, "TRIGGER_CHANNEL": TRIGGER_CHANNEL,
+              **{f"PRACTICE_CHANNEL[{k}]": v for k, v in PRACTICE_CHANNEL.items()}}
+    problems += [f"{name}: {len(v)} entries for {n} channels" for name, v in tables.items()
+                 if len(v) != n]
+    if problems:
+        raise ValueError("calmline.synth has no parameters for the vocabulary's "
+                         + "; ".join(problems))

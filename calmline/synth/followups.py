@@ -17,10 +17,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from calmline import vocabulary
+
 from . import effects as fx
 from .calls import logistic
 
-WINDOW_S = fx.FOLLOWUP_WINDOW_DAYS * 86400
+
+def window_s() -> int:
+    """Seconds after the call within which a follow-up counts as ``followed_up``."""
+    return vocabulary.FOLLOWUP_WINDOW_DAYS * 86400
 
 
 @dataclass
@@ -85,13 +90,14 @@ def realise(draws: FollowUpDraws, upset: np.ndarray, force: bool | None
     """
     if force is None:
         return draws.happens, draws.delay_s
+    window = window_s()
     if force:
         happens = draws.happens | upset
-        delay = np.where(upset, np.minimum(draws.delay_s, WINDOW_S), draws.delay_s).astype(np.int32)
+        delay = np.where(upset, np.minimum(draws.delay_s, window), draws.delay_s).astype(np.int32)
         return happens, delay
-    return draws.happens & ~(upset & (draws.delay_s <= WINDOW_S)), draws.delay_s
+    return draws.happens & ~(upset & (draws.delay_s <= window)), draws.delay_s
 
 
 def followed_up(happens: np.ndarray, delay_s: np.ndarray) -> np.ndarray:
     """Bool: a follow-up happened within 30 days of the call."""
-    return happens & (delay_s <= WINDOW_S)
+    return happens & (delay_s <= window_s())

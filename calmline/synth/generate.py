@@ -7,15 +7,23 @@ import json
 import math
 from pathlib import Path
 
+from calmline import vocabulary
 
 from . import effects as fx
-from .dirty import KINDS, dirty_rows as make_dirty_rows
+from .dirty import KINDS
+from .dirty import dirty_rows as make_dirty_rows
 from .population import NEVER
 from .streams import stream
-from .truth import CONFOUNDING, HORIZONS, ground_truth
+from .truth import CONFOUNDING, ground_truth
 from .world import build_world, call_state, churn_of
-from .write import (append_rows, write_agents, write_calls, write_customers, write_follow_ups,
-                    write_training)
+from .write import (
+    append_rows,
+    write_agents,
+    write_calls,
+    write_customers,
+    write_follow_ups,
+    write_training,
+)
 
 CALLS_PER_CUSTOMER_YEAR = 6.03
 """Calls written per customer over a 12-month period (calm and upset, after churn).
@@ -70,6 +78,12 @@ def generate(out_dir: Path, customers: int, seed: int, start: dt.date = dt.date(
         Practice -> value forced on every upset call (same seed, same draws,
         outcomes respond). Used to check the ground truth end to end.
 
+    Raises
+    ------
+    ValueError
+        For bad arguments, or when a practice of ``calmline.vocabulary`` has no
+        planted parameters (``effects.check_parameters``).
+
     Returns
     -------
     dict
@@ -77,6 +91,7 @@ def generate(out_dir: Path, customers: int, seed: int, start: dt.date = dt.date(
     """
     out_dir = Path(out_dir)
     force = dict(force or {})
+    fx.check_parameters()
     _check(customers, seed, months, dirty_rows, force)
     world = build_world(seed, customers, start, months)
     state = call_state(world, force)
@@ -108,7 +123,8 @@ def generate(out_dir: Path, customers: int, seed: int, start: dt.date = dt.date(
         "months": months,
         "as_of": world.period.as_of.isoformat(),
         "force": force,
-        "n_upset_calls_in_window": truth["horizons"]["90d"]["n_upset_calls_in_window"],
+        "n_upset_calls_in_window":
+            truth["horizons"][f"{vocabulary.HEADLINE_HORIZON}d"]["n_upset_calls_in_window"],
         "zero_effect_practice": "thanked",
         "confounding": CONFOUNDING,
         "definitions": _definitions(),
@@ -160,17 +176,18 @@ def _check(customers: int, seed: int, months: int, dirty_rows: int, force: dict)
         raise ValueError("months must be >= 1")
     if dirty_rows < 0:
         raise ValueError("dirty_rows must be >= 0")
-    unknown = set(force) - set(fx.PRACTICES)
+    unknown = set(force) - set(vocabulary.practice_names())
     if unknown:
         raise ValueError(f"unknown practices in force: {sorted(unknown)}")
 
 
 def _definitions() -> dict:
+    window = vocabulary.FOLLOWUP_WINDOW_DAYS
     return {
-        "upset_call": "anger_level >= 3",
-        "offered_options": "options_offered >= 2",
-        "followed_up": "a row in follow_ups.csv for the call with followup_at within 30 days "
-                       "(30 x 24 h) of started_at",
+        "upset_call": f"anger_level >= {vocabulary.UPSET_ANGER}",
+        **{p.name: p.derived for p in vocabulary.PRACTICES if p.derived},
+        "followed_up": f"a row in follow_ups.csv for the call with followup_at within {window} "
+                       f"days ({window} x 24 h) of started_at",
         "window": "a call is in the h-day window when date(started_at) + h days <= as_of",
         "churned_by_h": "customers.churned_at is not empty and <= date(started_at) + h days",
         "risk_difference": "planted policy effect: mean over upset calls in the window of "
@@ -183,11 +200,14 @@ def _definitions() -> dict:
         "naive_risk_difference": "mean factual churned-by-h with the practice minus without, "
                                  "over upset calls in the window, no adjustment (true practice "
                                  "values, including calls QA left empty)",
-        "adoption_upset": "share of upset calls in the 90-day window with the practice (true "
-                          "values, including calls QA left empty)",
+        "adoption_upset": f"share of upset calls in the {vocabulary.HEADLINE_HORIZON}-day window "
+                          "with the practice (true values, including calls QA left empty)",
         "forced_offered_options": "on: options_offered = max(count, 2); off: min(count, 1)",
-        "forced_followed_up": "on: a follow-up at the call's pre-drawn delay truncated to 30 days; "
-                              "off: no follow-up within 30 days (later ones stay)",
+        "forced_followed_up": "on: a follow-up at the call's pre-drawn delay truncated to "
+                              f"{window} days; off: no follow-up within {window} days (later "
+                              "ones stay)",
+        "forced_compensated": "on: compensation_value = the call's pre-drawn amount (> 0, drawn "
+                              "for every call); off: compensation_value = 0",
     }
 
 
@@ -200,7 +220,7 @@ def _trigger_model() -> dict:
         "intercept": fx.TRIGGER_INTERCEPT,
         "anger_level_minus_3": fx.TRIGGER_ANGER,
         "issue_type": dict(zip(fx.ISSUES, fx.TRIGGER_ISSUE)),
-        "channel": dict(zip(fx.CHANNELS, fx.TRIGGER_CHANNEL)),
+        "channel": dict(zip(vocabulary.CHANNELS, fx.TRIGGER_CHANNEL)),
         "log1p_wait_minutes": fx.TRIGGER_WAIT,
         "plan": dict(zip(fx.PLANS, fx.TRIGGER_PLAN)),
         "monthly_value_per_10": fx.TRIGGER_VALUE,
@@ -208,7 +228,11 @@ def _trigger_model() -> dict:
         "log1p_tenure_years": fx.TRIGGER_TENURE,
         "tenure_years": "(date(started_at) - signup_date) in days / 365.25",
         "month_of_call": dict(zip([f"{m:02d}" for m in range(1, 13)], fx.TRIGGER_MONTH)),
-        "practices": dict(fx.TRIGGER_PRACTICE),
+        "practices": {name: fx.TRIGGER_PRACTICE[name] for name in vocabulary.practice_names()},
+        "compensation_dose": fx.COMPENSATION_DOSE,
+        "compensation_dose_definition": "per log1p(compensation_value / max(monthly_value, "
+                                        f"{fx.COMPENSATION_BASE_FLOOR:g})), added to the "
+                                        "compensated step; 0 without compensation",
         "resolved": fx.TRIGGER_RESOLVED,
         "transfers": fx.TRIGGER_TRANSFER,
         "short_break": fx.TRIGGER_SHORT_BREAK,
@@ -218,5 +242,5 @@ def _trigger_model() -> dict:
                                   "prev.handle_s) < 600 s; false when there is no previous one",
         "background_churn": "hazard 0.08/year x exp(plan + region + tenure terms) x month season; "
                             "independent of calls",
-        "horizons_days": list(HORIZONS),
+        "horizons_days": list(vocabulary.HORIZONS),
     }

@@ -1,6 +1,7 @@
 """Ground truth: the planted effect of each practice on churn, as risk differences.
 
-For practice p and horizon h (30, 90, 180 days) the planted effect is
+For practice p and horizon h (``vocabulary.HORIZONS``: 30, 90, 180 days) the planted
+effect is
 
     RD_p(h) = mean over factual upset calls c with day_c + h <= as_of of
               Y_c(on) - Y_c(off)
@@ -18,19 +19,25 @@ churn-within-h on one call's practices targets this one.
 
 The naive risk difference compares factual churn by h between window calls
 with and without the practice, with no adjustment.
+
+``compensated`` also gets a ``dose_response``: the same two risk differences over
+the window calls whose pre-drawn amount (the one "on" grants) falls in each band of
+amount / max(monthly_value, 10).
 """
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
+
+from calmline import vocabulary
 
 from . import effects as fx
 from .calls import logistic
 from .churn import ChurnResult
 from .population import NEVER
 from .world import CallState, World, churn_of, upset_logit, upset_practices, with_force
-
-HORIZONS = (30, 90, 180)
 
 CONFOUNDING = (
     "Angrier customers (outages, cancellations, long waits, basic plan, new customers) get more "
@@ -41,7 +48,10 @@ CONFOUNDING = (
     "effects. took_ownership and offered_options also act through resolution (and "
     "took_ownership through fewer transfers). Plan, monthly_value, region, tenure and month shift "
     "baseline churn and anger; all are observed. thanked has exactly zero effect on churn and "
-    "resolution (it does raise csat)."
+    "resolution (it does raise csat). Goodwill credits (compensated) go more often to angrier, "
+    "premium and higher-value customers and come from skilled agents along with the other "
+    "practices; anger, plan and monthly_value also move churn. Anger pushes the raw comparison "
+    "towards harm, the practices that come with a credit towards benefit."
 )
 
 CLEAN_REASON = (
@@ -74,17 +84,18 @@ def ground_truth(world: World, base_state: CallState, base: ChurnResult) -> dict
     dict
         ``{"horizons": {...}, "practices": {...}}`` ready for ground_truth.json.
     """
+    horizons = vocabulary.HORIZONS
     up = world.upset
     n_days = world.period.n_days
     cust_day = base.churn_day[up.customer]
     happened = up.day < cust_day
-    windows = {h: happened & (up.day + h <= n_days) for h in HORIZONS}
-    y_base = {h: cust_day <= up.day + h for h in HORIZONS}
+    windows = {h: happened & (up.day + h <= n_days) for h in horizons}
+    y_base = {h: cust_day <= up.day + h for h in horizons}
     other = _earliest_other_trigger(world, base)
     factual = upset_practices(world, base_state)
 
     practices = {}
-    for name in fx.PRACTICES:
+    for name in vocabulary.practice_names():
         days = {}
         etas = {}
         for value in (True, False):
@@ -94,7 +105,7 @@ def ground_truth(world: World, base_state: CallState, base: ChurnResult) -> dict
         call_days = {v: _call_level_day(world, base, etas[v], other) for v in (True, False)}
         entry = {
             "log_odds_coefficient": fx.TRIGGER_PRACTICE[name],
-            "adoption_upset": _mean(factual[name][windows[90]]),
+            "adoption_upset": _mean(factual[name][windows[vocabulary.HEADLINE_HORIZON]]),
             "risk_difference": {},
             "naive_risk_difference": {},
             "call_level_risk_difference": {},
@@ -102,7 +113,7 @@ def ground_truth(world: World, base_state: CallState, base: ChurnResult) -> dict
             "clean_ground_truth": True,
             "clean_ground_truth_reason": CLEAN_REASON,
         }
-        for h in HORIZONS:
+        for h in horizons:
             w = windows[h]
             end = up.day[w] + h
             entry["risk_difference"][f"{h}d"] = (
@@ -112,10 +123,57 @@ def ground_truth(world: World, base_state: CallState, base: ChurnResult) -> dict
             on = factual[name][w]
             yb = y_base[h][w]
             entry["naive_risk_difference"][f"{h}d"] = _mean(yb[on]) - _mean(yb[~on])
+        if name == "compensated":
+            entry["dose_response"] = _dose_response(world, windows, days, call_days,
+                                                    factual[name])
         practices[name] = entry
-    horizons = {f"{h}d": {"n_upset_calls_in_window": int(windows[h].sum()),
-                          "factual_churn_rate": _mean(y_base[h][windows[h]])} for h in HORIZONS}
-    return {"horizons": horizons, "practices": practices}
+    summary = {f"{h}d": {"n_upset_calls_in_window": int(windows[h].sum()),
+                         "factual_churn_rate": _mean(y_base[h][windows[h]])} for h in horizons}
+    return {"horizons": summary, "practices": practices}
+
+
+def _dose_response(world: World, windows: dict, days: dict, call_days: dict,
+                   factual: np.ndarray) -> dict:
+    """The compensated effect by band of the pre-drawn amount over its base."""
+    idx = world.upset.idx
+    draws = world.compensation
+    share = draws.potential_cents[idx] / draws.base_cents[idx]
+    amounts = draws.potential_cents[idx] / 100
+    edges = (0.0, *fx.COMPENSATION_BANDS, np.inf)
+    headline = windows[vocabulary.HEADLINE_HORIZON]
+    step, slope = fx.TRIGGER_PRACTICE["compensated"], fx.COMPENSATION_DOSE
+    bands = []
+    for lo, hi in itertools.pairwise(edges):
+        band = (share >= lo) & (share < hi)
+        row = {
+            "share_low": lo,
+            "share_high": None if np.isinf(hi) else hi,
+            "log_odds_at_low": step + slope * np.log1p(lo),
+            "log_odds_at_high": None if np.isinf(hi) else step + slope * np.log1p(hi),
+            "n_upset_calls_in_window": int((band & headline).sum()),
+            "factually_compensated": int((band & headline & factual).sum()),
+            "median_amount": round(_median(amounts[band & headline]), 2),
+            "risk_difference": {},
+            "call_level_risk_difference": {},
+        }
+        for h, w in windows.items():
+            w = w & band
+            end = world.upset.day[w] + h
+            row["risk_difference"][f"{h}d"] = (
+                _mean(days[True][w] <= end) - _mean(days[False][w] <= end))
+            row["call_level_risk_difference"][f"{h}d"] = (
+                _mean(call_days[True][w] <= end) - _mean(call_days[False][w] <= end))
+        bands.append(row)
+    return {
+        "amount": "compensation_value, the credit 'on' grants: drawn for every call, "
+                  "median half of base, more for angrier customers",
+        "base": f"max(monthly_value, {fx.COMPENSATION_BASE_FLOOR:g})",
+        "log_odds": f"{step:g} + {slope:g} * log1p(compensation_value / base) when "
+                    "compensation_value > 0, else 0",
+        "bands_by": "compensation_value / base; a call is in a band by its pre-drawn amount",
+        "counts_over_window_days": vocabulary.HEADLINE_HORIZON,
+        "bands": bands,
+    }
 
 
 def _earliest_other_trigger(world: World, base: ChurnResult) -> np.ndarray:
@@ -153,3 +211,7 @@ def _call_level_day(world: World, base: ChurnResult, eta: np.ndarray, other: np.
 
 def _mean(x: np.ndarray) -> float:
     return float(np.mean(x)) if len(x) else float("nan")
+
+
+def _median(x: np.ndarray) -> float:
+    return float(np.median(x)) if len(x) else float("nan")

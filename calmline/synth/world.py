@@ -2,29 +2,31 @@
 
 ``build_world`` draws every random number once: customers, agents, the
 potential call schedule, pre-call facts, the factual practices, the uniforms
-behind every outcome, follow-up decisions and delays, training, churn
-triggers. ``call_state`` then computes one world (factual, or with practices
-forced on upset calls) from those fixed draws, and ``churn_of`` solves its
-churn. Counterfactual worlds therefore share every random number with the
+behind every outcome, follow-up decisions and delays, compensation decisions
+and amounts, training, churn triggers. ``call_state`` then computes one world
+(factual, or with practices forced on upset calls) from those fixed draws, and
+``churn_of`` solves its churn. Counterfactual worlds therefore share every random number with the
 factual one (common random numbers).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
+from calmline import vocabulary
+
 from . import calls as cl
-from . import effects as fx
+from . import compensation as comp
 from .churn import ChurnResult, UpsetCalls, make_upset_calls, solve, trigger_logit
 from .followups import FollowUpDraws, draw_followups, followed_up, realise
 from .period import Period
 from .population import Agents, Customers, make_agents, make_customers
 from .schedule import draw_contacts, place_in_shifts
 from .streams import stream
-from .training import draw_training, trained_on_calls
+from .training import draw_training, module_order, trained_on_calls
 
 
 @dataclass
@@ -35,6 +37,7 @@ class World:
     period: Period
     customers: Customers
     agents: Agents
+    training_modules: tuple[str, ...]   # column order of training_day
     training_day: np.ndarray
     customer: np.ndarray
     day: np.ndarray
@@ -45,6 +48,7 @@ class World:
     options: np.ndarray
     draws: cl.OutcomeDraws
     followups: FollowUpDraws
+    compensation: comp.CompensationDraws
     upset_mask: np.ndarray
     upset: UpsetCalls
 
@@ -85,18 +89,24 @@ def build_world(seed: int, n_customers: int, start: dt.date, months: int) -> Wor
     customer, day, agent, start_abs = customer[order], day[order], agent[order], start_abs[order]
     pre = cl.PreCall(**{k: v[order] for k, v in vars(pre).items()})
 
-    training_day = draw_training(stream(seed, "training"), agents, period.n_days)
-    trained = trained_on_calls(training_day, agent, day)
+    modules = module_order()
+    training_day = draw_training(seed, agents, period.n_days, modules)
+    trained = trained_on_calls(training_day, modules, agent, day)
     skill = agents.skill[agent]
-    practices, options = cl.draw_practices(stream(seed, "practices"), pre, skill,
-                                           customers.plan[customer] == 2, trained)
-    del trained
+    plan = customers.plan[customer]
+    practices, options, effort = cl.draw_practices(stream(seed, "practices"), pre, skill,
+                                                   plan == 2, trained)
+    compensation = comp.draw_compensation(stream(seed, "compensation"), pre, skill, effort, plan,
+                                          customers.value_cents[customer],
+                                          trained.get("compensated"))
+    del trained, effort
     draws = cl.draw_outcome_uniforms(stream(seed, "outcomes"), pre)
     followups = draw_followups(stream(seed, "followups"), practices["followup_promised"], skill,
                                pre.channel)
     upset = make_upset_calls(stream(seed, "churn"), pre, customers, customer, day, agent, start_abs)
-    return World(seed, period, customers, agents, training_day, customer, day, agent, start_abs,
-                 pre, practices, options, draws, followups, pre.anger >= fx.UPSET_ANGER, upset)
+    return World(seed, period, customers, agents, modules, training_day, customer, day, agent,
+                 start_abs, pre, practices, options, draws, followups, compensation,
+                 pre.anger >= vocabulary.UPSET_ANGER, upset)
 
 
 @dataclass
@@ -109,6 +119,7 @@ class CallState:
     resolved: np.ndarray
     followup_happens: np.ndarray
     followup_delay_s: np.ndarray
+    compensation_cents: np.ndarray
     force: dict[str, bool]
 
 
@@ -120,10 +131,11 @@ def call_state(world: World, force: dict[str, bool] | None = None) -> CallState:
     world : World
         The draws.
     force : dict of str to bool, optional
-        Practice name (from ``effects.PRACTICES``) -> value on every upset call.
-        offered_options on means ``options_offered = max(count, 2)``, off
-        ``min(count, 1)``. Other practices keep their factual values; outcomes
-        (transfers, resolved, csat, hold) respond.
+        Practice name (from ``vocabulary.practice_names()``) -> value on every upset
+        call. offered_options on means ``options_offered = max(count, 2)``, off
+        ``min(count, 1)``; compensated on means the call's pre-drawn amount, off 0.
+        Other practices keep their factual values; outcomes (transfers, resolved,
+        csat, hold) respond.
 
     Returns
     -------
@@ -132,7 +144,7 @@ def call_state(world: World, force: dict[str, bool] | None = None) -> CallState:
     force = force or {}
     up = world.upset_mask
     practices = dict(world.practices)
-    for name in fx.BOOLEAN_PRACTICES:
+    for name in vocabulary.qa_flags():
         if name in force:
             practices[name] = np.where(up, bool(force[name]), world.practices[name])
     options = world.options
@@ -140,12 +152,14 @@ def call_state(world: World, force: dict[str, bool] | None = None) -> CallState:
         forced = np.maximum(options, 2) if force["offered_options"] else np.minimum(options, 1)
         options = np.where(up, forced, options).astype(np.int8)
     happens, delay = realise(world.followups, up, force.get("followed_up"))
+    cents = comp.realise(world.compensation, up, force.get("compensated"))
     pre, d = world.pre, world.draws
     n_transfers = cl.transfers(practices["took_ownership"], pre.issue, pre.channel, pre.anger,
                                d.u_transfer)
     is_resolved = cl.resolved(practices["took_ownership"], options >= 2, n_transfers, pre.issue,
                               pre.channel, pre.anger, d.u_resolved)
-    return CallState(practices, options, n_transfers, is_resolved, happens, delay, dict(force))
+    return CallState(practices, options, n_transfers, is_resolved, happens, delay, cents,
+                     dict(force))
 
 
 OUTCOME_DRIVERS = ("took_ownership", "offered_options")
@@ -161,28 +175,44 @@ def with_force(world: World, base: CallState, name: str, value: bool) -> CallSta
     force = {**base.force, name: bool(value)}
     if name in OUTCOME_DRIVERS:
         return call_state(world, force)
-    practices = dict(base.practices)
-    happens, delay = base.followup_happens, base.followup_delay_s
-    if name in fx.BOOLEAN_PRACTICES:
-        practices[name] = np.where(world.upset_mask, bool(value), world.practices[name])
-    else:
-        happens, delay = realise(world.followups, world.upset_mask, bool(value))
-    return CallState(practices, base.options, base.transfers, base.resolved, happens, delay, force)
+    up = world.upset_mask
+    if name in vocabulary.qa_flags():
+        practices = {**base.practices,
+                     name: np.where(up, bool(value), world.practices[name])}
+        return replace(base, practices=practices, force=force)
+    if name == "followed_up":
+        happens, delay = realise(world.followups, up, bool(value))
+        return replace(base, followup_happens=happens, followup_delay_s=delay, force=force)
+    if name == "compensated":
+        cents = comp.realise(world.compensation, up, bool(value))
+        return replace(base, compensation_cents=cents, force=force)
+    raise ValueError(f"the generator cannot force {name!r}")
 
 
 def upset_practices(world: World, state: CallState) -> dict[str, np.ndarray]:
-    """Every practice in ``effects.PRACTICES`` as bool per upset call."""
+    """Every practice of the vocabulary as bool per upset call, in vocabulary order."""
     idx = world.upset.idx
-    out = {name: state.practices[name][idx] for name in fx.BOOLEAN_PRACTICES}
-    out["offered_options"] = state.options[idx] >= 2
-    out["followed_up"] = followed_up(state.followup_happens[idx], state.followup_delay_s[idx])
-    return out
+    derived = {
+        "offered_options": lambda: state.options[idx] >= 2,
+        "followed_up": lambda: followed_up(state.followup_happens[idx],
+                                           state.followup_delay_s[idx]),
+        "compensated": lambda: state.compensation_cents[idx] > 0,
+    }
+    return {p.name: state.practices[p.name][idx] if p.is_flag else derived[p.name]()
+            for p in vocabulary.PRACTICES}
+
+
+def upset_compensation_dose(world: World, state: CallState) -> np.ndarray:
+    """``log1p(compensation / base)`` per upset call (0 when none)."""
+    idx = world.upset.idx
+    return comp.dose(state.compensation_cents[idx], world.compensation.base_cents[idx])
 
 
 def upset_logit(world: World, state: CallState) -> np.ndarray:
     """Trigger log-odds (without the break term) of every upset call in the world ``state``."""
     idx = world.upset.idx
     return trigger_logit(world.upset.pre_logit, upset_practices(world, state),
+                         upset_compensation_dose(world, state),
                          state.resolved[idx], state.transfers[idx])
 
 

@@ -10,8 +10,10 @@ Files and grain:
 - ``training.csv``: one row per (agent, module) completed.
 
 Booleans are written ``true``/``false``, missing values as empty fields,
-timestamps ``YYYY-MM-DDTHH:MM:SS``, dates ``YYYY-MM-DD``. Nothing is quoted
-(no value contains a comma or a quote).
+timestamps ``YYYY-MM-DDTHH:MM:SS``, dates ``YYYY-MM-DD``, money with two decimals
+(``compensation_value`` 0 as ``0``). Nothing is quoted (no value contains a comma or
+a quote). The calls files' QA-flag columns and the training modules are the
+vocabulary's, read when a file is written.
 """
 
 from __future__ import annotations
@@ -25,15 +27,22 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
+from calmline import vocabulary
+
 from . import effects as fx
 from .calls import csat as csat_score
 from .calls import hold_s
 from .population import NEVER
 from .world import CallState, World
 
-CALL_COLUMNS = (["call_id", "customer_id", "agent_id", "started_at", "channel", "issue_type",
-                 "anger_level", "wait_s", "handle_s", "hold_s", "transfers", "resolved"]
-                + fx.BOOLEAN_PRACTICES + ["options_offered", "csat"])
+
+def call_columns() -> list[str]:
+    """The calls files' columns, in file order (compensation_value last, after csat)."""
+    return (["call_id", "customer_id", "agent_id", "started_at", "channel", "issue_type",
+             "anger_level", "wait_s", "handle_s", "hold_s", "transfers", "resolved"]
+            + list(vocabulary.qa_flags()) + ["options_offered", "csat", "compensation_value"])
+
+
 CALL_ID_WIDTH, CUSTOMER_ID_WIDTH, AGENT_ID_WIDTH = 9, 7, 4
 _OPTIONS = pcsv.WriteOptions(include_header=True, batch_size=1 << 16, quoting_style="none",
                              quoting_header="none")
@@ -76,7 +85,18 @@ def dates(start: dt.date, days: np.ndarray, missing: np.ndarray | None = None) -
 
 
 def labels(names: list[str], index: np.ndarray) -> pa.Array:
-    return pa.array(names).take(pa.array(np.asarray(index, dtype=np.int64)))
+    return pa.array(list(names)).take(pa.array(np.asarray(index, dtype=np.int64)))
+
+
+def money(cents: np.ndarray, zero: str | None = None) -> pa.Array:
+    """Amounts in cents as ``units.cc`` strings; ``zero`` (when given) writes 0 that way."""
+    cents = np.asarray(cents, dtype=np.int64)
+    text = pc.binary_join_element_wise(
+        pc.cast(pa.array(cents // 100), pa.string()),
+        pc.utf8_lpad(pc.cast(pa.array(cents % 100), pa.string()), 2, "0"), ".")
+    if zero is None:
+        return text
+    return pc.if_else(pa.array(cents == 0), pa.scalar(zero), text)
 
 
 def calls_table(world: World, state: CallState, rows: np.ndarray) -> pa.Table:
@@ -85,7 +105,8 @@ def calls_table(world: World, state: CallState, rows: np.ndarray) -> pa.Table:
     n_transfers = state.transfers[rows]
     is_resolved = state.resolved[rows]
     anger = pre.anger[rows]
-    practices = {name: state.practices[name][rows] for name in fx.BOOLEAN_PRACTICES}
+    flags = vocabulary.qa_flags()
+    practices = {name: state.practices[name][rows] for name in flags}
     options = state.options[rows]
     score = csat_score(practices, options >= 2, is_resolved, n_transfers, anger, d.u_csat[rows])
     missing = d.qa_missing[rows]
@@ -94,7 +115,7 @@ def calls_table(world: World, state: CallState, rows: np.ndarray) -> pa.Table:
         "customer_id": customer_ids(world.customer[rows]),
         "agent_id": agent_ids(world.agent[rows]),
         "started_at": timestamps(world.period.start, world.start_abs_s[rows]),
-        "channel": labels(fx.CHANNELS, pre.channel[rows]),
+        "channel": labels(vocabulary.CHANNELS, pre.channel[rows]),
         "issue_type": labels(fx.ISSUES, pre.issue[rows]),
         "anger_level": pa.array(anger),
         "wait_s": pa.array(pre.wait_s[rows]),
@@ -104,10 +125,11 @@ def calls_table(world: World, state: CallState, rows: np.ndarray) -> pa.Table:
         "transfers": pa.array(n_transfers),
         "resolved": pa.array(is_resolved),
     }
-    for name in fx.BOOLEAN_PRACTICES:
+    for name in flags:
         cols[name] = pa.array(practices[name], mask=missing)
     cols["options_offered"] = pa.array(options)
     cols["csat"] = pa.array(score, mask=~d.csat_answered[rows])
+    cols["compensation_value"] = money(state.compensation_cents[rows], zero="0")
     return pa.table(cols)
 
 
@@ -137,10 +159,7 @@ def write_calls(out_dir: Path, world: World, state: CallState, happened: np.ndar
 def write_customers(path: Path, world: World, churn_day: np.ndarray) -> int:
     c = world.customers
     n_days = world.period.n_days
-    cents = c.value_cents
-    value = pc.binary_join_element_wise(
-        pc.cast(pa.array(cents // 100), pa.string()),
-        pc.utf8_lpad(pc.cast(pa.array(cents % 100), pa.string()), 2, "0"), ".")
+    value = money(c.value_cents)
     table = pa.table({
         "customer_id": customer_ids(np.arange(c.n)),
         "signup_date": dates(world.period.start, c.signup_day),
@@ -186,7 +205,7 @@ def write_training(path: Path, world: World) -> int:
     order = np.lexsort((module, agent, done))
     table = pa.table({
         "agent_id": agent_ids(agent[order]),
-        "module": labels(fx.TRAINING_MODULES, module[order]),
+        "module": labels(world.training_modules, module[order]),
         "completed_at": dates(world.period.start, done[order]),
     })
     pcsv.write_csv(table, path, _OPTIONS)

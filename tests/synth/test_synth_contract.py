@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 
 import pandas as pd
 import pytest
 
-from calmline.synth import PRACTICES, generate
+from calmline import vocabulary
+from calmline.synth import generate
 
 CUSTOMERS, SEED = 1500, 3
 AS_OF = pd.Timestamp("2026-01-01")
@@ -17,7 +19,7 @@ BOOLEANS = ["let_vent", "verified_understanding", "empathized", "apologized",
             "thanked", "followup_promised"]
 CALL_COLUMNS = (["call_id", "customer_id", "agent_id", "started_at", "channel", "issue_type",
                  "anger_level", "wait_s", "handle_s", "hold_s", "transfers", "resolved"]
-                + BOOLEANS + ["options_offered", "csat"])
+                + BOOLEANS + ["options_offered", "csat", "compensation_value"])
 
 
 def read(path):
@@ -74,7 +76,7 @@ def test_files_and_summary(out, calls, customers, agents, follow_ups, training):
 
 
 def test_calls_columns_and_values(calls):
-    assert list(calls.columns[:-1]) == CALL_COLUMNS
+    assert list(calls.columns[:-1]) == CALL_COLUMNS      # the last one is the test's "file"
     assert calls.call_id.is_unique
     assert calls.call_id.str.fullmatch(r"CALL-\d{9}").all()
     assert set(calls.channel) == {"phone", "chat", "email"}
@@ -97,6 +99,18 @@ def test_practices_are_booleans_with_a_few_not_assessed(calls):
     empty = calls[BOOLEANS] == ""
     assert (empty.all(axis=1) == empty.any(axis=1)).all()     # QA skipped the whole call
     assert 0.005 <= empty.all(axis=1).mean() <= 0.04
+
+
+def test_compensation_value_is_money_or_zero(calls, customers):
+    text = calls.compensation_value
+    assert text.str.fullmatch(r"0|[1-9]\d*\.\d{2}").all()     # 0 as 0, else 2 decimals
+    value = text.astype(float)
+    assert (value >= 0).all()
+    assert 0.05 <= (value > 0).mean() <= 0.3                  # some calls, not most
+    assert value[value > 0].min() >= 1.0
+    monthly = customers.set_index("customer_id").monthly_value.astype(float)
+    share = value / monthly.reindex(calls.customer_id).clip(lower=10).to_numpy()
+    assert 0.3 <= share[value > 0].median() <= 0.8            # around half a month
 
 
 def test_csat_mostly_unanswered(calls):
@@ -186,7 +200,8 @@ def test_follow_ups_mostly_follow_promises(follow_ups, calls):
 
 def test_training(training, agents):
     assert list(training.columns) == ["agent_id", "module", "completed_at"]
-    assert set(training.module) <= set(BOOLEANS) | {"options_offered"}
+    assert set(training.module) <= set(vocabulary.training_modules())
+    assert "compensated" in set(training.module)
     done = pd.to_datetime(training.completed_at, format="%Y-%m-%d")
     assert (done < AS_OF).all()
     assert (done >= pd.Timestamp("2025-01-01")).mean() > 0.5        # most during the period
@@ -195,11 +210,11 @@ def test_training(training, agents):
     assert not training.duplicated(["agent_id", "module"]).any()
 
 
-def test_practices_constant_lists_the_analysis_order():
-    assert PRACTICES == ["let_vent", "verified_understanding", "empathized", "apologized",
-                         "asked_desired_outcome", "offered_options", "agreement_obtained",
-                         "took_ownership", "summarized", "thanked", "followup_promised",
-                         "followed_up"]
+def test_ground_truth_lists_the_vocabulary_practices_in_order(out):
+    truth = json.loads((out[0] / "ground_truth.json").read_text())
+    assert list(truth["practices"]) == list(vocabulary.practice_names())
+    assert list(truth["trigger_model"]["practices"]) == list(vocabulary.practice_names())
+    assert "compensated" in truth["practices"]
 
 
 def test_other_start_and_length(tmp_path):

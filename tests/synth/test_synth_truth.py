@@ -8,74 +8,29 @@ the window compare churned-by-(call day + h) between the two customers.csv files
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pandas as pd
 import pytest
 
-from calmline.synth import PRACTICES, generate
+from calmline import vocabulary
+from calmline.synth import generate
+from tests.synth.worlds import (
+    SEED,
+    SMALL,
+    churned_at,
+    churned_by,
+    read_calls,
+    upset_in_window,
+)
 
-SMALL, SEED = 1000, 5          # forced-world checks: exact, so small is enough
-MEDIUM, MEDIUM_SEED = 3000, 7  # statistical checks
-AS_OF = pd.Timestamp("2026-01-01")
 BOOLEANS = ["let_vent", "verified_understanding", "empathized", "apologized",
             "asked_desired_outcome", "agreement_obtained", "took_ownership", "summarized",
             "thanked", "followup_promised"]
 
 
-def read_calls(folder):
-    calls = pd.concat([pd.read_csv(p, dtype=str, keep_default_na=False)
-                       for p in sorted((folder / "calls").glob("calls_*.csv"))], ignore_index=True)
-    calls["day"] = pd.to_datetime(calls.started_at).dt.normalize()
-    calls["anger"] = calls.anger_level.astype(int)
-    return calls
-
-
-def churned_at(folder):
-    customers = pd.read_csv(folder / "customers.csv", dtype=str, keep_default_na=False)
-    return pd.to_datetime(customers.set_index("customer_id").churned_at.replace("", None))
-
-
-def churned_by(calls, churn, horizon):
-    """Bool per call: the customer's churned_at <= call day + horizon days."""
-    when = churn.reindex(calls.customer_id).to_numpy()
-    return pd.Series(when <= (calls.day + pd.Timedelta(days=horizon)).to_numpy(), index=calls.index)
-
-
-def upset_in_window(calls, horizon):
-    return calls[(calls.anger >= 3) & (calls.day + pd.Timedelta(days=horizon) <= AS_OF)]
-
-
-@pytest.fixture(scope="module")
-def factual(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("factual")
-    generate(folder, SMALL, SEED)
-    return folder, read_calls(folder), json.loads((folder / "ground_truth.json").read_text())
-
-
-@pytest.fixture(scope="module")
-def forced(tmp_path_factory):
-    cache = {}
-
-    def world(practice, value):
-        if (practice, value) not in cache:
-            folder = tmp_path_factory.mktemp(f"{practice}_{value}")
-            generate(folder, SMALL, SEED, force={practice: value})
-            cache[practice, value] = folder
-        return cache[practice, value]
-    return world
-
-
-@pytest.fixture(scope="module")
-def medium(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("medium")
-    generate(folder, MEDIUM, MEDIUM_SEED)
-    return folder, read_calls(folder), json.loads((folder / "ground_truth.json").read_text())
-
-
 @pytest.mark.parametrize("practice", ["thanked", "apologized", "took_ownership",
-                                      "offered_options", "followed_up", "let_vent"])
+                                      "offered_options", "followed_up", "let_vent",
+                                      "compensated"])
 def test_planted_effect_matches_forced_worlds(factual, forced, practice):
     _, calls, truth = factual
     on, off = churned_at(forced(practice, True)), churned_at(forced(practice, False))
@@ -106,10 +61,11 @@ def test_forced_world_changes_only_the_forced_practice(factual, forced):
     assert (assessed.apologized[assessed.anger >= 3] == "true").all()
     both = calls.merge(world, on="call_id", suffixes=("", "_forced"))
     calm = both[both.anger < 3]
-    for col in BOOLEANS + ["resolved", "transfers", "csat"]:
+    for col in BOOLEANS + ["resolved", "transfers", "csat", "compensation_value"]:
         assert (calm[col] == calm[f"{col}_forced"]).all(), col
     upset = both[both.anger >= 3]
-    for col in [c for c in BOOLEANS if c != "apologized"] + ["resolved", "transfers"]:
+    for col in ([c for c in BOOLEANS if c != "apologized"]
+                + ["resolved", "transfers", "compensation_value"]):
         assert (upset[col] == upset[f"{col}_forced"]).all(), col
 
 
@@ -139,7 +95,7 @@ def test_ground_truth_document(factual):
         assert key in truth
     assert (truth["seed"], truth["customers"], truth["as_of"]) == (SEED, SMALL, "2026-01-01")
     assert truth["n_upset_calls_in_window"] == len(upset_in_window(calls, 90))
-    assert list(truth["practices"]) == PRACTICES
+    assert list(truth["practices"]) == list(vocabulary.practice_names())
     for name, entry in truth["practices"].items():
         assert 0 < entry["adoption_upset"] < 1
         assert entry["clean_ground_truth"] is True
@@ -184,6 +140,8 @@ def test_training_raises_adoption_of_its_practice(medium):
         mine = calls[(calls.agent_id == row.agent_id)]
         if row.module == "options_offered":
             done = mine.options_offered.astype(int) >= 2
+        elif row.module == "compensated":
+            done = mine.compensation_value.astype(float) > 0
         else:
             mine = mine[mine[row.module] != ""]
             done = mine[row.module] == "true"
