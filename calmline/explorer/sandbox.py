@@ -7,8 +7,11 @@ DataFrame or variable of the process can be named in SQL), ``threads``, ``memory
 ``max_execution_time`` (DuckDB 2.x's per-query time limit), no temp directory (no
 spilling to disk), then external access off, the local file system disabled, and the
 configuration locked. The effective settings are read back; if any is not as required
-the constructor raises and the explorer must not be served. :func:`calmline.explorer.gate.gate`
-admits exactly one query statement, for clear messages; the settings are the boundary.
+the constructor raises and the explorer must not be served. Only then is the data dictionary
+(:mod:`calmline.explorer.dictionary`) written, with bound values, to a temporary table of the
+instance, ``data_dictionary``, which analysts can query and :meth:`Sandbox.schema` reads.
+:func:`calmline.explorer.gate.gate` admits exactly one query statement, for clear messages;
+the settings are the boundary.
 
 Findings (DuckDB 2.0.0, by experiment; tests/queries/test_sandbox.py keeps them true):
 
@@ -49,8 +52,8 @@ from typing import Self
 import duckdb
 import pandas as pd
 
-from calmline.queries import ROOT
 from calmline.database.connection import file_version
+from calmline.explorer import dictionary
 from calmline.explorer.gate import MAX_SQL_BYTES, QueryFailed, Refused, gate
 from calmline.explorer.saved_queries import library
 
@@ -59,6 +62,8 @@ __all__ = ["MAX_SQL_BYTES", "Limits", "QueryFailed", "Refused", "Result", "Sandb
 _PROBED = ("local_file_system", "database_read_only")
 ALIAS = "calm"
 """The name the database file is attached under (``current_database()`` in the sandbox)."""
+DICTIONARY = "temp.main.data_dictionary"
+"""The data dictionary analysts can query (as ``data_dictionary``), filled when a sandbox opens."""
 
 
 @dataclass(frozen=True)
@@ -157,6 +162,7 @@ class Sandbox:
             if wrong:
                 raise RuntimeError("the query explorer's DuckDB is not locked down as required: "
                                    + "; ".join(wrong))
+            self._write_dictionary()
         except BaseException:
             self._con.close()
             raise
@@ -264,20 +270,26 @@ class Sandbox:
         -------
         pandas.DataFrame
             Columns ``table``, ``kind`` (table or view), ``column``, ``type``,
-            ``table_description`` and ``description`` (empty where none is known), in the
-            database's table order and each table's column order.
+            ``table_description`` and ``description`` (from :mod:`calmline.explorer.dictionary`;
+            empty where none is known), tables by name, each table's columns in their order.
+            The ``data_dictionary`` table analysts can query holds the same rows.
         """
-        frame = self._con.execute("""
-            SELECT c.table_name AS "table", CASE WHEN t.table_type = 'VIEW' THEN 'view' ELSE 'table' END AS kind,
-                   c.column_name AS "column", c.data_type AS type
-            FROM information_schema.columns c
-            JOIN information_schema.tables t USING (table_catalog, table_schema, table_name)
-            WHERE c.table_catalog = current_database() AND c.table_schema = 'main'
-            ORDER BY c.table_name, c.ordinal_position""").df()
-        tables, columns = _table_notes(), _column_notes()
-        frame["table_description"] = frame["table"].map(lambda t: tables.get(t, ""))
-        frame["description"] = [columns.get((t, c), "") for t, c in zip(frame["table"], frame["column"])]
-        return frame
+        return self._con.execute(f"SELECT * FROM {DICTIONARY} ORDER BY rowid").df()
+
+    def _write_dictionary(self) -> None:
+        """Fill the ``data_dictionary`` table (a temporary table of this in-memory instance, not
+        of the database file) from :func:`calmline.explorer.dictionary.data_dictionary`. The rows
+        travel as bound lists: no Python object is scanned and no setting is loosened."""
+        frame = dictionary.data_dictionary(self._con)
+        own = pd.DataFrame({"table": "data_dictionary", "kind": "table", "column": dictionary.COLUMNS,
+                            "type": "VARCHAR"})
+        frame = pd.concat([frame, dictionary.describe(own)[dictionary.COLUMNS]], ignore_index=True)
+        frame = frame.sort_values("table", kind="stable")
+        names = ", ".join(f'"{c}" VARCHAR' for c in dictionary.COLUMNS)
+        self._con.execute(f"CREATE TEMP TABLE {DICTIONARY} ({names})")
+        self._con.execute(f"INSERT INTO {DICTIONARY} SELECT "
+                          + ", ".join(f"unnest(${c})" for c in dictionary.COLUMNS),
+                          {c: frame[c].fillna("").astype(str).tolist() for c in dictionary.COLUMNS})
 
     def close(self) -> None:
         """Close the sandbox's DuckDB instance (its file handle with it)."""
@@ -312,67 +324,3 @@ def _fetch(con: duckdb.DuckDBPyConnection, rows: int) -> pd.DataFrame:
         parts.append(part)
         got += len(part)
     return parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
-
-
-_TABLES = {
-    "calls": "One row per contact, as loaded (contract columns, plus the load that last wrote it).",
-    "customers": "One row per customer, as loaded: signup, plan, monthly value, region, churned_at.",
-    "agents": "One row per agent, as loaded: team, site, hire date.",
-    "follow_ups": "One row per follow-up contact recorded after a call, as loaded.",
-    "training": "One row per training module an agent completed, as loaded.",
-    "model_runs": "One row per model run of `calmline fit`: as-of date, horizon, calls, events, "
-                  "the specification in words and its warnings.",
-    "practice_effects": "One row per run, practice, method, effect and scale: estimate, 95% CI, "
-                        "p- and q-value, calls with and without, minimum detectable effect, warning.",
-    "practice_balance": "Covariate balance per run and practice: standardised mean differences "
-                        "before and after AIPW weighting.",
-    "km_curves": "Kaplan-Meier curves per run and practice, with and without it, by day.",
-    "dose_response": "Adjusted churn by options offered, follow-up timing and the agent's break, per run.",
-    "effect_heterogeneity": "Each practice's effect within each anger level and issue type, per run.",
-    "training_priorities": "Customers retained per month per practice and team if adoption reached "
-                           "the best quarter of agents, per run.",
-    "agent_adoption": "Each agent's adoption of each practice, raw and shrunken, per run.",
-}
-_COLUMNS = {
-    ("call_facts", "is_upset"): "anger_level >= 3",
-    ("call_facts", "offered_options"): "two or more options offered",
-    ("call_facts", "followup_within_30d"): "a follow-up recorded within 30 days after the call",
-    ("call_facts", "minutes_since_prev_upset"): "minutes since the agent's previous upset call "
-                                                "ended (0 when they overlap, NULL when none)",
-    ("customer_retention", "days_observable"): "days from the call to the as-of date; churn "
-                                               "within h days is known when >= h",
-    ("customer_retention", "time_days"): "days to churn, or to the as-of date when still a customer",
-    ("customer_retention", "event"): "the customer churned (for survival models)",
-    **{("customer_retention", f"churned_{h}d"): f"churned within {h} days of the call (NULL "
-       "while the window is open)" for h in (30, 90, 180)},
-}
-
-
-def _table_notes() -> dict[str, str]:
-    """Table descriptions: the dict above, the marts' header comments, etl/schema.sql's header."""
-    notes = dict(_TABLES)
-    for path in sorted((ROOT / "marts").glob("*.sql")):
-        header = " ".join(line[2:].strip() for line in path.read_text(encoding="utf-8").splitlines()
-                          if line.startswith("--"))
-        first = re.match(rf"{path.stem}: (.+?\.)(\s|$)", header)
-        if first:
-            notes[path.stem] = first[1][0].upper() + first[1][1:]
-    for line in (ROOT / "etl" / "schema.sql").read_text(encoding="utf-8").splitlines():
-        found = re.fullmatch(r"-- (\w+): (.+)", line)
-        if found and found[1] != "schema":
-            notes[found[1]] = found[2][0].upper() + found[2][1:]
-    return notes
-
-
-def _column_notes() -> dict[tuple[str, str], str]:
-    """Column descriptions: the dict above and the ``-- comments`` of the CREATE TABLE files."""
-    notes = dict(_COLUMNS)
-    for name in ("etl/schema.sql", "analysis/results_schema.sql"):
-        table = None
-        for line in (ROOT / name).read_text(encoding="utf-8").splitlines():
-            created = re.match(r"CREATE TABLE IF NOT EXISTS (\w+)", line)
-            table = created[1] if created else table
-            column = re.match(r'\s+"?(\w+)"?\s+\w.*?--\s*(.+)$', line)
-            if table and column:
-                notes[(table, column[1])] = column[2].strip()
-    return notes

@@ -35,10 +35,21 @@ DOWNLOAD = "explorer-download"
 KIND, X, Y, COLOUR = "explorer-kind", "explorer-x", "explorer-y", "explorer-colour"
 CHART = "explorer-chart"
 SCHEMA = "explorer-schema"
+SCHEMA_TABLE = "explorer-schema-table"
 HISTORY = "explorer-history"
 HISTORY_STORE = "explorer-history-store"
 LAST = "explorer-last"
 HISTORY_SIZE = 30
+SCHEMA_COLUMNS = [
+    {"field": "table", "headerName": "table", "tooltipField": "table_description", "width": 150},
+    {"field": "column", "headerName": "column", "tooltipField": "description", "width": 150},
+    {"field": "type", "headerName": "type", "width": 100},
+    {"field": "description", "headerName": "description", "tooltipField": "description", "flex": 1,
+     "minWidth": 220},
+]
+"""The schema browser's columns; hovering a table shows what it holds, a description its full text."""
+SCHEMA_HINT = ("Click a row to read what its table holds; hover a cell for its full text. The same list is "
+               "queryable in SQL as data_dictionary.")
 
 
 def layout(**_query) -> html.Div:
@@ -55,10 +66,11 @@ def layout(**_query) -> html.Div:
                 html.Div(id=PARAMS),
                 dbc.Button("Run saved query", id=RUN_SAVED, color="primary", className="mt-2", disabled=True),
                 html.H5("Tables and columns", className="mt-4"),
-                dag.AgGrid(id=SCHEMA, rowData=[], columnDefs=[
-                    {"field": f, "headerName": f} for f in ("table", "column", "type", "description")],
-                    defaultColDef={"sortable": True, "filter": True, "resizable": True},
-                    style={"height": "320px"}, className="ag-theme-alpine"),
+                dag.AgGrid(id=SCHEMA, rowData=[], columnDefs=SCHEMA_COLUMNS,
+                           defaultColDef={"sortable": True, "filter": True, "resizable": True},
+                           dashGridOptions={"rowSelection": "single", "enableBrowserTooltips": True},
+                           style={"height": "320px"}, className="ag-theme-alpine"),
+                html.Div(SCHEMA_HINT, id=SCHEMA_TABLE, className="small text-muted my-2"),
             ], lg=4),
             dbc.Col([
                 html.H5("SQL"),
@@ -175,6 +187,15 @@ def show_schema(_id):
 @data.per_version
 def _schema() -> pd.DataFrame:
     return explorer_threads.sandbox().schema()
+
+
+@callback(Output(SCHEMA_TABLE, "children"), Input(SCHEMA, "selectedRows"), prevent_initial_call=True)
+def show_table(selected):
+    """What the table of the clicked schema row holds (its grain, what it is for)."""
+    if not selected:
+        return SCHEMA_HINT
+    row = selected[0]
+    return [html.B(row.get("table", "")), ": ", row.get("table_description") or "no description"]
 
 
 @callback(

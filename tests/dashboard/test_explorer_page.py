@@ -80,3 +80,19 @@ def test_explorer_queries_run_on_threads_of_lower_cpu_priority_than_the_pages(ex
         assert explorer.saved("churn_by_month_team", {"team": "leeds-1"}).frame["team"].unique().tolist() == [
             "leeds-1"]
         assert "call_facts" in set(explorer.schema()["table"])
+
+
+def test_the_schema_browser_says_what_every_table_and_column_holds(explorer_app):
+    from calmline.dashboard.pages import explorer
+
+    with explorer_app.server.test_request_context("/"):
+        rows = explorer.show_schema(explorer.SCHEMA)
+    assert rows and all(r["description"] and r["table_description"] for r in rows)
+    churn = next(r for r in rows if r["table"] == "horizon_churn" and r["column"] == "churned")
+    assert "window" in churn["description"] and "churn rates" in churn["table_description"]
+    fields = [c["field"] for c in explorer.SCHEMA_COLUMNS]
+    assert fields == ["table", "column", "type", "description"]
+    assert explorer.SCHEMA_COLUMNS[0]["tooltipField"] == "table_description"  # hovering a table says what it holds
+    shown = explorer.show_table([churn])
+    assert "horizon_churn" in str(shown) and churn["table_description"] in str(shown)
+    assert explorer.show_table([]) == explorer.SCHEMA_HINT
