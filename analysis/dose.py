@@ -1,9 +1,11 @@
 """Dose-response: churn by how much of a practice, adjusted like the practice effects.
 
-Three factors, each a categorical term replacing its binary practice in the
+Four factors, each a categorical term replacing its binary practice in the
 total-effect logit: options offered (0, 1, 2, 3+; replaces offered_options),
 follow-up timing (none within 30 days, 0-3, 4-14, 15-30 days; replaces
-followed_up) and the agent's break since their previous upset call (under 5,
+followed_up), the compensation granted (none, up to 10, 10-30, over 30 in the
+currency of monthly_value; replaces compensated; left out when no call recorded an
+amount) and the agent's break since their previous upset call (under 5,
 5-10, 10-30, 30+ minutes, or no earlier upset call; replaces short_break). For
 each level: the adjusted churn probability (every call set to that level) and
 the risk difference from the reference level, with agent-clustered CIs.
@@ -35,6 +37,13 @@ def _followup(df: pd.DataFrame) -> pd.Series:
                                "none within 30 days"), index=df.index)
 
 
+def _compensation(df: pd.DataFrame) -> pd.Series:
+    amount = pd.to_numeric(df["compensation_value"], errors="coerce")
+    levels = pd.Series(np.select([amount <= 0, amount <= 10, amount <= 30], ["none", "up to 10", "10-30"],
+                                 "over 30"), index=df.index, dtype=object)
+    return levels.where(amount.notna())
+
+
 def _break(df: pd.DataFrame) -> pd.Series:
     m = pd.to_numeric(df["minutes_since_prev_upset"], errors="coerce")
     return pd.Series(np.select([m.isna(), m < 5, m < 10, m < 30], ["no earlier upset call", "under 5 min",
@@ -47,6 +56,7 @@ FACTORS = {
     "options_offered": (_options, "offered_options", "0", ["0", "1", "2", "3+"]),
     "followup_timing": (_followup, "followed_up", "none within 30 days",
                         ["none within 30 days", "0-3 days", "4-14 days", "15-30 days"]),
+    "compensation_amount": (_compensation, "compensated", "none", ["none", "up to 10", "10-30", "over 30"]),
     "break_minutes": (_break, None, "30+ min",
                       ["under 5 min", "5-10 min", "10-30 min", "30+ min", "no earlier upset call"]),
 }
@@ -64,6 +74,8 @@ def dose_response(df: pd.DataFrame, practices: list[str], outcome: str, design: 
     rows = []
     for factor, (levels_of, replaces, reference, order) in FACTORS.items():
         levels = levels_of(df)
+        if levels.isna().all():
+            continue  # not recorded on these calls
         design = full.without(replaces) if replaces in full.practice_names else full
         cov_keep = [i for i, nm in enumerate(design.covariate_names) if nm != "short_break"]
         if factor != "break_minutes":

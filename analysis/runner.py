@@ -78,6 +78,7 @@ def fit(db: Path, practices: list[str], *, horizons: tuple[int, ...] = (90,),
         try:
             say("reading upset calls")
             population = con.execute(load_sql("analysis/upset_calls")).df()
+            practices, unrecorded = _recorded(population, practices)
             as_of, batches = con.execute(
                 "SELECT (SELECT as_of FROM etl_state), "
                 "(SELECT list(DISTINCT batch_id ORDER BY batch_id) FROM load_batches "
@@ -91,6 +92,7 @@ def fit(db: Path, practices: list[str], *, horizons: tuple[int, ...] = (90,),
                 run_id = con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM model_runs").fetchone()[0]
                 tables, warnings, counts = _fit_horizon(population, practices, h, survival, say,
                                                         summary.timings)
+                warnings = unrecorded + warnings
                 _write(con, run_id, tables)
                 con.execute("INSERT INTO model_runs VALUES ($run, $now, $as_of, $h, $n, $events, $left, "
                             "$batches, $spec, $warnings)",
@@ -106,6 +108,13 @@ def fit(db: Path, practices: list[str], *, horizons: tuple[int, ...] = (90,),
             con.close()
     summary.seconds = time.monotonic() - started
     return summary
+
+
+def _recorded(population: pd.DataFrame, practices: list[str]) -> tuple[list[str], list[str]]:
+    """The practices recorded on at least one upset call, and a warning for each left out."""
+    kept = [p for p in practices if p in population and population[p].notna().any()]
+    return kept, [f"{p}: not recorded on any upset call, left out of this run"
+                  for p in practices if p not in kept]
 
 
 def _fit_horizon(population: pd.DataFrame, practices: list[str], h: int,

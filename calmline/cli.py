@@ -77,20 +77,21 @@ def fit(
 ) -> None:
     """Estimate how much each practice changes churn after upset calls; store the results as a new run."""
     from calmline.analysis.runner import fit as run_fit
-    from calmline.etl.contract import MODEL_PRACTICES
+    from calmline import vocabulary
     from calmline.database.publish import WriterBusy
 
-    horizons = tuple(horizon or [90])
-    bad = [h for h in horizons if h not in (30, 90, 180)]
+    horizons = tuple(horizon or [vocabulary.HEADLINE_HORIZON])
+    bad = [h for h in horizons if h not in vocabulary.HORIZONS]
     if bad:
-        err.print(f"[red]--horizon must be 30, 90 or 180 (got {bad[0]})[/red]")
+        allowed = ", ".join(map(str, vocabulary.HORIZONS[:-1])) + f" or {vocabulary.HORIZONS[-1]}"
+        err.print(f"[red]--horizon must be {allowed} (got {bad[0]})[/red]")
         raise typer.Exit(2)
     if not db.exists():
         err.print(f"[red]{db}: no database here; run `calmline etl` first[/red]")
         raise typer.Exit(2)
     try:
         with terminal.status() as say:
-            summary = run_fit(db, list(MODEL_PRACTICES), horizons=horizons, progress=say)
+            summary = run_fit(db, list(vocabulary.practice_names()), horizons=horizons, progress=say)
     except WriterBusy as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2)

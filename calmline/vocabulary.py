@@ -2,10 +2,12 @@
 what counts as an upset call, and the horizons churn is measured over.
 
 Everything else reads them from here: the input contract, the generator, the marts
-(through views the ETL creates from :func:`practice_view_sql`), the saved queries'
-parameter choices, the models and the dashboard's labels. Adding a practice is one
+(through the macros, table and views :mod:`calmline.etl.practice_views` creates), the
+saved queries' parameter choices, the models and the dashboard's labels. Adding a practice is one
 entry in :data:`PRACTICES` (plus its tests): a QA flag needs nothing more; a derived
-practice also says how it is derived from a call (``derived``).
+practice also says how it is derived from a call (``derived``). Code reads the practices
+when it runs (``vocabulary.PRACTICES`` or the functions below), never copies them at import,
+so a test can add a practice for its own duration.
 
 This module imports nothing of calmline's.
 """
@@ -61,55 +63,72 @@ PRACTICES: tuple[Practice, ...] = (
     Practice("let_vent", "Let the customer vent",
              "The agent let the customer describe the problem without interrupting.",
              ("HEARD", "HEAT", "BLAST", "LAST", *_ALL), module="let_vent"),
-    Practice("verified_understanding", "Verified the problem",
+    Practice("verified_understanding", "Verified understanding",
              "The agent restated the customer's problem and checked it was right.",
              ("BLAST", *_ALL), module="verified_understanding"),
-    Practice("empathized", "Empathised",
+    Practice("empathized", "Empathized",
              "The agent acknowledged the customer's feelings.",
              ("HEARD", "HEAT", *_ALL), module="empathized"),
-    Practice("apologized", "Apologised",
+    Practice("apologized", "Apologized",
              "The agent apologised for the problem or the inconvenience.",
              ("HEARD", "HEAT", "BLAST", "LAST", *_ALL), module="apologized"),
-    Practice("asked_desired_outcome", "Asked what outcome they want",
+    Practice("asked_desired_outcome", "Asked desired outcome",
              "The agent asked what the customer would like or consider fair.",
              ("BLAST", *_ALL), module="asked_desired_outcome"),
     Practice("offered_options", "Offered options",
              "The agent offered two or more remedies to choose from.",
              ("HEARD", "LAST", *_ALL), derived="options_offered >= 2", module="options_offered"),
-    Practice("agreement_obtained", "Got agreement on the plan",
+    Practice("agreement_obtained", "Agreement obtained",
              "The customer explicitly accepted the agent's plan.",
              _ALL, module="agreement_obtained"),
     Practice("took_ownership", "Took ownership",
              "The agent took the problem on personally instead of passing the customer on.",
              ("HEAT", *_ALL), module="took_ownership"),
-    Practice("summarized", "Summarised",
+    Practice("summarized", "Summarized",
              "The agent recapped what will happen and what the customer must do.",
              _ALL, module="summarized"),
-    Practice("thanked", "Thanked the customer",
+    Practice("thanked", "Thanked",
              "The agent thanked the customer for raising the issue, their patience or business.",
              ("BLAST", "LAST", *_ALL), module="thanked"),
     Practice("followup_promised", "Follow-up promised",
              "The agent promised that they or the company would contact the customer later.",
              ("HEARD", *_ALL), module="followup_promised"),
-    Practice("followed_up", "Followed up within 30 days",
+    Practice("followed_up", "Followed up",
              "A follow-up contact was recorded within 30 days after the call.",
              ("HEARD", *_ALL), derived="followup_within_30d", after_call=True),
-    Practice("compensated", "Compensated the customer",
+    Practice("compensated", "Compensated",
              "A goodwill credit or refund was granted on this contact (compensation_value > 0).",
              _ALL, derived="compensation_value > 0", module="compensated"),
 )
 """Every practice the analysis scores, in the order pages and tables list them."""
 
-BY_NAME: dict[str, Practice] = {p.name: p for p in PRACTICES}
-PRACTICE_NAMES: tuple[str, ...] = tuple(p.name for p in PRACTICES)
-QA_FLAGS: tuple[str, ...] = tuple(p.name for p in PRACTICES if p.is_flag)
-"""The true/false practice columns of the calls file, in file order."""
+def practice_names() -> tuple[str, ...]:
+    """Every practice's name, in :data:`PRACTICES` order."""
+    return tuple(p.name for p in PRACTICES)
 
-TRAINING_MODULES: tuple[str, ...] = tuple(p.module for p in PRACTICES if p.module)
-"""Training modules, each named after the calls-file column it coaches."""
 
-MODULE_PRACTICE: dict[str, str] = {p.module: p.name for p in PRACTICES if p.module}
-"""Which practice each training module coaches."""
+def practice(name: str) -> Practice:
+    """The practice called ``name`` (KeyError naming it when there is none)."""
+    for p in PRACTICES:
+        if p.name == name:
+            return p
+    raise KeyError(f"no practice called {name!r} in calmline.vocabulary")
+
+
+def qa_flags() -> tuple[str, ...]:
+    """The true/false practice columns of the calls file, in file order."""
+    return tuple(p.name for p in PRACTICES if p.is_flag)
+
+
+def training_modules() -> tuple[str, ...]:
+    """Training modules, each named after the calls-file column it coaches."""
+    return tuple(p.module for p in PRACTICES if p.module)
+
+
+def module_practice() -> dict[str, str]:
+    """Which practice each training module coaches."""
+    return {p.module: p.name for p in PRACTICES if p.module}
+
 
 CHANNELS: tuple[str, ...] = ("phone", "chat", "email")
 """How a contact reached the centre."""
@@ -132,24 +151,9 @@ def label(name) -> str:
     if name is None or (isinstance(name, float) and name != name):
         return ""
     text = str(name).strip()
-    if text in BY_NAME:
-        return BY_NAME[text].label
-    if text in MODULE_PRACTICE:
-        return BY_NAME[MODULE_PRACTICE[text]].label
+    labels = {p.name: p.label for p in PRACTICES}
+    labels.update({m: labels[p] for m, p in module_practice().items()})
+    if text in labels:
+        return labels[text]
     text = " ".join(text.replace("_", " ").split())
     return text[:1].upper() + text[1:]
-
-
-def practice_view_sql(practices: tuple[Practice, ...] = PRACTICES) -> str:
-    """The ``call_practice_flags`` view: one row per call of call_facts, one BOOLEAN column
-    per practice (NULL = not assessed), derived as each practice says."""
-    columns = ",\n    ".join(f'CAST(({p.expression}) AS BOOLEAN) AS "{p.name}"' for p in practices)
-    return ("CREATE OR REPLACE VIEW call_practice_flags AS\n"
-            f"SELECT call_id,\n    {columns}\nFROM call_facts")
-
-
-def vocabulary_rows(practices: tuple[Practice, ...] = PRACTICES) -> list[tuple]:
-    """The practices as rows of the ``practices`` table (name, label, definition, playbooks,
-    source, module, after_call, position)."""
-    return [(p.name, p.label, p.definition, list(p.playbooks), "derived" if p.derived else "qa flag",
-             p.module, p.after_call, i) for i, p in enumerate(practices)]

@@ -1,8 +1,10 @@
 """The input contract: which entities calmline reads, their columns, types and rules.
 
-This module is data, not behaviour. The README's contract section, the
-typed tables' DDL and the per-column validation SQL are all derived from it,
-so a rule is stated once.
+This module is data, not behaviour. The typed tables' DDL and the per-column
+validation SQL are derived from it, so a rule is stated once (the README's contract
+section is written by hand; a test checks it names every column). The practice
+columns, channels and training modules come from :mod:`calmline.vocabulary`, read
+when :func:`entities` is called, so a practice added there is a contract column too.
 
 Column levels
 -------------
@@ -14,29 +16,9 @@ Column levels
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 
-PRACTICE_FLAGS = (
-    "let_vent",
-    "verified_understanding",
-    "empathized",
-    "apologized",
-    "asked_desired_outcome",
-    "agreement_obtained",
-    "took_ownership",
-    "summarized",
-    "thanked",
-    "followup_promised",
-)
-"""The boolean practice columns of a call, as QA scorecards record them."""
-
-MODEL_PRACTICES = (*PRACTICE_FLAGS[:5], "offered_options", *PRACTICE_FLAGS[5:], "followed_up")
-"""The practices `calmline fit` scores: the ten flags, offered_options (options_offered >= 2)
-and followed_up (a follow-up recorded within 30 days after the call)."""
-
-TRAINING_MODULES = PRACTICE_FLAGS + ("options_offered",)
-CHANNELS = ("phone", "chat", "email")
-UPSET_ANGER = 3
-"""A call is *upset* when its anger_level is at least this."""
+from calmline import vocabulary
 
 
 @dataclass(frozen=True)
@@ -84,40 +66,48 @@ def _flag(name: str) -> Column:
     return Column(name, "boolean", doc="practice used on this call; empty = not assessed")
 
 
-_QUOTED_CHANNELS = ", ".join(f"'{c}'" for c in CHANNELS)
-_QUOTED_MODULES = ", ".join(f"'{m}'" for m in TRAINING_MODULES)
+def _quoted(values) -> str:
+    return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
 
-CALLS = Entity(
-    name="calls",
-    key=("call_id",),
-    parents=("customers", "agents"),
-    doc="one row per contact",
-    columns=(
-        Column("call_id", "text", required=True, doc="unique"),
-        Column("customer_id", "text", required=True, references="customers",
-               doc="exists in customers"),
-        Column("agent_id", "text", required=True, references="agents", doc="exists in agents"),
-        Column("started_at", "timestamp", required=True, doc="ISO 8601; not after the as-of date"),
-        Column("channel", "text", required=True, lower=True, check=f"lower({{v}}) IN ({_QUOTED_CHANNELS})",
-               rule="must be phone, chat or email", doc="phone, chat or email"),
-        Column("issue_type", "text", required=True, doc="free text"),
-        Column("anger_level", "integer", required=True, check="{v} BETWEEN 1 AND 5",
-               rule="must be between 1 and 5", doc="1 (calm) to 5 (irate); upset when >= 3"),
-        Column("wait_s", "number", check="{v} >= 0", rule="must be >= 0",
-               doc="queue wait before an agent answered, seconds"),
-        Column("handle_s", "number", required=True, check="{v} > 0", rule="must be > 0",
-               doc="handling time, seconds"),
-        Column("hold_s", "number", check="{v} >= 0", rule="must be >= 0", doc="seconds on hold"),
-        Column("transfers", "integer", check="{v} >= 0", rule="must be >= 0", doc="transfers"),
-        Column("resolved", "boolean", doc="resolved on this contact"),
-        *(_flag(n) for n in PRACTICE_FLAGS[:9]),
-        _flag("followup_promised"),
-        Column("options_offered", "integer", check="{v} >= 0", rule="must be >= 0",
-               doc="alternatives offered"),
-        Column("csat", "integer", check="{v} BETWEEN 1 AND 5", rule="must be between 1 and 5",
-               doc="survey score 1 to 5"),
-    ),
-)
+
+def _calls(flags: tuple[str, ...], channels: tuple[str, ...]) -> Entity:
+    return Entity(
+        name="calls",
+        key=("call_id",),
+        parents=("customers", "agents"),
+        doc="one row per contact",
+        columns=(
+            Column("call_id", "text", required=True, doc="unique"),
+            Column("customer_id", "text", required=True, references="customers",
+                   doc="exists in customers"),
+            Column("agent_id", "text", required=True, references="agents", doc="exists in agents"),
+            Column("started_at", "timestamp", required=True, doc="ISO 8601; not after the as-of date"),
+            Column("channel", "text", required=True, lower=True,
+                   check=f"lower({{v}}) IN ({_quoted(channels)})",
+                   rule=f"must be {', '.join(channels[:-1])} or {channels[-1]}",
+                   doc=f"{', '.join(channels[:-1])} or {channels[-1]}"),
+            Column("issue_type", "text", required=True, doc="free text"),
+            Column("anger_level", "integer", required=True, check="{v} BETWEEN 1 AND 5",
+                   rule="must be between 1 and 5",
+                   doc=f"1 (calm) to 5 (irate); upset when >= {vocabulary.UPSET_ANGER}"),
+            Column("wait_s", "number", check="{v} >= 0", rule="must be >= 0",
+                   doc="queue wait before an agent answered, seconds"),
+            Column("handle_s", "number", required=True, check="{v} > 0", rule="must be > 0",
+                   doc="handling time, seconds"),
+            Column("hold_s", "number", check="{v} >= 0", rule="must be >= 0", doc="seconds on hold"),
+            Column("transfers", "integer", check="{v} >= 0", rule="must be >= 0", doc="transfers"),
+            Column("resolved", "boolean", doc="resolved on this contact"),
+            *(_flag(n) for n in flags),
+            Column("options_offered", "integer", check="{v} >= 0", rule="must be >= 0",
+                   doc="alternatives offered"),
+            Column("csat", "integer", check="{v} BETWEEN 1 AND 5", rule="must be between 1 and 5",
+                   doc="survey score 1 to 5"),
+            Column("compensation_value", "number", check="{v} >= 0", rule="must be >= 0",
+                   doc="goodwill credit or refund granted on this contact, in the currency of "
+                       "monthly_value; 0 = none, empty = not recorded"),
+        ),
+    )
+
 
 CUSTOMERS = Entity(
     name="customers",
@@ -159,24 +149,38 @@ FOLLOW_UPS = Entity(
     ),
 )
 
-TRAINING = Entity(
-    name="training",
-    key=("agent_id", "module", "completed_at"),
-    parents=("agents",),
-    doc="one row per training module an agent completed",
-    columns=(
-        Column("agent_id", "text", required=True, references="agents", doc="exists in agents"),
-        Column("module", "text", required=True, check=f"{{v}} IN ({_QUOTED_MODULES})",
-               rule="must be a practice name or options_offered",
-               doc="a practice column name, or options_offered"),
-        Column("completed_at", "date", required=True),
-    ),
-)
+def _training(modules: tuple[str, ...]) -> Entity:
+    return Entity(
+        name="training",
+        key=("agent_id", "module", "completed_at"),
+        parents=("agents",),
+        doc="one row per training module an agent completed",
+        columns=(
+            Column("agent_id", "text", required=True, references="agents", doc="exists in agents"),
+            Column("module", "text", required=True, check=f"{{v}} IN ({_quoted(modules)})",
+                   rule="must be a practice name or options_offered",
+                   doc="a training module, named after the calls column it coaches"),
+            Column("completed_at", "date", required=True),
+        ),
+    )
 
-ENTITIES: tuple[Entity, ...] = (AGENTS, CUSTOMERS, CALLS, FOLLOW_UPS, TRAINING)
-"""In load order: every entity after the ones it refers to."""
 
-BY_NAME = {e.name: e for e in ENTITIES}
+def entities() -> tuple[Entity, ...]:
+    """Every input entity in load order (each after the ones it refers to), with the
+    practice columns, channels and training modules the vocabulary defines now."""
+    return _entities(vocabulary.qa_flags(), vocabulary.CHANNELS, vocabulary.training_modules())
+
+
+@cache
+def _entities(flags: tuple[str, ...], channels: tuple[str, ...], modules: tuple[str, ...]
+              ) -> tuple[Entity, ...]:
+    return (AGENTS, CUSTOMERS, _calls(flags, channels), FOLLOW_UPS, _training(modules))
+
+
+def entity(name: str) -> Entity:
+    """The input entity called ``name``."""
+    return {e.name: e for e in entities()}[name]
+
 
 SQL_TYPES = {
     "text": "VARCHAR",
@@ -186,6 +190,3 @@ SQL_TYPES = {
     "timestamp": "TIMESTAMP",
     "date": "DATE",
 }
-
-BOOLEAN_WORDS = {"true": True, "1": True, "yes": True, "y": True,
-                 "false": False, "0": False, "no": False, "n": False}

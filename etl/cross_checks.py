@@ -12,13 +12,17 @@ from datetime import date, timedelta
 
 import duckdb
 
-from calmline.etl.contract import BY_NAME, Entity
+from calmline.etl import contract
+from calmline.etl.contract import Entity
 from calmline.etl.sql_text import file_path_case, lit, q
+from calmline.etl import work_tables
 
 
 def check_entity(con: duckdb.DuckDBPyConnection, entity: Entity, files: dict[int, str],
                  staged: set[str], as_of_limit: date | None, as_of_explicit: bool) -> None:
-    """Fill ``cross_<entity>`` and create the view ``accepted_<entity>``.
+    """Check the rules across rows; fill ``work_tables.cross(entity)`` and create the view
+    ``work_tables.accepted(entity)``. Reads ``work_tables.stage(entity)``, the accepted views
+    of the entities in ``staged`` and the stored tables.
 
     Parameters
     ----------
@@ -31,9 +35,9 @@ def check_entity(con: duckdb.DuckDBPyConnection, entity: Entity, files: dict[int
         the as-of date is taken from the data).
     """
     name = entity.name
-    con.execute(f"CREATE OR REPLACE TEMP TABLE cross_{name} (_file_idx INTEGER, _line BIGINT, "
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {work_tables.cross(name)} (_file_idx INTEGER, _line BIGINT, "
                 f"\"column\" VARCHAR, rule VARCHAR)")
-    clean = f"(SELECT * FROM stage_{name} WHERE _ok)"
+    clean = f"(SELECT * FROM {work_tables.stage(name)} WHERE _ok)"
     _duplicates(con, entity, clean, files)
     for column in entity.columns:
         if column.references:
@@ -42,25 +46,25 @@ def check_entity(con: duckdb.DuckDBPyConnection, entity: Entity, files: dict[int
         limit = as_of_limit + timedelta(days=1)
         what = "after the as-of date" if as_of_explicit else "in the future"
         con.execute(
-            f"INSERT INTO cross_calls SELECT _file_idx, _line, 'started_at', "
+            f"INSERT INTO {work_tables.cross(name)} SELECT _file_idx, _line, 'started_at', "
             f"{lit(what + ' (')} || strftime(started_at, '%Y-%m-%dT%H:%M:%S') || ' > ' || "
             f"{lit(as_of_limit.isoformat())} || ')' FROM {clean} s WHERE started_at >= $limit",
             {"limit": limit},
         )
     if name == "follow_ups":
         con.execute(
-            f"INSERT INTO cross_follow_ups SELECT s._file_idx, s._line, 'followup_at', "
+            f"INSERT INTO {work_tables.cross(name)} SELECT s._file_idx, s._line, 'followup_at', "
             f"'before the call started (' || strftime(c.started_at, '%Y-%m-%dT%H:%M:%S') || ')' "
-            f"FROM {clean} s JOIN ({_known_keys(BY_NAME['calls'], 'call_id, started_at', staged)}) c "
+            f"FROM {clean} s JOIN ({_known_keys(contract.entity('calls'), 'call_id, started_at', staged)}) c "
             f"USING (call_id) WHERE s.followup_at < c.started_at"
         )
-    any_cross = con.execute(f"SELECT count(*) FROM cross_{name}").fetchone()[0]
-    anti = ("" if not any_cross else f" AND NOT EXISTS (SELECT 1 FROM cross_{name} x "
+    any_cross = con.execute(f"SELECT count(*) FROM {work_tables.cross(name)}").fetchone()[0]
+    anti = ("" if not any_cross else f" AND NOT EXISTS (SELECT 1 FROM {work_tables.cross(name)} x "
                                      f"WHERE x._file_idx = s._file_idx AND x._line = s._line)")
     # A plain filtered scan when nothing failed a cross-row rule: DuckDB then writes the
     # final insert straight to disk instead of leaving it for the checkpoint.
-    con.execute(f"CREATE OR REPLACE TEMP VIEW accepted_{name} AS "
-                f"SELECT * FROM stage_{name} s WHERE _ok{anti}")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {work_tables.accepted(name)} AS "
+                f"SELECT * FROM {work_tables.stage(name)} s WHERE _ok{anti}")
 
 
 def _duplicates(con, entity: Entity, clean: str, files: dict[int, str]) -> None:
@@ -71,7 +75,7 @@ def _duplicates(con, entity: Entity, clean: str, files: dict[int, str]) -> None:
         return
     label = " + ".join(entity.key)
     con.execute(
-        f"INSERT INTO cross_{entity.name} "
+        f"INSERT INTO {work_tables.cross(entity.name)} "
         f"SELECT d._file_idx, d._line, {lit(entity.key[0])}, "
         f"'duplicate {label} (first at ' || {file_path_case('d.first_file', files)} || ':' || "
         f"d.first_line || ')' "
@@ -88,17 +92,17 @@ def _known_keys(parent: Entity, columns: str, staged: set[str]) -> str:
     if parent.name not in staged:
         return f"SELECT {columns} FROM {parent.name}"
     keys = " AND ".join(f"t.{q(k)} = a.{q(k)}" for k in parent.key)
-    return (f"SELECT {columns} FROM accepted_{parent.name} UNION ALL "
+    return (f"SELECT {columns} FROM {work_tables.accepted(parent.name)} UNION ALL "
             f"SELECT {columns} FROM (SELECT t.* FROM {parent.name} t "
-            f"ANTI JOIN accepted_{parent.name} a ON {keys})")
+            f"ANTI JOIN {work_tables.accepted(parent.name)} a ON {keys})")
 
 
 def _reference(con, entity: Entity, column: str, parent_name: str, clean: str,
                staged: set[str]) -> None:
-    parent = BY_NAME[parent_name]
+    parent = contract.entity(parent_name)
     key = parent.key[0]
     con.execute(
-        f"INSERT INTO cross_{entity.name} SELECT s._file_idx, s._line, {lit(column)}, "
+        f"INSERT INTO {work_tables.cross(entity.name)} SELECT s._file_idx, s._line, {lit(column)}, "
         f"{lit(f'not found in {parent_name} (got ')} || s.{q(column)} || ')' "
         f"FROM {clean} s ANTI JOIN ({_known_keys(parent, q(key), staged)}) p "
         f"ON s.{q(column)} = p.{q(key)}"

@@ -15,8 +15,8 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 
-from calmline.etl import cross_checks, staging, store
-from calmline.etl.contract import ENTITIES
+from calmline.etl import cross_checks, practice_views, staging, store, work_tables
+from calmline.etl.contract import entities
 from calmline.etl.errors import LoadError
 from calmline.etl.load_report import FileResult, LoadReport
 from calmline.etl.sql_text import insert_many
@@ -34,10 +34,13 @@ EXAMPLES = 10
 MEMORY_LIMIT = "2GB"
 """DuckDB's working-memory cap for a load; past it, intermediate tables spill to disk."""
 
-MARTS = (("call_timing", "TABLE"), ("call_facts", "VIEW"), ("customer_retention", "VIEW"),
-         ("horizon_churn", "VIEW"), ("summary_calls", "VIEW"), ("call_summary", "TABLE"),
-         ("agent_summary", "TABLE"))
-"""Built after every load, in this order: (name in queries/marts/, materialized as)."""
+MARTS = (("call_timing", "TABLE"), ("call_context", "VIEW"), ("call_facts", "VIEW"),
+         ("call_practice_flags", "VIEW"), ("call_practices", "VIEW"), ("customer_retention", "VIEW"),
+         ("horizon_churn", "VIEW"), ("summary_context", "VIEW"), ("summary_calls", "VIEW"),
+         ("call_summary", "TABLE"), ("agent_summary", "TABLE"))
+"""Built after every load, in this order: (name, materialized as). The SQL is
+queries/marts/<name>.sql, except for the views that add the practices to a call
+(:data:`calmline.etl.practice_views.WITH_PRACTICES`), derived from the vocabulary."""
 
 _DATES = {
     "calls": "CAST(started_at AS DATE)",
@@ -121,14 +124,14 @@ def _load_into(con, source: Path, db: Path, sources: list[SourceFile], as_of: da
     as_of, as_of_source = _as_of(con, as_of, by_entity)
     explicit = as_of_source == "--as-of"
     checked: set[str] = set()
-    for entity in ENTITIES:
+    for entity in entities():
         if entity.name in by_entity:
             cross_checks.check_entity(con, entity, by_entity[entity.name], checked,
                                       as_of if explicit else _now().date(), explicit)
             checked.add(entity.name)
 
     tick("storing rows", len(sources) + 1, steps)
-    for entity in ENTITIES:
+    for entity in entities():
         if entity.name in by_entity:
             written = store.upsert(con, entity, batch_id, by_entity[entity.name])
             for i in by_entity[entity.name]:
@@ -156,7 +159,7 @@ def _file_result(con, batch_id: int, f: staging.StagedFile, written: store.Writt
         written.inserted, written.updated, written.unchanged)
     res.rows_read = res.rows_loaded + res.rows_rejected
     res.status = "loaded with rejections" if res.rows_rejected else "loaded"
-    parsed = con.execute(f"SELECT count(*) FROM stage_{f.src.entity.name}_t WHERE _file_idx = $i",
+    parsed = con.execute(f"SELECT count(*) FROM {work_tables.staged(f.src.entity.name)} WHERE _file_idx = $i",
                          {"i": f.index}).fetchone()[0]
     if parsed + len(f.rejects) != res.rows_read:
         raise RuntimeError(f"{res.file}: accounting mismatch: {parsed} rows parsed + "
@@ -166,12 +169,20 @@ def _file_result(con, batch_id: int, f: staging.StagedFile, written: store.Writt
 
 
 def _build_marts(con) -> None:
-    for mart, kind in MARTS:
+    """Reads the entity tables; writes the vocabulary's macros and table and every mart."""
+    practice_views.create_macros(con)
+    practice_views.write_practices(con)
+    for mart, _ in reversed(MARTS):  # dependents first
         existing = con.execute("SELECT table_type FROM information_schema.tables "
                                "WHERE table_schema = 'main' AND table_name = $n", {"n": mart}).fetchone()
         if existing:
             con.execute(f"DROP {'VIEW' if existing[0] == 'VIEW' else 'TABLE'} {mart}")
-        con.execute(f"CREATE {kind} {mart} AS {load_sql('marts/' + mart)}")
+    for mart, kind in MARTS:
+        if mart in practice_views.WITH_PRACTICES:
+            sql = practice_views.with_practices_sql(practice_views.WITH_PRACTICES[mart])
+        else:
+            sql = load_sql("marts/" + mart)
+        con.execute(f"CREATE {kind} {mart} AS {sql}")
 
 
 def _now() -> datetime:
@@ -186,7 +197,7 @@ def _as_of(con, explicit: date | None, by_entity: dict[str, dict[int, str]]) -> 
     for name, expr in _DATES.items():
         candidates.append(f"SELECT max({expr}) AS d FROM {name} WHERE {expr} <= $today")
         if name in by_entity:
-            candidates.append(f"SELECT max({expr}) AS d FROM stage_{name} "
+            candidates.append(f"SELECT max({expr}) AS d FROM {work_tables.stage(name)} "
                               f"WHERE _ok AND {expr} <= $today")
     found = con.execute(f"SELECT max(d) FROM ({' UNION ALL '.join(candidates)})",
                         {"today": today}).fetchone()[0]

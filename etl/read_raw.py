@@ -20,12 +20,13 @@ from dataclasses import dataclass, field
 
 import duckdb
 
+from calmline.etl import work_tables
 from calmline.etl.errors import LoadError
 from calmline.etl.sources import SourceFile, match_columns, read_csv_header
 from calmline.etl.sql_text import insert_many, lit, q
 
-REJECTS_TABLE = "cl_reader_rejects"
-REJECTS_SCAN = "cl_reader_scans"
+REJECTS_TABLE = work_tables.READER_REJECTS
+REJECTS_SCAN = work_tables.READER_SCANS
 _LINE_DELIM = "\x01"  # never inside valid JSON text, so each line is one field
 
 _PARSE_RULES = {
@@ -116,7 +117,7 @@ def finish(con: duckdb.DuckDBPyConnection, raw: RawSource,
     if raw.has_line:
         return {raw.files[0][0]: raw.rejects}, {raw.files[0][0]: base_rowid}
     rejects = _reader_rejects(con, raw.scan_before, {str(src.path): i for i, src in raw.files})
-    table = f"stage_{raw.files[0][1].entity.name}_t"
+    table = f"{work_tables.staged(raw.files[0][1].entity.name)}"
     counts = dict(con.execute(f"SELECT _file_idx, count(*) FROM {table} WHERE rowid >= $base "
                               f"GROUP BY ALL", {"base": base_rowid}).fetchall())
     first_rowid = base_rowid
@@ -133,7 +134,7 @@ def finish(con: duckdb.DuckDBPyConnection, raw: RawSource,
                 f"UPDATE {table} SET _line = m.line FROM ("
                 f"  SELECT t.rid, t.r + 2 + coalesce(y.k, 0) AS line FROM ("
                 f"    SELECT rowid AS rid, rowid - {first_rowid} AS r FROM {table} WHERE _file_idx = {i}) t"
-                f"  ASOF LEFT JOIN y{i} y ON t.r >= y.g) m "
+                f"  ASOF LEFT JOIN {work_tables.line_offsets(i)} y ON t.r >= y.g) m "
                 f"WHERE {table}.rowid = m.rid")
         first_rowid += counts.get(i, 0)
     return rejects, firsts
@@ -148,19 +149,20 @@ def row_texts(con: duckdb.DuckDBPyConnection, src: SourceFile, i: int, raw: RawS
     """
     if not lines:
         return {}
-    con.execute("CREATE OR REPLACE TEMP TABLE cl_want (line BIGINT)")
-    insert_many(con, "INSERT INTO cl_want VALUES (?)", [(n,) for n in lines])
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {work_tables.WANTED_LINES} (line BIGINT)")
+    insert_many(con, f"INSERT INTO {work_tables.WANTED_LINES} VALUES (?)", [(n,) for n in lines])
     select = raw.single.get(i, raw.select)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE cl_reread AS SELECT "
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {work_tables.REREAD} AS SELECT "
                 f"{'_line, ' if raw.has_line else ''}{raw.text} AS t FROM ({select})")
     if raw.has_line:
-        rows = con.execute("SELECT _line, t FROM cl_reread WHERE _line IN (SELECT line FROM cl_want)")
+        rows = con.execute(f"SELECT _line, t FROM {work_tables.REREAD} WHERE _line IN "
+                           f"(SELECT line FROM {work_tables.WANTED_LINES})")
     else:
-        rows = con.execute(f"SELECT s._line, r.t FROM stage_{src.entity.name} s "
-                           f"JOIN cl_reread r ON r.rowid = s._row_in_file "
-                           f"WHERE s._file_idx = {i} AND s._line IN (SELECT line FROM cl_want)")
+        rows = con.execute(f"SELECT s._line, r.t FROM {work_tables.stage(src.entity.name)} s "
+                           f"JOIN {work_tables.REREAD} r ON r.rowid = s._row_in_file "
+                           f"WHERE s._file_idx = {i} AND s._line IN (SELECT line FROM {work_tables.WANTED_LINES})")
     found = dict(rows.fetchall())
-    con.execute("DROP TABLE cl_reread")
+    con.execute(f"DROP TABLE {work_tables.REREAD}")
     return found
 
 
@@ -199,7 +201,7 @@ def _csv(con, files: list[tuple[int, SourceFile]]) -> RawSource:
 def _jsonl(con, src: SourceFile, i: int) -> RawSource:
     before = _last_scan(con)
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE f{i} AS SELECT * FROM read_csv({lit(str(src.path))}, "
+        f"CREATE OR REPLACE TEMP TABLE {work_tables.raw_file(i)} AS SELECT * FROM read_csv({lit(str(src.path))}, "
         f"columns = {{'j': 'VARCHAR'}}, header = false, delim = {lit(_LINE_DELIM)}, quote = '', "
         f"escape = '', auto_detect = false, encoding = 'utf-8', store_rejects = true, "
         f"rejects_table = '{REJECTS_TABLE}', rejects_scan = '{REJECTS_SCAN}', rejects_limit = 0)"
@@ -207,17 +209,17 @@ def _jsonl(con, src: SourceFile, i: int) -> RawSource:
     rejects = _reader_rejects(con, before, {str(src.path): i})[i]
     _number_lines(con, i, {r.line for r in rejects})
     is_object = "coalesce(CASE WHEN json_valid(j) THEN json_type(j) = 'OBJECT' END, false)"
-    bad = con.execute(f"SELECT _line, j FROM n{i} WHERE trim(j) <> '' AND NOT ({is_object})").fetchall()
+    bad = con.execute(f"SELECT _line, j FROM {work_tables.numbered(i)} WHERE trim(j) <> '' AND NOT ({is_object})").fetchall()
     rejects += [ParseReject(n, None, "not a JSON object", text) for n, text in bad]
     keys = [k for (k,) in con.execute(
-        f"SELECT DISTINCT unnest(json_keys(CASE WHEN {is_object} THEN j END)) FROM n{i} "
+        f"SELECT DISTINCT unnest(json_keys(CASE WHEN {is_object} THEN j END)) FROM {work_tables.numbered(i)} "
         f"WHERE trim(j) <> ''"
     ).fetchall()]
     if not keys and not rejects:
         raise LoadError(src.path, "file has no JSON lines")
     match_columns(src, sorted(keys))
     fields = _fields(src, lambda own: f"json_extract_string(j, {lit('$.' + _json_path(own))})")
-    select = (f"SELECT {i} AS _file_idx, _line, j AS _r0, {fields} FROM n{i} "
+    select = (f"SELECT {i} AS _file_idx, _line, j AS _r0, {fields} FROM {work_tables.numbered(i)} "
               f"WHERE trim(j) <> '' AND {is_object}")
     return RawSource(select, "_r0", has_line=True, rejects=rejects, files=[(i, src)])
 
@@ -287,19 +289,19 @@ def _blank_lines(con, src: SourceFile) -> set[int]:
 
 
 def _exclusions(con, i: int, ordered: list[int], first_line: int) -> None:
-    """Table ``y{i}`` (g, k): the k-th excluded line comes after g kept rows."""
-    con.execute(f"CREATE OR REPLACE TEMP TABLE x{i} (g BIGINT, k BIGINT)")
-    insert_many(con, f"INSERT INTO x{i} VALUES (?, ?)",
+    """Tables :func:`work_tables.line_marks` and ``line_offsets`` (g, k): the k-th excluded line comes after g kept rows."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {work_tables.line_marks(i)} (g BIGINT, k BIGINT)")
+    insert_many(con, f"INSERT INTO {work_tables.line_marks(i)} VALUES (?, ?)",
                 [(n - first_line - k, k + 1) for k, n in enumerate(ordered)])
-    con.execute(f"CREATE OR REPLACE TEMP TABLE y{i} AS SELECT g, max(k) AS k FROM x{i} GROUP BY g")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {work_tables.line_offsets(i)} AS SELECT g, max(k) AS k FROM {work_tables.line_marks(i)} GROUP BY g")
 
 
 def _number_lines(con, i: int, excluded: set[int]) -> None:
-    """View ``n{i}``: the JSON lines of ``f{i}`` with ``_line``, skipping lines the reader rejected."""
+    """View :func:`work_tables.numbered`: the JSON lines of the raw file with ``_line``, skipping lines the reader rejected."""
     ordered = sorted(n for n in excluded if n >= 1)
     if not ordered:
-        con.execute(f"CREATE OR REPLACE TEMP VIEW n{i} AS SELECT rowid + 1 AS _line, * FROM f{i}")
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {work_tables.numbered(i)} AS SELECT rowid + 1 AS _line, * FROM {work_tables.raw_file(i)}")
         return
     _exclusions(con, i, ordered, first_line=1)
-    con.execute(f"CREATE OR REPLACE TEMP VIEW n{i} AS SELECT t.rowid + 1 + coalesce(y.k, 0) AS _line, t.* "
-                f"FROM f{i} t ASOF LEFT JOIN y{i} y ON t.rowid >= y.g")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {work_tables.numbered(i)} AS SELECT t.rowid + 1 + coalesce(y.k, 0) AS _line, t.* "
+                f"FROM {work_tables.raw_file(i)} t ASOF LEFT JOIN {work_tables.line_offsets(i)} y ON t.rowid >= y.g")

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from calmline.etl.contract import ENTITIES, Entity
+from calmline.etl.contract import Entity, entities
 from calmline.etl.errors import LoadError
 
 FORMATS = {".csv": "csv", ".parquet": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl"}
@@ -52,7 +52,7 @@ def discover(source: Path) -> list[SourceFile]:
     if not source.is_dir():
         raise LoadError(source, "source folder not found")
     found: list[SourceFile] = []
-    for entity in ENTITIES:
+    for entity in entities():
         paths = sorted(p for p in source.glob(f"{entity.name}.*") if p.is_file())
         folder = source / entity.name
         if folder.is_dir():
@@ -64,7 +64,7 @@ def discover(source: Path) -> list[SourceFile]:
                                       "use .csv, .parquet or .jsonl")
             found.append(SourceFile(entity, path, fmt))
     if not found:
-        names = ", ".join(e.name for e in ENTITIES)
+        names = ", ".join(e.name for e in entities())
         raise LoadError(source, f"no input files found; expected files named after {names} "
                                 "(for example calls.csv or calls/*.csv)")
     return found

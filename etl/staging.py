@@ -21,6 +21,7 @@ from calmline.etl import read_raw, validate
 from calmline.etl.read_raw import ParseReject, RawSource
 from calmline.etl.load_report import FileResult
 from calmline.etl.sources import SourceFile, check_not_empty, fingerprint, scan_field_edges
+from calmline.etl import work_tables
 
 Progress = Callable[[str, int, int], None]
 
@@ -75,7 +76,11 @@ def skip_unchanged(con: duckdb.DuckDBPyConnection, sources: list[SourceFile], so
 
 def stage(con: duckdb.DuckDBPyConnection, to_read: list[tuple[int, SourceFile]], source: Path,
           tick: Progress, steps: int) -> dict[int, StagedFile]:
-    """Read every file into ``stage_<entity>_t`` and create the views ``stage_<entity>``."""
+    """Read every file into its entity's staging table.
+
+    Reads the source files. Writes ``work_tables.staged(entity)`` and the views
+    ``work_tables.stage(entity)``, and the reader's rejects (``work_tables.READER_REJECTS``).
+    """
     staged: dict[int, StagedFile] = {}
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256") as hasher:
         groups = read_raw.group_files(to_read)
@@ -91,7 +96,7 @@ def stage(con: duckdb.DuckDBPyConnection, to_read: list[tuple[int, SourceFile]],
             raw = read_raw.prepare(con, group)
             if not any(f.src.entity is src.entity for f in staged.values()):
                 validate.create_stage(con, src.entity)
-            base = con.execute(f"SELECT count(*) FROM stage_{src.entity.name}_t").fetchone()[0]
+            base = con.execute(f"SELECT count(*) FROM {work_tables.staged(src.entity.name)}").fetchone()[0]
             try:
                 validate.stage_files(con, src.entity, raw)
             except duckdb.Error as exc:
@@ -109,9 +114,9 @@ def stage(con: duckdb.DuckDBPyConnection, to_read: list[tuple[int, SourceFile]],
 def _stage_view(con, name: str, firsts: dict[int, int]) -> None:
     """``stage_<name>``: the staging table with every row's line and position in its file."""
     first = "CASE _file_idx " + " ".join(f"WHEN {i} THEN {n}" for i, n in firsts.items()) + " END"
-    con.execute(f"CREATE OR REPLACE TEMP VIEW stage_{name} AS SELECT * REPLACE "
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {work_tables.stage(name)} AS SELECT * REPLACE "
                 f"(coalesce(_line, rowid - {first} + 2) AS _line), rowid - {first} AS _row_in_file "
-                f"FROM stage_{name}_t")
+                f"FROM {work_tables.staged(name)}")
 
 
 def _seen_before(con, src: SourceFile, shown: str) -> bool:

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 
 import duckdb
 
-from calmline.etl.contract import ENTITIES, SQL_TYPES, Entity
+from calmline.etl.contract import SQL_TYPES, Entity, entities
 from calmline.etl.read_raw import ParseReject
 from calmline.etl.sql_text import file_path_case, insert_many, q
 from calmline.queries import load_sql
+from calmline.etl import work_tables
 
 LINEAGE = ("_batch_id", "_source_file", "_source_line")
 """Columns every entity table carries: which batch, file and line last wrote the row."""
@@ -26,51 +27,57 @@ class Written:
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create calmline's tables where missing (idempotent)."""
+    """Create calmline's tables where missing, and add contract columns a table lacks
+    (idempotent). Writes the bookkeeping and entity tables."""
     con.execute(load_sql("etl/schema"))
-    for entity in ENTITIES:
+    for entity in entities():
         cols = ", ".join(f"{q(c.name)} {SQL_TYPES[c.kind]}" for c in entity.columns)
         con.execute(f"CREATE TABLE IF NOT EXISTS {entity.name} ({cols}, "
                     f"_batch_id INTEGER, _source_file VARCHAR, _source_line BIGINT)")
+        for c in entity.columns:  # a column the contract gained since the table was made
+            con.execute(f"ALTER TABLE {entity.name} ADD COLUMN IF NOT EXISTS {q(c.name)} {SQL_TYPES[c.kind]}")
 
 
 def upsert(con: duckdb.DuckDBPyConnection, entity: Entity, batch_id: int,
            files: dict[int, str]) -> dict[int, Written]:
     """Insert new keys, replace changed rows, leave identical rows alone.
 
-    Returns the counts per ``_file_idx``.
+    Reads ``work_tables.accepted(entity)``; writes the entity's table (through
+    ``work_tables.classified(entity)`` when it already has rows). Returns the counts per
+    ``_file_idx``.
     """
     name = entity.name
     cols = [q(c.name) for c in entity.columns]
+    into = f"{name} ({', '.join(cols + list(LINEAGE))})"
     on = " AND ".join(f"a.{q(k)} = t.{q(k)}" for k in entity.key)
     same = " AND ".join(f"a.{c} IS NOT DISTINCT FROM t.{c}" for c in cols)
     counts: dict[int, Written] = {i: Written() for i in files}
     path = file_path_case("_file_idx", files)
     if con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {name} LIMIT 1)").fetchone()[0] == 0:
-        con.execute(f"INSERT INTO {name} SELECT {', '.join(cols)}, $batch, {path}, _line "
-                    f"FROM accepted_{name}", {"batch": batch_id})
-        for idx, n in con.execute(f"SELECT _file_idx, count(*) FROM accepted_{name} GROUP BY ALL").fetchall():
+        con.execute(f"INSERT INTO {into} SELECT {', '.join(cols)}, $batch, {path}, _line "
+                    f"FROM {work_tables.accepted(name)}", {"batch": batch_id})
+        for idx, n in con.execute(f"SELECT _file_idx, count(*) FROM {work_tables.accepted(name)} GROUP BY ALL").fetchall():
             counts[idx].inserted = n
         return counts
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE classified_{name} AS "
+        f"CREATE OR REPLACE TEMP TABLE {work_tables.classified(name)} AS "
         f"SELECT a.*, CASE WHEN t.{q(entity.key[0])} IS NULL THEN 'inserted' "
         f"WHEN {same} THEN 'unchanged' ELSE 'updated' END AS action "
-        f"FROM accepted_{name} a LEFT JOIN {name} t ON {on}"
+        f"FROM {work_tables.accepted(name)} a LEFT JOIN {name} t ON {on}"
     )
     key_match = " AND ".join(f"{name}.{q(k)} = c.{q(k)}" for k in entity.key)
-    con.execute(f"DELETE FROM {name} USING classified_{name} c "
+    con.execute(f"DELETE FROM {name} USING {work_tables.classified(name)} c "
                 f"WHERE c.action = 'updated' AND {key_match}")
     con.execute(
-        f"INSERT INTO {name} SELECT {', '.join(cols)}, $batch, {path}, _line "
-        f"FROM classified_{name} WHERE action <> 'unchanged'",
+        f"INSERT INTO {into} SELECT {', '.join(cols)}, $batch, {path}, _line "
+        f"FROM {work_tables.classified(name)} WHERE action <> 'unchanged'",
         {"batch": batch_id},
     )
     for idx, action, n in con.execute(
-        f"SELECT _file_idx, action, count(*) FROM classified_{name} GROUP BY ALL"
+        f"SELECT _file_idx, action, count(*) FROM {work_tables.classified(name)} GROUP BY ALL"
     ).fetchall():
         setattr(counts[idx], action, n)
-    con.execute(f"DROP TABLE classified_{name}")
+    con.execute(f"DROP TABLE {work_tables.classified(name)}")
     return counts
 
 
@@ -78,6 +85,9 @@ def write_rejects(con: duckdb.DuckDBPyConnection, entity: Entity, batch_id: int,
                   path: str, parse_rejects: list[ParseReject],
                   texts: Callable[[list[int]], dict[int, str]]) -> int:
     """Record every row of file ``i`` that was not loaded; return how many rows that is.
+
+    Reads ``work_tables.stage(entity)`` and ``work_tables.cross(entity)``; writes
+    ``rejected_rows`` (through ``work_tables.REJECTED`` and ``REJECT_TEXTS``).
 
     ``texts(lines)`` returns the rows at ``lines`` as written, for rows that
     passed the per-row rules but broke a cross-row one.
@@ -89,14 +99,14 @@ def write_rejects(con: duckdb.DuckDBPyConnection, entity: Entity, batch_id: int,
     )
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE cl_rejected AS
+        CREATE OR REPLACE TEMP TABLE {work_tables.REJECTED} AS
         WITH per_problem AS (
             SELECT _line, _text, generate_subscripts(problems, 1) AS pos, unnest(problems) AS p
-            FROM stage_{entity.name} WHERE _file_idx = $i AND NOT _ok
+            FROM {work_tables.stage(entity.name)} WHERE _file_idx = $i AND NOT _ok
             UNION ALL
             SELECT _line, NULL, 1000 + row_number() OVER (PARTITION BY _line ORDER BY "column"),
                    {{'column': "column", 'rule': rule}}
-            FROM cross_{entity.name} WHERE _file_idx = $i
+            FROM {work_tables.cross(entity.name)} WHERE _file_idx = $i
         )
         SELECT _line, max(_text) AS _text,
                arg_min(p."column", pos) AS column_name, arg_min(p.rule, pos) AS rule,
@@ -105,13 +115,14 @@ def write_rejects(con: duckdb.DuckDBPyConnection, entity: Entity, batch_id: int,
         """,
         {"i": i},
     )
-    missing = [n for (n,) in con.execute("SELECT _line FROM cl_rejected WHERE _text IS NULL").fetchall()]
+    missing = [n for (n,) in con.execute(f"SELECT _line FROM {work_tables.REJECTED} WHERE _text IS NULL").fetchall()]
     found = texts(missing)
-    con.execute("CREATE OR REPLACE TEMP TABLE cl_texts (line BIGINT, t VARCHAR)")
-    insert_many(con, "INSERT INTO cl_texts VALUES (?, ?)", list(found.items()))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {work_tables.REJECT_TEXTS} (line BIGINT, t VARCHAR)")
+    insert_many(con, f"INSERT INTO {work_tables.REJECT_TEXTS} VALUES (?, ?)", list(found.items()))
     con.execute(
         "INSERT INTO rejected_rows SELECT $batch, $entity, $path, r._line, r.column_name, r.rule, "
-        "r.problems, coalesce(r._text, t.t) FROM cl_rejected r LEFT JOIN cl_texts t ON t.line = r._line",
+        f"r.problems, coalesce(r._text, t.t) FROM {work_tables.REJECTED} r "
+        f"LEFT JOIN {work_tables.REJECT_TEXTS} t ON t.line = r._line",
         {"batch": batch_id, "entity": entity.name, "path": path},
     )
-    return len(parse_rejects) + con.execute("SELECT count(*) FROM cl_rejected").fetchone()[0]
+    return len(parse_rejects) + con.execute(f"SELECT count(*) FROM {work_tables.REJECTED}").fetchone()[0]

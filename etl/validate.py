@@ -18,6 +18,7 @@ import duckdb
 from calmline.etl.contract import SQL_TYPES, Column, Entity
 from calmline.etl.read_raw import RawSource
 from calmline.etl.sql_text import lit, q
+from calmline.etl import work_tables
 
 _PARSERS = {
     "text": "{v}",
@@ -39,15 +40,16 @@ _TYPE_RULES = {
 
 
 def create_stage(con: duckdb.DuckDBPyConnection, entity: Entity) -> None:
-    """Create the empty ``stage_<entity>_t``."""
+    """Create the empty ``work_tables.staged(entity)``."""
     cols = ", ".join(f"{q(c.name)} {SQL_TYPES[c.kind]}" for c in entity.columns)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE stage_{entity.name}_t (_file_idx INTEGER, "
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {work_tables.staged(entity.name)} (_file_idx INTEGER, "
                 f"_line BIGINT, {cols}, _ok BOOLEAN, "
                 f"problems STRUCT(\"column\" VARCHAR, rule VARCHAR)[], _text VARCHAR)")
 
 
 def stage_files(con: duckdb.DuckDBPyConnection, entity: Entity, raw: RawSource) -> None:
-    """Append the rows ``raw.select`` reads to ``stage_<entity>_t``, in file order."""
+    """Append the rows ``raw.select`` reads to ``work_tables.staged(entity)``, in file order,
+    typed, with every per-row rule each breaks. Reads the raw file views of ``raw``."""
     line = "_line" if raw.has_line else "NULL::BIGINT"
     trim = "trim({})" if raw.trim else "{}"
     trimmed = ", ".join(f"nullif({trim.format(q(c.name))}, '') AS {q(c.name)}" for c in entity.columns)
@@ -60,7 +62,7 @@ def stage_files(con: duckdb.DuckDBPyConnection, entity: Entity, raw: RawSource) 
     names = ", ".join(q(c.name) for c in entity.columns)
     text = f"CASE WHEN NOT _ok THEN {raw.text} END" if raw.text_in_stage else "NULL::VARCHAR"
     con.execute(f"""
-        INSERT INTO stage_{entity.name}_t
+        INSERT INTO {work_tables.staged(entity.name)}
         SELECT _file_idx, {line}, {names}, _ok,
             CASE WHEN NOT _ok THEN list_filter([{problems}], lambda p: p IS NOT NULL) END AS problems,
             {text} AS _text

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from calmline.etl.contract import ENTITIES
+from calmline.etl.contract import entities
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
 
 
 def test_every_contract_column_is_documented():
-    for entity in ENTITIES:
+    for entity in entities():
         assert entity.name in README
         for column in entity.columns:
             assert column.name in README, f"{entity.name}.{column.name} missing from the README"

@@ -26,15 +26,11 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 
+from calmline import vocabulary
 from calmline.queries import ROOT
 
 LIBRARY = ROOT / "library"
 AUDIENCES = ("director", "trainer", "analyst")
-PRACTICES = ("let_vent", "verified_understanding", "empathized", "apologized",
-             "asked_desired_outcome", "offered_options", "agreement_obtained", "took_ownership",
-             "summarized", "thanked", "followup_promised", "followed_up")
-"""The practices `calmline fit` scores, in its order (calmline.etl.contract.MODEL_PRACTICES; a test keeps
-the two equal, since queries/ imports nothing of ours)."""
 
 _KEY = re.compile(r"--\s*(title|description|audience|param)\s*:(.*)$")
 _PARAM = re.compile(r"([a-z][a-z0-9_]*)\s+(date|int|float|text|practice|choice\(([^)]*)\))"
@@ -252,7 +248,7 @@ def _parse_param(spec: str, fail) -> Param:
         if not all(choices) or len(set(choices)) < len(choices):
             fail(f"choice({listed}) must list distinct, non-empty values")
     elif kind == "practice":
-        choices = PRACTICES
+        choices = vocabulary.practice_names()
     param = Param(name=name, type=kind, default=default.strip() or None,
                   help=(help_text or "").strip(), choices=choices)
     try:

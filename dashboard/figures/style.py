@@ -16,6 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from calmline import vocabulary
 from calmline.dashboard import formats
 
 # Plotly copies and validates a named template into every new figure, about 15 ms each: with a
@@ -48,8 +49,6 @@ NO_RUN = "No model run yet: run `calmline fit`"
 NO_MATCH = "No calls match these filters"
 
 _LABELS = {
-    "let_vent": "Let the customer vent",
-    "followup_promised": "Follow-up promised",
     "followup_timing": "Follow-up timing",
     "break_minutes": "Agent's break before the call",
 }
@@ -58,17 +57,14 @@ _LABELS = {
 def practice_label(name) -> str:
     """A practice (or other snake_case) name as a reader sees it.
 
-    ``"took_ownership"`` becomes ``"Took ownership"``; a few names get a clearer
-    wording (``"let_vent"`` is ``"Let the customer vent"``). Already-humanised text
+    A practice gets its label from :mod:`calmline.vocabulary` (``"let_vent"`` is ``"Let the
+    customer vent"``); other names are made readable (``"issue_type"`` is ``"Issue type"``). Already-humanised text
     is returned unchanged; a missing name becomes ``""``.
     """
     if name is None or (isinstance(name, float) and math.isnan(name)):
         return ""
     text = str(name).strip()
-    if text in _LABELS:
-        return _LABELS[text]
-    text = " ".join(text.replace("_", " ").split())
-    return text[:1].upper() + text[1:]
+    return _LABELS.get(text) or vocabulary.label(text)
 
 
 def esc(text) -> str:

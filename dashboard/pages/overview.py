@@ -6,6 +6,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 
+from calmline import vocabulary
 from calmline.dashboard import data, filters, formats, grids, html_report
 from calmline.dashboard.figures import team_bars, trend_plot
 
@@ -21,9 +22,16 @@ CALLS = "overview-calls"
 MESSAGE = "overview-message"
 REPORT = "overview-report"
 REPORT_BUTTON = "overview-report-button"
-PRACTICES = ["let_vent", "verified_understanding", "empathized", "apologized", "asked_desired_outcome",
-             "offered_options", "agreement_obtained", "took_ownership", "summarized", "thanked",
-             "followup_promised", "followed_up"]
+
+
+def adoption_by_month(params: dict):
+    """Monthly adoption, one column per practice assessed in the period (vocabulary order)."""
+    long = data.frame("monthly_adoption", **params)
+    if long.empty:
+        return long.assign(month=[])
+    wide = long.pivot(index="month", columns="practice", values="adoption").reset_index()
+    shown = [p for p in vocabulary.practice_names() if p in wide and wide[p].notna().any()]
+    return wide[["month", *shown]]
 
 
 def layout(**_query) -> html.Div:
@@ -91,7 +99,8 @@ def update(chosen):
     monthly = data.frame("monthly", **params)
     teams = data.frame("teams", **params)
     churn = trend_plot(monthly, ["churn_upset", "churn_calm"], "Churn within 90 days")
-    adoption = trend_plot(monthly, [p for p in PRACTICES if p in monthly.columns], "Share of upset calls")
+    adopted = adoption_by_month(params)
+    adoption = trend_plot(adopted, list(adopted.columns[1:]), "Share of upset calls")
     message = dbc.Alert(head.attrs["missing"], color="warning") if "missing" in head.attrs else None
     return (headline_cards(head), churn, adoption, grids.records(teams),
             grids.columns(teams, percent=("churn_upset", "took_ownership", "followed_up"),
@@ -153,7 +162,8 @@ def download_report(_clicks, chosen):
     params = filters.params(chosen)
     monthly = data.frame("monthly", **params)
     figures = [trend_plot(monthly, ["churn_upset", "churn_calm"], "Churn within 90 days"),
-               trend_plot(monthly, [p for p in PRACTICES if p in monthly.columns], "Share of upset calls")]
+               trend_plot(adopted := adoption_by_month(params), list(adopted.columns[1:]),
+                          "Share of upset calls")]
     page = html_report.overview_report(chosen, data.frame("headline", **params), figures,
                                   data.frame("teams", **params))
     return {"content": page, "filename": "calmline-overview.html"}

@@ -1,7 +1,8 @@
--- upset_calls: one row per upset call (anger_level >= 3) on or before the as-of date whose
+-- upset_calls: one row per upset call (anger_level >= upset_anger()) on or before the as-of date whose
 -- customer had not churned before it: the model population of `calmline fit`.
 -- Pre-call facts (anger, issue, channel, queue wait, tenure, plan, value, region, month,
--- the agent's break since their previous upset call), the practices used, results of the
+-- the agent's break since their previous upset call), every practice of the vocabulary (as
+-- call_facts derives it), the options count and compensation amount, results of the
 -- call (resolved, transfers: only for the direct effect), follow-up timing, the outcome
 -- windows and the survival time. Practices are NULL where QA did not assess the call.
 -- Reads: call_facts, customer_retention. Parameters: none.
@@ -17,9 +18,8 @@ SELECT
     f.call_id, f.agent_id, f.team, f.site, f.customer_id, f.call_month,
     f.anger_level, f.issue_type, f.channel, f.wait_s, f.tenure_days, f.plan, f.monthly_value,
     f.region, f.minutes_since_prev_upset,
-    f.let_vent, f.verified_understanding, f.empathized, f.apologized, f.asked_desired_outcome,
-    f.agreement_obtained, f.took_ownership, f.summarized, f.thanked, f.followup_promised,
-    f.options_offered, f.offered_options, f.followup_within_30d AS followed_up, f.days_to_followup,
+    COLUMNS(practice_pattern()),
+    f.options_offered, f.compensation_value, f.days_to_followup,
     f.resolved, f.transfers,
     r.event, r.time_days, r.days_observable, r.churned_30d, r.churned_90d, r.churned_180d
 FROM facts f

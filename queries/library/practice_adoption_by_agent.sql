@@ -6,14 +6,11 @@
 -- param: team text = | Team (empty = all teams)
 -- param: practice practice = | Practice (empty = every practice)
 -- Grain: one row per agent and practice, over the agent's upset calls (anger_level >= 3).
--- Reads: call_facts. Practices as `calmline fit` scores them: the ten QA flags (NULL = not
--- assessed), offered_options (two or more options offered) and followed_up (a follow-up
--- recorded within 30 days). Adoption = used / assessed.
+-- Reads: call_facts, call_practices. Every practice of the vocabulary (the practices table), as
+-- `calmline fit` scores it; used is NULL where the practice was not assessed.
+-- Adoption = used / assessed.
 WITH upset_calls AS (
-    SELECT agent_id, coalesce(team, 'unassigned') AS team, site,
-        let_vent, verified_understanding, empathized, apologized, asked_desired_outcome,
-        offered_options, agreement_obtained, took_ownership, summarized, thanked,
-        followup_promised, followup_within_30d AS followed_up
+    SELECT call_id, agent_id, coalesce(team, 'unassigned') AS team, site
     FROM call_facts
     WHERE is_upset
       AND ($start IS NULL OR call_date >= $start)
@@ -21,12 +18,10 @@ WITH upset_calls AS (
       AND ($team IS NULL OR coalesce(team, 'unassigned') = $team)
 ),
 practice_use AS (
-    SELECT agent_id, team, site, practice, used
-    FROM upset_calls UNPIVOT INCLUDE NULLS (used FOR practice IN (
-        let_vent, verified_understanding, empathized, apologized, asked_desired_outcome,
-        offered_options, agreement_obtained, took_ownership, summarized, thanked,
-        followup_promised, followed_up))
-    WHERE $practice IS NULL OR practice = $practice
+    SELECT u.agent_id, u.team, u.site, p.practice, p.used
+    FROM upset_calls u
+    JOIN call_practices p USING (call_id)
+    WHERE $practice IS NULL OR p.practice = $practice
 ),
 per_agent AS (
     SELECT agent_id, team, site, practice,

@@ -1,39 +1,29 @@
 -- title: Training completions and adoption before/after
 -- description: One row per training completion: the agent, team, practice and date, and the agent's adoption of that practice on their assessed upset calls in the window before completion and in the window after (the completion day counts as after), with the change.
 -- audience: trainer, director
--- param: practice practice = | Practice trained (empty = all; followed_up has no module)
+-- param: practice practice = | Practice trained (empty = all; a practice without a module has none)
 -- param: team text = | Team (empty = all teams)
 -- param: start date = | Completions on or after this day (empty = from the first)
 -- param: end date = | Completions on or before this day (empty = up to the last)
 -- param: window_days int = 90 | Days before and after the completion to compare
--- Grain: one row per training row (agent, module, completed_at), newest first. Module
--- options_offered is the practice offered_options (two or more options).
--- Reads: training, agents, call_facts.
+-- Grain: one row per training row (agent, module, completed_at), newest first. The practices
+-- table says which practice each module coaches (module options_offered: offered_options).
+-- Reads: training, agents, practices, call_facts, call_practices.
 -- Before/after is not a causal effect: adoption may have been rising anyway.
 WITH completions AS (
-    SELECT t.agent_id, coalesce(a.team, 'unassigned') AS team, t.module, t.completed_at,
-        CASE t.module WHEN 'options_offered' THEN 'offered_options' ELSE t.module END
-            AS practice
+    SELECT t.agent_id, coalesce(a.team, 'unassigned') AS team, t.module, t.completed_at, p.practice
     FROM training t
     JOIN agents a USING (agent_id)
+    JOIN practices p USING (module)
     WHERE ($team IS NULL OR coalesce(a.team, 'unassigned') = $team)
       AND ($start IS NULL OR t.completed_at >= $start)
       AND ($end IS NULL OR t.completed_at <= $end)
 ),
-upset_calls AS (
-    SELECT agent_id, call_date,
-        let_vent, verified_understanding, empathized, apologized, asked_desired_outcome,
-        offered_options, agreement_obtained, took_ownership, summarized, thanked,
-        followup_promised
-    FROM call_facts
-    WHERE is_upset
-),
 practice_use AS (
-    SELECT agent_id, call_date, practice, used
-    FROM upset_calls UNPIVOT (used FOR practice IN (
-        let_vent, verified_understanding, empathized, apologized, asked_desired_outcome,
-        offered_options, agreement_obtained, took_ownership, summarized, thanked,
-        followup_promised))
+    SELECT f.agent_id, f.call_date, p.practice, p.used
+    FROM call_facts f
+    JOIN call_practices p USING (call_id)
+    WHERE f.is_upset AND p.assessed
 ),
 compared AS (
     SELECT c.agent_id, c.team, c.practice, c.module, c.completed_at,

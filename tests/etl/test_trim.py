@@ -14,7 +14,7 @@ import duckdb
 import pytest
 
 from calmline.etl import sources
-from calmline.etl.contract import BY_NAME
+from calmline.etl.contract import entity
 from tests.conftest import load_api, query
 from tests.etl.builders import CALL_COLUMNS, CALLS, call, make_source, write_csv
 
@@ -46,7 +46,7 @@ CLEAN = {
 def _scan(tmp_path, content: bytes) -> bool:
     path = tmp_path / "calls.csv"
     path.write_bytes(content)
-    src = sources.SourceFile(BY_NAME["calls"], path, "csv")
+    src = sources.SourceFile(entity("calls"), path, "csv")
     sources.scan_field_edges(src)
     return src.may_need_trim
 

@@ -10,7 +10,8 @@ import duckdb
 import pytest
 
 from calmline.database.connection import connect
-from calmline.explorer.saved_queries import AUDIENCES, PRACTICES, library, parse
+from calmline.explorer.saved_queries import AUDIENCES, library, parse
+from calmline.vocabulary import practice_names
 
 TOPICS = {
     "churn after upset calls by month and team": "churn_by_month_team",
@@ -65,11 +66,8 @@ def test_the_library_covers_every_topic_of_the_issue_with_complete_headers():
 
 
 def test_practice_parameters_offer_the_practices_the_model_scores():
-    from calmline.etl.contract import MODEL_PRACTICES
-
-    assert PRACTICES == MODEL_PRACTICES
     practice = next(p for p in QUERIES["practice_adoption_by_agent"].params if p.name == "practice")
-    assert practice.type == "practice" and practice.choices == MODEL_PRACTICES
+    assert practice.type == "practice" and practice.choices == practice_names()
 
 
 @pytest.mark.parametrize("name", QUERIES)
@@ -250,7 +248,7 @@ def test_practice_adoption_by_agent_adds_up_to_the_calls(fitted_sample_db):
     assert sum(r["assessed_calls"] for r in rows) == assessed
     assert all(abs(r["team_adoption"] - used / assessed) < 1e-12 for r in rows)
     everything = run(fitted_sample_db, "practice_adoption_by_agent")
-    assert {r["practice"] for r in everything} == set(PRACTICES)
+    assert {r["practice"] for r in everything} == set(practice_names())
 
 
 def test_repeat_contacts_grow_with_the_window(fitted_sample_db):

@@ -1,0 +1,80 @@
+"""The name of every temporary table and view a load creates, owned here and nowhere else.
+
+A load runs on one private connection; its steps hand rows to each other through these
+temporary objects, which vanish with the connection. Each step's docstring says which of
+them it reads and writes; this module says what each one holds.
+
+Per entity (``calls``, ``customers``, ...):
+
+- :func:`staged` ``stage_<entity>_t`` (table): every row read, typed, with its file index,
+  line, problems (per-row rules broken) and ``_ok``.
+- :func:`stage` ``stage_<entity>`` (view): the staged rows with each row's line in its file.
+- :func:`cross` ``cross_<entity>`` (table): rows that broke a rule across rows (duplicate key,
+  unknown reference, dates), one row per problem.
+- :func:`accepted` ``accepted_<entity>`` (view): staged rows that broke no rule.
+- :func:`classified` ``classified_<entity>`` (table): accepted rows marked inserted, updated
+  or unchanged against the stored table.
+
+Per file ``i`` of a read (:mod:`calmline.etl.read_raw`): :func:`raw_file` (the file as text
+columns), :func:`line_marks` and :func:`line_offsets` (where quoted fields span lines) and
+:func:`numbered` (rows with their line numbers).
+
+Per load: :data:`READER_REJECTS` and :data:`READER_SCANS` (rows DuckDB's reader could not
+parse), :data:`WANTED_LINES` and :data:`REREAD` (rows read again for their original text),
+:data:`REJECTED` and :data:`REJECT_TEXTS` (a file's rejected rows on their way to
+``rejected_rows``).
+"""
+
+from __future__ import annotations
+
+READER_REJECTS = "cl_reader_rejects"
+READER_SCANS = "cl_reader_scans"
+WANTED_LINES = "cl_want"
+REREAD = "cl_reread"
+REJECTED = "cl_rejected"
+REJECT_TEXTS = "cl_texts"
+
+
+def staged(entity: str) -> str:
+    """Table of every row read for ``entity``, typed and checked row by row."""
+    return f"stage_{entity}_t"
+
+
+def stage(entity: str) -> str:
+    """View of :func:`staged` with each row's line in its file."""
+    return f"stage_{entity}"
+
+
+def cross(entity: str) -> str:
+    """Table of the cross-row problems of ``entity``'s staged rows."""
+    return f"cross_{entity}"
+
+
+def accepted(entity: str) -> str:
+    """View of ``entity``'s staged rows that broke no rule."""
+    return f"accepted_{entity}"
+
+
+def classified(entity: str) -> str:
+    """Table of accepted rows with the action the upsert takes for each."""
+    return f"classified_{entity}"
+
+
+def raw_file(i: int) -> str:
+    """File ``i`` read as text columns."""
+    return f"f{i}"
+
+
+def line_marks(i: int) -> str:
+    """For file ``i``: rows after which a quoted field spanned lines."""
+    return f"x{i}"
+
+
+def line_offsets(i: int) -> str:
+    """For file ``i``: extra lines to add from each row on."""
+    return f"y{i}"
+
+
+def numbered(i: int) -> str:
+    """File ``i``'s rows with their line numbers."""
+    return f"n{i}"
