@@ -46,20 +46,11 @@ def _connection(db: Path, version) -> duckdb.DuckDBPyConnection:
     return con
 
 
-_SHARED_CTES = ("filtered_calls", "filtered_summary")
-"""Dashboard queries other queries take in as their first CTE, where they say ``{name}``."""
-
-
-def sql_text(name: str) -> str:
-    """A dashboard query's SQL, with the shared filter CTEs put in where it says so."""
-    text = load_sql(f"dashboard/{name}")
-    for shared in _SHARED_CTES:
-        text = text.replace("{" + shared + "}", load_sql(f"dashboard/{shared}"))
-    return text
-
-
-def _uses(text: str, param: str) -> bool:
-    return re.search(rf"\${param}\b", text) is not None
+@lru_cache(maxsize=None)
+def parameters(name: str) -> frozenset[str]:
+    """The ``$name`` parameters dashboard query ``name`` takes, as DuckDB's parser reads them."""
+    [statement] = duckdb.extract_statements(load_sql(f"dashboard/{name}"))
+    return frozenset(statement.named_parameters)
 
 
 def frame(name: str, db: Path | None = None, **params) -> pd.DataFrame:
@@ -74,10 +65,9 @@ def _cached(db: str, version, name: str, key: tuple) -> pd.DataFrame:
     if version is None:
         return _missing(f"no database at {db}: run `calmline etl` first")
     params = {k: list(v) if isinstance(v, tuple) else v for k, v in key}
-    text = sql_text(name)
-    bound = {k: v for k, v in params.items() if _uses(text, k)}
+    bound = {k: v for k, v in params.items() if k in parameters(name)}
     try:
-        return _connection(Path(db), version).execute(text, bound).df()
+        return _connection(Path(db), version).execute(load_sql(f"dashboard/{name}"), bound).df()
     except duckdb.CatalogException as exc:
         found = re.search(r"Table with name (\w+) does not exist", str(exc))
         table = found.group(1) if found else "a table"

@@ -37,7 +37,7 @@ MEMORY_LIMIT = "2GB"
 MARTS = (("call_timing", "TABLE"), ("call_context", "VIEW"), ("call_facts", "VIEW"),
          ("call_practice_flags", "VIEW"), ("call_practices", "VIEW"), ("customer_retention", "VIEW"),
          ("horizon_churn", "VIEW"), ("summary_context", "VIEW"), ("summary_calls", "VIEW"),
-         ("call_summary", "TABLE"), ("agent_summary", "TABLE"))
+         ("call_summary", "TABLE"), ("agent_summary", "TABLE"), ("agent_practice_days", "TABLE"))
 """Built after every load, in this order: (name, materialized as). The SQL is
 queries/marts/<name>.sql, except for the views that add the practices to a call
 (:data:`calmline.etl.practice_views.WITH_PRACTICES`), derived from the vocabulary."""
@@ -169,7 +169,8 @@ def _file_result(con, batch_id: int, f: staging.StagedFile, written: store.Writt
 
 
 def _build_marts(con) -> None:
-    """Reads the entity tables; writes the vocabulary's macros and table and every mart."""
+    """Reads the entity tables; writes the vocabulary's macros and table, every mart and the
+    dashboard's filter macros (queries/marts/filter_macros.sql)."""
     practice_views.create_macros(con)
     practice_views.write_practices(con)
     for mart, _ in reversed(MARTS):  # dependents first
@@ -183,6 +184,7 @@ def _build_marts(con) -> None:
         else:
             sql = load_sql("marts/" + mart)
         con.execute(f"CREATE {kind} {mart} AS {sql}")
+    con.execute(load_sql("marts/filter_macros"))
 
 
 def _now() -> datetime:

@@ -3,10 +3,11 @@
 -- only); upset_closed: upset calls whose 90-day window has closed, upset_retained: of those, the
 -- customers still with us 90 days on; and the same figures for the previous period (as many
 -- months, just before $start; NULL when no period is chosen) as prev_*.
--- Reads: queries/dashboard/filtered_summary (inlined). Parameters: as filtered_summary, and
+-- Reads: filtered_summary (a table macro the ETL creates). Parameters: $teams, $sites,
+-- $channels, $issues (lists, NULL = all), $anger (list of levels, NULL = all), and
 -- $start, $end (dates, NULL = open; whole months, as the filters choose them).
 WITH cells AS (
-    {filtered_summary}
+    FROM filtered_summary($teams, $sites, $channels, $issues, $anger)
 ),
 period AS (
     SELECT CAST(date_trunc('month', CAST($start AS DATE)) AS DATE) AS first_month,

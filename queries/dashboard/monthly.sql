@@ -1,14 +1,14 @@
 -- monthly: one row per calendar month of the filtered calls: upset calls and churn within 90 days
 -- after upset and after calm calls (closed windows). Practice adoption: monthly_adoption.
--- Reads: queries/dashboard/filtered_summary (inlined). Parameters: as filtered_summary, and
+-- Reads: filtered_summary (a table macro the ETL creates). Parameters: $teams, $sites,
+-- $channels, $issues (lists, NULL = all), $anger (list of levels, NULL = all), and
 -- $start, $end (dates, NULL = open; whole months).
 WITH cells AS (
-    {filtered_summary}
+    FROM filtered_summary($teams, $sites, $channels, $issues, $anger)
 ),
 in_period AS (
     SELECT * FROM cells
-    WHERE ($start IS NULL OR call_month >= date_trunc('month', CAST($start AS DATE)))
-      AND ($end IS NULL OR call_month <= CAST($end AS DATE))
+    WHERE in_months(call_month, $start, $end)
 )
 SELECT call_month AS month,
     sum(calls) FILTER (is_upset) AS upset_calls,

@@ -1,15 +1,15 @@
 -- monthly_adoption: one row per calendar month of the filtered calls and practice: the upset calls
 -- on which the practice was assessed, on which it was used, and the share used (adoption).
--- Reads: queries/dashboard/filtered_summary (inlined). Parameters: as filtered_summary, and
+-- Reads: filtered_summary (a table macro the ETL creates). Parameters: $teams, $sites,
+-- $channels, $issues (lists, NULL = all), $anger (list of levels, NULL = all), and
 -- $start, $end (dates, NULL = open; whole months).
 WITH cells AS (
-    {filtered_summary}
+    FROM filtered_summary($teams, $sites, $channels, $issues, $anger)
 ),
 in_period AS (
     SELECT * FROM cells
     WHERE is_upset
-      AND ($start IS NULL OR call_month >= date_trunc('month', CAST($start AS DATE)))
-      AND ($end IS NULL OR call_month <= CAST($end AS DATE))
+      AND in_months(call_month, $start, $end)
 ),
 sums AS (
     SELECT call_month,

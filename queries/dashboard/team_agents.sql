@@ -1,17 +1,12 @@
 -- team_agents: one row per agent of team $team with upset calls matching the global filters:
 -- upset calls, churn within 90 days after them (closed windows), share with ownership taken and
 -- with a follow-up within 30 days.
--- Reads: agent_summary. Parameters: $team, $start, $end (dates, NULL = open; whole months),
+-- Reads: agent_summary; the filter macros. Parameters: $team, $start, $end (dates, NULL = open; whole months),
 -- $sites, $channels, $issues (lists, NULL = all), $anger (list of levels, NULL = all).
 WITH cells AS (
     SELECT * FROM agent_summary
-    WHERE team = $team
-      AND ($start IS NULL OR call_month >= date_trunc('month', CAST($start AS DATE)))
-      AND ($end IS NULL OR call_month <= CAST($end AS DATE))
-      AND ($sites IS NULL OR list_contains($sites, site))
-      AND ($channels IS NULL OR list_contains($channels, channel))
-      AND ($issues IS NULL OR list_contains($issues, issue_type))
-      AND ($anger IS NULL OR list_contains($anger, anger_level))
+    WHERE team = $team AND in_months(call_month, $start, $end)
+      AND in_filters(team, site, channel, issue_type, anger_level, NULL, $sites, $channels, $issues, $anger)
 )
 SELECT agent_id,
     sum(upset_calls) AS upset_calls,

@@ -4,7 +4,7 @@
 -- Reads: queries/dashboard/filtered_summary (inlined), agents. Parameters: as filtered_summary,
 -- and $start, $end (dates, NULL = open; whole months).
 WITH cells AS (
-    {filtered_summary}
+    FROM filtered_summary($teams, $sites, $channels, $issues, $anger)
 ),
 roster AS (
     SELECT coalesce(team, 'unassigned') AS team, count(*) AS agents FROM agents GROUP BY ALL
@@ -12,8 +12,7 @@ roster AS (
 in_period AS (
     SELECT * FROM cells
     WHERE is_upset
-      AND ($start IS NULL OR call_month >= date_trunc('month', CAST($start AS DATE)))
-      AND ($end IS NULL OR call_month <= CAST($end AS DATE))
+      AND in_months(call_month, $start, $end)
 ),
 by_team AS (
     SELECT team, string_agg(DISTINCT site, ', ' ORDER BY site) AS site,

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from calmline import vocabulary
 from tests.conftest import ROOT, run_cli
+
+FILTERED_CALLS = (Path(__file__).parent / "filtered_calls.sql").read_text(encoding="utf-8")
+"""The reference meaning of "the calls the filters select" (tests only)."""
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +59,7 @@ def test_headline_figures_match_the_calls_they_summarise(app_db):
     text = ("WITH calls AS ({filtered_calls}) SELECT count(*) FILTER (WHERE is_upset), "
             "avg(churned_90d::INT) FILTER (WHERE is_upset), "
             "count(*) FILTER (WHERE is_upset AND churned_90d = false) FROM calls").replace(
-        "{filtered_calls}", data.sql_text("filtered_calls"))
+        "{filtered_calls}", FILTERED_CALLS)
     import duckdb
 
     with duckdb.connect(str(app_db), read_only=True) as con:
@@ -110,13 +115,13 @@ def test_drill_down_from_team_to_agent_to_calls(app_db):
 @pytest.mark.parametrize("chosen", [{}, {"start": "2025-03", "end": "2025-08", "channels": ["phone", "chat"],
                                       "anger": ["4", "5"]}], ids=["no filters", "period, channels, anger"])
 def test_an_agents_calls_are_their_upset_calls_among_the_filtered_calls(app_db, chosen):
-    """agent_calls reads the tables directly for speed; it must list what filtered_calls has."""
+    """agent_calls must list what the reference filtered_calls has."""
     import duckdb
 
     from calmline.dashboard import data, filters
 
     params = filters.params(chosen)
-    reference = f"""WITH calls AS ({data.sql_text("filtered_calls")})
+    reference = f"""WITH calls AS ({FILTERED_CALLS})
         SELECT call_id, started_at, resolved, took_ownership, offered_options,
                followup_within_30d AS followed_up, churned_90d
         FROM calls WHERE is_upset AND agent_id = $agent ORDER BY started_at DESC, call_id"""
@@ -137,7 +142,7 @@ def test_impact_page_shows_the_latest_run(app_db):
     from calmline.dashboard.pages import impact
 
     forest, hazard, options, chosen, warnings, *rest = impact.update("/impact")
-    assert len(options) == 12 and chosen == "took_ownership"
+    assert len(options) == len(vocabulary.practice_names()) and chosen == "took_ownership"
     assert forest.data and hazard.data and len(rest) == 5
     assert impact.update_km("took_ownership").data
 

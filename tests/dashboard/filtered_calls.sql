@@ -3,10 +3,9 @@
 -- early churners of open windows would over-state churn in recent months).
 -- Reads: call_facts, etl_state. Parameters: $start, $end (dates, NULL = open), $teams, $sites,
 -- $channels, $issues (lists, NULL = all), $anger (list of levels, NULL = all).
--- The reference meaning of "the calls the filters select", over the call_facts view: the
--- dashboard's fast paths (the summary marts behind filtered_summary, agent_calls) read the
--- tables directly and are tested against it (tests/dashboard/test_pages.py). Take it in as a
--- CTE (where a query names it in braces); never run on its own.
+-- The reference meaning of "the calls the filters select", over the call_facts view, kept for
+-- the tests only: the dashboard's queries (the summary marts behind the filtered_summary macro,
+-- agent_calls) are tested against it (tests/dashboard/test_pages.py), which takes it in as a CTE.
 SELECT c.*,
     CASE WHEN c.call_date + 90 <= s.as_of
          THEN c.churned_at IS NOT NULL AND c.churned_at <= c.call_date + 90 END AS churned_90d
