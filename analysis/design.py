@@ -1,11 +1,10 @@
 """Design matrices for the practice models, built with numpy from the model population.
 
-What is adjusted for is decided here, once: what was true before the agent
-acted (anger level, issue type, channel, queue wait, tenure, plan, monthly
-value, region, month, and whether the agent came straight from another upset
-call) and, in every practice model, the other practices used on the call.
-Results of the call (resolved, transfers, hold, handle time, CSAT) are never
-in the total-effect models; ``resolved`` is added only for the labelled
+What is adjusted for is stated once, in :mod:`calmline.analysis.specification`
+(``ADJUSTED_FOR``: what was true before the agent acted) and encoded here: those
+columns (:data:`ENCODED`) and, in every practice model, the other practices used
+on the call. Results of the call (resolved, transfers, hold, handle time, CSAT) are
+never in the total-effect models; ``resolved`` is added only for the labelled
 direct effect.
 """
 
@@ -16,9 +15,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-PRE_CALL = ("anger_level", "issue_type", "channel", "wait_s", "tenure_days", "plan",
-            "monthly_value", "region", "call_month", "minutes_since_prev_upset")
-"""Columns of the model population that describe the situation before the agent acted."""
+ENCODED = ("anger_level", "issue_type", "channel", "plan", "region", "call_month", "wait_s",
+           "tenure_days", "monthly_value", "minutes_since_prev_upset")
+"""The population's columns :func:`build` encodes as covariates, in its order."""
 
 SHORT_BREAK_MIN = 10.0
 """An upset call taken less than this many minutes after the agent's previous one ended."""
@@ -114,11 +113,14 @@ def build(df: pd.DataFrame, practices: list[str]) -> Design:
     Returns
     -------
     Design
-        Covariates: intercept, anger level (reference 3), issue type, channel, plan,
-        region and month (reference: the most common level), log1p(wait in minutes),
+        Covariates: intercept, anger level, issue type, channel, plan, region and
+        month (each with the most common level as reference), log1p(wait in minutes),
         log1p(tenure in years), monthly value per 10, short break (< 10 minutes since
         the agent's previous upset call). Columns without variation are dropped and noted.
     """
+    missing = [c for c in (*ENCODED, *practices) if c not in df.columns]
+    if missing:
+        raise ValueError(f"the data has no column {', '.join(missing)} (needed for the design)")
     n = len(df)
     blocks = [(np.ones((n, 1)), ["intercept"])]
     blocks.append(_dummies(df["anger_level"].to_numpy(), "anger"))

@@ -21,24 +21,10 @@ from calmline.analysis import secondary
 from calmline.analysis.design import build, complete_cases
 from calmline.analysis.dose import dose_response, heterogeneity
 from calmline.analysis.effects import practice_effects
+from calmline.analysis.specification import specification
 from calmline.queries import load_sql
 from calmline.database.connection import connect
 from calmline.database.publish import staged_database
-
-SPECIFICATION = (
-    "Population: upset calls (anger_level >= 3) whose {h}-day window closed by the as-of date, "
-    "every practice assessed. Outcome: the customer churned within {h} days of the call. "
-    "Total effect of each practice (used vs not used on the call): adjusted for anger level, "
-    "issue type, channel, queue wait, tenure, plan, monthly value, region, month, a short break "
-    "since the agent's previous upset call, and the other practices on the call; not for results "
-    "of the call (resolved, transfers, hold, handle time, CSAT), because resolving the issue is how "
-    "ownership and options work. Direct effect: the same plus resolved. Logit: logistic regression, "
-    "standard errors clustered by agent; risk differences are average marginal effects. AIPW: "
-    "doubly robust, propensity of the practice given the same covariates and the other practices, "
-    "calls with propensity outside [0.01, 0.99] left out. Cox: time to churn from the call, "
-    "censored at the as-of date, Efron ties, robust errors clustered by agent. q-values: "
-    "Benjamini-Hochberg across practices within each method."
-)
 
 Progress = Callable[[str], None]
 
@@ -98,7 +84,7 @@ def fit(db: Path, practices: list[str], *, horizons: tuple[int, ...] = (90,),
                             "$batches, $spec, $warnings)",
                             {"run": run_id, "now": datetime.now(timezone.utc).replace(tzinfo=None),
                              "as_of": as_of, "h": h, **counts, "batches": batches or [],
-                             "spec": SPECIFICATION.format(h=h), "warnings": warnings})
+                             "spec": specification(h), "warnings": warnings})
                 summary.runs.append(run_id)
                 summary.warnings += [f"{h}-day run {run_id}: {w}" for w in warnings]
                 for name, frame in tables.items():

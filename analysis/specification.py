@@ -1,0 +1,59 @@
+"""The model specification, written once: population, outcome, estimand, adjustment set, methods.
+
+`calmline fit` stores :func:`specification` with every run (``model_runs.specification``);
+the Practice impact page's "how to read this" panel shows the stored text of the run on
+screen, and the README quotes it. :mod:`calmline.analysis.design` encodes exactly the
+covariates :data:`ADJUSTED_FOR` lists (a test holds the two together).
+
+It reads the vocabulary's upset threshold and AIPW's trimming bound, so the words follow the code.
+"""
+
+from __future__ import annotations
+
+from calmline import vocabulary
+from calmline.analysis.aipw import TRIM
+
+ADJUSTED_FOR: tuple[tuple[str, str], ...] = (
+    ("anger_level", "anger level"),
+    ("issue_type", "issue type"),
+    ("channel", "channel"),
+    ("wait_s", "queue wait"),
+    ("tenure_days", "tenure"),
+    ("plan", "plan"),
+    ("monthly_value", "monthly value"),
+    ("region", "region"),
+    ("call_month", "month"),
+    ("minutes_since_prev_upset", "a short break since the agent's previous upset call"),
+)
+"""What was true before the agent acted: (column of the model population, words for people)."""
+
+CALL_RESULTS = ("resolved", "transfers", "hold", "handle time", "CSAT")
+"""Results of the call: never adjusted for in a total effect."""
+
+def specification(horizon: int) -> str:
+    """The specification of a run at ``horizon`` days, in words.
+
+    Parameters
+    ----------
+    horizon : int
+        Days after the call within which churn counts.
+
+    Returns
+    -------
+    str
+        One paragraph: population, outcome, estimands, adjustment sets and methods.
+    """
+    covariates = ", ".join(label for _, label in ADJUSTED_FOR)
+    return (
+        f"Population: upset calls (anger_level >= {vocabulary.UPSET_ANGER}) whose {horizon}-day window "
+        "closed by the as-of date, every practice assessed. Outcome: the customer churned within "
+        f"{horizon} days of the call. Total effect of each practice (used vs not used on the call): "
+        f"adjusted for {covariates}, and the other practices on the call; not for results of the call "
+        f"({', '.join(CALL_RESULTS)}), because resolving the issue is how ownership and options work. "
+        "Direct effect: the same plus resolved. Logit: logistic regression, standard errors clustered "
+        "by agent; risk differences are average marginal effects. AIPW: doubly robust, propensity of "
+        "the practice given the same covariates and the other practices, calls with propensity outside "
+        f"[{TRIM}, {1 - TRIM}] left out. Cox: time to churn from the call, censored at the as-of "
+        "date, Efron ties, robust errors clustered by agent. q-values: Benjamini-Hochberg across "
+        "practices within each method."
+    )
