@@ -1,4 +1,7 @@
-"""Who may use the dashboard, and who may use the query explorer.
+"""The dashboard's settings, who may use the dashboard, and who may use the query explorer.
+
+:class:`Settings` is what ``create_app`` is given; the app keeps it, and everything that
+needs to know what is served reads it back through :func:`settings`, the one way to it.
 
 Sign-in is HTTP basic authentication (dash-auth) against a users file named by the
 ``CALMLINE_USERS`` environment variable (or ``calmline serve --users``), a TOML file::
@@ -24,6 +27,11 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+import dash
+import flask
+
+from calmline.explorer.sandbox import Limits
+
 ROLES = ("director", "trainer", "analyst")
 EXPLORER_ROLE = "analyst"
 
@@ -33,6 +41,53 @@ class User:
     name: str
     password_hash: str
     roles: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the app serves and how."""
+
+    db: Path
+    title: str = "calmline"
+    explorer: bool = True
+    """Serve the query explorer (analysts' own SQL, sandboxed)."""
+    users: dict[str, User] | None = None
+    """Sign-in required for these users; None: no sign-in."""
+    limits: Limits = Limits()
+    """The explorer's time, memory and row limits."""
+
+
+_EXTENSION = "calmline"
+"""Where the app keeps its settings: its Flask server's ``extensions``, Flask's place for them."""
+
+
+def keep(app: dash.Dash, chosen: Settings) -> None:
+    """Store ``chosen`` on ``app``, once, for :func:`settings` to return."""
+    app.server.extensions[_EXTENSION] = chosen
+
+
+def settings() -> Settings:
+    """The settings of the running app (the one serving this request or callback, else the
+    app created last, as in tests that call callbacks directly)."""
+    return dash.get_app().server.extensions[_EXTENSION]
+
+
+def explorer_refusal(chosen: Settings, username: str | None) -> str | None:
+    """Why ``username`` (None: not signed in) may not use the explorer under ``chosen``; None if they may."""
+    if not chosen.explorer:
+        return "The query explorer is switched off on this server."
+    if chosen.users is None:  # no sign-in: only ever served on loopback
+        return None
+    user = chosen.users.get(username) if username else None
+    if user is None or EXPLORER_ROLE not in user.roles:
+        return "The query explorer is for analysts; ask an administrator for the analyst role."
+    return None
+
+
+def signed_in_user() -> str | None:
+    """The name this request signed in with (basic authentication), None outside a request or unsigned."""
+    auth = flask.request.authorization if flask.has_request_context() else None
+    return auth.username if auth else None
 
 
 class UsersFileError(ValueError):

@@ -1,39 +1,30 @@
 """The Dash app factory: the app, its navigation, the global filters and the page container.
 
-No data is loaded here; pages ask :mod:`calmline.dashboard.data` when a callback runs.
+No data is loaded here; pages ask :mod:`calmline.dashboard.data` when a callback runs. The
+settings the app is created with are kept on it and read back with
+:func:`calmline.dashboard.access.settings`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
-from dataclasses import dataclass
 from pathlib import Path
 
 import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from calmline.dashboard import access, explorer_threads, filters
-from calmline.explorer.sandbox import Limits, Sandbox
+from calmline.dashboard import access, filters
+from calmline.dashboard.access import Settings, settings
+from calmline.explorer.sandbox import Sandbox
+
+__all__ = ["Settings", "create_app", "settings", "navigation"]
 
 log = logging.getLogger("calmline.dashboard")
 
-NAV = [("Overview", "/"), ("Practice impact", "/impact"), ("Training priorities", "/training"),
-       ("Query explorer", "/explorer"), ("Data health", "/health")]
-
-
-@dataclass(frozen=True)
-class Settings:
-    """What the app serves and how."""
-
-    db: Path
-    title: str = "calmline"
-    explorer: bool = True
-    """Serve the query explorer (analysts' own SQL, sandboxed)."""
-    users: dict[str, access.User] | None = None
-    """Sign-in required for these users (see :mod:`calmline.dashboard.access`); None: no sign-in."""
-    limits: Limits = Limits()
-    """The explorer's time, memory and row limits."""
+EXPLORER_PAGE = "calmline.dashboard.pages.explorer"
+"""The query explorer's page module: its link is left out for whoever may not use it."""
 
 
 def create_app(settings: Settings) -> dash.Dash:
@@ -50,9 +41,11 @@ def create_app(settings: Settings) -> dash.Dash:
         suppress_callback_exceptions=False,
         on_error=report_error,
     )
-    app.server.config.update(CALMLINE_DB=str(settings.db), CALMLINE_USERS=settings.users,
-                             CALMLINE_LIMITS=settings.limits,
-                             CALMLINE_EXPLORER=settings.explorer and _sandbox_as_required(settings))
+    served = dataclasses.replace(settings, explorer=settings.explorer and _sandbox_as_required(settings))
+    access.keep(app, served)
+    # Read only by calmline.dashboard.data.database() (not this change's to edit), until it reads
+    # access.settings().db; nothing else reads the Flask config.
+    app.server.config["CALMLINE_DB"] = str(served.db)
     app.layout = layout
     filters.register(app)
     if settings.users is not None:
@@ -83,11 +76,29 @@ def report_error(err: Exception) -> None:
         "Try again, or change the filters.", color="danger", dismissable=True)})
 
 
+def navigation() -> list[tuple[str, str]]:
+    """(label, path) of each page this user may open, from Dash's page registry.
+
+    Each page's ``register_page`` gives its name, path and order; pages come in that order,
+    the home page ("/") first as Dash places it when it gives no order of its own. The query
+    explorer is left out for a user it refuses.
+    """
+    hide_explorer = access.explorer_refusal(settings(), access.signed_in_user()) is not None
+    pages = [p for p in dash.page_registry.values() if not (hide_explorer and p["module"] == EXPLORER_PAGE)]
+    ranked = sorted(enumerate(pages), key=lambda ip: (_rank(ip[1]) is None, _rank(ip[1]) or 0, ip[0]))
+    return [(page["name"], page["relative_path"]) for _, page in ranked]
+
+
+def _rank(page: dict):
+    """A page's declared order; the home page's is 0 unless it declares one."""
+    if page.get("supplied_order") is not None:
+        return page["supplied_order"]
+    return 0 if page["path"] == "/" else None
+
+
 def layout() -> html.Div:
     """The frame around every page: navigation, global filters (kept in the URL), the page."""
-    hidden = {"/explorer"} if explorer_threads.refusal() else set()
-    links = [dbc.NavItem(dbc.NavLink(label, href=href, active="exact")) for label, href in NAV
-             if href not in hidden]
+    links = [dbc.NavItem(dbc.NavLink(label, href=href, active="exact")) for label, href in navigation()]
     return html.Div([
         dcc.Location(id="url", refresh="callback-nav"),
         dbc.Navbar(dbc.Container([dbc.NavbarBrand("calmline", href="/"), dbc.Nav(links, navbar=True)],

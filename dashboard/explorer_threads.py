@@ -25,12 +25,10 @@ from concurrent.futures import Future
 from concurrent.futures import TimeoutError as Waiting
 from pathlib import Path
 
-import dash
-import flask
 import pandas as pd
 
 from calmline.dashboard import data
-from calmline.dashboard.access import EXPLORER_ROLE
+from calmline.dashboard.access import explorer_refusal, settings, signed_in_user
 from calmline.database.connection import file_version
 from calmline.explorer.sandbox import Limits, Result, Sandbox
 
@@ -43,7 +41,7 @@ _local = threading.local()
 
 def limits() -> Limits:
     """The explorer's limits for this app (``Settings.limits``)."""
-    return dash.get_app().server.config["CALMLINE_LIMITS"]
+    return settings().limits
 
 
 class Explorer:
@@ -159,14 +157,4 @@ def _own_sandbox(db: Path, limits: Limits) -> Sandbox:
 
 def refusal() -> str | None:
     """Why this user may not use the explorer, or None when they may."""
-    config = dash.get_app().server.config
-    if not config.get("CALMLINE_EXPLORER", True):
-        return "The query explorer is switched off on this server."
-    users = config.get("CALMLINE_USERS")
-    if users is None:  # no sign-in: only ever served on loopback
-        return None
-    auth = flask.request.authorization if flask.has_request_context() else None
-    user = users.get(auth.username) if auth else None
-    if user is None or EXPLORER_ROLE not in user.roles:
-        return "The query explorer is for analysts; ask an administrator for the analyst role."
-    return None
+    return explorer_refusal(settings(), signed_in_user())

@@ -108,3 +108,16 @@ def fitted_sample_db(tmp_path_factory) -> Path:
     fit = run_cli("fit", "--db", str(db))
     assert fit.returncode == 0, fit.stderr
     return db
+
+
+@pytest.fixture(scope="session")
+def multi_horizon_db(fitted_sample_db, tmp_path_factory) -> Path:
+    """The fitted sample data (90 days) with a 30-day run fitted after it, once per test session.
+    Read it only."""
+    import shutil
+
+    db = tmp_path_factory.mktemp("horizons") / "calmline.duckdb"
+    shutil.copyfile(fitted_sample_db, db)
+    fit = run_cli("fit", "--db", str(db), "--horizon", "30")
+    assert fit.returncode == 0, fit.stderr
+    return db

@@ -6,15 +6,18 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+
+from calmline.dashboard.figures.effects import horizon_words
 from calmline.dashboard.figures.style import (BLACK, BLUE, DIVERGING, NO_RUN, empty_figure, esc, finish,
                                      format_count, format_percent, format_pp, format_q, is_missing,
                                      numeric, practice_label, problem, rows_height, warning_text)
+from calmline.vocabulary import HEADLINE_HORIZON
 
 DOSE_REQUIRED = ["factor", "level", "reference", "estimate", "ci_low", "ci_high", "risk"]
 HET_REQUIRED = ["practice", "dimension", "level", "estimate", "ci_low", "ci_high"]
 
 
-def dose_plot(dose: pd.DataFrame, factor: str | None, *, horizon_days: int = 90) -> go.Figure:
+def dose_plot(dose: pd.DataFrame, factor: str | None, *, horizon_days: int = HEADLINE_HORIZON) -> go.Figure:
     """Adjusted churn risk at each level of a dose factor, as bars in the rows' order.
 
     The reference level is hatched and named "(reference)" on the axis; a level with a
@@ -30,15 +33,17 @@ def dose_plot(dose: pd.DataFrame, factor: str | None, *, horizon_days: int = 90)
         probability at the level), n, warning.
     factor : str
         The factor to draw, e.g. 'options_offered'.
-    horizon_days : int, default 90
-        The churn horizon named on the axis.
+    horizon_days : int, default :data:`calmline.vocabulary.HEADLINE_HORIZON`
+        The churn horizon named in the title and on the axis.
 
     Returns
     -------
     plotly.graph_objects.Figure
     """
     label = practice_label(factor)
-    title = f"Churn by {label[:1].lower() + label[1:]}" if label else "Churn by dose"
+    words = horizon_words(horizon_days)
+    title = (f"{words[:1].upper() + words[1:]} by {label[:1].lower() + label[1:]}" if label
+             else f"{words[:1].upper() + words[1:]} by dose")
     why = problem(dose, DOSE_REQUIRED, NO_RUN)
     if why:
         return empty_figure(why, title)
@@ -94,9 +99,9 @@ def dose_plot(dose: pd.DataFrame, factor: str | None, *, horizon_days: int = 90)
             hovertemplate="%{hovertext}<extra></extra>"))
     fig.update_layout(barmode="overlay", bargap=0.35)
     fig.update_xaxes(type="category", categoryorder="array", categoryarray=ticks, title=esc(label))
-    fig.update_yaxes(title=f"Adjusted {horizon_days}-day churn risk (%)", ticksuffix="%",
+    fig.update_yaxes(title=f"Adjusted risk of {words} (%)", ticksuffix="%",
                      rangemode="tozero")
-    return finish(fig, title=title, uirevision=f"dose:{factor}")
+    return finish(fig, title=title, uirevision=f"dose:{factor}:{horizon_days}")
 
 
 def _level_order(levels: pd.Series) -> list[str]:
@@ -108,7 +113,8 @@ def _level_order(levels: pd.Series) -> list[str]:
     return seen
 
 
-def heterogeneity_heatmap(het: pd.DataFrame, dimension: str | None) -> go.Figure:
+def heterogeneity_heatmap(het: pd.DataFrame, dimension: str | None, *,
+                          horizon_days: int = HEADLINE_HORIZON) -> go.Figure:
     """Each practice's change in churn (percentage points) within each level of ``dimension``.
 
     A heatmap, practices down and levels across, on a diverging blue-red scale centred
@@ -123,13 +129,16 @@ def heterogeneity_heatmap(het: pd.DataFrame, dimension: str | None) -> go.Figure
         warning.
     dimension : str
         The dimension to draw.
+    horizon_days : int, default :data:`calmline.vocabulary.HEADLINE_HORIZON`
+        The churn horizon named in the title.
 
     Returns
     -------
     plotly.graph_objects.Figure
     """
     label = practice_label(dimension)
-    title = f"Effects by {label[:1].lower() + label[1:]}" if label else "Effects by subgroup"
+    words = horizon_words(horizon_days)
+    title = f"Effects on {words} by {label[:1].lower() + label[1:]}" if label else f"Effects on {words} by subgroup"
     why = problem(het, HET_REQUIRED, NO_RUN)
     if why:
         return empty_figure(why, title)
@@ -183,4 +192,4 @@ def heterogeneity_heatmap(het: pd.DataFrame, dimension: str | None) -> go.Figure
         colorbar=dict(title=dict(text="pp change<br>in churn"), ticksuffix=" pp")))
     fig.update_xaxes(type="category", title=esc(label), side="bottom", showgrid=False)
     fig.update_yaxes(type="category", autorange="reversed", showgrid=False)
-    return finish(fig, title=title, uirevision=f"het:{dimension}", height=rows_height(len(practices)))
+    return finish(fig, title=title, uirevision=f"het:{dimension}:{horizon_days}", height=rows_height(len(practices)))

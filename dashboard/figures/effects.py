@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 from calmline.dashboard.figures.style import (BLACK, MISSING, NO_RUN, PALETTE, empty_figure, esc, finish,
                                      format_count, format_pp, format_q, is_missing, numeric,
                                      practice_label, problem, rows_height, warning_text)
+from calmline.vocabulary import HEADLINE_HORIZON
 
 REQUIRED = ["practice", "method", "effect", "estimate", "ci_low", "ci_high"]
 NUMBERS = ["estimate", "ci_low", "ci_high", "q_value", "n_with", "n_without"]
@@ -34,6 +35,11 @@ def _prepare(effects: pd.DataFrame, scale: str, methods: set[str]) -> pd.DataFra
         if column not in df.columns:
             df[column] = np.nan
     return df.drop_duplicates(["practice", "method", "effect"])
+
+
+def horizon_words(horizon_days: int) -> str:
+    """The outcome a run of ``horizon_days`` estimates, in words: "churn within 30 days"."""
+    return f"churn within {int(horizon_days)} days"
 
 
 def _pick_horizon(df: pd.DataFrame, horizon_days: int) -> pd.DataFrame:
@@ -118,7 +124,7 @@ def _practice_axis(fig: go.Figure, order: list[str]) -> None:
                      showgrid=False, zeroline=False, title=None)
 
 
-def forest_plot(effects: pd.DataFrame, *, horizon_days: int = 90, show_naive: bool = False
+def forest_plot(effects: pd.DataFrame, *, horizon_days: int = HEADLINE_HORIZON, show_naive: bool = False
                 ) -> go.Figure:
     """Each practice's change in churn risk, in percentage points, by estimation method.
 
@@ -135,9 +141,9 @@ def forest_plot(effects: pd.DataFrame, *, horizon_days: int = 90, show_naive: bo
         Rows of ``practice_effects``: practice, method, effect, scale, estimate,
         ci_low, ci_high (probability units), q_value, warning; optionally outcome,
         n_with, n_without. Rows on other scales (odds and hazard ratios) are ignored.
-    horizon_days : int, default 90
-        The churn horizon named on the axis; when ``outcome`` holds several horizons,
-        only ``churn_{horizon_days}d`` is shown.
+    horizon_days : int, default :data:`calmline.vocabulary.HEADLINE_HORIZON`
+        The churn horizon named in the title and on the axis; when ``outcome`` holds
+        several horizons, only ``churn_{horizon_days}d`` is shown.
     show_naive : bool, default False
         Show the naive series at first (it can always be toggled in the legend).
 
@@ -145,7 +151,7 @@ def forest_plot(effects: pd.DataFrame, *, horizon_days: int = 90, show_naive: bo
     -------
     plotly.graph_objects.Figure
     """
-    title = "Which practices keep customers"
+    title = f"Which practices keep customers: {horizon_words(horizon_days)}"
     why = problem(effects, REQUIRED, NO_RUN)
     if why:
         return empty_figure(why, title)
@@ -193,10 +199,10 @@ def forest_plot(effects: pd.DataFrame, *, horizon_days: int = 90, show_naive: bo
     if marker is not None:
         fig.add_trace(marker)
     _practice_axis(fig, order)
-    fig.update_xaxes(title=f"Change in {horizon_days}-day churn (percentage points)<br>"
+    fig.update_xaxes(title=f"Change in {horizon_words(horizon_days)} (percentage points)<br>"
                            "◀ fewer customers lost · more customers lost ▶",
                      ticksuffix=" pp", zeroline=False)
-    return finish(fig, title=title, uirevision="forest", height=rows_height(len(order)))
+    return finish(fig, title=title, uirevision=f"forest:{horizon_days}", height=rows_height(len(order)))
 
 
 def hazard_plot(effects: pd.DataFrame) -> go.Figure:

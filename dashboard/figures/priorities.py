@@ -6,9 +6,11 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from calmline.dashboard.figures.effects import horizon_words
 from calmline.dashboard.figures.style import (BLACK, BLUE, NO_RUN, SEQUENTIAL, empty_figure, esc, finish,
                                      format_count, format_percent, is_missing, numeric,
                                      practice_label, problem, rows_height, warning_text)
+from calmline.vocabulary import HEADLINE_HORIZON
 
 ALL_TEAMS = "all"
 REQUIRED = ["practice", "team", "current_adoption", "target_adoption", "retained_per_month"]
@@ -27,7 +29,8 @@ def _prepare(priorities: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-def priorities_bar(priorities: pd.DataFrame, team: str = ALL_TEAMS) -> go.Figure:
+def priorities_bar(priorities: pd.DataFrame, team: str = ALL_TEAMS, *,
+                   horizon_days: int = HEADLINE_HORIZON) -> go.Figure:
     """Customers kept per month if each practice reached its target adoption, for one team.
 
     Horizontal bars with 95% error bars, rank 1 at the top; practices without a figure
@@ -41,12 +44,14 @@ def priorities_bar(priorities: pd.DataFrame, team: str = ALL_TEAMS) -> go.Figure
         target_adoption (shares), retained_per_month, ci_low, ci_high, rank, warning.
     team : str, default 'all'
         A team, or 'all' for the whole centre.
+    horizon_days : int, default :data:`calmline.vocabulary.HEADLINE_HORIZON`
+        The churn horizon of the run the priorities come from, named in the title and on the axis.
 
     Returns
     -------
     plotly.graph_objects.Figure
     """
-    title = f"Training priorities: {_team_name(team)}"
+    title = f"Training priorities: {_team_name(team)}, {horizon_words(horizon_days)}"
     why = problem(priorities, REQUIRED, NO_RUN)
     if why:
         return empty_figure(why, title)
@@ -110,14 +115,15 @@ def priorities_bar(priorities: pd.DataFrame, team: str = ALL_TEAMS) -> go.Figure
     ends = np.concatenate([[0.0], value[known], df["ci_low"].to_numpy(float)[known], right])
     low, high = np.nanmin(ends), np.nanmax(ends)
     span = (high - low) or 1.0
-    fig.update_xaxes(title="Customers kept per month if adoption reached the target",
+    fig.update_xaxes(title=f"Customers kept per month (fewer lost to {horizon_words(horizon_days)})<br>"
+                           "if adoption reached the target",
                      range=[low - 0.03 * span, high + 0.15 * span], tickformat=",",
                      zeroline=True, zerolinecolor=BLACK, zerolinewidth=1)
     fig.update_layout(showlegend=bool((~known).any()))
-    return finish(fig, title=title, uirevision=f"priorities:{team}", height=rows_height(len(df)))
+    return finish(fig, title=title, uirevision=f"priorities:{team}:{horizon_days}", height=rows_height(len(df)))
 
 
-def adoption_gap_heatmap(priorities: pd.DataFrame) -> go.Figure:
+def adoption_gap_heatmap(priorities: pd.DataFrame, *, horizon_days: int = HEADLINE_HORIZON) -> go.Figure:
     """How far each team's adoption of each practice is below its target, in percentage points.
 
     Practices down (in the whole centre's priority order), teams across with all teams
@@ -128,12 +134,14 @@ def adoption_gap_heatmap(priorities: pd.DataFrame) -> go.Figure:
     priorities : pandas.DataFrame
         Rows of ``training_priorities`` (practice, team, current_adoption,
         target_adoption as shares; rank and warning optional).
+    horizon_days : int, default :data:`calmline.vocabulary.HEADLINE_HORIZON`
+        The churn horizon of the run whose priority order the practices follow, named in the title.
 
     Returns
     -------
     plotly.graph_objects.Figure
     """
-    title = "Adoption gap to target"
+    title = f"Adoption gap to target (practices ranked for {horizon_words(horizon_days)})"
     why = problem(priorities, ["practice", "team", "current_adoption", "target_adoption"], NO_RUN)
     if why:
         return empty_figure(why, title)
@@ -179,4 +187,4 @@ def adoption_gap_heatmap(priorities: pd.DataFrame) -> go.Figure:
         colorbar=dict(title=dict(text="gap (pp)"), ticksuffix=" pp")))
     fig.update_xaxes(type="category", title="Team", showgrid=False)
     fig.update_yaxes(type="category", autorange="reversed", showgrid=False)
-    return finish(fig, title=title, uirevision="adoption-gap", height=rows_height(len(practices)))
+    return finish(fig, title=title, uirevision=f"adoption-gap:{horizon_days}", height=rows_height(len(practices)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from calmline.dashboard.figures.style import (BLUE, NO_RUN, ORANGE, empty_figure, esc, finish, format_count,
+from calmline.dashboard.figures.style import (BLACK, BLUE, NO_RUN, ORANGE, empty_figure, esc, finish, format_count,
                                      format_percent, is_missing, numeric, practice_label, problem,
                                      rgba)
 
@@ -13,11 +13,12 @@ REQUIRED = ["practice", "group", "day", "survival", "ci_low", "ci_high"]
 GROUPS = [("with", BLUE, "solid"), ("without", ORANGE, "dash")]
 
 
-def km_plot(km: pd.DataFrame, practice: str | None) -> go.Figure:
+def km_plot(km: pd.DataFrame, practice: str | None, *, horizon_days: int | None = None) -> go.Figure:
     """Step curves of the share still customers after an upset call, with and without ``practice``.
 
     Unadjusted (Kaplan-Meier) curves with shaded pointwise 95% bands, y in percent,
     x in days after the call. The hover gives the day's share, band and customers at risk.
+    The curves cover the whole follow-up, whatever the horizon; a dotted line marks the horizon.
 
     Parameters
     ----------
@@ -26,6 +27,8 @@ def km_plot(km: pd.DataFrame, practice: str | None) -> go.Figure:
         ci_low, ci_high (probabilities) and at_risk.
     practice : str
         The practice to draw.
+    horizon_days : int, optional
+        The churn horizon the page shows, marked on the day axis ("30 days").
 
     Returns
     -------
@@ -68,6 +71,10 @@ def km_plot(km: pd.DataFrame, practice: str | None) -> go.Figure:
                                  line=dict(color=colour, width=3, dash=dash), name=esc(name),
                                  legendgroup=group, hovertext=hover,
                                  hovertemplate="%{hovertext}<extra></extra>"))
+    if horizon_days is not None and not is_missing(horizon_days):
+        fig.add_vline(x=int(horizon_days), line=dict(color=BLACK, width=1, dash="dot"),
+                      annotation=dict(text=f"{int(horizon_days)} days", showarrow=False),
+                      annotation_position="bottom right")
     fig.update_xaxes(title="Days after the upset call", rangemode="tozero")
     fig.update_yaxes(title="Still customers (%)", ticksuffix="%")
-    return finish(fig, title=title, uirevision=f"km:{practice}")
+    return finish(fig, title=title, uirevision=f"km:{practice}:{horizon_days}")

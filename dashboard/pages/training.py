@@ -1,18 +1,29 @@
-"""Training priorities, for trainers: which practice to teach next, to whom, and did training work."""
+"""Training priorities, for trainers: which practice to teach next, to whom, and did training work.
+
+The priorities come from the model run of the horizon chosen at the top (kept in the URL as
+``?horizon=30``, the same selector as the Practice impact page's).
+"""
 
 from __future__ import annotations
 
 import dash
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import Input, Output, callback, dcc, html
+from dash import Input, Output, State, callback, ctx, dcc, html
 
+from calmline import vocabulary
 from calmline.dashboard import data, grids
 from calmline.dashboard.figures import adoption_gap_heatmap, practice_label, priorities_bar
+from calmline.dashboard.figures.effects import horizon_words
+from calmline.dashboard.pages.impact import follow_horizon, run_of, run_rows, run_summary, selector
 
 dash.register_page(__name__, path="/training", name="Training priorities",
-                   title="calmline - training priorities")
+                   title="calmline - training priorities", order=2)
 
+HORIZON = "training-horizon"
+TITLE = "training-title"
+RUN = "training-run"
+INTRO = "training-intro"
 TEAM = "training-team"
 BARS = "training-priorities"
 GAPS = "training-gaps"
@@ -20,10 +31,18 @@ AGENTS = "training-agents"
 MODULES = "training-modules"
 
 
+def intro(horizon_days: int) -> str:
+    return (f"Customers kept per month (fewer lost to {horizon_words(horizon_days)}) if adoption of each "
+            "practice on upset calls rose to the level of the best quarter of agents, with 95% intervals "
+            "from the effect's uncertainty.")
+
+
 def layout(**_query) -> html.Div:
     return html.Div([
-        html.P("Customers kept per month if adoption of each practice on upset calls rose to the level "
-               "of the best quarter of agents, with 95% intervals from the effect's uncertainty."),
+        dbc.Row([dbc.Col([html.H4(id=TITLE, className="mb-0"), html.Div(id=RUN, className="small text-muted")],
+                         className="align-self-center"),
+                 dbc.Col(selector(HORIZON), width="auto")], className="mb-2 g-2"),
+        html.P(intro(vocabulary.HEADLINE_HORIZON), id=INTRO),
         dcc.Dropdown(id=TEAM, clearable=False, value="all", style={"maxWidth": "320px"},
                      options=[{"label": "All teams", "value": "all"}]),
         dbc.Row([dbc.Col(dcc.Graph(id=BARS), lg=6), dbc.Col(dcc.Graph(id=GAPS), lg=6)]),
@@ -55,20 +74,47 @@ def scorecards(adoption: pd.DataFrame, priorities: pd.DataFrame) -> pd.DataFrame
     return wide.reset_index()
 
 
+@callback(
+    Output("url", "search", allow_duplicate=True), Output(HORIZON, "options"), Output(HORIZON, "value"),
+    Input(HORIZON, "value"), State("url", "search"),
+    prevent_initial_call="initial_duplicate",
+)
+def sync_horizon(value, search):
+    """The selector from the URL when the page opens (Dash's page router renders the page again
+    whenever the URL's query string changes); a horizon chosen in it into the URL."""
+    return follow_horizon(ctx.triggered_id, search, value, HORIZON)
+
+
+@callback(Output(TITLE, "children"), Output(RUN, "children"), Output(INTRO, "children"),
+          Input(HORIZON, "value"))
+@data.per_version
+def describe(horizon=None):
+    """The page's title, the run it shows and its introduction, for the chosen horizon."""
+    run = run_of(horizon)
+    days = vocabulary.HEADLINE_HORIZON if run is None else int(run["horizon_days"])
+    return f"Training priorities for {horizon_words(days)}", run_summary(run), intro(days)
+
+
 @callback(Output(TEAM, "options"), Output(BARS, "figure"), Output(GAPS, "figure"),
           Output(AGENTS, "rowData"), Output(AGENTS, "columnDefs"),
-          Output(MODULES, "rowData"), Output(MODULES, "columnDefs"), Input(TEAM, "value"))
+          Output(MODULES, "rowData"), Output(MODULES, "columnDefs"), Input(TEAM, "value"),
+          Input(HORIZON, "value"))
 @data.per_version
-def update(team):
-    priorities = data.run_frame("training_priorities")
-    adoption = data.run_frame("agent_adoption")
+def update(team, horizon=None):
+    """The chosen horizon's newest run (the default horizon's when none is chosen): priorities,
+    adoption gaps and agent scorecards; training completions do not depend on the run."""
+    run = run_of(horizon)
+    days = vocabulary.HEADLINE_HORIZON if run is None else int(run["horizon_days"])
+    priorities = run_rows("training_priorities", run)
+    adoption = run_rows("agent_adoption", run)
     teams = sorted(priorities["team"].unique()) if len(priorities) else ["all"]
     cards = scorecards(adoption, priorities) if len(priorities) else adoption
     if team not in (None, "all") and len(cards):
         cards = cards[cards["team"] == team]
     modules = data.frame("training_completions")
     return ([{"label": "All teams" if t == "all" else t, "value": t} for t in teams],
-            priorities_bar(priorities, team or "all"), adoption_gap_heatmap(priorities),
+            priorities_bar(priorities, team or "all", horizon_days=days),
+            adoption_gap_heatmap(priorities, horizon_days=days),
             grids.records(cards),
             grids.columns(cards, percent=tuple(c for c in cards.columns if c not in ("agent_id", "team",
                                                                                      "needs most"))),
