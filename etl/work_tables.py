@@ -35,46 +35,23 @@ REJECTED = "cl_rejected"
 REJECT_TEXTS = "cl_texts"
 
 
-def staged(entity: str) -> str:
-    """Table of every row read for ``entity``, typed and checked row by row."""
-    return f"stage_{entity}_t"
+class _Named:
+    """Names of one kind of temporary object: ``name(key)`` fills ``pattern`` with the key."""
+
+    def __init__(self, pattern: str, holds: str):
+        self.pattern = pattern
+        self.__doc__ = holds
+
+    def __call__(self, key) -> str:
+        return self.pattern.format(key)
 
 
-def stage(entity: str) -> str:
-    """View of :func:`staged` with each row's line in its file."""
-    return f"stage_{entity}"
-
-
-def cross(entity: str) -> str:
-    """Table of the cross-row problems of ``entity``'s staged rows."""
-    return f"cross_{entity}"
-
-
-def accepted(entity: str) -> str:
-    """View of ``entity``'s staged rows that broke no rule."""
-    return f"accepted_{entity}"
-
-
-def classified(entity: str) -> str:
-    """Table of accepted rows with the action the upsert takes for each."""
-    return f"classified_{entity}"
-
-
-def raw_file(i: int) -> str:
-    """File ``i`` read as text columns."""
-    return f"f{i}"
-
-
-def line_marks(i: int) -> str:
-    """For file ``i``: rows after which a quoted field spanned lines."""
-    return f"x{i}"
-
-
-def line_offsets(i: int) -> str:
-    """For file ``i``: extra lines to add from each row on."""
-    return f"y{i}"
-
-
-def numbered(i: int) -> str:
-    """File ``i``'s rows with their line numbers."""
-    return f"n{i}"
+staged = _Named("stage_{}_t", "Table of every row read for an entity, typed and checked row by row.")
+stage = _Named("stage_{}", "View of the staged rows with each row's line in its file.")
+cross = _Named("cross_{}", "Table of the cross-row problems of an entity's staged rows.")
+accepted = _Named("accepted_{}", "View of an entity's staged rows that broke no rule.")
+classified = _Named("classified_{}", "Table of accepted rows with the action the upsert takes for each.")
+raw_file = _Named("f{}", "File i read as text columns.")
+line_marks = _Named("x{}", "For file i: rows after which a quoted field spanned lines.")
+line_offsets = _Named("y{}", "For file i: extra lines to add from each row on.")
+numbered = _Named("n{}", "File i's rows with their line numbers.")

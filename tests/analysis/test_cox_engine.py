@@ -25,7 +25,7 @@ ROSSI_R = {
 
 
 def prepared(t, e, X, ties="efron"):
-    """Sorted as ``efron`` expects, columns centred: (X, e, risk sets)."""
+    """Sorted as the Cox engine expects, columns centred: (X, e, risk sets)."""
     order = cox_engine.sort_order(t, e)
     X = np.asfortranarray(X[order] - X.mean(axis=0))
     return X, e[order], cox_engine.risk_sets(t[order], e[order], ties)

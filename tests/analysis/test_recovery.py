@@ -3,7 +3,7 @@
 Truth: ground_truth.json's call_level_risk_difference at 90 days: the effect of
 using the practice on the call itself, everything else as it was; the
 generator computes it exactly by re-running its world with the practice forced
-on and off (see etl/synth/truth.py). Per-call models estimate exactly that.
+on and off (see calmline/synth/truth.py). Per-call models estimate exactly that.
 """
 
 from __future__ import annotations
