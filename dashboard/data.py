@@ -1,10 +1,10 @@
 """The dashboard's one way to the data: cached, read-only accessors over the queries/ SQL files.
 
 Every page asks ``frame(name, **params)`` for a DataFrame. Parameters are bound
-as DuckDB ``$name`` values, never formatted into the SQL. Each thread keeps its
-own read-only connection and reopens it when the ETL or a fit has published a
-new database file (its inode or modification time changed), so the app serves
-new data without a restart. Results are memoized per (database file version,
+as DuckDB ``$name`` values, never formatted into the SQL. Each query runs on a
+cursor of the current read-only snapshot (:mod:`calmline.database.snapshots`): the
+first request after the ETL or a fit has published a new database file reads the
+new file, without a restart. Results are memoized per (database file version,
 query, parameters): the key is made of plain values, stable across worker
 processes. A missing database or a table that does not exist yet (no fit run)
 gives an empty DataFrame with ``attrs["missing"]`` saying what is missing.
@@ -13,7 +13,6 @@ gives an empty DataFrame with ``attrs["missing"]`` saying what is missing.
 from __future__ import annotations
 
 import re
-import threading
 from functools import lru_cache, wraps
 from pathlib import Path
 
@@ -22,28 +21,16 @@ import duckdb
 import pandas as pd
 
 from calmline.queries import load_sql
-from calmline.database.connection import connect, file_version
+from calmline.database import snapshots
+from calmline.database.connection import file_version
 
 FILTER_PARAMS = ("start", "end", "teams", "sites", "channels", "issues", "anger")
 """The global filters every filtered query takes (NULL = no filter)."""
-
-_local = threading.local()
 
 
 def database() -> Path:
     """The database the running app serves (set by ``create_app``)."""
     return Path(dash.get_app().server.config["CALMLINE_DB"])
-
-
-def _connection(db: Path, version) -> duckdb.DuckDBPyConnection:
-    held = getattr(_local, "held", None)
-    if held is not None and held[0] == (str(db), version):
-        return held[1]
-    if held is not None:
-        held[1].close()
-    con = connect(db)
-    _local.held = ((str(db), version), con)
-    return con
 
 
 @lru_cache(maxsize=None)
@@ -67,7 +54,8 @@ def _cached(db: str, version, name: str, key: tuple) -> pd.DataFrame:
     params = {k: list(v) if isinstance(v, tuple) else v for k, v in key}
     bound = {k: v for k, v in params.items() if k in parameters(name)}
     try:
-        return _connection(Path(db), version).execute(load_sql(f"dashboard/{name}"), bound).df()
+        with snapshots.reading(db) as con:
+            return con.execute(load_sql(f"dashboard/{name}"), bound).df()
     except duckdb.CatalogException as exc:
         found = re.search(r"Table with name (\w+) does not exist", str(exc))
         table = found.group(1) if found else "a table"
