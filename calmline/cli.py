@@ -182,7 +182,8 @@ def query(
 ) -> None:
     """Run a saved query, or read-only ad-hoc SQL, in the query explorer's sandbox."""
     from calmline.explorer.saved_queries import library
-    from calmline.explorer.sandbox import Limits, QueryFailed, Refused, Sandbox
+    from calmline.explorer.isolation import QueryProcess
+    from calmline.explorer.sandbox import Limits, QueryFailed, Refused
 
     if list_queries:
         terminal.print_saved_queries(library())
@@ -204,7 +205,7 @@ def query(
     limits = Limits()
     cap = limit if limit is not None else (limits.display_rows if output is Format.table else limits.export_rows)
     try:
-        with Sandbox(db, limits) as sandbox:
+        with QueryProcess(db, limits) as sandbox:
             result = (sandbox.saved(name, values, limit=cap) if name is not None
                       else sandbox.run(sql, values or None, limit=cap))
     except Refused as exc:

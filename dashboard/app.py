@@ -43,9 +43,6 @@ def create_app(settings: Settings) -> dash.Dash:
     )
     served = dataclasses.replace(settings, explorer=settings.explorer and _sandbox_as_required(settings))
     access.keep(app, served)
-    # Read only by calmline.dashboard.data.database() (not this change's to edit), until it reads
-    # access.settings().db; nothing else reads the Flask config.
-    app.server.config["CALMLINE_DB"] = str(served.db)
     app.layout = layout
     filters.register(app)
     if settings.users is not None:

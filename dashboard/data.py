@@ -16,10 +16,10 @@ import re
 from functools import lru_cache, wraps
 from pathlib import Path
 
-import dash
 import duckdb
 import pandas as pd
 
+from calmline.dashboard import access
 from calmline.queries import load_sql
 from calmline.database import snapshots
 from calmline.database.connection import file_version
@@ -30,7 +30,7 @@ FILTER_PARAMS = ("start", "end", "teams", "sites", "channels", "issues", "anger"
 
 def database() -> Path:
     """The database the running app serves (set by ``create_app``)."""
-    return Path(dash.get_app().server.config["CALMLINE_DB"])
+    return Path(access.settings().db)
 
 
 @lru_cache(maxsize=None)

@@ -1,13 +1,15 @@
-"""The query explorer's sandboxes, run on low-priority threads so the rest of the app keeps up.
+"""The query explorer's sandboxes, run in low-priority child processes so the rest of the app keeps up.
 
-A :class:`calmline.explorer.sandbox.Sandbox` is a locked-down DuckDB instance of its own, used by one
-thread at a time. Explorer queries do not run on the server thread that received them:
-each server thread hands them to an explorer thread of its own, whose CPU priority is
-lowered (Linux nice +NICENESS) before it opens its sandbox, and DuckDB's own threads inherit
-it. An analyst's query that runs until its time limit then takes only the CPU the
+A :class:`calmline.explorer.sandbox.Sandbox` is a locked-down DuckDB instance of its own; here
+each runs in a child process of its own (:class:`calmline.explorer.isolation.QueryProcess`),
+whose memory the operating system caps and which is killed at the time limit, so no query
+can take the worker process or the host down. Explorer queries do not run on the server
+thread that received them: each server thread hands them to an explorer thread of its own,
+whose CPU priority is lowered (Linux nice +NICENESS), and whose child process runs at that
+niceness too. An analyst's query that runs until its time limit then takes only the CPU the
 dashboard's queries leave over, instead of a core of its own. A worker process runs at most
 as many explorer queries at once as it has server threads. Each explorer thread keeps its
-sandbox, reopened when the ETL publishes a new file, and is started again if it has died.
+query process, reopened when the ETL publishes a new file, and is started again if it has died.
 Whether the explorer may be used at all (switched on, and the signed-in user an analyst) is
 decided here too.
 """
@@ -30,7 +32,8 @@ import pandas as pd
 from calmline.dashboard import data
 from calmline.dashboard.access import explorer_refusal, settings, signed_in_user
 from calmline.database.connection import file_version
-from calmline.explorer.sandbox import Limits, Result, Sandbox
+from calmline.explorer.isolation import QueryProcess
+from calmline.explorer.sandbox import Limits, Result
 
 NICENESS = 10
 """How far explorer threads' CPU priority is lowered (Linux nice; 19 is the lowest)."""
@@ -139,8 +142,9 @@ def _lower_priority() -> None:
         log.warning("explorer queries run at normal priority: %s", exc)
 
 
-def _own_sandbox(db: Path, limits: Limits) -> Sandbox:
-    """This explorer thread's sandbox, opened or reopened (new database file, other limits) as needed."""
+def _own_sandbox(db: Path, limits: Limits) -> QueryProcess:
+    """This explorer thread's query process (a sandbox in a child process with OS limits), opened
+    or reopened (new database file, other limits) as needed."""
     key = (str(db), file_version(db), limits)
     held = getattr(_local, "held", None)
     if held is not None and held[0] == key:
@@ -150,7 +154,7 @@ def _own_sandbox(db: Path, limits: Limits) -> Sandbox:
         _local.held = None
     if key[1] is None:
         raise FileNotFoundError(f"no database at {db}: run `calmline etl` first")
-    box = Sandbox(db, limits)
+    box = QueryProcess(db, limits, niceness=NICENESS)
     _local.held = (key, box)
     return box
 

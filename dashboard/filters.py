@@ -74,6 +74,16 @@ def to_search(filters: dict) -> str:
     return "?" + urlencode(pairs) if pairs else ""
 
 
+def _with_others(filters_search: str, search: str | None) -> str:
+    """``filters_search`` with the parameters of ``search`` that are not global filters (a page's
+    own state, such as ``horizon``) kept as they were."""
+    others = [(k, v) for k, values in parse_qs((search or "").lstrip("?")).items() if k not in FIELDS
+              for v in values]
+    if not others:
+        return filters_search
+    return filters_search + ("&" if filters_search else "?") + urlencode(others)
+
+
 def narrow(search: str | None, **chosen: str) -> str:
     """The URL query string with each named filter set to just the value clicked on a chart
     (``narrow("?anger=5", teams="Red")`` -> ``"?teams=Red&anger=5"``); the other filters stay."""
@@ -124,5 +134,5 @@ def follow(trigger, search: str | None, values: list, ids: list[dict]):
         chosen = parse(search)
         return no_update, [chosen.get(i["name"]) for i in ids], chosen
     chosen = {i["name"]: v for i, v in zip(ids, values) if v not in (None, "", [])}
-    new_search = to_search(chosen)
+    new_search = _with_others(to_search(chosen), search)
     return (new_search if new_search != (search or "") else no_update), keep, chosen

@@ -37,6 +37,9 @@ class QueryFailed(RuntimeError):
         super().__init__(message)
         self.kind = kind
 
+    def __reduce__(self):  # travels from the query process to its parent
+        return QueryFailed, (self.kind, str(self))
+
 
 def _statements(sql: str) -> list:
     """DuckDB's split of ``sql``, parsed on a per-thread in-memory connection that can do nothing."""

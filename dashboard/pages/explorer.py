@@ -19,7 +19,8 @@ from calmline.dashboard.figures.explore import KINDS, chart_defaults, numeric_co
 from calmline.explorer.saved_queries import library
 from calmline.explorer.sandbox import QueryFailed, Refused
 
-dash.register_page(__name__, path="/explorer", name="Query explorer", title="calmline - query explorer")
+dash.register_page(__name__, path="/explorer", name="Query explorer",
+                   title="calmline - query explorer", order=3)
 
 SAVED = "explorer-saved"
 ABOUT = "explorer-about"

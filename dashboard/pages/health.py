@@ -9,7 +9,7 @@ from dash import Input, Output, callback, dcc, html
 from calmline.dashboard import data, formats, grids
 from calmline.dashboard.figures import funnel_bars
 
-dash.register_page(__name__, path="/health", name="Data health", title="calmline - data health")
+dash.register_page(__name__, path="/health", name="Data health", title="calmline - data health", order=4)
 
 FRESHNESS = "health-freshness"
 FUNNEL = "health-funnel"

@@ -10,7 +10,7 @@ from calmline import vocabulary
 from calmline.dashboard import data, filters, formats, grids, html_report
 from calmline.dashboard.figures import team_bars, trend_plot
 
-dash.register_page(__name__, path="/", name="Overview", title="calmline - overview")
+dash.register_page(__name__, path="/", name="Overview", title="calmline - overview", order=0)
 
 HEADLINE = "overview-headline"
 CHURN_TREND = "overview-churn-trend"

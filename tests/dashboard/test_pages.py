@@ -243,6 +243,20 @@ def test_filters_follow_the_url_and_the_url_follows_the_filters():
     assert values == [no_update] * len(ids)
 
 
+def test_changing_a_filter_keeps_the_pages_own_choices_in_the_url():
+    """A model page's horizon (?horizon=30) is not a global filter; a filter change keeps it."""
+    from calmline.dashboard import filters
+
+    ids = [filters.control_id(n) for n in filters.FIELDS]
+    picked = [None] * len(ids)
+    picked[list(filters.FIELDS).index("teams")] = ["leeds-2"]
+    search, _, _ = filters.follow({"type": "filter", "name": "teams"}, "?teams=leeds-1&horizon=30", picked, ids)
+    assert search == "?teams=leeds-2&horizon=30"
+    search, _, _ = filters.follow({"type": "filter", "name": "teams"}, "?teams=leeds-1&horizon=30",
+                                  [None] * len(ids), ids)
+    assert search == "?horizon=30"
+
+
 def test_the_overview_report_is_one_self_contained_file_with_its_filters(app_db):
     from calmline.dashboard import data
     from calmline.dashboard.app import Settings, create_app
