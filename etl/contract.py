@@ -41,6 +41,35 @@ class Column:
     doc: str = ""
     lower: bool = False
     references: str | None = None
+    at_most: float | None = None
+    """The largest plausible value (integer and number kinds); a larger one is rejected with
+    ``at_most_rule``. Every numeric column has one, so no value can overflow a later step."""
+    at_most_rule: str | None = None
+
+
+EARLIEST_DATE = "1900-01-01"
+LATEST_DATE = "2999-12-31"
+"""Every date and timestamp must fall between these (inclusive); anything outside is a typo
+or a placeholder (0001-01-01, 9999-12-31) and would overflow date arithmetic in the marts."""
+
+MAX_SECONDS = 7 * 24 * 3600
+"""The longest plausible wait, handling or hold time of one contact: 7 days."""
+MAX_COUNT = 100
+"""The largest plausible number of transfers or options offered on one contact."""
+MAX_MONEY = 1e9
+"""The largest plausible monthly value or compensation, in any currency."""
+
+
+def _seconds(**over) -> dict:
+    return {"at_most": MAX_SECONDS, "at_most_rule": f"must be at most {MAX_SECONDS} (7 days)", **over}
+
+
+def _count(**over) -> dict:
+    return {"at_most": MAX_COUNT, "at_most_rule": f"must be at most {MAX_COUNT}", **over}
+
+
+def _money(**over) -> dict:
+    return {"at_most": MAX_MONEY, "at_most_rule": "must be at most 1000000000", **over}
 
 
 @dataclass(frozen=True)
@@ -90,19 +119,21 @@ def _calls(flags: tuple[str, ...], channels: tuple[str, ...]) -> Entity:
             Column("anger_level", "integer", required=True, check="{v} BETWEEN 1 AND 5",
                    rule="must be between 1 and 5",
                    doc=f"1 (calm) to 5 (irate); upset when >= {vocabulary.UPSET_ANGER}"),
-            Column("wait_s", "number", check="{v} >= 0", rule="must be >= 0",
+            Column("wait_s", "number", check="{v} >= 0", rule="must be >= 0", **_seconds(),
                    doc="queue wait before an agent answered, seconds"),
-            Column("handle_s", "number", required=True, check="{v} > 0", rule="must be > 0",
+            Column("handle_s", "number", required=True, check="{v} > 0", rule="must be > 0", **_seconds(),
                    doc="handling time, seconds"),
-            Column("hold_s", "number", check="{v} >= 0", rule="must be >= 0", doc="seconds on hold"),
-            Column("transfers", "integer", check="{v} >= 0", rule="must be >= 0", doc="transfers"),
+            Column("hold_s", "number", check="{v} >= 0", rule="must be >= 0", doc="seconds on hold",
+                   **_seconds()),
+            Column("transfers", "integer", check="{v} >= 0", rule="must be >= 0", doc="transfers",
+                   **_count()),
             Column("resolved", "boolean", doc="resolved on this contact"),
             *(_flag(n) for n in flags),
-            Column("options_offered", "integer", check="{v} >= 0", rule="must be >= 0",
+            Column("options_offered", "integer", check="{v} >= 0", rule="must be >= 0", **_count(),
                    doc="alternatives offered"),
             Column("csat", "integer", check="{v} BETWEEN 1 AND 5", rule="must be between 1 and 5",
                    doc="survey score 1 to 5"),
-            Column("compensation_value", "number", check="{v} >= 0", rule="must be >= 0",
+            Column("compensation_value", "number", check="{v} >= 0", rule="must be >= 0", **_money(),
                    doc="goodwill credit or refund granted on this contact, in the currency of "
                        "monthly_value; 0 = none, empty = not recorded"),
         ),
@@ -117,7 +148,7 @@ CUSTOMERS = Entity(
         Column("customer_id", "text", required=True, doc="unique"),
         Column("signup_date", "date", required=True),
         Column("plan", "text"),
-        Column("monthly_value", "number", check="{v} >= 0", rule="must be >= 0"),
+        Column("monthly_value", "number", check="{v} >= 0", rule="must be >= 0", **_money()),
         Column("region", "text"),
         Column("churned_at", "date", header=True, check="{v} >= signup_date",
                rule="must not be before signup_date",

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import duckdb
 
-from calmline.etl.contract import SQL_TYPES, Column, Entity
+from calmline.etl.contract import EARLIEST_DATE, LATEST_DATE, SQL_TYPES, Column, Entity
 from calmline.etl.read_raw import RawSource
 from calmline.etl.sql_text import lit, q
 from calmline.etl import work_tables
@@ -34,9 +34,14 @@ _TYPE_RULES = {
     "integer": "not a whole number",
     "number": "not a number",
     "boolean": "not a boolean (use true/false, 1/0, yes/no or y/n)",
-    "timestamp": "not an ISO 8601 timestamp (YYYY-MM-DDTHH:MM:SS)",
+    "timestamp": "not an ISO 8601 timestamp (YYYY-MM-DDTHH:MM:SS, optionally Z or +HH:MM)",
     "date": "not a date (YYYY-MM-DD)",
 }
+_DATE_RANGE = {
+    "timestamp": f"{{v}} NOT BETWEEN TIMESTAMP '{EARLIEST_DATE}' AND TIMESTAMP '{LATEST_DATE} 23:59:59.999999'",
+    "date": f"{{v}} NOT BETWEEN DATE '{EARLIEST_DATE}' AND DATE '{LATEST_DATE}'",
+}
+_DATE_RULE = f"must be between {EARLIEST_DATE} and {LATEST_DATE}"
 
 
 def create_stage(con: duckdb.DuckDBPyConnection, entity: Entity) -> None:
@@ -87,7 +92,10 @@ def _checks(c: Column) -> list[tuple[str, str]]:
     """(condition that breaks the rule, message SQL) pairs for one column."""
     v, raw = q(c.name), q("raw_" + c.name)
     out = []
-    if c.required:
+    if c.required and c.kind == "text":
+        # A tab or a zero-width space survives trim() but is no more an id than an empty field.
+        out.append((f"{raw} IS NULL OR cl_blank({raw})", lit("required value is empty")))
+    elif c.required:
         out.append((f"{raw} IS NULL", lit("required value is empty")))
     if c.kind in _TYPE_RULES:
         out.append((f"{raw} IS NOT NULL AND {v} IS NULL",
@@ -96,4 +104,8 @@ def _checks(c: Column) -> list[tuple[str, str]]:
         condition = c.check.format(v=v)
         out.append((f"{v} IS NOT NULL AND NOT ({condition})",
                     f"{lit(c.rule + ' (got ')} || {raw} || ')'"))
+    if c.at_most is not None:
+        out.append((f"{v} > {c.at_most!r}", f"{lit(c.at_most_rule + ' (got ')} || {raw} || ')'"))
+    if c.kind in _DATE_RANGE:
+        out.append((_DATE_RANGE[c.kind].format(v=v), f"{lit(_DATE_RULE + ' (got ')} || {raw} || ')'"))
     return out
