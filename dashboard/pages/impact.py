@@ -18,6 +18,7 @@ import pandas as pd
 from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 
 from calmline import vocabulary
+from calmline.analysis.specification import ADJUSTED_FOR, specification
 from calmline.dashboard import data
 from calmline.dashboard.figures import dose_plot, forest_plot, hazard_plot, heterogeneity_heatmap, km_plot, practice_label
 from calmline.dashboard.figures.effects import horizon_words
@@ -33,7 +34,7 @@ HAZARD = "impact-hazard"
 KM_PRACTICE = "impact-km-practice"
 KM = "impact-km"
 DOSE = {"options_offered": "impact-dose-options", "followup_timing": "impact-dose-followup",
-        "break_minutes": "impact-dose-break"}
+        "compensation_amount": "impact-dose-compensation", "break_minutes": "impact-dose-break"}
 HET = {"anger_level": "impact-het-anger", "issue_type": "impact-het-issue"}
 READ = "impact-how-to-read"
 WARNINGS = "impact-warnings"
@@ -130,17 +131,23 @@ def run_summary(run: pd.Series | None) -> str:
 
 # The page ---------------------------------------------------------------------------------------
 
-def how_to_read(horizon_days: int) -> str:
-    return (
+def how_to_read(horizon_days: int, run=None) -> list:
+    """The plain-words reading of the page, and the run's stored specification word for word."""
+    words = (
         f"Each dot is how much a practice changes the chance that an upset customer leaves within "
         f"{horizon_days} days, in percentage points: -2 pp means 2 fewer customers lost per 100 upset calls "
         "where the agent used it. Bars are 95% confidence intervals; a bar crossing 0 means the data cannot "
-        "rule out no effect. The models compare calls in the same situation (anger, issue, channel, wait, "
-        "tenure, plan, value, region, month) and with the same other practices, because angry customers get "
+        "rule out no effect. The models compare calls in the same situation ("
+        f"{', '.join(label for _, label in ADJUSTED_FOR)}) and with the same other practices, because angry "
+        "customers get "
         "more apologies and skilled agents do everything at once: the grey 'naive' dots show how misleading "
         "raw comparisons are. Total effects include what works through resolving the issue; 'direct' leaves "
         "that out. Hazard ratios and survival curves follow customers for as long as we can see them, "
         "whatever the horizon.")
+    spec = specification(horizon_days) if run is None else run["specification"]
+    return [html.P(words, className="mb-1"),
+            html.Details([html.Summary("The model, exactly (as stored with this run)"),
+                          html.Div(spec, className="small")])]
 
 
 def layout(**_query) -> html.Div:
@@ -154,7 +161,7 @@ def layout(**_query) -> html.Div:
         dbc.Row([dbc.Col([dcc.Dropdown(id=KM_PRACTICE, clearable=False, placeholder="Practice"),
                           dcc.Graph(id=KM)], lg=6),
                   dbc.Col(dcc.Graph(id=HAZARD), lg=6)]),
-        dbc.Row([dbc.Col(dcc.Graph(id=graph), lg=4) for graph in DOSE.values()]),
+        dbc.Row([dbc.Col(dcc.Graph(id=graph), lg=6) for graph in DOSE.values()]),
         dbc.Row([dbc.Col(dcc.Graph(id=graph), lg=6) for graph in HET.values()]),
     ])
 
@@ -177,7 +184,7 @@ def describe(horizon=None):
     """The page's title, the run it shows and how to read it, for the chosen horizon."""
     run = run_of(horizon)
     days = vocabulary.HEADLINE_HORIZON if run is None else int(run["horizon_days"])
-    return f"Practice impact on {horizon_words(days)}", run_summary(run), how_to_read(days)
+    return f"Practice impact on {horizon_words(days)}", run_summary(run), how_to_read(days, run)
 
 
 @callback(

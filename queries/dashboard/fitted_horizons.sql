@@ -4,7 +4,7 @@
 -- of the newest run of all.
 -- Reads: model_runs. Parameters: $headline (days).
 WITH runs AS (
-    SELECT run_id, created_at, as_of, horizon_days, n_calls, n_events, n_left_out, warnings
+    SELECT run_id, created_at, as_of, horizon_days, n_calls, n_events, n_left_out, specification, warnings
     FROM model_runs
 ),
 

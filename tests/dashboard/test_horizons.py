@@ -111,7 +111,10 @@ def test_the_impact_page_shows_the_chosen_horizons_run(horizons_app, multi_horiz
         title, run, how_to_read = impact.describe(days)
         assert title == f"Practice impact on churn within {days} days"
         assert run.startswith(f"Model run {runs[days]}: churn within {days} days, fitted ")
-        assert f"leaves within {days} days" in how_to_read
+        words, stored = how_to_read
+        assert f"leaves within {days} days" in words.children
+        assert stored.children[1].children.startswith("Population: upset calls")  # the run's own text
+        assert f"whose {days}-day window" in stored.children[1].children
         km = impact.update_km("took_ownership", days)
         assert [shape.x0 for shape in km.layout.shapes] == [days], "the horizon is marked on the curves"
     assert shown[30] != shown[90]

@@ -143,7 +143,7 @@ def test_impact_page_shows_the_latest_run(app_db):
 
     forest, hazard, options, chosen, warnings, *rest = impact.update("/impact")
     assert len(options) == len(vocabulary.practice_names()) and chosen == "took_ownership"
-    assert forest.data and hazard.data and len(rest) == 5
+    assert forest.data and hazard.data and len(rest) == len(impact.DOSE) + len(impact.HET) == 6
     assert impact.update_km("took_ownership").data
 
 

@@ -24,7 +24,7 @@ from tests.conftest import ROOT, load_api
 def _reader(db: Path, query: str, column: str, log: list, stop: threading.Event) -> None:
     while not stop.is_set():
         started = time.monotonic()
-        frame = data.frame(query, db=db)
+        frame = data.frame(query, db=db, headline=90)
         log.append((started, None if frame.empty else frame[column].iloc[0]))
         time.sleep(0.002)
 
@@ -83,7 +83,7 @@ def test_concurrent_readers_see_a_fit_from_the_next_request_on(centre):
     from calmline import vocabulary
     from calmline.analysis.runner import fit
 
-    log, stop, threads = _readers(centre, "latest_run", "run_id")
+    log, stop, threads = _readers(centre, "fitted_horizons", "run_id")
     try:
         assert log and log[-1][1] is None  # no model run yet
         fit(centre, list(vocabulary.practice_names()))
