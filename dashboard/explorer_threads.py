@@ -27,13 +27,12 @@ from concurrent.futures import Future
 from concurrent.futures import TimeoutError as Waiting
 from pathlib import Path
 
-import pandas as pd
 
 from calmline.dashboard import data
 from calmline.dashboard.access import explorer_refusal, settings, signed_in_user
 from calmline.database.connection import file_version
-from calmline.explorer.isolation import QueryProcess
-from calmline.explorer.sandbox import Limits, Result
+from calmline.explorer.isolation import QueryProcess, SandboxCalls
+from calmline.explorer.sandbox import Limits
 
 NICENESS = 10
 """How far explorer threads' CPU priority is lowered (Linux nice; 19 is the lowest)."""
@@ -47,7 +46,7 @@ def limits() -> Limits:
     return settings().limits
 
 
-class Explorer:
+class Explorer(SandboxCalls):
     """What the explorer page calls: the sandbox's queries, each run on an explorer thread.
 
     The methods are :class:`calmline.explorer.sandbox.Sandbox`'s, and raise what it raises.
@@ -55,15 +54,6 @@ class Explorer:
 
     def __init__(self, db: Path, limits: Limits) -> None:
         self._db, self._limits = db, limits
-
-    def run(self, sql: str, params: dict | None = None, *, limit: int | None = None) -> Result:
-        return self._call("run", sql, params, limit=limit)
-
-    def saved(self, name: str, values: dict | None = None, *, limit: int | None = None) -> Result:
-        return self._call("saved", name, values, limit=limit)
-
-    def schema(self) -> pd.DataFrame:
-        return self._call("schema")
 
     def _call(self, method: str, *args, **kwargs):
         return in_explorer_thread(lambda: getattr(_own_sandbox(self._db, self._limits), method)(*args, **kwargs))

@@ -46,7 +46,23 @@ IDLE_SECONDS = 600.0
 """A child with no query for this long exits (the next query starts a new one)."""
 
 
-class QueryProcess:
+class SandboxCalls:
+    """The sandbox's query methods, each handed to ``self._call(method, *args, **kwargs)``."""
+
+    def run(self, sql: str, params: dict | None = None, *, limit: int | None = None) -> Result:
+        return self._call("run", sql, params, limit=limit)
+
+    def saved(self, name: str, values: dict | None = None, *, limit: int | None = None) -> Result:
+        return self._call("saved", name, values, limit=limit)
+
+    def schema(self) -> pd.DataFrame:
+        return self._call("schema")
+
+    def _call(self, method: str, *args, **kwargs):
+        raise NotImplementedError
+
+
+class QueryProcess(SandboxCalls):
     """A :class:`~calmline.explorer.sandbox.Sandbox` over ``db`` in a child process, for one
     thread at a time. Its methods are the sandbox's and raise what it raises; a query the
     child does not answer within the time limit, or that kills it, raises QueryFailed.
@@ -67,15 +83,6 @@ class QueryProcess:
         self._conn: Connection | None = None
         self._version = None
         self._lock = threading.Lock()
-
-    def run(self, sql: str, params: dict | None = None, *, limit: int | None = None) -> Result:
-        return self._call("run", sql, params, limit=limit)
-
-    def saved(self, name: str, values: dict | None = None, *, limit: int | None = None) -> Result:
-        return self._call("saved", name, values, limit=limit)
-
-    def schema(self) -> pd.DataFrame:
-        return self._call("schema")
 
     def peak_memory(self) -> int | None:
         """The child's peak resident memory in bytes (Linux), None when no child runs."""

@@ -9,13 +9,13 @@ from __future__ import annotations
 import dash
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import Input, Output, State, callback, ctx, dcc, html
+from dash import Input, Output, callback, dcc, html
 
 from calmline import vocabulary
-from calmline.dashboard import data, grids
+from calmline.dashboard import data, grids, horizons
 from calmline.dashboard.figures import adoption_gap_heatmap, practice_label, priorities_bar
 from calmline.dashboard.figures.effects import horizon_words
-from calmline.dashboard.pages.impact import follow_horizon, run_of, run_rows, run_summary, selector
+from calmline.dashboard.horizons import run_of, run_rows, selector
 
 dash.register_page(__name__, path="/training", name="Training priorities",
                    title="calmline - training priorities", order=2)
@@ -31,7 +31,7 @@ AGENTS = "training-agents"
 MODULES = "training-modules"
 
 
-def intro(horizon_days: int) -> str:
+def intro(horizon_days: int, _run=None) -> str:
     return (f"Customers kept per month (fewer lost to {horizon_words(horizon_days)}) if adoption of each "
             "practice on upset calls rose to the level of the best quarter of agents, with 95% intervals "
             "from the effect's uncertainty.")
@@ -74,15 +74,7 @@ def scorecards(adoption: pd.DataFrame, priorities: pd.DataFrame) -> pd.DataFrame
     return wide.reset_index()
 
 
-@callback(
-    Output("url", "search", allow_duplicate=True), Output(HORIZON, "options"), Output(HORIZON, "value"),
-    Input(HORIZON, "value"), State("url", "search"),
-    prevent_initial_call="initial_duplicate",
-)
-def sync_horizon(value, search):
-    """The selector from the URL when the page opens (Dash's page router renders the page again
-    whenever the URL's query string changes); a horizon chosen in it into the URL."""
-    return follow_horizon(ctx.triggered_id, search, value, HORIZON)
+sync_horizon = horizons.sync_callback(HORIZON)
 
 
 @callback(Output(TITLE, "children"), Output(RUN, "children"), Output(INTRO, "children"),
@@ -90,9 +82,7 @@ def sync_horizon(value, search):
 @data.per_version
 def describe(horizon=None):
     """The page's title, the run it shows and its introduction, for the chosen horizon."""
-    run = run_of(horizon)
-    days = vocabulary.HEADLINE_HORIZON if run is None else int(run["horizon_days"])
-    return f"Training priorities for {horizon_words(days)}", run_summary(run), intro(days)
+    return horizons.header(horizon, "Training priorities for", intro)
 
 
 @callback(Output(TEAM, "options"), Output(BARS, "figure"), Output(GAPS, "figure"),

@@ -11,6 +11,7 @@ import pytest
 from dash import no_update
 from selenium.webdriver.support.wait import WebDriverWait
 
+from calmline.dashboard import horizons
 from tests.conftest import query
 
 
@@ -37,24 +38,24 @@ def test_the_selector_offers_the_fitted_horizons_and_defaults_to_the_headline(ho
     from calmline.dashboard.pages import impact
 
     assert sorted(_runs(multi_horizon_db)) == [30, 90]
-    search, options, value = impact.follow_horizon(None, "", None, impact.HORIZON)
+    search, options, value = horizons.follow_horizon(None, "", None, impact.HORIZON)
     assert search is no_update
     assert options == [{"label": "Churn within 30 days", "value": 30},
                        {"label": "Churn within 90 days", "value": 90}]
     assert value == 90, "the headline horizon, although the 30-day run is newer"
-    assert impact.follow_horizon(None, "?teams=leeds-1&horizon=30", None, impact.HORIZON)[2] == 30
+    assert horizons.follow_horizon(None, "?teams=leeds-1&horizon=30", None, impact.HORIZON)[2] == 30
     for unusable in ("?horizon=180", "?horizon=ninety", "?horizon="):  # not fitted, not a number
-        assert impact.follow_horizon(None, unusable, None, impact.HORIZON)[2] == 90
+        assert horizons.follow_horizon(None, unusable, None, impact.HORIZON)[2] == 90
 
 
 def test_choosing_a_horizon_writes_it_into_the_url_and_keeps_the_filters(horizons_app):
     from calmline.dashboard.pages import impact, training
 
-    search, options, value = impact.follow_horizon(impact.HORIZON, "?teams=leeds-1&anger=5", 30, impact.HORIZON)
+    search, options, value = horizons.follow_horizon(impact.HORIZON, "?teams=leeds-1&anger=5", 30, impact.HORIZON)
     assert search == "?teams=leeds-1&anger=5&horizon=30" and options is no_update and value is no_update
-    assert impact.follow_horizon(impact.HORIZON, "?horizon=90&teams=a", 30, impact.HORIZON)[0] == "?teams=a&horizon=30"
-    assert impact.follow_horizon(impact.HORIZON, "?horizon=30", 30, impact.HORIZON)[0] is no_update
-    assert impact.horizon_in(impact.follow_horizon(training.HORIZON, "", 30, training.HORIZON)[0]) == 30
+    assert horizons.follow_horizon(impact.HORIZON, "?horizon=90&teams=a", 30, impact.HORIZON)[0] == "?teams=a&horizon=30"
+    assert horizons.follow_horizon(impact.HORIZON, "?horizon=30", 30, impact.HORIZON)[0] is no_update
+    assert horizons.horizon_in(horizons.follow_horizon(training.HORIZON, "", 30, training.HORIZON)[0]) == 30
 
 
 def test_the_sync_callbacks_follow_what_triggered_them(horizons_app):
@@ -154,7 +155,7 @@ def test_a_database_without_a_fit_offers_no_horizon(tmp_path):
     db = tmp_path / "only-etl.duckdb"
     assert run_cli("etl", "--source", str(ROOT / "sample_data"), "--db", str(db)).returncode == 0
     create_app(Settings(db=db))
-    assert impact.follow_horizon(None, "?horizon=30", None, impact.HORIZON)[1:] == ([], None)
+    assert horizons.follow_horizon(None, "?horizon=30", None, impact.HORIZON)[1:] == ([], None)
     assert "calmline fit" in str(impact.update("/impact", None)[4])
     assert "No model run yet" in training.describe(None)[1]
 
