@@ -50,6 +50,8 @@ def print_load(report: LoadReport) -> None:
     for f in report.files:
         if f.extra_columns:
             console.print(f"{f.file}: extra columns ignored: {', '.join(f.extra_columns)}")
+    for note in report.notes:
+        console.print(f"note: {note}", style="yellow", markup=False, highlight=False, soft_wrap=True)
     console.print(f"as-of date {report.as_of} ({report.as_of_source}); took {report.seconds:.1f} s")
     if report.rows_rejected:
         console.print(f"[yellow]{report.rows_rejected:,} rows rejected[/yellow], the first:")

@@ -19,7 +19,8 @@ from calmline.etl import work_tables
 
 
 def check_entity(con: duckdb.DuckDBPyConnection, entity: Entity, files: dict[int, str],
-                 staged: set[str], as_of_limit: date | None, as_of_explicit: bool) -> None:
+                 staged: set[str], as_of_limit: date | None, as_of_explicit: bool,
+                 every_file: dict[int, str] | None = None) -> None:
     """Check the rules across rows; fill ``work_tables.cross(entity)`` and create the view
     ``work_tables.accepted(entity)``. Reads ``work_tables.stage(entity)``, the accepted views
     of the entities in ``staged`` and the stored tables.
@@ -33,6 +34,9 @@ def check_entity(con: duckdb.DuckDBPyConnection, entity: Entity, files: dict[int
     as_of_limit : date, optional
         Calls must start on or before this date (the as-of date, or today when
         the as-of date is taken from the data).
+    every_file : dict, optional
+        ``_file_idx`` -> path as shown, for every file of this load: a reference to a row
+        rejected in a parent's file names that file and line.
     """
     name = entity.name
     con.execute(f"CREATE OR REPLACE TEMP TABLE {work_tables.cross(name)} (_file_idx INTEGER, _line BIGINT, "
@@ -41,7 +45,7 @@ def check_entity(con: duckdb.DuckDBPyConnection, entity: Entity, files: dict[int
     _duplicates(con, entity, clean, files)
     for column in entity.columns:
         if column.references:
-            _reference(con, entity, column.name, column.references, clean, staged)
+            _reference(con, entity, column.name, column.references, clean, staged, every_file or files)
     if name == "calls" and as_of_limit is not None:
         limit = as_of_limit + timedelta(days=1)
         what = "after the as-of date" if as_of_explicit else "in the future"
@@ -98,12 +102,22 @@ def _known_keys(parent: Entity, columns: str, staged: set[str]) -> str:
 
 
 def _reference(con, entity: Entity, column: str, parent_name: str, clean: str,
-               staged: set[str]) -> None:
+               staged: set[str], every_file: dict[int, str]) -> None:
+    """Rows whose ``column`` matches no known ``parent_name`` key. When the parent's row was in
+    this load but rejected, the rule says so, with its file and line, rather than "not found"."""
     parent = contract.entity(parent_name)
     key = parent.key[0]
+    rejected = "SELECT NULL::VARCHAR AS k, NULL::VARCHAR AS at WHERE false"
+    if parent_name in staged:
+        rejected = (
+            f"SELECT r.{q(key)} AS k, arg_min({file_path_case('r._file_idx', every_file)} || ':' || r._line, "
+            f"(r._file_idx, r._line)) AS at FROM {work_tables.stage(parent_name)} r "
+            f"ANTI JOIN {work_tables.accepted(parent_name)} a ON r._file_idx = a._file_idx AND r._line = a._line "
+            f"WHERE r.{q(key)} IS NOT NULL GROUP BY r.{q(key)}")
     con.execute(
         f"INSERT INTO {work_tables.cross(entity.name)} SELECT s._file_idx, s._line, {lit(column)}, "
-        f"{lit(f'not found in {parent_name} (got ')} || s.{q(column)} || ')' "
+        f"CASE WHEN x.at IS NULL THEN {lit(f'not found in {parent_name} (got ')} "
+        f"ELSE {lit(f'its {parent_name} row was rejected (')} || x.at || ') (got ' END || s.{q(column)} || ')' "
         f"FROM {clean} s ANTI JOIN ({_known_keys(parent, q(key), staged)}) p "
-        f"ON s.{q(column)} = p.{q(key)}"
+        f"ON s.{q(column)} = p.{q(key)} LEFT JOIN ({rejected}) x ON x.k = s.{q(column)}"
     )

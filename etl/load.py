@@ -11,9 +11,10 @@ leaves the published database exactly as it was.
 from __future__ import annotations
 
 import time
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
+import duckdb
 
 from calmline.etl import cross_checks, practice_views, staging, store, work_tables
 from calmline.etl.contract import entities
@@ -23,7 +24,7 @@ from calmline.etl.sql_text import insert_many
 from calmline.etl.sources import SourceFile, discover
 from calmline.queries import load_sql
 from calmline.database.connection import connect
-from calmline.database.publish import WriterBusy, staged_database
+from calmline.database.publish import WriterBusy, staged_database, working_path
 
 Progress = staging.Progress
 """progress(step description, steps done, steps in all)."""
@@ -78,16 +79,35 @@ def load(source: Path, db: Path, *, as_of: date | None = None, reload: bool = Fa
     """
     started = time.monotonic()
     tick = progress or (lambda *_: None)
-    sources = discover(source)
+    notes: list[str] = []
+    sources = discover(source, notes)
     steps = len(sources) + 4
     try:
         report = _publish(source, db, sources, as_of, reload, tick, steps)
     except WriterBusy as exc:
         raise LoadError(db, "another `calmline etl` or `calmline fit` is writing this database; "
                             "wait for it to finish") from exc
+    except (OSError, duckdb.IOException) as exc:
+        # A full disk or a failing device while copying, loading or publishing: whatever was
+        # written is thrown away (the copy is made before the publisher's own clean-up applies).
+        _discard_working_copy(db)
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc).splitlines()[0]
+        raise LoadError(db.resolve(), f"could not write the database ({why}); "
+                                      "it was left as it was") from exc
+    report.notes[:0] = notes
     report.seconds = time.monotonic() - started
     tick("done", steps, steps)
     return report
+
+
+def _discard_working_copy(db: Path) -> None:
+    """Remove this process's working copy of ``db`` with its write-ahead log and spill folder."""
+    import shutil
+
+    work = working_path(db.resolve())
+    for path in (work, work.with_name(work.name + ".wal")):
+        path.unlink(missing_ok=True)
+    shutil.rmtree(work.with_name(work.name + ".tmp"), ignore_errors=True)
 
 
 def _publish(source: Path, db: Path, sources: list[SourceFile], as_of: date | None, reload: bool,
@@ -108,6 +128,7 @@ def _publish(source: Path, db: Path, sources: list[SourceFile], as_of: date | No
 def _load_into(con, source: Path, db: Path, sources: list[SourceFile], as_of: date | None,
                reload: bool, tick: Progress, steps: int) -> LoadReport:
     store.ensure_schema(con)
+    _check_parents(con, source, sources)
     con.execute(load_sql("etl/macros"))
     batch_id = con.execute("SELECT coalesce(max(batch_id), 0) + 1 FROM load_batches").fetchone()[0]
     load_started = _now()
@@ -127,7 +148,8 @@ def _load_into(con, source: Path, db: Path, sources: list[SourceFile], as_of: da
     for entity in entities():
         if entity.name in by_entity:
             cross_checks.check_entity(con, entity, by_entity[entity.name], checked,
-                                      as_of if explicit else _now().date(), explicit)
+                                      as_of if explicit else _now().date(), explicit,
+                                      {i: f.shown for i, f in staged.items()})
             checked.add(entity.name)
 
     tick("storing rows", len(sources) + 1, steps)
@@ -137,6 +159,7 @@ def _load_into(con, source: Path, db: Path, sources: list[SourceFile], as_of: da
             for i in by_entity[entity.name]:
                 results[i] = _file_result(con, batch_id, staged[i], written[i])
 
+    notes = _drop_after_as_of(con, as_of) if explicit else []
     con.execute("DELETE FROM etl_state")
     con.execute("INSERT INTO etl_state VALUES ($as_of, $src, $batch, $now)",
                 {"as_of": as_of, "src": as_of_source, "batch": batch_id, "now": _now()})
@@ -147,23 +170,58 @@ def _load_into(con, source: Path, db: Path, sources: list[SourceFile], as_of: da
                            "WHERE batch_id = $b ORDER BY source_file, line LIMIT $n",
                            {"b": batch_id, "n": EXAMPLES}).fetchall()
     return LoadReport(db, batch_id, as_of, as_of_source, [results[i] for i in sorted(results)],
-                      examples=examples)
+                      examples=examples, notes=notes)
+
+
+def _check_parents(con, source: Path, sources: list[SourceFile]) -> None:
+    """Fail when an entity's rows would all be rejected because an entity they refer to has no
+    file in this load and no row stored before (a first load without customers or agents)."""
+    present = {s.entity.name for s in sources}
+    for entity in entities():
+        if entity.name not in present:
+            continue
+        missing = [p for p in entity.parents if p not in present
+                   and not con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {p} LIMIT 1)").fetchone()[0]]
+        if missing:
+            both = " and ".join(missing)
+            raise LoadError(source, f"{entity.name} refer to {both}, but there are none: no "
+                                    f"{' or '.join(missing)} file here and none loaded before; "
+                                    f"add {', '.join(m + '.csv' for m in missing)} to the folder")
+
+
+def _drop_after_as_of(con, as_of: date) -> list[str]:
+    """An explicit as-of date describes the data as known on that date: calls stored by earlier
+    loads that started after it are removed, with their follow-ups, as this load rejects such
+    calls in its files. Returns the notes saying what was removed."""
+    limit = as_of + timedelta(days=1)
+    calls = con.execute("SELECT count(*) FROM calls WHERE started_at >= $limit", {"limit": limit}).fetchone()[0]
+    if not calls:
+        return []
+    follow_ups = con.execute("SELECT count(*) FROM follow_ups WHERE call_id IN "
+                             "(SELECT call_id FROM calls WHERE started_at >= $limit)",
+                             {"limit": limit}).fetchone()[0]
+    con.execute("DELETE FROM follow_ups WHERE call_id IN (SELECT call_id FROM calls WHERE started_at >= $limit)",
+                {"limit": limit})
+    con.execute("DELETE FROM calls WHERE started_at >= $limit", {"limit": limit})
+    return [f"removed {calls:,} stored call(s) that started after the as-of date {as_of} "
+            f"(and {follow_ups:,} follow-up(s) of them), loaded by earlier loads"]
 
 
 def _file_result(con, batch_id: int, f: staging.StagedFile, written: store.Written) -> FileResult:
     """Record the file's rejected rows and account for every row it had."""
     res = f.result()
-    res.rows_rejected = store.write_rejects(con, f.src.entity, batch_id, f.index, f.shown, f.rejects,
-                                            lambda lines: f.row_texts(con, lines))
+    res.rows_rejected = store.write_rejects(con, f.src.entity, batch_id, f.index, f.shown,
+                                            lambda: f.row_texts(con))
     res.rows_inserted, res.rows_updated, res.rows_unchanged = (
         written.inserted, written.updated, written.unchanged)
     res.rows_read = res.rows_loaded + res.rows_rejected
     res.status = "loaded with rejections" if res.rows_rejected else "loaded"
     parsed = con.execute(f"SELECT count(*) FROM {work_tables.staged(f.src.entity.name)} WHERE _file_idx = $i",
                          {"i": f.index}).fetchone()[0]
-    if parsed + len(f.rejects) != res.rows_read:
+    unparsed = f.parse_rejects(con)
+    if parsed + unparsed != res.rows_read:
         raise RuntimeError(f"{res.file}: accounting mismatch: {parsed} rows parsed + "
-                           f"{len(f.rejects)} unparseable != {res.rows_loaded} loaded + "
+                           f"{unparsed} unparseable != {res.rows_loaded} loaded + "
                            f"{res.rows_rejected} rejected; nothing was published")
     return res
 

@@ -42,6 +42,9 @@ class LoadReport:
     seconds: float = 0.0
     examples: list[tuple[str, int, str | None, str]] = field(default_factory=list)
     """The first rejected rows of this batch: (file, line, column, problems)."""
+    notes: list[str] = field(default_factory=list)
+    """What the load left out or changed besides the files' rows: files ignored, stored rows
+    removed because an earlier ``--as-of`` date no longer covers them."""
 
     @property
     def rows_rejected(self) -> int:

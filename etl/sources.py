@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,34 +41,73 @@ class SourceFile:
     extra_columns: list[str] = field(default_factory=list)
 
 
-def discover(source: Path) -> list[SourceFile]:
+def discover(source: Path, notes: list[str] | None = None) -> list[SourceFile]:
     """List the files of every entity found in ``source``, in load order.
+
+    Entity names match in any case (``Agents.csv``, ``CALLS/``). A data file at the top of
+    the folder that is named after no entity (``calls_2025-12.csv``) is left out with a line
+    in ``notes`` saying so; hidden files (``.DS_Store``) and other files are left out silently.
 
     Raises
     ------
     LoadError
-        When the folder is missing, holds no entity at all, or a file has an
-        unsupported suffix.
+        When the folder is missing or cannot be listed, holds no entity at all, or a file
+        has an unsupported suffix or is a symbolic link to nothing.
     """
     if not source.is_dir():
         raise LoadError(source, "source folder not found")
+    notes = notes if notes is not None else []
+    entries = _listing(source)
+    names = [e.name for e in entities()]
     found: list[SourceFile] = []
+    used: set[str] = set()
     for entity in entities():
-        paths = sorted(p for p in source.glob(f"{entity.name}.*") if p.is_file())
-        folder = source / entity.name
-        if folder.is_dir():
-            paths += sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
+        paths = [p for p in entries if p.name.lower().startswith(entity.name + ".")]
+        used.update(p.name for p in paths)
+        for folder in (p for p in entries if p.name.lower() == entity.name and p.is_dir()):
+            used.add(folder.name)
+            paths += _files_under(folder)
         for path in paths:
+            if path.is_symlink() and not path.exists():
+                raise LoadError(path, f"a symbolic link to a file that does not exist ({os.readlink(path)})")
+            if not path.is_file():
+                continue
             fmt = FORMATS.get(path.suffix.lower())
             if fmt is None:
                 raise LoadError(path, f"unsupported file type {path.suffix!r}; "
                                       "use .csv, .parquet or .jsonl")
             found.append(SourceFile(entity, path, fmt))
+    for path in entries:
+        if path.name in used or path.name.startswith(".") or path.suffix.lower() not in FORMATS:
+            continue
+        near = next((n for n in names if path.name.lower().startswith(n)), None)
+        hint = (f"; {near} files go in {near}/ ({near}/{path.name}) or are named {near}.csv"
+                if near else f" ({', '.join(names)})")
+        notes.append(f"{path.name}: ignored, not named after an entity{hint}")
     if not found:
-        names = ", ".join(e.name for e in entities())
-        raise LoadError(source, f"no input files found; expected files named after {names} "
+        raise LoadError(source, f"no input files found; expected files named after {', '.join(names)} "
                                 "(for example calls.csv or calls/*.csv)")
     return found
+
+
+def _listing(folder: Path) -> list[Path]:
+    """The entries of ``folder``, sorted; a folder that cannot be listed is a LoadError."""
+    try:
+        with os.scandir(folder) as it:
+            return sorted(Path(e.path) for e in it)
+    except OSError as exc:
+        raise LoadError(folder, f"cannot list the folder: {exc.strerror or exc}") from exc
+
+
+def _files_under(folder: Path) -> list[Path]:
+    """Every non-hidden file under ``folder`` (and symbolic links, to be checked), sorted."""
+    def fail(exc: OSError) -> None:
+        raise LoadError(exc.filename or folder, f"cannot list the folder: {exc.strerror or exc}") from exc
+
+    paths = []
+    for top, _dirs, files in os.walk(folder, onerror=fail):
+        paths += [Path(top) / f for f in files if not f.startswith(".")]
+    return sorted(paths)
 
 
 def check_not_empty(src: SourceFile) -> None:
@@ -140,6 +180,9 @@ def read_csv_header(src: SourceFile) -> list[str]:
     """Return the header fields of a CSV file, checking encoding and delimiter."""
     with src.path.open("rb") as handle:
         first = handle.readline(1 << 20)
+    if b"\r" in first.rstrip(b"\r\n") or (first.endswith(b"\r") and not first.endswith(b"\r\n")):
+        raise LoadError(src.path, "line ends are CR only (an old Mac export); calmline reads LF or CRLF "
+                                  "line ends: save the file again with either", line=1)
     try:
         text = first.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -147,7 +190,10 @@ def read_csv_header(src: SourceFile) -> list[str]:
                         line=1, column=exc.start + 1) from exc
     if not text.strip():
         raise LoadError(src.path, "first line is blank; expected the header row", line=1)
-    fields = next(csv.reader(io.StringIO(text)))
+    try:
+        fields = next(csv.reader(io.StringIO(text)))
+    except csv.Error as exc:
+        raise LoadError(src.path, f"header cannot be read as CSV: {exc}", line=1) from exc
     if len(fields) == 1 and ";" in fields[0]:
         raise LoadError(src.path, "header looks semicolon-delimited; calmline reads "
                                   "comma-separated CSV (re-export with ',' as the delimiter)", line=1)

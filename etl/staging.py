@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 
 from calmline.etl import read_raw, validate
-from calmline.etl.read_raw import ParseReject, RawSource
+from calmline.etl.read_raw import RawSource
 from calmline.etl.load_report import FileResult
 from calmline.etl.sources import SourceFile, check_not_empty, fingerprint, scan_field_edges
 from calmline.etl import work_tables
@@ -34,15 +34,19 @@ class StagedFile:
     src: SourceFile
     shown: str
     raw: RawSource
-    rejects: list[ParseReject]
     first_rowid: int
 
     def result(self) -> FileResult:
         return FileResult(self.src.entity.name, self.shown, self.src.format, self.src.sha256,
                           self.src.size, extra_columns=self.src.extra_columns)
 
-    def row_texts(self, con: duckdb.DuckDBPyConnection, lines: list[int]) -> dict[int, str]:
-        return read_raw.row_texts(con, self.src, self.index, self.raw, lines)
+    def row_texts(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Fill ``work_tables.REJECT_TEXTS`` for this file (see :func:`calmline.etl.read_raw.row_texts`)."""
+        read_raw.row_texts(con, self.src, self.index, self.raw)
+
+    def parse_rejects(self, con: duckdb.DuckDBPyConnection) -> int:
+        """How many of this file's rows the reader could not use."""
+        return read_raw.parse_reject_count(con, self.index)
 
 
 def shown_path(path: Path, source: Path) -> str:
@@ -79,9 +83,11 @@ def stage(con: duckdb.DuckDBPyConnection, to_read: list[tuple[int, SourceFile]],
     """Read every file into its entity's staging table.
 
     Reads the source files. Writes ``work_tables.staged(entity)`` and the views
-    ``work_tables.stage(entity)``, and the reader's rejects (``work_tables.READER_REJECTS``).
+    ``work_tables.stage(entity)``, and the rows the readers could not use
+    (``work_tables.PARSE_REJECTS``, through ``work_tables.READER_REJECTS``).
     """
     staged: dict[int, StagedFile] = {}
+    read_raw.create_parse_rejects(con)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256") as hasher:
         groups = read_raw.group_files(to_read)
         # Queued ahead of the hashing, so the big files are scanned while DuckDB reads the small ones.
@@ -100,12 +106,12 @@ def stage(con: duckdb.DuckDBPyConnection, to_read: list[tuple[int, SourceFile]],
             try:
                 validate.stage_files(con, src.entity, raw)
             except duckdb.Error as exc:
-                raise read_raw.cannot_read(src, exc) from exc
+                raise read_raw.cannot_read([s for _, s in group], exc) from exc
             for job in hashing:
                 job.result()
-            rejects, firsts = read_raw.finish(con, raw, base)
+            firsts = read_raw.finish(con, raw, base)
             for j, s in group:
-                staged[j] = StagedFile(j, s, shown_path(s.path, source), raw, rejects[j], firsts[j])
+                staged[j] = StagedFile(j, s, shown_path(s.path, source), raw, firsts[j])
     for name in {f.src.entity.name for f in staged.values()}:
         _stage_view(con, name, {i: f.first_rowid for i, f in staged.items() if f.src.entity.name == name})
     return staged

@@ -8,8 +8,7 @@ from dataclasses import dataclass
 import duckdb
 
 from calmline.etl.contract import SQL_TYPES, Entity, entities
-from calmline.etl.read_raw import ParseReject
-from calmline.etl.sql_text import file_path_case, insert_many, q
+from calmline.etl.sql_text import file_path_case, q
 from calmline.queries import load_sql
 from calmline.etl import work_tables
 
@@ -82,21 +81,25 @@ def upsert(con: duckdb.DuckDBPyConnection, entity: Entity, batch_id: int,
 
 
 def write_rejects(con: duckdb.DuckDBPyConnection, entity: Entity, batch_id: int, i: int,
-                  path: str, parse_rejects: list[ParseReject],
-                  texts: Callable[[list[int]], dict[int, str]]) -> int:
+                  path: str, texts: Callable[[], None]) -> int:
     """Record every row of file ``i`` that was not loaded; return how many rows that is.
 
-    Reads ``work_tables.stage(entity)`` and ``work_tables.cross(entity)``; writes
-    ``rejected_rows`` (through ``work_tables.REJECTED`` and ``REJECT_TEXTS``).
+    Reads ``work_tables.PARSE_REJECTS``, ``work_tables.stage(entity)`` and
+    ``work_tables.cross(entity)``; writes ``rejected_rows`` (through ``work_tables.REJECTED``
+    and ``REJECT_TEXTS``). Set-wise: the cost does not grow with Python work per row.
 
-    ``texts(lines)`` returns the rows at ``lines`` as written, for rows that
-    passed the per-row rules but broke a cross-row one.
+    ``texts()`` fills ``work_tables.REJECT_TEXTS`` (line, t) with the rows as written at the
+    lines of ``work_tables.REJECTED`` that have no text (rows that passed the per-row rules
+    but broke a cross-row one, and CSV rows, whose text is not carried through staging).
     """
-    insert_many(
-        con, "INSERT INTO rejected_rows VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [(batch_id, entity.name, path, r.line, r.column, r.rule,
-          (f"{r.column}: " if r.column else "") + r.rule, r.text) for r in parse_rejects],
+    con.execute(
+        f"INSERT INTO rejected_rows SELECT $batch, $entity, $path, line, column_name, rule, "
+        f"coalesce(column_name || ': ', '') || rule, text FROM {work_tables.PARSE_REJECTS} "
+        f"WHERE _file_idx = $i",
+        {"batch": batch_id, "entity": entity.name, "path": path, "i": i},
     )
+    parsed = con.execute(f"SELECT count(*) FROM {work_tables.PARSE_REJECTS} WHERE _file_idx = $i",
+                         {"i": i}).fetchone()[0]
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {work_tables.REJECTED} AS
@@ -115,14 +118,16 @@ def write_rejects(con: duckdb.DuckDBPyConnection, entity: Entity, batch_id: int,
         """,
         {"i": i},
     )
-    missing = [n for (n,) in con.execute(f"SELECT _line FROM {work_tables.REJECTED} WHERE _text IS NULL").fetchall()]
-    found = texts(missing)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {work_tables.REJECT_TEXTS} (line BIGINT, t VARCHAR)")
-    insert_many(con, f"INSERT INTO {work_tables.REJECT_TEXTS} VALUES (?, ?)", list(found.items()))
+    rejected = con.execute(f"SELECT count(*), count(*) FILTER (_text IS NULL) "
+                           f"FROM {work_tables.REJECTED}").fetchone()
+    if rejected[1]:
+        texts()
+    else:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {work_tables.REJECT_TEXTS} (line BIGINT, t VARCHAR)")
     con.execute(
         "INSERT INTO rejected_rows SELECT $batch, $entity, $path, r._line, r.column_name, r.rule, "
         f"r.problems, coalesce(r._text, t.t) FROM {work_tables.REJECTED} r "
         f"LEFT JOIN {work_tables.REJECT_TEXTS} t ON t.line = r._line",
         {"batch": batch_id, "entity": entity.name, "path": path},
     )
-    return len(parse_rejects) + con.execute(f"SELECT count(*) FROM {work_tables.REJECTED}").fetchone()[0]
+    return parsed + rejected[0]

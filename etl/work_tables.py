@@ -20,7 +20,8 @@ columns), :func:`line_marks` and :func:`line_offsets` (where quoted fields span 
 :func:`numbered` (rows with their line numbers).
 
 Per load: :data:`READER_REJECTS` and :data:`READER_SCANS` (rows DuckDB's reader could not
-parse), :data:`WANTED_LINES` and :data:`REREAD` (rows read again for their original text),
+parse), :data:`PARSE_REJECTS` (every row a reader could not use, per file, with its line, rule
+and text), :data:`REREAD` (a file read again for its rows' original text),
 :data:`REJECTED` and :data:`REJECT_TEXTS` (a file's rejected rows on their way to
 ``rejected_rows``).
 """
@@ -29,7 +30,7 @@ from __future__ import annotations
 
 READER_REJECTS = "cl_reader_rejects"
 READER_SCANS = "cl_reader_scans"
-WANTED_LINES = "cl_want"
+PARSE_REJECTS = "cl_parse_rejects"
 REREAD = "cl_reread"
 REJECTED = "cl_rejected"
 REJECT_TEXTS = "cl_texts"
