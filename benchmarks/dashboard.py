@@ -75,7 +75,7 @@ def start_server(db: Path, port: int, workers: int, threads: int, env: dict | No
         try:
             if requests.get(f"http://127.0.0.1:{port}/", timeout=5, auth=auth).status_code == 200:
                 return proc
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # workers still booting
             time.sleep(0.3)
     proc.kill()
     sys.exit("the dashboard did not start within 60 s")

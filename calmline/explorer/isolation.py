@@ -27,6 +27,7 @@ import socket
 import subprocess
 import sys
 import threading
+import weakref
 from multiprocessing.connection import Connection
 from pathlib import Path
 
@@ -42,7 +43,7 @@ GRACE = 0.5
 """Seconds past the time limit before the child is killed (DuckDB usually stops it first)."""
 OPEN_SECONDS = 60.0
 """Longest wait for a child to start and open its sandbox."""
-IDLE_SECONDS = 600.0
+IDLE_SECONDS = 300.0
 """A child with no query for this long exits (the next query starts a new one)."""
 
 
@@ -127,6 +128,7 @@ class QueryProcess(SandboxCalls):
             [sys.executable, "-m", "calmline.explorer.query_child", str(child.fileno())],
             pass_fds=(child.fileno(),), env=env, stdin=subprocess.DEVNULL)
         child.close()
+        weakref.finalize(self, _end, self._child)  # an owner dropped without close() ends its child too
         self._conn = Connection(parent.detach())
         self._version = version  # before the child attaches: a publish in between reopens
         self._conn.send((str(self.db), self.limits, self.niceness, MARGIN, IDLE_SECONDS))
@@ -154,6 +156,7 @@ class QueryProcess(SandboxCalls):
         return value
 
     def _stop(self) -> None:
+        """End the child (if any) and forget it."""
         if self._conn is not None:
             self._conn.close()
             self._conn = None
@@ -162,3 +165,9 @@ class QueryProcess(SandboxCalls):
                 self._child.kill()
             self._child.wait()
             self._child = None
+
+
+def _end(child: subprocess.Popen) -> None:
+    if child.poll() is None:
+        child.kill()
+        child.wait()
