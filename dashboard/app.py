@@ -45,6 +45,7 @@ def create_app(settings: Settings) -> dash.Dash:
     access.keep(app, served)
     app.layout = layout
     filters.register(app)
+    _answer_bad_requests(app)  # before sign-in's own check, which reads the callback body
     if settings.users is not None:
         access.protect(app, settings.users)
     return app
@@ -60,6 +61,38 @@ def _sandbox_as_required(settings: Settings) -> bool:
         log.error("query explorer switched off: %s", exc)
         return False
     return True
+
+
+def _answer_bad_requests(app: dash.Dash) -> None:
+    """Requests the app cannot serve get 400 or 404 instead of a server error (HTTP 500).
+
+    A callback request must be a JSON object naming one of the app's callbacks, with its inputs
+    as a list; an unknown component-suite path (``/_dash-component-suites/nope/x.js``) is
+    not found.
+    """
+    import flask
+    from dash.exceptions import DependencyException
+
+    server = app.server
+
+    @server.before_request
+    def _callback_body_is_a_callback():
+        if flask.request.path != "/_dash-update-component" or flask.request.method != "POST":
+            return None
+        body = flask.request.get_json(silent=True, force=True)
+        shaped = (isinstance(body, dict) and isinstance(body.get("output"), str)
+                  and isinstance(body.get("inputs"), list) and isinstance(body.get("state", []), list)
+                  and isinstance(body.get("changedPropIds", []), list)
+                  and isinstance(body.get("outputs", []), (dict, list)))
+        if not shaped:
+            return flask.Response("Not a Dash callback request.\n", status=400, mimetype="text/plain")
+        if body["output"] not in app.callback_map:
+            return flask.Response("No such callback.\n", status=400, mimetype="text/plain")
+        return None
+
+    @server.errorhandler(DependencyException)
+    def _no_such_component_file(_exc):
+        return flask.Response("Not found.\n", status=404, mimetype="text/plain")
 
 
 ERROR = "app-error"
