@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -131,7 +132,7 @@ def print_frame(frame, fmt: str, types: dict[str, str] | None = None, title: str
         if kind == "DATE" and column in frame and hasattr(frame[column], "dt"):
             frame[column] = frame[column].dt.strftime("%Y-%m-%d").astype(object).where(frame[column].notna())
     if fmt == "csv":
-        frame.to_csv(sys.stdout, index=False)
+        spreadsheet_safe(frame).to_csv(sys.stdout, index=False, lineterminator=CSV_LINE_END)
     elif fmt == "json":
         sys.stdout.write(frame.to_json(orient="records", date_format="iso", date_unit="s",
                                        force_ascii=False) + "\n")
@@ -143,6 +144,34 @@ def print_frame(frame, fmt: str, types: dict[str, str] | None = None, title: str
             table.add_row(*(_cell(value) for value in row))
         console.print(table, markup=False, highlight=False)
     sys.stdout.flush()
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""What a spreadsheet reads as the start of a formula (OWASP, CSV injection)."""
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+def spreadsheet_safe_text(value):
+    """``value`` as a CSV cell a spreadsheet will not run: text starting like a formula gets a
+    leading ``'`` (``=HYPERLINK(...)`` -> ``'=HYPERLINK(...)``); numbers, and text that is just a
+    number such as ``-3``, are left as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_START) and not _NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+CSV_LINE_END = "\r\n"
+"""CSV lines end as RFC 4180 says; a carriage return or newline inside a cell is then quoted."""
+
+
+def spreadsheet_safe(frame):
+    """A copy of ``frame`` whose text cells are :func:`spreadsheet_safe_text`, for writing CSV."""
+    frame = frame.copy()
+    for position in range(frame.shape[1]):
+        column = frame.iloc[:, position]
+        if column.dtype == object or str(column.dtype) in ("string", "str"):
+            frame.isetitem(position, column.map(spreadsheet_safe_text, na_action="ignore"))
+    return frame
 
 
 def _cell(value) -> str:

@@ -9,6 +9,13 @@ from dash import Input, Output, callback, html, no_update
 
 PERCENT = {"function": "params.value == null ? '–' : d3.format('.1%')(params.value)"}
 COUNT = {"function": "params.value == null ? '–' : d3.format(',')(params.value)"}
+SPREADSHEET_SAFE = {"function": (
+    "params.value == null ? '' : /^[=+\\-@\\t\\r]/.test(params.value) "
+    "&& !/^[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?$/.test(params.value) ? \"'\" + params.value : params.value")}
+"""AG Grid's CSV export writes each cell through this: text starting like a formula (=, +, -, @, tab,
+carriage return) gets a leading ' so a spreadsheet shows it instead of running it; numbers, and text
+that is just a number, stay as they are (as calmline.terminal.spreadsheet_safe_text does)."""
+CSV_EXPORT = {"allColumns": True, "processCellCallback": SPREADSHEET_SAFE}
 
 
 def grid(grid_id: str, *, height: int = 360, selectable: bool = False) -> html.Div:
@@ -19,7 +26,7 @@ def grid(grid_id: str, *, height: int = 360, selectable: bool = False) -> html.D
         dag.AgGrid(id=grid_id, rowData=[], columnDefs=[], style={"height": f"{height}px"},
                    defaultColDef={"sortable": True, "filter": True, "resizable": True},
                    dashGridOptions={"rowSelection": "single"} if selectable else {},
-                   csvExportParams={"fileName": f"{grid_id}.csv", "allColumns": True},
+                   csvExportParams={"fileName": f"{grid_id}.csv", **CSV_EXPORT},
                    className="ag-theme-alpine"),
     ])
 

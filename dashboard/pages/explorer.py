@@ -15,6 +15,7 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 from dash.exceptions import MissingCallbackContextException
 
 from calmline.dashboard import data, explorer_threads, formats, grids
+from calmline.terminal import CSV_LINE_END, spreadsheet_safe
 from calmline.dashboard.figures.explore import KINDS, chart_defaults, numeric_columns, result_chart
 from calmline.explorer.saved_queries import library
 from calmline.explorer.sandbox import QueryFailed, Refused
@@ -301,5 +302,6 @@ def export(_clicks, request):
     if isinstance(outcome, str):
         return no_update, dbc.Alert(outcome, color="danger")
     result, note = outcome
-    return (dcc.send_data_frame(result.frame.to_csv, "calmline-query.csv", index=False),
+    safe = spreadsheet_safe(result.frame)  # text starting like a formula gets a leading '
+    return (dcc.send_data_frame(safe.to_csv, "calmline-query.csv", index=False, lineterminator=CSV_LINE_END),
             dbc.Alert(f"Exported {note}", color="success"))

@@ -96,3 +96,17 @@ def test_the_schema_browser_says_what_every_table_and_column_holds(explorer_app)
     shown = explorer.show_table([churn])
     assert "horizon_churn" in str(shown) and churn["table_description"] in str(shown)
     assert explorer.show_table([]) == explorer.SCHEMA_HINT
+
+
+def test_export_writes_formulas_as_text_and_numbers_as_numbers(explorer_app):
+    """CSV injection: a text cell like =HYPERLINK(...) must reach the spreadsheet as text."""
+    import csv
+    import io
+
+    from calmline.dashboard.pages import explorer
+    from tests.calmline.test_csv_injection import SQL, expect_safe
+
+    with explorer_app.server.test_request_context("/"):
+        download, status = explorer.export(1, {"kind": "sql", "sql": SQL})
+    [row] = list(csv.DictReader(io.StringIO(download["content"], newline="")))
+    expect_safe(row)
