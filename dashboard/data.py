@@ -13,6 +13,9 @@ gives an empty DataFrame with ``attrs["missing"]`` saying what is missing.
 from __future__ import annotations
 
 import re
+import sys
+import threading
+from collections import OrderedDict
 from functools import lru_cache, wraps
 from pathlib import Path
 
@@ -47,8 +50,61 @@ def frame(name: str, db: Path | None = None, **params) -> pd.DataFrame:
     return _cached(str(db), file_version(db), name, key).copy()
 
 
-@lru_cache(maxsize=512)
+CACHE_BYTES = 256 * 1024 ** 2
+"""The data cache's budget per process: the sum of its DataFrames' deep memory use."""
+
+
+class FrameCache:
+    """Least recently used DataFrames, bounded by their memory (``memory_usage(deep=True)``), not
+    by their number. A frame bigger than the whole budget is returned but not kept. Thread-safe;
+    two threads asking for the same missing key may both compute it."""
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self._frames: OrderedDict[tuple, tuple[pd.DataFrame, int]] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    @property
+    def bytes(self) -> int:
+        return self._bytes
+
+    def __len__(self) -> int:
+        return len(self._frames)
+
+    def get(self, key: tuple, make) -> pd.DataFrame:
+        with self._lock:
+            if key in self._frames:
+                self._frames.move_to_end(key)
+                return self._frames[key][0]
+        frame = make()
+        size = int(frame.memory_usage(index=True, deep=True).sum()) + sys.getsizeof(key)
+        with self._lock:
+            if key in self._frames or size > self.budget:
+                return frame
+            self._frames[key] = (frame, size)
+            self._bytes += size
+            while self._bytes > self.budget:
+                _, (_, dropped) = self._frames.popitem(last=False)
+                self._bytes -= dropped
+        return frame
+
+    def clear(self) -> None:
+        with self._lock:
+            self._frames.clear()
+            self._bytes = 0
+
+
+_frames = FrameCache(CACHE_BYTES)
+
+
 def _cached(db: str, version, name: str, key: tuple) -> pd.DataFrame:
+    """The result of query ``name`` with ``key``'s parameters on version ``version`` of ``db``, from
+    the cache when there (never changed by callers: :func:`frame` hands out copies)."""
+    return _frames.get((db, version, name, key), lambda: _query(db, version, name, key))
+
+
+def _query(db: str, version, name: str, key: tuple) -> pd.DataFrame:
     if version is None:
         return _missing(f"no database at {db}: run `calmline etl` first")
     params = {k: list(v) if isinstance(v, tuple) else v for k, v in key}

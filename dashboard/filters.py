@@ -8,6 +8,7 @@ parsed filters every page reads) follow it.
 from __future__ import annotations
 
 import calendar
+import re
 from datetime import date
 from urllib.parse import parse_qs, urlencode
 
@@ -17,6 +18,9 @@ from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 from calmline.dashboard import data
 
 STORE = "filters-store"
+NOTICE = "filters-notice"
+MAX_VALUES = 100
+"""Most values one filter may hold; more are dropped (and reported)."""
 FIELDS = {  # filter -> (label, multi)
     "start": ("From month", False),
     "end": ("To month", False),
@@ -44,7 +48,8 @@ def bar() -> html.Div:
     cols = [dbc.Col(dcc.Dropdown(id=control_id(name), multi=multi, placeholder=label, clearable=True,
                                  options=options[name]), md=2, className="mb-1")
             for name, (label, multi) in FIELDS.items()]
-    return html.Div([dbc.Row(cols, className="g-1"), dcc.Store(id=STORE)], className="mb-2")
+    return html.Div([dbc.Row(cols, className="g-1"), html.Div(id=NOTICE), dcc.Store(id=STORE)],
+                    className="mb-2")
 
 
 def _options() -> dict[str, list[dict]]:
@@ -54,6 +59,67 @@ def _options() -> dict[str, list[dict]]:
         values = found.loc[found["filter"] == source, "value"].tolist() if len(found) else []
         out[name] = [{"label": v, "value": v} for v in values]
     return out
+
+
+def _known() -> dict[str, set[str]] | None:
+    """The values each filter may take (what the database offers); None outside a running app."""
+    try:
+        options = _options()
+    except Exception:  # no app, as in a test of the URL format alone
+        return None
+    return {name: {o["value"] for o in opts} for name, opts in options.items()}
+
+
+def _is_month(text: str) -> bool:
+    return bool(re.fullmatch(r"(19|20|21)\d\d-(0[1-9]|1[0-2])", text))
+
+
+def bound(chosen: dict | None) -> tuple[dict, dict[str, list]]:
+    """(the filters ``chosen`` holds that the database offers, at most :data:`MAX_VALUES` each;
+    the values dropped, by filter). Whatever a URL or a callback sends, only known values reach
+    a query or the data cache."""
+    known = _known()
+    kept, dropped = {}, {}
+    for name, (_, multi) in FIELDS.items():
+        value = (chosen or {}).get(name) if isinstance(chosen, dict) else None
+        if value in (None, "", []):
+            continue
+        values = value if isinstance(value, list) else [value]
+        good, bad = [], []
+        for i, v in enumerate(values):
+            if i >= 4 * MAX_VALUES:
+                bad.append(f"{len(values) - i} more")
+                break
+            ok = isinstance(v, str) and (_is_month(v) if name in ("start", "end")  # a range: any month
+                                         else known is None or v in known[name])
+            (good if ok and v not in good else bad).append(v)
+        if len(good) > MAX_VALUES:
+            bad.append(f"{len(good) - MAX_VALUES} more than {MAX_VALUES}")
+            good = good[:MAX_VALUES]
+        if not multi and len(good) > 1:
+            bad.extend(good[1:])
+            good = good[:1]
+        if good:
+            kept[name] = good if multi else good[0]
+        if bad:
+            dropped[name] = bad
+    return kept, dropped
+
+
+def notice(dropped: dict[str, list]):
+    """A visible note naming the filter values a link asked for that were not found."""
+    if not dropped:
+        return None
+    def shown(v):
+        text = v if isinstance(v, str) else repr(v)
+        return text if len(text) <= 40 else text[:39] + "…"
+    parts = []
+    for name, values in dropped.items():
+        listed = ", ".join(shown(v) for v in values[:10]) + (f" and {len(values) - 10} more" if len(values) > 10
+                                                              else "")
+        parts.append(f"{FIELDS[name][0]}: {listed}")
+    return dbc.Alert("Some filter values in this link were not found in the data and are left out. "
+                     + "; ".join(parts), color="warning", dismissable=True, className="py-1 mb-1")
 
 
 def parse(search: str | None) -> dict:
@@ -105,8 +171,9 @@ def month_bounds(filters: dict) -> dict:
 
 
 def params(filters: dict | None) -> dict:
-    """The filters as the bound parameters of the dashboard's filtered queries."""
-    return data.filter_params(month_bounds(filters or {}))
+    """The filters as the bound parameters of the dashboard's filtered queries (known values only,
+    see :func:`bound`)."""
+    return data.filter_params(month_bounds(bound(filters)[0]))
 
 
 def register(app) -> None:
@@ -116,6 +183,7 @@ def register(app) -> None:
         Output("url", "search"),
         Output({"type": "filter", "name": ALL}, "value"),
         Output(STORE, "data"),
+        Output(NOTICE, "children"),
         Input("url", "search"),
         Input({"type": "filter", "name": ALL}, "value"),
         State({"type": "filter", "name": ALL}, "id"),
@@ -123,16 +191,25 @@ def register(app) -> None:
 
 
 def sync(search, values, ids):
-    """Keep URL, controls and store in step; whichever changed leads."""
-    return follow(ctx.triggered_id, search, values, ids)
+    """Keep URL, controls and store in step; whichever changed leads. Values the data does not
+    offer are dropped, and a link that asked for them says so."""
+    return follow_noting(ctx.triggered_id, search, values, ids)
+
+
+def follow_noting(trigger, search: str | None, values: list, ids: list[dict]):
+    """:func:`follow`, and the notice of the values a URL asked for that were dropped."""
+    new_search, new_values, chosen = follow(trigger, search, values, ids)
+    if trigger == "url" or trigger is None:
+        return new_search, new_values, chosen, notice(bound(parse(search))[1])
+    return new_search, new_values, chosen, no_update
 
 
 def follow(trigger, search: str | None, values: list, ids: list[dict]):
     """(new URL search, control values, filters) after ``trigger`` changed ('url' or a control)."""
     keep = [no_update] * len(ids)
     if trigger == "url" or trigger is None:
-        chosen = parse(search)
+        chosen = bound(parse(search))[0]
         return no_update, [chosen.get(i["name"]) for i in ids], chosen
-    chosen = {i["name"]: v for i, v in zip(ids, values) if v not in (None, "", [])}
+    chosen = bound({i["name"]: v for i, v in zip(ids, values) if v not in (None, "", [])})[0]
     new_search = _with_others(to_search(chosen), search)
     return (new_search if new_search != (search or "") else no_update), keep, chosen
