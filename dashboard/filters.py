@@ -92,7 +92,10 @@ def bound(chosen: dict | None) -> tuple[dict, dict[str, list]]:
                 break
             ok = isinstance(v, str) and (_is_month(v) if name in ("start", "end")  # a range: any month
                                          else known is None or v in known[name])
-            (good if ok and v not in good else bad).append(v)
+            if ok and v not in good:
+                good.append(v)
+            elif not ok:
+                bad.append(v)
         if len(good) > MAX_VALUES:
             bad.append(f"{len(good) - MAX_VALUES} more than {MAX_VALUES}")
             good = good[:MAX_VALUES]

@@ -21,7 +21,7 @@ def test_a_huge_filter_list_is_cut_to_known_values_quickly_and_caches_nothing_bi
     from calmline.dashboard import data, filters
     from calmline.dashboard.pages import overview
 
-    huge = {"teams": ["leeds-1"] + [f"team-{i}" for i in range(200_000)], "anger": ["5"] * 1000 + ["x"]}
+    huge = {"teams": ["leeds-1"] + [f"team-{i}" for i in range(200_000)], "anger": ["5"] * 10 + ["x"]}
     started = time.perf_counter()
     kept, dropped = filters.bound(huge)
     assert kept == {"teams": ["leeds-1"], "anger": ["5"]} and "x" in dropped["anger"]
