@@ -239,13 +239,18 @@ class Sandbox:
                               "fewer columns) and run it again.") from None
         except duckdb.PermissionException as exc:
             raise QueryFailed("error", "Files, URLs and extensions are not available here: the "
-                              f"explorer reads the calmline database only. ({str(exc).strip()})") from None
+                              f"explorer reads the calmline database only. ({self._told(exc)})") from None
         except duckdb.Error as exc:
-            raise QueryFailed("error", str(exc).strip()) from None
+            raise QueryFailed("error", self._told(exc)) from None
         finally:
             self._con.abort()  # drop the rest of a streaming result and the memory it holds
         return Result(frame=frame.iloc[:limit].reset_index(drop=True), truncated=len(frame) > limit,
                       limit=limit, seconds=time.perf_counter() - started, columns=columns)
+
+    def _told(self, exc: Exception) -> str:
+        """DuckDB's message for analysts: logical names instead of paths on the server, and no
+        hint to INSTALL or LOAD an extension, which the explorer cannot do."""
+        return for_analysts(str(exc).strip(), self.db)
 
     def saved(self, name: str, values: dict[str, str | None] | None = None, *,
               limit: int | None = None) -> Result:
@@ -300,6 +305,24 @@ class Sandbox:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+_EXTENSION_HINT = re.compile(r"but it exists in the (\w+) extension\..*", re.DOTALL)
+
+
+def for_analysts(message: str, db: Path) -> str:
+    """``message`` with the database file's path as "the calmline database", other server paths
+    (its folder, the home folder, DuckDB's own directories) as logical names, and DuckDB's advice
+    to install an extension replaced by the fact that extensions are not available here."""
+    message = _EXTENSION_HINT.sub(lambda m: f"and it needs the {m[1]} extension: extensions are not "
+                                            "available in the query explorer.", message)
+    if re.search(r"^\s*(INSTALL|LOAD)\s", message, re.MULTILINE | re.IGNORECASE):
+        message = re.split(r"\n\s*\n", message)[0] + "\nExtensions are not available in the query explorer."
+    for path, name in ((str(db), "the calmline database"), (str(Path(db).resolve()), "the calmline database"),
+                       (str(Path(db).parent), "the database's folder"),
+                       (str(Path.home() / ".duckdb"), "DuckDB's directory"), (str(Path.home()), "the home folder")):
+        message = message.replace(path, name)
+    return re.sub(r"(?<![\w.])/(?:[\w.-]+/)+[\w.-]*", "a path on the server", message)
 
 
 def _same(name: str, have: str | None, want: str) -> bool:
