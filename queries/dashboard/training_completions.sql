@@ -9,11 +9,26 @@ WITH done AS (
     JOIN practices p USING (module)
 ),
 around AS (
-    SELECT d.module, d.team, d.agent_id, u.call_date < d.completed_at AS before,
-        u.calls, u.assessed, u.used
+    SELECT d.module, d.team, d.agent_id, d.practice, u.call_date, u.calls,
+        u.call_date < d.completed_at AS before,
+        COLUMNS(lambda c: regexp_matches(c, practice_pattern())
+                          OR regexp_matches(c, practice_assessed_pattern()))
     FROM done d
-    JOIN agent_practice_days u ON u.agent_id = d.agent_id AND u.practice = d.practice
+    JOIN agent_practice_days u ON u.agent_id = d.agent_id
         AND u.call_date BETWEEN d.completed_at - 90 AND d.completed_at + 90
+),
+counted AS (
+    FROM around
+    UNPIVOT (n FOR counted IN (COLUMNS(* EXCLUDE (module, team, agent_id, practice, call_date, calls,
+                                                  before))))
+),
+coached AS (
+    SELECT module, team, agent_id, call_date, before, calls,
+        sum(n) FILTER (counted = practice || '_assessed') AS assessed,
+        sum(n) FILTER (counted = practice) AS used
+    FROM counted
+    WHERE counted IN (practice, practice || '_assessed')
+    GROUP BY ALL
 )
 SELECT module, team, count(DISTINCT agent_id) AS agents,
     sum(used) FILTER (WHERE before) / nullif(sum(assessed) FILTER (WHERE before), 0) AS adoption_before,
@@ -21,6 +36,6 @@ SELECT module, team, count(DISTINCT agent_id) AS agents,
         AS adoption_after,
     coalesce(sum(calls) FILTER (WHERE before), 0) AS calls_before,
     coalesce(sum(calls) FILTER (WHERE NOT before), 0) AS calls_after
-FROM around
+FROM coached
 GROUP BY ALL
 ORDER BY module, team
