@@ -18,11 +18,13 @@ that is just a number, stay as they are (as calmline.terminal.spreadsheet_safe_t
 CSV_EXPORT = {"allColumns": True, "processCellCallback": SPREADSHEET_SAFE}
 
 
-def grid(grid_id: str, *, height: int = 360, selectable: bool = False) -> html.Div:
-    """An empty grid with an export button whose id is ``grid_id + '-export'``."""
+def grid(grid_id: str, *, height: int = 360, selectable: bool = False, export: bool = True) -> html.Div:
+    """An empty grid with an export button whose id is ``grid_id + '-export'`` (none when ``export``
+    is False: the page exports from the server)."""
+    button = [dbc.Button("Export CSV", id=f"{grid_id}-export", size="sm", color="secondary", outline=True,
+                         className="mb-1")] if export else []
     return html.Div([
-        dbc.Button("Export CSV", id=f"{grid_id}-export", size="sm", color="secondary", outline=True,
-                   className="mb-1"),
+        *button,
         dag.AgGrid(id=grid_id, rowData=[], columnDefs=[], style={"height": f"{height}px"},
                    defaultColDef={"sortable": True, "filter": True, "resizable": True},
                    dashGridOptions={"rowSelection": "single"} if selectable else {},
