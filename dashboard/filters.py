@@ -8,8 +8,14 @@ parsed filters every page reads) follow it.
 from __future__ import annotations
 
 import calendar
+import hashlib
+import json
+import os
 import re
+import tempfile
+import threading
 from datetime import date
+from pathlib import Path
 from urllib.parse import parse_qs, urlencode
 
 import dash_bootstrap_components as dbc
@@ -80,6 +86,8 @@ def bound(chosen: dict | None) -> tuple[dict, dict[str, list]]:
     a query or the data cache."""
     known = _known()
     kept, dropped = {}, {}
+    if isinstance(chosen, dict) and VIEW in chosen:
+        dropped[VIEW] = chosen[VIEW]
     for name, (_, multi) in FIELDS.items():
         value = (chosen or {}).get(name) if isinstance(chosen, dict) else None
         if value in (None, "", []):
@@ -117,6 +125,9 @@ def notice(dropped: dict[str, list]):
         text = v if isinstance(v, str) else repr(v)
         return text if len(text) <= 40 else text[:39] + "…"
     parts = []
+    if VIEW in dropped:
+        return dbc.Alert("The filters this link was saved with were not found on this server; showing all "
+                         "the data.", color="warning", dismissable=True, className="py-1 mb-1")
     for name, values in dropped.items():
         listed = ", ".join(shown(v) for v in values[:10]) + (f" and {len(values) - 10} more" if len(values) > 10
                                                               else "")
@@ -125,9 +136,55 @@ def notice(dropped: dict[str, list]):
                      + "; ".join(parts), color="warning", dismissable=True, className="py-1 mb-1")
 
 
+VIEW = "view"
+"""The URL parameter naming a stored view (``?view=3f2a9c0b1d4e``): a long set of filters."""
+LONG_SEARCH = 1500
+"""Filters whose query string would be longer than this many characters are stored as a view."""
+MAX_VIEWS = 10_000
+"""Stored views kept per server (the oldest are removed first)."""
+
+
+def _views_folder() -> Path:
+    """Where views are stored: shared by every worker of the machine, keyed by the database."""
+    db = str(Path(data.database()).resolve())
+    return Path(tempfile.gettempdir()) / "calmline-views" / hashlib.sha256(db.encode()).hexdigest()[:16]
+
+
+def store_view(filters: dict) -> str:
+    """Store ``filters`` (already bounded) and return its short id; the same filters, the same id."""
+    text = json.dumps({k: filters[k] for k in FIELDS if k in filters}, sort_keys=True, separators=(",", ":"))
+    ident = hashlib.sha256(text.encode()).hexdigest()[:12]
+    folder = _views_folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{ident}.json"
+    if not target.exists():
+        part = folder / f".{ident}.{os.getpid()}.{threading.get_ident()}.tmp"
+        part.write_text(text, encoding="utf-8")
+        os.replace(part, target)
+        stored = sorted(folder.glob("*.json"), key=lambda f: f.stat().st_mtime)
+        for old in stored[:max(0, len(stored) - MAX_VIEWS)]:
+            old.unlink(missing_ok=True)
+    return ident
+
+
+def load_view(ident: str) -> dict | None:
+    """The filters stored as ``ident``; None when there is no such view."""
+    if not re.fullmatch(r"[0-9a-f]{12}", ident or ""):
+        return None
+    try:
+        loaded = json.loads((_views_folder() / f"{ident}.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return loaded if isinstance(loaded, dict) else None
+
+
 def parse(search: str | None) -> dict:
-    """Filters from a URL query string (``?teams=a&teams=b&anger=4``)."""
+    """Filters from a URL query string (``?teams=a&teams=b&anger=4``, or ``?view=ID`` for stored
+    filters; a view that is not found gives ``{"view": [ID]}`` so that it is reported)."""
     raw = parse_qs((search or "").lstrip("?"))
+    if raw.get(VIEW):
+        stored = load_view(raw[VIEW][0])
+        return stored if stored is not None else {VIEW: raw[VIEW][:1]}
     out = {}
     for name, (_, multi) in FIELDS.items():
         values = raw.get(name, [])
@@ -146,8 +203,8 @@ def to_search(filters: dict) -> str:
 def _with_others(filters_search: str, search: str | None) -> str:
     """``filters_search`` with the parameters of ``search`` that are not global filters (a page's
     own state, such as ``horizon``) kept as they were."""
-    others = [(k, v) for k, values in parse_qs((search or "").lstrip("?")).items() if k not in FIELDS
-              for v in values]
+    others = [(k, v) for k, values in parse_qs((search or "").lstrip("?")).items()
+              if k not in FIELDS and k != VIEW for v in values]
     if not others:
         return filters_search
     return filters_search + ("&" if filters_search else "?") + urlencode(others)
@@ -159,7 +216,13 @@ def narrow(search: str | None, **chosen: str) -> str:
     current = parse(search)
     for name, value in chosen.items():
         current[name] = [value] if FIELDS[name][1] else value
-    return to_search(current)
+    return short_search(current)
+
+
+def short_search(filters: dict) -> str:
+    """:func:`to_search`, or ``?view=ID`` with the filters stored when that would be long."""
+    search = to_search(filters)
+    return search if len(search) <= LONG_SEARCH else "?" + urlencode([(VIEW, store_view(bound(filters)[0]))])
 
 
 def month_bounds(filters: dict) -> dict:
@@ -214,5 +277,5 @@ def follow(trigger, search: str | None, values: list, ids: list[dict]):
         chosen = bound(parse(search))[0]
         return no_update, [chosen.get(i["name"]) for i in ids], chosen
     chosen = bound({i["name"]: v for i, v in zip(ids, values) if v not in (None, "", [])})[0]
-    new_search = _with_others(to_search(chosen), search)
+    new_search = _with_others(short_search(chosen), search)
     return (new_search if new_search != (search or "") else no_update), keep, chosen
