@@ -9,6 +9,11 @@ The app cannot see which address gunicorn listens on, so the query explorer is s
 behind sign-in: set ``CALMLINE_USERS`` to a users file (see :mod:`calmline.dashboard.access`) and every
 page asks for a password and only analysts see the explorer. Without it the explorer is
 switched off. ``CALMLINE_EXPLORER=off`` switches it off in any case.
+
+Failed sign-ins are limited per client address. Behind a reverse proxy every request comes from
+the proxy's address; set ``CALMLINE_PROXIES`` to the number of proxies in front (usually 1) and
+the client's address is read from ``X-Forwarded-For`` as those proxies set it. Only set it when
+such a proxy is there: otherwise any client could claim any address.
 """
 
 from __future__ import annotations
@@ -26,3 +31,8 @@ server = create_app(Settings(
     users=_users,
     explorer=_users is not None and os.environ.get("CALMLINE_EXPLORER", "on") != "off",
 )).server
+_proxies = int(os.environ.get("CALMLINE_PROXIES", "0") or 0)
+if _proxies > 0:
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    server.wsgi_app = ProxyFix(server.wsgi_app, x_for=_proxies, x_proto=_proxies)
