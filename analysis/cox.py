@@ -234,6 +234,10 @@ def _fit_kept(out, t, e, X, keep, codes, ties, alpha, reasons) -> list[str]:
             reasons[name].append(f"the estimate for {name} runs off to an extreme (the data "
                                  "almost separate calls with and without it): not shown")
             continue
+        if np.isfinite(se[i]) and se[i] <= 0:
+            reasons[name].append("the standard error is zero (the data cannot say how uncertain "
+                                 "this is): no estimate, interval or p-value shown")
+            continue
         for col, values in numbers.items():
             if np.isfinite(values[i]):
                 out.loc[row, col] = float(values[i])

@@ -5,7 +5,9 @@ What is adjusted for is stated once, in :mod:`calmline.analysis.specification`
 columns (:data:`ENCODED`) and, in every practice model, the other practices used
 on the call. Results of the call (resolved, transfers, hold, handle time, CSAT) are
 never in the total-effect models; ``resolved`` is added only for the labelled
-direct effect.
+direct effect. Practices that happen after the call (``after_call`` in the vocabulary,
+passed in by the runner) are never in another practice's design: the models drop
+them with :meth:`Design.dropping`, and estimate them at a landmark (:func:`active_at`).
 """
 
 from __future__ import annotations
@@ -39,6 +41,14 @@ class Design:
         return Design(self.covariates, self.covariate_names, np.delete(self.practices, j, axis=1),
                       [p for p in self.practice_names if p != practice], list(self.notes))
 
+    def dropping(self, practices) -> "Design":
+        """The same design without any of ``practices`` (names not in it are ignored)."""
+        design = self
+        for name in practices:
+            if name in design.practice_names:
+                design = design.without(name)
+        return design
+
     def varying(self) -> "Design":
         """The same design without practices used on every call or on none (they cannot be
         estimated, and would make the model singular)."""
@@ -61,6 +71,16 @@ class Design:
         parts = [self.practices, self.covariates] + ([extra] if extra is not None else [])
         names = self.practice_names + self.covariate_names + (extra_names or [])
         return np.column_stack(parts), names
+
+
+def active_at(df: pd.DataFrame, days: int) -> np.ndarray:
+    """Boolean per call: the customer was still active ``days`` days after the call, and the
+    as-of date had come by then (``days_observable >= days``), so whatever happens in those
+    days (a follow-up) is known. Reads ``event``, ``time_days`` and ``days_observable``."""
+    churned = (df["event"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+               & (pd.to_numeric(df["time_days"], errors="coerce").to_numpy(dtype=float) <= days))
+    seen = pd.to_numeric(df["days_observable"], errors="coerce").to_numpy(dtype=float) >= days
+    return seen & ~churned
 
 
 def complete_cases(df: pd.DataFrame, practices: list[str], outcome: str) -> tuple[pd.DataFrame, int]:

@@ -26,6 +26,14 @@ HETEROGENEITY_COLUMNS = ["practice", "dimension", "level", "estimate", "ci_low",
                          "n", "warning"]
 
 
+LANDMARK_NOTE = ("landmark: only calls whose customer was still active when the follow-up window "
+                 "closed; churn counted from the call")
+
+
+def _join(*parts) -> str | None:
+    return "; ".join(p for p in parts if p) or None
+
+
 def _options(df: pd.DataFrame) -> pd.Series:
     n = pd.to_numeric(df["options_offered"], errors="coerce")
     return pd.Series(np.select([n >= 3, n == 2, n == 1], ["3+", "2", "1"], "0"), index=df.index)
@@ -62,28 +70,36 @@ FACTORS = {
 }
 
 
-def dose_response(df: pd.DataFrame, practices: list[str], outcome: str, design: Design | None = None
-                  ) -> pd.DataFrame:
+def dose_response(df: pd.DataFrame, practices: list[str], outcome: str, design: Design | None = None,
+                  *, after_call=(), landmark: np.ndarray | None = None) -> pd.DataFrame:
     """Adjusted churn by level of each dose factor; see the module docstring.
 
-    ``design`` is ``build(df, practices)`` when the caller has it already.
+    ``design`` is ``build(df, practices)`` when the caller has it already. Practices in
+    ``after_call`` (they happen after the call) are never adjusted for; a factor that
+    grades one of them (follow-up timing) is fitted only on the calls whose customer was
+    still active at the ``landmark`` (a boolean mask, see ``design.active_at``) when given.
     """
-    y = df[outcome].astype(float).to_numpy()
-    groups = agent_codes(df["agent_id"])
-    full = (design or build(df, practices)).varying()
+    y_all = df[outcome].astype(float).to_numpy()
+    groups_all = agent_codes(df["agent_id"])
+    whole = (design or build(df, practices)).varying()
     rows = []
     for factor, (levels_of, replaces, reference, order) in FACTORS.items():
         levels = levels_of(df)
         if levels.isna().all():
             continue  # not recorded on these calls
-        design = full.without(replaces) if replaces in full.practice_names else full
+        full, y, groups, note = whole, y_all, groups_all, None
+        if replaces in after_call and landmark is not None:
+            full = whole.subset(landmark).varying()
+            levels, y, groups = levels[landmark], y_all[landmark], groups_all[landmark]
+            note = LANDMARK_NOTE
+        design = full.dropping([*after_call, replaces])
         cov_keep = [i for i, nm in enumerate(design.covariate_names) if nm != "short_break"]
         if factor != "break_minutes":
             cov_keep = list(range(len(design.covariate_names)))
         present = [lvl for lvl in order if (levels == lvl).any()]
         others = [lvl for lvl in present if lvl != reference]
         dummies = np.column_stack([(levels == lvl).to_numpy(dtype=float) for lvl in others]) if others \
-            else np.empty((len(df), 0))
+            else np.empty((len(levels), 0))
         X = np.column_stack([design.practices, design.covariates[:, cov_keep], dummies])
         names = design.practice_names + [design.covariate_names[i] for i in cov_keep] + \
             [f"{factor}[{lvl}]" for lvl in others]
@@ -94,18 +110,20 @@ def dose_response(df: pd.DataFrame, practices: list[str], outcome: str, design: 
             if not fit.ok or reference not in present:
                 why = fit.warning if not fit.ok else f"no calls at the reference level {reference}"
                 rows.append(dict(factor=factor, level=lvl, reference=reference, estimate=None, ci_low=None,
-                                 ci_high=None, p_value=None, risk=None, n=n, warning=why))
+                                 ci_high=None, p_value=None, risk=None, n=n, warning=_join(why, note)))
                 continue
             risk = _risk_at(fit, X, first, others, lvl)
             if lvl == reference:
                 rows.append(dict(factor=factor, level=lvl, reference=reference, estimate=0.0, ci_low=0.0,
-                                 ci_high=0.0, p_value=None, risk=risk, n=n, warning=None))
+                                 ci_high=0.0, p_value=None, risk=risk, n=n, warning=note))
                 continue
             est, se = _contrast(fit, X, first, others, lvl)
             lo, hi, p = logit.wald(est, se)
-            rows.append(dict(factor=factor, level=lvl, reference=reference, estimate=est, ci_low=lo,
+            rows.append(dict(factor=factor, level=lvl, reference=reference,
+                             estimate=est if lo is not None else None, ci_low=lo,
                              ci_high=hi, p_value=p, risk=risk, n=n,
-                             warning="fewer than 100 calls at this level" if n < 100 else None))
+                             warning=_join(note, logit.NO_SE if lo is None else None,
+                                           "fewer than 100 calls at this level" if n < 100 else None)))
     return pd.DataFrame(rows, columns=DOSE_COLUMNS)
 
 
@@ -140,8 +158,26 @@ def _contrast(fit, X, first, others, level) -> tuple[float, float]:
 
 
 def heterogeneity(df: pd.DataFrame, practices: list[str], outcome: str, design: Design | None = None, *,
-                  min_calls: int = 300) -> pd.DataFrame:
-    """Each practice's AME within each anger level and each issue type (separate fits)."""
+                  min_calls: int = 300, after_call=(), landmark: np.ndarray | None = None,
+                  note: str | None = None) -> pd.DataFrame:
+    """Each practice's AME within each anger level and each issue type (separate fits).
+
+    Practices in ``after_call`` are never adjusted for; each is estimated among the calls
+    still active at the ``landmark`` (boolean mask), adjusted for the call's practices
+    (no rows for it without a landmark).
+    """
+    after = [p for p in practices if p in set(after_call)]
+    if after:
+        on_call = [p for p in practices if p not in after]
+        full = (design or build(df, practices))
+        out = [heterogeneity(df, on_call, outcome, full.dropping(after), min_calls=min_calls)]
+        for p in after if landmark is not None and landmark.any() else []:
+            sub = df.loc[landmark].reset_index(drop=True)
+            part = heterogeneity(sub, on_call + [p], outcome,
+                                 full.dropping([q for q in after if q != p]).subset(landmark),
+                                 min_calls=min_calls, note=LANDMARK_NOTE)
+            out.append(part[part["practice"] == p])
+        return pd.concat(out, ignore_index=True)[HETEROGENEITY_COLUMNS]
     full = design or build(df, practices)
     y_all = df[outcome].astype(float).to_numpy()
     groups_all = agent_codes(df["agent_id"])
@@ -153,7 +189,8 @@ def heterogeneity(df: pd.DataFrame, practices: list[str], outcome: str, design: 
             base = dict(dimension=dimension, level=str(level), n=int(mask.sum()))
             if mask.sum() < min_calls:
                 rows += [dict(base, practice=p, estimate=None, ci_low=None, ci_high=None, p_value=None,
-                              warning=f"only {mask.sum()} calls: too few to estimate") for p in practices]
+                              warning=_join(f"only {mask.sum()} calls: too few to estimate", note))
+                         for p in practices]
                 continue
             design = full.subset(mask)
             model = design.varying()
@@ -164,10 +201,11 @@ def heterogeneity(df: pd.DataFrame, practices: list[str], outcome: str, design: 
                 if not fit.ok or a.min() == a.max():
                     why = fit.warning if not fit.ok else "no variation in this group"
                     rows.append(dict(base, practice=practice, estimate=None, ci_low=None, ci_high=None,
-                                     p_value=None, warning=why))
+                                     p_value=None, warning=_join(why, note)))
                     continue
                 est, se, _, _ = logit.ame(fit, X, model.practice_names.index(practice))
                 lo, hi, p = logit.wald(est, se)
-                rows.append(dict(base, practice=practice, estimate=est, ci_low=lo, ci_high=hi, p_value=p,
-                                 warning=None))
+                rows.append(dict(base, practice=practice, estimate=est if lo is not None else None,
+                                 ci_low=lo, ci_high=hi, p_value=p,
+                                 warning=_join(note, logit.NO_SE if lo is None else None)))
     return pd.DataFrame(rows, columns=HETEROGENEITY_COLUMNS)

@@ -1,9 +1,16 @@
 """Each practice's effect on churn within a horizon: naive, logit (odds ratio and AME), AIPW.
 
-Total effect: adjusted for the pre-call situation and the other practices on
-the call, never for results of the call. Direct effect (labelled): the same
-logit with ``resolved`` added, i.e. the part of the effect that does not work
-through resolving the issue on the call.
+Total effect (``effect = 'total'``): adjusted for the pre-call situation and the other
+practices on the call, never for results of the call nor for practices that happen after
+it (``after_call``, e.g. the follow-up), so a practice's effect through them (a promise
+that brings a follow-up) is part of its total. Direct effect (``'direct'``, labelled, not
+the headline): the same logit with ``resolved`` added, i.e. the part of the effect that does
+not work through resolving the issue on the call; it holds resolution fixed, so it needs
+no unmeasured common cause of resolution and churn (else collider bias), and calls
+without a recorded resolution are left out of it. Landmark effect (``'landmark'``) of a
+practice that happens after the call: among calls whose customer was still active when
+its window closed (the landmark), churn within the horizon counted from the call with vs
+without it, adjusted for the pre-call covariates and the call's practices.
 """
 
 from __future__ import annotations
@@ -15,10 +22,27 @@ from calmline.analysis import aipw, logit
 from calmline.analysis.design import Design, agent_codes, build
 
 COLUMNS = ["practice", "method", "effect", "scale", "estimate", "ci_low", "ci_high", "p_value",
-           "n_with", "n_without", "warning"]
+           "n_with", "n_without", "n_calls", "n_trimmed", "n_analysed", "warning"]
+"""n_calls: calls in the model; n_analysed: calls the estimate uses (AIPW: after trimming,
+direct: with a recorded resolution); n_trimmed: calls AIPW left out of the overlap (AIPW
+rows only, 0 when none)."""
+
+DIRECT_CAVEAT = ("direct effect: holds resolution fixed, which is only valid if nothing unmeasured "
+                 "drives both resolution and churn (otherwise collider bias); not the headline")
+"""Stored with every direct row, so every place that shows one can label it."""
 
 
-def practice_effects(df: pd.DataFrame, practices: list[str], outcome: str, design: Design | None = None
+def landmark_note(landmark_days: int | None) -> str:
+    """The words stored with every landmark row."""
+    when = f"{landmark_days} days after the call" if landmark_days else "the landmark"
+    return (f"landmark: only calls whose customer was still active {when} (when the follow-up "
+            "window closed); churn counted from the call; adjusted for the pre-call situation and "
+            "the call's practices")
+
+
+def practice_effects(df: pd.DataFrame, practices: list[str], outcome: str, design: Design | None = None,
+                     *, after_call=(), landmark: np.ndarray | None = None,
+                     landmark_days: int | None = None, trim: float = aipw.TRIM
                      ) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     """Estimate every practice's effect on ``outcome`` (0/1) in the complete-case population ``df``.
 
@@ -32,62 +56,127 @@ def practice_effects(df: pd.DataFrame, practices: list[str], outcome: str, desig
         e.g. ``churned_90d``.
     design : Design, optional
         ``build(df, practices)``, when the caller has it already.
+    after_call : sequence of str
+        Practices that happen after the call (the vocabulary's ``after_call``). They are
+        left out of every other practice's adjustment set, and get a landmark effect.
+    landmark : (n,) bool array, optional
+        Calls whose customer was still active when the after-call window closed
+        (:func:`calmline.analysis.design.active_at`). Without it after-call practices get
+        rows saying they could not be estimated.
+    landmark_days : int, optional
+        The landmark in days after the call, for the rows' note.
+    trim : float
+        AIPW's overlap bound.
 
     Returns
     -------
     effects : DataFrame
-        Columns ``COLUMNS``; method in naive | logit | aipw, effect total | direct,
-        scale risk_difference | odds_ratio.
+        Columns ``COLUMNS``; method in naive | logit | aipw, effect total | direct | landmark,
+        scale risk_difference | odds_ratio. Total: the mean over calls of P(churn | practice
+        used) - P(churn | not used), everything before the practice as it was. Landmark: the
+        same among calls still active at the landmark.
     balance : DataFrame
         practice, covariate, smd_before, smd_after (AIPW weights).
     warnings : list of str
         Model-level warnings.
     """
     full = design or build(df, practices)
-    design = full.varying()
+    after = [p for p in practices if p in set(after_call)]
+    on_call = [p for p in practices if p not in after]
     y = df[outcome].astype(float).to_numpy()
     groups = agent_codes(df["agent_id"])
+    resolved = pd.to_numeric(df["resolved"].astype("Float64"), errors="coerce").to_numpy(
+        dtype=float, na_value=np.nan)
+    rows, balance, warnings = _estimate(full.dropping(after), on_call, y, groups, "total", trim,
+                                        resolved=resolved, label="total-effect logit")
+    warnings = list(full.notes) + warnings
+    note = landmark_note(landmark_days)
+    for practice in after:
+        if landmark is None or not landmark.any():
+            base = dict(practice=practice, n_with=None, n_without=None, n_calls=0)
+            why = "no calls still active at the landmark: the after-call practice cannot be estimated"
+            rows += [_missing(base, m, "landmark", s, why) for m, s in
+                     (("naive", "risk_difference"), ("logit", "odds_ratio"),
+                      ("logit", "risk_difference"), ("aipw", "risk_difference"))]
+            continue
+        sub = full.dropping([p for p in after if p != practice]).subset(landmark)
+        r, b, w = _estimate(sub, [practice], y[landmark], groups[landmark], "landmark", trim,
+                            note=note, label=f"{practice} landmark logit")
+        rows += r
+        balance += b
+        warnings += w
+    return (pd.DataFrame(rows, columns=COLUMNS),
+            pd.DataFrame(balance, columns=["practice", "covariate", "smd_before", "smd_after"]),
+            warnings)
+
+
+def _estimate(full: Design, targets: list[str], y: np.ndarray, groups: np.ndarray, effect: str,
+              trim: float, *, resolved: np.ndarray | None = None, note: str | None = None,
+              label: str) -> tuple[list[dict], list[dict], list[str]]:
+    """Naive, logit and AIPW rows of ``targets`` in one design (every practice in it adjusted for
+    the others); the direct logit too when ``resolved`` is given."""
+    design = full.varying()
+    n = len(y)
     X, names = design.matrix()
     main = logit.fit(X, y, groups, names)
-    resolved = df["resolved"].astype("float").fillna(0).to_numpy()[:, None]
-    Xd, names_d = design.matrix(resolved, ["resolved"])
-    direct = logit.fit(Xd, y, groups, names_d)
+    fits = [(label, main)]
+    direct = Xd = None
+    warnings = []
+    if resolved is not None:
+        seen = ~np.isnan(resolved)
+        if not seen.all():
+            warnings.append(f"{int((~seen).sum()):,} upset calls without a recorded resolution were left "
+                            "out of the direct-effect model (not counted as unresolved)")
+        Xd, names_d = design.subset(seen).matrix(resolved[seen][:, None], ["resolved"]) if seen.any() \
+            else (None, None)
+        direct = logit.fit(Xd, y[seen], groups[seen], names_d) if seen.any() else \
+            logit.LogitFit(None, None, [], "no call has a recorded resolution")
+        fits.append(("direct-effect logit", direct))
     rows, balance_rows = [], []
     squares = design.covariates * design.covariates
-    for i, practice in enumerate(practices):
-        a = full.practices[:, i]
+    for practice in targets:
+        a = full.practices[:, full.practice_names.index(practice)]
         n_with, n_without = int(a.sum()), int(len(a) - a.sum())
-        base = dict(practice=practice, n_with=n_with, n_without=n_without)
-        rows.append(_naive(y, a, base))
+        base = dict(practice=practice, n_with=n_with, n_without=n_without, n_calls=n, n_analysed=n)
+        rows.append(_naive(y, a, base, effect, note))
+        model_rows = [("logit", effect, "odds_ratio"), ("logit", effect, "risk_difference")] + \
+            ([("logit", "direct", "risk_difference")] if resolved is not None else []) + \
+            [("aipw", effect, "risk_difference")]
         if n_with == 0 or n_without == 0:
             why = f"no variation: {practice} is used on {'every' if n_without == 0 else 'no'} upset call"
-            rows += [_missing(base, m, e, s, why) for m, e, s in _MODEL_ROWS]
+            rows += [_missing(dict(base, n_trimmed=0) if m == "aipw" else base, m, e, s, why)
+                     for m, e, s in model_rows]
             continue
         j = design.practice_names.index(practice)
-        rows += _logit_rows(main, X, j, base, "total")
-        rows += _logit_rows(direct, Xd, j, base, "direct")[1:]
+        rows += _logit_rows(main, X, j, base, effect, note)
+        if direct is not None:
+            seen = ~np.isnan(resolved)
+            dbase = dict(base, n_analysed=int(seen.sum()))
+            if direct.ok and Xd is not None and np.ptp(Xd[:, j]) > 0:
+                rows += _logit_rows(direct, Xd, j, dbase, "direct", DIRECT_CAVEAT)[1:]
+            else:
+                rows.append(_missing(dbase, "logit", "direct", "risk_difference",
+                                     _join(direct.warning or "no variation among calls with a recorded "
+                                           "resolution", DIRECT_CAVEAT)))
         if main.ok:
             _, _, p1, p0 = logit.ame(main, X, j)
             others = np.column_stack([np.delete(design.practices, j, axis=1), design.covariates])
             other_names = [p for p in design.practice_names if p != practice] + design.covariate_names
-            res = aipw.estimate(others, other_names, a, y, p1, p0, groups)
-            rows.append(_aipw_row(res, base))
+            res = aipw.estimate(others, other_names, a, y, p1, p0, groups, trim=trim)
+            rows.append(_aipw_row(res, base, effect, note))
             if res.propensity is not None:
                 balance_rows += [dict(practice=practice, covariate=c, smd_before=b, smd_after=w)
                                  for c, b, w in aipw.balance(design.covariates, design.covariate_names,
                                                              a, res.propensity, res.kept, squares)]
         else:
-            rows.append(_missing(base, "aipw", "total", "risk_difference", main.warning))
-    warnings = list(design.notes) + [f"{label}: {fit.warning}" for label, fit in
-                                     (("total-effect logit", main), ("direct-effect logit", direct))
-                                     if fit.warning]
-    return (pd.DataFrame(rows, columns=COLUMNS),
-            pd.DataFrame(balance_rows, columns=["practice", "covariate", "smd_before", "smd_after"]),
-            warnings)
+            rows.append(_missing(dict(base, n_trimmed=0), "aipw", effect, "risk_difference",
+                                 _join(main.warning, note)))
+    warnings += [f"{name}: {fit.warning}" for name, fit in fits if fit.warning]
+    return rows, balance_rows, warnings
 
 
-_MODEL_ROWS = [("logit", "total", "odds_ratio"), ("logit", "total", "risk_difference"),
-               ("logit", "direct", "risk_difference"), ("aipw", "total", "risk_difference")]
+def _join(*parts) -> str | None:
+    return "; ".join(p for p in parts if p) or None
 
 
 def _missing(base: dict, method: str, effect: str, scale: str, why: str | None) -> dict:
@@ -95,36 +184,46 @@ def _missing(base: dict, method: str, effect: str, scale: str, why: str | None) 
                 ci_high=None, p_value=None, warning=why or "not estimable")
 
 
-def _naive(y: np.ndarray, a: np.ndarray, base: dict) -> dict:
+def _interval(base: dict, method: str, effect: str, scale: str, estimate: float, se: float,
+              warning: str | None, transform=None) -> dict:
+    """A row with the Wald interval of ``estimate``; no numbers when the standard error cannot
+    give one (:data:`logit.NO_SE`)."""
+    lo, hi, p = logit.wald(estimate, se)
+    if lo is None:
+        return _missing(base, method, effect, scale, _join(logit.NO_SE, warning))
+    f = transform or (lambda v: float(v))
+    return dict(base, method=method, effect=effect, scale=scale, estimate=f(estimate), ci_low=f(lo),
+                ci_high=f(hi), p_value=p, warning=warning)
+
+
+def _naive(y: np.ndarray, a: np.ndarray, base: dict, effect: str = "total", note: str | None = None
+           ) -> dict:
     """Raw churn rate with minus without: what a spreadsheet would show, unadjusted."""
     if a.min() == a.max():
-        return _missing(base, "naive", "total", "risk_difference", "no comparison group")
+        return _missing(base, "naive", effect, "risk_difference", _join("no comparison group", note))
     r1, r0 = y[a == 1].mean(), y[a == 0].mean()
     se = np.sqrt(r1 * (1 - r1) / (a == 1).sum() + r0 * (1 - r0) / (a == 0).sum())
-    lo, hi, p = logit.wald(r1 - r0, se)
-    return dict(base, method="naive", effect="total", scale="risk_difference", estimate=float(r1 - r0),
-                ci_low=lo, ci_high=hi, p_value=p, warning="unadjusted: confounded by anger and "
-                "by the other practices; shown only to compare")
+    return _interval(base, "naive", effect, "risk_difference", float(r1 - r0), se,
+                     _join("unadjusted: confounded by anger and by the other practices; shown only "
+                           "to compare", note))
 
 
-def _logit_rows(fit: logit.LogitFit, X: np.ndarray, j: int, base: dict, effect: str) -> list[dict]:
+def _logit_rows(fit: logit.LogitFit, X: np.ndarray, j: int, base: dict, effect: str,
+                note: str | None = None) -> list[dict]:
     if not fit.ok:
-        return [_missing(base, "logit", effect, "odds_ratio", fit.warning),
-                _missing(base, "logit", effect, "risk_difference", fit.warning)]
+        return [_missing(base, "logit", effect, "odds_ratio", _join(fit.warning, note)),
+                _missing(base, "logit", effect, "risk_difference", _join(fit.warning, note))]
     b, se_b = fit.params[j], float(np.sqrt(fit.cov[j, j]))
-    lo, hi, p = logit.wald(b, se_b)
-    odds = dict(base, method="logit", effect=effect, scale="odds_ratio", estimate=float(np.exp(b)),
-                ci_low=float(np.exp(lo)), ci_high=float(np.exp(hi)), p_value=p, warning=fit.warning)
+    warning = _join(fit.warning, note)
+    odds = _interval(base, "logit", effect, "odds_ratio", b, se_b, warning,
+                     transform=lambda v: float(np.exp(v)))
     est, se, _, _ = logit.ame(fit, X, j)
-    lo, hi, p = logit.wald(est, se)
-    rd = dict(base, method="logit", effect=effect, scale="risk_difference", estimate=est,
-              ci_low=lo, ci_high=hi, p_value=p, warning=fit.warning)
-    return [odds, rd]
+    return [odds, _interval(base, "logit", effect, "risk_difference", est, se, warning)]
 
 
-def _aipw_row(res: aipw.AipwResult, base: dict) -> dict:
+def _aipw_row(res: aipw.AipwResult, base: dict, effect: str = "total", note: str | None = None) -> dict:
+    base = dict(base, n_trimmed=int(res.n_trimmed), n_analysed=int(res.n_used - res.n_trimmed))
     if res.estimate is None:
-        return _missing(base, "aipw", "total", "risk_difference", res.warning)
-    lo, hi, p = logit.wald(res.estimate, res.se)
-    return dict(base, method="aipw", effect="total", scale="risk_difference", estimate=res.estimate,
-                ci_low=lo, ci_high=hi, p_value=p, warning=res.warning)
+        return _missing(base, "aipw", effect, "risk_difference", _join(res.warning, note))
+    return _interval(base, "aipw", effect, "risk_difference", res.estimate, res.se,
+                     _join(res.warning, note))

@@ -193,9 +193,19 @@ def ame(result: LogitFit, X: np.ndarray, j: int, weights: np.ndarray | None = No
     return estimate, se, p1, p0
 
 
-def wald(estimate: float, se: float) -> tuple[float, float, float]:
-    """95% CI and two-sided p-value of a normal estimate."""
-    if se <= 0 or not np.isfinite(se):
-        return estimate, estimate, 1.0 if estimate == 0 else 0.0
+NO_SE = ("the standard error is zero or not finite (the data cannot say how uncertain this is): "
+         "no estimate, interval or p-value shown")
+"""The warning of a row whose standard error cannot give an interval."""
+
+
+def wald(estimate: float, se: float) -> tuple[float | None, float | None, float | None]:
+    """95% CI and two-sided p-value of a normal estimate.
+
+    A standard error that is not a positive finite number gives no interval and no p-value:
+    ``(None, None, None)`` (a zero-width interval with p = 0 would claim certainty the data do
+    not have); callers then show no estimate either, with :data:`NO_SE` as the warning.
+    """
+    if se is None or not np.isfinite(se) or se <= 0 or not np.isfinite(estimate):
+        return None, None, None
     z = estimate / se
     return estimate - Z95 * se, estimate + Z95 * se, float(2 * stats.norm.sf(abs(z)))

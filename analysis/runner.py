@@ -17,8 +17,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from calmline import vocabulary
 from calmline.analysis import secondary
-from calmline.analysis.design import build, complete_cases
+from calmline.analysis.design import active_at, build, complete_cases
 from calmline.analysis.dose import dose_response, heterogeneity
 from calmline.analysis.effects import practice_effects
 from calmline.analysis.specification import specification
@@ -72,7 +73,9 @@ def fit(db: Path, practices: list[str], *, horizons: tuple[int, ...] = (90,),
             con.execute(load_sql("analysis/results_schema"))
             say("Cox and Kaplan-Meier")
             start = time.monotonic()
-            survival = secondary.survival(population, practices)  # the same for every horizon
+            survival = secondary.survival(population, practices, after_call=_after_call(practices),
+                                          landmark_days=vocabulary.FOLLOWUP_WINDOW_DAYS)
+            # the same for every horizon
             summary.timings["Cox and Kaplan-Meier"] = time.monotonic() - start
             for h in horizons:
                 run_id = con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM model_runs").fetchone()[0]
@@ -103,6 +106,12 @@ def _recorded(population: pd.DataFrame, practices: list[str]) -> tuple[list[str]
                   for p in practices if p not in kept]
 
 
+def _after_call(practices: list[str]) -> list[str]:
+    """The practices the vocabulary marks as happening after the call (never adjusted for)."""
+    marked = {p.name for p in vocabulary.PRACTICES if p.after_call}
+    return [p for p in practices if p in marked]
+
+
 def _fit_horizon(population: pd.DataFrame, practices: list[str], h: int,
                  survival: tuple[pd.DataFrame, pd.DataFrame], say: Progress, timings: dict[str, float]
                  ) -> tuple[dict[str, pd.DataFrame], list[str], dict]:
@@ -124,14 +133,19 @@ def _fit_horizon(population: pd.DataFrame, practices: list[str], h: int,
         return out
 
     design = timed("design matrix", build, df, practices)
-    effects, balance, model_warnings = timed("logit and AIPW", practice_effects, df, practices, outcome,
-                                             design)
+    after = _after_call(practices)
+    days = vocabulary.FOLLOWUP_WINDOW_DAYS
+    landmark = active_at(df, days)
+    effects, balance, model_warnings = timed(
+        "logit and AIPW", lambda: practice_effects(df, practices, outcome, design, after_call=after,
+                                                   landmark=landmark, landmark_days=days))
     warnings += model_warnings
     effects["outcome"] = f"churn_{h}d"
     tables = {"practice_effects": effects, "practice_balance": balance,
-              "dose_response": timed("dose-response", dose_response, df, practices, outcome, design),
-              "effect_heterogeneity": timed("heterogeneity", heterogeneity, df, practices, outcome,
-                                            design)}
+              "dose_response": timed("dose-response", lambda: dose_response(
+                  df, practices, outcome, design, after_call=after, landmark=landmark)),
+              "effect_heterogeneity": timed("heterogeneity", lambda: heterogeneity(
+                  df, practices, outcome, design, after_call=after, landmark=landmark))}
     cox, km = survival
     if len(cox):
         effects = pd.concat([effects.astype(object), cox.reindex(columns=effects.columns).astype(object)],

@@ -20,37 +20,75 @@ from calmline.analysis.kaplan_meier import km_curves
 KM_HORIZON_DAYS = 180
 
 
-def survival(population: pd.DataFrame, practices: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def survival(population: pd.DataFrame, practices: list[str], *, after_call=(),
+             landmark_days: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Cox hazard ratios per practice (as practice_effects rows) and Kaplan-Meier curves.
 
     Every upset call with all practices assessed counts here, whatever its window:
-    time to churn is censored at the as-of date.
+    time to churn is censored at the as-of date. The baseline model (``effect = 'total'``)
+    has the practices of the call and the pre-call covariates, never the practices in
+    ``after_call``: a follow-up within 30 days is not known at the call, and a customer
+    who churned on day 5 could not have had one on day 20 (immortal time). Each of those
+    instead gets a landmark model (``effect = 'landmark'``): among calls whose customer
+    was still active and observed ``landmark_days`` after the call, time to churn counted
+    from the landmark, adjusted for the call's practices and the covariates; its Kaplan-Meier
+    curves start at the landmark too (survival given still active then, days from the call).
+    Without ``landmark_days`` after-call practices get no Cox row and no curves.
     """
     df, _ = complete_cases(population, practices, "time_days")
     if df.empty:
         return pd.DataFrame(), pd.DataFrame()
-    design = build(df, practices)  # covariate column 0 is the intercept, which Cox has no use for
+    after = [p for p in practices if p in set(after_call)]
+    on_call = [p for p in practices if p not in after]
+    full = build(df, practices)
+    rows, groups = _cox_rows(df, full.dropping(after), on_call, df["time_days"], "total",
+                             "time_to_churn", None)
+    km = km_curves(groups, on_call, horizon_days=KM_HORIZON_DAYS) if on_call else pd.DataFrame()
+    if landmark_days is not None:
+        time = pd.to_numeric(df["time_days"], errors="coerce").to_numpy(dtype=float)
+        alive = time > landmark_days  # still a customer, and followed, past the landmark
+        note = (f"landmark: only calls whose customer was still active {landmark_days} days after "
+                "the call; time to churn counted from then")
+        for p in after:
+            if alive.sum() == 0:
+                continue
+            sub = df.loc[alive].reset_index(drop=True)
+            design = full.dropping([q for q in after if q != p]).subset(alive)
+            r, g = _cox_rows(sub, design, [p], sub["time_days"] - landmark_days, "landmark",
+                             f"time_to_churn_from_day_{landmark_days}", note)
+            rows = pd.concat([rows, r], ignore_index=True)
+            curves = km_curves(g, [p], horizon_days=KM_HORIZON_DAYS - landmark_days)
+            curves["day"] = curves["day"] + landmark_days
+            km = pd.concat([km, curves], ignore_index=True)
+    return rows.reset_index(drop=True), km
+
+
+def _cox_rows(df: pd.DataFrame, design, targets: list[str], time: pd.Series, effect: str,
+              outcome: str, note: str | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One Cox model of ``design`` (its practices and covariates): rows for ``targets``, and the
+    0/1 columns with time and event for their Kaplan-Meier curves."""
+    # covariate column 0 is the intercept, which Cox has no use for
     keep = design.practice_names + design.covariate_names[1:]
     frame = pd.DataFrame(np.column_stack([design.practices, design.covariates[:, 1:]]), columns=keep)
-    frame["time_days"] = df["time_days"].astype(float).to_numpy()
+    frame["time_days"] = time.astype(float).to_numpy()
     frame["event"] = df["event"].astype(float).to_numpy()
     frame["agent_id"] = df["agent_id"].astype("string").to_numpy()
     cox = fit_cox(frame, keep)
-    cox = cox[cox["term"].isin(practices)]
+    cox = cox[cox["term"].isin(targets)]
     for column in ("hazard_ratio", "ci_low", "ci_high", "p_value", "ph_p_value"):
         cox[column] = pd.to_numeric(cox[column], errors="coerce").astype(float)  # NA -> NaN, as effects
-    n_with = {p: int(design.practices[:, j].sum()) for j, p in enumerate(practices)}
+    n_with = {p: int(design.practices[:, design.practice_names.index(p)].sum()) for p in targets}
     rows = pd.DataFrame({
-        "practice": cox["term"], "method": "cox", "effect": "total", "outcome": "time_to_churn",
+        "practice": cox["term"], "method": "cox", "effect": effect, "outcome": outcome,
         "scale": "hazard_ratio", "estimate": cox["hazard_ratio"], "ci_low": cox["ci_low"],
         "ci_high": cox["ci_high"], "p_value": cox["p_value"],
         "n_with": cox["term"].map(n_with), "n_without": cox["term"].map(lambda p: len(df) - n_with[p]),
-        "warning": [_join(w, _ph_warning(p)) for w, p in zip(cox["warning"], cox["ph_p_value"])],
+        "n_calls": len(df), "n_analysed": cox["n"].astype(int),
+        "warning": [_join(w, _ph_warning(p), note) for w, p in zip(cox["warning"], cox["ph_p_value"])],
     })
-    groups = df[practices].astype(int)
+    groups = df[targets].astype(int)
     groups["time_days"], groups["event"] = frame["time_days"], frame["event"]
-    km = km_curves(groups, practices, horizon_days=KM_HORIZON_DAYS)
-    return rows.reset_index(drop=True), km
+    return rows, groups
 
 
 def _ph_warning(p) -> str | None:
@@ -116,7 +154,8 @@ def priorities(population: pd.DataFrame, effects: pd.DataFrame, practices: list[
 def _best_effect(effects: pd.DataFrame, practices: list[str]) -> pd.DataFrame:
     """Per practice, the doubly robust total effect, else the logit one."""
     rows = []
-    rd = effects[(effects["scale"] == "risk_difference") & (effects["effect"] == "total")]
+    # a practice that happens after the call has a landmark effect instead of a total one
+    rd = effects[(effects["scale"] == "risk_difference") & effects["effect"].isin(["total", "landmark"])]
     for p in practices:
         pick = None
         for method in ("aipw", "logit"):

@@ -44,16 +44,34 @@ def specification(horizon: int) -> str:
         One paragraph: population, outcome, estimands, adjustment sets and methods.
     """
     covariates = ", ".join(label for _, label in ADJUSTED_FOR)
+    after = [p for p in vocabulary.PRACTICES if p.after_call]
+    window = vocabulary.FOLLOWUP_WINDOW_DAYS
+    after_names = ", ".join(p.name for p in after) or "none"
+    landmark = (
+        f"Practices that happen after the call ({after_names}) are never adjusted for in another "
+        "practice's model, so a practice's total effect includes what it does through them (a "
+        "promise that brings a follow-up). Their own effect is a landmark effect: among upset calls "
+        f"whose customer was still active {window} days after the call, when the follow-up window "
+        f"closed, churn within {horizon} days counted from the call with vs without it, adjusted "
+        "for the same pre-call covariates and the practices on the call (which come before it); "
+        f"their Cox hazard ratio comes from calls still active on day {window}, time counted from "
+        "then. "
+    ) if after else ""
     return (
         f"Population: upset calls (anger_level >= {vocabulary.UPSET_ANGER}) whose {horizon}-day window "
         "closed by the as-of date, every practice assessed. Outcome: the customer churned within "
         f"{horizon} days of the call. Total effect of each practice (used vs not used on the call): "
         f"adjusted for {covariates}, and the other practices on the call; not for results of the call "
         f"({', '.join(CALL_RESULTS)}), because resolving the issue is how ownership and options work. "
-        "Direct effect: the same plus resolved. Logit: logistic regression, standard errors clustered "
-        "by agent; risk differences are average marginal effects. AIPW: doubly robust, propensity of "
-        "the practice given the same covariates and the other practices, calls with propensity outside "
-        f"[{TRIM}, {1 - TRIM}] left out. Cox: time to churn from the call, censored at the as-of "
-        "date, Efron ties, robust errors clustered by agent. q-values: Benjamini-Hochberg across "
-        "practices within each method."
+        + landmark +
+        "Direct effect (not the headline): the same plus resolved; it holds resolution fixed, so it "
+        "is only valid if nothing unmeasured drives both resolution and churn (otherwise collider "
+        "bias), and calls without a recorded resolution are left out of it (counted in the run's "
+        "warnings), never counted as unresolved. Logit: logistic regression, standard errors "
+        "clustered by agent; risk differences are average marginal effects. AIPW: doubly robust, "
+        "propensity of the practice given the same covariates and the other practices, calls with "
+        f"propensity outside [{TRIM}, {1 - TRIM}] left out (their number is stored with each "
+        "estimate). A standard error of zero gives no estimate, interval or p-value. Cox: time to "
+        "churn from the call, censored at the as-of date, Efron ties, robust errors clustered by "
+        "agent. q-values: Benjamini-Hochberg across practices within each method."
     )

@@ -20,6 +20,13 @@ churn-within-h on one call's practices targets this one.
 The naive risk difference compares factual churn by h between window calls
 with and without the practice, with no adjustment.
 
+``followup_promised`` also gets ``total_risk_difference`` and
+``call_level_total_risk_difference``: the same two quantities when forcing the promise
+also moves the follow-ups that depend on it (same uniforms, the follow-up model of
+:mod:`calmline.synth.followups`). The world's forces hold follow-ups as drawn
+(``risk_difference`` is the promise's effect not through the follow-up); a model that
+never adjusts for what happens after the call targets the total.
+
 ``compensated`` also gets a ``dose_response``: the same two risk differences over
 the window calls whose pre-drawn amount (the one "on" grants) falls in each band of
 amount / max(monthly_value, 10).
@@ -28,6 +35,7 @@ amount / max(monthly_value, 10).
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 
 import numpy as np
 
@@ -37,6 +45,7 @@ from . import effects as fx
 from .calls import logistic
 from .churn import ChurnResult
 from .population import NEVER
+from .streams import stream
 from .world import CallState, World, churn_of, upset_logit, upset_practices, with_force
 
 CONFOUNDING = (
@@ -123,6 +132,8 @@ def ground_truth(world: World, base_state: CallState, base: ChurnResult) -> dict
             on = factual[name][w]
             yb = y_base[h][w]
             entry["naive_risk_difference"][f"{h}d"] = _mean(yb[on]) - _mean(yb[~on])
+        if name == PROMISE:
+            entry.update(_promise_total(world, base_state, base, windows, other))
         if name == "compensated":
             entry["dose_response"] = _dose_response(world, windows, days, call_days,
                                                     factual[name])
@@ -130,6 +141,52 @@ def ground_truth(world: World, base_state: CallState, base: ChurnResult) -> dict
     summary = {f"{h}d": {"n_upset_calls_in_window": int(windows[h].sum()),
                          "factual_churn_rate": _mean(y_base[h][windows[h]])} for h in horizons}
     return {"horizons": summary, "practices": practices}
+
+
+PROMISE = "followup_promised"
+"""The practice follow-ups depend on (``effects.FOLLOWUP_HAPPEN``)."""
+
+
+def _followup_uniforms(world: World) -> np.ndarray | None:
+    """The uniforms behind each potential call's follow-up decision, re-drawn from the
+    ``"followups"`` stream exactly as :func:`calmline.synth.followups.draw_followups` draws
+    them; None if they no longer reproduce the world's decisions."""
+    u = stream(world.seed, "followups").random(world.n_calls, dtype=np.float32)
+    if not np.array_equal(_followup_happens(world, u, world.practices[PROMISE]), world.followups.happens):
+        return None
+    return u
+
+
+def _followup_happens(world: World, u: np.ndarray, promised: np.ndarray) -> np.ndarray:
+    a, b_promised, b_skill = fx.FOLLOWUP_HAPPEN
+    return u < logistic(a + b_promised * promised + b_skill * world.agents.skill[world.agent])
+
+
+def _promise_total(world: World, base_state: CallState, base: ChurnResult, windows: dict,
+                   other: np.ndarray) -> dict:
+    """The promise's policy and call-level risk differences with follow-ups responding to it."""
+    up = world.upset
+    u = _followup_uniforms(world)
+    if u is None or "followed_up" in base_state.force:
+        return {}
+    days, call_days = {}, {}
+    for value in (True, False):
+        state = with_force(world, base_state, PROMISE, value)
+        promised = np.where(world.upset_mask, value, world.practices[PROMISE])
+        state = replace(state, followup_happens=np.where(
+            world.upset_mask, _followup_happens(world, u, promised), base_state.followup_happens))
+        days[value] = churn_of(world, state).churn_day[up.customer]
+        call_days[value] = _call_level_day(world, base, upset_logit(world, state), other)
+    out = {"total_risk_difference": {}, "call_level_total_risk_difference": {},
+           "total_note": "forcing the promise also moves the follow-ups that depend on it (same "
+                         "uniforms); risk_difference and call_level_risk_difference hold "
+                         "follow-ups as drawn"}
+    for h, w in windows.items():
+        end = up.day[w] + h
+        out["total_risk_difference"][f"{h}d"] = _mean(days[True][w] <= end) - _mean(days[False][w] <= end)
+        out["call_level_total_risk_difference"][f"{h}d"] = (
+            _mean(call_days[True][w] <= end) - _mean(call_days[False][w] <= end))
+    return out
 
 
 def _dose_response(world: World, windows: dict, days: dict, call_days: dict,

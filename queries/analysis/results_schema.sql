@@ -18,7 +18,7 @@ CREATE TABLE IF NOT EXISTS practice_effects (
     run_id      INTEGER NOT NULL,
     practice    VARCHAR NOT NULL,
     method      VARCHAR NOT NULL,   -- naive | logit | aipw | cox
-    effect      VARCHAR NOT NULL,   -- total | direct (adjusted for resolved)
+    effect      VARCHAR NOT NULL,   -- total | direct (adjusted for resolved) | landmark (after-call practice)
     outcome     VARCHAR NOT NULL,   -- e.g. churn_90d, time_to_churn
     scale       VARCHAR NOT NULL,   -- risk_difference | odds_ratio | hazard_ratio
     estimate    DOUBLE,
@@ -98,3 +98,13 @@ CREATE TABLE IF NOT EXISTS agent_adoption (
     ci_low      DOUBLE,
     ci_high     DOUBLE
 );
+-- Columns added after the first release: CREATE TABLE IF NOT EXISTS leaves an older table as it
+-- was, so they are added here too (a no-op on a new database).
+-- practice_effects.effect also takes 'landmark': a practice that happens after the call (the
+-- follow-up), among calls whose customer was still active when its window closed.
+-- n_calls: calls in the model; n_analysed: calls the estimate used (AIPW: after trimming; direct:
+-- calls with a recorded resolution); n_trimmed: calls AIPW left outside the overlap (0 when none,
+-- NULL for other methods).
+ALTER TABLE practice_effects ADD COLUMN IF NOT EXISTS n_calls BIGINT;
+ALTER TABLE practice_effects ADD COLUMN IF NOT EXISTS n_trimmed BIGINT;
+ALTER TABLE practice_effects ADD COLUMN IF NOT EXISTS n_analysed BIGINT;

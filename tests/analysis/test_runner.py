@@ -76,3 +76,30 @@ def test_other_horizons_use_their_own_windows(tmp_path, horizon):
     (closed,), = query(db, f"SELECT count(*) FROM customer_retention WHERE days_observable >= {horizon} "
                            f"AND NOT churned_before_call")
     assert 0 < n_calls <= closed
+
+
+def test_a_results_database_from_before_gains_the_new_columns_and_the_honest_estimands(tmp_path):
+    """A database fitted by an older calmline has practice_effects without the trimming counts:
+    `calmline fit` adds them (ALTER TABLE ... ADD COLUMN IF NOT EXISTS) and fills them."""
+    db = tmp_path / "db.duckdb"
+    assert run_cli("etl", "--source", str(ROOT / "sample_data"), "--db", str(db)).returncode == 0
+    con = duckdb.connect(str(db))
+    con.execute("CREATE TABLE practice_effects (run_id INTEGER NOT NULL, practice VARCHAR NOT NULL, "
+                "method VARCHAR NOT NULL, effect VARCHAR NOT NULL, outcome VARCHAR NOT NULL, "
+                "scale VARCHAR NOT NULL, estimate DOUBLE, ci_low DOUBLE, ci_high DOUBLE, p_value DOUBLE, "
+                "q_value DOUBLE, n_with BIGINT, n_without BIGINT, mde DOUBLE, warning VARCHAR)")
+    con.close()
+    fitted = run_cli("fit", "--db", str(db))
+    assert fitted.returncode == 0, fitted.stderr
+    rows = query(db, "SELECT n_calls, n_trimmed, n_analysed FROM practice_effects WHERE method = 'aipw' "
+                     "AND estimate IS NOT NULL")
+    assert rows and all(t is not None and t >= 0 and a + t == n for n, t, a in rows)
+    assert query(db, "SELECT count(*) FROM practice_effects WHERE method <> 'aipw' AND n_trimmed IS NOT NULL"
+                 ) == [(0,)]
+    assert query(db, "SELECT DISTINCT effect FROM practice_effects WHERE practice = 'followed_up' "
+                     "ORDER BY 1") == [("landmark",)]
+    assert query(db, "SELECT count(*) FROM practice_effects WHERE effect = 'direct' AND "
+                     "warning NOT LIKE '%collider bias%'") == [(0,)]
+    (spec,), = query(db, "SELECT specification FROM model_runs")
+    assert "still active 30 days after the call" in spec and "recorded resolution" in spec
+    _no_nan(db)

@@ -173,3 +173,18 @@ def test_short_break_in_the_files_is_the_planted_one(tmp_path):
     planted = pd.Series(churn.short_break, index=[f"CALL-{i:09d}" for i in ids])
     assert from_files.sum() > 0.04 * len(upset)
     assert (planted.reindex(upset.call_id).to_numpy() == from_files.to_numpy()).all()
+
+
+def test_the_promise_total_lets_the_follow_ups_it_brings_respond(factual, medium):
+    """Forcing the promise in the world holds follow-ups as drawn; the total moves them too
+    (same uniforms), so with follow-ups that keep customers it is the larger benefit."""
+    for _, _, truth in (factual, medium):
+        entry = truth["practices"]["followup_promised"]
+        for table in ("total_risk_difference", "call_level_total_risk_difference"):
+            assert set(entry[table]) == {"30d", "90d", "180d"}
+        for h in ("30d", "90d", "180d"):
+            assert entry["call_level_total_risk_difference"][h] <= entry["call_level_risk_difference"][h]
+            assert entry["total_risk_difference"][h] <= entry["risk_difference"][h]
+    entry = medium[2]["practices"]["followup_promised"]
+    assert entry["call_level_total_risk_difference"]["90d"] < entry["call_level_risk_difference"]["90d"] - 0.005
+    assert "call_level_total_risk_difference" not in medium[2]["practices"]["apologized"]
