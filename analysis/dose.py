@@ -3,9 +3,11 @@
 Four factors, each a categorical term replacing its binary practice in the
 total-effect logit: options offered (0, 1, 2, 3+; replaces offered_options),
 follow-up timing (none within 30 days, 0-3, 4-14, 15-30 days; replaces
-followed_up), the compensation granted (none, up to 10, 10-30, over 30 in the
-currency of monthly_value; replaces compensated; left out when no call recorded an
-amount) and the agent's break since their previous upset call (under 5,
+followed_up), the compensation granted as a share of the customer's monthly value
+(none, under a quarter of a month, a quarter to half, half to one, a month or more;
+a customer with no recorded value counts at the median value; replaces compensated;
+left out when no call recorded an amount) and the agent's break since their previous
+upset call (under 5,
 5-10, 10-30, 30+ minutes, or no earlier upset call; replaces short_break). For
 each level: the adjusted churn probability (every call set to that level) and
 the risk difference from the reference level, with agent-clustered CIs.
@@ -47,8 +49,11 @@ def _followup(df: pd.DataFrame) -> pd.Series:
 
 def _compensation(df: pd.DataFrame) -> pd.Series:
     amount = pd.to_numeric(df["compensation_value"], errors="coerce")
-    levels = pd.Series(np.select([amount <= 0, amount <= 10, amount <= 30], ["none", "up to 10", "10-30"],
-                                 "over 30"), index=df.index, dtype=object)
+    value = pd.to_numeric(df["monthly_value"], errors="coerce")
+    share = amount / value.fillna(value.median())  # unknown value: the median, as the design imputes it
+    levels = pd.Series(np.select([amount <= 0, share < 0.25, share < 0.5, share < 1],
+                                 ["none", "under 1/4 month", "1/4 to 1/2 month", "1/2 to 1 month"],
+                                 "a month or more"), index=df.index, dtype=object)
     return levels.where(amount.notna())
 
 
@@ -64,7 +69,8 @@ FACTORS = {
     "options_offered": (_options, "offered_options", "0", ["0", "1", "2", "3+"]),
     "followup_timing": (_followup, "followed_up", "none within 30 days",
                         ["none within 30 days", "0-3 days", "4-14 days", "15-30 days"]),
-    "compensation_amount": (_compensation, "compensated", "none", ["none", "up to 10", "10-30", "over 30"]),
+    "compensation_amount": (_compensation, "compensated", "none", ["none", "under 1/4 month", "1/4 to 1/2 month",
+                                                                   "1/2 to 1 month", "a month or more"]),
     "break_minutes": (_break, None, "30+ min",
                       ["under 5 min", "5-10 min", "10-30 min", "30+ min", "no earlier upset call"]),
 }
