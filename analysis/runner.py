@@ -150,7 +150,8 @@ def _fit_horizon(population: pd.DataFrame, practices: list[str], h: int,
     if len(cox):
         effects = pd.concat([effects.astype(object), cox.reindex(columns=effects.columns).astype(object)],
                             ignore_index=True)
-    tables["practice_effects"] = secondary.add_q_and_mde(effects, df, practices, outcome)
+    tables["practice_effects"] = secondary.add_q_and_mde(effects, df, practices, outcome,
+                                                         after_call=after, landmark=landmark)
     tables["km_curves"] = km
     priorities, adoption = timed("training priorities", secondary.priorities, population, tables[
         "practice_effects"], practices)

@@ -102,19 +102,22 @@ def _join(*parts) -> str | None:
     return "; ".join(kept) or None
 
 
-def add_q_and_mde(effects: pd.DataFrame, df: pd.DataFrame, practices: list[str], outcome: str
-                  ) -> pd.DataFrame:
+def add_q_and_mde(effects: pd.DataFrame, df: pd.DataFrame, practices: list[str], outcome: str,
+                  *, after_call=(), landmark: np.ndarray | None = None) -> pd.DataFrame:
     """Benjamini-Hochberg q-values across practices (within method, effect and scale) and, for
-    risk differences, the minimum detectable effect at 80% power given n and adoption."""
+    risk differences, the minimum detectable effect at 80% power given n and adoption (for a
+    practice in ``after_call``, among the calls still active at the ``landmark``, as its
+    landmark effect)."""
     out = effects.copy()
     out["q_value"] = np.nan
     for _, idx in out.groupby(["method", "effect", "scale"]).groups.items():
         out.loc[idx, "q_value"] = bh_qvalues(pd.to_numeric(out.loc[idx, "p_value"], errors="coerce")
                                              .to_numpy(dtype=float))
-    y = df[outcome].astype(float)
     mdes = {}
     for p in practices:
-        without = df[p].astype(float) == 0
+        rows = df.loc[landmark] if p in after_call and landmark is not None else df
+        y = rows[outcome].astype(float)
+        without = rows[p].astype(float) == 0
         base = float(y[without].mean()) if without.any() else None
         mdes[p] = mde_risk_difference(int((~without).sum()), int(without.sum()), base) \
             if base is not None else None

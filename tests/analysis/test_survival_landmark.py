@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
-from calmline.analysis.secondary import survival
+from calmline.analysis.power import mde_risk_difference
+from calmline.analysis.secondary import add_q_and_mde, survival
 from tests.analysis.frames import PRACTICES, population
 
 
@@ -43,3 +45,21 @@ def test_the_follow_up_hazard_ratio_comes_from_a_landmark_model():
     old, _ = survival(df, PRACTICES + ["followed_up"])
     (old_hr,) = old.loc[old.practice == "followed_up", "ci_high"]
     assert old_hr < np.exp(-0.5)
+
+
+def test_the_follow_up_minimum_detectable_effect_counts_only_the_landmark_calls():
+    df = immortal_time_population(4000, seed=22)
+    df["churned_90d"] = df["event"] & (df["time_days"] <= 90)
+    active = (df.time_days > 30).to_numpy()
+    effects = pd.DataFrame({"practice": ["followed_up"], "method": ["aipw"], "effect": ["landmark"],
+                            "scale": ["risk_difference"], "estimate": [-0.02], "ci_low": [-0.03],
+                            "ci_high": [-0.01], "p_value": [0.001], "warning": [None]})
+    out = add_q_and_mde(effects, df, ["followed_up"], "churned_90d", after_call=["followed_up"],
+                        landmark=active)
+    sub = df[active]
+    without = ~sub.followed_up
+    expected = mde_risk_difference(int((~without).sum()), int(without.sum()),
+                                   float(sub.churned_90d[without].mean()))
+    assert out.mde.iloc[0] == pytest.approx(expected)
+    everyone = add_q_and_mde(effects, df, ["followed_up"], "churned_90d")
+    assert everyone.mde.iloc[0] != pytest.approx(expected)  # the early churners change it
