@@ -12,6 +12,10 @@ upset call (under 5,
 each level: the adjusted churn probability (every call set to that level) and
 the risk difference from the reference level, with agent-clustered CIs.
 Heterogeneity: each practice's AME refitted within each anger level and issue type.
+Practices that happen after the call (``after_call``: the follow-up) are in no model's
+adjustment set; follow-up timing, and the follow-up's heterogeneity, are fitted only on
+calls whose customer was still active when the follow-up window closed (the landmark), as
+its landmark effect is.
 """
 
 from __future__ import annotations
