@@ -19,7 +19,9 @@ def test_a_grid_exports_formulas_as_text_and_numbers_as_numbers(dash_duo):
 
     row = {**FORMULAS, "negative": -3, "negative_decimal": -2.5, "negative_text": "-3", "plain": "plain",
            "inside": "a=b", "missing": None}
-    app = dash.Dash(__name__)
+    # Other tests in this process register the pages' callbacks with Dash globally; this app has none
+    # of their components, so it must not check for them.
+    app = dash.Dash(__name__, suppress_callback_exceptions=True)
     app.layout = html.Div(dag.AgGrid(id="formulas", rowData=[row], columnDefs=grids.columns(
         __import__("pandas").DataFrame([row])), csvExportParams={"fileName": "formulas.csv", **grids.CSV_EXPORT},
         exportDataAsCsv=True))
