@@ -19,6 +19,8 @@ RD_SERIES = [
     ("aipw", "total", "AIPW (total)", PALETTE[0], "circle"),
     ("logit", "total", "Logit (total)", PALETTE[1], "square"),
     ("logit", "direct", "Logit, direct (not via resolution)", PALETTE[4], "diamond"),
+    ("aipw", "landmark", "AIPW, at the landmark (after-call practices)", PALETTE[0], "triangle-up"),
+    ("logit", "landmark", "Logit, at the landmark (after-call practices)", PALETTE[1], "triangle-down"),
     ("naive", "total", "Naive (unadjusted)", BLACK, "circle-open"),
 ]
 NOT_ESTIMABLE = "not estimable"
@@ -131,7 +133,8 @@ def forest_plot(effects: pd.DataFrame, *, horizon_days: int = HEADLINE_HORIZON, 
     One row per practice, sorted by the AIPW estimate (else the logit one) so the
     practices that keep the most customers come first. Within a row: the total
     effect by AIPW and by logit, and the logit direct effect (the part not through
-    the issue being resolved), each with its 95% interval; the naive (unadjusted)
+    the issue being resolved), each with its 95% interval; a practice that happens after the
+    call (the follow-up) has its landmark estimates instead of totals; the naive (unadjusted)
     difference is in the legend, hidden unless ``show_naive``. A practice whose
     estimate is missing gets a "not estimable" marker at 0 with the reason in the hover.
 
@@ -168,7 +171,8 @@ def forest_plot(effects: pd.DataFrame, *, horizon_days: int = HEADLINE_HORIZON, 
         rows = df[(df["method"] == method) & (df["effect"] == effect)]
         return rows.set_index("practice")["estimate"]
 
-    sort_key = key_of("aipw", "total").combine_first(key_of("logit", "total"))
+    sort_key = key_of("aipw", "total").combine_first(key_of("logit", "total")) \
+        .combine_first(key_of("aipw", "landmark")).combine_first(key_of("logit", "landmark"))
     practices = list(dict.fromkeys(df["practice"]))
     order = sorted(practices, key=lambda p: (is_missing(sort_key.get(p)),
                                              sort_key.get(p) if not is_missing(sort_key.get(p)) else 0,

@@ -41,9 +41,12 @@ def how_to_read(horizon_days: int, run=None) -> list:
         f"{', '.join(label for _, label in ADJUSTED_FOR)}) and with the same other practices, because angry "
         "customers get "
         "more apologies and skilled agents do everything at once: the grey 'naive' dots show how misleading "
-        "raw comparisons are. Total effects include what works through resolving the issue; 'direct' leaves "
-        "that out. Hazard ratios and survival curves follow customers for as long as we can see them, "
-        "whatever the horizon.")
+        "raw comparisons are. Total effects include what works through resolving the issue and through the "
+        "follow-ups a practice brings; 'direct' holds resolution fixed, which is not the headline and can be "
+        "biased if something unrecorded drives both resolution and churn. The follow-up happens after the "
+        f"call, so it is compared only among customers still with us {vocabulary.FOLLOWUP_WINDOW_DAYS} days "
+        "on (the landmark), and never adjusted for in another practice's estimate. Hazard ratios and "
+        "survival curves follow customers for as long as we can see them, whatever the horizon.")
     spec = specification(horizon_days) if run is None else run["specification"]
     return [html.P(words, className="mb-1"),
             html.Details([html.Summary("The model, exactly (as stored with this run)"),
