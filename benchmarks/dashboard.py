@@ -135,8 +135,19 @@ def scenarios(deps: list[dict], pick: dict) -> dict:
         return next(o for o in by_output if o.lstrip(".").startswith(prefix))
 
     def body(prefix, inputs, state=(), changed=None):
+        """The request for the callback whose output starts with ``prefix``: its inputs and state
+        as the app declares them, with the values given here (by id and property; others None)."""
         out = spec(prefix)
-        return {"output": out, "outputs": outputs(out), "inputs": list(inputs), "state": list(state),
+        given = {(v["id"] if isinstance(v["id"], str) else json.dumps(v["id"]), v["property"]): v["value"]
+                 for v in [*inputs, *state]}
+
+        def values(declared):
+            return [{"id": d["id"], "property": d["property"],
+                     "value": given.get((d["id"], d["property"]))} for d in declared]
+
+        dep = by_output[out]
+        return {"output": out, "outputs": outputs(out), "inputs": values(dep["inputs"]),
+                "state": values(dep["state"]),
                 "changedPropIds": changed or [f"{inputs[0]['id']}.{inputs[0]['property']}"]}
 
     def store(rng):
@@ -145,10 +156,11 @@ def scenarios(deps: list[dict], pick: dict) -> dict:
     def sync(rng):
         chosen = random_filters(pick, rng)
         ids = [{"type": "filter", "name": n} for n in FIELDS]
-        out = spec("url.search")
+        out = next(o for o in by_output if o.startswith("..url.search...{"))  # the filters' own sync
         controls = [{"id": i, "property": "value", "value": None} for i in ids]
-        return {"output": out, "outputs": [outputs(out)[0], [{"id": i, "property": "value"} for i in ids],
-                                           outputs(out)[2]],
+        declared = outputs(out)
+        return {"output": out, "outputs": [declared[0], [{"id": i, "property": "value"} for i in ids],
+                                           *declared[2:]],
                 "inputs": [{"id": "url", "property": "search", "value": to_search(chosen)}, controls],
                 "state": [[{"id": i, "property": "id", "value": i} for i in ids]],
                 "changedPropIds": ["url.search"]}
@@ -164,6 +176,9 @@ def scenarios(deps: list[dict], pick: dict) -> dict:
     def path(p):
         return {"id": "url", "property": "pathname", "value": p}
 
+    def horizon(page):
+        return {"id": f"{page}-horizon", "property": "value", "value": 90}
+
     return {
         "filters <-> URL": sync,
         "page router": lambda rng: body("_pages_content.children", [
@@ -175,11 +190,13 @@ def scenarios(deps: list[dict], pick: dict) -> dict:
         "overview: agent -> calls": lambda rng: body("overview-calls.rowData", [agent(rng)], [store(rng)]),
         "overview: HTML report": lambda rng: body("overview-report.data", [
             {"id": "overview-report-button", "property": "n_clicks", "value": 1}], [store(rng)]),
-        "impact: all figures": lambda rng: body("impact-forest.figure", [path("/impact")]),
+        "impact: all figures": lambda rng: body("impact-forest.figure", [horizon("impact")], [path("/impact")]),
         "impact: KM curve": lambda rng: body("impact-km.figure", [
-            {"id": "impact-km-practice", "property": "value", "value": rng.choice(pick["practices"])}]),
+            {"id": "impact-km-practice", "property": "value", "value": rng.choice(pick["practices"])},
+            horizon("impact")]),
         "training: by team": lambda rng: body("training-team.options", [
-            {"id": "training-team", "property": "value", "value": rng.choice(["all", *pick["team"]])}]),
+            {"id": "training-team", "property": "value", "value": rng.choice(["all", *pick["team"]])},
+            horizon("training")]),
         "health: all": lambda rng: body("health-freshness.children", [path("/health")]),
     }
 
