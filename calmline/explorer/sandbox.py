@@ -244,8 +244,9 @@ class Sandbox:
             raise QueryFailed("error", self._told(exc)) from None
         finally:
             self._con.abort()  # drop the rest of a streaming result and the memory it holds
-        return Result(frame=frame.iloc[:limit].reset_index(drop=True), truncated=len(frame) > limit,
-                      limit=limit, seconds=time.perf_counter() - started, columns=columns)
+        return Result(frame=_paths_hidden(frame.iloc[:limit].reset_index(drop=True), self.db),
+                      truncated=len(frame) > limit, limit=limit, seconds=time.perf_counter() - started,
+                      columns=columns)
 
     def _told(self, exc: Exception) -> str:
         """DuckDB's message for analysts: logical names instead of paths on the server, and no
@@ -310,6 +311,26 @@ class Sandbox:
 _EXTENSION_HINT = re.compile(r"but it exists in the (\w+) extension\..*", re.DOTALL)
 
 
+def _server_paths(db: Path) -> tuple[tuple[str, str], ...]:
+    """The server's paths analysts must not see, longest first, with the logical name for each."""
+    return ((str(db), "the calmline database"), (str(Path(db).resolve()), "the calmline database"),
+            (str(Path(db).parent), "the database's folder"),
+            (str(Path.home() / ".duckdb"), "DuckDB's directory"), (str(Path.home()), "the home folder"))
+
+
+def _paths_hidden(frame: pd.DataFrame, db: Path) -> pd.DataFrame:
+    """``frame`` with the server's paths in its text cells as logical names (DuckDB's catalog
+    functions, ``duckdb_databases()`` or ``current_setting('secret_directory')``, return them)."""
+    for column in frame.columns:
+        values = frame[column]
+        if values.dtype != object or not values.map(lambda v: isinstance(v, str) and "/" in v).any():
+            continue
+        for path, name in _server_paths(db):
+            values = values.map(lambda v, p=path, n=name: v.replace(p, n) if isinstance(v, str) else v)
+        frame[column] = values
+    return frame
+
+
 def for_analysts(message: str, db: Path) -> str:
     """``message`` with the database file's path as "the calmline database", other server paths
     (its folder, the home folder, DuckDB's own directories) as logical names, and DuckDB's advice
@@ -318,9 +339,7 @@ def for_analysts(message: str, db: Path) -> str:
                                             "available in the query explorer.", message)
     if re.search(r"^\s*(INSTALL|LOAD)\s", message, re.MULTILINE | re.IGNORECASE):
         message = re.split(r"\n\s*\n", message)[0] + "\nExtensions are not available in the query explorer."
-    for path, name in ((str(db), "the calmline database"), (str(Path(db).resolve()), "the calmline database"),
-                       (str(Path(db).parent), "the database's folder"),
-                       (str(Path.home() / ".duckdb"), "DuckDB's directory"), (str(Path.home()), "the home folder")):
+    for path, name in _server_paths(db):
         message = message.replace(path, name)
     return re.sub(r"(?<![\w.])/(?:[\w.-]+/)+[\w.-]*", "a path on the server", message)
 

@@ -49,3 +49,17 @@ def test_a_missing_extension_is_explained_without_install_advice(box, sql, exten
     said = message(box, sql)
     assert "INSTALL" not in said and "LOAD" not in said and "SET autoinstall" not in said
     assert extension in said and "extensions are not available in the query explorer" in said
+
+
+@pytest.mark.parametrize("sql", [
+    "SELECT path FROM duckdb_databases()",
+    "SELECT current_setting('secret_directory') AS s",
+    "SELECT name, value FROM duckdb_settings()",
+    "SELECT current_setting('allowed_paths')::VARCHAR AS p",
+])
+def test_query_results_show_no_server_paths(box, sample_db, sql):
+    """Catalog functions return the server's paths as rows; analysts see logical names."""
+    text = box.run(sql).frame.to_csv()
+    for path in (str(sample_db), str(Path(sample_db).parent), str(Path.home())):
+        assert path not in text
+    assert "a/b/c" in box.run("SELECT 'a/b/c' AS x").frame.to_csv()  # ordinary text is untouched
