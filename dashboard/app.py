@@ -71,7 +71,7 @@ def _answer_bad_requests(app: dash.Dash) -> None:
     not found.
     """
     import flask
-    from dash.exceptions import DependencyException
+    from dash.exceptions import CallbackException, DependencyException
 
     server = app.server
 
@@ -93,6 +93,17 @@ def _answer_bad_requests(app: dash.Dash) -> None:
     @server.errorhandler(DependencyException)
     def _no_such_component_file(_exc):
         return flask.Response("Not found.\n", status=404, mimetype="text/plain")
+
+    @server.errorhandler(LookupError)
+    @server.errorhandler(TypeError)
+    @server.errorhandler(CallbackException)
+    def _callback_body_of_the_wrong_shape(exc):
+        # Our callbacks' own errors never get here (on_error answers them in the page); these
+        # are Dash failing to match a request's inputs and outputs to the callback it names.
+        if flask.request.path == "/_dash-update-component":
+            return flask.Response("The callback's inputs or outputs do not match it.\n", status=400,
+                                  mimetype="text/plain")
+        raise exc
 
 
 ERROR = "app-error"

@@ -81,6 +81,12 @@ def test_malformed_callbacks_and_unknown_component_files_get_400_or_404(signed_i
         assert client.get("/_dash-component-suites/nope/x.js", headers=headers).status_code in (401, 404)
     assert client.get("/_dash-component-suites/nope/x.js", headers=_basic("ana")).status_code == 404
     assert client.get("/_dash-component-suites/dash/nope.js", headers=_basic("ana")).status_code == 404
+    # a real callback named with inputs and outputs of the wrong shape: 400, not a server error
+    real = next(iter(signed_in_app.callback_map))
+    for outputs in ([], {"id": "x", "property": "y"}):
+        wrong = client.post("/_dash-update-component", headers=_basic("ana"),
+                            json={"output": real, "outputs": outputs, "inputs": [], "state": []})
+        assert wrong.status_code == 400, (real, outputs)
 
 
 def test_an_unknown_name_pays_the_same_hash_as_a_wrong_password(monkeypatch):
