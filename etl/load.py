@@ -44,6 +44,9 @@ queries/marts/<name>.sql, except for the views that add the practices to a call
 (:data:`calmline.etl.practice_views.WITH_PRACTICES`), derived from the vocabulary."""
 SHARED_INPUT = "summary_calls"
 """The view the summary tables read, held in a temporary table while they are built."""
+SHARED_COLUMNS = ("call_month, team, site, channel, issue_type, anger_level, agent_id, call_date, is_upset, "
+                  "window_closed, churned_at, churned_before_call")
+"""The columns of it the summary tables use, besides the practices."""
 
 _DATES = {
     "calls": "CAST(started_at AS DATE)",
@@ -249,7 +252,8 @@ def _build_marts(con) -> None:
             # otherwise run once per table: a temporary table of the same name, which this
             # connection finds first, holds its rows while they are built (6 s instead of 9 s
             # at 2M calls).
-            con.execute(f"CREATE TEMP TABLE {mart} AS SELECT * FROM main.{mart}")
+            con.execute(f"CREATE TEMP TABLE {mart} AS SELECT {SHARED_COLUMNS}, "
+                        f"COLUMNS(practice_pattern()) FROM main.{mart}")
     con.execute(f"DROP TABLE IF EXISTS temp.{SHARED_INPUT}")
     con.execute(load_sql("marts/filter_macros"))
 
