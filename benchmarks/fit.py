@@ -30,8 +30,8 @@ FIT = """
 import json, sys
 from pathlib import Path
 from calmline.analysis.runner import fit
-from calmline.etl.contract import MODEL_PRACTICES
-summary = fit(Path(sys.argv[1]), list(MODEL_PRACTICES))
+from calmline import vocabulary
+summary = fit(Path(sys.argv[1]), list(vocabulary.practice_names()))
 Path(sys.argv[2]).write_text(json.dumps({"seconds": summary.seconds, "timings": summary.timings,
                                          "rows": summary.rows}))
 """
