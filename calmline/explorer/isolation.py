@@ -11,7 +11,8 @@ calmline.explorer.query_child``) and
   grow by at most the memory limit (less what it already holds) plus :data:`MARGIN`: an
   allocation past that fails inside DuckDB or Python, and the query ends with the memory
   message while the child lives on;
-- waits for each answer at most the time limit plus :data:`GRACE`, then kills the child
+- waits for each answer at most the time limit plus :data:`GRACE` from the call (starting a
+  child counts), then kills the child
   (SIGKILL) and answers with the time-limit message; the next query starts a new child;
 - runs the child at lower CPU priority (``niceness``), so a runaway query takes only the
   CPU the dashboard leaves over.
@@ -27,6 +28,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 import weakref
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -39,7 +41,7 @@ from calmline.explorer.sandbox import Limits, Result
 
 MARGIN = 96 * 1024 ** 2
 """Bytes the child may hold beyond the memory limit (Python's own allocations, the result)."""
-GRACE = 0.5
+GRACE = 0.2
 """Seconds past the time limit before the child is killed (DuckDB usually stops it first)."""
 OPEN_SECONDS = 60.0
 """Longest wait for a child to start and open its sandbox."""
@@ -110,10 +112,13 @@ class QueryProcess(SandboxCalls):
         self.close()
 
     def _call(self, method: str, *args, **kwargs):
+        started = time.monotonic()
         with self._lock:
             self._ensure_open()
             self._conn.send((method, args, kwargs))
-            return self._answer(self.limits.seconds + GRACE, during=method)
+            # the time limit counts from the call: a child that had to start first leaves less
+            left = self.limits.seconds + GRACE - (time.monotonic() - started)
+            return self._answer(max(left, GRACE), during=method)
 
     def _ensure_open(self) -> None:
         version = file_version(self.db)
@@ -137,6 +142,8 @@ class QueryProcess(SandboxCalls):
     def _answer(self, seconds: float, during: str):
         if not self._conn.poll(seconds):
             self._stop()
+            if during != "open":  # have the next query's child ready by the time it comes
+                threading.Thread(target=self._start_spare, daemon=True).start()
             if during == "open":
                 raise RuntimeError(f"the query explorer could not open {self.db} within {seconds:g} s")
             raise QueryFailed("timeout", f"The query was stopped after the time limit of "
@@ -154,6 +161,15 @@ class QueryProcess(SandboxCalls):
                 self._stop()
             raise value
         return value
+
+    def _start_spare(self) -> None:
+        """Start a child ahead of the next query (after one was killed), unless one is running."""
+        with self._lock:
+            if self._child is None:
+                try:
+                    self._ensure_open()
+                except Exception:  # the next query opens one itself and reports what fails
+                    self._stop()
 
     def _stop(self) -> None:
         """End the child (if any) and forget it."""
