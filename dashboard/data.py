@@ -148,14 +148,6 @@ def per_version(callback):
     return wrapper
 
 
-def run_frame(name: str) -> pd.DataFrame:
-    """``run_<name>`` rows of the latest 90-day model run; empty, saying why, before the first fit."""
-    run = frame("latest_run")
-    if run.empty:
-        return run
-    return frame(f"run_{name}", run_id=int(run["run_id"].iloc[0]))
-
-
 def filter_params(filters: dict | None) -> dict:
     """The global filters (from the URL) as bound parameters; absent or empty means all."""
     filters = filters or {}

@@ -33,9 +33,6 @@ from calmline.etl.errors import LoadError
 from calmline.etl.sources import SourceFile, match_columns, read_csv_header
 from calmline.etl.sql_text import lit, path_lit, q
 
-REJECTS_TABLE = work_tables.READER_REJECTS
-REJECTS_SCAN = work_tables.READER_SCANS
-PARSE_REJECTS = work_tables.PARSE_REJECTS
 _LINE_DELIM = "\x01"  # never inside valid JSON text, so each line is one field
 
 _PARSE_RULES = {
@@ -70,7 +67,7 @@ class RawSource:
 
 def create_parse_rejects(con: duckdb.DuckDBPyConnection) -> None:
     """Create the empty ``work_tables.PARSE_REJECTS``: rows a reader could not split into fields."""
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {PARSE_REJECTS} (_file_idx INTEGER, line BIGINT, "
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {work_tables.PARSE_REJECTS} (_file_idx INTEGER, line BIGINT, "
                 f"column_name VARCHAR, rule VARCHAR, text VARCHAR)")
 
 
@@ -162,7 +159,7 @@ def finish(con: duckdb.DuckDBPyConnection, raw: RawSource, base_rowid: int) -> d
     firsts = {}
     for i, src in raw.files:
         firsts[i] = first_rowid
-        excluded = f"SELECT line AS n FROM {PARSE_REJECTS} WHERE _file_idx = {i}"
+        excluded = f"SELECT line AS n FROM {work_tables.PARSE_REJECTS} WHERE _file_idx = {i}"
         if src.has_blank_lines:
             excluded += f" UNION ALL {_blank_lines_sql(src)}"
         if _exclusions(con, i, excluded, first_line=2):
@@ -178,7 +175,7 @@ def finish(con: duckdb.DuckDBPyConnection, raw: RawSource, base_rowid: int) -> d
 
 def parse_reject_count(con: duckdb.DuckDBPyConnection, i: int) -> int:
     """How many rows of file ``i`` the reader could not use."""
-    return con.execute(f"SELECT count(*) FROM {PARSE_REJECTS} WHERE _file_idx = $i",
+    return con.execute(f"SELECT count(*) FROM {work_tables.PARSE_REJECTS} WHERE _file_idx = $i",
                        {"i": i}).fetchone()[0]
 
 
@@ -224,8 +221,8 @@ def _csv(con, files: list[tuple[int, SourceFile]]) -> RawSource:
     columns = "{" + ", ".join(f"{lit(h)}: 'VARCHAR'" for h in header) + "}"
     parsing = (f"columns = {columns}, header = true, delim = ',', quote = '\"', escape = '\"', "
                f"auto_detect = false, strict_mode = true, null_padding = false, encoding = 'utf-8'")
-    options = (f"{parsing}, store_rejects = true, rejects_table = '{REJECTS_TABLE}', "
-               f"rejects_scan = '{REJECTS_SCAN}', rejects_limit = 0")
+    options = (f"{parsing}, store_rejects = true, rejects_table = '{work_tables.READER_REJECTS}', "
+               f"rejects_scan = '{work_tables.READER_SCANS}', rejects_limit = 0")
     raws = ", ".join(f"{q(h)} AS _r{n}" for n, h in enumerate(header))
     text = "concat_ws(',', " + ", ".join(f"cl_csv_field(_r{n})" for n in range(len(header))) + ")"
     paths = "[" + ", ".join(path_lit(s.path) for _, s in files) + "]"
@@ -251,7 +248,7 @@ def _jsonl(con, src: SourceFile, i: int) -> RawSource:
         f"CREATE OR REPLACE TEMP TABLE {work_tables.raw_file(i)} AS SELECT * FROM read_csv({path_lit(src.path)}, "
         f"columns = {{'j': 'VARCHAR'}}, header = false, delim = {lit(_LINE_DELIM)}, quote = '', "
         f"escape = '', auto_detect = false, encoding = 'utf-8', store_rejects = true, "
-        f"rejects_table = '{REJECTS_TABLE}', rejects_scan = '{REJECTS_SCAN}', rejects_limit = 0)"
+        f"rejects_table = '{work_tables.READER_REJECTS}', rejects_scan = '{work_tables.READER_SCANS}', rejects_limit = 0)"
     )
     _record_reader_rejects(con, before, [(i, src)])
     _number_lines(con, i)
@@ -270,7 +267,7 @@ def _jsonl(con, src: SourceFile, i: int) -> RawSource:
         f"WHEN json_type(j, {lit('$.' + _json_path(own))}) IN ('OBJECT', 'ARRAY') "
         f"THEN {{'c': {lit(name)}, 'r': {lit(_NESTED)}}}" for name, own in src.columns.items())
     con.execute(
-        f"INSERT INTO {PARSE_REJECTS} SELECT {i}, _line, p.c, p.r, j FROM ("
+        f"INSERT INTO {work_tables.PARSE_REJECTS} SELECT {i}, _line, p.c, p.r, j FROM ("
         f"  SELECT _line, j, CASE WHEN NOT {is_object} THEN {{'c': NULL, 'r': 'not a JSON object'}} "
         f"    WHEN list_contains($bad_sets, json_keys(j)) "
         f"    THEN {{'c': NULL, 'r': $bad_rules[list_position($bad_sets, json_keys(j))]}} "
@@ -279,7 +276,7 @@ def _jsonl(con, src: SourceFile, i: int) -> RawSource:
         {"bad_sets": [list(ks) for ks in bad] or [["\x00"]], "bad_rules": list(bad.values()) or [""]})
     fields = _fields(src, lambda own: f"json_extract_string(j, {lit('$.' + _json_path(own))})")
     select = (f"SELECT {i} AS _file_idx, _line, j AS _r0, {fields} FROM {numbered} "
-              f"WHERE trim(j) <> '' AND _line NOT IN (SELECT line FROM {PARSE_REJECTS} WHERE _file_idx = {i})")
+              f"WHERE trim(j) <> '' AND _line NOT IN (SELECT line FROM {work_tables.PARSE_REJECTS} WHERE _file_idx = {i})")
     return RawSource(select, "_r0", has_line=True, files=[(i, src)])
 
 
@@ -340,7 +337,7 @@ def _json_path(name: str) -> str:
 def _last_scan(con) -> int:
     """The highest reader scan id recorded so far (-1 before the first)."""
     try:
-        return con.execute(f"SELECT coalesce(max(scan_id), -1) FROM {REJECTS_SCAN}").fetchone()[0]
+        return con.execute(f"SELECT coalesce(max(scan_id), -1) FROM {work_tables.READER_SCANS}").fetchone()[0]
     except duckdb.CatalogException:
         return -1
 
@@ -354,7 +351,7 @@ def _record_reader_rejects(con, after_scan: int, files: list[tuple[int, SourceFi
     rules = " ".join(f"WHEN {lit(t)} THEN {lit(r)}" for t, r in _PARSE_RULES.items())
     con.execute(
         f"""
-        INSERT INTO {PARSE_REJECTS}
+        INSERT INTO {work_tables.PARSE_REJECTS}
         SELECT {which}, line, column_name,
             array_to_string(list_transform(types, lambda t:
                 CASE t {rules} ELSE lower(t) END
@@ -370,7 +367,7 @@ def _record_reader_rejects(con, after_scan: int, files: list[tuple[int, SourceFi
                 list_sort(list(DISTINCT e.error_type::VARCHAR)) AS types, any_value(e.csv_line) AS text,
                 any_value(regexp_extract(e.error_message, 'Columns: ([0-9]+) Found: ([0-9]+)',
                                          ['expected', 'found'])) AS counts
-            FROM {REJECTS_TABLE} e JOIN {REJECTS_SCAN} s USING (scan_id, file_id)
+            FROM {work_tables.READER_REJECTS} e JOIN {work_tables.READER_SCANS} s USING (scan_id, file_id)
             WHERE e.scan_id > $after GROUP BY ALL
         )
         """,
@@ -401,7 +398,7 @@ def _exclusions(con, i: int, excluded: str, first_line: int) -> bool:
 def _number_lines(con, i: int) -> None:
     """View :func:`work_tables.numbered`: the JSON lines of the raw file with ``_line``, skipping
     lines the reader rejected (those in ``work_tables.PARSE_REJECTS`` so far)."""
-    excluded = f"SELECT line AS n FROM {PARSE_REJECTS} WHERE _file_idx = {i}"
+    excluded = f"SELECT line AS n FROM {work_tables.PARSE_REJECTS} WHERE _file_idx = {i}"
     if not _exclusions(con, i, excluded, first_line=1):
         con.execute(f"CREATE OR REPLACE TEMP VIEW {work_tables.numbered(i)} AS SELECT rowid + 1 AS _line, * FROM {work_tables.raw_file(i)}")
         return

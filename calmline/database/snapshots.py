@@ -109,7 +109,7 @@ def open_snapshots() -> int:
 
 
 def close_all() -> None:
-    """Close every snapshot no request is using (at exit, or between tests)."""
+    """Forget every snapshot; each closes once no request is using it (tests start afresh with it)."""
     with _lock:
         for key, snap in list(_current.items()):
             del _current[key]
