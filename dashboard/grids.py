@@ -15,7 +15,13 @@ SPREADSHEET_SAFE = {"function": (
 """AG Grid's CSV export writes each cell through this: text starting like a formula (=, +, -, @, tab,
 carriage return) gets a leading ' so a spreadsheet shows it instead of running it; numbers, and text
 that is just a number, stay as they are (as calmline.terminal.spreadsheet_safe_text does)."""
-CSV_EXPORT = {"allColumns": True, "processCellCallback": SPREADSHEET_SAFE}
+FIELD_HEADER = {"function": "params.column.getColDef().field"}
+"""The CSV header of a column: its field name (``churn_upset``), not the header the grid shows."""
+CSV_EXPORT = {"allColumns": True, "processCellCallback": SPREADSHEET_SAFE, "processHeaderCallback": FIELD_HEADER}
+"""A grid's CSV export: every column, raw values (the value formatters only change what the grid
+shows; ``useValueFormatterForExport`` is off in :data:`DEFAULT_COLUMN` too) under field names, text
+made spreadsheet-safe."""
+DEFAULT_COLUMN = {"sortable": True, "filter": True, "resizable": True, "useValueFormatterForExport": False}
 
 
 def grid(grid_id: str, *, height: int = 360, selectable: bool = False, export: bool = True) -> html.Div:
@@ -26,7 +32,7 @@ def grid(grid_id: str, *, height: int = 360, selectable: bool = False, export: b
     return html.Div([
         *button,
         dag.AgGrid(id=grid_id, rowData=[], columnDefs=[], style={"height": f"{height}px"},
-                   defaultColDef={"sortable": True, "filter": True, "resizable": True},
+                   defaultColDef=DEFAULT_COLUMN,
                    dashGridOptions={"rowSelection": "single"} if selectable else {},
                    csvExportParams={"fileName": f"{grid_id}.csv", **CSV_EXPORT},
                    className="ag-theme-alpine"),
@@ -34,7 +40,23 @@ def grid(grid_id: str, *, height: int = 360, selectable: bool = False, export: b
 
 
 def columns(frame: pd.DataFrame, percent: tuple[str, ...] = (), counts: tuple[str, ...] = ()) -> list[dict]:
-    """Column definitions with calmline's number formats."""
+    """Column definitions with calmline's number formats for display; exports keep raw values.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The rows the grid shows; one column per frame column, in order.
+    percent : tuple of str
+        Columns holding shares in [0, 1], shown as ``14.7%``.
+    counts : tuple of str
+        Columns holding counts, shown with thousands separators (``1,148``).
+
+    Returns
+    -------
+    list of dict
+        AG Grid column definitions: ``field`` is the column name (the CSV header), ``headerName``
+        the same with spaces.
+    """
     defs = []
     for name in frame.columns:
         col = {"field": name, "headerName": name.replace("_", " ")}
@@ -42,16 +64,24 @@ def columns(frame: pd.DataFrame, percent: tuple[str, ...] = (), counts: tuple[st
             col["valueFormatter"] = PERCENT
         elif name in counts:
             col["valueFormatter"] = COUNT
+        if "valueFormatter" in col:
+            col["useValueFormatterForExport"] = False  # CSV gets 0.147, not "14.7%"
         defs.append(col)
     return defs
 
 
 def records(frame: pd.DataFrame) -> list[dict]:
-    """Rows as JSON-safe records (dates as text, missing as null)."""
+    """Rows as JSON-safe records (dates as ``YYYY-MM-DD``, timestamps to the minute, missing as null).
+
+    The values stay raw (``0.147``, ``1148``): the grid formats them for display and its CSV export
+    writes them as they are."""
     out = frame.copy()
     for name in out.columns:
         if pd.api.types.is_datetime64_any_dtype(out[name]):
-            out[name] = out[name].dt.strftime("%Y-%m-%d %H:%M")
+            values = out[name]
+            days = values.dropna()
+            whole = bool((days == days.dt.normalize()).all())
+            out[name] = values.dt.strftime("%Y-%m-%d" if whole else "%Y-%m-%d %H:%M")
     return out.astype(object).where(out.notna(), None).to_dict("records")
 
 
