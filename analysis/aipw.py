@@ -42,10 +42,12 @@ def estimate(X_other: np.ndarray, names_other: list[str], a: np.ndarray, y: np.n
     ----------
     X_other : (n, k) array
         Propensity design: intercept, pre-call covariates and the other practices.
-    a, y : (n,) arrays of 0/1
-        The practice and the outcome.
+    a, y : (n,) arrays
+        The practice (0/1) and the outcome: 0/1 (churn), or any numbers for a continuous
+        outcome, whose estimate is then a mean difference in the outcome's unit.
     p1, p0 : (n,) arrays
-        Outcome-model predictions for each call with the practice used and not used.
+        Outcome-model predictions (probabilities, or means for a continuous outcome) for
+        each call with the practice used and not used.
     groups : (n,) array
         Agents, for the cluster-robust standard error.
     trim : float
@@ -54,8 +56,8 @@ def estimate(X_other: np.ndarray, names_other: list[str], a: np.ndarray, y: np.n
     Returns
     -------
     AipwResult
-        The estimate (probability units) and its standard error, or None with a warning
-        when the propensity model cannot be fitted or too few calls overlap.
+        The estimate (probability units, or the outcome's unit) and its standard error, or
+        None with a warning when the propensity model cannot be fitted or too few calls overlap.
     """
     n = len(a)
     if a.min() == a.max():

@@ -209,3 +209,72 @@ def wald(estimate: float, se: float) -> tuple[float | None, float | None, float 
         return None, None, None
     z = estimate / se
     return estimate - Z95 * se, estimate + Z95 * se, float(2 * stats.norm.sf(abs(z)))
+
+
+def fit_linear(X: np.ndarray, y: np.ndarray, groups: np.ndarray | None, names: list[str]) -> LogitFit:
+    """Least-squares fit of E[y] = X b: the outcome model for a continuous outcome.
+
+    Parameters
+    ----------
+    X : (n, k) array
+        Design matrix including the intercept.
+    y : (n,) array
+        The outcome (any numbers; 0/1 gives a linear probability model).
+    groups : (n,) array, optional
+        Cluster labels; None gives heteroskedasticity-robust (HC1) errors.
+    names : list of str
+        Column names of ``X``.
+
+    Returns
+    -------
+    LogitFit
+        Coefficients and their robust covariance (statsmodels' ``cluster`` or ``HC1``, the
+        same small-sample scaling as :func:`cluster_covariance`), or None with a warning
+        when columns are collinear.
+    """
+    y = np.asarray(y, dtype=float)
+    if np.linalg.matrix_rank(X) < X.shape[1]:
+        return LogitFit(None, None, names, "the model cannot be fitted: collinear terms (singular matrix)")
+    model = sm.OLS(y, X)
+    res = (model.fit(cov_type="cluster", cov_kwds={"groups": _codes(groups)}) if groups is not None
+           else model.fit(cov_type="HC1"))
+    return LogitFit(np.asarray(res.params), np.asarray(res.cov_params()), names)
+
+
+def g_formula(params: np.ndarray, X: np.ndarray, y: np.ndarray, X1: np.ndarray, X0: np.ndarray,
+              *, linear: bool = False) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
+    """Standardised contrast (g-formula): mean over rows of the predicted outcome under ``X1``
+    minus under ``X0``, with each row's influence value.
+
+    Parameters
+    ----------
+    params : (k,) array
+        Outcome-model coefficients, fitted on ``X`` and ``y`` (logit, or least squares when
+        ``linear``).
+    X, y : arrays
+        The design the model was fitted on and the outcome.
+    X1, X0 : (n, k) arrays
+        The same rows with the treatment (and its interaction terms) set to 1 and to 0.
+    linear : bool
+        Identity link (continuous outcome: a mean difference) instead of the logistic
+        (binary outcome: a risk difference).
+
+    Returns
+    -------
+    estimate, influence, m1, m0
+        The contrast; each row's influence value (its share of the estimate's sampling error:
+        the spread of the row's own contrast plus the outcome model's score, through the
+        delta method), whose cluster sums give the standard error, so the covariates'
+        sampling variability is counted as a bootstrap would; and each row's prediction
+        under ``X1`` and ``X0``.
+    """
+    mean = (lambda lin: lin) if linear else predict_linear
+    slope = (lambda m: np.ones_like(m)) if linear else (lambda m: m * (1 - m))
+    m, m1, m0 = mean(X @ params), mean(X1 @ params), mean(X0 @ params)
+    n = len(y)
+    estimate = float(np.mean(m1 - m0))
+    grad = (X1.T @ slope(m1) - X0.T @ slope(m0)) / n
+    hessian = (X * slope(m)[:, None]).T @ X / n
+    scores = X * (np.asarray(y, dtype=float) - m)[:, None]
+    influence = (m1 - m0 - estimate) + scores @ np.linalg.solve(hessian, grad)
+    return estimate, influence, m1, m0
