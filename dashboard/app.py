@@ -138,8 +138,10 @@ def _rank(page: dict):
 
 
 def layout() -> html.Div:
-    """The frame around every page: navigation, global filters (kept in the URL), the page."""
-    links = [dbc.NavItem(dbc.NavLink(label, href=href, active="exact")) for label, href in navigation()]
+    """The frame around every page: navigation (its links carry the filters to the next page), global
+    filters (kept in the URL), the page."""
+    links = [dbc.NavItem(dbc.NavLink(label, href=href, id={"type": filters.NAV, "path": href}))
+             for label, href in navigation()]  # href and active follow the URL: filters.nav_links
     return html.Div([
         dcc.Location(id="url", refresh="callback-nav"),
         dbc.Navbar(dbc.Container([dbc.NavbarBrand("calmline", href="/"), dbc.Nav(links, navbar=True)],

@@ -16,7 +16,7 @@ import tempfile
 import threading
 from datetime import date
 from pathlib import Path
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs, parse_qsl, urlencode
 
 import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
@@ -80,6 +80,16 @@ def _is_month(text: str) -> bool:
     return bool(re.fullmatch(r"(19|20|21)\d\d-(0[1-9]|1[0-2])", text))
 
 
+def _month_in_data(text: str, months: set[str] | None) -> bool:
+    """Whether ``text`` is a month (YYYY-MM) within the months the data covers (any month when
+    they are not known, as outside a running app). A gap month inside the range is kept: the
+    period still means something; a month before the first or after the last would silently
+    leave the period empty, or the same as no bound at all."""
+    if not _is_month(text):
+        return False
+    return not months or min(months) <= text <= max(months)
+
+
 def bound(chosen: dict | None) -> tuple[dict, dict[str, list]]:
     """(the filters ``chosen`` holds that the database offers, at most :data:`MAX_VALUES` each;
     the values dropped, by filter). Whatever a URL or a callback sends, only known values reach
@@ -98,7 +108,7 @@ def bound(chosen: dict | None) -> tuple[dict, dict[str, list]]:
             if i >= 4 * MAX_VALUES:
                 bad.append(f"{len(values) - i} more")
                 break
-            ok = isinstance(v, str) and (_is_month(v) if name in ("start", "end")  # a range: any month
+            ok = isinstance(v, str) and (_month_in_data(v, known and known[name]) if name in ("start", "end")
                                          else known is None or v in known[name])
             if ok and v not in good:
                 good.append(v)
@@ -128,9 +138,12 @@ def notice(dropped: dict[str, list]):
     if VIEW in dropped:
         return dbc.Alert("The filters this link was saved with were not found on this server; showing all "
                          "the data.", color="warning", dismissable=True, className="py-1 mb-1")
+    months = (_known() or {}).get("start")
     for name, values in dropped.items():
         listed = ", ".join(shown(v) for v in values[:10]) + (f" and {len(values) - 10} more" if len(values) > 10
                                                               else "")
+        if name in ("start", "end") and months:
+            listed += f" (the data covers {min(months)} to {max(months)})"
         parts.append(f"{FIELDS[name][0]}: {listed}")
     return dbc.Alert("Some filter values in this link were not found in the data and are left out. "
                      + "; ".join(parts), color="warning", dismissable=True, className="py-1 mb-1")
@@ -242,9 +255,88 @@ def params(filters: dict | None) -> dict:
     return data.filter_params(month_bounds(bound(filters)[0]))
 
 
+NOT_APPLIED = "filters-not-applied"
+"""Pattern-matching id type of the notice a page shows when it does not apply the filters."""
+
+
+def not_applied(page: str, scope: str) -> html.Div:
+    """A plain notice, for a page that does not apply the global filters, saying so.
+
+    Parameters
+    ----------
+    page : str
+        The page's id prefix (``"impact"``), so each page's notice has an id of its own.
+    scope : str
+        What the page shows instead, such as ``"Centre-wide model results"``.
+
+    Returns
+    -------
+    dash.html.Div
+        Updated by :func:`not_applied_text` whenever the filters change: it names the filters
+        that are set and are not applied here.
+    """
+    ident = {"type": NOT_APPLIED, "page": page, "scope": scope}
+    return html.Div(not_applied_text(scope, {}), id=ident)
+
+
+def not_applied_text(scope: str, chosen: dict | None):
+    """The notice's content: a quiet line without filters; a warning naming them when some are set."""
+    described = describe(chosen)
+    if not described:
+        return html.Div(f"{scope}: the global filters are not applied on this page; they apply to the Overview.",
+                        className="small text-muted mb-2")
+    return dbc.Alert(f"{scope}: the filters set above ({described}) are not applied on this page; "
+                     "they apply to the Overview.", color="info", className="py-1 mb-2")
+
+
+def describe(chosen: dict | None) -> str:
+    """The filters that are set, in words (``"Team: leeds-1; Anger level: 5"``); empty when none."""
+    parts = []
+    for name, (label, _) in FIELDS.items():
+        value = (chosen or {}).get(name)
+        values = value if isinstance(value, list) else [value] if value not in (None, "") else []
+        if values:
+            parts.append(f"{label}: {', '.join(map(str, values[:10]))}" + (" …" if len(values) > 10 else ""))
+    return "; ".join(parts)
+
+
+NAV = "nav-link"
+"""Pattern-matching id type of the navigation's links; their ``path`` is the page they open."""
+CARRIED = (*FIELDS, VIEW, "horizon")
+"""URL parameters a navigation link carries to the next page: the global filters (or their stored
+view) and the model pages' horizon. A page's own state (a drill-down, an explorer link) stays."""
+
+
+def carried(search: str | None) -> str:
+    """The part of a URL query string the navigation takes along to another page
+    (``"?teams=a&team=a&horizon=30"`` -> ``"?teams=a&horizon=30"``), in the order given."""
+    pairs = [(k, v) for k, v in parse_qsl((search or "").lstrip("?")) if k in CARRIED]
+    return "?" + urlencode(pairs) if pairs else ""
+
+
+def nav_links(pathname: str | None, search: str | None, ids: list[dict]) -> tuple[list[str], list[bool]]:
+    """(each navigation link's address with the current filters carried along, whether it is the
+    page shown); the links' ``path`` is in their ids."""
+    kept = carried(search)
+    return [i["path"] + kept for i in ids], [i["path"] == (pathname or "/") for i in ids]
+
+
 def register(app) -> None:
     """Attach the URL <-> filters callback to ``app`` (per app, so several apps in one process,
-    as in tests, each get it)."""
+    as in tests, each get it), the notice of pages that do not apply the filters, and the
+    navigation links that carry the filters from page to page."""
+    app.callback(
+        Output({"type": NOT_APPLIED, "page": ALL, "scope": ALL}, "children"),
+        Input(STORE, "data"),
+        State({"type": NOT_APPLIED, "page": ALL, "scope": ALL}, "id"),
+    )(lambda chosen, ids: [not_applied_text(i["scope"], chosen) for i in ids])
+    app.callback(
+        Output({"type": NAV, "path": ALL}, "href"),
+        Output({"type": NAV, "path": ALL}, "active"),
+        Input("url", "pathname"),
+        Input("url", "search"),
+        State({"type": NAV, "path": ALL}, "id"),
+    )(nav_links)
     app.callback(
         Output("url", "search"),
         Output({"type": "filter", "name": ALL}, "value"),
@@ -253,13 +345,17 @@ def register(app) -> None:
         Input("url", "search"),
         Input({"type": "filter", "name": ALL}, "value"),
         State({"type": "filter", "name": ALL}, "id"),
+        State(STORE, "data"),
     )(sync)
 
 
-def sync(search, values, ids):
+def sync(search, values, ids, current=None):
     """Keep URL, controls and store in step; whichever changed leads. Values the data does not
-    offer are dropped, and a link that asked for them says so."""
-    return follow_noting(ctx.triggered_id, search, values, ids)
+    offer are dropped, and a link that asked for them says so. The store is left alone when the
+    filters did not change (a page's own URL state, such as a drill-down, changed), so the pages
+    do not redraw for nothing."""
+    new_search, new_values, chosen, note = follow_noting(ctx.triggered_id, search, values, ids)
+    return new_search, new_values, (no_update if chosen == current else chosen), note
 
 
 def follow_noting(trigger, search: str | None, values: list, ids: list[dict]):

@@ -15,6 +15,7 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 from dash.exceptions import MissingCallbackContextException
 
 from calmline.dashboard import data, explorer_threads, formats, grids
+from calmline.dashboard.filters import not_applied
 from calmline.terminal import CSV_LINE_END, spreadsheet_safe
 from calmline.dashboard.figures.explore import KINDS, chart_defaults, numeric_columns, result_chart
 from calmline.explorer.saved_queries import library
@@ -60,6 +61,7 @@ def layout(**_query) -> html.Div:
         return dbc.Alert(why, color="secondary", id=STATUS)
     options = [{"label": f"{q.title} ({', '.join(q.audience)})", "value": q.name} for q in library().values()]
     return html.Div([
+        not_applied("explorer", "Queries read the whole database"),
         dbc.Row([
             dbc.Col([
                 html.H5("Saved queries"),

@@ -11,6 +11,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, callback, dcc, html, no_update
 
 from calmline.dashboard import data, formats, grids
+from calmline.dashboard.filters import not_applied
 from calmline.dashboard.figures import funnel_bars
 from calmline.terminal import CSV_LINE_END, spreadsheet_safe
 
@@ -32,6 +33,7 @@ EXPORT_ROWS = 1_000_000
 
 def layout(**_query) -> html.Div:
     return html.Div([
+        not_applied("health", "Every load and every file"),
         dbc.Row(id=FRESHNESS, className="g-2 mb-2"),
         dcc.Graph(id=FUNNEL),
         html.H5("Load batches: rows read = loaded + rejected, for every file"),

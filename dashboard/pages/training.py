@@ -13,6 +13,7 @@ from dash import Input, Output, callback, dcc, html
 
 from calmline import vocabulary
 from calmline.dashboard import data, grids, horizons
+from calmline.dashboard.filters import not_applied
 from calmline.dashboard.figures import adoption_gap_heatmap, practice_label, priorities_bar
 from calmline.dashboard.figures.effects import horizon_words
 from calmline.dashboard.horizons import run_of, run_rows, selector
@@ -39,6 +40,7 @@ def intro(horizon_days: int, _run=None) -> str:
 
 def layout(**_query) -> html.Div:
     return html.Div([
+        not_applied("training", "Centre-wide model results"),
         dbc.Row([dbc.Col([html.H4(id=TITLE, className="mb-0"), html.Div(id=RUN, className="small text-muted")],
                          className="align-self-center"),
                  dbc.Col(selector(HORIZON), width="auto")], className="mb-2 g-2"),

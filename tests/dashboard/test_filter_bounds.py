@@ -68,3 +68,22 @@ def test_the_data_cache_is_bounded_by_memory_and_keeps_the_recently_used():
     assert made.count(1) == 2, "the least recently used went first"
     huge = cache.get(("huge",), lambda: pd.DataFrame({"x": ["y" * 100] * 100_000}))
     assert len(huge) == 100_000 and ("huge",) not in cache._frames
+
+
+def test_a_stale_link_names_every_value_not_found_months_outside_the_data_included(app):
+    """Issue #11.10: ``/?teams=oldname&anger=9&start=2030-01`` showed the whole centre without a word
+    (the month was kept and silently emptied or ignored). Every value not in the data is left out and
+    named, and a month outside the data says which months the data covers."""
+    from calmline.dashboard import filters
+
+    months = sorted(o["value"] for o in filters._options()["start"])
+    ids = [filters.control_id(name) for name in filters.FIELDS]
+    _, shown, chosen, note = filters.follow_noting(
+        "url", "?teams=oldname&anger=9&start=2030-01&end=1999-12", [None] * len(ids), ids)
+    assert chosen == {} and shown == [None] * len(ids), "nothing unknown reaches the queries"
+    text = str(note)
+    for named in ("Team: oldname", "Anger level: 9", "From month: 2030-01", "To month: 1999-12",
+                  f"the data covers {months[0]} to {months[-1]}"):
+        assert named in text, named
+    inside = filters.follow_noting("url", f"?start={months[1]}&end={months[-2]}", [None] * len(ids), ids)
+    assert inside[2] == {"start": months[1], "end": months[-2]} and inside[3] is None

@@ -98,7 +98,7 @@ def test_clicking_a_chart_narrows_the_filters_in_the_url():
 def test_overview_with_no_matching_calls_says_so(app_db):
     from calmline.dashboard.pages import overview
 
-    cards, _, _, teams, _, _, _ = overview.update({"start": "2030-01"})
+    cards, _, _, teams, _, _, _ = overview.update({"teams": ["leeds-1"], "sites": ["Cardiff"]})  # none there
     assert teams == [] and "No calls match" in str(cards)
 
 
