@@ -32,6 +32,8 @@ class AipwResult:
     propensity: np.ndarray | None
     kept: np.ndarray | None
     warning: str | None = None
+    df: int | None = None
+    """Degrees of freedom of the t reference (agents - 1 below ``logit.FEW_AGENTS``), None: normal."""
 
 
 def estimate(X_other: np.ndarray, names_other: list[str], a: np.ndarray, y: np.ndarray,
@@ -76,38 +78,83 @@ def estimate(X_other: np.ndarray, names_other: list[str], a: np.ndarray, y: np.n
     a_k, y_k, e_k, p1_k, p0_k, g_k = a[kept], y[kept], e[kept], p1[kept], p0[kept], groups[kept]
     psi = p1_k - p0_k + a_k * (y_k - p1_k) / e_k - (1 - a_k) * (y_k - p0_k) / (1 - e_k)
     tau = float(psi.mean())
-    se = _cluster_se(psi - tau, g_k)
+    df = logit.small_cluster_df(g_k)
+    se = _cluster_se(psi - tau, g_k, small=df is not None)
     warning = None
     if n - n_kept > 0.05 * n:
         warning = f"{n - n_kept:,} calls ({(n - n_kept) / n:.0%}) outside the overlap were left out"
-    return AipwResult(tau, se, n, n - n_kept, e, kept, warning)
+    if df is not None:
+        warning = "; ".join(w for w in (warning, logit.few_agents_note(df + 1)) if w)
+    return AipwResult(tau, se, n, n - n_kept, e, kept, warning, df)
 
 
-def _cluster_se(centered: np.ndarray, groups: np.ndarray) -> float:
-    """Standard error of a mean of influence values, summed within clusters."""
+def _cluster_se(centered: np.ndarray, groups: np.ndarray, *, small: bool = False) -> float:
+    """Standard error of a mean of influence values, summed within clusters.
+
+    CR1: sqrt(G / (G - 1) sum_g S_g^2) / n, S_g the cluster's sum. ``small``: CR2 (Bell and
+    McCaffrey) for a mean, whose hat matrix block is J / n, so each cluster's sum is divided by
+    sqrt(1 - n_g / n): sqrt(sum_g S_g^2 / (1 - n_g / n)) / n (with equal clusters the same as
+    CR1; with unequal ones larger where one agent holds many calls).
+    """
     n = len(centered)
-    sums = np.bincount(logit._codes(groups), weights=centered)
-    g = int(np.count_nonzero(np.bincount(logit._codes(groups))))
+    codes = logit._codes(groups)
+    sums = np.bincount(codes, weights=centered)
+    sizes = np.bincount(codes)
+    g = int(np.count_nonzero(sizes))
     if g < 2:
         return float(np.sqrt(np.sum(centered ** 2)) / n)
+    if small:
+        present = sizes > 0
+        return float(np.sqrt(np.sum(sums[present] ** 2 / (1 - sizes[present] / n))) / n)
     return float(np.sqrt(g / (g - 1) * np.sum(sums ** 2)) / n)
 
 
 def balance(covariates: np.ndarray, names: list[str], a: np.ndarray, e: np.ndarray,
-            kept: np.ndarray, squares: np.ndarray | None = None) -> list[tuple[str, float, float]]:
+            kept: np.ndarray, squares: np.ndarray | None = None, *,
+            practices: np.ndarray | None = None, practice_names: list[str] | None = None
+            ) -> list[tuple[str, float, float]]:
     """Standardized mean differences (used minus not used) before and after weighting.
 
-    Returns (covariate, smd_before, smd_after) for every column but the intercept;
-    after weighting by 1/e and 1/(1 - e) among calls inside the overlap, |SMD| < 0.1
-    is the usual mark of good balance. ``squares`` (covariates squared) may be passed
-    in when balance is checked for many practices on the same covariates.
+    Parameters
+    ----------
+    covariates : (n, k) array
+        Intercept first (left out of the result), then the pre-call covariates.
+    names : list of str
+        Column names of ``covariates``.
+    a, e, kept : (n,) arrays
+        The practice (0/1), its propensity and the calls inside the overlap.
+    squares : (n, k) array, optional
+        ``covariates`` squared, when balance is checked for many practices on the same covariates.
+    practices : (n, m) array of 0/1, optional
+        The other practices on the call (the co-practices, the main confounders); their balance
+        is reported too, after the covariates'.
+    practice_names : list of str, optional
+        Column names of ``practices``.
+
+    Returns
+    -------
+    list of (column, smd_before, smd_after)
+        For every covariate but the intercept, then every co-practice, that varies; after
+        weighting by 1/e and 1/(1 - e) among calls inside the overlap, |SMD| < 0.1 is the usual
+        mark of good balance.
     """
-    if covariates.shape[1] < 2 or a.min() == a.max():
+    if a.min() == a.max():
         return []
     w = np.where(a == 1, 1 / np.clip(e, 1e-9, None), 1 / np.clip(1 - e, 1e-9, None)) * kept
-    X = covariates[:, 1:]  # column 0 is the intercept; slicing makes no copy
-    sq = (squares if squares is not None else covariates * covariates)[:, 1:]
     t, c = (a == 1).astype(float), (a == 0).astype(float)
+    out = []
+    if covariates.shape[1] >= 2:
+        X = covariates[:, 1:]  # column 0 is the intercept; slicing makes no copy
+        sq = (squares if squares is not None else covariates * covariates)[:, 1:]
+        out += _smd(X, sq, names[1:], t, c, w)
+    if practices is not None and practices.shape[1]:
+        out += _smd(practices, practices * practices, list(practice_names), t, c, w)
+    return out
+
+
+def _smd(X: np.ndarray, sq: np.ndarray, names: list[str], t: np.ndarray, c: np.ndarray, w: np.ndarray
+         ) -> list[tuple[str, float, float]]:
+    """(name, SMD before, SMD after weighting by ``w``) of the columns of ``X`` that vary."""
     m1, m0 = (t @ X) / t.sum(), (c @ X) / c.sum()
     v1, v0 = (t @ sq) / t.sum() - m1 ** 2, (c @ sq) / c.sum() - m0 ** 2
     pooled = np.sqrt(np.clip((v1 + v0) / 2, 0, None))
@@ -117,6 +164,4 @@ def balance(covariates: np.ndarray, names: list[str], a: np.ndarray, e: np.ndarr
     wt, wc = w * t, w * c
     after = (((wt @ X) / wt.sum() - (wc @ X) / wc.sum()) / pooled if wt.sum() > 0 and wc.sum() > 0
              else np.zeros(X.shape[1]))
-    cols = [j + 1 for j in range(X.shape[1]) if varies[j]]
-    before, after = before[varies], after[varies]
-    return [(names[j], float(b0), float(b1)) for j, b0, b1 in zip(cols, before, after)]
+    return [(names[j], float(before[j]), float(after[j])) for j in range(X.shape[1]) if varies[j]]

@@ -128,7 +128,7 @@ def dose_response(df: pd.DataFrame, practices: list[str], outcome: str, design: 
                                  ci_high=0.0, p_value=None, risk=risk, n=n, warning=note))
                 continue
             est, se = _contrast(fit, X, first, others, lvl)
-            lo, hi, p = logit.wald(est, se)
+            lo, hi, p = logit.wald(est, se, fit.df)
             rows.append(dict(factor=factor, level=lvl, reference=reference,
                              estimate=est if lo is not None else None, ci_low=lo,
                              ci_high=hi, p_value=p, risk=risk, n=n,
@@ -214,7 +214,7 @@ def heterogeneity(df: pd.DataFrame, practices: list[str], outcome: str, design: 
                                      p_value=None, warning=_join(why, note)))
                     continue
                 est, se, _, _ = logit.ame(fit, X, model.practice_names.index(practice))
-                lo, hi, p = logit.wald(est, se)
+                lo, hi, p = logit.wald(est, se, fit.df)
                 rows.append(dict(base, practice=practice, estimate=est if lo is not None else None,
                                  ci_low=lo, ci_high=hi, p_value=p,
                                  warning=_join(note, logit.NO_SE if lo is None else None)))

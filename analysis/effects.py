@@ -22,10 +22,13 @@ from calmline.analysis import aipw, logit
 from calmline.analysis.design import Design, agent_codes, build
 
 COLUMNS = ["practice", "method", "effect", "scale", "estimate", "ci_low", "ci_high", "p_value",
-           "n_with", "n_without", "n_calls", "n_trimmed", "n_analysed", "warning"]
+           "std_error", "t_df", "n_with", "n_without", "n_calls", "n_trimmed", "n_analysed", "warning"]
 """n_calls: calls in the model; n_analysed: calls the estimate uses (AIPW: after trimming,
 direct: with a recorded resolution); n_trimmed: calls AIPW left out of the overlap (AIPW
-rows only, 0 when none)."""
+rows only, 0 when none); std_error: the estimate's standard error (risk differences in
+probability units, odds ratios on the log scale); t_df: degrees of freedom of the t reference
+of the interval and p-value when fewer than ``logit.FEW_AGENTS`` agents (agents - 1), else
+missing (normal reference)."""
 
 DIRECT_CAVEAT = ("direct effect: holds resolution fixed, which is only valid if nothing unmeasured "
                  "drives both resolution and churn (otherwise collider bias); not the headline")
@@ -166,8 +169,10 @@ def _estimate(full: Design, targets: list[str], y: np.ndarray, groups: np.ndarra
             rows.append(_aipw_row(res, base, effect, note))
             if res.propensity is not None:
                 balance_rows += [dict(practice=practice, covariate=c, smd_before=b, smd_after=w)
-                                 for c, b, w in aipw.balance(design.covariates, design.covariate_names,
-                                                             a, res.propensity, res.kept, squares)]
+                                 for c, b, w in aipw.balance(
+                                     design.covariates, design.covariate_names, a, res.propensity,
+                                     res.kept, squares, practices=np.delete(design.practices, j, axis=1),
+                                     practice_names=[p for p in design.practice_names if p != practice])]
         else:
             rows.append(_missing(dict(base, n_trimmed=0), "aipw", effect, "risk_difference",
                                  _join(main.warning, note)))
@@ -185,15 +190,15 @@ def _missing(base: dict, method: str, effect: str, scale: str, why: str | None) 
 
 
 def _interval(base: dict, method: str, effect: str, scale: str, estimate: float, se: float,
-              warning: str | None, transform=None) -> dict:
-    """A row with the Wald interval of ``estimate``; no numbers when the standard error cannot
-    give one (:data:`logit.NO_SE`)."""
-    lo, hi, p = logit.wald(estimate, se)
+              warning: str | None, transform=None, df: int | None = None) -> dict:
+    """A row with the Wald interval of ``estimate`` (against t with ``df`` degrees of freedom when
+    given); no numbers when the standard error cannot give one (:data:`logit.NO_SE`)."""
+    lo, hi, p = logit.wald(estimate, se, df)
     if lo is None:
         return _missing(base, method, effect, scale, _join(logit.NO_SE, warning))
     f = transform or (lambda v: float(v))
     return dict(base, method=method, effect=effect, scale=scale, estimate=f(estimate), ci_low=f(lo),
-                ci_high=f(hi), p_value=p, warning=warning)
+                ci_high=f(hi), p_value=p, std_error=float(se), t_df=df, warning=warning)
 
 
 def _naive(y: np.ndarray, a: np.ndarray, base: dict, effect: str = "total", note: str | None = None
@@ -216,9 +221,9 @@ def _logit_rows(fit: logit.LogitFit, X: np.ndarray, j: int, base: dict, effect: 
     b, se_b = fit.params[j], float(np.sqrt(fit.cov[j, j]))
     warning = _join(fit.warning, note)
     odds = _interval(base, "logit", effect, "odds_ratio", b, se_b, warning,
-                     transform=lambda v: float(np.exp(v)))
+                     transform=lambda v: float(np.exp(v)), df=fit.df)
     est, se, _, _ = logit.ame(fit, X, j)
-    return [odds, _interval(base, "logit", effect, "risk_difference", est, se, warning)]
+    return [odds, _interval(base, "logit", effect, "risk_difference", est, se, warning, df=fit.df)]
 
 
 def _aipw_row(res: aipw.AipwResult, base: dict, effect: str = "total", note: str | None = None) -> dict:
@@ -226,4 +231,4 @@ def _aipw_row(res: aipw.AipwResult, base: dict, effect: str = "total", note: str
     if res.estimate is None:
         return _missing(base, "aipw", effect, "risk_difference", _join(res.warning, note))
     return _interval(base, "aipw", effect, "risk_difference", res.estimate, res.se,
-                     _join(res.warning, note))
+                     _join(res.warning, note), df=res.df)

@@ -19,6 +19,11 @@ from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparatio
 
 Z95 = stats.norm.ppf(0.975)
 
+FEW_AGENTS = 40
+"""Below this many agents (clusters) the CR1 sandwich runs small and a normal reference is too
+narrow: the covariance is CR2 (Bell and McCaffrey) instead and intervals and p-values use a t
+distribution with G - 1 degrees of freedom, with a note saying so."""
+
 
 @dataclass
 class LogitFit:
@@ -28,6 +33,9 @@ class LogitFit:
     cov: np.ndarray | None
     names: list[str]
     warning: str | None = None
+    df: int | None = None
+    """Degrees of freedom of the t reference for intervals and p-values (agents - 1 when there are
+    fewer than :data:`FEW_AGENTS`), None for the normal reference."""
 
     @property
     def ok(self) -> bool:
@@ -57,7 +65,9 @@ def fit(X: np.ndarray, y: np.ndarray, groups: np.ndarray, names: list[str],
     -------
     LogitFit
         ``params`` None with a warning when the data cannot support the model
-        (no events, no non-events, perfect separation, no convergence).
+        (no events, no non-events, perfect separation, no convergence). With 2 to
+        ``FEW_AGENTS - 1`` agents the covariance is CR2 and ``df`` is the number of agents
+        less one (see :func:`cluster_covariance`), with a warning saying so.
     """
     y = np.asarray(y, dtype=float)
     total = weights.sum() if weights is not None else len(y)
@@ -85,6 +95,7 @@ def fit(X: np.ndarray, y: np.ndarray, groups: np.ndarray, names: list[str],
                         None if ok else "the model did not converge or separates perfectly")
     try:
         cov, note = cluster_covariance(X, y, params, groups, weights)
+        df = small_cluster_df(groups)
     except np.linalg.LinAlgError as exc:
         return LogitFit(None, None, names, f"the model cannot be fitted: {_why(exc)}")
     if not converged or not np.all(np.isfinite(params)) or not np.all(np.isfinite(np.diag(cov))):
@@ -93,18 +104,56 @@ def fit(X: np.ndarray, y: np.ndarray, groups: np.ndarray, names: list[str],
     if np.max(np.abs(params)) > 15:
         return LogitFit(None, None, names, "perfect or quasi-perfect separation: some coefficient "
                                            "is unbounded")
-    return LogitFit(params, cov, names, note)
+    return LogitFit(params, cov, names, note, df)
+
+
+def small_cluster_df(groups: np.ndarray) -> int | None:
+    """Degrees of freedom of the t reference: G - 1 for 2 <= G < :data:`FEW_AGENTS` clusters, else
+    None (normal reference)."""
+    g = int(np.count_nonzero(np.bincount(_codes(groups))))
+    return g - 1 if 2 <= g < FEW_AGENTS else None
+
+
+def few_agents_note(n_groups: int) -> str:
+    """The words stored with every estimate from fewer than :data:`FEW_AGENTS` agents."""
+    return (f"only {n_groups} agents: agent-clustered standard errors are unreliable with fewer than "
+            f"{FEW_AGENTS}, so they are small-cluster corrected (CR2, Bell-McCaffrey) and intervals "
+            f"and p-values use a t distribution with {n_groups - 1} degrees of freedom")
+
+
+def t_quantile(df: int | None) -> float:
+    """The two-sided 95% critical value: normal, or t with ``df`` degrees of freedom."""
+    return Z95 if df is None else float(stats.t.ppf(0.975, df))
 
 
 def cluster_covariance(X: np.ndarray, y: np.ndarray, params: np.ndarray, groups: np.ndarray,
-                       weights: np.ndarray | None = None) -> tuple[np.ndarray, str | None]:
-    """Cluster-robust (sandwich) covariance of logit coefficients, as Stata's ``vce(cluster)``.
+                       weights: np.ndarray | None = None, *, kind: str = "auto"
+                       ) -> tuple[np.ndarray, str | None]:
+    """Cluster-robust (sandwich) covariance of logit coefficients.
 
+    CR1, as Stata's ``vce(cluster)`` and statsmodels' ``cov_type="cluster"``:
     bread = (X' W X)^-1 with W = w p (1 - p); meat = sum over clusters of s_g s_g', where
     s_g = sum over the cluster's rows of w (y - p) x; scaled by G/(G-1) (N-1)/(N-K), N the
     number of calls (sum of weights). Aggregated rows (weights) give exactly the row-level
     result as long as each aggregated row lies within one cluster. With one cluster, the
     heteroskedasticity-robust version (each call its own cluster) is returned with a note.
+
+    CR2 (Bell and McCaffrey 2002; Pustejovsky and Tipton 2018, eq. 6, with the working
+    weights as the target): each cluster's score is taken from its working residuals
+    adjusted by ``(I - H_gg)^(-1/2)``, H the hat matrix of the weighted (IRLS) regression, and
+    no further scaling; unbiased when the working model is right, where CR1 runs small with
+    few clusters. :func:`cr2_meat` computes it from k x k matrices per cluster.
+
+    Parameters
+    ----------
+    kind : {"auto", "CR1", "CR2"}
+        ``auto``: CR2 with fewer than :data:`FEW_AGENTS` clusters (the note then says so and
+        that intervals use t with G - 1 degrees of freedom), CR1 otherwise.
+
+    Returns
+    -------
+    cov, note
+        The covariance of the coefficients and a warning (or None).
     """
     w = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=float)
     p = predict(params, X)
@@ -117,10 +166,56 @@ def cluster_covariance(X: np.ndarray, y: np.ndarray, params: np.ndarray, groups:
         scores = X * resid[:, None]
         meat = scores.T @ (scores / np.where(w > 0, w, 1.0)[:, None])  # each call its own cluster
         return bread @ meat @ bread * n / (n - 1), "one agent only: standard errors are not clustered"
+    if kind == "CR2" or (kind == "auto" and n_groups < FEW_AGENTS):
+        meat = cr2_meat(X, resid, w * p * (1 - p), codes, bread)
+        return bread @ meat @ bread, few_agents_note(n_groups) if kind == "auto" else None
     members = sparse.csr_matrix((np.ones(len(codes)), (codes, np.arange(len(codes)))))
     sums = np.asarray(members @ (X * resid[:, None]))
     scale = n_groups / (n_groups - 1) * (n - 1) / (n - k)
     return bread @ (sums.T @ sums) @ bread * scale, None
+
+
+def cr2_meat(X: np.ndarray, resid: np.ndarray, working: np.ndarray, codes: np.ndarray,
+             bread: np.ndarray) -> np.ndarray:
+    """The CR2 (Bell-McCaffrey) meat: sum over clusters of u_g u_g', u_g = Z_g' A_g r_g.
+
+    In the whitened regression Z = W^(1/2) X, r = W^(-1/2) (y - p) (W the working weights), the
+    cluster's block of the hat matrix is H_gg = Z_g B Z_g' with B = ``bread`` = (Z'Z)^-1, and
+    A_g = (I - H_gg)^(-1/2) (the Moore-Penrose root where an eigenvalue is 1). Writing
+    B = L L' and M_g = Z_g' Z_g, the nonzero eigenvalues of H_gg are those of L' M_g L, so
+    u_g = s_g + M_g L f(L' M_g L) L' s_g with s_g = Z_g' r_g (the cluster's score) and
+    f(lam) = ((1 - lam)^(-1/2) - 1) / lam: k x k work per cluster, never an n_g x n_g matrix.
+
+    Parameters
+    ----------
+    X : (n, k) array
+    resid : (n,) array
+        Each row's score weight: frequency weight times (y - p) for a logit, y - fitted for
+        least squares.
+    working : (n,) array
+        Each row's working weight: frequency weight times p (1 - p) for a logit, the frequency
+        weight (1) for least squares.
+    codes : (n,) array of small non-negative ints
+        Cluster of each row.
+    bread : (k, k) array
+        (X' diag(working) X)^-1.
+    """
+    L = np.linalg.cholesky((bread + bread.T) / 2)
+    order = np.argsort(codes, kind="stable")
+    bounds = np.flatnonzero(np.diff(codes[order])) + 1
+    meat = np.zeros((X.shape[1], X.shape[1]))
+    for rows in np.split(order, bounds):
+        Xg = X[rows]
+        M = (Xg * working[rows, None]).T @ Xg
+        s = Xg.T @ resid[rows]
+        lam, V = np.linalg.eigh(L.T @ M @ L)
+        lam = np.clip(lam, 0.0, None)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            f = np.where(lam < 1e-12, 0.5,
+                         np.where(lam > 1 - 1e-10, -1 / np.maximum(lam, 1e-12), (1 / np.sqrt(1 - lam) - 1) / lam))
+        u = s + M @ (L @ (V @ (f * (V.T @ (L.T @ s)))))
+        meat += np.outer(u, u)
+    return meat
 
 
 WARM_START_ROWS = 100_000
@@ -198,8 +293,10 @@ NO_SE = ("the standard error is zero or not finite (the data cannot say how unce
 """The warning of a row whose standard error cannot give an interval."""
 
 
-def wald(estimate: float, se: float) -> tuple[float | None, float | None, float | None]:
-    """95% CI and two-sided p-value of a normal estimate.
+def wald(estimate: float, se: float, df: int | None = None
+         ) -> tuple[float | None, float | None, float | None]:
+    """95% CI and two-sided p-value of a normal estimate, or against t with ``df`` degrees of
+    freedom (fewer than :data:`FEW_AGENTS` agents: ``LogitFit.df``).
 
     A standard error that is not a positive finite number gives no interval and no p-value:
     ``(None, None, None)`` (a zero-width interval with p = 0 would claim certainty the data do
@@ -208,7 +305,9 @@ def wald(estimate: float, se: float) -> tuple[float | None, float | None, float 
     if se is None or not np.isfinite(se) or se <= 0 or not np.isfinite(estimate):
         return None, None, None
     z = estimate / se
-    return estimate - Z95 * se, estimate + Z95 * se, float(2 * stats.norm.sf(abs(z)))
+    crit = t_quantile(df)
+    p = stats.norm.sf(abs(z)) if df is None else stats.t.sf(abs(z), df)
+    return estimate - crit * se, estimate + crit * se, float(2 * p)
 
 
 def fit_linear(X: np.ndarray, y: np.ndarray, groups: np.ndarray | None, names: list[str]) -> LogitFit:

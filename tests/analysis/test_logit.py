@@ -25,7 +25,15 @@ def test_cluster_covariance_matches_statsmodels():
     ours = logit.fit(X, y, groups, list("abcde"))
     ref = sm.Logit(y, X).fit(disp=0, cov_type="cluster", cov_kwds={"groups": groups})
     np.testing.assert_allclose(ours.params, ref.params, rtol=1e-8)
-    np.testing.assert_allclose(ours.cov, ref.cov_params(), rtol=1e-6)
+    cr1, note = logit.cluster_covariance(X, y, ours.params, groups, kind="CR1")
+    np.testing.assert_allclose(cr1, ref.cov_params(), rtol=1e-6)
+    assert note is None
+    # from 40 agents on, fit() itself gives CR1 with a normal reference
+    many = np.random.default_rng(7).integers(0, 60, len(y))
+    wide = logit.fit(X, y, many, list("abcde"))
+    ref = sm.Logit(y, X).fit(disp=0, cov_type="cluster", cov_kwds={"groups": many})
+    np.testing.assert_allclose(wide.cov, ref.cov_params(), rtol=1e-6)
+    assert wide.df is None and wide.warning is None
 
 
 def test_aggregated_fitting_equals_row_level_fitting():
