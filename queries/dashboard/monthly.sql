@@ -1,5 +1,12 @@
--- monthly: one row per calendar month of the filtered calls: upset calls and churn within 90 days
--- after upset and after calm calls (closed windows). Practice adoption: monthly_adoption.
+-- monthly: one row per calendar month of the filtered calls (whole months of the period).
+-- Call-level counts, so a rate's n is in calls: upset_calls, calm_calls; upset_closed_90d /
+-- upset_churned_90d: upset calls whose 90-day window has closed by the as-of date / of those,
+-- whose customer churned within 90 days (churn_upset = their ratio), and the same for calm calls
+-- (churn_calm); upset_closed_30d / upset_churned_30d: the same over 30 days (the early signal for
+-- months still open at 90 days). Contact-centre KPIs over all filtered calls: resolved_known,
+-- resolved (first-contact resolution), handled, handle_s_sum (handle time, seconds), csat_scored,
+-- csat_sum (CSAT 1-5); repeat_closed_30d, repeat_30d (upset calls followed by another upset call
+-- from the same customer within 30 days). Practice adoption: monthly_adoption.
 -- Reads: filtered_summary (a table macro the ETL creates). Parameters: $teams, $sites,
 -- $channels, $issues (lists, NULL = all), $anger (list of levels, NULL = all), and
 -- $start, $end (dates, NULL = open; whole months).
@@ -11,9 +18,23 @@ in_period AS (
     WHERE in_months(call_month, $start, $end)
 )
 SELECT call_month AS month,
-    sum(calls) FILTER (is_upset) AS upset_calls,
+    coalesce(sum(calls) FILTER (is_upset), 0) AS upset_calls,
+    coalesce(sum(calls) FILTER (NOT is_upset), 0) AS calm_calls,
+    coalesce(sum(closed_90d) FILTER (is_upset), 0) AS upset_closed_90d,
+    coalesce(sum(churned_90d) FILTER (is_upset), 0) AS upset_churned_90d,
     sum(churned_90d) FILTER (is_upset) / nullif(sum(closed_90d) FILTER (is_upset), 0) AS churn_upset,
-    sum(churned_90d) FILTER (NOT is_upset) / nullif(sum(closed_90d) FILTER (NOT is_upset), 0) AS churn_calm
+    coalesce(sum(closed_90d) FILTER (NOT is_upset), 0) AS calm_closed_90d,
+    sum(churned_90d) FILTER (NOT is_upset) / nullif(sum(closed_90d) FILTER (NOT is_upset), 0) AS churn_calm,
+    coalesce(sum(closed_30d) FILTER (is_upset), 0) AS upset_closed_30d,
+    coalesce(sum(churned_30d) FILTER (is_upset), 0) AS upset_churned_30d,
+    sum(resolved_known) AS resolved_known,
+    sum(resolved) AS resolved,
+    sum(handled) AS handled,
+    sum(handle_s_sum) AS handle_s_sum,
+    sum(csat_scored) AS csat_scored,
+    sum(csat_sum) AS csat_sum,
+    sum(repeat_closed_30d) AS repeat_closed_30d,
+    sum(repeat_30d) AS repeat_30d
 FROM in_period
 GROUP BY call_month
 ORDER BY call_month

@@ -7,7 +7,9 @@
 -- param: horizon choice(30,90,180) = 90 | Days from the call to churn
 -- Grain: one row per churned customer. An unresolved call has resolved = false (unknown is
 -- not counted). A customer who left within the horizon is listed even when the call's window
--- has not closed yet: the churn is already known. Reads: call_facts, customer_retention.
+-- has not closed yet: the churn is already known (customer_retention's event and time_days, not
+-- its churned_<h>d columns, which stay NULL until the window closes). Reads: call_facts,
+-- customer_retention.
 WITH unresolved_calls AS (
     SELECT call_id, customer_id, agent_id, coalesce(team, 'unassigned') AS team, started_at,
         call_date, issue_type, anger_level, plan, region, monthly_value
@@ -18,9 +20,7 @@ WITH unresolved_calls AS (
       AND ($team IS NULL OR coalesce(team, 'unassigned') = $team)
 ),
 retention AS (
-    SELECT call_id, churned_at,
-        CASE $horizon WHEN 30 THEN churned_30d WHEN 90 THEN churned_90d
-                      WHEN 180 THEN churned_180d END AS churned
+    SELECT call_id, churned_at, event AND time_days <= $horizon AS churned
     FROM customer_retention
 ),
 per_customer AS (

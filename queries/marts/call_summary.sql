@@ -1,8 +1,13 @@
 -- call_summary: one row per (call_month, team, site, channel, issue_type, anger_level) of the
--- calls up to the as-of date; the counts behind the overview's headline, trends and team table,
--- so the dashboard sums a few thousand rows instead of joining millions of calls.
+-- calls up to the as-of date; the counts behind the overview's headline, trends, team table and
+-- contact-centre KPIs, so the dashboard sums a few thousand rows instead of joining millions of calls.
 -- calls; closed_90d: calls whose 90-day window had closed by the as-of date; churned_90d: of
--- those, how many customers churned within the 90 days. For each practice of the vocabulary,
+-- those, how many customers churned within the 90 days; closed_30d, churned_30d: the same over 30
+-- days (the early signal for months whose 90-day windows are still open). resolved_known / resolved: calls with a
+-- recorded resolution / resolved on that contact (first-contact resolution); handle_s_sum over
+-- handled calls (handle time); csat_sum over csat_scored calls (CSAT, 1-5); repeat_closed_30d:
+-- upset calls 30 days old or more by the as-of date, repeat_30d: of those, followed by another
+-- upset call from the same customer within 30 days. For each practice of the vocabulary,
 -- <practice>_assessed (calls on which it was recorded or derived) and <practice> (calls where it
 -- was used), as call_facts derives them.
 -- Calls of customers recorded as churned before the call are left out, as elsewhere.
@@ -12,6 +17,17 @@ SELECT call_month,
     count(*) AS calls,
     count(*) FILTER (window_closed) AS closed_90d,
     count(*) FILTER (window_closed AND churned_at <= call_date + 90) AS churned_90d,
+    count(*) FILTER (window_30d_closed) AS closed_30d,
+    count(*) FILTER (window_30d_closed AND churned_at <= call_date + 30) AS churned_30d,
+    count(resolved) AS resolved_known,
+    count(*) FILTER (resolved) AS resolved,
+    count(handle_s) AS handled,
+    coalesce(sum(handle_s), 0) AS handle_s_sum,
+    count(csat) AS csat_scored,
+    coalesce(sum(csat), 0) AS csat_sum,
+    count(*) FILTER (is_upset AND window_30d_closed) AS repeat_closed_30d,
+    count(*) FILTER (is_upset AND window_30d_closed AND next_upset_at <= started_at + INTERVAL 30 DAY)
+        AS repeat_30d,
     count(COLUMNS(practice_pattern())) AS '\1_assessed',
     count(nullif(COLUMNS(practice_pattern()), false)) AS '\1'
 FROM summary_calls

@@ -1,6 +1,8 @@
 -- customer_retention: one row per upset call (anger_level >= 3) on or before the as-of date (a view).
--- Whether the customer churned within 30, 90 and 180 days of the call
--- (NULL when the as-of date comes before the window closes: censored),
+-- Whether the customer churned within 30, 90 and 180 days of the call (churned_30d, _90d,
+-- _180d: NULL while the window is still open at the as-of date, even for a customer already
+-- gone, so avg(churned_90d) is the churn rate over closed windows; churn seen so far in an open
+-- window: event and time_days),
 -- days from the call to churn or, for customers still with us, to the as-of
 -- date (time_days, with event = churned), for survival models. A customer
 -- recorded as churned before the call (a win-back contact, say) is flagged
@@ -29,15 +31,12 @@ SELECT
     CASE WHEN churned_before_call THEN NULL
          WHEN churn_seen THEN date_diff('day', call_date, churned_at)
          ELSE days_observable END AS time_days,
-    CASE WHEN churned_before_call THEN NULL
-         WHEN churn_seen AND date_diff('day', call_date, churned_at) <= 30 THEN true
-         WHEN days_observable >= 30 THEN false END AS churned_30d,
-    CASE WHEN churned_before_call THEN NULL
-         WHEN churn_seen AND date_diff('day', call_date, churned_at) <= 90 THEN true
-         WHEN days_observable >= 90 THEN false END AS churned_90d,
-    CASE WHEN churned_before_call THEN NULL
-         WHEN churn_seen AND date_diff('day', call_date, churned_at) <= 180 THEN true
-         WHEN days_observable >= 180 THEN false END AS churned_180d,
+    CASE WHEN churned_before_call OR days_observable < 30 THEN NULL
+         ELSE churn_seen AND date_diff('day', call_date, churned_at) <= 30 END AS churned_30d,
+    CASE WHEN churned_before_call OR days_observable < 90 THEN NULL
+         ELSE churn_seen AND date_diff('day', call_date, churned_at) <= 90 END AS churned_90d,
+    CASE WHEN churned_before_call OR days_observable < 180 THEN NULL
+         ELSE churn_seen AND date_diff('day', call_date, churned_at) <= 180 END AS churned_180d,
     NOT churned_before_call AND days_observable < 30
         AND NOT (churn_seen AND date_diff('day', call_date, churned_at) <= 30) AS censored_30d,
     NOT churned_before_call AND days_observable < 90

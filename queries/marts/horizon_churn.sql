@@ -5,8 +5,7 @@
 -- customer had already churned. The saved queries join it on call_id and their $horizon.
 -- Reads: customer_retention. Parameters: none.
 SELECT r.call_id, h.horizon,
-    CASE WHEN r.days_observable >= h.horizon THEN
-        CASE h.horizon WHEN 30 THEN r.churned_30d WHEN 90 THEN r.churned_90d
-                       WHEN 180 THEN r.churned_180d END END AS churned
+    CASE h.horizon WHEN 30 THEN r.churned_30d WHEN 90 THEN r.churned_90d
+                   WHEN 180 THEN r.churned_180d END AS churned
 FROM customer_retention r
 CROSS JOIN (VALUES (30), (90), (180)) h(horizon)

@@ -11,9 +11,13 @@ WITH followed AS (
     SELECT call_id, first_followup_at FROM call_timing WHERE first_followup_at IS NOT NULL
 )
 SELECT c.*, a.team, a.site, CAST(c.started_at AS DATE) AS call_date,
-    CAST(date_trunc('month', c.started_at) AS DATE) AS call_month, cu.churned_at,
+    CAST(date_trunc('month', c.started_at) AS DATE) AS call_month, cu.churned_at, cu.monthly_value,
     c.anger_level >= upset_anger() AS is_upset,
     CAST(c.started_at AS DATE) + 90 <= (SELECT as_of FROM etl_state) AS window_closed,
+    CAST(c.started_at AS DATE) + 30 <= (SELECT as_of FROM etl_state) AS window_30d_closed,
+    CASE WHEN c.anger_level >= upset_anger() THEN lead(c.started_at) OVER (
+        PARTITION BY c.customer_id, c.anger_level >= upset_anger() ORDER BY c.started_at, c.call_id) END
+        AS next_upset_at,
     coalesce(cu.churned_at < CAST(c.started_at AS DATE), false) AS churned_before_call,
     coalesce(f.first_followup_at <= c.started_at + to_days(followup_window_days()), false)
         AS followup_within_30d

@@ -52,7 +52,9 @@ def test_customer_retention_outcomes_and_censoring(loaded):
         loaded, "SELECT call_id, event, time_days, churned_30d, churned_90d, churned_180d, "
                 "censored_90d, churned_before_call FROM customer_retention")}
     assert set(rows) == {"K1", "K2", "K4", "K5"}, "one row per upset call, calm K3 left out"
-    assert rows["K2"] == (True, 54, False, True, True, False, False)      # C2 churned 2025-03-01
+    # C2 churned 2025-03-01, day 54: event seen, but the 90- and 180-day windows are still open, so
+    # churned_90d/_180d are NULL as documented (#11.5: they used to be TRUE, over-counting churn)
+    assert rows["K2"] == (True, 54, False, None, None, False, False)
     assert rows["K1"] == (False, 55, False, None, None, True, False)     # still a customer, 55 days seen
     assert rows["K5"] == (False, None, None, None, None, False, True)    # C3 had churned before
 

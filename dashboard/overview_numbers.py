@@ -1,0 +1,406 @@
+"""The overview's numbers, computed once: the page, the HTML report and their tests all call
+:func:`overview_numbers`, so a figure reads the same everywhere.
+
+Units: churn rates after upset calls are per **call** (the share of upset calls whose customer
+churned within 90 days, counted once the 90 days have passed by the as-of date); "customers still
+with us" and revenue at risk are per **customer** (a customer with an upset call in the period,
+retained when not churned within 90 days of their last upset call in it). Differences between
+rates are in percentage **points**.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from statsmodels.stats.proportion import (confint_proportions_2indep, proportion_confint,
+                                          test_proportions_2indep)
+
+from calmline import vocabulary
+from calmline.dashboard import data
+
+HORIZON = vocabulary.HEADLINE_HORIZON
+"""Days after a call in which churn counts (the headline horizon)."""
+EARLY_HORIZON = 30
+"""The early signal's horizon, for months whose 90-day windows are still open."""
+MIN_N = 100
+"""Calls with a closed window below which a monthly or team rate is marked as resting on few calls."""
+ALPHA = 0.05
+"""Significance level of the comparisons (two-sided) and 1 - the intervals' coverage."""
+
+
+def wilson(churned, closed) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson 95% intervals of churned / closed, elementwise; NaN where closed is 0.
+
+    Parameters
+    ----------
+    churned, closed : array-like
+        Counts of calls (or customers) that churned, and whose window had closed.
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        Lower and upper bounds, as shares in [0, 1].
+    """
+    k = np.asarray(churned, dtype=float)
+    n = np.asarray(closed, dtype=float)
+    ok = n > 0
+    low = np.full(k.shape, np.nan)
+    high = np.full(k.shape, np.nan)
+    if ok.any():
+        lo, hi = proportion_confint(k[ok], n[ok], alpha=ALPHA, method="wilson")
+        low[ok], high[ok] = lo, hi
+    return low, high
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Churn within 90 days after upset calls in one period vs another, per call.
+
+    ``difference`` = rate - other_rate in probability units (negative = less churn = better);
+    ``ci_low``/``ci_high`` its 95% Newcomb interval, ``p_value`` the two-sided score test of equal
+    rates (statsmodels' ``test_proportions_2indep``; calls are treated as independent).
+    """
+
+    label: str
+    period: str
+    other_period: str
+    churned: int
+    closed: int
+    other_churned: int
+    other_closed: int
+    difference: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    p_value: float | None = None
+    missing: str | None = None
+
+    @property
+    def rate(self) -> float | None:
+        return self.churned / self.closed if self.closed else None
+
+    @property
+    def other_rate(self) -> float | None:
+        return self.other_churned / self.other_closed if self.other_closed else None
+
+    @property
+    def significant(self) -> bool:
+        return self.p_value is not None and self.p_value < ALPHA
+
+    @property
+    def direction(self) -> str:
+        """'better' (less churn), 'worse' (more) or 'no change'; '' when there is nothing to compare."""
+        if self.difference is None:
+            return ""
+        return "better" if self.difference < 0 else "worse" if self.difference > 0 else "no change"
+
+
+def compare(label: str, period: str, other_period: str, churned: int, closed: int,
+            other_churned: int, other_closed: int) -> Comparison:
+    """Compare the churn rate churned / closed with other_churned / other_closed.
+
+    Parameters
+    ----------
+    label : str
+        What the comparison is, e.g. "vs the month before".
+    period, other_period : str
+        The two periods in words, e.g. "Sep 2025", "Aug 2025".
+    churned, closed, other_churned, other_closed : int
+        Upset calls whose customer churned within 90 days, and upset calls whose 90-day window
+        had closed, in each period.
+
+    Returns
+    -------
+    Comparison
+        With the difference in rates, its 95% interval and p-value; ``missing`` says why not
+        when either period has no closed window.
+    """
+    counts = dict(churned=int(churned), closed=int(closed), other_churned=int(other_churned),
+                  other_closed=int(other_closed))
+    if not closed or not other_closed:
+        why = (f"no upset call of {period if not closed else other_period} has a closed "
+               f"{HORIZON}-day window")
+        return Comparison(label, period, other_period, **counts, missing=why)
+    low, high = confint_proportions_2indep(churned, closed, other_churned, other_closed,
+                                           compare="diff", method="newcomb", alpha=ALPHA)
+    test = test_proportions_2indep(churned, closed, other_churned, other_closed, compare="diff",
+                                   method="score")
+    return Comparison(label, period, other_period, **counts,
+                      difference=churned / closed - other_churned / other_closed,
+                      ci_low=float(low), ci_high=float(high), p_value=float(test.pvalue))
+
+
+def monthly_rates(monthly: pd.DataFrame) -> pd.DataFrame:
+    """The monthly query's rows with each rate, its n and interval, and flags.
+
+    Parameters
+    ----------
+    monthly : pandas.DataFrame
+        The ``monthly`` dashboard query: one row per month of call counts.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Adds churn_upset (per upset call with a closed 90-day window), churn_ci_low/high (Wilson),
+        provisional (some of the month's 90-day windows are still open), small (fewer than
+        :data:`MIN_N` closed calls), churn_30d (per upset call with a closed 30-day window) and
+        its interval, and the KPIs: fcr (resolved on first contact / calls with a recorded
+        resolution), handle_min (average handle time, minutes), csat (average, 1-5),
+        repeat_rate (upset calls followed by another from the same customer within 30 days).
+    """
+    df = monthly.copy()
+    if df.empty:
+        return df
+    df["month"] = pd.to_datetime(df["month"])
+    num = df.drop(columns="month").apply(pd.to_numeric, errors="coerce").fillna(0)
+    df[num.columns] = num
+
+    def ratio(a, b):
+        return (num[a] / num[b].where(num[b] > 0)).astype(float)
+
+    df["churn_upset"] = ratio("upset_churned_90d", "upset_closed_90d")
+    df["churn_ci_low"], df["churn_ci_high"] = wilson(num["upset_churned_90d"], num["upset_closed_90d"])
+    df["provisional"] = num["upset_closed_90d"] < num["upset_calls"]
+    df["small"] = num["upset_closed_90d"] < MIN_N
+    df["churn_30d"] = ratio("upset_churned_30d", "upset_closed_30d")
+    df["churn_30d_ci_low"], df["churn_30d_ci_high"] = wilson(num["upset_churned_30d"], num["upset_closed_30d"])
+    df["fcr"] = ratio("resolved", "resolved_known")
+    df["handle_min"] = ratio("handle_s_sum", "handled") / 60
+    df["csat"] = ratio("csat_sum", "csat_scored")
+    df["repeat_rate"] = ratio("repeat_30d", "repeat_closed_30d")
+    return df
+
+
+def latest_closed_month(rates: pd.DataFrame):
+    """The latest month with upset calls all of whose 90-day windows have closed (a Timestamp), or None."""
+    if rates.empty:
+        return None
+    done = rates[(rates["upset_calls"] > 0) & ~rates["provisional"]]
+    return done["month"].max() if len(done) else None
+
+
+def month_words(month) -> str:
+    return pd.Timestamp(month).strftime("%b %Y")
+
+
+def period_words(first, last) -> str:
+    first, last = pd.Timestamp(first), pd.Timestamp(last)
+    return month_words(first) if first == last else f"{month_words(first)} - {month_words(last)}"
+
+
+def _sums(rates: pd.DataFrame, first, last) -> tuple[int, int, int]:
+    rows = rates[(rates["month"] >= first) & (rates["month"] <= last)]
+    return (int(rows["upset_churned_90d"].sum()), int(rows["upset_closed_90d"].sum()),
+            int(rows["upset_calls"].sum()))
+
+
+def comparisons(rates: pd.DataFrame, first=None, last=None) -> list[Comparison]:
+    """This period vs the one before (as many months) and vs the same months a year earlier.
+
+    Parameters
+    ----------
+    rates : pandas.DataFrame
+        :func:`monthly_rates` over every month of the data (the period filter not applied).
+    first, last : month, optional
+        The chosen period; by default the latest month whose 90-day windows have all closed.
+
+    Returns
+    -------
+    list of Comparison
+        Empty when there is no month to compare.
+    """
+    if rates.empty:
+        return []
+    if first is None or last is None:
+        first = last = latest_closed_month(rates)
+        if first is None:
+            return []
+    first, last = pd.Timestamp(first), pd.Timestamp(last)
+    months = (last.year - first.year) * 12 + last.month - first.month + 1
+    churned, closed, _ = _sums(rates, first, last)
+    out = []
+    span = "month" if months == 1 else f"{months} months"
+    for label, shift in ((f"vs the {span} before", months), ("vs a year earlier", 12)):
+        o_first, o_last = first - pd.DateOffset(months=shift), last - pd.DateOffset(months=shift)
+        o_churned, o_closed, o_calls = _sums(rates, o_first, o_last)
+        comparison = compare(label, period_words(first, last), period_words(o_first, o_last),
+                             churned, closed, o_churned, o_closed)
+        if not o_calls:
+            comparison = Comparison(label, comparison.period, comparison.other_period, churned, closed, 0, 0,
+                                    missing=f"the data has no calls in {comparison.other_period}")
+        out.append(comparison)
+    return out
+
+
+def early_signal(rates: pd.DataFrame, adoption: pd.DataFrame, first=None, last=None) -> pd.DataFrame:
+    """For the months whose 90-day windows are still open: 30-day churn and practice adoption.
+
+    Parameters
+    ----------
+    rates : pandas.DataFrame
+        :func:`monthly_rates` over every month.
+    adoption : pandas.DataFrame
+        The ``monthly_adoption`` query over every month (month, practice, assessed, used).
+    first, last : month, optional
+        Limit to the chosen period.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per open month and one for the latest closed month (``reference`` True) to compare
+        with: month, upset_calls, closed_30d, churn_30d and its Wilson interval, assessed, used,
+        adoption (practices used / assessed over every practice on the month's upset calls).
+    """
+    cols = ["month", "reference", "upset_calls", "upset_closed_30d", "churn_30d", "churn_30d_ci_low",
+            "churn_30d_ci_high", "assessed", "used", "adoption"]
+    if rates.empty:
+        return pd.DataFrame(columns=cols)
+    reference = latest_closed_month(rates)
+    open_months = rates[rates["provisional"] & (rates["upset_calls"] > 0)]
+    if first is not None:
+        open_months = open_months[open_months["month"] >= pd.Timestamp(first)]
+    if last is not None:
+        open_months = open_months[open_months["month"] <= pd.Timestamp(last)]
+    if open_months.empty:
+        return pd.DataFrame(columns=cols)
+    rows = pd.concat([rates[rates["month"] == reference], open_months]).drop_duplicates("month")
+    rows = rows.assign(reference=rows["month"] == reference)
+    if adoption.empty:
+        used = pd.DataFrame({"month": rows["month"], "assessed": 0.0, "used": 0.0})
+    else:
+        used = (adoption.assign(month=pd.to_datetime(adoption["month"]))
+                .groupby("month")[["assessed", "used"]].sum().reset_index())
+    rows = rows.merge(used, on="month", how="left")
+    rows["adoption"] = rows["used"] / rows["assessed"].where(rows["assessed"] > 0)
+    return rows[cols].sort_values("month").reset_index(drop=True)
+
+
+def kpis(rates: pd.DataFrame) -> pd.DataFrame:
+    """The contact-centre KPIs over the period: one row per KPI with its value, unit, n and trend.
+
+    Parameters
+    ----------
+    rates : pandas.DataFrame
+        :func:`monthly_rates` over the chosen period.
+
+    Returns
+    -------
+    pandas.DataFrame
+        kpi, label, value, unit ('share' or 'minutes' or 'score'), n (calls it rests on), n_unit,
+        ci_low, ci_high (Wilson for shares), better ('higher' or 'lower').
+    """
+    rows = []
+    if rates.empty:
+        return pd.DataFrame(columns=["kpi", "label", "value", "unit", "n", "n_unit", "ci_low", "ci_high",
+                                     "better"])
+    total = rates.drop(columns="month").select_dtypes("number").sum()
+
+    def share(kpi, label, k, n, n_unit, better):
+        lo, hi = wilson([total[k]], [total[n]])
+        rows.append(dict(kpi=kpi, label=label, value=total[k] / total[n] if total[n] else None,
+                         unit="share", n=int(total[n]), n_unit=n_unit, ci_low=lo[0], ci_high=hi[0],
+                         better=better))
+
+    share("fcr", "First-contact resolution", "resolved", "resolved_known", "calls with a recorded resolution",
+          "higher")
+    share("repeat_rate", "Repeat upset contact within 30 days", "repeat_30d", "repeat_closed_30d",
+          "upset calls 30+ days old", "lower")
+    rows.append(dict(kpi="handle_min", label="Average handle time",
+                     value=total["handle_s_sum"] / total["handled"] / 60 if total["handled"] else None,
+                     unit="minutes", n=int(total["handled"]), n_unit="calls", ci_low=None, ci_high=None,
+                     better="lower"))
+    rows.append(dict(kpi="csat", label="Average CSAT (1-5)",
+                     value=total["csat_sum"] / total["csat_scored"] if total["csat_scored"] else None,
+                     unit="score", n=int(total["csat_scored"]), n_unit="scored calls", ci_low=None,
+                     ci_high=None, better="higher"))
+    return pd.DataFrame(rows)
+
+
+@dataclass
+class Overview:
+    """Everything the overview shows, for one set of filters (see :func:`overview_numbers`)."""
+
+    params: dict
+    head: pd.DataFrame
+    customers: pd.DataFrame
+    rates: pd.DataFrame
+    all_rates: pd.DataFrame
+    adoption: pd.DataFrame
+    teams: pd.DataFrame
+    comparisons: list[Comparison]
+    early: pd.DataFrame
+    kpis: pd.DataFrame
+    gap: dict | None
+    freshness: pd.DataFrame
+    period: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+def _month(value):
+    return None if value in (None, "") else pd.Timestamp(value).to_period("M").to_timestamp()
+
+
+def top_gap(customers: pd.DataFrame) -> dict | None:
+    """What the top practice gap costs: the newest 90-day run's first training priority (all teams),
+    its customers kept per month with its interval, valued at the mean monthly value of the customers
+    with an upset call in the period. None before a fit."""
+    from calmline.dashboard import horizons  # the model run the model pages show
+
+    run = horizons.chosen_run(horizons.fitted_runs(), HORIZON)
+    if run is None:
+        return None
+    priorities = data.frame("run_training_priorities", run_id=int(run["run_id"]))
+    if priorities.empty or "team" not in priorities:
+        return None
+    centre = priorities[(priorities["team"] == "all") & priorities["retained_per_month"].notna()]
+    if centre.empty:
+        return None
+    top = centre.sort_values("retained_per_month", ascending=False).iloc[0]
+    row = customers.iloc[0] if len(customers) else None
+    mean_value = (float(row.value_all) / float(row.valued)) if row is not None and row.valued else None
+    return dict(run_id=int(run["run_id"]), created_at=run.get("created_at"), practice=str(top["practice"]),
+                current=top["current_adoption"], target=top["target_adoption"],
+                kept=float(top["retained_per_month"]), kept_low=top["ci_low"], kept_high=top["ci_high"],
+                mean_value=mean_value,
+                value=None if mean_value is None else float(top["retained_per_month"]) * mean_value)
+
+
+def overview_numbers(params: dict) -> Overview:
+    """Every number the overview and its HTML report show, for the filters ``params``.
+
+    Parameters
+    ----------
+    params : dict
+        The global filters as bound parameters (:func:`calmline.dashboard.filters.params`).
+
+    Returns
+    -------
+    Overview
+        The headline (calls), the customer figures, monthly rates for the period and for every
+        month, the comparisons (the chosen period, or by default the latest month whose 90-day
+        windows have closed, vs the one before and a year earlier), the early signal for open
+        months, the KPIs, the top practice gap's cost and the data's freshness.
+    """
+    everything = {**params, "start": None, "end": None}
+    head = data.frame("headline", **params)
+    customers = data.frame("customer_headline", **params)
+    all_rates = monthly_rates(data.frame("monthly", **everything))
+    adoption_all = data.frame("monthly_adoption", **everything)
+    first, last = _month(params.get("start")), _month(params.get("end"))
+    rates = all_rates
+    if len(all_rates):
+        lo = first if first is not None else all_rates["month"].min()
+        hi = last if last is not None else all_rates["month"].max()
+        rates = all_rates[(all_rates["month"] >= lo) & (all_rates["month"] <= hi)].reset_index(drop=True)
+    chosen = first is not None or last is not None
+    if chosen and len(rates):
+        compared = comparisons(all_rates, rates["month"].min(), rates["month"].max())
+    else:
+        compared = comparisons(all_rates)
+    period = (period_words(rates["month"].min(), rates["month"].max()) if len(rates) else "")
+    return Overview(
+        params=params, head=head, customers=customers, rates=rates, all_rates=all_rates,
+        adoption=adoption_all, teams=data.frame("teams", **params), comparisons=compared,
+        early=early_signal(all_rates, adoption_all, first, last), kpis=kpis(rates),
+        gap=top_gap(customers), freshness=data.frame("freshness"), period=period)
