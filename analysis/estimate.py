@@ -278,7 +278,11 @@ def aipw(df: pd.DataFrame, treatment: str, outcome: str, covariates: Sequence[st
     _, _, m1, m0 = logit.g_formula(fit.params, X, d.y, X1, X0, linear=d.linear)
     res = _aipw.estimate(d.C, d.C_names, d.a, d.y, m1, m0, d.groups, trim=trim)
     kept = res.kept if res.kept is not None else np.ones(d.n, bool)
-    why = "; ".join(w for w in (fit.warning, res.warning) if w) or None
+    if res.estimate is None:  # the product's words (calls, practices) put in this API's
+        why = res.warning if res.kept is None else NO_OVERLAP
+    else:
+        why = _trimmed(d.n, int(kept.sum()), trim)
+    why = "; ".join(w for w in (fit.warning, why) if w) or None
     return _frame([d.row("aipw", model, res.estimate, res.se, kept, why)])
 
 
@@ -336,11 +340,18 @@ def _propensity(d: _Data, trim: float):
     e = logit.predict(prop.params, d.C)
     kept = (e >= trim) & (e <= 1 - trim)
     if kept.sum() < 2 or d.a[kept].min() == d.a[kept].max():
-        return None, kept, ("no overlap: the covariates (almost) determine the treatment")
-    out = d.n - int(kept.sum())
-    why = (f"{out:,} rows ({out / d.n:.0%}) with a propensity outside [{trim:g}, {1 - trim:g}] "
-           "were left out" if out else None)
-    return e, kept, why
+        return None, kept, NO_OVERLAP
+    return e, kept, _trimmed(d.n, int(kept.sum()), trim)
+
+
+NO_OVERLAP = "no overlap: the covariates (almost) determine the treatment"
+
+
+def _trimmed(n: int, n_kept: int, trim: float) -> str | None:
+    """The warning of rows left out of the overlap, or None when there were none."""
+    out = n - n_kept
+    return (f"{out:,} rows ({out / n:.0%}) with a propensity outside [{trim:g}, {1 - trim:g}] "
+            "were left out" if out else None)
 
 
 def _frame(rows: list[dict]) -> pd.DataFrame:
@@ -404,7 +415,7 @@ def _check(df, treatment, outcome, covariates, categorical, interactions, cluste
         if not (types.is_bool_dtype(values) or types.is_numeric_dtype(values)) or \
                 not values.isin([0, 1]).all():
             problems.append(f"the treatment {treatment!r} must be 0/1 or True/False; it has "
-                            f"{_some(values.unique())}")
+                            f"{_some(values.unique(), ordered=True)}")
         elif values.nunique() < 2:
             problems.append(f"the treatment {treatment!r} has one value only, so there is nothing "
                             "to compare")
@@ -412,10 +423,10 @@ def _check(df, treatment, outcome, covariates, categorical, interactions, cluste
         values = df[outcome].dropna()
         if not (types.is_bool_dtype(values) or types.is_numeric_dtype(values)):
             problems.append(f"the outcome {outcome!r} must be numeric (0/1 for a risk difference); "
-                            f"it has {_some(values.unique())}")
+                            f"it has {_some(values.unique(), ordered=True)}")
         elif outcome_model == "logit" and not values.isin([0, 1]).all():
             problems.append(f"outcome_model 'logit' needs a 0/1 outcome; {outcome!r} has "
-                            f"{_some(values.unique())}")
+                            f"{_some(values.unique(), ordered=True)}")
     if not missing and len(df) and not df[[treatment, outcome, *covariates]
                                           + ([cluster] if cluster else [])].notna().all(axis=1).any():
         problems.append("no row has a value in every column used")
@@ -425,7 +436,14 @@ def _check(df, treatment, outcome, covariates, categorical, interactions, cluste
         raise DataError(problems, missing)
 
 
-def _some(values, k: int = 6) -> str:
-    shown = [repr(v.item() if hasattr(v, "item") else v) for v in list(values)[:k]]
+def _some(values, k: int = 6, *, ordered: bool = False) -> str:
+    """The first ``k`` of ``values`` for a message (sorted when ``ordered`` and sortable)."""
+    values = [v.item() if hasattr(v, "item") else v for v in values]
+    if ordered:
+        try:
+            values = sorted(values)
+        except TypeError:
+            pass
+    shown = [repr(v) for v in values[:k]]
     more = len(values) - k
     return ", ".join(shown) + (f" and {more} more" if more > 0 else "") if shown else "nothing"
