@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -228,3 +230,15 @@ def test_a_model_that_cannot_be_fitted_gives_a_row_without_numbers_and_a_warning
         row = estimate.standardise(df, "a", "survived", ["x"]).iloc[0]
     assert row.estimate is None and row.ci_low is None and "separat" in row.warning
     assert list(row.index) == estimate.COLUMNS
+
+
+def test_the_readme_notebook_example_runs_and_prints_what_the_readme_shows(capsys):
+    """The README's "Use the estimators from a notebook" section: its Python block, run as it
+    stands, prints exactly the table shown under it, in at most ten lines of code."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Use the estimators from a notebook", 1)[1].split("\n## ", 1)[0]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    shown = section.split("```python\n", 1)[1].split("```", 1)[1].split("```\n", 1)[1].split("```", 1)[0]
+    assert len([line for line in code.splitlines() if line.strip()]) <= 10
+    exec(compile(code, "README.md", "exec"), {})
+    assert capsys.readouterr().out == shown
