@@ -59,6 +59,9 @@ class Settings:
     """Sign-in required for these users; None: no sign-in."""
     limits: Limits = Limits()
     """The explorer's time, memory and row limits."""
+    user_library: Path | None = None
+    """The writable SQLite file of the analysts' own saved queries; None: beside ``db``
+    (:func:`calmline.explorer.user_library.default_path`)."""
 
 
 _EXTENSION = "calmline"

@@ -33,6 +33,7 @@ from calmline.dashboard.access import explorer_refusal, settings, signed_in_user
 from calmline.database.connection import file_version
 from calmline.explorer.isolation import QueryProcess, SandboxCalls
 from calmline.explorer.sandbox import Limits
+from calmline.explorer.user_library import UserLibrary, default_path, owner_of
 
 NICENESS = 10
 """How far explorer threads' CPU priority is lowered (Linux nice; 19 is the lowest)."""
@@ -152,3 +153,14 @@ def _own_sandbox(db: Path, limits: Limits) -> QueryProcess:
 def refusal() -> str | None:
     """Why this user may not use the explorer, or None when they may."""
     return explorer_refusal(settings(), signed_in_user())
+
+
+def user_library() -> UserLibrary:
+    """The analysts' own saved queries for this app (``Settings.user_library``, else beside the database)."""
+    chosen = settings()
+    return UserLibrary(chosen.user_library or default_path(chosen.db))
+
+
+def library_owner() -> str:
+    """Whose library this request works on: the signed-in user, or the one local owner without sign-in."""
+    return owner_of(signed_in_user())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
@@ -9,6 +11,16 @@ import plotly.graph_objects as go
 from calmline.dashboard.figures.style import PALETTE, empty_figure, esc, finish
 
 KINDS = ("bar", "line", "scatter", "histogram")
+RATE_WORDS = re.compile(r"(rate|churn|share|pct|percent|ratio|adoption|proportion|probability)", re.IGNORECASE)
+"""A column named like this, with every value from 0 to 1, is a rate: drawn on a percent axis."""
+
+
+def is_rate(frame: pd.DataFrame, column: str | None) -> bool:
+    """Whether ``column`` holds rates: named like one (:data:`RATE_WORDS`) with every value from 0 to 1."""
+    if column is None or column not in frame.columns or not RATE_WORDS.search(str(column)):
+        return False
+    values = pd.to_numeric(frame[column], errors="coerce").dropna()
+    return bool(len(values)) and bool(values.between(0, 1).all())
 
 
 def numeric_columns(frame: pd.DataFrame) -> list[str]:
@@ -49,7 +61,7 @@ def chart_defaults(frame: pd.DataFrame) -> dict:
 
 
 def result_chart(frame: pd.DataFrame, kind: str, x: str | None, y: str | None,
-                 colour: str | None = None) -> go.Figure:
+                 colour: str | None = None, percent: bool | None = None) -> go.Figure:
     """The chart of a query result.
 
     Parameters
@@ -59,6 +71,9 @@ def result_chart(frame: pd.DataFrame, kind: str, x: str | None, y: str | None,
     kind : {"bar", "line", "scatter", "histogram"}
     x, y, colour : str or None
         Column names; ``y`` is not needed for a histogram; ``colour`` splits the marks.
+    percent : bool or None
+        Draw the values (y; a histogram's x) as percentages of 1 (0.157 -> 15.7%); None: when
+        they are rates (:func:`is_rate`).
 
     Returns
     -------
@@ -91,4 +106,8 @@ def result_chart(frame: pd.DataFrame, kind: str, x: str | None, y: str | None,
         args["markers"] = True
     fig = draw(data, **args)
     name = f"{y} by {x}" if kind != "histogram" else f"how {x} is distributed"
+    values = x if kind == "histogram" else y
+    if percent if percent is not None else is_rate(data, values):
+        axis = fig.update_xaxes if kind == "histogram" else fig.update_yaxes
+        axis(tickformat=".0%", hoverformat=".1%", title_text=f"{esc(values)} (percent)")
     return finish(fig, title=esc(name.replace("_", " ")), uirevision=f"explore:{kind}:{x}:{y}:{colour}")

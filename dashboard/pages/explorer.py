@@ -11,7 +11,7 @@ import dash
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
+from dash import ALL, Input, Output, State, callback, ctx, dcc, get_relative_path, html, no_update
 from dash.exceptions import MissingCallbackContextException
 
 from calmline.dashboard import data, explorer_threads, formats, grids
@@ -20,6 +20,7 @@ from calmline.terminal import CSV_LINE_END, spreadsheet_safe
 from calmline.dashboard.figures.explore import KINDS, chart_defaults, numeric_columns, result_chart
 from calmline.explorer.saved_queries import library
 from calmline.explorer.sandbox import QueryFailed, Refused
+from calmline.explorer.user_library import MAX_TITLE, Entry, LibraryError
 
 dash.register_page(__name__, path="/explorer", name="Query explorer",
                    title="calmline - query explorer", order=3)
@@ -42,6 +43,20 @@ SCHEMA_TABLE = "explorer-schema-table"
 HISTORY = "explorer-history"
 HISTORY_STORE = "explorer-history-store"
 LAST = "explorer-last"
+PERCENT = "explorer-percent"
+TITLE = "explorer-title"
+SAVE = "explorer-save"
+SAVE_NOTE = "explorer-save-note"
+MINE = "explorer-mine"
+OPENED = "explorer-opened"
+OPEN_ID = "explorer-open-id"
+DELETE = "explorer-delete"
+SHARE_LINK = "explorer-share-link"
+SHARED_PARAM = "q"
+"""The URL parameter of a saved query opened by link: ``/explorer?q=ID``."""
+SQL_PLACEHOLDER = ("Write one read-only query here: a SELECT, WITH, DESCRIBE or SUMMARIZE statement. "
+                   "The tables and their columns are listed on the left.")
+"""Words, not SQL, so an empty editor is never mistaken for a query ready to run (#11.15)."""
 HISTORY_SIZE = 30
 SCHEMA_COLUMNS = [
     {"field": "table", "headerName": "table", "tooltipField": "table_description", "width": 150},
@@ -55,20 +70,31 @@ SCHEMA_HINT = ("Click a row to read what its table holds; hover a cell for its f
                "queryable in SQL as data_dictionary.")
 
 
-def layout(**_query) -> html.Div:
-    why = explorer_threads.refusal() if _for_a_browser() else None
+def layout(**query) -> html.Div:
+    browser = _for_a_browser()
+    why = explorer_threads.refusal() if browser else None
     if why:
         return dbc.Alert(why, color="secondary", id=STATUS)
     options = [{"label": f"{q.title} ({', '.join(q.audience)})", "value": q.name} for q in library().values()]
+    opened = opened_entry(query.get(SHARED_PARAM)) if browser else None
+    start = _prefill(opened)
     return html.Div([
         not_applied("explorer", "Queries read the whole database"),
+        html.Div(opened_banner(query.get(SHARED_PARAM), opened) if browser else None, id=OPENED),
+        dcc.Store(id=OPEN_ID, data=opened.id if opened is not None else None),
+        dbc.Button("Delete this query from my library", id=DELETE, size="sm", color="danger", outline=True,
+                   className="mb-2", style=_deletable(opened) if browser else {"display": "none"}),
         dbc.Row([
             dbc.Col([
                 html.H5("Saved queries"),
-                dcc.Dropdown(id=SAVED, options=options, placeholder="Pick a saved query", clearable=False),
-                html.Div(id=ABOUT, className="small text-muted my-2"),
-                html.Div(id=PARAMS),
-                dbc.Button("Run saved query", id=RUN_SAVED, color="primary", className="mt-2", disabled=True),
+                dcc.Dropdown(id=SAVED, options=options, placeholder="Pick a saved query", clearable=False,
+                             value=start["saved"]),
+                html.Div(start["about"], id=ABOUT, className="small text-muted my-2"),
+                html.Div(start["params"], id=PARAMS),
+                dbc.Button("Run saved query", id=RUN_SAVED, color="primary", className="mt-2",
+                           disabled=start["saved"] is None),
+                html.H5("My queries", className="mt-4"),
+                html.Div(my_queries() if browser else None, id=MINE, className="small"),
                 html.H5("Tables and columns", className="mt-4"),
                 dag.AgGrid(id=SCHEMA, rowData=[], columnDefs=SCHEMA_COLUMNS,
                            defaultColDef={"sortable": True, "filter": True, "resizable": True},
@@ -79,14 +105,19 @@ def layout(**_query) -> html.Div:
             dbc.Col([
                 html.H5("SQL"),
                 dbc.Textarea(id=SQL, rows=8, spellcheck=False, style={"fontFamily": "monospace"},
-                             placeholder="SELECT team, count(*) AS upset_calls FROM call_facts "
-                                         "WHERE is_upset GROUP BY team ORDER BY 2 DESC"),
+                             placeholder=SQL_PLACEHOLDER, value=start["sql"]),
                 html.Div([
                     dbc.Button("Run SQL", id=RUN_SQL, color="primary", className="me-2"),
                     html.Span("One SELECT, WITH, DESCRIBE or SUMMARIZE statement; read-only; "
                               f"stopped after {explorer_threads.limits().seconds:g} s.", className="small text-muted"),
                 ], className="my-2"),
                 dcc.Loading(html.Div(id=STATUS)),
+                dbc.InputGroup([
+                    dbc.Input(id=TITLE, placeholder="A title for the query last run", maxLength=MAX_TITLE,
+                              value=start["title"]),
+                    dbc.Button("Save to my library", id=SAVE, color="secondary"),
+                ], size="sm", className="mb-1"),
+                html.Div(id=SAVE_NOTE),
                 dbc.Button("Export CSV", id=EXPORT, size="sm", color="secondary", outline=True,
                            className="mb-1", disabled=True),
                 dcc.Download(id=DOWNLOAD),
@@ -99,6 +130,9 @@ def layout(**_query) -> html.Div:
                     dbc.Col(dcc.Dropdown(id=Y, placeholder="y"), md=3),
                     dbc.Col(dcc.Dropdown(id=COLOUR, placeholder="colour"), md=3),
                 ], className="g-1 mt-2"),
+                dbc.RadioItems(id=PERCENT, inline=True, value="auto", className="small mt-1", options=[
+                    {"label": "y axis: percent for rates (0 to 1) named as such", "value": "auto"},
+                    {"label": "always percent", "value": "percent"}, {"label": "plain numbers", "value": "plain"}]),
                 dcc.Graph(id=CHART),
                 html.H6("This session's queries (click one to load it again)"),
                 dag.AgGrid(id=HISTORY, rowData=[], columnDefs=[
@@ -107,7 +141,7 @@ def layout(**_query) -> html.Div:
                     style={"height": "220px"}, className="ag-theme-alpine"),
             ], lg=8),
         ]),
-        dcc.Store(id=LAST),
+        dcc.Store(id=LAST, data=opened.request if opened is not None else None),
         dcc.Store(id=HISTORY_STORE, storage_type="session"),
     ])
 
@@ -127,6 +161,115 @@ def _for_a_browser() -> bool:
     except (MissingCallbackContextException, LookupError):
         return False
     return True
+
+
+# The analyst's own library: save the query last run, open one by link, share it -----------------
+
+def opened_entry(ident) -> Entry | None:
+    """The saved query a ``?q=ID`` link opens (anyone's: the link is the permission); None if none."""
+    if not ident:
+        return None
+    try:
+        return explorer_threads.user_library().get(ident)
+    except LibraryError:
+        return None
+
+
+def _prefill(entry: Entry | None) -> dict:
+    """What the editor starts with: empty, or the opened entry (its SQL, or its saved query and values)."""
+    start = {"saved": None, "about": None, "params": None, "sql": None, "title": None}
+    if entry is None:
+        return start
+    start["title"] = entry.title
+    if entry.request["kind"] == "sql":
+        start["sql"] = entry.request["sql"]
+    elif entry.request["name"] in library():
+        about, inputs, _, sql = show_saved(entry.request["name"], entry.request["params"])
+        start.update(saved=entry.request["name"], about=about, params=inputs, sql=sql)
+    return start
+
+
+def share_href(ident: str) -> str:
+    """The link that opens saved query ``ident`` (absolute within a request, so it can be copied)."""
+    path = get_relative_path("/explorer") + f"?{SHARED_PARAM}={ident}"
+    try:
+        import flask
+
+        return flask.request.host_url.rstrip("/") + path if flask.has_request_context() else path
+    except RuntimeError:
+        return path
+
+
+def share_box(ident: str, where: str) -> html.Div:
+    """The share link, selectable, with a copy button (``where`` keeps the ids of two boxes apart)."""
+    box = f"{SHARE_LINK}-{where}"
+    return html.Div([
+        html.Span("Share: ", className="small me-1"),
+        dcc.Input(id=box, value=share_href(ident), readOnly=True, size="60", className="small"),
+        dcc.Clipboard(target_id=box, title="Copy the link", className="d-inline ms-1"),
+    ], className="d-flex align-items-center")
+
+
+def opened_banner(ident, entry: Entry | None):
+    """What opening a ``?q=`` link shows above the editor: whose query it is, and what may be done with it.
+    Titles and names are shown as text, never as HTML."""
+    if not ident:
+        return None
+    if entry is None:
+        return dbc.Alert("No saved query has this link: it may have been deleted, or the link was cut short.",
+                         color="warning", className="py-1")
+    own = entry.owner == explorer_threads.library_owner()
+    saved = entry.updated_at.replace("T", " ")[:16]
+    if own:
+        words = [html.B(entry.title), f" — your saved query (saved {saved} UTC). Save it under the same title "
+                 "to replace it; the link stays the same."]
+    else:
+        words = [html.B(entry.title), f" — shared by {entry.owner} (saved {saved} UTC). Read-only: run it, or "
+                 "save it to your library to keep a copy of your own."]
+    return dbc.Alert([html.Div(words), html.Div(entry.describe(), className="small text-muted"),
+                      share_box(entry.id, "opened")], color="info", className="py-2 mb-1")
+
+
+def _deletable(entry: Entry | None) -> dict | None:
+    """The delete button's style: shown only for the user's own entry."""
+    return None if entry is not None and entry.owner == explorer_threads.library_owner() else {"display": "none"}
+
+
+def my_queries() -> list:
+    """The signed-in user's saved queries, newest first, each a link that opens it."""
+    try:
+        mine = explorer_threads.user_library().mine(explorer_threads.library_owner())
+    except LibraryError as exc:
+        return [html.Div(str(exc), className="text-danger")]
+    if not mine:
+        return [html.Div("None yet: run a query, give it a title and save it.", className="text-muted")]
+    return [html.Ul([html.Li([dcc.Link(e.title, href=f"{get_relative_path('/explorer')}?{SHARED_PARAM}={e.id}"),
+                              html.Span(f" · {e.updated_at[:10]}", className="text-muted")])
+                     for e in mine], className="ps-3 mb-0")]
+
+
+@callback(Output(SAVE_NOTE, "children"), Output(MINE, "children"), Output(OPENED, "children"),
+          Output(OPEN_ID, "data"), Output(DELETE, "style"),
+          Input(SAVE, "n_clicks"), Input(DELETE, "n_clicks"), State(TITLE, "value"), State(LAST, "data"),
+          State(OPEN_ID, "data"), prevent_initial_call=True)
+def keep(_save, _delete, title, last, open_id):
+    """Save the query last run to the user's library under ``title`` (replacing their entry of that
+    title), or delete the entry opened by link if it is theirs; then show the link to share."""
+    if explorer_threads.refusal():
+        return dbc.Alert(explorer_threads.refusal(), color="secondary"), *(no_update,) * 4
+    shelf, owner = explorer_threads.user_library(), explorer_threads.library_owner()
+    try:
+        if ctx.triggered_id == DELETE:
+            if not open_id or not shelf.delete(owner, open_id):
+                return dbc.Alert("Only your own saved queries can be deleted.", color="warning"), *(no_update,) * 4
+            return (dbc.Alert("Deleted from your library; its link no longer opens it.", color="success"),
+                    my_queries(), None, None, {"display": "none"})
+        entry = shelf.save(owner, title, last)
+    except LibraryError as exc:
+        return dbc.Alert(str(exc), color="warning", className="py-1"), *(no_update,) * 4
+    note = dbc.Alert([html.Div(["Saved to your library as ", html.B(entry.title), "."]),
+                      share_box(entry.id, "saved")], color="success", className="py-1")
+    return note, my_queries(), no_update, no_update, no_update
 
 
 def param_input(param, value: str | None = None) -> dbc.Row:
@@ -288,10 +431,11 @@ def show_history(history):
 
 
 @callback(Output(CHART, "figure"), Input(RESULT, "rowData"), Input(KIND, "value"), Input(X, "value"),
-          Input(Y, "value"), Input(COLOUR, "value"))
-def draw(rows, kind, x, y, colour):
-    """The chart follows the result and the chosen chart type and columns."""
-    return result_chart(pd.DataFrame(rows or []), kind, x, y, colour)
+          Input(Y, "value"), Input(COLOUR, "value"), Input(PERCENT, "value"))
+def draw(rows, kind, x, y, colour, percent="auto"):
+    """The chart follows the result, the chosen chart type and columns, and the y axis's scale."""
+    return result_chart(pd.DataFrame(rows or []), kind, x, y, colour,
+                        percent={"percent": True, "plain": False}.get(percent))
 
 
 @callback(Output(DOWNLOAD, "data"), Output(STATUS, "children", allow_duplicate=True),
