@@ -10,7 +10,8 @@ from calmline.analysis.priorities import training_priorities
 from calmline.analysis.shrinkage import shrink_rates
 
 COLUMNS = ["practice", "team", "current_adoption", "target_adoption",
-           "retained_per_month", "ci_low", "ci_high", "rank", "warning"]
+           "retained_per_month", "ci_low", "ci_high", "rank", "warning",
+           "p_top3", "n_agents", "n_calls"]
 
 EFFECTS = pd.DataFrame({"practice": ["let_vent", "apologized"],
                         "estimate": [-0.02, -0.012], "se": [0.005, 0.004]})
@@ -44,8 +45,10 @@ def test_hand_computed_two_teams_two_practices():
       calls -> 10.6667, CI [5.44, 15.8933]; apologized current 140/600 = 7/30, gap 8/30
       x 4000 = 1066.67 calls -> 12.8, CI [4.437333, 21.162667].
     Ranks within team: north let_vent, apologized; south and all apologized, let_vent.
+    n_boot=0: the interval carries the effect's noise only (the bootstrap is tested below
+    and in test_priority_bootstrap.py).
     """
-    out = training_priorities(EFFECTS, ADOPTION, VOLUME, target=0.5)
+    out = training_priorities(EFFECTS, ADOPTION, VOLUME, target=0.5, n_boot=0)
     assert list(out.columns) == COLUMNS
     expected = {
         ("let_vent", "north"): (0.3, 0.5, 4.0, 2.04, 5.96, 1),
@@ -156,3 +159,64 @@ def test_missing_volume_is_warned():
     assert "monthly upset calls missing" in cell(out, "let_vent", "south", "warning")
     assert cell(out, "let_vent", "all", "retained_per_month") is None
     assert cell(out, "let_vent", "north", "retained_per_month") == pytest.approx(4.0)
+
+
+def test_counts_behind_each_row():
+    out = training_priorities(EFFECTS, ADOPTION, VOLUME, target=0.5)
+    assert cell(out, "let_vent", "north", "n_agents") == 2
+    assert cell(out, "let_vent", "north", "n_calls") == 200
+    assert cell(out, "let_vent", "all", "n_agents") == 4
+    assert cell(out, "let_vent", "all", "n_calls") == 600
+
+
+def test_bootstrap_interval_is_wider_than_the_effect_only_one_when_agents_differ():
+    """south let_vent: agents at 50% and 30% (200 calls each). The gap to a fixed 0.5 is
+    0.10 from pooled 0.40, but a resample of two agents gives 0.5, 0.4 or 0.3 (gap 0, 0.1,
+    0.2 with probability 1/4, 1/2, 1/4), so the interval must reach from 0 to far beyond
+    the effect-only upper limit of 8.94 (hand-computed in the test above)."""
+    out = training_priorities(EFFECTS, ADOPTION, VOLUME, target=0.5, n_boot=4000, seed=3)
+    assert cell(out, "let_vent", "south", "ci_low") == pytest.approx(0.0, abs=1e-9)
+    assert cell(out, "let_vent", "south", "ci_high") > 12.0
+    # no spread between agents, no gap noise: north apologized has both at 50%
+    assert cell(out, "apologized", "north", "ci_high") == 0.0
+
+
+def test_bootstrap_is_reproducible_for_a_seed():
+    a = training_priorities(EFFECTS, ADOPTION, VOLUME, seed=5)
+    b = training_priorities(EFFECTS, ADOPTION, VOLUME, seed=5)
+    pd.testing.assert_frame_equal(a, b)
+
+
+def _noisy_team_world(seed: int, agents_per_team: int):
+    """Ten practices with one clear winner (effect -0.05) and nine alike (-0.01), agents whose
+    adoption differs a lot; team 'small' has few agents, team 'big' many."""
+    rng = np.random.default_rng(seed)
+    practices = [f"p{i}" for i in range(10)]
+    rows = []
+    for team, n in (("small", 3), ("big", agents_per_team)):
+        for a in range(n):
+            for p in practices:
+                calls = 60
+                rows.append({"agent_id": f"{team}{a}", "team": team, "practice": p, "n_calls": calls,
+                             "n_used": int(rng.binomial(calls, rng.uniform(0.1, 0.7)))})
+    effects = pd.DataFrame({"practice": practices, "estimate": [-0.05] + [-0.01] * 9,
+                            "se": [0.004] * 10})
+    volume = pd.DataFrame({"team": ["small", "big"], "upset_calls_per_month": [300.0, 3000.0]})
+    return effects, pd.DataFrame(rows), volume
+
+
+def test_ranking_probability_shows_a_clear_winner_and_a_noisy_rest():
+    """Chance alone puts a practice in the top three of ten 30% of the time. The planted
+    winner (five times the others' effect) is in the top three almost always; the other
+    nine share the remaining places, so none of them is near-certain, and their
+    probabilities sum to about 2 (three places in every replicate, one taken by p0)."""
+    effects, adoption, volume = _noisy_team_world(1, 40)
+    out = training_priorities(effects, adoption, volume, target=0.8, n_boot=2000)
+    centre = out[out["team"] == "all"].set_index("practice")
+    assert centre.at["p0", "p_top3"] > 0.95
+    rest = centre.drop(index="p0")["p_top3"].astype(float)
+    assert rest.max() < 0.9
+    for team in ("small", "big", "all"):
+        part = out[out["team"] == team]["p_top3"].astype(float)
+        assert part.sum() == pytest.approx(3.0, abs=1e-9)
+        assert ((part >= 0) & (part <= 1)).all()
