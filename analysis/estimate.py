@@ -19,8 +19,8 @@ and raises one :class:`DataError` naming every problem with the columns at once.
 missing value in any column used are left out and counted (``n_dropped``). Covariates that are
 not numeric (or are listed in ``categorical``) get a 0/1 column per level but the first;
 numeric ones enter as they are (add ``age**2`` as a column of its own for a square).
-Standard errors are robust (HC1-scaled), clustered when ``cluster`` names a column; intervals
-are 95% Wald intervals.
+Standard errors are robust (sandwich or influence-function, with the usual small-sample
+factor), clustered when ``cluster`` names a column; intervals are 95% Wald intervals.
 
 The product's fit (:mod:`calmline.analysis.effects`) uses the same models
 (:mod:`calmline.analysis.logit`, :mod:`calmline.analysis.aipw`) on its own design.
@@ -49,6 +49,9 @@ rows; ``n_analysed``: rows the estimate uses (``n`` less ``n_trimmed``, the rows
 propensity lay outside [trim, 1 - trim]); ``n_treated``/``n_untreated``: among the analysed
 rows; ``n_dropped``: rows left out for a missing value; ``n_clusters``: clusters (rows when no
 cluster column is given)."""
+
+FEW_CLUSTERS = 40
+"""Below this many clusters the rows say their cluster-robust intervals are too narrow."""
 
 OUTCOME_MODELS = ("auto", "logit", "linear")
 """``auto``: logit when the outcome is 0/1 (or boolean), least squares otherwise."""
@@ -112,7 +115,15 @@ class _Data:
         self.M_names = [c for _, cols in modifiers for c in cols]
         if self.n and self.a.min() == self.a.max():
             raise DataError([f"after leaving out {self.n_dropped:,} rows with missing values, the "
-                             f"treatment {treatment} is {int(self.a[0])} on every row"], [])
+                             f"treatment {treatment!r} is {int(self.a[0])} on every row"], [])
+        if self.n and self.y.min() == self.y.max():
+            raise DataError([f"after leaving out {self.n_dropped:,} rows with missing values, the "
+                             f"outcome {outcome!r} is {self.y[0]:g} on every row: nothing to "
+                             "estimate"], [])
+        if self.clustered and self.n_clusters < FEW_CLUSTERS:
+            self.notes.append(f"only {self.n_clusters} clusters: cluster-robust standard errors "
+                              f"are too small below about {FEW_CLUSTERS}, read the intervals as "
+                              "too narrow")
 
     def outcome_design(self, a: np.ndarray) -> np.ndarray:
         """Intercept, treatment, covariates, treatment x modifiers, for treatment values ``a``."""

@@ -65,6 +65,15 @@ def test_a_treatment_used_on_every_row_is_refused():
     df = confounded(200).assign(a=1)
     with pytest.raises(DataError, match="one value only"):
         estimate.ip_weighting(df, "a", "y", ["x"])
+    df = confounded(200)
+    df.loc[df.a == 0, "x"] = np.nan
+    with pytest.raises(DataError, match="the treatment 'a' is 1 on every row"):
+        estimate.aipw(df, "a", "y", ["x"])
+
+
+def test_an_outcome_without_variation_is_refused():
+    with pytest.raises(DataError, match="the outcome 'y' is 0 on every row"):
+        estimate.standardise(confounded(200).assign(y=0), "a", "y", ["x"])
 
 
 def test_continuous_outcome_standardisation_is_the_least_squares_coefficient():
@@ -127,6 +136,7 @@ def test_a_cluster_column_gives_cluster_robust_errors():
     plain = estimate.standardise(df, "a", "y", ["x", "region"]).iloc[0]
 
     assert clustered.n_clusters == 30 and plain.n_clusters == 3000
+    assert "only 30 clusters" in clustered.warning and plain.warning is None
     assert clustered.std_error == pytest.approx(ols.bse["a"], rel=0.02)
     assert clustered.std_error > 1.3 * plain.std_error
     for f in (estimate.aipw, estimate.ip_weighting):
