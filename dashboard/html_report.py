@@ -1,4 +1,9 @@
-"""The overview as one self-contained HTML file a director can e-mail (plotly.js inlined)."""
+"""The overview as one self-contained HTML file a director can e-mail (plotly.js inlined).
+
+Every number comes from :func:`calmline.dashboard.overview_numbers.overview_numbers` and its
+wording helpers, as on the page: formatted with its unit, under human headers, with the as-of
+date, the data period, the filters, the comparison and the model run used.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +13,16 @@ from datetime import datetime, timezone
 import pandas as pd
 import plotly.graph_objects as go
 
-from calmline.dashboard import formats
+from calmline.dashboard import formats, overview_numbers
 from calmline.dashboard.filters import FIELDS
+
+TEAM_COLUMNS = {
+    "team": "Team", "site": "Site", "agents": "Agents", "upset_calls": "Upset calls",
+    "churn_upset": "Churn within 90 days (% of upset calls whose 90 days have passed)",
+    "closed_90d": "Upset calls whose 90 days have passed", "took_ownership": "Ownership taken (% of upset calls)",
+    "followed_up": "Followed up within 30 days (% of upset calls)",
+}
+"""The team table's columns in the report, in order, with their headers."""
 
 
 def describe_filters(chosen: dict | None) -> str:
@@ -22,28 +35,124 @@ def describe_filters(chosen: dict | None) -> str:
     return "; ".join(parts) or "all calls (no filters)"
 
 
-def overview_report(chosen: dict | None, head: pd.DataFrame, figures: list[go.Figure],
-                    teams: pd.DataFrame) -> str:
-    """The overview page as a standalone HTML document: filters, headline, trends, team table."""
-    row = head.iloc[0] if len(head) else None
-    cards = [] if row is None else [
-        ("Upset calls", formats.count(row.upset_calls)),
-        ("Churn within 90 days after an upset call", formats.percent(row.churn_upset)),
-        ("after a calm call", formats.percent(row.churn_calm)),
-        ("Upset customers still with us 90 days on", formats.count(row.upset_retained)),
-    ]
-    charts = [fig.to_html(full_html=False, include_plotlyjs=(i == 0)) for i, fig in enumerate(figures)]
-    table = teams.to_html(index=False, float_format=lambda x: f"{x:.3f}", na_rep="–") if len(teams) else ""
+def team_table(teams: pd.DataFrame) -> pd.DataFrame:
+    """The team table as people read it: human headers, percent and counts formatted, n beside each rate,
+    and the churn rate's Wilson 95% interval."""
+    if teams.empty:
+        return pd.DataFrame()
+    out = pd.DataFrame()
+    low = high = None
+    if {"closed_90d", "churned_90d"} <= set(teams.columns):
+        low, high = overview_numbers.wilson(pd.to_numeric(teams["churned_90d"], errors="coerce").fillna(0),
+                                            pd.to_numeric(teams["closed_90d"], errors="coerce").fillna(0))
+    for column, header in TEAM_COLUMNS.items():
+        if column not in teams:
+            continue
+        values = teams[column]
+        if column in ("churn_upset", "took_ownership", "followed_up"):
+            shown = values.map(formats.percent)
+            if column == "churn_upset" and low is not None:
+                shown = [f"{v} (95% CI {formats.percent(lo)} to {formats.percent(hi)})" if not formats.is_missing(lo)
+                         else v for v, lo, hi in zip(shown, low, high)]
+            out[header] = shown
+        elif column in ("agents", "upset_calls", "closed_90d"):
+            out[header] = values.map(formats.count)
+        else:
+            out[header] = values.fillna(formats.MISSING).astype(str)
+    return out
+
+
+def _table(frame: pd.DataFrame) -> str:
+    return frame.to_html(index=False, escape=True, na_rep=formats.MISSING, border=0) if len(frame) else ""
+
+
+def _cards(cards: list[dict]) -> str:
+    return "".join(f'<div class="card"><div class="t">{html.escape(c["title"])}</div><b>{html.escape(c["value"])}'
+                   f'</b><div class="n">{html.escape(c["note"])}</div></div>' for c in cards)
+
+
+def _for_print(fig: go.Figure) -> go.Figure:
+    """A copy whose legend sits below the plot, so it never covers the title."""
+    fig = go.Figure(fig)
+    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.15, x=0, xanchor="left"),
+                      margin=dict(t=90, b=110))
+    return fig
+
+
+def _date(value) -> str:
+    return formats.MISSING if formats.is_missing(value) else pd.Timestamp(value).strftime("%Y-%m-%d")
+
+
+def context_lines(o: overview_numbers.Overview) -> list[str]:
+    """As-of date, data period, period shown and model run, in words."""
+    fresh = o.freshness.iloc[0] if len(o.freshness) else None
+    lines = []
+    if fresh is not None:
+        lines.append(f"Data as of {_date(fresh.as_of)} (churn windows ending later are still open); calls from "
+                     f"{_date(fresh.first_call)} to {_date(fresh.last_call)}, {formats.count(fresh.calls)} calls "
+                     f"loaded, last load {_date(fresh.last_load)}.")
+    if o.period:
+        lines.append(f"Period shown: {o.period}.")
+    if o.gap is not None:
+        lines.append(f"Model run used (practice gap): run #{o.gap['run_id']}, made {_date(o.gap['created_at'])}, "
+                     f"churn within {overview_numbers.HORIZON} days; centre-wide, the filters do not apply to it.")
+    else:
+        lines.append("Model run used: none yet (run `calmline fit` for the practice gap's cost).")
+    return lines
+
+
+def overview_report(chosen: dict | None, numbers: overview_numbers.Overview, figures: list[go.Figure]) -> str:
+    """The overview page as a standalone HTML document.
+
+    Parameters
+    ----------
+    chosen : dict or None
+        The active filters, as the filter store holds them.
+    numbers : Overview
+        :func:`calmline.dashboard.overview_numbers.overview_numbers` for those filters, the same the
+        page shows.
+    figures : list of plotly.graph_objects.Figure
+        The page's charts, in order.
+
+    Returns
+    -------
+    str
+        One HTML document: filters, as-of date and data period, the model run, headline cards with
+        their context, the comparison, the early signal, revenue at risk and KPIs, charts, teams.
+    """
+    o = numbers
+    headline = overview_numbers.headline_cards(o)
+    compared = [overview_numbers.comparison_text(c) for c in o.comparisons]
+    early = overview_numbers.early_table(o)
+    director = overview_numbers.director_cards(o)
+    charts = [_for_print(fig).to_html(full_html=False, include_plotlyjs=(i == 0), default_width="100%")
+              for i, fig in enumerate(figures)]
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    comparison = ""
+    if compared:
+        items = "".join(f'<li><span class="v {html.escape(c["verdict"].replace(" ", "-"))}">'
+                        f'{html.escape(c["verdict"] or "n/a")}</span> <b>{html.escape(c["label"])}:</b> '
+                        f'{html.escape(c["text"])}</li>' for c in compared)
+        comparison = (f"<h2>{html.escape(overview_numbers.comparison_title(o))}</h2><ul>{items}</ul>"
+                      f"<p><small>{html.escape(overview_numbers.COMPARISON_NOTE)}</small></p>")
+    early_html = (f"<h2>{html.escape(overview_numbers.EARLY_TITLE)}</h2>{_table(early)}"
+                  f"<p><small>{html.escape(overview_numbers.EARLY_NOTE)}</small></p>") if len(early) else ""
+    context = "<br>".join(html.escape(line) for line in context_lines(o))
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>calmline overview</title>
-<style>body{{font-family:system-ui,sans-serif;margin:24px;color:#222}}
-.cards{{display:flex;gap:16px;flex-wrap:wrap}}.card{{border:1px solid #ccc;border-radius:6px;padding:12px 16px}}
-.card b{{font-size:1.6em;display:block}}table{{border-collapse:collapse}}td,th{{border:1px solid #ddd;padding:4px 8px}}
-</style></head><body>
+<style>body{{font-family:system-ui,sans-serif;margin:24px;color:#222;max-width:1200px}}
+.cards{{display:flex;gap:12px;flex-wrap:wrap}}.card{{border:1px solid #ccc;border-radius:6px;padding:10px 14px;
+flex:1 1 240px}}.card b{{font-size:1.4em;display:block;margin:4px 0}}.card .t,.card .n{{font-size:.85em;color:#555}}
+table{{border-collapse:collapse;margin:8px 0}}td,th{{border:1px solid #ddd;padding:4px 8px;text-align:left}}
+.v{{border-radius:4px;padding:1px 6px;color:#fff;background:#6c757d}}.v.better{{background:#198754}}
+.v.worse{{background:#dc3545}}</style></head><body>
 <h1>calmline: overview</h1>
-<p><strong>Filters:</strong> {html.escape(describe_filters(chosen))}<br><small>Made {stamp}</small></p>
-<div class="cards">{''.join(f'<div class="card">{html.escape(t)}<b>{html.escape(v)}</b></div>' for t, v in cards)}</div>
+<p><strong>Filters:</strong> {html.escape(describe_filters(chosen))}<br>{context}<br><small>Made {stamp}</small></p>
+<div class="cards">{_cards(headline) if headline else '<p>No calls match these filters.</p>'}</div>
+{comparison}
+{early_html}
+<h2>Revenue at risk and contact-centre KPIs</h2>
+<div class="cards">{_cards(director)}</div>
 {''.join(charts)}
-<h2>Teams</h2>{table}
+<h2>Teams</h2>{_table(team_table(o.teams))}
 </body></html>"""

@@ -249,10 +249,10 @@ def early_signal(rates: pd.DataFrame, adoption: pd.DataFrame, first=None, last=N
     -------
     pandas.DataFrame
         One row per open month and one for the latest closed month (``reference`` True) to compare
-        with: month, upset_calls, closed_30d, churn_30d and its Wilson interval, assessed, used,
+        with: month, upset_calls, upset_closed_30d, upset_churned_30d, churn_30d and its Wilson interval, assessed, used,
         adoption (practices used / assessed over every practice on the month's upset calls).
     """
-    cols = ["month", "reference", "upset_calls", "upset_closed_30d", "churn_30d", "churn_30d_ci_low",
+    cols = ["month", "reference", "upset_calls", "upset_closed_30d", "upset_churned_30d", "churn_30d", "churn_30d_ci_low",
             "churn_30d_ci_high", "assessed", "used", "adoption"]
     if rates.empty:
         return pd.DataFrame(columns=cols)
@@ -404,3 +404,147 @@ def overview_numbers(params: dict) -> Overview:
         adoption=adoption_all, teams=data.frame("teams", **params), comparisons=compared,
         early=early_signal(all_rates, adoption_all, first, last), kpis=kpis(rates),
         gap=top_gap(customers), freshness=data.frame("freshness"), period=period)
+
+
+# The words around the numbers, shared by the page and the HTML report ------------------------
+
+def headline_cards(o: Overview) -> list[dict]:
+    """The four headline cards: title, value and note, each stating its unit.
+
+    Parameters
+    ----------
+    o : Overview
+
+    Returns
+    -------
+    list of dict
+        title, value, note; empty when no call matches the filters.
+    """
+    from calmline.dashboard import formats
+
+    if o.head.empty or not o.head["upset_calls"].iloc[0]:
+        return []
+    row = o.head.iloc[0]
+    cust = o.customers.iloc[0] if len(o.customers) else None
+    period = o.period or "the data"
+    cards = [dict(title="Upset calls", value=f"{formats.count(row.upset_calls)} calls",
+                  note=f"{formats.count(row.calm_calls)} calm calls; "
+                       f"{formats.count(cust.customers) if cust is not None else formats.MISSING} customers had "
+                       f"an upset call in {period}"),
+             dict(title=f"Churn within {HORIZON} days after an upset call",
+                  value=formats.percent(row.churn_upset) + " of calls",
+                  note=f"of {formats.count(row.upset_closed)} upset calls whose {HORIZON} days have passed; "
+                       f"after a calm call: {formats.percent(row.churn_calm)}")]
+    if cust is not None and cust.customers_closed:
+        still = cust.customers - cust.customers_closed
+        cards.append(dict(
+            title=f"Upset customers still with us {HORIZON} days on",
+            value=f"{formats.count(cust.customers_retained)} of {formats.count(cust.customers_closed)} customers",
+            note=f"{formats.percent(cust.customers_retained / cust.customers_closed)} retained: each customer "
+                 f"with an upset call in {period} counted once, retained when not churned within {HORIZON} "
+                 f"days of their last upset call in it"
+                 + (f"; {formats.count(still)} more customers' {HORIZON} days not yet passed" if still else "")))
+    else:
+        cards.append(dict(title=f"Upset customers still with us {HORIZON} days on", value=formats.MISSING,
+                          note=f"no customer's {HORIZON} days since their last upset call in {period} have passed"))
+    extra = (row.churn_upset - row.churn_calm) if not (formats.is_missing(row.churn_upset)
+                                                      or formats.is_missing(row.churn_calm)) else None
+    cards.append(dict(title="Extra churn after upset calls", value=formats.points(extra).replace("pp", "points"),
+                      note="upset vs calm calls, per call, unadjusted"))
+    return cards
+
+
+def comparison_text(c: Comparison) -> dict:
+    """One comparison in words: label, verdict ('better', 'worse', 'no clear change', ''), and text."""
+    from calmline.dashboard import formats
+
+    head = (f"{c.period}: {formats.rate_of(c.churned, c.closed, 'upset calls')} churned within {HORIZON} "
+            f"days")
+    if c.missing:
+        return dict(label=c.label, verdict="", text=f"{head}; {c.label}: {c.missing}")
+    change = formats.points(c.difference).replace("pp", "points")
+    if c.significant:
+        verdict = c.direction
+        hint = f"{c.direction}, unlikely to be chance ({formats.p_value(c.p_value)})"
+    else:
+        verdict = "no clear change"
+        hint = (f"{c.direction if c.direction != 'no change' else 'no change'}, but within what chance gives "
+                f"({formats.p_value(c.p_value)})")
+    text = (f"{head}; {c.other_period}: {formats.rate_of(c.other_churned, c.other_closed, 'upset calls')}. "
+            f"Change {change} ({formats.interval_points(c.ci_low, c.ci_high)}): {hint}.")
+    return dict(label=c.label, verdict=verdict, text=text)
+
+
+def early_table(o: Overview) -> pd.DataFrame:
+    """The early signal as a table people read: month, upset calls, 30-day churn with n, adoption."""
+    from calmline.dashboard import formats
+
+    if o.early.empty:
+        return pd.DataFrame()
+    rows = []
+    for r in o.early.itertuples():
+        closed = int(r.upset_closed_30d)
+        churn = formats.rate_of(r.upset_churned_30d, closed, "calls")
+        if closed and closed < MIN_N:
+            churn += ", few calls"
+        if closed and pd.notna(r.churn_30d_ci_low):
+            churn += f"; 95% CI {formats.percent(r.churn_30d_ci_low)} to {formats.percent(r.churn_30d_ci_high)}"
+        rows.append({"Month": month_words(r.month) + (" (latest closed month, for reference)" if r.reference
+                                                         else f" ({HORIZON}-day windows still open)"),
+                     "Upset calls": formats.count(r.upset_calls),
+                     f"Churn within {EARLY_HORIZON} days (% of calls whose {EARLY_HORIZON} days have passed)": churn,
+                     "Practice adoption (% of assessed practices used on upset calls)":
+                         formats.rate_of(r.used, r.assessed, "assessed") if r.assessed else formats.MISSING})
+    return pd.DataFrame(rows)
+
+
+def director_cards(o: Overview) -> list[dict]:
+    """Revenue at risk and the contact-centre KPIs as cards: title, value, note (unit and n in each)."""
+    from calmline.dashboard import formats
+
+    cards = []
+    cust = o.customers.iloc[0] if len(o.customers) else None
+    if cust is not None and cust.customers_closed:
+        unknown = (f"; {formats.count(cust.value_unknown)} without a recorded value" if cust.value_unknown else "")
+        cards.append(dict(
+            title="Revenue at risk: monthly value of customers lost after upset calls",
+            value=f"{formats.money(cust.value_lost)} a month",
+            note=f"{formats.count(cust.customers_lost)} of {formats.count(cust.customers_closed)} customers churned "
+                 f"within {HORIZON} days of their last upset call in {o.period or 'the data'}, customers.monthly_value "
+                 f"summed (the data's currency){unknown}"))
+    if o.gap is not None:
+        g = o.gap
+        value = f"{formats.money(g['value'])} a month" if g["value"] is not None else formats.MISSING
+        cards.append(dict(
+            title=f"What the top practice gap costs: {vocabulary.label(g['practice'])}",
+            value=value,
+            note=f"about {g['kept']:.1f} customers a month (95% CI {g['kept_low']:.1f} to {g['kept_high']:.1f}) "
+                 f"would stay if adoption rose from {formats.percent(g['current'])} to the best quarter of agents' "
+                 f"{formats.percent(g['target'])}, each worth {formats.money(g['mean_value'])} a month on average; "
+                 f"centre-wide, model run #{g['run_id']}"))
+    for k in o.kpis.itertuples():
+        if k.unit == "share":
+            value = formats.percent(k.value) + (" of calls" if k.kpi == "fcr" else " of upset calls")
+            ci = (f"; 95% CI {formats.percent(k.ci_low)} to {formats.percent(k.ci_high)}"
+                  if pd.notna(k.ci_low) else "")
+        else:
+            value = (f"{k.value:.1f} minutes" if k.unit == "minutes" else f"{k.value:.2f} of 5") \
+                if pd.notna(k.value) else formats.MISSING
+            ci = ""
+        cards.append(dict(title=k.label, value=value,
+                          note=f"n = {formats.count(k.n)} {k.n_unit}{ci}; {k.better} is better"))
+    return cards
+
+
+COMPARISON_NOTE = ("Better = less churn. Rates are per upset call whose 90 days have passed; differences in "
+                   "percentage points with a 95% interval; a change counts as clear when a two-proportion "
+                   "test gives p < 0.05.")
+EARLY_TITLE = f"Early signal for the months still open (their {HORIZON} days have not passed)"
+EARLY_NOTE = (f"Churn within {EARLY_HORIZON} days is known sooner than within {HORIZON}: compare it with the "
+              "reference month's, not with 90-day churn.")
+
+
+def comparison_title(o: Overview) -> str:
+    """The comparison panel's title, naming the period compared."""
+    period = o.comparisons[0].period if o.comparisons else o.period
+    return f"What changed: {period}, churn within {HORIZON} days after upset calls (% of calls)"

@@ -8,8 +8,12 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from calmline.dashboard.figures.style import (BLUE, NO_MATCH, PALETTE, VERMILLION, empty_figure, esc, finish,
-                                     format_count, practice_label, problem, rows_height)
+from calmline.dashboard.figures.style import (BLUE, INK, MISSING, NO_MATCH, PALETTE, VERMILLION, empty_figure, esc,
+                                              finish, format_count, practice_label, problem, rgba, rows_height)
+
+GREY = "#8C8C8C"
+INK_DARK = INK
+MISSING_TEXT = MISSING
 
 DASHES = ["solid", "dash", "dot", "dashdot"]
 
@@ -121,20 +125,149 @@ def funnel_bars(batches: pd.DataFrame) -> go.Figure:
     return finish(fig, title=title, uirevision="funnel", height=rows_height(len(files), per_row=40))
 
 
-def team_bars(teams: pd.DataFrame) -> go.Figure:
-    """Churn within 90 days after upset calls, one bar per team, with each team's call count.
+def churn_trend(rates: pd.DataFrame, min_n: int = 100) -> go.Figure:
+    """Churn within 90 days after upset calls by month, per call, with Wilson 95% intervals.
+
+    Months whose 90-day windows have all closed are a solid line; a month with some windows still
+    open is drawn apart as provisional (hollow, dotted, its closed share on hover), and a month
+    with none closed is left out. Points resting on fewer than ``min_n`` closed calls get a
+    hollow grey ring and "few calls" on hover. Churn after calm calls is a grey dashed line.
 
     Parameters
     ----------
-    teams : pandas.DataFrame
-        One row per team: team, upset_calls, churn_upset (a share, NULL when no window has
-        closed). Each bar's ``customdata`` is its team, for a click to filter on.
+    rates : pandas.DataFrame
+        One row per month, as :func:`calmline.dashboard.overview_numbers.monthly_rates` gives:
+        month, upset_calls, upset_closed_90d, churn_upset, churn_ci_low, churn_ci_high,
+        provisional, small; optionally churn_calm and calm_closed_90d.
+    min_n : int, default 100
+        The minimum closed calls below which a point is marked.
 
     Returns
     -------
     plotly.graph_objects.Figure
     """
-    title = "Churn within 90 days after upset calls, by team (click a bar to filter)"
+    title = "Churn within 90 days after upset calls, by month (% of calls)"
+    why = problem(rates, ["month", "upset_calls", "upset_closed_90d", "churn_upset", "churn_ci_low",
+                          "churn_ci_high", "provisional"], NO_MATCH)
+    if why:
+        return empty_figure(why, title)
+    df = rates.assign(month=pd.to_datetime(rates["month"], errors="coerce")).sort_values("month")
+    df = df[pd.to_numeric(df["upset_closed_90d"], errors="coerce").fillna(0) > 0]
+    if df.empty:
+        return empty_figure("No 90-day window has closed for these calls yet", title)
+    closed = df["upset_closed_90d"].astype(float)
+    small = closed < min_n
+
+    def hover(rows):
+        return [f"<b>{m:%b %Y}</b><br>{r * 100:.1f}% of {format_count(n)} upset calls churned within 90 days"
+                f"<br>95% CI {lo * 100:.1f}% to {hi * 100:.1f}%"
+                + (f"<br>provisional: {format_count(n)} of {format_count(c)} calls' windows closed" if p else "")
+                + (f"<br>few calls (under {min_n}): read with care" if n < min_n else "")
+                for m, r, lo, hi, n, c, p in zip(rows["month"], rows["churn_upset"], rows["churn_ci_low"],
+                                                 rows["churn_ci_high"], rows["upset_closed_90d"],
+                                                 rows["upset_calls"], rows["provisional"])]
+
+    fig = go.Figure()
+    for provisional, name in ((False, "Upset calls"), (True, "Upset calls, provisional (windows still open)")):
+        rows = df[df["provisional"].astype(bool) == provisional]
+        if rows.empty:
+            continue
+        y = rows["churn_upset"] * 100
+        fig.add_trace(go.Scatter(
+            x=rows["month"], y=y, name=name, mode="lines+markers" if not provisional else "markers",
+            line=dict(color=BLUE, width=3), connectgaps=False,
+            marker=dict(color="white" if provisional else BLUE, size=9, symbol="circle",
+                        line=dict(color=BLUE, width=2)),
+            error_y=dict(type="data", symmetric=False, array=rows["churn_ci_high"] * 100 - y,
+                         arrayminus=y - rows["churn_ci_low"] * 100, color=rgba(BLUE, 0.5), thickness=1.5),
+            hovertext=hover(rows), hovertemplate="%{hovertext}<extra></extra>"))
+    if small.any():
+        rows = df[small]
+        fig.add_trace(go.Scatter(
+            x=rows["month"], y=rows["churn_upset"] * 100, mode="markers", name=f"Under {min_n} closed calls",
+            marker=dict(size=18, color="rgba(0,0,0,0)", line=dict(color=GREY, width=2)),
+            hoverinfo="skip"))
+    if "churn_calm" in df and pd.to_numeric(df["churn_calm"], errors="coerce").notna().any():
+        calm = df[~df["provisional"].astype(bool)]
+        fig.add_trace(go.Scatter(
+            x=calm["month"], y=pd.to_numeric(calm["churn_calm"], errors="coerce") * 100, name="Calm calls",
+            mode="lines", line=dict(color=GREY, width=2, dash="dash"),
+            hovertemplate="<b>Calm calls</b><br>%{x|%b %Y}: %{y:.1f}%<extra></extra>"))
+    fig.update_xaxes(title=None, tickformat="%b %Y", dtick="M1" if df["month"].nunique() <= 12 else None)
+    fig.update_yaxes(title="Churn within 90 days (% of calls)", ticksuffix="%", tickformat=".0f",
+                     rangemode="tozero")
+    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.12, x=0))
+    return finish(fig, title=title, uirevision="churn-trend")
+
+
+KPI_PANELS = (("fcr", "First-contact resolution (% of calls)", True),
+              ("repeat_rate", "Repeat upset contact within 30 days (% of upset calls)", True),
+              ("handle_min", "Average handle time (minutes)", False),
+              ("csat", "Average CSAT (1-5)", False))
+"""The KPI small multiples: column, panel title, whether it is a share (shown as percent)."""
+
+
+def kpi_trends(rates: pd.DataFrame) -> go.Figure:
+    """The contact-centre KPIs by month, one small panel each, n on hover.
+
+    Parameters
+    ----------
+    rates : pandas.DataFrame
+        One row per month with fcr, repeat_rate, handle_min, csat (as
+        :func:`calmline.dashboard.overview_numbers.monthly_rates` gives) and their n: resolved_known,
+        repeat_closed_30d, handled, csat_scored.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+    """
+    from plotly.subplots import make_subplots
+
+    title = "Contact-centre KPIs by month"
+    why = problem(rates, ["month", *(k for k, _, _ in KPI_PANELS)], NO_MATCH)
+    if why:
+        return empty_figure(why, title)
+    df = rates.assign(month=pd.to_datetime(rates["month"], errors="coerce")).sort_values("month")
+    counts = {"fcr": ("resolved_known", "calls"), "repeat_rate": ("repeat_closed_30d", "upset calls"),
+              "handle_min": ("handled", "calls"), "csat": ("csat_scored", "scored calls")}
+    fig = make_subplots(rows=2, cols=2, subplot_titles=[esc(t) for _, t, _ in KPI_PANELS],
+                        vertical_spacing=0.2, horizontal_spacing=0.1)
+    for i, (column, panel, share) in enumerate(KPI_PANELS):
+        values = pd.to_numeric(df[column], errors="coerce") * (100 if share else 1)
+        n_col, n_unit = counts[column]
+        n = df[n_col] if n_col in df else pd.Series([np.nan] * len(df), index=df.index)
+        fmt = "{:.1f}%" if share else "{:.2f}"
+        fig.add_trace(go.Scatter(
+            x=df["month"], y=values, mode="lines+markers", showlegend=False, name=esc(panel),
+            line=dict(color=PALETTE[i], width=2), marker=dict(size=6, color=PALETTE[i]),
+            hovertext=[f"<b>{m:%b %Y}</b><br>{fmt.format(v) if pd.notna(v) else MISSING_TEXT}"
+                       f"<br>n = {format_count(c)} {n_unit}" for m, v, c in zip(df["month"], values, n)],
+            hovertemplate="%{hovertext}<extra></extra>"), row=i // 2 + 1, col=i % 2 + 1)
+        fig.update_yaxes(ticksuffix="%" if share else "", rangemode="tozero" if share else "normal",
+                         row=i // 2 + 1, col=i % 2 + 1)
+    fig.update_xaxes(tickformat="%b %Y")
+    fig.update_annotations(font_size=14)
+    return finish(fig, title=title, uirevision="kpis", height=520)
+
+
+def team_bars(teams: pd.DataFrame, min_n: int = 100) -> go.Figure:
+    """Churn within 90 days after upset calls, one bar per team, with its n and a Wilson 95% interval.
+
+    Parameters
+    ----------
+    teams : pandas.DataFrame
+        One row per team: team, upset_calls, churn_upset (a share, NULL when no window has
+        closed) and, when present, closed_90d and churned_90d (the rate's n and count: the bar
+        then carries n and an interval). Each bar's ``customdata`` is its team, for a click to
+        filter on.
+    min_n : int, default 100
+        Teams with fewer closed calls are drawn pale and say so.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+    """
+    title = "Churn within 90 days after upset calls, by team (% of calls; click a bar to filter)"
     why = problem(teams, ["team", "upset_calls", "churn_upset"], NO_MATCH)
     if why:
         return empty_figure(why, title)
@@ -143,12 +276,33 @@ def team_bars(teams: pd.DataFrame) -> go.Figure:
     if df.empty:
         return empty_figure("No 90-day window has closed for these calls yet", title)
     names = [esc(t) for t in df["team"].astype(str)]
+    if {"closed_90d", "churned_90d"} <= set(df.columns):
+        from statsmodels.stats.proportion import proportion_confint
+
+        n = pd.to_numeric(df["closed_90d"], errors="coerce").fillna(0).to_numpy(float)
+        k = pd.to_numeric(df["churned_90d"], errors="coerce").fillna(0).to_numpy(float)
+        low, high = proportion_confint(k, np.maximum(n, 1), alpha=0.05, method="wilson")
+    else:
+        n = pd.to_numeric(df["upset_calls"], errors="coerce").fillna(0).to_numpy(float)
+        low = high = None
+    y = df["churn_upset"].to_numpy(float) * 100
+    small = n < min_n
     fig = go.Figure(go.Bar(
-        x=names, y=df["churn_upset"] * 100, marker=dict(color=BLUE), customdata=df["team"].astype(str),
-        text=[f"{v * 100:.1f}%" for v in df["churn_upset"]], textposition="outside", cliponaxis=False,
-        hovertext=[f"<b>{n}</b><br>{v * 100:.1f}% churned within 90 days<br>{format_count(c)} upset calls"
-                   for n, v, c in zip(names, df["churn_upset"], df["upset_calls"])],
+        x=names, y=y, customdata=df["team"].astype(str),
+        marker=dict(color=[rgba(BLUE, 0.35) if s else BLUE for s in small],
+                    line=dict(color=BLUE, width=1)),
+        error_y=None if low is None else dict(type="data", symmetric=False, array=high * 100 - y,
+                                              arrayminus=y - low * 100, color=INK_DARK, thickness=1.5),
+        text=[f"{v:.1f}%<br>n={format_count(c)}" for v, c in zip(y, n)], textposition="inside",
+        insidetextanchor="start", cliponaxis=False,
+        hovertext=[f"<b>{t}</b><br>{v:.1f}% of {format_count(c)} upset calls with a closed window churned"
+                   f" within 90 days" + (f"<br>95% CI {lo * 100:.1f}% to {hi * 100:.1f}%" if low is not None else "")
+                   + f"<br>{format_count(u)} upset calls in all"
+                   + (f"<br>few calls (under {min_n}): read with care" if s else "")
+                   for t, v, c, lo, hi, u, s in zip(names, y, n, low if low is not None else y,
+                                                    high if high is not None else y, df["upset_calls"], small)],
         hovertemplate="%{hovertext}<extra></extra>"))
-    fig.update_yaxes(title="Churn within 90 days", ticksuffix="%", tickformat=".0f", rangemode="tozero")
+    fig.update_yaxes(title="Churn within 90 days (% of calls)", ticksuffix="%", tickformat=".0f",
+                     rangemode="tozero")
     fig.update_xaxes(type="category", title=None)
     return finish(fig, title=title, uirevision="teams")

@@ -1,4 +1,7 @@
-"""Overview, for CX directors: headline figures, monthly trends, teams -> agents -> upset calls."""
+"""Overview, for CX directors: headline figures with their units, what changed since the month
+before and a year earlier, an early signal for the months still open, revenue at risk and the
+contact-centre KPIs, monthly trends, teams -> agents -> upset calls. Every number comes from
+:func:`calmline.dashboard.overview_numbers.overview_numbers`, as in the HTML report."""
 
 from __future__ import annotations
 
@@ -7,8 +10,8 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 
 from calmline import vocabulary
-from calmline.dashboard import data, filters, formats, grids, html_report
-from calmline.dashboard.figures import team_bars, trend_plot
+from calmline.dashboard import data, filters, grids, html_report, overview_numbers
+from calmline.dashboard.figures import churn_trend, kpi_trends, team_bars, trend_plot
 
 dash.register_page(__name__, path="/", name="Overview", title="calmline - overview", order=0)
 
@@ -22,6 +25,10 @@ CALLS = "overview-calls"
 MESSAGE = "overview-message"
 REPORT = "overview-report"
 REPORT_BUTTON = "overview-report-button"
+COMPARISON = "overview-comparison"
+EARLY = "overview-early-signal"
+DIRECTOR = "overview-director"
+KPI_TRENDS = "overview-kpi-trends"
 
 
 def adoption_by_month(params: dict):
@@ -41,10 +48,15 @@ def layout(**_query) -> html.Div:
                    className="mb-2"),
         dcc.Download(id=REPORT),
         dbc.Row(id=HEADLINE, className="g-2 mb-2"),
+        html.Div(id=COMPARISON, className="mb-2"),
+        html.Div(id=EARLY, className="mb-2"),
         html.Div("Click a month on a trend to look at that month only, a team's bar to look at that team.",
                  className="text-muted small"),
         dbc.Row([dbc.Col(dcc.Graph(id=CHURN_TREND), lg=6), dbc.Col(dcc.Graph(id=ADOPTION_TREND), lg=6)]),
         dcc.Graph(id=TEAM_BARS),
+        html.H5("Revenue at risk and contact-centre KPIs"),
+        dbc.Row(id=DIRECTOR, className="g-2 mb-2"),
+        dcc.Graph(id=KPI_TRENDS),
         html.H5("Teams (click a team to see its agents, an agent to see their upset calls)"),
         grids.grid(TEAMS, height=280, selectable=True),
         dbc.Row([dbc.Col([html.H6(id=f"{AGENTS}-title"), grids.grid(AGENTS, height=300, selectable=True)], lg=5),
@@ -52,39 +64,61 @@ def layout(**_query) -> html.Div:
     ])
 
 
-def _card(title: str, value: str, note: str = "") -> dbc.Col:
+def _card(title: str, value: str, note: str = "", md: int = 3) -> dbc.Col:
     return dbc.Col(dbc.Card(dbc.CardBody([html.Div(title, className="text-muted small"),
-                                          html.H3(value, className="mb-0"),
-                                          html.Div(note, className="small")])), md=3)
+                                          html.H4(value, className="mb-0"),
+                                          html.Div(note, className="small")])), md=md)
 
 
-def headline_cards(head) -> list:
-    """The four headline cards from the headline query's single row."""
-    if head.empty or not head["upset_calls"].iloc[0]:
-        return [dbc.Col(dbc.Alert(head.attrs.get("missing", "No calls match these filters."),
+def headline_cards(numbers: overview_numbers.Overview) -> list:
+    """The four headline cards, each stating its unit (calls, customers or points)."""
+    cards = overview_numbers.headline_cards(numbers)
+    if not cards:
+        return [dbc.Col(dbc.Alert(numbers.head.attrs.get("missing", "No calls match these filters."),
                                   color="secondary"))]
-    row = head.iloc[0]
-    return [
-        _card("Upset calls", formats.count(row.upset_calls), f"{formats.count(row.calm_calls)} calm calls"),
-        _card("Churn within 90 days after an upset call", formats.percent(row.churn_upset),
-              f"after a calm call: {formats.percent(row.churn_calm)}"),
-        _card("Upset customers still with us 90 days on", formats.count(row.upset_retained),
-              f"of {formats.count(row.upset_closed)} whose 90 days have passed; {previous_period(row)}"),
-        _card("Extra churn after upset calls", formats.points(
-            (row.churn_upset or 0) - (row.churn_calm or 0)) if row.churn_upset is not None else "–",
-              "upset vs calm, unadjusted"),
-    ]
+    return [_card(**c) for c in cards]
 
 
-def previous_period(row) -> str:
-    """How the retained count compares with the period before (as many months)."""
-    if not row.has_previous:
-        return "pick a period to compare with the one before"
-    if formats.is_missing(row.prev_upset_closed) or not row.prev_upset_closed:
-        return "no closed 90-day windows in the period before"
-    change = row.upset_retained - row.prev_upset_retained
-    return (f"period before: {formats.count(row.prev_upset_retained)} ({'+' if change >= 0 else ''}"
-            f"{formats.count(change)}), churn {formats.percent(row.prev_churn_upset)}")
+VERDICT_COLOURS = {"better": "success", "worse": "danger", "no clear change": "secondary", "": "light"}
+
+
+def comparison_panel(numbers: overview_numbers.Overview):
+    """What changed: the period's churn rate vs the period before and a year earlier, direction marked."""
+    if not numbers.comparisons:
+        return dbc.Alert(f"No month has all its {overview_numbers.HORIZON}-day windows closed yet: "
+                         "see the early signal below.", color="secondary")
+    rows = []
+    for c in numbers.comparisons:
+        words = overview_numbers.comparison_text(c)
+        rows.append(html.Li([dbc.Badge(words["verdict"] or "n/a", color=VERDICT_COLOURS[words["verdict"]],
+                                       className="me-2"),
+                             html.B(words["label"] + ": "), words["text"]]))
+    chosen = numbers.params.get("start") or numbers.params.get("end")
+    return dbc.Card(dbc.CardBody([
+        html.H5(overview_numbers.comparison_title(numbers), className="card-title"),
+        html.Ul(rows, className="mb-1"),
+        html.Div(overview_numbers.COMPARISON_NOTE
+                 + ("" if chosen else " By default: the latest month whose 90-day windows have all closed."),
+                 className="text-muted small")]), id=f"{COMPARISON}-card")
+
+
+def early_panel(numbers: overview_numbers.Overview):
+    """The early signal for months whose 90-day windows are still open."""
+    table = overview_numbers.early_table(numbers)
+    if table.empty:
+        return None
+    return dbc.Card(dbc.CardBody([
+        html.H5(overview_numbers.EARLY_TITLE, className="card-title"),
+        dbc.Table.from_dataframe(table, size="sm", bordered=False, striped=True, className="mb-1"),
+        html.Div(overview_numbers.EARLY_NOTE, className="text-muted small")]))
+
+
+def director_cards(numbers: overview_numbers.Overview) -> list:
+    """Revenue at risk, the top practice gap's cost and the KPIs, as cards."""
+    cards = overview_numbers.director_cards(numbers)
+    if not cards:
+        return [dbc.Col(dbc.Alert("No calls match these filters.", color="secondary"))]
+    return [_card(**c) for c in cards]
 
 
 @callback(
@@ -95,16 +129,29 @@ def previous_period(row) -> str:
 def update(chosen):
     """Everything on the page that follows the global filters."""
     params = filters.params(chosen)
-    head = data.frame("headline", **params)
-    monthly = data.frame("monthly", **params)
-    teams = data.frame("teams", **params)
-    churn = trend_plot(monthly, ["churn_upset", "churn_calm"], "Churn within 90 days")
+    numbers = overview_numbers.overview_numbers(params)
+    head, teams = numbers.head, numbers.teams
+    churn = churn_trend(numbers.rates, overview_numbers.MIN_N)
     adopted = adoption_by_month(params)
     adoption = trend_plot(adopted, list(adopted.columns[1:]), "Share of upset calls")
     message = dbc.Alert(head.attrs["missing"], color="warning") if "missing" in head.attrs else None
-    return (headline_cards(head), churn, adoption, grids.records(teams),
+    return (headline_cards(numbers), churn, adoption, grids.records(teams),
             grids.columns(teams, percent=("churn_upset", "took_ownership", "followed_up"),
-                          counts=("agents", "upset_calls")), team_bars(teams), message)
+                          counts=("agents", "upset_calls", "closed_90d", "churned_90d")),
+            team_bars(teams, overview_numbers.MIN_N), message)
+
+
+@callback(
+    Output(COMPARISON, "children"), Output(EARLY, "children"), Output(DIRECTOR, "children"),
+    Output(KPI_TRENDS, "figure"), Input(filters.STORE, "data"),
+)
+def update_director(chosen):
+    """The director's view: what changed, the early signal, revenue at risk and the KPIs."""
+    numbers = overview_numbers.overview_numbers(filters.params(chosen))
+    if numbers.head.empty or not numbers.head["upset_calls"].iloc[0]:
+        return None, None, [], kpi_trends(numbers.rates)
+    return (comparison_panel(numbers), early_panel(numbers), director_cards(numbers),
+            kpi_trends(numbers.rates))
 
 
 @callback(
@@ -160,13 +207,15 @@ def clicked_filter(source: str, click: dict | None, search: str | None):
 def download_report(_clicks, chosen):
     """The overview with its active filters as one self-contained HTML file."""
     params = filters.params(chosen)
-    monthly = data.frame("monthly", **params)
-    figures = [trend_plot(monthly, ["churn_upset", "churn_calm"], "Churn within 90 days"),
-               trend_plot(adopted := adoption_by_month(params), list(adopted.columns[1:]),
-                          "Share of upset calls")]
-    page = html_report.overview_report(chosen, data.frame("headline", **params), figures,
-                                  data.frame("teams", **params))
+    numbers = overview_numbers.overview_numbers(params)
+    adopted = adoption_by_month(params)
+    figures = [churn_trend(numbers.rates, overview_numbers.MIN_N),
+               trend_plot(adopted, list(adopted.columns[1:]), "Share of upset calls"),
+               team_bars(numbers.teams, overview_numbers.MIN_N), kpi_trends(numbers.rates)]
+    page = html_report.overview_report(chosen, numbers, figures)
     return {"content": page, "filename": "calmline-overview.html"}
 
 
 grids.register_exports(TEAMS, AGENTS, CALLS)
+filters.drill_in_url(TEAMS, "team", "team", clears=("agent",))  # the drill-down stays in the URL
+filters.drill_in_url(AGENTS, "agent", "agent_id")
