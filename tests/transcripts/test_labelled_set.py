@@ -1,0 +1,106 @@
+"""The hand-labelled transcript set (tests/transcripts/labelled/) is well formed and large enough
+to measure detection against: every line parses, the labels follow the rubric's types and rules,
+every practice has enough positives and negatives, and the dev and holdout splits do not overlap."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+LABELLED = Path(__file__).resolve().parent / "labelled"
+SPLITS = ("dev", "holdout")
+PRACTICES = ("let_vent", "verified_understanding", "empathized", "apologized", "asked_desired_outcome",
+             "agreement_obtained", "took_ownership", "summarized", "thanked", "followup_promised")
+FLAGS = PRACTICES + ("empathy_negated", "policy_language", "handoff", "blaming", "compensation_offered")
+COUNTS = ("options_offered", "vent_interruptions")
+VERIFY_MODES = ("verbatim", "paraphrase", "none")
+MIN_EACH_WAY = 40
+MIN_CALLS = 170
+MIN_PER_MODE = 25
+
+
+def _calls(split: str) -> list[tuple[str, int, dict]]:
+    calls = []
+    for path in sorted((LABELLED / split).glob("*.jsonl")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            try:
+                call = json.loads(line)
+            except json.JSONDecodeError as error:
+                pytest.fail(f"{path.name}:{number}: invalid JSON ({error})")
+            calls.append((f"{split}/{path.name}:{number}", number, call))
+    return calls
+
+
+ALL = [c for split in SPLITS for c in _calls(split)]
+IDS = [where for where, _, _ in ALL]
+
+
+def test_there_are_enough_calls_in_both_splits():
+    assert len(ALL) >= MIN_CALLS
+    assert all(_calls(split) for split in SPLITS)
+
+
+def test_call_ids_are_unique_and_the_splits_are_disjoint():
+    dev = [c["call_id"] for _, _, c in _calls("dev")]
+    holdout = [c["call_id"] for _, _, c in _calls("holdout")]
+    assert len(set(dev)) == len(dev)
+    assert len(set(holdout)) == len(holdout)
+    assert not set(dev) & set(holdout)
+
+
+@pytest.mark.parametrize(("where", "number", "call"), ALL, ids=IDS)
+def test_a_call_has_the_required_fields_and_types(where, number, call):
+    assert isinstance(call["call_id"], str) and call["call_id"], where
+    assert call["channel"] in ("phone", "chat"), where
+    assert isinstance(call["industry"], str) and call["industry"], where
+    assert isinstance(call.get("note", ""), str), where
+    turns = call["turns"]
+    assert isinstance(turns, list) and len(turns) >= 2, where
+    for turn in turns:
+        assert set(turn) == {"speaker", "start_s", "end_s", "text"}, where
+        assert turn["speaker"] in ("agent", "customer"), where
+        assert isinstance(turn["text"], str) and turn["text"].strip(), where
+        for key in ("start_s", "end_s"):
+            assert isinstance(turn[key], (int, float)) and not isinstance(turn[key], bool), where
+        assert 0 <= turn["start_s"] <= turn["end_s"], where
+    starts = [t["start_s"] for t in turns]
+    assert starts == sorted(starts), f"{where}: turns out of order"
+    labels = call["labels"]
+    for flag in FLAGS:
+        assert isinstance(labels[flag], bool), f"{where}: {flag}"
+    for count in COUNTS:
+        assert isinstance(labels[count], int) and not isinstance(labels[count], bool), f"{where}: {count}"
+        assert labels[count] >= 0, f"{where}: {count}"
+    assert labels["verify_mode"] in VERIFY_MODES, where
+    assert labels["first_apology_turn"] is None or isinstance(labels["first_apology_turn"], int), where
+
+
+@pytest.mark.parametrize(("where", "number", "call"), ALL, ids=IDS)
+def test_a_call_follows_the_labelling_rules(where, number, call):
+    labels, turns = call["labels"], call["turns"]
+    first = labels["first_apology_turn"]
+    assert (first is not None) == labels["apologized"], f"{where}: apologized vs first_apology_turn"
+    if first is not None:
+        assert 0 <= first < len(turns) and turns[first]["speaker"] == "agent", f"{where}: apology turn"
+    assert (labels["verify_mode"] != "none") == labels["verified_understanding"], f"{where}: verify_mode"
+    assert labels["let_vent"] == (labels["vent_interruptions"] == 0), f"{where}: let_vent vs interruptions"
+    if call["channel"] == "chat":
+        for before, after in zip(turns, turns[1:]):
+            assert after["start_s"] >= before["end_s"], f"{where}: chat turns overlap"
+
+
+@pytest.mark.parametrize("practice", PRACTICES)
+def test_every_practice_has_enough_positives_and_negatives(practice):
+    positives = sum(call["labels"][practice] for _, _, call in ALL)
+    assert positives >= MIN_EACH_WAY, f"{practice}: {positives} positives"
+    assert len(ALL) - positives >= MIN_EACH_WAY, f"{practice}: {len(ALL) - positives} negatives"
+
+
+def test_both_verify_modes_and_every_options_count_are_represented():
+    modes = [call["labels"]["verify_mode"] for _, _, call in ALL]
+    assert modes.count("verbatim") >= MIN_PER_MODE
+    assert modes.count("paraphrase") >= MIN_PER_MODE
+    options = {call["labels"]["options_offered"] for _, _, call in ALL}
+    assert {0, 1, 2, 3} <= options
