@@ -18,8 +18,19 @@ import numpy as np
 import pandas as pd
 
 ENCODED = ("anger_level", "issue_type", "channel", "plan", "region", "call_month", "wait_s",
-           "tenure_days", "monthly_value", "minutes_since_prev_upset")
+           "tenure_days", "monthly_value", "minutes_since_prev_upset", "prior_upset_calls_90d",
+           "repeat_contact_30d")
 """The population's columns :func:`build` encodes as covariates, in its order."""
+
+PRIOR_UPSET_CAP = 3
+"""Earlier upset calls in 90 days are encoded as 0, 1, 2 or this many and more (a level each)."""
+
+SOURCES = {"anger": "anger_level", "issue_type": "issue_type", "channel": "channel", "plan": "plan",
+           "region": "region", "month": "call_month", "log_wait_min": "wait_s",
+           "log_tenure_years": "tenure_days", "monthly_value_10": "monthly_value",
+           "short_break": "minutes_since_prev_upset", "prior_upset_90d": "prior_upset_calls_90d",
+           "repeat_contact_30d": "repeat_contact_30d"}
+"""Each encoded column's name (before ``[level]`` or ``_missing``) -> the population column it encodes."""
 
 SHORT_BREAK_MIN = 10.0
 """An upset call taken less than this many minutes after the agent's previous one ended."""
@@ -83,6 +94,19 @@ def active_at(df: pd.DataFrame, days: int) -> np.ndarray:
     return seen & ~churned
 
 
+def covariate_groups(names: list[str]) -> dict[str, list[int]]:
+    """The positions in ``names`` (a design's covariate names) of each population column's
+    encoded columns: ``{"anger_level": [1, 2], ...}``, in :data:`ENCODED` order; the intercept
+    and names of no known source are left out."""
+    found: dict[str, list[int]] = {}
+    for j, name in enumerate(names):
+        stem = name.split("[")[0]
+        stem = stem[:-len("_missing")] if stem.endswith("_missing") and stem not in SOURCES else stem
+        if stem in SOURCES:
+            found.setdefault(SOURCES[stem], []).append(j)
+    return {c: found[c] for c in ENCODED if c in found}
+
+
 def complete_cases(df: pd.DataFrame, practices: list[str], outcome: str) -> tuple[pd.DataFrame, int]:
     """Rows with every practice assessed and the outcome observed; and how many were left out."""
     keep = df[practices + [outcome]].notna().all(axis=1)
@@ -136,7 +160,10 @@ def build(df: pd.DataFrame, practices: list[str]) -> Design:
         Covariates: intercept, anger level, issue type, channel, plan, region and
         month (each with the most common level as reference), log1p(wait in minutes),
         log1p(tenure in years), monthly value per 10, short break (< 10 minutes since
-        the agent's previous upset call). Columns without variation are dropped and noted.
+        the agent's previous upset call), the customer's earlier upset calls in the 90
+        days before (levels 0, 1, 2, 3 or more; 0 the reference) and a repeat contact
+        (any call of theirs in the 30 days before). Columns without variation are dropped
+        and noted.
     """
     missing = [c for c in (*ENCODED, *practices) if c not in df.columns]
     if missing:
@@ -155,6 +182,12 @@ def build(df: pd.DataFrame, practices: list[str]) -> Design:
     minutes = pd.to_numeric(df["minutes_since_prev_upset"], errors="coerce").to_numpy(dtype=float)
     blocks.append((np.where(np.isnan(minutes), 0.0, minutes < SHORT_BREAK_MIN).astype(float)[:, None],
                    ["short_break"]))
+    prior = pd.to_numeric(df["prior_upset_calls_90d"], errors="coerce").to_numpy(dtype=float)
+    levels = np.array([str(k) for k in range(PRIOR_UPSET_CAP)] + [f"{PRIOR_UPSET_CAP}+"], dtype=object)
+    blocks.append(_dummies(np.where(np.isnan(prior), None, levels[np.clip(
+        np.nan_to_num(prior), 0, PRIOR_UPSET_CAP).astype(int)]), "prior_upset_90d"))
+    blocks.append(_numeric(pd.to_numeric(df["repeat_contact_30d"].astype("Float64"), errors="coerce"),
+                           "repeat_contact_30d", lambda x: (x > 0).astype(float)))
     cov = np.column_stack([b for b, _ in blocks])
     names = [name for _, ns in blocks for name in ns]
     notes = []

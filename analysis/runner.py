@@ -19,9 +19,10 @@ import pandas as pd
 
 from calmline import vocabulary
 from calmline.analysis import secondary
-from calmline.analysis.design import active_at, build, complete_cases
+from calmline.analysis.design import Design, active_at, agent_codes, build, complete_cases
 from calmline.analysis.dose import dose_response, heterogeneity
 from calmline.analysis.effects import practice_effects
+from calmline.analysis.robustness import sensitivity_checks
 from calmline.analysis.specification import specification
 from calmline.queries import load_sql
 from calmline.database.connection import connect
@@ -141,7 +142,10 @@ def _fit_horizon(population: pd.DataFrame, practices: list[str], h: int,
                                                    landmark=landmark, landmark_days=days))
     warnings += model_warnings
     effects["outcome"] = f"churn_{h}d"
+    balance["kind"] = ["practice" if c in practices else "covariate" for c in balance["covariate"]]
     tables = {"practice_effects": effects, "practice_balance": balance,
+              "practice_sensitivity": timed("sensitivity checks", _sensitivity, effects, design, df,
+                                            practices, outcome, after, landmark),
               "dose_response": timed("dose-response", lambda: dose_response(
                   df, practices, outcome, design, after_call=after, landmark=landmark)),
               "effect_heterogeneity": timed("heterogeneity", lambda: heterogeneity(
@@ -157,6 +161,21 @@ def _fit_horizon(population: pd.DataFrame, practices: list[str], h: int,
         "practice_effects"], practices)
     tables["training_priorities"], tables["agent_adoption"] = priorities, adoption
     return tables, warnings, counts
+
+
+def _sensitivity(effects: pd.DataFrame, design: Design, df: pd.DataFrame, practices: list[str],
+                 outcome: str, after: list[str], landmark) -> pd.DataFrame:
+    """E-values, robustness values and within-agent estimates of every practice, in the adjustment
+    sets of the main estimates: on-call practices' totals together, each after-call practice at
+    its landmark."""
+    y = df[outcome].astype(float).to_numpy()
+    agents = agent_codes(df["agent_id"])
+    on_call = [p for p in practices if p not in after]
+    frames = [sensitivity_checks(effects, design.dropping(after), y, agents, on_call, "total")]
+    if landmark is not None and landmark.any():
+        frames += [sensitivity_checks(effects, design.dropping([q for q in after if q != p]), y, agents, [p],
+                                      "landmark", rows=landmark) for p in after]
+    return pd.concat(frames, ignore_index=True)
 
 
 def _write(con: duckdb.DuckDBPyConnection, run_id: int, tables: dict[str, pd.DataFrame]) -> None:

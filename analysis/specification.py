@@ -24,6 +24,8 @@ ADJUSTED_FOR: tuple[tuple[str, str], ...] = (
     ("region", "region"),
     ("call_month", "month"),
     ("minutes_since_prev_upset", "a short break since the agent's previous upset call"),
+    ("prior_upset_calls_90d", "the customer's upset calls in the 90 days before"),
+    ("repeat_contact_30d", "a repeat contact (any call of the customer's in the 30 days before)"),
 )
 """What was true before the agent acted: (column of the model population, words for people)."""
 
@@ -73,5 +75,21 @@ def specification(horizon: int) -> str:
         f"propensity outside [{TRIM}, {1 - TRIM}] left out (their number is stored with each "
         "estimate). A standard error of zero gives no estimate, interval or p-value. Cox: time to "
         "churn from the call, censored at the as-of date, Efron ties, robust errors clustered by "
-        "agent. q-values: Benjamini-Hochberg across practices within each method."
+        "agent. q-values: Benjamini-Hochberg across practices within each method. "
+        + SENSITIVITY
     )
+
+
+SENSITIVITY = (
+    "Sensitivity to what was not recorded: every main estimate (AIPW, else logit) assumes no "
+    "unrecorded trait of the agent or the customer drives both the practice and churn. Its E-value "
+    "(VanderWeele and Ding 2017; the risk difference turned into a risk ratio through the churn "
+    "without the practice, standardised) says how strongly such a trait would have to be associated "
+    "with both to explain it away, and to make its interval include zero; Cinelli and Hazlett's "
+    "robustness values (2020) say the same as shares of variance in the linear probability model with "
+    "the same adjustment set, benchmarked against the measured covariate that would move it most. A "
+    "within-agent estimate (linear probability model with a fixed effect per agent, errors clustered "
+    "by agent) compares each agent's own calls; it is flagged as disagreeing when the main estimate "
+    "lies outside its 95% interval."
+)
+"""The sensitivity analyses in words (part of :func:`specification`)."""

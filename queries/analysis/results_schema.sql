@@ -36,7 +36,43 @@ CREATE TABLE IF NOT EXISTS practice_balance (
     practice    VARCHAR NOT NULL,
     covariate   VARCHAR NOT NULL,
     smd_before  DOUBLE,
-    smd_after   DOUBLE
+    smd_after   DOUBLE,
+    kind        VARCHAR             -- covariate (pre-call) | practice (a co-practice on the call)
+);
+CREATE TABLE IF NOT EXISTS practice_sensitivity (
+    run_id                  INTEGER NOT NULL,
+    practice                VARCHAR NOT NULL,
+    effect                  VARCHAR NOT NULL,   -- total | landmark (after-call practice)
+    method                  VARCHAR,            -- the main estimate checked: aipw, else logit
+    estimate                DOUBLE,             -- main risk difference (probability units)
+    ci_low                  DOUBLE,
+    ci_high                 DOUBLE,
+    baseline_risk           DOUBLE,             -- churn without the practice, standardised
+    risk_ratio              DOUBLE,             -- (baseline + estimate) / baseline
+    e_value                 DOUBLE,
+    e_value_ci              DOUBLE,             -- of the CI limit nearest zero; 1 when it crosses zero
+    lpm_estimate            DOUBLE,             -- linear probability model, same adjustment set
+    lpm_se                  DOUBLE,
+    lpm_t                   DOUBLE,
+    dof                     BIGINT,
+    partial_r2              DOUBLE,
+    rv                      DOUBLE,             -- robustness value, q = 1
+    rv_alpha                DOUBLE,             -- robustness value, q = 1, alpha = 0.05
+    benchmark               VARCHAR,            -- the strongest measured covariate (population column)
+    benchmark_r2d           DOUBLE,
+    benchmark_r2y           DOUBLE,
+    benchmark_estimate      DOUBLE,
+    benchmark_ci_low        DOUBLE,
+    benchmark_ci_high       DOUBLE,
+    benchmark_explains_away BOOLEAN,
+    within_estimate         DOUBLE,             -- agent fixed effects (linear probability model)
+    within_ci_low           DOUBLE,
+    within_ci_high          DOUBLE,
+    within_n                BIGINT,
+    within_agents           BIGINT,
+    within_disagrees        BOOLEAN,            -- estimate outside [within_ci_low, within_ci_high]
+    reading                 VARCHAR,
+    warning                 VARCHAR
 );
 CREATE TABLE IF NOT EXISTS km_curves (
     run_id      INTEGER NOT NULL,
@@ -108,3 +144,5 @@ CREATE TABLE IF NOT EXISTS agent_adoption (
 ALTER TABLE practice_effects ADD COLUMN IF NOT EXISTS n_calls BIGINT;
 ALTER TABLE practice_effects ADD COLUMN IF NOT EXISTS n_trimmed BIGINT;
 ALTER TABLE practice_effects ADD COLUMN IF NOT EXISTS n_analysed BIGINT;
+-- practice_balance.kind: covariate or practice (a co-practice on the call).
+ALTER TABLE practice_balance ADD COLUMN IF NOT EXISTS kind VARCHAR;

@@ -42,6 +42,8 @@ def population(n: int = 4000, *, seed: int = 1, agents: int = 40, effects=(-0.6,
     df["resolved"] = rng.random(n) < 0.6
     df["options_offered"] = rng.integers(0, 4, n)
     df["days_to_followup"] = np.where(rng.random(n) < 0.3, rng.uniform(0, 30, n), np.nan)
+    df["prior_upset_calls_90d"] = rng.poisson(0.5, n)
+    df["repeat_contact_30d"] = rng.random(n) < 0.4
     return df
 
 
