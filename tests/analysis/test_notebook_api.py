@@ -126,22 +126,33 @@ def test_standardisation_and_aipw_standard_errors_match_a_bootstrap():
 
 
 def test_a_cluster_column_gives_cluster_robust_errors():
-    """Reference: statsmodels OLS with ``cov_type="cluster"`` (Stata's small-sample scaling).
-    Rows share a shift within their cluster, so ignoring the clusters understates the error."""
-    df = confounded(3000, seed=7, clusters=30)
+    """Reference: statsmodels OLS with ``cov_type="cluster"`` (CR1). Rows share a shift within
+    their cluster, so ignoring the clusters understates the error."""
+    df = confounded(3000, seed=7, clusters=60)
     X = sm.add_constant(pd.get_dummies(df[["a", "x", "region"]], drop_first=True, dtype=float))
     ols = sm.OLS(df["y"], X).fit(cov_type="cluster", cov_kwds={"groups": pd.factorize(df["agent"])[0]})
 
     clustered = estimate.standardise(df, "a", "y", ["x", "region"], cluster="agent").iloc[0]
     plain = estimate.standardise(df, "a", "y", ["x", "region"]).iloc[0]
 
-    assert clustered.n_clusters == 30 and plain.n_clusters == 3000
-    assert "only 30 clusters" in clustered.warning and plain.warning is None
+    assert clustered.n_clusters == 60 and plain.n_clusters == 3000
     assert clustered.std_error == pytest.approx(ols.bse["a"], rel=0.02)
     assert clustered.std_error > 1.3 * plain.std_error
+    assert clustered.ci_high - clustered.estimate == pytest.approx(1.959964 * clustered.std_error)
     for f in (estimate.aipw, estimate.ip_weighting):
         assert f(df, "a", "y", ["x", "region"], cluster="agent").std_error[0] > \
             1.3 * f(df, "a", "y", ["x", "region"]).std_error[0]
+
+
+def test_few_clusters_get_a_t_reference_and_say_so():
+    """Below 40 clusters, as in the product's fit: CR2 errors, a t(G - 1) interval, a note."""
+    df = confounded(3000, seed=7, clusters=30)
+    rows = estimate.estimate_all(df, "a", "y", ["x", "region"], cluster="agent")
+    t29 = 2.045230  # scipy.stats.t.ppf(0.975, 29)
+    for _, row in rows.iterrows():
+        assert row.n_clusters == 30
+        assert "only 30 clusters" in row.warning and "29 degrees of freedom" in row.warning
+        assert row.ci_high - row.estimate == pytest.approx(t29 * row.std_error, rel=1e-5), row.method
 
 
 def test_the_adjusted_estimates_recover_a_planted_effect_the_unadjusted_one_misses():
