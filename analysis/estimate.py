@@ -81,9 +81,7 @@ class _Data:
 
     def __init__(self, df, treatment, outcome, covariates, categorical, interactions, cluster,
                  outcome_model):
-        covariates, categorical, interactions = (_names(covariates, "covariates"),
-                                                 _names(categorical, "categorical"),
-                                                 _names(interactions, "interactions"))
+        covariates, categorical, interactions = map(_names, (covariates, categorical, interactions))
         _check(df, treatment, outcome, covariates, categorical, interactions, cluster, outcome_model)
         used = list(dict.fromkeys([treatment, outcome, *covariates] + ([cluster] if cluster else [])))
         complete = df[used].notna().all(axis=1)
@@ -104,7 +102,7 @@ class _Data:
         for col in covariates:
             x, cols = _encode(data[col], col, col in categorical)
             if not cols:
-                self.notes.append(f"covariate {col} has one value only and was left out")
+                self.notes.append(f"covariate {col!r} has one value only and was left out")
                 continue
             blocks.append(x)
             names += cols
@@ -385,7 +383,8 @@ def _frame(rows: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def _names(value, what: str) -> list[str]:
+def _names(value) -> list[str]:
+    """Column names given as one name, a sequence of names or None."""
     if value is None:
         return []
     if isinstance(value, str):
