@@ -1,5 +1,8 @@
 """Data health: what was loaded, what was rejected and why, and how fresh everything is.
 
+A load that changed nothing (every file identical to one loaded before, so skipped) is said so at
+the top, with the last load that did change the data; the chart shows that load's files.
+
 Rejected rows come a page at a time (:data:`PAGE_ROWS`), with their total; Export CSV writes all of
 them (up to :data:`EXPORT_ROWS`) from the server.
 """
@@ -18,6 +21,7 @@ from calmline.terminal import CSV_LINE_END, spreadsheet_safe
 dash.register_page(__name__, path="/health", name="Data health", title="calmline - data health", order=4)
 
 FRESHNESS = "health-freshness"
+LATEST = "health-latest-load"
 FUNNEL = "health-funnel"
 BATCHES = "health-batches"
 REJECTED = "health-rejected"
@@ -51,17 +55,65 @@ def layout(**_query) -> html.Div:
     ])
 
 
-def freshness_cards(fresh) -> list:
-    if fresh.empty:
-        return [dbc.Col(dbc.Alert(fresh.attrs.get("missing", "No data loaded yet."), color="warning"))]
-    row = fresh.iloc[0]
+def freshness_cards(fresh, history=None) -> list:
+    """Cards: the as-of date, the last load, the last load that changed data, the last model run
+    and the calls loaded (times in UTC)."""
+    changed = last_change(history)
 
     def card(title, value):
         return dbc.Col(dbc.Card(dbc.CardBody([html.Div(title, className="text-muted small"),
-                                              html.H5(value, className="mb-0")])), md=3)
-    return [card("As-of date", str(row.as_of)[:10]), card("Last load", str(row.last_load)[:16]),
-            card("Last model run", str(row.last_fit)[:16] if row.last_fit is not None else "none yet"),
+                                              html.H5(value, className="mb-0")])))
+    if fresh.empty:
+        if history is None or history.empty:
+            return [dbc.Col(dbc.Alert(fresh.attrs.get("missing", "No data loaded yet."), color="warning"))]
+        # loaded but not fitted yet: freshness needs model_runs; the loads are still worth showing
+        return [card("Last load (UTC)", str(history.iloc[0]["finished_at"])[:16]),
+                card("Data last changed (UTC)", f"{str(changed.finished_at)[:16]}, batch {changed.batch_id}"
+                     if changed is not None else "never"),
+                card("Last model run (UTC)", "none yet: run `calmline fit`")]
+    row = fresh.iloc[0]
+    return [card("As-of date", str(row.as_of)[:10]), card("Last load (UTC)", str(row.last_load)[:16]),
+            card("Data last changed (UTC)", f"{str(changed.finished_at)[:16]}, batch {changed.batch_id}"
+                 if changed is not None else "never"),
+            card("Last model run (UTC)", str(row.last_fit)[:16] if row.last_fit is not None else "none yet"),
             card("Calls loaded", formats.count(row.calls))]
+
+
+def last_change(history):
+    """The newest load that changed data (a row new or updated), as a row of ``load_history``; None
+    when there is none."""
+    if history is None or history.empty or "changed_data" not in history:
+        return None
+    changed = history[history["changed_data"].fillna(False).astype(bool)]
+    return None if changed.empty else changed.iloc[0]
+
+
+def latest_load_notice(history) -> list:
+    """What the latest load did, when it changed no data: its files identical to ones loaded before
+    and skipped (or read again with every row unchanged), and the last load that changed data.
+    Nothing when the latest load changed data or nothing was loaded."""
+    if history is None or history.empty or "changed_data" not in history:
+        return []
+    latest = history.iloc[0]
+    if bool(latest["changed_data"]):
+        return []
+    when = str(latest["finished_at"])[:16]
+    files, skipped = int(latest["files"]), int(latest["files_skipped"])
+    if skipped == files:
+        what = (f"all {formats.count(files)} files were identical to files loaded before and were skipped "
+                f"(`calmline etl --reload` reads them again)")
+    else:
+        what = (f"{formats.count(skipped)} of {formats.count(files)} files were identical to files loaded "
+                f"before and skipped; the other {formats.count(files - skipped)} were read "
+                f"({formats.count(latest['rows_read'])} rows) with no row new or changed"
+                + (f" and {formats.count(latest['rows_rejected'])} rejected" if latest["rows_rejected"] else ""))
+    changed = last_change(history)
+    since = ("No load has changed data yet." if changed is None else
+             f"The data last changed in batch {changed.batch_id} ({str(changed.finished_at)[:16]} UTC): "
+             f"{formats.count(changed.rows_new)} rows new, {formats.count(changed.rows_updated)} updated, "
+             f"{formats.count(changed.rows_rejected)} rejected; the chart below shows that load.")
+    return [dbc.Alert([html.B(f"The latest load (batch {latest['batch_id']}, {when} UTC) changed nothing: "),
+                       what + ". ", since], color="info", className="mb-2")]
 
 
 def rejected_page(page: int | None):
@@ -75,17 +127,26 @@ def rejected_total() -> int:
     return int(counted["rows"].iloc[0]) if len(counted) else 0
 
 
-@callback(Output(FRESHNESS, "children"), Output(FUNNEL, "figure"), Output(BATCHES, "rowData"),
-          Output(BATCHES, "columnDefs"), Output(REJECTED, "rowData"), Output(REJECTED, "columnDefs"),
-          Input("url", "pathname"))
+@callback(Output(LATEST, "children"), Output(FRESHNESS, "children"), Output(FUNNEL, "figure"),
+          Output(BATCHES, "rowData"), Output(BATCHES, "columnDefs"), Output(REJECTED, "rowData"),
+          Output(REJECTED, "columnDefs"), Input("url", "pathname"))
 @data.per_version
 def update(_pathname):
+    """The page: the latest load's notice, freshness cards, the files of the last load that changed
+    data (the latest load when none did), every file of every load, the first page of rejected rows."""
     fresh = data.frame("freshness")
     batches = data.frame("load_batches")
+    history = data.frame("load_history")
     rejected = rejected_page(1)
-    latest = batches[batches["batch_id"] == batches["batch_id"].max()] if len(batches) else batches
+    changed = last_change(history)
+    shown = changed.batch_id if changed is not None else (batches["batch_id"].max() if len(batches) else None)
+    latest = batches[batches["batch_id"] == shown] if len(batches) else batches
+    funnel = funnel_bars(latest)
+    if len(batches) and shown != batches["batch_id"].max():
+        funnel.update_layout(title_text=f"Rows loaded and rejected in batch {shown}, the last load that "
+                                        f"changed data")
     counts = ("rows_read", "rows_loaded", "rows_rejected", "rows_inserted", "rows_updated", "rows_unchanged")
-    return (freshness_cards(fresh), funnel_bars(latest), grids.records(batches),
+    return (latest_load_notice(history), freshness_cards(fresh, history), funnel, grids.records(batches),
             grids.columns(batches, counts=counts), grids.records(rejected), grids.columns(rejected))
 
 
