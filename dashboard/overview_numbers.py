@@ -59,8 +59,9 @@ class Comparison:
     """Churn within 90 days after upset calls in one period vs another, per call.
 
     ``difference`` = rate - other_rate in probability units (negative = less churn = better);
-    ``ci_low``/``ci_high`` its 95% Newcomb interval, ``p_value`` the two-sided score test of equal
-    rates (statsmodels' ``test_proportions_2indep``; calls are treated as independent).
+    ``ci_low``/``ci_high`` its 95% Newcomb (hybrid Wilson score) interval, ``p_value`` the two-sided
+    score test of equal rates without small-sample correction, which is Pearson's chi-square test
+    (R's ``prop.test(correct = FALSE)``); calls are treated as independent.
     """
 
     label: str
@@ -125,7 +126,7 @@ def compare(label: str, period: str, other_period: str, churned: int, closed: in
     low, high = confint_proportions_2indep(churned, closed, other_churned, other_closed,
                                            compare="diff", method="newcomb", alpha=ALPHA)
     test = test_proportions_2indep(churned, closed, other_churned, other_closed, compare="diff",
-                                   method="score")
+                                   method="score", correction=False)  # = Pearson's chi-square
     return Comparison(label, period, other_period, **counts,
                       difference=churned / closed - other_churned / other_closed,
                       ci_low=float(low), ci_high=float(high), p_value=float(test.pvalue))
@@ -189,10 +190,11 @@ def period_words(first, last) -> str:
     return month_words(first) if first == last else f"{month_words(first)} - {month_words(last)}"
 
 
-def _sums(rates: pd.DataFrame, first, last) -> tuple[int, int, int]:
+def _sums(rates: pd.DataFrame, first, last) -> tuple[int, int, int, int]:
+    """churned, closed, upset calls and months with upset calls, over the months first..last."""
     rows = rates[(rates["month"] >= first) & (rates["month"] <= last)]
     return (int(rows["upset_churned_90d"].sum()), int(rows["upset_closed_90d"].sum()),
-            int(rows["upset_calls"].sum()))
+            int(rows["upset_calls"].sum()), int((rows["upset_calls"] > 0).sum()))
 
 
 def comparisons(rates: pd.DataFrame, first=None, last=None) -> list[Comparison]:
@@ -218,17 +220,23 @@ def comparisons(rates: pd.DataFrame, first=None, last=None) -> list[Comparison]:
             return []
     first, last = pd.Timestamp(first), pd.Timestamp(last)
     months = (last.year - first.year) * 12 + last.month - first.month + 1
-    churned, closed, _ = _sums(rates, first, last)
+    churned, closed, _, _ = _sums(rates, first, last)
     out = []
     span = "month" if months == 1 else f"{months} months"
     for label, shift in ((f"vs the {span} before", months), ("vs a year earlier", 12)):
         o_first, o_last = first - pd.DateOffset(months=shift), last - pd.DateOffset(months=shift)
-        o_churned, o_closed, o_calls = _sums(rates, o_first, o_last)
+        o_churned, o_closed, o_calls, o_months = _sums(rates, o_first, o_last)
         comparison = compare(label, period_words(first, last), period_words(o_first, o_last),
                              churned, closed, o_churned, o_closed)
         if not o_calls:
             comparison = Comparison(label, comparison.period, comparison.other_period, churned, closed, 0, 0,
                                     missing=f"the data has no calls in {comparison.other_period}")
+        elif o_months < months and rates["month"].min() > o_first:
+            # part of the other period comes before the data starts: not a like-for-like comparison
+            comparison = Comparison(label, comparison.period, comparison.other_period, churned, closed, 0, 0,
+                                    missing=f"the data starts in {month_words(rates['month'].min())}, so it "
+                                            f"covers only {o_months} of the {months} months of "
+                                            f"{comparison.other_period}")
         out.append(comparison)
     return out
 

@@ -77,9 +77,10 @@ def test_the_headline_compares_with_the_period_before(app_db):
     before = data.frame("headline", db=app_db, **filters.params({"start": "2025-01", "end": "2025-03"})).iloc[0]
     assert head.has_previous and head.prev_upset_retained == before.upset_retained
     assert head.prev_churn_upset == pytest.approx(before.churn_upset)
-    cards = str(overview.update({"start": "2025-04", "end": "2025-06"})[0])
-    assert f"period before: {int(before.upset_retained):,}" in cards
-    assert "pick a period" in str(overview.update({})[0])
+    # the comparison is of churn rates, in points, and shows without choosing a period (#11.2)
+    compared = str(overview.update_director({"start": "2025-04", "end": "2025-06"})[0])
+    assert f"{before.churn_upset * 100:.1f}%" in compared and " points" in compared
+    assert "vs the month before" in str(overview.update_director({})[0])
 
 
 def test_clicking_a_chart_narrows_the_filters_in_the_url():

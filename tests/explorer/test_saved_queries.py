@@ -187,8 +187,8 @@ def test_churn_counts_only_closed_windows(fitted_sample_db):
     december = run(fitted_sample_db, "churn_by_month_team", {"start": "2025-12-05", "horizon": "30"})
     assert december and all(r["closed_windows"] == r["churned"] == 0 for r in december)
     assert all(r["churn_rate"] is None and r["upset_calls"] > 0 for r in december)
-    assert scalar(fitted_sample_db, "SELECT count(*) FROM customer_retention "
-                  "WHERE churned_30d AND call_date >= DATE '2025-12-05'") > 0
+    assert scalar(fitted_sample_db, "SELECT count(*) FROM customer_retention "  # early churners exist
+                  "WHERE event AND time_days <= 30 AND call_date >= DATE '2025-12-05'") > 0
     closed = {h: sum(r["closed_windows"]
                      for r in run(fitted_sample_db, "churn_by_month_team", {"horizon": h}))
               for h in ("30", "90", "180")}
