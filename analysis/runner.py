@@ -66,6 +66,7 @@ def fit(db: Path, practices: list[str], *, horizons: tuple[int, ...] = (90,),
         try:
             say("reading upset calls")
             population = con.execute(load_sql("analysis/upset_calls")).df()
+            training = con.execute(load_sql("analysis/training_completions")).df()
             practices, unrecorded = _recorded(population, practices)
             as_of, batches = con.execute(
                 "SELECT (SELECT as_of FROM etl_state), "
@@ -81,7 +82,7 @@ def fit(db: Path, practices: list[str], *, horizons: tuple[int, ...] = (90,),
             for h in horizons:
                 run_id = con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM model_runs").fetchone()[0]
                 tables, warnings, counts = _fit_horizon(population, practices, h, survival, say,
-                                                        summary.timings)
+                                                        summary.timings, training)
                 warnings = unrecorded + warnings
                 _write(con, run_id, tables)
                 con.execute("INSERT INTO model_runs VALUES ($run, $now, $as_of, $h, $n, $events, $left, "
@@ -114,8 +115,8 @@ def _after_call(practices: list[str]) -> list[str]:
 
 
 def _fit_horizon(population: pd.DataFrame, practices: list[str], h: int,
-                 survival: tuple[pd.DataFrame, pd.DataFrame], say: Progress, timings: dict[str, float]
-                 ) -> tuple[dict[str, pd.DataFrame], list[str], dict]:
+                 survival: tuple[pd.DataFrame, pd.DataFrame], say: Progress, timings: dict[str, float],
+                 training: pd.DataFrame | None = None) -> tuple[dict[str, pd.DataFrame], list[str], dict]:
     outcome = f"churned_{h}d"
     in_window = population[population["days_observable"] >= h]
     df, left_out = complete_cases(in_window, practices, outcome)
@@ -160,6 +161,8 @@ def _fit_horizon(population: pd.DataFrame, practices: list[str], h: int,
     priorities, adoption = timed("training priorities", secondary.priorities, population, tables[
         "practice_effects"], practices)
     tables["training_priorities"], tables["agent_adoption"] = priorities, adoption
+    tables.update(timed("coaching and training impact", secondary.trainer_tables, population,
+                        tables["practice_effects"], priorities, adoption, practices, h, training))
     return tables, warnings, counts
 
 

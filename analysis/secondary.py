@@ -12,7 +12,9 @@ import pandas as pd
 from calmline.analysis.design import build, complete_cases
 from calmline.analysis.multiplicity import bh_qvalues
 from calmline.analysis.power import mde_risk_difference
+from calmline.analysis.coaching import coaching_queue
 from calmline.analysis.priorities import training_priorities
+from calmline.analysis.training_impact import training_impact
 from calmline.analysis.shrinkage import shrink_rates
 from calmline.analysis.cox import fit_cox
 from calmline.analysis.kaplan_meier import km_curves
@@ -169,6 +171,39 @@ def _best_effect(effects: pd.DataFrame, practices: list[str]) -> pd.DataFrame:
         if pick is None:
             rows.append({"practice": p, "estimate": None, "se": None})
         else:
-            se = (float(pick["ci_high"]) - float(pick["ci_low"])) / (2 * 1.959963984540054)
+            se = pick.get("std_error")  # stored since #15.6; older rows: from the normal interval
+            if se is None or pd.isna(se):
+                se = (float(pick["ci_high"]) - float(pick["ci_low"])) / (2 * 1.959963984540054)
+            se = float(se)
             rows.append({"practice": p, "estimate": float(pick["estimate"]), "se": se})
     return pd.DataFrame(rows)
+
+
+def trainer_tables(population: pd.DataFrame, effects: pd.DataFrame, priorities: pd.DataFrame,
+                   adoption: pd.DataFrame, practices: list[str], horizon: int,
+                   completions: pd.DataFrame | None) -> dict[str, pd.DataFrame]:
+    """The trainer's result tables of one run: ``agent_coaching`` and ``training_impact``.
+
+    ``agent_coaching`` (:func:`calmline.analysis.coaching.coaching_queue`): each agent's
+    biggest practice gap against the centre's target (``priorities``' 'all' rows), with the
+    effect the priorities use, over the agent's upset calls per month of the period.
+    ``training_impact`` (:func:`calmline.analysis.training_impact.training_impact`): the
+    difference in differences of adoption and of churn within ``horizon`` days (calls whose
+    window has closed) around each module in ``completions`` (agent_id, module,
+    completed_at); empty when there are no completions.
+    """
+    upset = population.copy()
+    upset["team"] = upset["team"].astype("string").fillna("unassigned")
+    upset["agent_id"] = upset["agent_id"].astype("string")
+    months = max(1, upset["call_month"].nunique())
+    calls = upset.groupby(["agent_id", "team"], as_index=False).size().rename(columns={"size": "upset_calls"})
+    targets = priorities[priorities["team"] == "all"][["practice", "target_adoption"]]
+    out = {"agent_coaching": coaching_queue(adoption, _best_effect(effects, practices), targets, calls,
+                                            months=months) if len(adoption) else pd.DataFrame()}
+    if completions is None or completions.empty:
+        out["training_impact"] = pd.DataFrame()
+        return out
+    outcome = f"churned_{horizon}d"
+    upset["churn"] = upset[outcome].where(upset["days_observable"] >= horizon)
+    out["training_impact"] = training_impact(upset, completions, {f"churn_{horizon}d": "churn"})
+    return out

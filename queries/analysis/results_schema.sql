@@ -134,6 +134,44 @@ CREATE TABLE IF NOT EXISTS agent_adoption (
     ci_low      DOUBLE,
     ci_high     DOUBLE
 );
+CREATE TABLE IF NOT EXISTS agent_coaching (
+    run_id              INTEGER NOT NULL,
+    agent_id            VARCHAR NOT NULL,
+    team                VARCHAR,
+    upset_calls         BIGINT NOT NULL,    -- the agent's upset calls in the period
+    needs_most          VARCHAR,            -- the practice whose gap costs most customers (NULL: none)
+    n_calls             BIGINT,             -- the agent's upset calls assessed for it
+    n_used              BIGINT,
+    adoption            DOUBLE,             -- shrunken adoption of it
+    adoption_ci_low     DOUBLE,
+    adoption_ci_high    DOUBLE,
+    target_adoption     DOUBLE,
+    kept_per_month      DOUBLE,             -- customers kept per month by closing the gap
+    ci_low              DOUBLE,
+    ci_high             DOUBLE,
+    queue_rank          INTEGER,            -- 1 = coach first
+    team_share          DOUBLE,             -- share of the team's agents needing the same practice
+    team_level          BOOLEAN,            -- more than half of a team of 3+: teach the team
+    warning             VARCHAR
+);
+CREATE TABLE IF NOT EXISTS training_impact (
+    run_id              INTEGER NOT NULL,
+    module              VARCHAR NOT NULL,
+    practice            VARCHAR NOT NULL,
+    outcome             VARCHAR NOT NULL,   -- adoption | churn_<h>d
+    estimate            DOUBLE,             -- difference in differences, probability units
+    ci_low              DOUBLE,
+    ci_high             DOUBLE,
+    p_value             DOUBLE,
+    trained_agents      BIGINT,
+    comparison_agents   BIGINT,
+    n_calls             BIGINT,
+    trained_before      DOUBLE,
+    trained_after       DOUBLE,
+    comparison_before   DOUBLE,
+    comparison_after    DOUBLE,
+    warning             VARCHAR
+);
 -- Columns added after the first release: CREATE TABLE IF NOT EXISTS leaves an older table as it
 -- was, so they are added here too (a no-op on a new database).
 -- practice_effects.effect also takes 'landmark': a practice that happens after the call (the
@@ -146,3 +184,9 @@ ALTER TABLE practice_effects ADD COLUMN IF NOT EXISTS n_trimmed BIGINT;
 ALTER TABLE practice_effects ADD COLUMN IF NOT EXISTS n_analysed BIGINT;
 -- practice_balance.kind: covariate or practice (a co-practice on the call).
 ALTER TABLE practice_balance ADD COLUMN IF NOT EXISTS kind VARCHAR;
+-- training_priorities: p_top3, the share of bootstrap replicates in which the practice is among the
+-- team's three keeping most customers; n_agents and n_calls, the agents and assessed upset calls
+-- behind current_adoption.
+ALTER TABLE training_priorities ADD COLUMN IF NOT EXISTS p_top3 DOUBLE;
+ALTER TABLE training_priorities ADD COLUMN IF NOT EXISTS n_agents BIGINT;
+ALTER TABLE training_priorities ADD COLUMN IF NOT EXISTS n_calls BIGINT;
