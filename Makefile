@@ -1,9 +1,11 @@
 # The two commands of the README. Each creates the virtual environment when missing.
 #   make demo   load the bundled sample data into calmline.duckdb, fit the models, serve the dashboard
+#               (on port 8050; another with PORT=8060)
 #   make test   run the whole test suite
 VENV ?= .venv
 PY := $(VENV)/bin/python
 DB ?= calmline.duckdb
+PORT ?= 8050
 
 .PHONY: demo test browser clean
 
@@ -14,7 +16,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 demo: $(VENV)/.installed
-	$(VENV)/bin/calmline demo --db $(DB)
+	$(VENV)/bin/calmline demo --db $(DB) --port $(PORT)
 
 test: $(VENV)/.installed browser
 	$(PY) -m pytest

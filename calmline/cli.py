@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import socket
 import sys
 from datetime import date
 from enum import Enum
@@ -10,10 +12,36 @@ from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
+from typer.core import TyperCommand, TyperGroup
 
-from calmline import terminal
+from calmline import terminal, vocabulary
+
+
+def _no_bool_placeholders(params: list) -> list:
+    """Switches (``--strict``, ``--help``) show no ``<bool>`` placeholder in the help."""
+    for param in params:
+        if getattr(param, "is_flag", False) and param.metavar is None:
+            param.metavar = ""
+    return params
+
+
+class Command(TyperCommand):
+    """A command whose help names what an option takes (PATH, DAYS) and shows nothing after a
+    switch such as ``--strict`` (Typer's default is a ``<bool>`` placeholder)."""
+
+    def get_params(self, ctx):
+        return _no_bool_placeholders(super().get_params(ctx))
+
+
+class Group(TyperGroup):
+    """The top-level command, its switches (``--version``, ``--help``) shown as :class:`Command` does."""
+
+    def get_params(self, ctx):
+        return _no_bool_placeholders(super().get_params(ctx))
+
 
 app = typer.Typer(
+    cls=Group,
     help="calmline: find out which de-escalation practices keep upset customers.",
     no_args_is_help=True,
     add_completion=False,
@@ -22,14 +50,30 @@ app = typer.Typer(
 err = Console(stderr=True)
 
 
-@app.command()
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        terminal.console.print(f"calmline {version('calmline')}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print calmline's version and exit.")] = False,
+) -> None:
+    """calmline: find out which de-escalation practices keep upset customers."""
+
+
+@app.command(cls=Command)
 def generate(
-    out: Annotated[Path, typer.Option(help="Folder to write the source files into.")],
-    customers: Annotated[int, typer.Option(min=1, help="How many customers (about 6 calls each a year).")] = 3000,
-    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same files.")] = 7,
-    start: Annotated[str, typer.Option(help="First day of calls, YYYY-MM-DD.")] = "2025-01-01",
-    months: Annotated[int, typer.Option(min=1, help="How many months of calls.")] = 12,
-    dirty_rows: Annotated[int, typer.Option(min=0, help="Extra broken call rows, to see rejections.")] = 0,
+    out: Annotated[Path, typer.Option(metavar="DIR", help="Folder to write the source files into.")],
+    customers: Annotated[int, typer.Option(min=1, metavar="N", help="How many customers (about 6 calls each a year).")] = 3000,
+    seed: Annotated[int, typer.Option(metavar="N", help="Random seed; the same seed gives the same files.")] = 7,
+    start: Annotated[str, typer.Option(metavar="YYYY-MM-DD", help="First day of calls.")] = "2025-01-01",
+    months: Annotated[int, typer.Option(min=1, metavar="N", help="How many months of calls.")] = 12,
+    dirty_rows: Annotated[int, typer.Option(min=0, metavar="N", help="Extra broken call rows, to see rejections.")] = 0,
 ) -> None:
     """Write realistic synthetic source files with known practice effects (and ground_truth.json)."""
     from calmline.synth import generate as run
@@ -39,11 +83,11 @@ def generate(
     terminal.print_generated(summary)
 
 
-@app.command()
+@app.command(cls=Command)
 def etl(
-    source: Annotated[Path, typer.Option(help="Folder with calls, customers, agents, follow_ups, training files.")],
-    db: Annotated[Path, typer.Option(help="DuckDB database to create or update.")],
-    as_of: Annotated[str | None, typer.Option(help="Date that defines censoring (YYYY-MM-DD); "
+    source: Annotated[Path, typer.Option(metavar="DIR", help="Folder with calls, customers, agents, follow_ups, training files.")],
+    db: Annotated[Path, typer.Option(metavar="PATH", help="DuckDB database to create or update.")],
+    as_of: Annotated[str | None, typer.Option(metavar="YYYY-MM-DD", help="Date that defines censoring; "
                                               "default: the latest date in the inputs.")] = None,
     strict: Annotated[bool, typer.Option(help="Exit with status 1 when any row was rejected.")] = False,
     reload: Annotated[bool, typer.Option(help="Re-read files even if an identical file was loaded before.")] = False,
@@ -69,18 +113,26 @@ def etl(
         raise typer.Exit(1)
 
 
-@app.command()
+@app.command(cls=Command)
 def fit(
-    db: Annotated[Path, typer.Option(help="Database built by `calmline etl`; results are added to it.")],
-    horizon: Annotated[list[int] | None, typer.Option(
-        help="Days after the call within which churn counts; repeat for several (30, 90, 180).")] = None,
+    db: Annotated[Path, typer.Option(metavar="PATH",
+                                     help="Database built by `calmline etl`; results are added to it.")],
+    horizon: Annotated[list[int], typer.Option(
+        metavar="DAYS", help="Days after the call within which churn counts: "
+        + ", ".join(map(str, vocabulary.HORIZONS)) + "; repeat for several.")] = [vocabulary.HEADLINE_HORIZON],
+    force: Annotated[bool, typer.Option("--force", help="Fit again even when a run of the same data "
+                                        "and specification is stored.")] = False,
 ) -> None:
-    """Estimate how much each practice changes churn after upset calls; store the results as a new run."""
+    """Estimate how much each practice changes churn after upset calls; store the results as a new run.
+
+    A horizon already fitted on exactly the data loaded now (the same load batches and as-of
+    date) with the same model specification is skipped, and said so: fitting it again would
+    store a duplicate run. --force fits it anyway.
+    """
     from calmline.analysis.runner import fit as run_fit
-    from calmline import vocabulary
     from calmline.database.publish import WriterBusy
 
-    horizons = tuple(horizon or [vocabulary.HEADLINE_HORIZON])
+    horizons = tuple(dict.fromkeys(horizon or [vocabulary.HEADLINE_HORIZON]))
     bad = [h for h in horizons if h not in vocabulary.HORIZONS]
     if bad:
         allowed = ", ".join(map(str, vocabulary.HORIZONS[:-1])) + f" or {vocabulary.HORIZONS[-1]}"
@@ -89,6 +141,13 @@ def fit(
     if not db.exists():
         err.print(f"[red]{db}: no database here; run `calmline etl` first[/red]")
         raise typer.Exit(2)
+    done = {} if force else fitted_already(db, horizons)
+    for h, run in done.items():
+        terminal.console.print(f"{h}-day models: run {run} was fitted on the same data and specification; "
+                               f"not fitted again (--force fits anyway)", highlight=False)
+    horizons = tuple(h for h in horizons if h not in done)
+    if not horizons:
+        return
     try:
         with terminal.status() as say:
             summary = run_fit(db, list(vocabulary.practice_names()), horizons=horizons, progress=say)
@@ -98,22 +157,98 @@ def fit(
     terminal.print_fit(summary)
 
 
-@app.command()
+def fitted_already(db: Path, horizons: tuple[int, ...]) -> dict[int, int]:
+    """For each of ``horizons`` fitted on exactly the data in ``db`` now (the same loaded batches and
+    as-of date, ``queries/analysis/fitted_runs.sql``) with today's specification, its newest run.
+
+    Parameters
+    ----------
+    db : Path
+        A calmline database.
+    horizons : tuple of int
+        Horizons about to be fitted.
+
+    Returns
+    -------
+    dict of int to int
+        Horizon -> run_id; horizons without such a run are absent (all of them when nothing was
+        fitted yet).
+    """
+    import duckdb
+
+    from calmline.analysis.specification import specification
+    from calmline.database.connection import connect
+    from calmline.queries import load_sql
+
+    con = connect(db, read_only=True)
+    try:
+        runs = con.execute(load_sql("analysis/fitted_runs")).fetchall()
+    except duckdb.CatalogException:  # no model_runs (never fitted) or no load yet
+        return {}
+    finally:
+        con.close()
+    found: dict[int, int] = {}
+    for run_id, days, spec, _created in runs:  # newest first
+        if days in horizons and days not in found and spec == specification(days):
+            found[days] = run_id
+    return found
+
+
+def port_problem(host: str, port: int) -> str | None:
+    """Why the dashboard could not listen on ``host:port`` (in use, or an address not of this
+    machine), or None when it can. Binds a socket as waitress does (address reuse on), then lets go.
+
+    Parameters
+    ----------
+    host : str
+        Address to listen on.
+    port : int
+        Port to listen on.
+
+    Returns
+    -------
+    str or None
+        One line for the user, or None.
+    """
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        return f"cannot listen on {host}:{port}: {exc.strerror}"
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return (f"port {port} on {host} is already in use (another dashboard?): stop it, or choose "
+                        f"another port with --port (make demo PORT=8060)")
+            return f"cannot listen on {host}:{port}: {exc.strerror or exc}"
+    return None
+
+
+@app.command(cls=Command)
 def serve(
-    db: Annotated[Path, typer.Option(help="Database built by `calmline etl` (and `calmline fit`).")],
-    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8050,
-    threads: Annotated[int, typer.Option(min=1, help="Worker threads.")] = 8,
+    db: Annotated[Path, typer.Option(metavar="PATH", help="Database built by `calmline etl` (and `calmline fit`).")],
+    host: Annotated[str, typer.Option(metavar="ADDRESS", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(metavar="PORT", help="Port to listen on.")] = 8050,
+    threads: Annotated[int, typer.Option(min=1, metavar="N", help="Worker threads.")] = 8,
     users: Annotated[Path | None, typer.Option(
-        envvar="CALMLINE_USERS", help="Users file: sign-in required, explorer for analysts only.")] = None,
+        envvar="CALMLINE_USERS", metavar="FILE", help="Users file: sign-in required, explorer for analysts only.")] = None,
     no_explorer: Annotated[bool, typer.Option("--no-explorer", help="Switch the query explorer off.")] = False,
 ) -> None:
-    """Serve the dashboard over a calmline database (waitress, several threads)."""
+    """Serve the dashboard over a calmline database (waitress, several threads).
+
+    The port is checked first: when it is taken, one line says so and the command exits with 2.
+    """
     from waitress import serve as run_server
 
     from calmline.dashboard.access import UsersFileError, is_loopback, read_users
     from calmline.dashboard.app import Settings, create_app
 
+    busy = port_problem(host, port)
+    if busy:
+        _fail(busy, 2)
     if not db.exists():
         err.print(f"[yellow]{db}: no database yet; the dashboard will say so until `calmline etl` "
                   f"creates it[/yellow]")
@@ -130,10 +265,13 @@ def serve(
         raise typer.Exit(2) from None
     application = create_app(Settings(db=db, users=known, explorer=not no_explorer))
     terminal.console.print(f"calmline dashboard on http://{host}:{port}/ (database {db}); Ctrl+C stops it")
-    run_server(application.server, host=host, port=port, threads=threads)
+    try:
+        run_server(application.server, host=host, port=port, threads=threads)
+    except OSError as exc:  # taken between the check and now
+        _fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}", 2)
 
 
-@app.command()
+@app.command(cls=Command)
 def password() -> None:
     """Print a password hash for a users file (asks for the password, never echoes it).
 
@@ -146,17 +284,26 @@ def password() -> None:
     typer.echo(generate_password_hash(secret))
 
 
-@app.command()
+@app.command(cls=Command)
 def demo(
-    db: Annotated[Path, typer.Option(help="Database to build from the bundled sample data.")] =
+    db: Annotated[Path, typer.Option(metavar="PATH", help="Database to build from the bundled sample data.")] =
     Path("calmline.duckdb"),
-    port: Annotated[int, typer.Option(help="Port for the dashboard.")] = 8050,
+    port: Annotated[int, typer.Option(metavar="PORT", help="Port for the dashboard.")] = 8050,
     no_serve: Annotated[bool, typer.Option("--no-serve", help="Load and fit only.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Fit again even when nothing changed.")] = False,
 ) -> None:
-    """Load the bundled sample data, fit the models and serve the dashboard."""
+    """Load the bundled sample data, fit the models and serve the dashboard.
+
+    The port is checked before anything is loaded. Run again, files already loaded are skipped
+    and, when a run of the same data and specification is stored, the fit is too.
+    """
+    if not no_serve:
+        busy = port_problem("127.0.0.1", port)
+        if busy:
+            _fail(busy, 2)
     sample = Path(__file__).resolve().parents[1] / "sample_data"
     etl(source=sample, db=db, as_of=None, strict=False, reload=False)
-    fit(db=db, horizon=None)
+    fit(db=db, horizon=[vocabulary.HEADLINE_HORIZON], force=force)
     if not no_serve:
         serve(db=db, host="127.0.0.1", port=port, threads=8, users=None, no_explorer=False)
 
@@ -167,17 +314,17 @@ class Format(str, Enum):
     json = "json"
 
 
-@app.command()
+@app.command(cls=Command)
 def query(
-    name: Annotated[str | None, typer.Argument(help="Saved query to run (see --list).")] = None,
-    db: Annotated[Path | None, typer.Option(help="Database built by `calmline etl`.")] = None,
+    name: Annotated[str | None, typer.Argument(metavar="NAME", help="Saved query to run (see --list).")] = None,
+    db: Annotated[Path | None, typer.Option(metavar="PATH", help="Database built by `calmline etl`.")] = None,
     param: Annotated[list[str] | None, typer.Option(
-        "--param", "-p", help="KEY=VALUE for a parameter (empty VALUE = no filter); repeat for several.")] = None,
+        "--param", "-p", metavar="KEY=VALUE", help="KEY=VALUE for a parameter (empty VALUE = no filter); repeat for several.")] = None,
     sql: Annotated[str | None, typer.Option(
-        help="Ad-hoc SQL instead of a saved query: one SELECT (or WITH ... SELECT), DESCRIBE or SUMMARIZE.")] = None,
+        metavar="SQL", help="Ad-hoc SQL instead of a saved query: one SELECT (or WITH ... SELECT), DESCRIBE or SUMMARIZE.")] = None,
     output: Annotated[Format, typer.Option("--format", help="How to print the rows.")] = Format.table,
     limit: Annotated[int | None, typer.Option(
-        min=0, help="Most rows to print; default 10,000 for a table, 1,000,000 for csv and json.")] = None,
+        min=0, metavar="N", help="Most rows to print; default 10,000 for a table, 1,000,000 for csv and json.")] = None,
     list_queries: Annotated[bool, typer.Option("--list", help="List the saved queries and exit.")] = False,
 ) -> None:
     """Run a saved query, or read-only ad-hoc SQL, in the query explorer's sandbox."""
@@ -208,6 +355,7 @@ def query(
         with QueryProcess(db, limits) as sandbox:
             result = (sandbox.saved(name, values, limit=cap) if name is not None
                       else sandbox.run(sql, values or None, limit=cap))
+            hints = unknown_values(sandbox, values) if name is not None and result.frame.empty else []
     except Refused as exc:
         _fail(str(exc), 2)
     except ValueError as exc:  # unknown query or parameter, or a value not of its type
@@ -218,12 +366,61 @@ def query(
         _fail(str(exc), 1)
     title = library()[name].title if name is not None else None
     terminal.print_frame(result.frame, output.value, dict(result.columns), title=title)
+    for hint in hints:
+        err.print(hint, style="yellow", markup=False, highlight=False, soft_wrap=True)
     shown = f"{len(result.frame):,} row{'s' if len(result.frame) != 1 else ''} in {result.seconds:.2f} s"
     if result.truncated:
         err.print(f"[yellow]{shown}: the query returned more rows than the limit of {result.limit:,}; "
                   f"--limit shows more[/yellow]", soft_wrap=True)
     elif output is Format.table:
         err.print(shown)
+
+
+FILTERED_BY_VALUE = {"team": "team", "site": "site", "channel": "channel", "issue_type": "issue type"}
+"""Saved-query parameters that name a value of the data, as ``queries/dashboard/filter_options.sql``
+lists them: a typo there gives no rows, so an empty result checks them."""
+
+
+def unknown_values(sandbox, values: dict[str, str]) -> list[str]:
+    """Why a saved query may have returned no rows: each of ``values`` naming a team, site, channel
+    or issue type the database does not have, with the known values closest to it.
+
+    Parameters
+    ----------
+    sandbox : calmline.explorer.isolation.QueryProcess
+        The open sandbox the query ran in.
+    values : dict of str to str
+        The ``--param`` values given.
+
+    Returns
+    -------
+    list of str
+        One line per unknown value, e.g. "no rows: there is no team 'leeds-9'; the closest known:
+        leeds-1, leeds-2"; empty when every value is known.
+    """
+    import difflib
+
+    from calmline.queries import load_sql
+
+    asked = {k: v.strip() for k, v in values.items() if k in FILTERED_BY_VALUE and v.strip()}
+    if not asked:
+        return []
+    options = sandbox.run(load_sql("dashboard/filter_options")).frame
+    lines = []
+    for key, value in asked.items():
+        known = sorted(str(v) for v in options.loc[options["filter"] == key, "value"].dropna())
+        if value in known:
+            continue
+        lower = {k.lower(): k for k in known}
+        close = ([lower[value.lower()]] if value.lower() in lower else
+                 [lower[m] for m in difflib.get_close_matches(value.lower(), list(lower), n=5, cutoff=0.6)])
+        what = FILTERED_BY_VALUE[key]
+        if close:
+            lines.append(f"no rows: there is no {what} {value!r}; the closest known: {', '.join(close)}")
+        else:
+            shown = ", ".join(known[:12]) + (f" and {len(known) - 12} more" if len(known) > 12 else "")
+            lines.append(f"no rows: there is no {what} {value!r}; known: {shown or 'none'}")
+    return lines
 
 
 def _fail(message: str, code: int) -> NoReturn:

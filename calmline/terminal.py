@@ -7,6 +7,7 @@ import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from decimal import Decimal
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -60,7 +61,12 @@ def print_load(report: LoadReport) -> None:
             console.print(f"  {file}:{line}: {problems}", markup=False, highlight=False)
         console.print(f"all of them: SELECT * FROM rejected_rows WHERE batch_id = {report.batch_id}")
     skipped = sum(f.status == "skipped" for f in report.files)
-    if skipped:
+    if report.files and skipped == len(report.files):
+        earlier = sorted({int(n) for f in report.files for n in re.findall(r"batch (\d+)", f.note or "")})
+        console.print(f"nothing changed: all {skipped} files are identical to files loaded before"
+                      + (f" (batch {', '.join(map(str, earlier))})" if earlier else "")
+                      + "; the data is as it was (--reload reads them again)")
+    elif skipped:
         console.print(f"{skipped} file(s) unchanged since an earlier load were skipped "
                       f"(--reload reads them again)")
 
@@ -72,7 +78,20 @@ def print_generated(summary: dict) -> None:
         f"{n:,} {name.replace('_', ' ')}" for name, n in rows.items() if n))
     console.print(f"as-of date {summary['as_of']}; planted effects in "
                   f"{summary['paths']['ground_truth']}")
-    console.print(f"load it with: calmline etl --source {summary['out_dir']} --db calmline.duckdb")
+    console.print(f"load it into a database of its own with: calmline etl --source {summary['out_dir']} "
+                  f"--db {generated_db(summary['out_dir'])}", markup=False, highlight=False, soft_wrap=True)
+
+
+def generated_db(out_dir) -> str:
+    """A database path for generated files, next to their folder and never the demo's
+    ``calmline.duckdb``: ``runs/big`` -> ``runs/big.duckdb``."""
+    from pathlib import Path
+
+    out = Path(out_dir)
+    path = out.parent / f"{out.name}.duckdb"
+    if path.name == "calmline.duckdb":
+        path = out.parent / f"{out.name}-generated.duckdb"
+    return str(path)
 
 
 @contextmanager
@@ -116,6 +135,11 @@ def print_saved_queries(queries: dict) -> None:
 def print_frame(frame, fmt: str, types: dict[str, str] | None = None, title: str | None = None) -> None:
     """Print a query result as a table, CSV or JSON (an array of objects) on standard output.
 
+    CSV and JSON carry the values as they are, for machines. A table is for people: floats are
+    rounded (:func:`_cell`), practice names read as their labels (a ``practice`` column's values and
+    columns named after a practice, see :func:`calmline.vocabulary.label`), and a result too wide
+    for the terminal prints one record at a time, a ``column  value`` line each (:func:`_records`).
+
     Parameters
     ----------
     frame : pandas.DataFrame
@@ -127,6 +151,8 @@ def print_frame(frame, fmt: str, types: dict[str, str] | None = None, title: str
     title : str, optional
         Shown above a table.
     """
+    import pandas as pd
+
     frame = frame.copy()
     for column, kind in (types or {}).items():
         if kind == "DATE" and column in frame and hasattr(frame[column], "dt"):
@@ -137,13 +163,55 @@ def print_frame(frame, fmt: str, types: dict[str, str] | None = None, title: str
         sys.stdout.write(frame.to_json(orient="records", date_format="iso", date_unit="s",
                                        force_ascii=False) + "\n")
     else:
-        table = Table(title=title, title_justify="left")
-        for column in frame.columns:
-            table.add_column(str(column), overflow="fold")
-        for row in frame.itertuples(index=False):
-            table.add_row(*(_cell(value) for value in row))
-        console.print(table, markup=False, highlight=False)
+        headers, rows = _shown(frame)
+        if _width(headers, rows) <= console.width:
+            table = Table(title=title, title_justify="left")
+            for header, column in zip(headers, frame.columns):
+                number = pd.api.types.is_numeric_dtype(frame[column]) and not pd.api.types.is_bool_dtype(
+                    frame[column])
+                table.add_column(header, overflow="fold", max_width=MAX_CELL,
+                                 justify="right" if number else "left")
+            for row in rows:
+                table.add_row(*row)
+            console.print(table, markup=False, highlight=False)
+        else:
+            _records(headers, rows, title)
     sys.stdout.flush()
+
+
+MAX_CELL = 40
+"""Widest a table column grows before its text folds onto more lines."""
+
+
+def _shown(frame) -> tuple[list[str], list[list[str]]]:
+    """Headers and cells of ``frame`` as a person reads them: practice labels, rounded numbers."""
+    from calmline.vocabulary import label, practice_names
+
+    practices = set(practice_names())
+    headers = [label(c) if str(c) in practices else str(c) for c in frame.columns]
+    rows = []
+    for values in frame.itertuples(index=False):
+        rows.append([label(v) if str(column) == "practice" and isinstance(v, str) else _cell(v)
+                     for column, v in zip(frame.columns, values)])
+    return headers, rows
+
+
+def _width(headers: list[str], rows: list[list[str]]) -> int:
+    """Characters a table of these cells needs, each column at most :data:`MAX_CELL` wide."""
+    widths = [min(MAX_CELL, max([len(h)] + [len(r[i]) for r in rows])) for i, h in enumerate(headers)]
+    return sum(widths) + 3 * len(widths) + 1
+
+
+def _records(headers: list[str], rows: list[list[str]], title: str | None) -> None:
+    """One block per row, one ``column  value`` line per column: a wide result that stays readable."""
+    if title:
+        console.print(title, markup=False, highlight=False)
+    pad = max((len(h) for h in headers), default=0)
+    for number, row in enumerate(rows, 1):
+        console.print(f"-[ row {number} ]" + "-" * max(0, min(console.width, 60) - 12 - len(str(number))),
+                      markup=False, highlight=False)
+        for header, value in zip(headers, row):
+            console.print(f"{header:<{pad}}  {value}", markup=False, highlight=False, overflow="fold")
 
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -175,9 +243,19 @@ def spreadsheet_safe(frame):
 
 
 def _cell(value) -> str:
-    """One value of a result table: NULL as empty, floats to 6 significant digits."""
+    """One value of a result table: NULL as empty; floats rounded for reading: 4 significant
+    digits below 100 (``0.1470``... as ``0.147``), one decimal above (``12,345.7``), whole ones
+    without decimals (``1,148``)."""
+    if isinstance(value, Decimal):
+        value = float(value)
     if isinstance(value, float):
-        return "" if math.isnan(value) else f"{value:.6g}"
+        if math.isnan(value):
+            return ""
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        if abs(value) >= 100:
+            return f"{value:,.0f}" if value == round(value) else f"{value:,.1f}"
+        return f"{value:.4g}"
     if value is None or type(value).__name__ == "NaTType":
         return ""
     return str(value)

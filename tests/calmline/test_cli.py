@@ -76,7 +76,7 @@ def test_fit_on_the_sample_stores_a_run_per_horizon(tmp_path):
     assert query(db, "SELECT horizon_days FROM model_runs ORDER BY run_id") == [(30,), (90,)]
     assert query(db, "SELECT DISTINCT outcome FROM practice_effects WHERE run_id = 1 AND method <> 'cox'") == [
         ("churn_30d",)]
-    again = run_cli("fit", "--db", str(db))
+    again = run_cli("fit", "--db", str(db), "--force")
     assert again.returncode == 0 and query(db, "SELECT count(*) FROM model_runs") == [(3,)]
 
 
