@@ -120,7 +120,7 @@ def _query(db: str, version, name: str, key: tuple) -> pd.DataFrame:
 
 
 _FIT_TABLES = {"model_runs", "practice_effects", "km_curves", "dose_response", "effect_heterogeneity",
-               "training_priorities", "agent_adoption", "practice_balance"}
+               "training_priorities", "agent_adoption", "practice_balance", "practice_sensitivity"}
 
 
 def _missing(why: str) -> pd.DataFrame:

@@ -21,8 +21,13 @@ RD_SERIES = [
     ("logit", "direct", "Logit, direct (not via resolution)", PALETTE[4], "diamond"),
     ("aipw", "landmark", "AIPW, at the landmark (after-call practices)", PALETTE[0], "triangle-up"),
     ("logit", "landmark", "Logit, at the landmark (after-call practices)", PALETTE[1], "triangle-down"),
+    ("within_agent", "total", "Within agent (agent fixed effects)", PALETTE[2], "x"),
+    ("within_agent", "landmark", "Within agent, at the landmark", PALETTE[2], "x"),
     ("naive", "total", "Naive (unadjusted)", BLACK, "circle-open"),
 ]
+WITHIN_DISAGREES = ("disagrees with the main estimate: it lies outside this within-agent 95% interval "
+                    "(good agents doing everything?)")
+"""The hover warning of a within-agent estimate the main estimate falls outside of."""
 NOT_ESTIMABLE = "not estimable"
 HR_TICKS = [0.05, 0.1, 0.2, 0.25, 0.33, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 1, 1.05, 1.1, 1.2,
             1.25, 1.5, 2, 3, 4, 5, 10, 20]
@@ -126,8 +131,23 @@ def _practice_axis(fig: go.Figure, order: list[str]) -> None:
                      showgrid=False, zeroline=False, title=None)
 
 
-def forest_plot(effects: pd.DataFrame, *, horizon_days: int = HEADLINE_HORIZON, show_naive: bool = False
-                ) -> go.Figure:
+def within_agent_rows(sensitivity: pd.DataFrame | None) -> pd.DataFrame:
+    """The within-agent estimates of ``practice_sensitivity`` as ``practice_effects``-like rows
+    (method ``within_agent``), flagged in their warning when the main estimate disagrees."""
+    columns = ["practice", "method", "effect", "scale", "estimate", "ci_low", "ci_high", "warning"]
+    if sensitivity is None or sensitivity.empty or "within_estimate" not in sensitivity.columns:
+        return pd.DataFrame(columns=columns)
+    flag = sensitivity["within_disagrees"].astype("boolean").fillna(False).astype(bool)
+    warning = sensitivity["warning"] if "warning" in sensitivity.columns else pd.Series(None, index=sensitivity.index)
+    return pd.DataFrame({
+        "practice": sensitivity["practice"], "method": "within_agent", "effect": sensitivity["effect"],
+        "scale": "risk_difference", "estimate": sensitivity["within_estimate"],
+        "ci_low": sensitivity["within_ci_low"], "ci_high": sensitivity["within_ci_high"],
+        "warning": [WITHIN_DISAGREES if f else w for f, w in zip(flag, warning)]})[columns]
+
+
+def forest_plot(effects: pd.DataFrame, *, horizon_days: int = HEADLINE_HORIZON, show_naive: bool = False,
+                sensitivity: pd.DataFrame | None = None) -> go.Figure:
     """Each practice's change in churn risk, in percentage points, by estimation method.
 
     One row per practice, sorted by the AIPW estimate (else the logit one) so the
@@ -149,6 +169,9 @@ def forest_plot(effects: pd.DataFrame, *, horizon_days: int = HEADLINE_HORIZON, 
         several horizons, only ``churn_{horizon_days}d`` is shown.
     show_naive : bool, default False
         Show the naive series at first (it can always be toggled in the legend).
+    sensitivity : pandas.DataFrame, optional
+        Rows of ``practice_sensitivity``: their within-agent estimates (agent fixed effects) are
+        drawn beside the main ones, the hover flagging those the main estimate lies outside of.
 
     Returns
     -------
@@ -159,6 +182,11 @@ def forest_plot(effects: pd.DataFrame, *, horizon_days: int = HEADLINE_HORIZON, 
     if why:
         return empty_figure(why, title)
     df = _pick_horizon(_prepare(effects, "risk_difference", {"naive", "logit", "aipw"}), horizon_days)
+    within = within_agent_rows(sensitivity)
+    if not df.empty and len(within):
+        within = _prepare(within[within["practice"].isin(set(df["practice"]))], "risk_difference",
+                          {"within_agent"})
+        df = pd.concat([df, within.dropna(subset=["estimate"])], ignore_index=True)
     if df.empty:
         return empty_figure("No risk differences in this run: run `calmline fit`", title)
     shown = df[~((df["method"] == "naive") & (df["effect"] == "total"))]
@@ -190,7 +218,7 @@ def forest_plot(effects: pd.DataFrame, *, horizon_days: int = HEADLINE_HORIZON, 
         rows = rows.assign(_y=rows["practice"].map(position)).sort_values("_y")
         known = rows[rows["estimate"].notna()]
         naive = method == "naive"
-        if not naive:
+        if method not in ("naive", "within_agent"):
             for _, row in rows[rows["estimate"].isna()].iterrows():
                 missing.setdefault(row["practice"], []).append(
                     (name, warning_text(row["warning"]), offsets[(method, effect)]))
@@ -198,7 +226,7 @@ def forest_plot(effects: pd.DataFrame, *, horizon_days: int = HEADLINE_HORIZON, 
             known, known["_y"].to_numpy(float) + offsets[(method, effect)], name=name, colour=colour,
             symbol=symbol, to_display=lambda v: v * 100, fmt=format_pp,
             visible=True if (show_naive or not naive) else "legendonly", opacity=0.5 if naive else 1.0))
-    n_series = sum(1 for s in present if s[0] != "naive")
+    n_series = sum(1 for s in present if s[0] not in ("naive", "within_agent"))
     marker = _not_estimable_trace({p: missing[p] for p in order if p in missing}, order, 0.0, n_series)
     if marker is not None:
         fig.add_trace(marker)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dash
 import dash_bootstrap_components as dbc
+import pandas as pd
 from dash import Input, Output, State, callback, dcc, html
 
 from calmline import vocabulary
@@ -30,6 +31,78 @@ DOSE = {"options_offered": "impact-dose-options", "followup_timing": "impact-dos
 HET = {"anger_level": "impact-het-anger", "issue_type": "impact-het-issue"}
 READ = "impact-how-to-read"
 WARNINGS = "impact-warnings"
+SENSITIVITY = "impact-sensitivity"
+
+ASSUMPTION = ("Key assumption: this assumes no unrecorded trait of the agent or the customer drives both the "
+              "practice and churn.")
+"""The one sentence the page states the estimates rest on."""
+
+
+def _flag(value) -> bool:
+    return value is True or (not isinstance(value, str) and bool(pd.notna(value)) and bool(value))
+
+
+def _ordered(sensitivity: pd.DataFrame) -> pd.DataFrame:
+    """Practices as the forest plot lists them: the most protective main estimate first, none last."""
+    return sensitivity.assign(_none=sensitivity["estimate"].isna(),
+                              _label=sensitivity["practice"].map(practice_label)).sort_values(
+        ["_none", "estimate", "_label"])
+
+
+def sensitivity_summary(sensitivity: pd.DataFrame) -> str:
+    """What the sensitivity checks of a run say overall, in one or two sentences.
+
+    Parameters
+    ----------
+    sensitivity : DataFrame
+        Rows of ``practice_sensitivity`` for one run (empty before a fit that stored them).
+
+    Returns
+    -------
+    str
+        How many practices with an interval clear of zero would survive an unrecorded trait as
+        strong as the strongest measured covariate, their E-values, and which practices the
+        within-agent estimate disagrees with (and by what rule).
+    """
+    if sensitivity is None or sensitivity.empty or "e_value_ci" not in sensitivity.columns:
+        return "No sensitivity checks stored for this run: run `calmline fit` again to get them."
+    clear = sensitivity[pd.to_numeric(sensitivity["e_value_ci"], errors="coerce") > 1]
+    survive = clear[[not _flag(v) for v in clear["benchmark_explains_away"]]]
+    disagree = [practice_label(p) for p, v in zip(sensitivity["practice"], sensitivity["within_disagrees"])
+                if _flag(v)]
+    if len(clear):
+        low, high = clear["e_value"].min(), clear["e_value"].max()
+        evalues = f"E-values {low:.2f}" + (f" to {high:.2f}" if high > low else "")
+        text = (f"Of the {len(clear)} practices whose interval excludes no effect, {len(survive)} would still "
+                "do so after allowing for an unrecorded trait as strong as the strongest measured covariate "
+                f"({evalues}: the risk ratio such a trait would need with both the practice and churn to "
+                "explain the estimate away).")
+    else:
+        text = "No practice's interval excludes no effect, so there is nothing for hidden confounding to explain away."
+    text += (" The within-agent estimate (each agent's own calls compared) disagrees for "
+             + (", ".join(disagree) if disagree else "no practice")
+             + " (flagged ⚠ when the main estimate lies outside its 95% interval).")
+    return text
+
+
+def sensitivity_panel(sensitivity: pd.DataFrame) -> list:
+    """Beside the forest plot: each practice's sensitivity checks in plain words, in the plot's order."""
+    head = [html.H6("What the data cannot rule out", className="mb-1"),
+            html.P(ASSUMPTION + " Per practice, how strong such a trait would have to be, and what comparing "
+                   "each agent's own calls says:", className="small mb-2")]
+    if sensitivity is None or sensitivity.empty or "reading" not in sensitivity.columns:
+        why = (sensitivity.attrs.get("missing") if sensitivity is not None else None) or \
+            "No sensitivity checks stored for this run: run `calmline fit` again to get them."
+        return head + [html.P(why, className="small text-muted")]
+    items = []
+    for _, row in _ordered(sensitivity).iterrows():
+        flagged = _flag(row.get("within_disagrees"))
+        title = practice_label(row["practice"]) + (" (at the landmark)" if row["effect"] == "landmark" else "")
+        items.append(html.Li([html.B(title), html.Span(" ⚠ within-agent disagrees", className="text-danger")
+                              if flagged else None,
+                              html.Div(row["reading"], className="small")],
+                             className="mb-2", id=f"{SENSITIVITY}-{row['practice']}-{row['effect']}"))
+    return head + [html.Ul(items, className="ps-3 mb-0")]
 
 
 def how_to_read(horizon_days: int, run=None) -> list:
@@ -47,9 +120,13 @@ def how_to_read(horizon_days: int, run=None) -> list:
         "biased if something unrecorded drives both resolution and churn. The follow-up happens after the "
         f"call, so it is compared only among customers still with us {vocabulary.FOLLOWUP_WINDOW_DAYS} days "
         "on (the landmark), and never adjusted for in another practice's estimate. Hazard ratios and "
-        "survival curves follow customers for as long as we can see them, whatever the horizon.")
+        "survival curves follow customers for as long as we can see them, whatever the horizon. The green "
+        "crosses compare each agent's own calls only (agent fixed effects): if a practice only looked good "
+        "because good agents do everything, they would sit near 0.")
     spec = specification(horizon_days) if run is None else run["specification"]
+    sensitivity = run_rows("practice_sensitivity", run) if run is not None else None
     return [html.P(words, className="mb-1"),
+            html.P([html.B(ASSUMPTION), " ", sensitivity_summary(sensitivity)], className="mb-1"),
             html.Details([html.Summary("The model, exactly (as stored with this run)"),
                           html.Div(spec, className="small")])]
 
@@ -62,7 +139,9 @@ def layout(**_query) -> html.Div:
                  dbc.Col(selector(HORIZON), width="auto")], className="mb-2 g-2"),
         dbc.Alert(how_to_read(vocabulary.HEADLINE_HORIZON), color="light", id=READ),
         html.Div(id=WARNINGS),
-        dcc.Graph(id=FOREST),
+        dbc.Row([dbc.Col(dcc.Graph(id=FOREST), lg=7),
+                 dbc.Col(html.Div(id=SENSITIVITY, style={"maxHeight": "720px", "overflowY": "auto"}),
+                         lg=5)], className="g-2"),
         dbc.Row([dbc.Col([dcc.Dropdown(id=KM_PRACTICE, clearable=False, placeholder="Practice"),
                           dcc.Graph(id=KM)], lg=6),
                   dbc.Col(dcc.Graph(id=HAZARD), lg=6)]),
@@ -97,6 +176,7 @@ def update(_pathname, horizon=None):
     effects = run_rows("practice_effects", run)
     dose = run_rows("dose_response", run)
     het = run_rows("effect_heterogeneity", run)
+    sensitivity = run_rows("practice_sensitivity", run)
     practices = sorted(effects["practice"].unique()) if len(effects) else []
     options = [{"label": practice_label(p), "value": p} for p in practices]
     warnings = []
@@ -104,11 +184,18 @@ def update(_pathname, horizon=None):
         warnings = [dbc.Alert(effects.attrs["missing"], color="warning")]
     elif len(run["warnings"]):
         warnings = [dbc.Alert([html.Div(w) for w in run["warnings"]], color="info")]
-    return (forest_plot(effects, horizon_days=days), hazard_plot(effects), options,
+    return (forest_plot(effects, horizon_days=days, sensitivity=sensitivity), hazard_plot(effects), options,
             "took_ownership" if "took_ownership" in practices else (practices[0] if practices else None),
             warnings,
             *(dose_plot(dose, factor, horizon_days=days) for factor in DOSE),
             *(heterogeneity_heatmap(het, dimension, horizon_days=days) for dimension in HET))
+
+
+@callback(Output(SENSITIVITY, "children"), Input(HORIZON, "value"))
+@data.per_version
+def update_sensitivity(horizon=None):
+    """Beside the forest plot: what the data cannot rule out, per practice, for the chosen horizon's run."""
+    return sensitivity_panel(run_rows("practice_sensitivity", run_of(horizon)))
 
 
 @callback(Output(KM, "figure"), Input(KM_PRACTICE, "value"), Input(HORIZON, "value"))
