@@ -1,0 +1,310 @@
+"""Detect, for every call of a turns table, which practices the agent used and how.
+
+Set-wise in DuckDB: the turns are split into sentences once, every phrase rule of
+:mod:`calmline.transcripts.rules` is one regular-expression column over them, and timing and
+turn order come from window functions. Python only writes the SQL (once per rule set).
+
+Reads a turns table (call_id, turn, speaker, start_s, end_s, text; ``transcript_turns`` by
+default). Writes:
+
+- ``transcript_practices``: one row per detected value with its evidence: call_id, practice,
+  value (as text), turn (0-based, NULL for a whole-call value), evidence (the words that
+  triggered it), rule (the rule's name);
+- ``transcript_calls``: one row per call: the ten practice flags, options_offered,
+  verify_mode, first_apology_turn, first_apology_position (share of the call's time elapsed
+  when the first apology starts), vent_interruptions, empathy_negated, policy_language,
+  handoff, blaming, compensation_offered, agent_talk_share (share of speaking time), turns.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from calmline.transcripts import tables
+from calmline.transcripts.rulebook import Rule, Rules, load_rules
+from calmline.vocabulary import qa_flags
+
+FLAGS = ("empathy_negated", "policy_language", "handoff", "blaming", "compensation_offered")
+"""How-it-was-done flags detected besides the practices, in ``transcript_calls`` order."""
+
+CALL_COLUMNS = (("call_id", "VARCHAR"),) + tuple((f, "BOOLEAN") for f in qa_flags()) + (
+    ("options_offered", "INTEGER"), ("verify_mode", "VARCHAR"), ("first_apology_turn", "INTEGER"),
+    ("first_apology_position", "DOUBLE"), ("vent_interruptions", "INTEGER")) + tuple(
+    (f, "BOOLEAN") for f in FLAGS) + (("agent_talk_share", "DOUBLE"), ("turns", "INTEGER"))
+"""``transcript_calls``' columns and types, in order."""
+
+_DERIVED = {"let_vent", "verified_understanding"}
+
+
+def detect(con: duckdb.DuckDBPyConnection, turns_table: str = tables.TURNS, *, rules: Rules | None = None,
+           language: str = "en") -> int:
+    """Score every call of ``turns_table``; write ``transcript_practices`` and ``transcript_calls``.
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+        Holds the turns table; both result tables are replaced.
+    turns_table : str
+        A table or view with call_id, turn (0-based order), speaker (agent|customer),
+        start_s, end_s (seconds) and text.
+    rules : Rules, optional
+        Rules to use (:func:`calmline.transcripts.rulebook.load_rules`), e.g. with a centre's
+        own phrases; by default the shipped rules of ``language``.
+    language : str
+        The shipped rule file to use when ``rules`` is not given.
+
+    Returns
+    -------
+    int
+        Calls scored.
+    """
+    rules = rules or load_rules(language)
+    s = rules.settings
+    con.execute(_sentences_sql(turns_table, s))
+    con.execute(_hits_sql(rules))
+    _keep_replies(con, rules)
+    con.execute(_timing_sql(turns_table, s))
+    con.execute(_verify_mode_sql(rules, s))
+    con.execute(_practices_sql(rules))
+    con.execute(_calls_sql(rules))
+    n = con.execute(f"SELECT count(*) FROM {tables.CALLS}").fetchone()[0]
+    for t in (tables.SENTENCES, tables.HITS, "_tx_turn_facts", "_tx_verify"):
+        con.execute(f"DROP TABLE IF EXISTS {t}")
+    return n
+
+
+def _lit(text: str) -> str:
+    """A SQL string literal. Regular expressions are written into the SQL as constants (read
+    from the rule files, never from data) so that DuckDB compiles each one once."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _any(patterns: list[str]) -> str:
+    return "|".join(f"(?:{p})" for p in patterns)
+
+
+def _sentences_sql(turns_table: str, s: dict) -> str:
+    """``SENTENCES``: one row per sentence, lower-cased, with its turn's place in the call."""
+    return f"""
+    CREATE OR REPLACE TEMP TABLE {tables.SENTENCES} AS
+    WITH turns AS (
+        SELECT call_id, turn, speaker, start_s, end_s,
+               lower(regexp_replace(text, '[\u2018\u2019`]', '''', 'g')) AS t,
+               count(*) OVER (PARTITION BY call_id) AS n_turns
+        FROM {turns_table}
+    ), split AS (
+        SELECT call_id, turn, speaker, t, n_turns, regexp_extract_all(t, '[^.?!]+[.?!]*') AS ss FROM turns
+    )
+    SELECT call_id, turn, speaker, t, turn / n_turns AS share,
+           trim(unnest(ss)) AS s, generate_subscripts(ss, 1) AS sentence
+    FROM split
+    """
+
+
+def _rule_expr(r: Rule) -> str:
+    """The column for one rule: the matched words where the rule fires, else NULL."""
+    text = "t" if r.scope == "turn" else "s"
+    cond = [f"speaker = '{r.speaker}'", f"regexp_matches({text}, {_lit(_any(r.match))})"]
+    if r.scope == "turn":
+        cond.insert(0, "sentence = 1")
+    if r.unless:
+        cond.append(f"NOT regexp_matches({text}, {_lit(_any(r.unless))})")
+    if r.unless_turn:
+        cond.append(f"NOT regexp_matches(t, {_lit(_any(r.unless_turn))})")
+    if r.after_share:
+        cond.append(f"share >= {float(r.after_share)}")
+    if r.min_words:
+        cond.append(f"len(regexp_extract_all(s, '[a-z0-9'']+')) >= {int(r.min_words)}")
+    return f"CASE WHEN {' AND '.join(cond)} THEN regexp_extract({text}, {_lit(_any(r.match))}) END"
+
+
+def _hits_sql(rules: Rules) -> str:
+    """``HITS``: one row per rule fired in a sentence (call_id, turn, speaker, rule, evidence)."""
+    cols = ", ".join(f"{_rule_expr(r)} AS \"{r.name}\"" for r in rules.rules)
+    names = ", ".join(f'"{r.name}"' for r in rules.rules)
+    return f"""
+    CREATE OR REPLACE TEMP TABLE {tables.HITS} AS
+    SELECT call_id, turn, speaker, rule, evidence FROM (
+        UNPIVOT (SELECT call_id, turn, speaker, sentence, {cols} FROM {tables.SENTENCES})
+        ON {names} INTO NAME rule VALUE evidence)
+    """
+
+
+def _keep_replies(con: duckdb.DuckDBPyConnection, rules: Rules) -> None:
+    """Drop hits of ``reply_to`` rules whose previous agent turn did not fire the named rule."""
+    for r in rules.rules:
+        if not r.reply_to:
+            continue
+        con.execute(f"""
+        DELETE FROM {tables.HITS} h WHERE h.rule = {_lit(r.name)} AND NOT EXISTS (
+            SELECT 1 FROM {tables.HITS} q WHERE q.call_id = h.call_id AND q.rule = {_lit(r.reply_to)}
+              AND q.turn = (SELECT max(turn) FROM {tables.SENTENCES} a
+                            WHERE a.call_id = h.call_id AND a.speaker <> h.speaker AND a.turn < h.turn))
+        """)
+        # The plan question itself is evidence of agreement, with the acceptance.
+        con.execute(f"""
+        UPDATE {tables.HITS} h SET evidence = q.evidence || ' -> ' || h.evidence
+        FROM (SELECT call_id, turn, first(evidence) AS evidence FROM {tables.HITS}
+              WHERE rule = {_lit(r.reply_to)} GROUP BY ALL) q
+        WHERE h.rule = {_lit(r.name)} AND q.call_id = h.call_id
+          AND q.turn = (SELECT max(turn) FROM {tables.SENTENCES} a
+                        WHERE a.call_id = h.call_id AND a.speaker <> h.speaker AND a.turn < h.turn)
+        """)
+
+
+def _timing_sql(turns_table: str, s: dict) -> str:
+    """``_tx_turn_facts``: one row per turn with what the opening account and talk share need.
+
+    The customer's opening complaint starts at their first turn of ``opening_min_words`` words
+    or more. Each agent turn after that is, in order: a backchannel in a pause (the opening
+    goes on), an interruption (it starts before the customer's last turn ended, or it is a
+    short question after which the customer carries on with the complaint), or the agent's
+    response, which ends the opening. vent_interruptions counts the interruptions before the
+    response.
+    """
+    return f"""
+    CREATE OR REPLACE TEMP TABLE _tx_turn_facts AS
+    WITH t AS (
+        SELECT call_id, turn, speaker, start_s, end_s,
+               lower(regexp_replace(text, '[\u2018\u2019`]', '''', 'g')) AS t
+        FROM {turns_table}
+    ), f AS (
+        SELECT *, len(regexp_extract_all(t, '[a-z]{{2,}}')) AS words,
+               len(regexp_extract_all(t, '[a-z0-9'']+')) AS tokens,
+               max(CASE WHEN speaker = 'customer' THEN end_s END) OVER w_before AS customer_end_before,
+               min(CASE WHEN speaker = 'agent' THEN turn END) OVER w_after AS next_agent
+        FROM t
+        WINDOW w_before AS (PARTITION BY call_id ORDER BY turn ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
+               w_after AS (PARTITION BY call_id ORDER BY turn ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING)
+    ), opening AS (
+        SELECT call_id, min(turn) AS opening_turn FROM f
+        WHERE speaker = 'customer' AND words >= {int(s['opening_min_words'])} GROUP BY call_id
+    ), blocks AS (
+        -- the customer's turns between each agent turn and the next agent turn
+        SELECT a.call_id, a.turn, count(c.turn) AS c_turns, coalesce(max(c.words), 0) AS c_words
+        FROM f a LEFT JOIN f c ON c.call_id = a.call_id AND c.speaker = 'customer' AND c.turn > a.turn
+             AND c.turn < coalesce(a.next_agent, 1e9)
+        WHERE a.speaker = 'agent' GROUP BY ALL
+    ), kinds AS (
+        SELECT f.*, o.opening_turn, b.c_turns, b.c_words,
+               CASE WHEN f.speaker <> 'agent' OR o.opening_turn IS NULL OR f.turn < o.opening_turn THEN NULL
+                    WHEN regexp_matches(f.t, {_lit(s['backchannel'])}) THEN 'backchannel'
+                    WHEN f.start_s < f.customer_end_before THEN 'overlap'
+                    WHEN f.tokens <= {int(s['cut_in_max_words'])} AND regexp_matches(f.t, {_lit(s['cut_in_question'])})
+                         AND (b.c_turns >= 2 OR b.c_words >= {int(s['continuation_min_words'])}) THEN 'question_cut_in'
+                    ELSE 'response' END AS kind
+        FROM f LEFT JOIN opening o USING (call_id) LEFT JOIN blocks b ON b.call_id = f.call_id AND b.turn = f.turn
+    )
+    SELECT *, min(CASE WHEN kind = 'response' THEN turn END) OVER (PARTITION BY call_id) AS response_turn
+    FROM kinds
+    """
+
+
+def _verify_mode_sql(rules: Rules, s: dict) -> str:
+    """``_tx_verify``: the first verification turn of each call and the longest run of words it
+    shares with an earlier customer turn (verbatim at ``verbatim_words`` or more)."""
+    names = ", ".join(_lit(r.name) for r in rules.for_practice("verified_understanding"))
+    n = int(s["verbatim_words"])
+    words = "regexp_extract_all(t, '[a-z0-9'']+')"
+    grams = f"list_transform(range(1, len(w) - {n - 2}), lambda i: array_to_string(w[i:i + {n - 1}], ' '))"
+    return f"""
+    CREATE OR REPLACE TEMP TABLE _tx_verify AS
+    WITH v AS (
+        SELECT call_id, min(turn) AS turn FROM {tables.HITS} WHERE rule IN ({names}) GROUP BY call_id
+    ), vt AS (
+        SELECT v.call_id, v.turn, {words} AS w FROM v JOIN _tx_turn_facts f USING (call_id, turn)
+    ), ct AS (
+        SELECT f.call_id, {words} AS w FROM _tx_turn_facts f JOIN v ON v.call_id = f.call_id
+        WHERE f.speaker = 'customer' AND f.turn < v.turn
+    ), vg AS (SELECT call_id, turn, unnest({grams}) AS g FROM vt),
+    cg AS (SELECT DISTINCT call_id, unnest({grams}) AS g FROM ct)
+    SELECT v.call_id, v.turn, first(vg.g ORDER BY vg.g) FILTER (WHERE cg.g IS NOT NULL) AS shared
+    FROM v LEFT JOIN vg USING (call_id, turn) LEFT JOIN cg ON cg.call_id = vg.call_id AND cg.g = vg.g
+    GROUP BY ALL
+    """
+
+
+def _practices_sql(rules: Rules) -> str:
+    """``transcript_practices``: every detected value with its turn, evidence and rule."""
+    phrase = ", ".join(_lit(r.name) for r in rules.rules if r.practice not in _DERIVED)
+    return f"""
+    CREATE OR REPLACE TABLE {tables.PRACTICES} AS
+    SELECT h.call_id, r.practice, 'true' AS value, h.turn, h.evidence, h.rule
+    FROM {tables.HITS} h JOIN (SELECT unnest($names) AS rule, unnest($practices) AS practice) r USING (rule)
+    WHERE h.rule IN ({phrase}) AND r.practice NOT IN ('options_offered', 'plan_question')
+    UNION ALL
+    SELECT h.call_id, 'options_offered', r.grp, h.turn, h.evidence, h.rule
+    FROM {tables.HITS} h JOIN (SELECT unnest($names) AS rule, unnest($groups) AS grp, unnest($practices) AS practice) r
+         USING (rule) WHERE r.practice = 'options_offered'
+    UNION ALL
+    SELECT v.call_id, 'verified_understanding', 'true', v.turn, h.evidence, h.rule
+    FROM _tx_verify v JOIN (SELECT call_id, turn, first(evidence ORDER BY rule) AS evidence, first(rule ORDER BY rule) AS rule
+                             FROM {tables.HITS} WHERE rule IN ({", ".join(_lit(r.name) for r in rules.for_practice("verified_understanding"))})
+                             GROUP BY ALL) h USING (call_id, turn)
+    UNION ALL
+    SELECT call_id, 'verify_mode', CASE WHEN shared IS NOT NULL THEN 'verbatim' ELSE 'paraphrase' END, turn,
+           coalesce(shared, ''), 'verbatim_words'
+    FROM _tx_verify
+    UNION ALL
+    SELECT call_id, 'vent_interruptions', kind, turn, t, kind FROM _tx_turn_facts
+    WHERE kind IN ('overlap', 'question_cut_in') AND turn < coalesce(response_turn, 1e9)
+    UNION ALL
+    SELECT call_id, 'agent_talk_share',
+           round(sum(end_s - start_s) FILTER (WHERE speaker = 'agent') / nullif(sum(end_s - start_s), 0), 4)::VARCHAR,
+           NULL, 'seconds spoken: agent ' || round(sum(end_s - start_s) FILTER (WHERE speaker = 'agent'), 1)
+                 || ', all ' || round(sum(end_s - start_s), 1), 'talk_time'
+    FROM _tx_turn_facts GROUP BY call_id
+    ORDER BY call_id, turn NULLS LAST, practice
+    """.replace("$names", _list([r.name for r in rules.rules])).replace(
+        "$practices", _list([r.practice for r in rules.rules])).replace(
+        "$groups", _list([r.group or "" for r in rules.rules]))
+
+
+def _list(items: list[str]) -> str:
+    return "[" + ", ".join(_lit(i) for i in items) + "]"
+
+
+def _calls_sql(rules: Rules) -> str:
+    """``transcript_calls``: one row per call from ``transcript_practices`` and the turn facts."""
+    def flag(name: str) -> str:
+        if name == "let_vent":
+            return "any_value(coalesce(vi.n, 0)) = 0 AS let_vent"
+        absent = rules.practices.get(name, {}).get("absent", [])
+        cond = f"bool_or(p.practice = {_lit(name)})"
+        if absent:
+            blockers = ", ".join(_lit(a) for a in absent)
+            cond = f"({cond} AND NOT coalesce(bool_or(p.practice IN ({blockers})), false))"
+        return f"coalesce({cond}, false) AS {name}"
+    practice_flags = ",\n           ".join(flag(n) for n in qa_flags())
+    how_flags = ",\n           ".join(flag(n) for n in FLAGS)
+    return f"""
+    CREATE OR REPLACE TABLE {tables.CALLS} AS
+    WITH base AS (
+        SELECT call_id, count(*) AS turns, max(end_s) AS call_end, min(start_s) AS call_start
+        FROM _tx_turn_facts GROUP BY call_id
+    ), vi AS (
+        SELECT call_id, count(*) AS n FROM {tables.PRACTICES} WHERE practice = 'vent_interruptions' GROUP BY call_id
+    ), apology AS (
+        SELECT p.call_id, min(p.turn) AS turn FROM {tables.PRACTICES} p WHERE p.practice = 'apologized' GROUP BY p.call_id
+    )
+    SELECT b.call_id,
+           {practice_flags},
+           count(DISTINCT p.value) FILTER (WHERE p.practice = 'options_offered')::INTEGER AS options_offered,
+           coalesce(any_value(vm.value), 'none') AS verify_mode,
+           any_value(a.turn)::INTEGER AS first_apology_turn,
+           round((any_value(f.start_s) - any_value(b.call_start)) / nullif(any_value(b.call_end) - any_value(b.call_start), 0), 4)
+               AS first_apology_position,
+           any_value(coalesce(vi.n, 0))::INTEGER AS vent_interruptions,
+           {how_flags},
+           any_value(ts.value)::DOUBLE AS agent_talk_share,
+           any_value(b.turns)::INTEGER AS turns
+    FROM base b
+    LEFT JOIN {tables.PRACTICES} p USING (call_id)
+    LEFT JOIN vi USING (call_id)
+    LEFT JOIN apology a USING (call_id)
+    LEFT JOIN _tx_turn_facts f ON f.call_id = b.call_id AND f.turn = a.turn
+    LEFT JOIN (SELECT call_id, value FROM {tables.PRACTICES} WHERE practice = 'verify_mode') vm USING (call_id)
+    LEFT JOIN (SELECT call_id, value FROM {tables.PRACTICES} WHERE practice = 'agent_talk_share') ts USING (call_id)
+    GROUP BY b.call_id
+    ORDER BY b.call_id
+    """
