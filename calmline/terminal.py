@@ -112,9 +112,20 @@ def print_fit(summary) -> None:
     for name, n in summary.rows.items():
         console.print(f"  {name}: {n:,} rows")
     for warning in summary.warnings:
-        console.print(f"[yellow]warning[/yellow] {warning}", highlight=False)
+        console.print("warning", style="yellow", end=" ")
+        console.print(with_labels(warning), markup=False, highlight=False)
     console.print("see them with: SELECT * FROM practice_effects WHERE run_id = "
                   f"{summary.runs[-1] if summary.runs else 0} ORDER BY practice, method")
+
+
+def with_labels(text: str) -> str:
+    """``text`` with every practice name in it (``followed_up``) written as its label ("Followed up"),
+    as the dashboard names practices."""
+    from calmline.vocabulary import label, practice_names
+
+    for name in sorted(practice_names(), key=len, reverse=True):
+        text = re.sub(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])", label(name), text)
+    return text
 
 
 def print_saved_queries(queries: dict) -> None:

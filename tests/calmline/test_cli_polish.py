@@ -110,3 +110,15 @@ def test_demo_twice_stores_one_model_run_and_force_fits_again(tmp_path):
     forced = run_cli("fit", "--db", str(db), "--force")
     assert forced.returncode == 0, forced.stderr
     assert query(db, "SELECT run_id, horizon_days FROM model_runs ORDER BY run_id") == [(1, 90), (2, 90)]
+
+
+def test_fit_warnings_name_practices_by_their_labels(capsys):
+    from types import SimpleNamespace
+
+    from calmline import terminal
+
+    summary = SimpleNamespace(runs=[3], db="x.duckdb", seconds=1.0, rows={},
+                              warnings=["30-day run 3: followed_up landmark logit: no churn events"])
+    terminal.print_fit(summary)
+    out = capsys.readouterr().out
+    assert f"{vocabulary.label('followed_up')} landmark logit" in out and "followed_up landmark" not in out
