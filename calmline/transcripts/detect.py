@@ -190,10 +190,13 @@ def _timing_sql(turns_table: str, s: dict) -> str:
                CASE WHEN f.speaker <> 'agent' OR o.opening_turn IS NULL OR f.turn < o.opening_turn THEN NULL
                     WHEN regexp_matches(f.t, {_lit(s['backchannel'])}) THEN 'backchannel'
                     WHEN f.start_s < f.customer_end_before THEN 'overlap'
+                    WHEN f.tokens <= {int(s['cut_in_max_words'])} AND regexp_matches(f.t, {_lit(s['identity_check'])})
+                         AND NOT bool_or(f.speaker = 'agent' AND f.turn > o.opening_turn) OVER w_earlier THEN 'question_cut_in'
                     WHEN f.tokens <= {int(s['cut_in_max_words'])} AND regexp_matches(f.t, {_lit(s['cut_in_question'])})
                          AND (b.c_turns >= 2 OR b.c_words >= {int(s['continuation_min_words'])}) THEN 'question_cut_in'
                     ELSE 'response' END AS kind
         FROM f LEFT JOIN opening o USING (call_id) LEFT JOIN blocks b ON b.call_id = f.call_id AND b.turn = f.turn
+        WINDOW w_earlier AS (PARTITION BY f.call_id ORDER BY f.turn ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
     )
     SELECT *, min(CASE WHEN kind = 'response' THEN turn END) OVER (PARTITION BY call_id) AS response_turn
     FROM kinds
