@@ -9,12 +9,15 @@ import plotly.graph_objects as go
 from calmline.dashboard.figures.effects import horizon_words
 from calmline.dashboard.figures.style import (BLACK, BLUE, NO_RUN, SEQUENTIAL, empty_figure, esc, finish,
                                      format_count, format_percent, is_missing, numeric,
-                                     practice_label, problem, rows_height, warning_text)
+                                     practice_label, problem, rgba, rows_height, warning_text)
 from calmline.vocabulary import HEADLINE_HORIZON
 
 ALL_TEAMS = "all"
 REQUIRED = ["practice", "team", "current_adoption", "target_adoption", "retained_per_month"]
-NUMBERS = ["current_adoption", "target_adoption", "retained_per_month", "ci_low", "ci_high", "rank"]
+NUMBERS = ["current_adoption", "target_adoption", "retained_per_month", "ci_low", "ci_high", "rank", "p_top3",
+           "n_agents", "n_calls"]
+SURE = 0.8
+"""A practice in the top three in at least this share of bootstrap replicates is a sure pick."""
 
 
 def _team_name(team) -> str:
@@ -23,7 +26,7 @@ def _team_name(team) -> str:
 
 def _prepare(priorities: pd.DataFrame) -> pd.DataFrame:
     df = numeric(priorities, NUMBERS)
-    for column in ("ci_low", "ci_high", "rank", "warning"):
+    for column in ("ci_low", "ci_high", "rank", "warning", "p_top3", "n_agents", "n_calls"):
         if column not in df.columns:
             df[column] = np.nan
     return df
@@ -34,8 +37,11 @@ def priorities_bar(priorities: pd.DataFrame, team: str = ALL_TEAMS, *,
     """Customers kept per month if each practice reached its target adoption, for one team.
 
     Horizontal bars with 95% error bars, rank 1 at the top; practices without a figure
-    come last, marked "not estimable" with the reason in the hover. The hover also gives
-    the adoption now and at target.
+    come last, marked "not estimable" with the reason in the hover. Each bar is labelled
+    with its figure and the probability that it is in the team's top three; the paler the
+    bar, the less sure that is, and the title says so when the ranking is mostly noise
+    (:func:`ranking_is_noise`). The hover also gives the adoption now and at target and
+    the agents and calls behind it.
 
     Parameters
     ----------
@@ -63,6 +69,8 @@ def priorities_bar(priorities: pd.DataFrame, team: str = ALL_TEAMS, *,
         reasons = df["warning"].dropna().astype(str)
         reason = reasons.mode().iloc[0] if len(reasons) else "every figure is missing"
         return empty_figure(f"No training priority could be computed: {reason}", title)
+    if ranking_is_noise(df):
+        title += " (ranking uncertain)"
     df = df.assign(_label=df["practice"].map(practice_label))
     df = df.sort_values(["rank", "retained_per_month", "_label"], ascending=[True, False, True],
                         na_position="last").reset_index(drop=True)
@@ -76,8 +84,13 @@ def priorities_bar(priorities: pd.DataFrame, team: str = ALL_TEAMS, *,
             lines.append(f"95% CI {format_count(row['ci_low'])} to {format_count(row['ci_high'])}")
         else:
             lines.append("not estimable")
+        if not is_missing(row["p_top3"]):
+            lines.append(f"In the top three in {format_percent(row['p_top3'])} of bootstrap resamples")
         lines.append(f"Adoption: {format_percent(row['current_adoption'])} now → "
                      f"{format_percent(row['target_adoption'])} target")
+        if not is_missing(row["n_calls"]):
+            lines.append(f"{format_count(row['n_calls'])} assessed upset calls, "
+                         f"{format_count(row['n_agents'])} agents")
         if warning_text(row["warning"]):
             lines.append(f"⚠ {esc(warning_text(row['warning']))}")
         return "<br>".join(lines)
@@ -88,7 +101,9 @@ def priorities_bar(priorities: pd.DataFrame, team: str = ALL_TEAMS, *,
     fig = go.Figure()
     fig.add_trace(go.Bar(
         x=value[known], y=[y[i] for i in np.flatnonzero(known)], orientation="h",
-        name="Customers kept per month", marker=dict(color=BLUE),
+        name="Customers kept per month",
+        marker=dict(color=[rgba(BLUE, 1.0 if is_missing(p) else 0.25 + 0.75 * float(p))
+                           for p in df["p_top3"].to_numpy()[known]]),
         error_x=dict(type="data", symmetric=False, color=BLACK, thickness=1.5, width=4,
                      array=df["ci_high"].to_numpy(float)[known] - value[known],
                      arrayminus=value[known] - df["ci_low"].to_numpy(float)[known]),
@@ -98,7 +113,8 @@ def priorities_bar(priorities: pd.DataFrame, team: str = ALL_TEAMS, *,
     right = np.fmax(np.fmax(value, df["ci_high"].to_numpy(float)), 0)[known]
     fig.add_trace(go.Scatter(
         x=right, y=[y[i] for i in np.flatnonzero(known)], mode="text", showlegend=False,
-        text=[f"  {format_count(v)}" for v in value[known]], textposition="middle right",
+        text=[f"  {format_count(v)}" + ("" if is_missing(p) else f" · top 3: {format_percent(p, 0)}")
+              for v, p in zip(value[known], df["p_top3"].to_numpy()[known])], textposition="middle right",
         cliponaxis=False,
         hovertext=[hovers[i] for i in np.flatnonzero(known)],
         hovertemplate="%{hovertext}<extra></extra>"))
@@ -116,8 +132,8 @@ def priorities_bar(priorities: pd.DataFrame, team: str = ALL_TEAMS, *,
     low, high = np.nanmin(ends), np.nanmax(ends)
     span = (high - low) or 1.0
     fig.update_xaxes(title=f"Customers kept per month (fewer lost to {horizon_words(horizon_days)})<br>"
-                           "if adoption reached the target",
-                     range=[low - 0.03 * span, high + 0.15 * span], tickformat=",",
+                           "if adoption reached the target; paler bar: less sure to be in the top three",
+                     range=[low - 0.03 * span, high + 0.3 * span], tickformat=",",
                      zeroline=True, zerolinecolor=BLACK, zerolinewidth=1)
     fig.update_layout(showlegend=bool((~known).any()))
     return finish(fig, title=title, uirevision=f"priorities:{team}:{horizon_days}", height=rows_height(len(df)))
@@ -188,3 +204,55 @@ def adoption_gap_heatmap(priorities: pd.DataFrame, *, horizon_days: int = HEADLI
     fig.update_xaxes(type="category", title="Team", showgrid=False)
     fig.update_yaxes(type="category", autorange="reversed", showgrid=False)
     return finish(fig, title=title, uirevision=f"adoption-gap:{horizon_days}", height=rows_height(len(practices)))
+
+
+def _sure_picks(rows: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """A team's top three rows by estimate, and how many of them are sure top-three picks."""
+    df = _prepare(rows)
+    top = df[df["rank"].notna()].sort_values("rank").head(3)
+    return top, int((top["p_top3"].dropna() >= SURE).sum())
+
+
+def ranking_is_noise(rows: pd.DataFrame) -> bool:
+    """True when a team's ranking is mostly noise: none of its top three practices (by estimate)
+    is in the top three in at least 80% of the bootstrap resamples (``p_top3``). False when the
+    probabilities are missing (a run from before they were stored)."""
+    top, sure = _sure_picks(rows)
+    return top["p_top3"].notna().any() and sure == 0
+
+
+def ranking_note(priorities: pd.DataFrame, team: str = ALL_TEAMS) -> str:
+    """One sentence on how sure a team's ranking is, from its rows of ``training_priorities``.
+
+    Parameters
+    ----------
+    priorities : pandas.DataFrame
+        Rows of ``training_priorities`` (practice, team, rank, p_top3, n_agents).
+    team : str, default 'all'
+        A team, or 'all'.
+
+    Returns
+    -------
+    str
+        How often each of the team's top three is in the top three across the bootstrap
+        resamples, and what that means: all three sure picks (80% or more), only some of
+        them, or none (the ranking is mostly noise). Empty when there is nothing to say.
+    """
+    if problem(priorities, ["practice", "team", "rank"], NO_RUN):
+        return ""
+    df = _prepare(priorities)
+    top, sure = _sure_picks(df[df["team"].astype(str) == str(team)])
+    if top.empty or top["p_top3"].isna().all():
+        return ""
+    who = "the centre's" if team == ALL_TEAMS else f"team {team}'s"
+    shares = ", ".join(f"{practice_label(p)} {format_percent(v, 0)}" for p, v in zip(top["practice"], top["p_top3"]))
+    head = (f"How sure is this ranking? Resampling {who} {format_count(top['n_agents'].max())} agents, "
+            f"the top three by estimate are in the top three this often: {shares}.")
+    if sure == 0:
+        return head + (" None is a sure pick (80% or more): this order is mostly noise. Teach what is "
+                       "sure centre-wide rather than this team's order.")
+    if sure < len(top):
+        names = ", ".join(practice_label(p) for p, v in zip(top["practice"], top["p_top3"]) if v >= SURE)
+        return head + f" Only {names} {'is a sure pick' if sure == 1 else 'are sure picks'} (80% or more); " \
+                      "the order of the others is uncertain."
+    return head + " All three are sure picks (80% or more)."

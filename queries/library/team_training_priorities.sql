@@ -1,5 +1,5 @@
 -- title: Training priorities by team
--- description: From the latest model run for the horizon: per team (and 'all' for the whole centre) each practice ranked by customers retained per month if its adoption rose to the best quarter of agents, with current and target adoption and a 95% CI.
+-- description: From the latest model run for the horizon: per team (and 'all' for the whole centre) each practice ranked by customers retained per month if its adoption rose to the best quarter of agents, with current and target adoption, a 95% CI (agent-cluster bootstrap) and p_top3, the probability it is among the team's top three.
 -- audience: trainer, director
 -- param: horizon choice(30,90,180) = 90 | The run's horizon in days
 -- param: team text = | Team, or all for the whole centre (empty = every team and all)
@@ -16,6 +16,6 @@ priorities AS (
     WHERE $team IS NULL OR p.team = $team
 )
 SELECT run_id, team, rank, practice, current_adoption, target_adoption, retained_per_month,
-    ci_low, ci_high, warning
+    ci_low, ci_high, p_top3, n_agents, n_calls, warning
 FROM priorities
 ORDER BY team = 'all' DESC, team, rank, practice
