@@ -38,6 +38,7 @@ EXPORT_ROWS = 1_000_000
 def layout(**_query) -> html.Div:
     return html.Div([
         not_applied("health", "Every load and every file"),
+        html.Div(id=LATEST),
         dbc.Row(id=FRESHNESS, className="g-2 mb-2"),
         dcc.Graph(id=FUNNEL),
         html.H5("Load batches: rows read = loaded + rejected, for every file"),

@@ -66,3 +66,24 @@ def test_a_load_that_changed_data_gets_no_notice(sample_db):
     notice, cards, funnel, *_ = health.update("/health")
     assert notice == []
     assert "Rows loaded and rejected" == funnel.layout.title.text
+
+
+def _ids(component) -> set:
+    ident = getattr(component, "id", None)
+    found = {ident} if isinstance(ident, str) else set()
+    children = getattr(component, "children", None)
+    for child in children if isinstance(children, (list, tuple)) else [children]:
+        if child is not None and not isinstance(child, str):
+            found |= _ids(child)
+    return found
+
+
+def test_the_page_has_a_place_for_the_notice(sample_db):
+    """The callback's notice needs its component in the layout, or the browser reports a missing
+    output and shows nothing."""
+    from calmline.dashboard.app import Settings, create_app
+
+    create_app(Settings(db=sample_db))
+    from calmline.dashboard.pages import health
+
+    assert {health.LATEST, health.FRESHNESS, health.FUNNEL, health.BATCHES} <= _ids(health.layout())
