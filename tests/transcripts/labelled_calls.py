@@ -1,0 +1,36 @@
+"""The hand-labelled set as the detector sees it: turns loaded with the reader, labels as a frame."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from calmline.transcripts import read_transcripts
+from calmline.transcripts.detect import detect
+
+LABELLED = Path(__file__).resolve().parent / "labelled"
+
+
+def labels(split: str) -> pd.DataFrame:
+    """One row per call of ``split``: call_id and every label."""
+    rows = []
+    for path in sorted((LABELLED / split).glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            call = json.loads(line)
+            rows.append({"call_id": call["call_id"], "channel": call["channel"], **call["labels"]})
+    return pd.DataFrame(rows)
+
+
+def detected(split: str) -> pd.DataFrame:
+    """``transcript_calls`` for ``split``, read and detected with the shipped English rules."""
+    con = duckdb.connect()
+    try:
+        report = read_transcripts(con, LABELLED / split)
+        assert report.rows_rejected == 0, report.examples
+        detect(con)
+        return con.execute("SELECT * FROM transcript_calls").fetchdf()
+    finally:
+        con.close()
