@@ -24,12 +24,15 @@ import numpy as np
 import pandas as pd
 
 from calmline.analysis import logit
+from calmline.analysis.multiplicity import FDR_LEVEL, bh_qvalues
 from calmline.analysis.design import Design, agent_codes, build
 
 DOSE_COLUMNS = ["factor", "level", "reference", "estimate", "ci_low", "ci_high", "p_value", "risk",
                 "n", "warning"]
 HETEROGENEITY_COLUMNS = ["practice", "dimension", "level", "estimate", "ci_low", "ci_high", "p_value",
-                         "n", "warning"]
+                         "q_value", "survives_fdr", "n", "warning"]
+"""q_value: Benjamini-Hochberg q-value within the cell's heatmap (all practices and levels of one
+dimension); survives_fdr: q_value <= ``multiplicity.FDR_LEVEL`` (missing without an estimate)."""
 
 
 LANDMARK_NOTE = ("landmark: only calls whose customer was still active when the follow-up window "
@@ -175,6 +178,11 @@ def heterogeneity(df: pd.DataFrame, practices: list[str], outcome: str, design: 
     Practices in ``after_call`` are never adjusted for; each is estimated among the calls
     still active at the ``landmark`` (boolean mask), adjusted for the call's practices
     (no rows for it without a landmark).
+
+    A heatmap (one dimension: every practice at every level) tests many cells at once, so each
+    cell gets a Benjamini-Hochberg q-value within its dimension, and ``survives_fdr`` says
+    whether it stays a discovery at a false discovery rate of ``FDR_LEVEL`` (5%); the cells
+    that do not are the ones a reader should not read as differences.
     """
     after = [p for p in practices if p in set(after_call)]
     if after:
@@ -187,7 +195,7 @@ def heterogeneity(df: pd.DataFrame, practices: list[str], outcome: str, design: 
                                  full.dropping([q for q in after if q != p]).subset(landmark),
                                  min_calls=min_calls, note=LANDMARK_NOTE)
             out.append(part[part["practice"] == p])
-        return pd.concat(out, ignore_index=True)[HETEROGENEITY_COLUMNS]
+        return _with_q(pd.concat(out, ignore_index=True)[HETEROGENEITY_COLUMNS])
     full = design or build(df, practices)
     y_all = df[outcome].astype(float).to_numpy()
     groups_all = agent_codes(df["agent_id"])
@@ -218,4 +226,17 @@ def heterogeneity(df: pd.DataFrame, practices: list[str], outcome: str, design: 
                 rows.append(dict(base, practice=practice, estimate=est if lo is not None else None,
                                  ci_low=lo, ci_high=hi, p_value=p,
                                  warning=_join(note, logit.NO_SE if lo is None else None)))
-    return pd.DataFrame(rows, columns=HETEROGENEITY_COLUMNS)
+    return _with_q(pd.DataFrame(rows, columns=HETEROGENEITY_COLUMNS))
+
+
+def _with_q(cells: pd.DataFrame) -> pd.DataFrame:
+    """The q-value of every cell within its dimension (heatmap), and whether it survives."""
+    cells = cells.copy()
+    cells["q_value"] = np.nan
+    for _, idx in cells.groupby("dimension").groups.items():
+        cells.loc[idx, "q_value"] = bh_qvalues(pd.to_numeric(cells.loc[idx, "p_value"], errors="coerce")
+                                               .to_numpy(dtype=float))
+    q = cells["q_value"]
+    cells["survives_fdr"] = pd.array([None if np.isnan(v) else bool(v <= FDR_LEVEL) for v in q],
+                                     dtype="boolean")
+    return cells

@@ -1,9 +1,14 @@
-"""Benjamini-Hochberg q-values for the practices' p-values, one family at a time."""
+"""Benjamini-Hochberg q-values for the practices' p-values, one family at a time (statsmodels'
+``multipletests``; missing p-values are left out of the family)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from statsmodels.stats.multitest import multipletests
+
+FDR_LEVEL = 0.05
+"""The false discovery rate at which a q-value counts as a discovery."""
 
 
 def bh_qvalues(p_values) -> np.ndarray:
@@ -15,7 +20,8 @@ def bh_qvalues(p_values) -> np.ndarray:
     most Q (under independence or positive dependence). With the m p-values
     sorted, p_(1) <= ... <= p_(m), ``q_(i) = min(1, min_{j >= i} m * p_(j) / j)``,
     so q-values are monotone in p and never exceed 1. This is R's
-    ``p.adjust(p, "BH")`` and statsmodels' ``multipletests(p, method="fdr_bh")``.
+    ``p.adjust(p, "BH")``; computed by statsmodels' ``multipletests(p, method="fdr_bh")``,
+    which this wraps for the missing values.
 
     Missing p-values (None, NaN, pd.NA) are left out of the family: m counts
     only the p-values present, and the missing ones come back as NaN in their
@@ -60,11 +66,5 @@ def bh_qvalues(p_values) -> np.ndarray:
     m = int(present.sum())
     if m == 0:
         return q
-    observed = p[present]
-    order = np.argsort(observed, kind="stable")
-    scaled = observed[order] * m / np.arange(1, m + 1)
-    step_up = np.minimum.accumulate(scaled[::-1])[::-1]
-    adjusted = np.empty(m)
-    adjusted[order] = np.minimum(step_up, 1.0)
-    q[present] = adjusted
+    q[present] = multipletests(p[present], alpha=FDR_LEVEL, method="fdr_bh")[1]
     return q

@@ -1,25 +1,40 @@
-"""Minimum detectable risk difference for a practice's effect on churn."""
+"""Minimum detectable risk difference for a practice's effect on churn.
+
+The power of each candidate effect comes from statsmodels (``normal_power_het``, or
+``ttest_power`` with the t reference of few agents); only the root is found here, with
+scipy's ``brentq``, because statsmodels' solvers cannot take this problem as posed:
+``NormalIndPower.solve_power`` solves for a standardised effect ``d = m / sigma`` with
+``sigma`` fixed in advance, while the standard deviation of a difference of two proportions
+depends on the effect itself (``p1 = p0 - m``). Its usual fix, Cohen's h
+(``proportion_effectsize``, the arcsine scale), makes ``sigma`` constant but then answers for
+a different test than the Wald z-test of calmline's intervals: 1-5% off on the cases in
+tests/analysis/test_power.py.
+"""
 
 from __future__ import annotations
 
 import math
 
 from scipy.optimize import brentq
-from scipy.stats import norm
+from statsmodels.stats.power import normal_power_het, ttest_power
 
 
-def _power(d: float, n_with: float, n_without: float, p0: float,
-           alpha: float, design_effect: float) -> float:
-    """Two-sided z-test power for a risk difference d, unpooled variance at p0 and p0 + d."""
-    p1 = p0 + d
-    se = math.sqrt(design_effect * (p1 * (1 - p1) / n_with + p0 * (1 - p0) / n_without))
-    crit = norm.isf(alpha / 2)
-    z = abs(d) / se
-    return float(norm.sf(crit - z) + norm.cdf(-crit - z))
+def _power(m: float, n_with: float, n_without: float, p0: float,
+           alpha: float, design_effect: float, df: float | None) -> float:
+    """Two-sided power for a reduction m (p1 = p0 - m), unpooled variance at p0 and p1."""
+    p1 = p0 - m
+    # standard deviation per call of the 'with' arm: se = std / sqrt(n_with)
+    std = math.sqrt(design_effect * (p1 * (1 - p1) + p0 * (1 - p0) * n_with / n_without))
+    if df is None:
+        return float(normal_power_het(m, n_with, alpha, std_null=std, std_alternative=std))
+    achieved = float(ttest_power(m / std, n_with, alpha, df=df))
+    if not math.isfinite(achieved) and m / std * math.sqrt(n_with) > 8:
+        return 1.0  # scipy's noncentral t gives NaN far out, where power exceeds 0.99999 (nc = 8, df = 9)
+    return achieved
 
 
 def mde_risk_difference(n_with, n_without, base_rate, *, alpha=0.05, power=0.80,
-                        design_effect=1.0) -> float | None:
+                        design_effect=1.0, df=None) -> float | None:
     """Smallest reduction in churn risk that a comparison of this size would detect.
 
     The estimand is the minimum detectable effect of a practice: the size ``m`` of
@@ -33,8 +48,10 @@ def mde_risk_difference(n_with, n_without, base_rate, *, alpha=0.05, power=0.80,
 
     Power uses the normal approximation with the unpooled variance evaluated at
     both proportions, ``Var = deff * (p1 (1 - p1) / n_with + p0 (1 - p0) / n_without)``
-    with ``p0 = base_rate`` and ``p1 = p0 - m``, both tails counted, and is solved
-    exactly for ``m`` with Brent's method (power rises with ``m`` over (0, p0)).
+    with ``p0 = base_rate`` and ``p1 = p0 - m``, both tails counted (statsmodels'
+    ``normal_power_het``; with ``df``, the noncentral t of ``ttest_power`` with
+    noncentrality ``m / sqrt(Var)``), and is solved exactly for ``m`` with Brent's method
+    (power rises with ``m`` over (0, p0)).
 
     Parameters
     ----------
@@ -52,7 +69,11 @@ def mde_risk_difference(n_with, n_without, base_rate, *, alpha=0.05, power=0.80,
         Variance inflation for clustering (calls of one agent or one customer are
         not independent): the variance of both arms is multiplied by it, which is
         the same as dividing each n by it. Kish's ``1 + (k - 1) * ICC`` for an
-        average cluster size k, or the ratio of a clustered to a naive variance.
+        average cluster size k, or the ratio of a clustered to a naive variance
+        (calmline uses the ratio of the fitted estimate's variance, clustered and
+        covariate-adjusted, to this simple variance at the observed rates).
+    df : float, optional
+        Degrees of freedom of a t reference (few agents: agents - 1); None for normal.
 
     Returns
     -------
@@ -80,7 +101,7 @@ def mde_risk_difference(n_with, n_without, base_rate, *, alpha=0.05, power=0.80,
         return None
 
     def gap(m: float) -> float:
-        return _power(-m, n_with, n_without, base_rate, alpha, design_effect) - power
+        return _power(m, n_with, n_without, base_rate, alpha, design_effect, df) - power
 
     if gap(base_rate) < 0:
         return None

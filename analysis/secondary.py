@@ -107,28 +107,50 @@ def _join(*parts) -> str | None:
 def add_q_and_mde(effects: pd.DataFrame, df: pd.DataFrame, practices: list[str], outcome: str,
                   *, after_call=(), landmark: np.ndarray | None = None) -> pd.DataFrame:
     """Benjamini-Hochberg q-values across practices (within method, effect and scale) and, for
-    risk differences, the minimum detectable effect at 80% power given n and adoption (for a
-    practice in ``after_call``, among the calls still active at the ``landmark``, as its
-    landmark effect)."""
+    risk differences, the minimum detectable effect at 80% power and the 5% level.
+
+    The MDE of a row is that of its own estimator: n with and without the practice, the churn
+    rate without it (for a practice in ``after_call``, among the calls still active at the
+    ``landmark``, as its landmark effect), and the design effect its fitted standard error
+    implies, ``design_effect = std_error**2 / (r1 (1 - r1) / n_with + r0 (1 - r0) / n_without)``
+    (r1, r0 the churn rates with and without): clustering by agent and collinearity with the
+    other practices raise it above 1, adjustment for strong predictors of churn can lower it.
+    The naive row's design effect is 1. With few agents (``t_df``) the power uses the t
+    reference. Rows without a standard error get neither.
+    """
     out = effects.copy()
     out["q_value"] = np.nan
     for _, idx in out.groupby(["method", "effect", "scale"]).groups.items():
         out.loc[idx, "q_value"] = bh_qvalues(pd.to_numeric(out.loc[idx, "p_value"], errors="coerce")
                                              .to_numpy(dtype=float))
-    mdes = {}
+    simple = {}
     for p in practices:
         rows = df.loc[landmark] if p in after_call and landmark is not None else df
         y = rows[outcome].astype(float)
-        without = rows[p].astype(float) == 0
-        base = float(y[without].mean()) if without.any() else None
-        mdes[p] = mde_risk_difference(int((~without).sum()), int(without.sum()), base) \
-            if base is not None else None
+        used = rows[p].astype(float) == 1
+        n1, n0 = int(used.sum()), int((~used).sum())
+        if n1 and n0:
+            r1, r0 = float(y[used].mean()), float(y[~used].mean())
+            simple[p] = (n1, n0, r0, r1 * (1 - r1) / n1 + r0 * (1 - r0) / n0)
     is_rd = out["scale"] == "risk_difference"
-    out["mde"] = pd.to_numeric(out["practice"].map(mdes), errors="coerce").where(is_rd)
-    width = pd.to_numeric(out["ci_high"], errors="coerce") - pd.to_numeric(out["ci_low"], errors="coerce")
-    low = is_rd & out["estimate"].notna() & out["mde"].notna() & (width > 2 * out["mde"].abs())
-    out.loc[low, "warning"] = [_join(w, "wide interval: the data cannot tell an effect of this size "
-                                        "from none") for w in out.loc[low, "warning"]]
+    se = pd.to_numeric(out.get("std_error", pd.Series(np.nan, index=out.index)), errors="coerce")
+    dfs = pd.to_numeric(out.get("t_df", pd.Series(np.nan, index=out.index)), errors="coerce")
+    out["design_effect"], out["mde"] = np.nan, np.nan
+    for i in out.index[is_rd & se.notna()]:
+        n1, n0, r0, var = simple.get(out.at[i, "practice"], (0, 0, None, 0.0))
+        if var > 0:
+            deff = float(se[i]) ** 2 / var
+            out.at[i, "design_effect"] = deff
+            out.at[i, "mde"] = mde_risk_difference(n1, n0, r0, design_effect=deff,
+                                                   df=None if pd.isna(dfs[i]) else float(dfs[i]))
+    # the design-effect MDE is about 2.8 standard errors, so an interval is never wider than two of
+    # them; what a reader needs is the size a non-significant row cannot rule out
+    low, high = (pd.to_numeric(out[c], errors="coerce") for c in ("ci_low", "ci_high"))
+    unsure = is_rd & out["estimate"].notna() & out["mde"].notna() & (low <= 0) & (high >= 0)
+    out.loc[unsure, "warning"] = [
+        _join(w, f"inconclusive: the interval includes no effect, and an effect smaller than "
+                 f"{100 * m:.1f} points would be missed more than 1 time in 5")
+        for w, m in zip(out.loc[unsure, "warning"], out.loc[unsure, "mde"])]
     return out
 
 

@@ -182,6 +182,17 @@ CREATE TABLE IF NOT EXISTS training_impact (
 ALTER TABLE practice_effects ADD COLUMN IF NOT EXISTS n_calls BIGINT;
 ALTER TABLE practice_effects ADD COLUMN IF NOT EXISTS n_trimmed BIGINT;
 ALTER TABLE practice_effects ADD COLUMN IF NOT EXISTS n_analysed BIGINT;
+-- std_error: the estimate's standard error (risk differences: probability units; odds ratios: of the
+-- log odds ratio). t_df: degrees of freedom of the t reference of the interval and p-value when the
+-- model had fewer than 40 agents (agents - 1; NULL: normal reference). design_effect: the fitted
+-- variance over the simple two-proportion variance, which the row's mde uses.
+ALTER TABLE practice_effects ADD COLUMN IF NOT EXISTS std_error DOUBLE;
+ALTER TABLE practice_effects ADD COLUMN IF NOT EXISTS t_df INTEGER;
+ALTER TABLE practice_effects ADD COLUMN IF NOT EXISTS design_effect DOUBLE;
+-- effect_heterogeneity.q_value: Benjamini-Hochberg within the cell's dimension (one heatmap);
+-- survives_fdr: q_value <= 0.05 (NULL without an estimate): grey the cells where it is false.
+ALTER TABLE effect_heterogeneity ADD COLUMN IF NOT EXISTS q_value DOUBLE;
+ALTER TABLE effect_heterogeneity ADD COLUMN IF NOT EXISTS survives_fdr BOOLEAN;
 -- practice_balance.kind: covariate or practice (a co-practice on the call).
 ALTER TABLE practice_balance ADD COLUMN IF NOT EXISTS kind VARCHAR;
 -- training_priorities: p_top3, the share of bootstrap replicates in which the practice is among the
