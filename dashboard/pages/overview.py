@@ -12,6 +12,7 @@ from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 from calmline import vocabulary
 from calmline.dashboard import data, filters, grids, html_report, overview_numbers
 from calmline.dashboard.figures import churn_trend, kpi_trends, team_bars, trend_plot
+from calmline.dashboard.figures.training import adoption_small_multiples
 
 dash.register_page(__name__, path="/", name="Overview", title="calmline - overview", order=0)
 
@@ -29,6 +30,7 @@ COMPARISON = "overview-comparison"
 EARLY = "overview-early-signal"
 DIRECTOR = "overview-director"
 KPI_TRENDS = "overview-kpi-trends"
+ADOPTION_TITLE = "Adoption by month (share of assessed upset calls)"
 
 
 def adoption_by_month(params: dict):
@@ -132,8 +134,7 @@ def update(chosen):
     numbers = overview_numbers.overview_numbers(params)
     head, teams = numbers.head, numbers.teams
     churn = churn_trend(numbers.rates, overview_numbers.MIN_N)
-    adopted = adoption_by_month(params)
-    adoption = trend_plot(adopted, list(adopted.columns[1:]), "Share of upset calls")
+    adoption = adoption_small_multiples(data.frame("monthly_adoption", **params), title=ADOPTION_TITLE)
     message = dbc.Alert(head.attrs["missing"], color="warning") if "missing" in head.attrs else None
     return (headline_cards(numbers), churn, adoption, grids.records(teams),
             grids.columns(teams, percent=("churn_upset", "took_ownership", "followed_up"),
@@ -208,9 +209,8 @@ def download_report(_clicks, chosen):
     """The overview with its active filters as one self-contained HTML file."""
     params = filters.params(chosen)
     numbers = overview_numbers.overview_numbers(params)
-    adopted = adoption_by_month(params)
     figures = [churn_trend(numbers.rates, overview_numbers.MIN_N),
-               trend_plot(adopted, list(adopted.columns[1:]), "Share of upset calls"),
+               adoption_small_multiples(data.frame("monthly_adoption", **params), title=ADOPTION_TITLE),
                team_bars(numbers.teams, overview_numbers.MIN_N), kpi_trends(numbers.rates)]
     page = html_report.overview_report(chosen, numbers, figures)
     return {"content": page, "filename": "calmline-overview.html"}
