@@ -96,7 +96,9 @@ def _kappa(table: np.ndarray) -> dict:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         res = cohens_kappa(table)
-    return {"kappa": float(res.kappa), "kappa_low": float(res.kappa_low), "kappa_high": float(res.kappa_upp)}
+    # The asymptotic interval can pass 1 near perfect agreement; kappa itself cannot.
+    return {"kappa": float(res.kappa), "kappa_low": max(-1.0, float(res.kappa_low)),
+            "kappa_high": min(1.0, float(res.kappa_upp))}
 
 
 def score(reference: pd.DataFrame, detected: pd.DataFrame, practices: tuple[str, ...] | None = None) -> pd.DataFrame:

@@ -114,7 +114,7 @@ def _rule_expr(r: Rule) -> str:
     if r.after_share:
         cond.append(f"share >= {float(r.after_share)}")
     if r.min_words:
-        cond.append(f"len(regexp_extract_all({text}, '[a-z0-9'']+')) >= {int(r.min_words)}")
+        cond.append(f"len(regexp_extract_all({text}, '[a-z]{{2,}}')) >= {int(r.min_words)}")
     return f"CASE WHEN {' AND '.join(cond)} THEN regexp_extract({text}, {_lit(_any(r.match))}) END"
 
 

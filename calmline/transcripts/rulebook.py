@@ -21,7 +21,8 @@ A phrase rule (``[[rule]]``):
   before this one must have triggered (an acceptance answers a plan question);
 - ``after_share``: the rule counts only in turns at or after this share of the call's turns
   (a closing recap comes late);
-- ``min_words``: the sentence must have at least this many words;
+- ``min_words``: the sentence (or turn, with ``scope = "turn"``) must have at least this many
+  words of two letters or more (a number read back letter by letter does not count);
 - ``group``: for a count (``options_offered``), which kind of remedy this is; the count is the
   number of distinct groups triggered, plus ``extra`` for each further alternative.
 
