@@ -11,7 +11,7 @@ from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 
 from calmline import vocabulary
 from calmline.dashboard import data, filters, grids, html_report, overview_numbers
-from calmline.dashboard.figures import churn_trend, kpi_trends, team_bars, trend_plot
+from calmline.dashboard.figures import churn_trend, kpi_trends, team_bars
 from calmline.dashboard.figures.training import adoption_small_multiples
 
 dash.register_page(__name__, path="/", name="Overview", title="calmline - overview", order=0)
@@ -31,16 +31,6 @@ EARLY = "overview-early-signal"
 DIRECTOR = "overview-director"
 KPI_TRENDS = "overview-kpi-trends"
 ADOPTION_TITLE = "Adoption by month (share of assessed upset calls)"
-
-
-def adoption_by_month(params: dict):
-    """Monthly adoption, one column per practice assessed in the period (vocabulary order)."""
-    long = data.frame("monthly_adoption", **params)
-    if long.empty:
-        return long.assign(month=[])
-    wide = long.pivot(index="month", columns="practice", values="adoption").reset_index()
-    shown = [p for p in vocabulary.practice_names() if p in wide and wide[p].notna().any()]
-    return wide[["month", *shown]]
 
 
 def layout(**_query) -> html.Div:
