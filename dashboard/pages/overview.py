@@ -9,7 +9,6 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 
-from calmline import vocabulary
 from calmline.dashboard import data, filters, grids, html_report, overview_numbers
 from calmline.dashboard.figures import churn_trend, kpi_trends, team_bars
 from calmline.dashboard.figures.training import adoption_small_multiples
