@@ -325,3 +325,33 @@ def test_the_kpis_match_the_calls(app):
 
     figure = overview.update_director(SPRING)[3]
     assert len(figure.data) == 4 and "n = " in figure.data[0].hovertext[0]
+
+
+def test_the_readmes_sample_figures_are_the_overviews(app):
+    """The README quotes the overview on the bundled sample (#11.1: it used to quote calls as customers)."""
+    from calmline.dashboard import formats
+    from tests.conftest import ROOT
+
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    n = numbers(ALL)
+    head, cust = n.head.iloc[0], n.customers.iloc[0]
+    before = n.comparisons[0]
+    kpis = n.kpis.set_index("kpi")
+    quoted = [
+        f"{int(head.upset_calls):,} upset calls; churn {formats.percent(head.churn_upset)} of the "
+        f"{int(head.upset_closed):,} upset calls whose 90 days have passed "
+        f"({formats.percent(head.churn_calm)} after calm calls",
+        f"{int(cust.customers_retained):,} of {int(cust.customers_closed):,} customers still with us 90 days on "
+        f"({int(cust.customers):,} customers had an upset call; "
+        f"{int(cust.customers - cust.customers_closed):,} are too recent to tell)",
+        f"{formats.percent(before.rate)} ({before.churned} of {before.closed}) vs {formats.percent(before.other_rate)} "
+        f"({before.other_churned} of {before.other_closed}), {formats.points(before.difference).replace('pp', 'points')} "
+        f"(95% CI {formats.interval_points(before.ci_low, before.ci_high)[7:-7]}), {formats.p_value(before.p_value)}",
+        f"{formats.money(cust.value_lost)} a month of monthly value lost with {int(cust.customers_lost):,} customers",
+        f"first-contact resolution {formats.percent(kpis.loc['fcr', 'value'])} of {kpis.loc['fcr', 'n']:,} calls",
+        f"repeat upset contacts {formats.percent(kpis.loc['repeat_rate', 'value'])} of "
+        f"{kpis.loc['repeat_rate', 'n']:,} upset calls",
+        f"handle time {kpis.loc['handle_min', 'value']:.1f} minutes, CSAT {kpis.loc['csat', 'value']:.2f} of 5",
+    ]
+    for sentence in quoted:
+        assert sentence in readme
