@@ -1,0 +1,234 @@
+"""Every detection rule on short calls, with the hard negatives of issue #17's rubric.
+
+Each case is a tiny call: an agent greeting, the customer's complaint, then the lines under
+test. All cases are scored in one detection run (module fixture); each test asserts one value.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+import pytest
+
+from calmline.transcripts.detect import detect
+from calmline.transcripts.rulebook import load_rules
+
+GREETING = ("agent", "thanks for calling, this is Sam")
+COMPLAINT = ("customer", "my bill has gone up by forty pounds this month and nobody told me why")
+
+
+def _call(*lines, opening=True) -> list[tuple]:
+    """Turns (speaker, text[, start, end]); without times each turn takes 2 s after a 0.5 s pause."""
+    turns = [GREETING, COMPLAINT, *lines] if opening else list(lines)
+    out, clock = [], 0.0
+    for t in turns:
+        if len(t) == 4:
+            out.append(t)
+            clock = t[3]
+        else:
+            out.append((t[0], t[1], clock + 0.5, clock + 2.5))
+            clock += 2.5
+    return out
+
+
+def A(text):  # noqa: N802 - reads as a transcript
+    return ("agent", text)
+
+
+def C(text):  # noqa: N802
+    return ("customer", text)
+
+
+CASES = {
+    # apologized
+    "apology": (_call(A("I'm so sorry about that."), C("okay")), "apologized", True),
+    "apology_my_apologies": (_call(A("My apologies, that should never have happened."), C("right")), "apologized", True),
+    "apology_owe": (_call(A("I owe you an apology for this."), C("right")), "apologized", True),
+    "sorry_repeat_number": (_call(A("sorry, could you repeat the account number?"), C("it's 4 4 1 2")), "apologized", False),
+    "sorry_go_on": (_call(A("sorry, go on"), C("that's all")), "apologized", False),
+    "sorry_for_the_wait": (_call(A("sorry for the wait, I'm looking now"), C("fine")), "apologized", False),
+    "sorry_you_feel": (_call(A("I'm sorry you feel that way."), C("I do")), "apologized", False),
+    "sorry_cant_do_more": (_call(A("I'm sorry I can't do more."), C("right")), "apologized", False),
+    # thanked
+    "thanks_patience": (_call(A("thank you for your patience today"), C("bye")), "thanked", True),
+    "thanks_holding": (_call(A("thanks for holding, I've found it"), C("good")), "thanked", True),
+    "thanks_raising": (_call(A("thanks for bringing this to our attention"), C("okay")), "thanked", True),
+    "thanks_business": (_call(A("thank you for being with us for ten years"), C("okay")), "thanked", True),
+    "thanks_for_number": (_call(A("can I take the account number?"), C("5 5 0 1"), A("thanks.")), "thanked", False),
+    "thanks_for_the_number": (_call(A("thanks for the account number"), C("okay")), "thanked", False),
+    "thanks_for_calling_company": (_call(A("okay, thanks for calling Brightwave"), C("bye")), "thanked", False),
+    "thanks_for_correcting": (_call(A("ah, eighty, thanks for correcting me"), C("yes")), "thanked", False),
+    # empathized / empathy_negated / policy_language
+    "empathy_why": (_call(A("I can see why that would be maddening."), C("it is")), "empathized", True),
+    "empathy_fuming": (_call(A("honestly, I'd be fuming."), C("I am")), "empathized", True),
+    "bare_understand": (_call(A("I understand."), C("do you")), "empathized", False),
+    "bare_hear_you": (_call(A("I hear you."), C("good")), "empathized", False),
+    "apology_is_not_empathy": (_call(A("I'm sorry, that's no good."), C("no")), "empathized", False),
+    "understand_but_policy_negated": (_call(A("I understand, but that's our policy."), C("great")), "empathy_negated", True),
+    "understand_but_policy_policy": (_call(A("I understand, but that's our policy."), C("great")), "policy_language", True),
+    "understand_but_policy_not_empathy": (_call(A("I understand, but that's our policy."), C("great")), "empathized", False),
+    "feeling_but_still_empathy": (_call(A("I can see how annoying that is, but the fee stands."), C("no")), "empathized", True),
+    "but_in_restatement": (_call(A("so you paid on time but the fee was still added, is that right?"), C("yes")), "empathy_negated", False),
+    # handoff / took_ownership
+    "transfer_is_handoff": (_call(A("let me transfer you to billing."), C("fine")), "handoff", True),
+    "transfer_is_not_ownership": (_call(A("let me transfer you to billing."), C("fine")), "took_ownership", False),
+    "leave_it_with_me": (_call(A("leave it with me, I'll sort this out personally."), C("thanks")), "took_ownership", True),
+    "leave_it_then_transfer": (_call(A("leave it with me."), C("okay"), A("actually, I'll put you through to the refunds team.")),
+                               "took_ownership", False),
+    "our_responsibility": (_call(A("that's our responsibility, not yours."), C("it is")), "took_ownership", False),
+    "internal_review_no_handoff": (_call(A("I'll ask our coding team to review it and I'll call you myself."), C("ok")),
+                                   "handoff", False),
+    # verified_understanding
+    "restate_and_check": (_call(A("so your bill has gone up by forty pounds and nobody told you why, is that right?"), C("yes")),
+                          "verified_understanding", True),
+    "read_back_number": (_call(A("can I take the account number?"), C("0 7 7 0 0 9 1 4 4 2 1"),
+                               A("so that's 0 7 7 0 0 9 1 4 4 2 1, is that right?"), C("yes")), "verified_understanding", False),
+    "read_back_address": (_call(A("and the address?"), C("14 Cardigan Road, LS6 2AB"),
+                                A("14 Cardigan Road LS6 2AB, correct?"), C("yes")), "verified_understanding", False),
+    # asked_desired_outcome
+    "what_would_put_it_right": (_call(A("what would put this right for you?"), C("a refund")), "asked_desired_outcome", True),
+    "what_is_fair": (_call(A("what would you consider fair here?"), C("half back")), "asked_desired_outcome", True),
+    "anything_else": (_call(A("is there anything else?"), C("no")), "asked_desired_outcome", False),
+    "which_do_you_prefer": (_call(A("I can refund it or credit it. which of these do you prefer?"), C("refund")),
+                            "asked_desired_outcome", False),
+    "how_can_i_help": (_call(A("hello, how can I help?"), C("my bill is wrong and I'm really annoyed about it"),
+                             opening=False), "asked_desired_outcome", False),
+    # agreement_obtained
+    "yes_to_plan": (_call(A("I'll refund the forty pounds today. does that work for you?"), C("yes please")),
+                    "agreement_obtained", True),
+    "okay_to_statement": (_call(A("I'll refund the forty pounds today."), C("okay")), "agreement_obtained", False),
+    "bare_okay_to_question": (_call(A("I'll refund it today. is that okay?"), C("okay")), "agreement_obtained", False),
+    "well_see": (_call(A("I'll send it for review. how does that sound?"), C("we'll see")), "agreement_obtained", False),
+    "i_suppose": (_call(A("we can set up a payment plan. would that work for you?"), C("I suppose")), "agreement_obtained", False),
+    # summarized
+    "closing_recap": (_call(A("I'll refund it."), C("good"),
+                            A("so to recap, the refund goes today and you don't need to do anything.")), "summarized", True),
+    "plan_in_agreement_question": (_call(A("I'll refund it."), C("good"),
+                                         A("so the refund goes today and the fee is removed, does that work for you?"),
+                                         C("yes")), "summarized", False),
+    # followup_promised
+    "call_you_friday": (_call(A("I'll call you on Friday to check it's sorted."), C("thanks")), "followup_promised", True),
+    "someone_will_call": (_call(A("I'll have someone call you tomorrow."), C("okay")), "followup_promised", True),
+    "confirmation_email": (_call(A("you'll get a confirmation email shortly."), C("okay")), "followup_promised", False),
+    "automatic_text": (_call(A("we'll text you automatically when it's dispatched."), C("ok")), "followup_promised", False),
+    # policy_language
+    "thats_our_policy": (_call(A("that's our policy, I'm afraid."), C("great")), "policy_language", True),
+    "nothing_i_can_do": (_call(A("there's nothing I can do about it."), C("really")), "policy_language", True),
+    "go_to_website": (_call(A("you can request that on our website."), C("fine")), "policy_language", True),
+    "policy_allows_refund": (_call(A("our policy allows me to refund you in full."), C("great")), "policy_language", False),
+    # blaming
+    "you_should_have": (_call(A("you should have checked the confirmation screen."), C("what")), "blaming", True),
+    "not_what_happened": (_call(A("that's not what happened, the record shows you cancelled."), C("no")), "blaming", True),
+    "should_have_had": (_call(A("you should have had a text from us about it."), C("I didn't")), "blaming", False),
+    # compensation_offered
+    "credit_for_trouble": (_call(A("I'll add a ten pound credit for the trouble."), C("thanks")), "compensation_offered", True),
+    "goodwill": (_call(A("and I'm adding a goodwill voucher."), C("thanks")), "compensation_offered", True),
+    "refund_of_error": (_call(A("I'll refund the money we took by mistake."), C("good")), "compensation_offered", False),
+}
+
+COUNT_CASES = {
+    "two_options": (_call(A("I can refund you in full, or send a replacement tomorrow."), C("refund")), "options_offered", 2),
+    "transfer_is_no_option": (_call(A("let me transfer you to billing."), C("fine")), "options_offered", 0),
+    "website_is_no_option": (_call(A("you can check the status on our website."), C("fine")), "options_offered", 0),
+    "overlap_question_interrupts": (_call(GREETING, ("customer", "my bill has gone up by forty pounds and nobody told me why", 3.0, 10.0),
+                                          ("agent", "what's the account number", 8.0, 9.5), C("5 5 0 1"),
+                                          A("I'm sorry about that."), opening=False), "vent_interruptions", 1),
+    "backchannel_in_pause": (_call(GREETING, ("customer", "my bill has gone up by forty pounds and nobody told me why", 3.0, 10.0),
+                                   ("agent", "mm-hm", 10.3, 10.6), ("customer", "and I've been a customer for years", 11.0, 14.0),
+                                   A("I'm sorry about that."), opening=False), "vent_interruptions", 0),
+    "overlap_later_does_not_count": (_call(A("I'm sorry about that, let me look."), ("customer", "please be quick about it", 8.0, 12.0),
+                                           ("agent", "okay I've found it", 11.0, 13.0)), "vent_interruptions", 0),
+    "question_cut_in_between_parts": (_call(GREETING, C("I ordered a sofa in March and paid twelve hundred pounds for it"),
+                                            A("Can I take your order number?"), C("55102"),
+                                            C("anyway it's now fourteen weeks late and every date gets missed"),
+                                            A("That's not okay, I'm so sorry."), opening=False), "vent_interruptions", 1),
+    "first_real_apology_turn": (_call(A("sorry, could you repeat the account number?"), C("4 4 1 2"),
+                                      A("I'm really sorry, that charge is our mistake.")), "first_apology_turn", 4),
+}
+
+VERIFY_CASES = {
+    "verbatim": (_call(A("so your bill has gone up by forty pounds this month, is that right?"), C("yes")), "verbatim"),
+    "paraphrase": (_call(A("so you've been charged more than usual without any explanation, is that right?"), C("yes")),
+                   "paraphrase"),
+    "none": (_call(A("I'm sorry about that."), C("okay")), "none"),
+}
+
+
+@pytest.fixture(scope="module")
+def calls() -> pd.DataFrame:
+    """transcript_calls for every case, detected in one run."""
+    rows = []
+    for name, (turns, *_) in {**CASES, **COUNT_CASES, **VERIFY_CASES}.items():
+        rows += [{"call_id": name, "turn": i, "speaker": s, "start_s": a, "end_s": b, "text": t}
+                 for i, (s, t, a, b) in enumerate(turns)]
+    con = duckdb.connect()
+    con.register("cases", pd.DataFrame(rows))
+    con.execute("CREATE TABLE transcript_turns AS SELECT * FROM cases")
+    detect(con)
+    out = con.execute("SELECT * FROM transcript_calls").fetchdf().set_index("call_id")
+    out.attrs["evidence"] = con.execute("SELECT * FROM transcript_practices").fetchdf()
+    con.close()
+    return out
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_flag(calls, name):
+    _, practice, expected = CASES[name]
+    assert bool(calls.loc[name, practice]) is expected
+
+
+@pytest.mark.parametrize("name", list(COUNT_CASES))
+def test_count(calls, name):
+    _, column, expected = COUNT_CASES[name]
+    assert int(calls.loc[name, column]) == expected
+
+
+@pytest.mark.parametrize("name", list(VERIFY_CASES))
+def test_verify_mode(calls, name):
+    assert calls.loc[name, "verify_mode"] == VERIFY_CASES[name][1]
+
+
+def test_let_vent_follows_the_interruptions(calls):
+    assert not calls.loc["overlap_question_interrupts", "let_vent"]
+    assert calls.loc["backchannel_in_pause", "let_vent"]
+
+
+def test_every_value_has_its_evidence(calls):
+    evidence = calls.attrs["evidence"]
+    row = evidence[(evidence.call_id == "apology") & (evidence.practice == "apologized")].iloc[0]
+    assert (row.turn, row.rule) == (2, "apology") and "sorry" in row.evidence
+    verbatim = evidence[(evidence.call_id == "verbatim") & (evidence.practice == "verify_mode")].iloc[0]
+    assert verbatim.value == "verbatim" and len(verbatim.evidence.split()) == 5
+
+
+def test_agent_talk_share_is_the_agents_share_of_speaking_time(calls):
+    """Agent turns 2 s + 2 s, customer 2 s + 2 s: share 0.5."""
+    assert calls.loc["apology", "agent_talk_share"] == pytest.approx(0.5)
+
+
+def test_first_apology_position_is_the_share_of_the_call_elapsed(calls):
+    """Turns of 2 s after 0.5 s pauses: the apology (turn 2) starts at 5.5 s of a call from 0.5 s
+    to 10.0 s: (5.5 - 0.5) / 9.5."""
+    assert calls.loc["apology", "first_apology_position"] == pytest.approx(5.0 / 9.5, abs=1e-3)
+
+
+def test_a_centre_can_add_its_own_phrases(tmp_path):
+    extra = tmp_path / "ours.toml"
+    extra.write_text("[[rule]]\nname = \"apology\"\nmatch = ['''\\bwe regret\\b''']\n", encoding="utf-8")
+    rules = load_rules("en", extra=[extra])
+    con = duckdb.connect()
+    con.execute("CREATE TABLE transcript_turns AS SELECT * FROM (VALUES "
+                "('x', 0, 'customer', 0.0, 5.0, 'my parcel never came and I waited in all day for it'), "
+                "('x', 1, 'agent', 5.5, 8.0, 'we regret the missed delivery.')) t(call_id, turn, speaker, start_s, end_s, text)")
+    detect(con)
+    assert not con.execute("SELECT apologized FROM transcript_calls").fetchone()[0]
+    detect(con, rules=rules)
+    assert con.execute("SELECT apologized FROM transcript_calls").fetchone()[0]
+
+
+def test_a_rule_file_with_a_broken_rule_is_refused(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[[rule]]\nname = \"x\"\npractice = \"apologized\"\nspeaker = \"bot\"\nmatch = ['sorry']\n",
+                   encoding="utf-8")
+    with pytest.raises(ValueError, match="speaker"):
+        load_rules("en", extra=[bad])
