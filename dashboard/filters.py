@@ -321,6 +321,52 @@ def nav_links(pathname: str | None, search: str | None, ids: list[dict]) -> tupl
     return [i["path"] + kept for i in ids], [i["path"] == (pathname or "/") for i in ids]
 
 
+def drilled_search(search: str | None, key: str, value, clears: tuple[str, ...] = ()) -> str | None:
+    """The URL query string with page state ``key`` set to ``value`` and the deeper levels ``clears``
+    removed (``drilled_search("?anger=5&agent=a1", "team", "leeds-1", ("agent",))`` ->
+    ``"?anger=5&team=leeds-1"``); None when the URL already has ``key=value`` (a selection restored
+    from the URL must not clear the levels below it)."""
+    pairs = parse_qsl((search or "").lstrip("?"))
+    if dict(pairs).get(key) == str(value):
+        return None
+    return "?" + urlencode([(k, v) for k, v in pairs if k != key and k not in clears] + [(key, str(value))])
+
+
+def drill_from_url(search: str | None, key: str, field: str, rows: list[dict] | None,
+                   selected: list[dict] | None):
+    """The grid selection the URL asks for: the row whose ``field`` is the URL's ``key`` (none when the
+    URL has no ``key``); ``no_update`` when the grid already shows it or the row is not (yet) there."""
+    wanted = dict(parse_qsl((search or "").lstrip("?"))).get(key)
+    current = str(selected[0].get(field)) if selected else None
+    if wanted == current:
+        return no_update
+    if wanted is None:
+        return []
+    row = next((r for r in rows or [] if str(r.get(field)) == wanted), None)
+    return [row] if row is not None else no_update
+
+
+def drill_in_url(grid: str, key: str, field: str, *, clears: tuple[str, ...] = ()) -> None:
+    """Keep the row selected in ``grid`` (a drill-down) in the URL as ``?key=<row's field>``, so a
+    link, a reload, back and forward and a page visited in between bring it back. Selecting a row
+    writes it (and removes the deeper levels ``clears``); the URL selects the row once the grid
+    holds it. Call once per grid, from its page module."""
+    import dash
+
+    @dash.callback(Output("url", "search", allow_duplicate=True), Input(grid, "selectedRows"),
+                   State("url", "search"), prevent_initial_call=True)
+    def _to_url(selected, search):
+        if not selected:
+            return no_update  # a grid refilled drops its selection; the URL keeps the choice
+        new = drilled_search(search, key, selected[0].get(field), clears)
+        return no_update if new is None else new
+
+    @dash.callback(Output(grid, "selectedRows"), Input(grid, "rowData"), Input("url", "search"),
+                   State(grid, "selectedRows"))
+    def _from_url(rows, search, selected):
+        return drill_from_url(search, key, field, rows, selected)
+
+
 def register(app) -> None:
     """Attach the URL <-> filters callback to ``app`` (per app, so several apps in one process,
     as in tests, each get it), the notice of pages that do not apply the filters, and the
