@@ -85,3 +85,20 @@ def test_a_change_of_a_page_s_own_url_state_does_not_redraw_the_filtered_pages(a
     assert filters.sync("?teams=leeds-1&team=leeds-1", [None] * len(ids), ids, {"teams": ["leeds-1"]})[2] \
         is no_update
     assert filters.sync("?teams=leeds-1", [None] * len(ids), ids, {})[2] == {"teams": ["leeds-1"]}
+
+
+def test_a_drill_down_is_written_to_the_url_and_read_back_from_it():
+    """The overview's team -> agent drill-down lives in the URL: choosing a team drops the agent below
+    it, restoring a team from the URL keeps it, and the URL selects the row once the grid holds it."""
+    from dash import no_update
+
+    from calmline.dashboard import filters
+
+    assert filters.drilled_search("?anger=5&team=a&agent=x", "team", "b", ("agent",)) == "?anger=5&team=b"
+    assert filters.drilled_search("?anger=5&team=a&agent=x", "team", "a", ("agent",)) is None
+    assert filters.drilled_search("", "agent", "x") == "?agent=x"
+    rows = [{"team": "a", "n": 1}, {"team": "b", "n": 2}]
+    assert filters.drill_from_url("?team=b", "team", "team", rows, None) == [rows[1]]
+    assert filters.drill_from_url("?team=b", "team", "team", rows, [rows[1]]) is no_update
+    assert filters.drill_from_url("?team=c", "team", "team", rows, None) is no_update, "not (yet) in the grid"
+    assert filters.drill_from_url("", "team", "team", rows, [rows[0]]) == [], "back to no team"
