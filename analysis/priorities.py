@@ -42,13 +42,12 @@ def _agent_rates(adoption: pd.DataFrame) -> pd.DataFrame:
     return shrink_rates(per_agent, group_cols=["practice"])
 
 
-def _targets(adoption: pd.DataFrame, target) -> dict[str, float]:
-    """Target adoption per practice: a fixed share, or the best quartile of agents."""
+def _targets(adoption: pd.DataFrame, target, rates: pd.DataFrame | None) -> dict[str, float]:
+    """Target adoption per practice: a fixed share, or the best quartile of agents (``rates``)."""
     practices = adoption["practice"].unique()
     if target != "best_quartile":
         return {p: float(target) for p in practices}
-    shrunk = _agent_rates(adoption)
-    return shrunk.groupby("practice")["shrunk_rate"].quantile(0.75).to_dict()
+    return rates.groupby("practice")["shrunk_rate"].quantile(0.75).to_dict()
 
 
 def training_priorities(effects: pd.DataFrame, adoption: pd.DataFrame,
@@ -144,7 +143,8 @@ def training_priorities(effects: pd.DataFrame, adoption: pd.DataFrame,
     assessed = adoption[adoption["n_calls"] > 0]
     agents_in = assessed.groupby(["team", "practice"])["agent_id"].nunique()
     agents_all = assessed.groupby("practice")["agent_id"].nunique()
-    targets = _targets(adoption, target)
+    rates = _agent_rates(adoption) if target == "best_quartile" else None
+    targets = _targets(adoption, target, rates)
     effect = effects.set_index("practice")
     practices = sorted(set(effects["practice"]) | set(adoption["practice"]))
 
@@ -187,7 +187,7 @@ def training_priorities(effects: pd.DataFrame, adoption: pd.DataFrame,
 
     out = pd.DataFrame(rows, columns=COLUMNS, dtype=object)
     if n_boot > 0 and len(out):
-        _bootstrap(out, effect, adoption, teams, practices, volume, target, n_boot, seed)
+        _bootstrap(out, effect, adoption, teams, practices, volume, target, rates, n_boot, seed)
     for team, group in out.groupby("team", sort=False):
         known = group["retained_per_month"].dropna().astype(float)
         for index, rank in known.rank(ascending=False, method="min").items():
@@ -225,7 +225,8 @@ def _weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> np.
 
 
 def _bootstrap(out: pd.DataFrame, effect: pd.DataFrame, adoption: pd.DataFrame, teams: list[str],
-               practices: list[str], volume: dict, target, n_boot: int, seed: int) -> None:
+               practices: list[str], volume: dict, target, rates: pd.DataFrame | None, n_boot: int,
+               seed: int) -> None:
     """Fill ``ci_low``, ``ci_high`` and ``p_top3`` of ``out`` in place from the bootstrap."""
     rng = np.random.default_rng(seed)
     agents = sorted(adoption["agent_id"].astype(str).unique())
@@ -242,8 +243,9 @@ def _bootstrap(out: pd.DataFrame, effect: pd.DataFrame, adoption: pd.DataFrame, 
     strata = calls.sum(axis=2).argmax(axis=1)
     w = _stratified_weights(strata, n_boot, rng)
 
-    team_used = np.einsum("ba,atk->btk", w, used)
-    team_calls = np.einsum("ba,atk->btk", w, calls)
+    shape = (n_boot, len(teams), len(practices))  # a matrix product (BLAS), not an einsum loop
+    team_used = (w @ used.reshape(len(agents), -1)).reshape(shape)
+    team_calls = (w @ calls.reshape(len(agents), -1)).reshape(shape)
     team_used = np.concatenate([team_used, team_used.sum(axis=1, keepdims=True)], axis=1)
     team_calls = np.concatenate([team_calls, team_calls.sum(axis=1, keepdims=True)], axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -251,7 +253,6 @@ def _bootstrap(out: pd.DataFrame, effect: pd.DataFrame, adoption: pd.DataFrame, 
 
     goal = np.full((n_boot, len(practices)), np.nan)
     if target == "best_quartile":
-        rates = _agent_rates(adoption)
         for practice, part in rates.groupby("practice"):
             idx = part["agent_id"].astype(str).map(a_ix).to_numpy()
             goal[:, k_ix[practice]] = _weighted_quantile(part["shrunk_rate"].to_numpy(float),
