@@ -116,7 +116,8 @@ def add_q_and_mde(effects: pd.DataFrame, df: pd.DataFrame, practices: list[str],
     (r1, r0 the churn rates with and without): clustering by agent and collinearity with the
     other practices raise it above 1, adjustment for strong predictors of churn can lower it.
     The naive row's design effect is 1. With few agents (``t_df``) the power uses the t
-    reference. Rows without a standard error get neither.
+    reference. A row without a standard error (no estimate, or a frame without ``std_error``)
+    gets the simple comparison's MDE, a lower bound, and no design effect.
     """
     out = effects.copy()
     out["q_value"] = np.nan
@@ -136,13 +137,15 @@ def add_q_and_mde(effects: pd.DataFrame, df: pd.DataFrame, practices: list[str],
     se = pd.to_numeric(out.get("std_error", pd.Series(np.nan, index=out.index)), errors="coerce")
     dfs = pd.to_numeric(out.get("t_df", pd.Series(np.nan, index=out.index)), errors="coerce")
     out["design_effect"], out["mde"] = np.nan, np.nan
-    for i in out.index[is_rd & se.notna()]:
+    for i in out.index[is_rd]:
         n1, n0, r0, var = simple.get(out.at[i, "practice"], (0, 0, None, 0.0))
-        if var > 0:
+        if var > 0 and pd.notna(se[i]):
             deff = float(se[i]) ** 2 / var
             out.at[i, "design_effect"] = deff
             out.at[i, "mde"] = mde_risk_difference(n1, n0, r0, design_effect=deff,
                                                    df=None if pd.isna(dfs[i]) else float(dfs[i]))
+        elif r0 is not None:
+            out.at[i, "mde"] = mde_risk_difference(n1, n0, r0)
     # the design-effect MDE is about 2.8 standard errors, so an interval is never wider than two of
     # them; what a reader needs is the size a non-significant row cannot rule out
     low, high = (pd.to_numeric(out[c], errors="coerce") for c in ("ci_low", "ci_high"))
