@@ -105,7 +105,11 @@ def dose_plot(dose: pd.DataFrame, factor: str | None, *, horizon_days: int = HEA
                                           color=BLACK, thickness=1.5, width=6),
             text=[format_percent(r["risk"]) + (" ⚠" if warning_text(r["warning"]) else "")
                   for _, r in rows.iterrows()],
-            textposition="outside", cliponaxis=False,
+            # compared bars: inside, at the foot (above the bar the whisker would cross it); the
+            # reference, which has no whisker, above its hatching
+            textposition="outside" if ref else "inside", insidetextanchor="start", cliponaxis=False,
+            # dark on the hatched reference and the faded bars, white on the solid ones
+            insidetextfont=dict(color=[BLACK if not c else "white" for c in clear]),
             marker=dict(color=BLUE, pattern=dict(shape=pattern, fgcolor=BLACK, solidity=0.2),
                         line=dict(color=BLACK if ref else BLUE, width=2 if ref else 0),
                         opacity=1.0 if ref else [1.0 if c else 0.45 for c in clear]),
