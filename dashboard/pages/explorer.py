@@ -241,9 +241,13 @@ def my_queries() -> list:
         mine = explorer_threads.user_library().mine(explorer_threads.library_owner())
     except LibraryError as exc:
         return [html.Div(str(exc), className="text-danger")]
+    owner = explorer_threads.library_owner()
+    whose = (html.Div(f"Signed in as {owner}: only you can change these; anyone with a link can open one.",
+                      className="text-muted") if explorer_threads.signed_in_user() else
+             html.Div("No sign-in on this server: everyone using it shares this one library.", className="text-muted"))
     if not mine:
-        return [html.Div("None yet: run a query, give it a title and save it.", className="text-muted")]
-    return [html.Ul([html.Li([dcc.Link(e.title, href=f"{get_relative_path('/explorer')}?{SHARED_PARAM}={e.id}"),
+        return [whose, html.Div("None yet: run a query, give it a title and save it.", className="text-muted")]
+    return [whose, html.Ul([html.Li([dcc.Link(e.title, href=f"{get_relative_path('/explorer')}?{SHARED_PARAM}={e.id}"),
                               html.Span(f" · {e.updated_at[:10]}", className="text-muted")])
                      for e in mine], className="ps-3 mb-0")]
 

@@ -96,6 +96,8 @@ def test_filter_notice_filters_and_drill_down_across_pages_and_a_shared_query(da
     _click(dash_duo, ".navbar a.nav-link[href^='/health']")
     dash_duo.wait_for_element("#health-batches", timeout=20)
     assert _query(dash_duo.driver.current_url) == {"teams": ["leeds-1"], "anger": ["5"]}
+    _wait(dash_duo, lambda: "Team: leeds-1; Anger level: 5" in dash_duo.find_element("#_pages_content").text,
+          "a page reached through the navigation does not name the filters it ignores")
     dash_duo.driver.back()
     dash_duo.wait_for_text_to_equal("#overview-calls-title", f"Upset calls of {agent}", timeout=20)
     assert dash_duo.find_element("#overview-agents-title").text == "Agents of leeds-1"
