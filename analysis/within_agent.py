@@ -79,7 +79,9 @@ def within_agent(X: np.ndarray, names: list[str], y: np.ndarray, agents, targets
     keep = np.flatnonzero(scale > 1e-9)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        res = sm.OLS(yw, Xw[:, keep]).fit(cov_type="cluster", cov_kwds={"groups": codes}, use_t=True)
+        # hasconst=False: demeaned columns have none, and statsmodels' search for one costs an SVD
+        res = sm.OLS(yw, Xw[:, keep], hasconst=False).fit(cov_type="cluster", cov_kwds={"groups": codes},
+                                                          use_t=True)
     position = {int(j): i for i, j in enumerate(keep)}
     params, bse = np.asarray(res.params), np.asarray(res.bse)
     ci = np.asarray(res.conf_int(0.05))
