@@ -18,13 +18,13 @@ import pandas as pd
 from scipy import sparse, stats
 
 from calmline.analysis import cox_engine
+from calmline.analysis.logit import FEW_AGENTS
 
 COLUMNS = ["term", "log_hr", "se", "hazard_ratio", "ci_low", "ci_high", "p_value",
            "ph_p_value", "n", "n_events", "warning"]
 NUMBERS = ["log_hr", "se", "hazard_ratio", "ci_low", "ci_high", "p_value", "ph_p_value"]
 MAX_ITER = 30          # Newton steps; a Cox fit that has not settled by then will not
 MAX_ABS_LOG_HR = 15.0  # a hazard ratio beyond e**15 is separation, not an estimate
-FEW_AGENTS = 20        # below this many clusters the sandwich variance runs small
 
 
 def fit_cox(df: pd.DataFrame, terms, *, time: str = "time_days", event: str = "event",
@@ -41,7 +41,10 @@ def fit_cox(df: pd.DataFrame, terms, *, time: str = "time_days", event: str = "e
     Standard errors are the robust sandwich ``V B V`` with ``V`` the inverse
     information and ``B`` the sum over clusters of the outer product of the
     cluster's summed score residuals (Efron-corrected), as R's
-    ``coxph(..., cluster = agent_id)``: no small-sample factor. ``ph_p_value``
+    ``coxph(..., cluster = agent_id)``: no small-sample factor. With fewer than
+    ``FEW_AGENTS`` (40) agents, as for the logit and AIPW, the sandwich runs small: intervals
+    and p-values then use a t distribution with agents - 1 degrees of freedom (the Cox
+    covariance itself gets no CR2 correction), and the warning says so. ``ph_p_value``
     is the Grambsch-Therneau test of survival < 3.0's ``cox.zph`` with
     ``transform = "km"``: the correlation of the scaled Schoenfeld residuals with
     one minus the Kaplan-Meier estimate just before each churn, using the
@@ -210,6 +213,7 @@ def _fit_kept(out, t, e, X, keep, codes, ties, alpha, reasons) -> list[str]:
                 "no estimates shown"]
 
     notes = []
+    df = None
     se = np.sqrt(np.diag(cov))
     if codes is not None:
         n_agents = codes.max() + 1
@@ -219,16 +223,19 @@ def _fit_kept(out, t, e, X, keep, codes, ties, alpha, reasons) -> list[str]:
             notes.append("all calls come from one agent: standard errors that allow for "
                          "agent clustering need calls from several agents")
         elif n_agents < FEW_AGENTS:
+            df = n_agents - 1
             notes.append(f"only {n_agents} agents: agent-clustered standard errors are "
-                         f"unreliable with fewer than {FEW_AGENTS}")
+                         f"unreliable with fewer than {FEW_AGENTS}, so intervals and p-values use a t "
+                         f"distribution with {df} degrees of freedom (no CR2 correction for Cox)")
     ph = _ph_p_values(X, e, parts, cov)
     if np.isnan(ph).all():
         notes.append("all churn happened on one day: proportional hazards cannot be checked")
-    z = stats.norm.ppf(1 - alpha / 2)
+    reference = stats.norm if df is None else stats.t(df)
+    z = reference.ppf(1 - alpha / 2)
     with np.errstate(all="ignore"):
         numbers = {"log_hr": beta, "se": se, "hazard_ratio": np.exp(beta),
                    "ci_low": np.exp(beta - z * se), "ci_high": np.exp(beta + z * se),
-                   "p_value": 2 * stats.norm.sf(np.abs(beta / se)), "ph_p_value": ph}
+                   "p_value": 2 * reference.sf(np.abs(beta / se)), "ph_p_value": ph}
     for i, (row, name) in enumerate(zip(keep, names)):
         if abs(beta[i]) > MAX_ABS_LOG_HR:
             reasons[name].append(f"the estimate for {name} runs off to an extreme (the data "

@@ -44,8 +44,10 @@ def tied_calls(seed: int = 7, n: int = 40) -> pd.DataFrame:
     })
 
 
-def calls(n: int = 600, n_agents: int = 30, seed: int = 1) -> pd.DataFrame:
-    """Synthetic upset calls: two practices, a covariate, agents, continuous times."""
+def calls(n: int = 600, n_agents: int = 40, seed: int = 1) -> pd.DataFrame:
+    """Synthetic upset calls: two practices, a covariate, agents, continuous times.
+
+    40 agents by default: with fewer every row carries the few-agents note (t reference)."""
     rng = np.random.default_rng(seed)
     df = pd.DataFrame({
         "apologized": rng.integers(0, 2, n), "empathized": rng.integers(0, 2, n),

@@ -148,3 +148,18 @@ def test_cr2_and_t_cover_better_than_cr1_and_normal_with_few_agents():
         hits["cr2"] += abs(fit.params[1] - 0.5) <= logit.t_quantile(fit.df) * np.sqrt(fit.cov[1, 1])
     assert hits["cr2"] > hits["cr1"] + 4
     assert hits["cr1"] / reps < 0.93 and hits["cr2"] / reps >= 0.92  # 183 and 191 of 200
+
+
+def test_cox_with_few_agents_uses_the_t_reference_too():
+    """Cox rows from 10 agents: the interval is exp(log_hr +- t_0.975(9) se), the p-value from t(9)."""
+    from calmline.analysis.cox import fit_cox
+    from tests.analysis.test_cox import calls
+
+    out = fit_cox(calls(n=900, n_agents=10), ["apologized"]).iloc[0]
+    t9 = stats.t.ppf(0.975, 9)
+    assert out.ci_low == pytest.approx(np.exp(out.log_hr - t9 * out.se), rel=1e-9)
+    assert out.ci_high == pytest.approx(np.exp(out.log_hr + t9 * out.se), rel=1e-9)
+    assert out.p_value == pytest.approx(2 * stats.t.sf(abs(out.log_hr / out.se), 9), rel=1e-9)
+    assert "t distribution with 9 degrees of freedom" in out.warning
+    many = fit_cox(calls(n=900, n_agents=60), ["apologized"]).iloc[0]
+    assert many.ci_high == pytest.approx(np.exp(many.log_hr + logit.Z95 * many.se), rel=1e-9)
