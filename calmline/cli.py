@@ -405,7 +405,10 @@ def unknown_values(sandbox, values: dict[str, str]) -> list[str]:
     asked = {k: v.strip() for k, v in values.items() if k in FILTERED_BY_VALUE and v.strip()}
     if not asked:
         return []
-    options = sandbox.run(load_sql("dashboard/filter_options")).frame
+    try:
+        options = sandbox.run(load_sql("dashboard/filter_options")).frame
+    except Exception:  # noqa: BLE001 - a hint must never turn a good answer into an error
+        return []
     lines = []
     for key, value in asked.items():
         known = sorted(str(v) for v in options.loc[options["filter"] == key, "value"].dropna())
