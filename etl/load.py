@@ -47,7 +47,7 @@ SHARED_INPUT = "summary_calls"
 """The view the summary tables read, held in a temporary table while they are built."""
 SHARED_COLUMNS = ("call_month, team, site, channel, issue_type, anger_level, agent_id, call_date, is_upset, "
                   "window_closed, churned_at, churned_before_call, customer_id, started_at, monthly_value, "
-                  "resolved, handle_s, csat, window_30d_closed, next_upset_at")
+                  "resolved, handle_s, csat, window_30d_closed")
 """The columns of it the summary tables use, besides the practices."""
 
 _DATES = {

@@ -7,7 +7,7 @@
 -- resolved (first-contact resolution), handled, handle_s_sum (handle time, seconds), csat_scored,
 -- csat_sum (CSAT 1-5); repeat_closed_30d, repeat_30d (upset calls followed by another upset call
 -- from the same customer within 30 days). Practice adoption: monthly_adoption.
--- Reads: filtered_summary (a table macro the ETL creates). Parameters: $teams, $sites,
+-- Reads: filtered_summary (a table macro the ETL creates), upset_customer_calls. Parameters: $teams, $sites,
 -- $channels, $issues (lists, NULL = all), $anger (list of levels, NULL = all), and
 -- $start, $end (dates, NULL = open; whole months).
 WITH cells AS (
@@ -16,25 +16,38 @@ WITH cells AS (
 in_period AS (
     SELECT * FROM cells
     WHERE in_months(call_month, $start, $end)
+),
+repeats AS (
+    SELECT call_month,
+        count(*) FILTER (repeat_known) AS repeat_closed_30d,
+        count(*) FILTER (repeat_known AND repeat_30d) AS repeat_30d
+    FROM upset_customer_calls
+    WHERE in_filters(team, site, channel, issue_type, anger_level, $teams, $sites, $channels, $issues, $anger)
+      AND in_months(call_month, $start, $end)
+    GROUP BY call_month
+),
+by_month AS (
+    SELECT call_month,
+        coalesce(sum(calls) FILTER (is_upset), 0) AS upset_calls,
+        coalesce(sum(calls) FILTER (NOT is_upset), 0) AS calm_calls,
+        coalesce(sum(closed_90d) FILTER (is_upset), 0) AS upset_closed_90d,
+        coalesce(sum(churned_90d) FILTER (is_upset), 0) AS upset_churned_90d,
+        sum(churned_90d) FILTER (is_upset) / nullif(sum(closed_90d) FILTER (is_upset), 0) AS churn_upset,
+        coalesce(sum(closed_90d) FILTER (NOT is_upset), 0) AS calm_closed_90d,
+        sum(churned_90d) FILTER (NOT is_upset) / nullif(sum(closed_90d) FILTER (NOT is_upset), 0) AS churn_calm,
+        coalesce(sum(closed_30d) FILTER (is_upset), 0) AS upset_closed_30d,
+        coalesce(sum(churned_30d) FILTER (is_upset), 0) AS upset_churned_30d,
+        sum(resolved_known) AS resolved_known,
+        sum(resolved) AS resolved,
+        sum(handled) AS handled,
+        sum(handle_s_sum) AS handle_s_sum,
+        sum(csat_scored) AS csat_scored,
+        sum(csat_sum) AS csat_sum
+    FROM in_period
+    GROUP BY call_month
 )
-SELECT call_month AS month,
-    coalesce(sum(calls) FILTER (is_upset), 0) AS upset_calls,
-    coalesce(sum(calls) FILTER (NOT is_upset), 0) AS calm_calls,
-    coalesce(sum(closed_90d) FILTER (is_upset), 0) AS upset_closed_90d,
-    coalesce(sum(churned_90d) FILTER (is_upset), 0) AS upset_churned_90d,
-    sum(churned_90d) FILTER (is_upset) / nullif(sum(closed_90d) FILTER (is_upset), 0) AS churn_upset,
-    coalesce(sum(closed_90d) FILTER (NOT is_upset), 0) AS calm_closed_90d,
-    sum(churned_90d) FILTER (NOT is_upset) / nullif(sum(closed_90d) FILTER (NOT is_upset), 0) AS churn_calm,
-    coalesce(sum(closed_30d) FILTER (is_upset), 0) AS upset_closed_30d,
-    coalesce(sum(churned_30d) FILTER (is_upset), 0) AS upset_churned_30d,
-    sum(resolved_known) AS resolved_known,
-    sum(resolved) AS resolved,
-    sum(handled) AS handled,
-    sum(handle_s_sum) AS handle_s_sum,
-    sum(csat_scored) AS csat_scored,
-    sum(csat_sum) AS csat_sum,
-    sum(repeat_closed_30d) AS repeat_closed_30d,
-    sum(repeat_30d) AS repeat_30d
-FROM in_period
-GROUP BY call_month
-ORDER BY call_month
+SELECT m.call_month AS month, m.* EXCLUDE (call_month),
+    coalesce(r.repeat_closed_30d, 0) AS repeat_closed_30d, coalesce(r.repeat_30d, 0) AS repeat_30d
+FROM by_month m
+LEFT JOIN repeats r USING (call_month)
+ORDER BY m.call_month

@@ -5,9 +5,8 @@
 -- those, how many customers churned within the 90 days; closed_30d, churned_30d: the same over 30
 -- days (the early signal for months whose 90-day windows are still open). resolved_known / resolved: calls with a
 -- recorded resolution / resolved on that contact (first-contact resolution); handle_s_sum over
--- handled calls (handle time); csat_sum over csat_scored calls (CSAT, 1-5); repeat_closed_30d:
--- upset calls 30 days old or more by the as-of date, repeat_30d: of those, followed by another
--- upset call from the same customer within 30 days. For each practice of the vocabulary,
+-- handled calls (handle time); csat_sum over csat_scored calls (CSAT, 1-5). (Repeat upset
+-- contacts need the customer's next upset call: upset_customer_calls.) For each practice of the vocabulary,
 -- <practice>_assessed (calls on which it was recorded or derived) and <practice> (calls where it
 -- was used), as call_facts derives them.
 -- Calls of customers recorded as churned before the call are left out, as elsewhere.
@@ -25,9 +24,6 @@ SELECT call_month,
     coalesce(sum(handle_s), 0) AS handle_s_sum,
     count(csat) AS csat_scored,
     coalesce(sum(csat), 0) AS csat_sum,
-    count(*) FILTER (is_upset AND window_30d_closed) AS repeat_closed_30d,
-    count(*) FILTER (is_upset AND window_30d_closed AND next_upset_at <= started_at + INTERVAL 30 DAY)
-        AS repeat_30d,
     count(COLUMNS(practice_pattern())) AS '\1_assessed',
     count(nullif(COLUMNS(practice_pattern()), false)) AS '\1'
 FROM summary_calls

@@ -6,6 +6,8 @@
 -- window_closed: the call's 90-day window had closed by the as-of date; churned_before_call: the
 -- customer was recorded as churned before it (the summaries leave those out, after the joins,
 -- where it is twice as fast); followup_within_30d: a follow-up came within the follow-up window.
+-- monthly_value: the customer's monthly value; window_30d_closed: 30 days have passed since the
+-- call by the as-of date (30-day churn and repeat contacts are known).
 -- Reads: calls, customers, agents, call_timing, etl_state. Parameters: none.
 WITH followed AS (
     SELECT call_id, first_followup_at FROM call_timing WHERE first_followup_at IS NOT NULL
@@ -15,9 +17,6 @@ SELECT c.*, a.team, a.site, CAST(c.started_at AS DATE) AS call_date,
     c.anger_level >= upset_anger() AS is_upset,
     CAST(c.started_at AS DATE) + 90 <= (SELECT as_of FROM etl_state) AS window_closed,
     CAST(c.started_at AS DATE) + 30 <= (SELECT as_of FROM etl_state) AS window_30d_closed,
-    CASE WHEN c.anger_level >= upset_anger() THEN lead(c.started_at) OVER (
-        PARTITION BY c.customer_id, c.anger_level >= upset_anger() ORDER BY c.started_at, c.call_id) END
-        AS next_upset_at,
     coalesce(cu.churned_at < CAST(c.started_at AS DATE), false) AS churned_before_call,
     coalesce(f.first_followup_at <= c.started_at + to_days(followup_window_days()), false)
         AS followup_within_30d
