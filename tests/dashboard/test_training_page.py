@@ -153,3 +153,17 @@ def test_training_impact_and_the_adoption_trend_on_the_sample(page):
     assert len(adoption_fig.data[0].x) >= 8
     trend = page.trend("all")
     assert trend.layout.showlegend is False and len([t for t in trend.data if t.mode == "lines+markers"]) >= 12
+
+
+def test_the_overviews_adoption_trend_is_small_multiples(page):
+    """#11.12 on the page where it was reported: the overview's adoption trend drew 12 lines in 6
+    colours with the legend over the title."""
+    from calmline.dashboard.pages import overview
+
+    adoption = overview.update({})[2]
+    assert adoption.layout.showlegend is False
+    panels = [a.text for a in adoption.layout.annotations if a.text in {practice_label(p)
+                                                                         for p in vocabulary.practice_names()}]
+    coloured = [t for t in adoption.data if t.mode == "lines+markers"]
+    assert len(panels) == len(coloured) >= 12
+    assert len({t.line.color for t in coloured}) == 1  # one colour: the panel says which practice

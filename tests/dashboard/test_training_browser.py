@@ -1,0 +1,27 @@
+"""In a real headless Chromium: the coaching queue's link opens an agent's upset calls, with a clean
+console (the Training page's own browser check; the page list in test_browser covers rendering)."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture
+def app(fitted_sample_db):
+    from calmline.dashboard.app import Settings, create_app
+
+    return create_app(Settings(db=fitted_sample_db))
+
+
+def test_the_coaching_queue_links_to_an_agents_upset_calls(dash_duo, app):
+    dash_duo.start_server(app)
+    dash_duo.wait_for_page(url=dash_duo.server_url + "/training", timeout=30)
+    link = dash_duo.wait_for_element('#training-queue .ag-row[row-index="0"] [col-id="upset_calls_link"] a',
+                                     timeout=60)
+    agent = dash_duo.find_element('#training-queue .ag-row[row-index="0"] [col-id="agent_id"]').text
+    assert "upset calls" in link.text and "agent=" in link.get_attribute("href")
+    link.click()
+    dash_duo.wait_for_contains_text("#training-agent-calls-title", f"Upset calls of agent {agent}", timeout=60)
+    dash_duo.wait_for_element('#training-agent-calls .ag-row[row-index="0"]', timeout=30)
+    assert f"agent={agent}" in dash_duo.driver.current_url
+    assert dash_duo.get_logs() == []
