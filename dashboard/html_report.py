@@ -131,7 +131,7 @@ def overview_report(chosen: dict | None, numbers: overview_numbers.Overview, fig
     comparison = ""
     if compared:
         items = "".join(f'<li><span class="v {html.escape(c["verdict"].replace(" ", "-"))}">'
-                        f'{html.escape(c["verdict"] or "n/a")}</span> <b>{html.escape(c["label"])}:</b> '
+                        f'{html.escape(c["verdict"] or "no data")}</span> <b>{html.escape(c["label"])}:</b> '
                         f'{html.escape(c["text"])}</li>' for c in compared)
         comparison = (f"<h2>{html.escape(overview_numbers.comparison_title(o))}</h2><ul>{items}</ul>"
                       f"<p><small>{html.escape(overview_numbers.COMPARISON_NOTE)}</small></p>")

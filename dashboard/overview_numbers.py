@@ -469,7 +469,7 @@ def comparison_text(c: Comparison) -> dict:
     head = (f"{c.period}: {formats.rate_of(c.churned, c.closed, 'upset calls')} churned within {HORIZON} "
             f"days")
     if c.missing:
-        return dict(label=c.label, verdict="", text=f"{head}; {c.label}: {c.missing}")
+        return dict(label=c.label, verdict="", text=f"{head}; not compared: {c.missing}")
     change = formats.points(c.difference).replace("pp", "points")
     if c.significant:
         verdict = c.direction

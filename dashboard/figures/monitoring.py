@@ -207,8 +207,9 @@ KPI_PANELS = (("fcr", "First-contact resolution (% of calls)", True),
 """The KPI small multiples: column, panel title, whether it is a share (shown as percent)."""
 
 
-def kpi_trends(rates: pd.DataFrame) -> go.Figure:
-    """The contact-centre KPIs by month, one small panel each, n on hover.
+def kpi_trends(rates: pd.DataFrame, min_n: int = 100) -> go.Figure:
+    """The contact-centre KPIs by month, one small panel each, n on hover; a month's point resting
+    on fewer than ``min_n`` calls is hollow and says so.
 
     Parameters
     ----------
@@ -216,6 +217,9 @@ def kpi_trends(rates: pd.DataFrame) -> go.Figure:
         One row per month with fcr, repeat_rate, handle_min, csat (as
         :func:`calmline.dashboard.overview_numbers.monthly_rates` gives) and their n: resolved_known,
         repeat_closed_30d, handled, csat_scored.
+
+    min_n : int, default 100
+        Calls below which a month's point is drawn hollow.
 
     Returns
     -------
@@ -237,11 +241,16 @@ def kpi_trends(rates: pd.DataFrame) -> go.Figure:
         n_col, n_unit = counts[column]
         n = df[n_col] if n_col in df else pd.Series([np.nan] * len(df), index=df.index)
         fmt = "{:.1f}%" if share else "{:.2f}"
+        few = pd.to_numeric(n, errors="coerce").fillna(0) < min_n
         fig.add_trace(go.Scatter(
             x=df["month"], y=values, mode="lines+markers", showlegend=False, name=esc(panel),
-            line=dict(color=PALETTE[i], width=2), marker=dict(size=6, color=PALETTE[i]),
+            line=dict(color=PALETTE[i], width=2),
+            marker=dict(size=[9 if f else 6 for f in few], color=["white" if f else PALETTE[i] for f in few],
+                        line=dict(color=PALETTE[i], width=2)),
             hovertext=[f"<b>{m:%b %Y}</b><br>{fmt.format(v) if pd.notna(v) else MISSING_TEXT}"
-                       f"<br>n = {format_count(c)} {n_unit}" for m, v, c in zip(df["month"], values, n)],
+                       f"<br>n = {format_count(c)} {n_unit}" + (f"<br>few calls (under {min_n}): read with care"
+                                                                if f else "")
+                       for m, v, c, f in zip(df["month"], values, n, few)],
             hovertemplate="%{hovertext}<extra></extra>"), row=i // 2 + 1, col=i % 2 + 1)
         fig.update_yaxes(ticksuffix="%" if share else "", rangemode="tozero" if share else "normal",
                          row=i // 2 + 1, col=i % 2 + 1)

@@ -71,6 +71,7 @@ def headline_cards(numbers: overview_numbers.Overview) -> list:
 
 
 VERDICT_COLOURS = {"better": "success", "worse": "danger", "no clear change": "secondary", "": "light"}
+VERDICT_WORDS = {"": "no data"}
 
 
 def comparison_panel(numbers: overview_numbers.Overview):
@@ -81,8 +82,9 @@ def comparison_panel(numbers: overview_numbers.Overview):
     rows = []
     for c in numbers.comparisons:
         words = overview_numbers.comparison_text(c)
-        rows.append(html.Li([dbc.Badge(words["verdict"] or "n/a", color=VERDICT_COLOURS[words["verdict"]],
-                                       className="me-2"),
+        rows.append(html.Li([dbc.Badge(VERDICT_WORDS.get(words["verdict"], words["verdict"]),
+                                       color=VERDICT_COLOURS[words["verdict"]], text_color="dark"
+                                       if not words["verdict"] else None, className="me-2 border"),
                              html.B(words["label"] + ": "), words["text"]]))
     chosen = numbers.params.get("start") or numbers.params.get("end")
     return dbc.Card(dbc.CardBody([
@@ -139,9 +141,9 @@ def update_director(chosen):
     """The director's view: what changed, the early signal, revenue at risk and the KPIs."""
     numbers = overview_numbers.overview_numbers(filters.params(chosen))
     if numbers.head.empty or not numbers.head["upset_calls"].iloc[0]:
-        return None, None, [], kpi_trends(numbers.rates)
+        return None, None, [], kpi_trends(numbers.rates, overview_numbers.MIN_N)
     return (comparison_panel(numbers), early_panel(numbers), director_cards(numbers),
-            kpi_trends(numbers.rates))
+            kpi_trends(numbers.rates, overview_numbers.MIN_N))
 
 
 @callback(
@@ -200,7 +202,7 @@ def download_report(_clicks, chosen):
     numbers = overview_numbers.overview_numbers(params)
     figures = [churn_trend(numbers.rates, overview_numbers.MIN_N),
                adoption_small_multiples(data.frame("monthly_adoption", **params), title=ADOPTION_TITLE),
-               team_bars(numbers.teams, overview_numbers.MIN_N), kpi_trends(numbers.rates)]
+               team_bars(numbers.teams, overview_numbers.MIN_N), kpi_trends(numbers.rates, overview_numbers.MIN_N)]
     page = html_report.overview_report(chosen, numbers, figures)
     return {"content": page, "filename": "calmline-overview.html"}
 

@@ -325,6 +325,22 @@ def test_the_kpis_match_the_calls(app):
 
     figure = overview.update_director(SPRING)[3]
     assert len(figure.data) == 4 and "n = " in figure.data[0].hovertext[0]
+    repeats = overview.update_director(ALL)[3].data[1]  # December: 30 days passed for few of its calls
+    assert "few calls" in repeats.hovertext[-1] and repeats.marker.color[-1] == "white"
+    assert "few calls" not in repeats.hovertext[0]
+
+
+def test_the_new_figures_say_why_when_there_is_nothing_to_draw():
+    from calmline.dashboard.figures import churn_trend, kpi_trends, team_bars
+
+    for figure in (churn_trend(pd.DataFrame()), kpi_trends(pd.DataFrame())):
+        assert not figure.data and "No calls match" in figure.layout.annotations[0].text
+    months = pd.DataFrame({"month": ["2025-11-01"], "upset_calls": [40], "upset_closed_90d": [0],
+                           "churn_upset": [None], "churn_ci_low": [None], "churn_ci_high": [None],
+                           "provisional": [True]})
+    assert "No 90-day window has closed" in churn_trend(months).layout.annotations[0].text
+    plain = team_bars(pd.DataFrame({"team": ["a"], "upset_calls": [10], "churn_upset": [0.2]}))
+    assert plain.data[0].error_y.array is None and plain.data[0].text == ("20.0%<br>n=10",)
 
 
 def test_the_readmes_sample_figures_are_the_overviews(app):
