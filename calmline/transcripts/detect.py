@@ -166,37 +166,37 @@ def _timing_sql(turns_table: str, s: dict) -> str:
     CREATE OR REPLACE TEMP TABLE _tx_turn_facts AS
     WITH t AS (
         SELECT call_id, turn, speaker, start_s, end_s,
-               lower(regexp_replace(text, '[\u2018\u2019`]', '''', 'g')) AS t
+               lower(replace(replace(text, '\u2019', ''''), '\u2018', '''')) AS t
         FROM {turns_table}
     ), f AS (
-        SELECT *, len(regexp_extract_all(t, '[a-z]{{2,}}')) AS words,
-               len(regexp_extract_all(t, '[a-z0-9'']+')) AS tokens,
+        SELECT *,
+               CASE WHEN speaker = 'customer' THEN len(regexp_extract_all(t, '[a-z]{{2,}}')) END AS words,
+               CASE WHEN speaker = 'agent' THEN length(t) - length(replace(t, ' ', '')) + 1 END AS tokens,
                max(CASE WHEN speaker = 'customer' THEN end_s END) OVER w_before AS customer_end_before,
-               min(CASE WHEN speaker = 'agent' THEN turn END) OVER w_after AS next_agent
+               -- agent turns so far: an agent turn and the customer turns after it share this number
+               count(*) FILTER (WHERE speaker = 'agent') OVER w_upto AS seg
         FROM t
         WINDOW w_before AS (PARTITION BY call_id ORDER BY turn ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
-               w_after AS (PARTITION BY call_id ORDER BY turn ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING)
+               w_upto AS (PARTITION BY call_id ORDER BY turn ROWS UNBOUNDED PRECEDING)
     ), opening AS (
-        SELECT call_id, min(turn) AS opening_turn FROM f
+        SELECT call_id, min(turn) AS opening_turn, arg_min(seg, turn) AS opening_seg FROM f
         WHERE speaker = 'customer' AND words >= {int(s['opening_min_words'])} GROUP BY call_id
     ), blocks AS (
         -- the customer's turns between each agent turn and the next agent turn
-        SELECT a.call_id, a.turn, count(c.turn) AS c_turns, coalesce(max(c.words), 0) AS c_words
-        FROM f a LEFT JOIN f c ON c.call_id = a.call_id AND c.speaker = 'customer' AND c.turn > a.turn
-             AND c.turn < coalesce(a.next_agent, 1e9)
-        WHERE a.speaker = 'agent' GROUP BY ALL
+        SELECT call_id, seg, count(*) AS c_turns, max(words) AS c_words FROM f WHERE speaker = 'customer' GROUP BY ALL
     ), kinds AS (
-        SELECT f.*, o.opening_turn, b.c_turns, b.c_words,
-               CASE WHEN f.speaker <> 'agent' OR o.opening_turn IS NULL OR f.turn < o.opening_turn THEN NULL
+        SELECT f.*, o.opening_turn,
+               CASE WHEN f.speaker <> 'agent' OR o.opening_turn IS NULL OR f.turn < o.opening_turn
+                         OR f.seg > o.opening_seg + {int(s['opening_max_agent_turns'])} THEN NULL
                     WHEN regexp_matches(f.t, {_lit(s['backchannel'])}) THEN 'backchannel'
                     WHEN f.start_s < f.customer_end_before THEN 'overlap'
-                    WHEN f.tokens <= {int(s['cut_in_max_words'])} AND regexp_matches(f.t, {_lit(s['identity_check'])})
-                         AND NOT bool_or(f.speaker = 'agent' AND f.turn > o.opening_turn) OVER w_earlier THEN 'question_cut_in'
-                    WHEN f.tokens <= {int(s['cut_in_max_words'])} AND regexp_matches(f.t, {_lit(s['cut_in_question'])})
-                         AND (b.c_turns >= 2 OR b.c_words >= {int(s['continuation_min_words'])}) THEN 'question_cut_in'
+                    WHEN f.tokens <= {int(s['cut_in_max_words'])} AND f.seg = o.opening_seg + 1
+                         AND regexp_matches(f.t, {_lit(s['identity_check'])}) THEN 'question_cut_in'
+                    WHEN f.tokens <= {int(s['cut_in_max_words'])}
+                         AND (coalesce(b.c_turns, 0) >= 2 OR coalesce(b.c_words, 0) >= {int(s['continuation_min_words'])})
+                         AND regexp_matches(f.t, {_lit(s['cut_in_question'])}) THEN 'question_cut_in'
                     ELSE 'response' END AS kind
-        FROM f LEFT JOIN opening o USING (call_id) LEFT JOIN blocks b ON b.call_id = f.call_id AND b.turn = f.turn
-        WINDOW w_earlier AS (PARTITION BY f.call_id ORDER BY f.turn ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+        FROM f LEFT JOIN opening o USING (call_id) LEFT JOIN blocks b ON b.call_id = f.call_id AND b.seg = f.seg
     )
     SELECT *, min(CASE WHEN kind = 'response' THEN turn END) OVER (PARTITION BY call_id) AS response_turn
     FROM kinds
