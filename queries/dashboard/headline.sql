@@ -1,8 +1,10 @@
 -- headline: one row; the overview's headline figures for the filtered calls.
 -- upset_calls, calm_calls; churn within 90 days after upset and after calm calls (closed windows
 -- only); upset_closed: upset calls whose 90-day window has closed, upset_retained: of those, the
--- customers still with us 90 days on; and the same figures for the previous period (as many
--- months, just before $start; NULL when no period is chosen) as prev_*.
+-- calls whose customer was still with us 90 days on (calls, not customers: a customer with three
+-- upset calls counts three times; customer counts come from customer_headline); and the same
+-- figures for the previous period (as many months, just before $start; NULL when no period is
+-- chosen) as prev_*. The overview's comparisons use the monthly query's counts instead.
 -- Reads: filtered_summary (a table macro the ETL creates). Parameters: $teams, $sites,
 -- $channels, $issues (lists, NULL = all), $anger (list of levels, NULL = all), and
 -- $start, $end (dates, NULL = open; whole months, as the filters choose them).

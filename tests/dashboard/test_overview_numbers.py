@@ -371,3 +371,17 @@ def test_the_readmes_sample_figures_are_the_overviews(app):
     ]
     for sentence in quoted:
         assert sentence in readme
+
+
+def test_churn_by_anger_and_issue_carries_a_wilson_interval_and_a_few_calls_flag(app):
+    from statsmodels.stats.proportion import proportion_confint
+
+    from calmline.explorer.saved_queries import library
+
+    saved = library()["churn_by_anger_issue"]
+    with duckdb.connect(str(app), read_only=True) as con:
+        rows = con.execute(saved.sql, saved.bind({"team": "leeds-1"})).df()
+    judged = rows[rows["closed_windows"] > 0]
+    low, high = proportion_confint(judged["churned"], judged["closed_windows"], method="wilson")
+    assert np.allclose(judged["ci_low"], low) and np.allclose(judged["ci_high"], high)
+    assert (rows["few_calls"] == (rows["closed_windows"] < 30)).all() and rows["few_calls"].any()
