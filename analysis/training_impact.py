@@ -17,6 +17,9 @@ from calmline import vocabulary
 
 WINDOW_MONTHS = 3
 MIN_TRAINED = 5
+"""Fewer trained agents than this: the estimate without an interval."""
+FEW_TRAINED = 10
+"""Fewer than this: the interval comes with a warning that it may be too narrow."""
 COLUMNS = ["module", "practice", "outcome", "estimate", "ci_low", "ci_high", "p_value",
            "trained_agents", "comparison_agents", "n_calls", "trained_before", "trained_after",
            "comparison_before", "comparison_after", "warning"]
@@ -45,7 +48,10 @@ def training_impact(calls: pd.DataFrame, completions: pd.DataFrame, outcomes: di
     training (agents sent to training may differ in level, which the agent effects absorb,
     not in trend), and an effect that does not grow or fade within the window (with
     staggered completions a two-way fixed-effects estimate is otherwise a weighted average
-    that can mislead; Goodman-Bacon 2021).
+    that can mislead; Goodman-Bacon 2021). With fewer than ``MIN_TRAINED`` (5) trained
+    agents the interval and p-value are left out: a clustered interval with so few treated
+    clusters is far too narrow (Conley and Taber 2011); below ``FEW_TRAINED`` (10) a warning
+    says it may still be.
 
     Parameters
     ----------
@@ -132,13 +138,16 @@ def _did(agent: pd.Series, month: pd.Series, value: pd.Series, completed: pd.Ser
     panel = pd.concat([trained, comparison], ignore_index=True)
     estimate, low, high, p = _twfe(panel)
     out.update(estimate=estimate, ci_low=low, ci_high=high, p_value=p)
-    if out["trained_agents"] < 2:
-        # one trained agent's calls are one cluster: a clustered interval would claim far too much
+    trained_n = out["trained_agents"]
+    if trained_n < MIN_TRAINED:
+        # clustered intervals with a handful of treated clusters are far too narrow (Conley and Taber
+        # 2011; MacKinnon and Webb 2017): the estimate stands, the interval is withheld
         out.update(ci_low=np.nan, ci_high=np.nan, p_value=np.nan,
-                   warning="one trained agent with calls before and after: no interval")
-    elif out["trained_agents"] < MIN_TRAINED:
-        out["warning"] = (f"only {out['trained_agents']} trained agents with calls before and after: "
-                          "the interval rests on very few agents")
+                   warning=f"only {trained_n} trained agent{'s' if trained_n != 1 else ''} with calls before "
+                           f"and after: too few for an interval (fewer than {MIN_TRAINED})")
+    elif trained_n < FEW_TRAINED:
+        out["warning"] = (f"only {trained_n} trained agents with calls before and after: with so few, the "
+                          "interval may be too narrow")
     return out
 
 

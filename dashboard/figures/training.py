@@ -81,10 +81,10 @@ def adoption_small_multiples(monthly: pd.DataFrame, *, min_calls: int = MIN_CALL
     fig.update_yaxes(range=[0, 100], ticksuffix="%", dtick=50, gridcolor=GRID)
     fig.update_xaxes(tickformat="%b", nticks=4, gridcolor=GRID)
     fig.update_annotations(font=dict(size=12))
-    fig.update_layout(showlegend=False, margin=dict(t=90))
-    note = f"hollow points: fewer than {min_calls} assessed upset calls that month"
-    fig.add_annotation(text=esc(note), x=1, xref="paper", xanchor="right", y=1, yref="paper", yanchor="bottom",
-                       yshift=32, showarrow=False, font=dict(size=11, color=BLACK))
+    fig.update_layout(showlegend=False, margin=dict(t=90, b=60))
+    note = f"Blue: the panel's practice; grey: the others. Hollow points: fewer than {min_calls} assessed upset calls that month."
+    fig.add_annotation(text=esc(note), x=0, xref="paper", xanchor="left", y=0, yref="paper", yanchor="top",
+                       yshift=-30, showarrow=False, font=dict(size=11, color=BLACK))
     return finish(fig, title=title, uirevision="adoption-small-multiples", height=150 + 170 * rows)
 
 
@@ -92,8 +92,8 @@ def training_impact_plot(impact: pd.DataFrame, *, outcome: str = "adoption") -> 
     """Difference in differences per training module, with 95% intervals, in percentage points.
 
     One row per module (labelled with the practice it coaches and the trained agents behind
-    it); modules resting on fewer than five trained agents are drawn hollow, and modules with
-    no estimate say why in the hover.
+    it); modules resting on fewer than five trained agents are drawn hollow (their interval is
+    withheld), and modules with no estimate say why in the hover.
 
     Parameters
     ----------
@@ -109,7 +109,7 @@ def training_impact_plot(impact: pd.DataFrame, *, outcome: str = "adoption") -> 
     plotly.graph_objects.Figure
     """
     words = "adoption of the practice" if outcome == "adoption" else f"churn within {outcome[6:-1]} days"
-    title = f"What training changed: {words}, trained vs untrained agents"
+    title = f"Training's effect on {words}"
     why = problem(impact, ["module", "practice", "outcome", "estimate"], NO_RUN)
     if why:
         return empty_figure(why, title)
@@ -158,7 +158,7 @@ def training_impact_plot(impact: pd.DataFrame, *, outcome: str = "adoption") -> 
             marker=dict(symbol="x-thin-open", size=10, color=BLACK, line=dict(color=BLACK, width=2)),
             hovertext=[hover(r) for _, r in df[~known].iterrows()], hovertemplate="%{hovertext}<extra></extra>"))
     fig.update_yaxes(type="category", categoryorder="array", categoryarray=y, autorange="reversed", showgrid=False)
-    fig.update_xaxes(title=f"Change in {words} (percentage points), trained minus untrained<br>"
-                           "hollow: fewer than 5 trained agents", ticksuffix=" pp",
+    fig.update_xaxes(title="Trained minus untrained change (percentage points)<br>"
+                           "hollow: fewer than 5 trained agents, no interval", ticksuffix=" pp",
                      zeroline=True, zerolinecolor=BLACK, zerolinewidth=1)
     return finish(fig, title=title, uirevision=f"training-impact:{outcome}", height=max(340, 170 + 36 * len(df)))

@@ -149,7 +149,8 @@ def test_team_level_needs_are_named(page):
 def test_training_impact_and_the_adoption_trend_on_the_sample(page):
     adoption_fig, churn_fig, rows, _ = page.impact()
     assert rows and {r["outcome"] for r in rows} == {"adoption", "churn_90d"}
-    assert "adoption" in adoption_fig.layout.title.text and "churn within 90 days" in churn_fig.layout.title.text
+    assert adoption_fig.layout.title.text == "Training's effect on adoption of the practice"
+    assert churn_fig.layout.title.text == "Training's effect on churn within 90 days"
     assert len(adoption_fig.data[0].x) >= 8
     trend = page.trend("all")
     assert trend.layout.showlegend is False and len([t for t in trend.data if t.mode == "lines+markers"]) >= 12
