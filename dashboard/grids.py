@@ -7,6 +7,8 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import Input, Output, callback, html, no_update
 
+from calmline import vocabulary
+
 PERCENT = {"function": "params.value == null ? '–' : d3.format('.1%')(params.value)"}
 COUNT = {"function": "params.value == null ? '–' : d3.format(',')(params.value)"}
 SPREADSHEET_SAFE = {"function": (
@@ -22,6 +24,11 @@ CSV_EXPORT = {"allColumns": True, "processCellCallback": SPREADSHEET_SAFE, "proc
 shows; ``useValueFormatterForExport`` is off in :data:`DEFAULT_COLUMN` too) under field names, text
 made spreadsheet-safe."""
 DEFAULT_COLUMN = {"sortable": True, "filter": True, "resizable": True, "useValueFormatterForExport": False}
+
+
+PRACTICE_LABELS = {p: vocabulary.label(p) for p in vocabulary.practice_names()}
+"""A ``practice`` column shows each practice's label (``took_ownership`` as "Took ownership"), as the
+figures do, through AG Grid's ``refData``; the CSV export keeps the name."""
 
 
 def grid(grid_id: str, *, height: int = 360, selectable: bool = False, export: bool = True) -> html.Div:
@@ -47,7 +54,8 @@ def columns(frame: pd.DataFrame, percent: tuple[str, ...] = (), counts: tuple[st
     frame : pandas.DataFrame
         The rows the grid shows; one column per frame column, in order.
     percent : tuple of str
-        Columns holding shares in [0, 1], shown as ``14.7%``.
+        Columns holding shares in [0, 1], shown as ``14.7%``. A column called ``practice`` shows
+        labels, and a column named after a practice has its label as header.
     counts : tuple of str
         Columns holding counts, shown with thousands separators (``1,148``).
 
@@ -57,10 +65,14 @@ def columns(frame: pd.DataFrame, percent: tuple[str, ...] = (), counts: tuple[st
         AG Grid column definitions: ``field`` is the column name (the CSV header), ``headerName``
         the same with spaces.
     """
+    practices = set(vocabulary.practice_names())
     defs = []
     for name in frame.columns:
-        col = {"field": name, "headerName": name.replace("_", " ")}
-        if name in percent:
+        col = {"field": name, "headerName": vocabulary.label(name) if name in practices else name.replace("_", " ")}
+        if name == "practice":
+            col["refData"] = PRACTICE_LABELS
+            col["useValueFormatterForExport"] = False
+        elif name in percent:
             col["valueFormatter"] = PERCENT
         elif name in counts:
             col["valueFormatter"] = COUNT
