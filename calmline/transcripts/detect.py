@@ -89,7 +89,7 @@ def _sentences_sql(turns_table: str, s: dict) -> str:
     CREATE OR REPLACE TEMP TABLE {tables.SENTENCES} AS
     WITH turns AS (
         SELECT call_id, turn, speaker, start_s, end_s,
-               lower(regexp_replace(text, '[\u2018\u2019`]', '''', 'g')) AS t,
+               lower(replace(replace(text, '\u2019', ''''), '\u2018', '''')) AS t,
                count(*) OVER (PARTITION BY call_id) AS n_turns
         FROM {turns_table}
     ), split AS (
