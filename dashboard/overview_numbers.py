@@ -10,7 +10,7 @@ rates are in percentage **points**.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -76,6 +76,8 @@ class Comparison:
     ci_high: float | None = None
     p_value: float | None = None
     missing: str | None = None
+    calls: int | None = None
+    """Upset calls in the period, closed windows or not (more than ``closed`` while it is provisional)."""
 
     @property
     def rate(self) -> float | None:
@@ -220,7 +222,7 @@ def comparisons(rates: pd.DataFrame, first=None, last=None) -> list[Comparison]:
             return []
     first, last = pd.Timestamp(first), pd.Timestamp(last)
     months = (last.year - first.year) * 12 + last.month - first.month + 1
-    churned, closed, _, _ = _sums(rates, first, last)
+    churned, closed, calls, _ = _sums(rates, first, last)
     out = []
     span = "month" if months == 1 else f"{months} months"
     for label, shift in ((f"vs the {span} before", months), ("vs a year earlier", 12)):
@@ -237,7 +239,7 @@ def comparisons(rates: pd.DataFrame, first=None, last=None) -> list[Comparison]:
                                     missing=f"the data starts in {month_words(rates['month'].min())}, so it "
                                             f"covers only {o_months} of the {months} months of "
                                             f"{comparison.other_period}")
-        out.append(comparison)
+        out.append(replace(comparison, calls=calls))
     return out
 
 
@@ -468,6 +470,9 @@ def comparison_text(c: Comparison) -> dict:
 
     head = (f"{c.period}: {formats.rate_of(c.churned, c.closed, 'upset calls')} churned within {HORIZON} "
             f"days")
+    if c.calls and c.closed < c.calls:
+        head += (f" (provisional: the {HORIZON} days have passed for {formats.count(c.closed)} of its "
+                 f"{formats.count(c.calls)} upset calls)")
     if c.missing:
         return dict(label=c.label, verdict="", text=f"{head}; not compared: {c.missing}")
     change = formats.points(c.difference).replace("pp", "points")

@@ -130,6 +130,15 @@ def test_a_chosen_period_is_compared_with_the_period_before_by_rate(app):
     assert before.other_rate == pytest.approx(earlier.churn_upset)
     assert before.rate == pytest.approx(now.churn_upset)
     assert before.difference == pytest.approx(now.churn_upset - earlier.churn_upset)
+    from calmline.dashboard.overview_numbers import comparison_text
+
+    autumn, _ = numbers({"start": "2025-09", "end": "2025-10"}).comparisons  # October's windows still open
+    autumn_head = data.frame("headline", **filters.params({"start": "2025-09", "end": "2025-10"})).iloc[0]
+    assert (autumn.closed, autumn.calls) == (autumn_head.upset_closed, autumn_head.upset_calls)
+    assert autumn.closed < autumn.calls
+    assert (f"(provisional: the 90 days have passed for {autumn.closed:,} of its {autumn.calls:,} upset calls)"
+            in comparison_text(autumn)["text"])
+    assert "provisional" not in comparison_text(before)["text"]
 
 
 def test_a_year_earlier_is_compared_when_the_data_has_it():
