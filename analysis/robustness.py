@@ -93,9 +93,9 @@ def sensitivity_checks(effects: pd.DataFrame, design: Design, y: np.ndarray, age
             row["warning"] = w["warning"] if isinstance(w["warning"], str) else None
         else:
             row["warning"] = f"no variation: {practice} is used on every or on no call of the model"
+        row["reading"] = reading(row)
         if m is None:
             row["warning"] = "; ".join(filter(None, [row.get("warning"), "no main estimate to check"]))
-        row["reading"] = reading(row)
         out.append(row)
     frame = pd.DataFrame(out, columns=COLUMNS)
     return frame.astype({c: float for c in COLUMNS if c not in
