@@ -69,7 +69,7 @@ def dose_plot(dose: pd.DataFrame, factor: str | None, *, horizon_days: int = HEA
     levels = [str(v) for v in df["level"]]
     is_ref = (df["level"].astype(str) == df["reference"].astype(str)).to_numpy()
     ns = [format_count(n) for n in df["n"]]
-    ticks = [f"<b>{esc(v)}</b><br>(reference)<br>n = {n}" if ref else f"{esc(v)}<br>n = {n}"
+    ticks = [f"<b>{esc(v)}</b><br>(reference)<br>{n} calls" if ref else f"{esc(v)}<br>{n} calls"
              for v, ref, n in zip(levels, is_ref, ns)]
 
     def hover(row, ref: bool) -> str:

@@ -94,5 +94,5 @@ def test_dose_bars_carry_the_interval_of_their_difference_and_their_n():
     assert list(compared.error_y.array) == pytest.approx([2.5, 3.3])  # ci_high - estimate, in pp
     assert list(compared.error_y.arrayminus) == pytest.approx([2.5, 3.6])  # estimate - ci_low
     assert list(compared.marker.opacity) == [0.45, 1.0]  # level 1's interval includes 0: faded
-    assert "n = 1,607" in compared.x[0] and "n = 1,502" in fig.layout.xaxis.categoryarray[0]
+    assert "1,607 calls" in compared.x[0] and "1,502 calls" in fig.layout.xaxis.categoryarray[0]
     assert "95% CI -4.0 pp to +1.0 pp" in compared.hovertext[0]
