@@ -289,6 +289,11 @@ def not_applied_text(scope: str, chosen: dict | None):
                      "they apply to the Overview.", color="info", className="py-1 mb-2")
 
 
+def notices(chosen: dict | None, ids: list[dict]) -> list:
+    """The content of every :func:`not_applied` notice on the page, for the filters ``chosen``."""
+    return [not_applied_text(i["scope"], chosen) for i in ids]
+
+
 def describe(chosen: dict | None) -> str:
     """The filters that are set, in words (``"Team: leeds-1; Anger level: 5"``); empty when none."""
     parts = []
@@ -308,15 +313,38 @@ view) and the model pages' horizon. A page's own state (a drill-down, an explore
 
 
 def carried(search: str | None) -> str:
-    """The part of a URL query string the navigation takes along to another page
-    (``"?teams=a&team=a&horizon=30"`` -> ``"?teams=a&horizon=30"``), in the order given."""
+    """The part of a URL query string the navigation takes along to another page.
+
+    Parameters
+    ----------
+    search : str or None
+        The current URL's query string (``"?teams=a&team=a&horizon=30"``).
+
+    Returns
+    -------
+    str
+        Only the :data:`CARRIED` parameters, in the order given (``"?teams=a&horizon=30"``);
+        empty when there are none.
+    """
     pairs = [(k, v) for k, v in parse_qsl((search or "").lstrip("?")) if k in CARRIED]
     return "?" + urlencode(pairs) if pairs else ""
 
 
 def nav_links(pathname: str | None, search: str | None, ids: list[dict]) -> tuple[list[str], list[bool]]:
-    """(each navigation link's address with the current filters carried along, whether it is the
-    page shown); the links' ``path`` is in their ids."""
+    """The navigation links' addresses and which one is the page shown.
+
+    Parameters
+    ----------
+    pathname, search : str or None
+        The current URL's path and query string.
+    ids : list of dict
+        The links' ids, ``{"type": NAV, "path": "/impact"}``.
+
+    Returns
+    -------
+    tuple of (list of str, list of bool)
+        Each link's path with :func:`carried` appended, and whether it is ``pathname``.
+    """
     kept = carried(search)
     return [i["path"] + kept for i in ids], [i["path"] == (pathname or "/") for i in ids]
 
@@ -334,8 +362,23 @@ def drilled_search(search: str | None, key: str, value, clears: tuple[str, ...] 
 
 def drill_from_url(search: str | None, key: str, field: str, rows: list[dict] | None,
                    selected: list[dict] | None):
-    """The grid selection the URL asks for: the row whose ``field`` is the URL's ``key`` (none when the
-    URL has no ``key``); ``no_update`` when the grid already shows it or the row is not (yet) there."""
+    """The grid selection the URL asks for.
+
+    Parameters
+    ----------
+    search : str or None
+        The URL's query string, holding ``key=value`` when a row is chosen.
+    key, field : str
+        The URL parameter, and the row field it names a row by.
+    rows, selected : list of dict or None
+        The grid's rows and its current selection.
+
+    Returns
+    -------
+    list of dict or dash.no_update
+        ``[row]`` whose ``field`` is the URL's value; ``[]`` when the URL chooses none; ``no_update``
+        when the grid already shows the choice or does not (yet) hold the row.
+    """
     wanted = dict(parse_qsl((search or "").lstrip("?"))).get(key)
     current = str(selected[0].get(field)) if selected else None
     if wanted == current:
@@ -375,7 +418,7 @@ def register(app) -> None:
         Output({"type": NOT_APPLIED, "page": ALL, "scope": ALL}, "children"),
         Input(STORE, "data"),
         State({"type": NOT_APPLIED, "page": ALL, "scope": ALL}, "id"),
-    )(lambda chosen, ids: [not_applied_text(i["scope"], chosen) for i in ids])
+    )(notices)
     app.callback(
         Output({"type": NAV, "path": ALL}, "href"),
         Output({"type": NAV, "path": ALL}, "active"),
