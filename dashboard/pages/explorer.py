@@ -243,7 +243,7 @@ def my_queries() -> list:
         return [html.Div(str(exc), className="text-danger")]
     owner = explorer_threads.library_owner()
     whose = (html.Div(f"Signed in as {owner}: only you can change these; anyone with a link can open one.",
-                      className="text-muted") if explorer_threads.signed_in_user() else
+                      className="text-muted") if explorer_threads.settings().users is not None else
              html.Div("No sign-in on this server: everyone using it shares this one library.", className="text-muted"))
     if not mine:
         return [whose, html.Div("None yet: run a query, give it a title and save it.", className="text-muted")]

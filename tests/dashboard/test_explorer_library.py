@@ -170,3 +170,15 @@ def test_the_sql_box_placeholder_is_words_not_sql():
     assert not re.match(r"\s*(select|with|describe|summarize|from)\b", SQL_PLACEHOLDER, re.IGNORECASE)
     with pytest.raises(duckdb.ParserException):
         duckdb.extract_statements(SQL_PLACEHOLDER)
+
+
+def test_without_sign_in_everyone_shares_one_library_and_is_told_so(sample_db, tmp_path):
+    from calmline.dashboard.app import Settings, create_app
+    from calmline.explorer.user_library import LOCAL_OWNER, UserLibrary
+
+    app = create_app(Settings(db=sample_db, user_library=tmp_path / "lib.sqlite"))
+    client = _Client(app)
+    saved = _save_or_delete(client, "anyone", title="Shared by all", last={"kind": "sql", "sql": SQL})
+    mine = json.dumps(saved["explorer-mine"])
+    assert "Shared by all" in mine and "everyone using it shares this one library" in mine
+    assert [e.title for e in UserLibrary(tmp_path / "lib.sqlite").mine(LOCAL_OWNER)] == ["Shared by all"]
