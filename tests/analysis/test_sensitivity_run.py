@@ -36,3 +36,13 @@ def test_balance_covers_the_co_practices_and_the_specification_states_the_assump
     (spec,), = query(fitted_sample_db, "SELECT specification FROM model_runs ORDER BY run_id LIMIT 1")
     assert "assumes no unrecorded trait of the agent or the customer drives both the practice and churn" in spec
     assert "the customer's upset calls in the 90 days before" in spec
+
+
+def test_no_nan_or_infinity_is_stored(fitted_sample_db):
+    """A number the data cannot support is NULL, never NaN (as every result table)."""
+    columns = [c for (c, t) in query(fitted_sample_db, "SELECT column_name, data_type FROM information_schema.columns "
+                                                       "WHERE table_name = 'practice_sensitivity'") if t == "DOUBLE"]
+    assert len(columns) > 15
+    for column in columns:
+        assert query(fitted_sample_db, f"SELECT count(*) FROM practice_sensitivity WHERE isnan({column}) "
+                                       f"OR isinf({column})") == [(0,)], column
