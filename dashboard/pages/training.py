@@ -137,9 +137,10 @@ def queue_rows(coaching: pd.DataFrame, horizon_days: int | None) -> pd.DataFrame
     rows["needs_most"] = rows["needs_most"].map(practice_label)
     rows["upset_calls_link"] = [f"[{int(n):,} upset calls]({calls_href(a, horizon_days)})"
                                 for a, n in zip(rows["agent_id"], rows["upset_calls"])]
-    return rows[["queue_rank", "agent_id", "team", "needs_most", "n_calls", "adoption", "adoption_ci_low",
-                 "adoption_ci_high", "target_adoption", "kept_per_month", "ci_low", "ci_high", "team_level",
-                 "upset_calls_link"]]
+    # the link next to the agent: AG Grid renders only the columns in view
+    return rows[["queue_rank", "agent_id", "team", "upset_calls_link", "needs_most", "kept_per_month", "ci_low",
+                 "ci_high", "n_calls", "adoption", "adoption_ci_low", "adoption_ci_high", "target_adoption",
+                 "team_level"]]
 
 
 def team_needs(coaching: pd.DataFrame, team: str | None) -> list:
@@ -238,7 +239,7 @@ def queue(team, horizon=None):
         if col["field"] in ("kept_per_month", "ci_low", "ci_high"):
             col["valueFormatter"] = {"function": "params.value == null ? '–' : d3.format('.2f')(params.value)"}
         if col["field"] == "upset_calls_link":
-            col["cellRenderer"] = "markdown"
+            col.update(cellRenderer="markdown", width=170)
         if col["field"] == "queue_rank":
             col.update(PINNED, width=70)
     return (ranking_note(priorities, team or "all"), grids.records(rows), defs, team_needs(coaching, team))

@@ -20,7 +20,9 @@ def test_the_coaching_queue_links_to_an_agents_upset_calls(dash_duo, app):
                                      timeout=60)
     agent = dash_duo.find_element('#training-queue .ag-row[row-index="0"] [col-id="agent_id"]').text
     assert "upset calls" in link.text and "agent=" in link.get_attribute("href")
-    link.click()
+    # the page keeps growing as its figures render, so a pointer click can land beside the moving link:
+    # click it as the browser does (its href, same tab)
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'}); arguments[0].click();", link)
     dash_duo.wait_for_contains_text("#training-agent-calls-title", f"Upset calls of agent {agent}", timeout=60)
     dash_duo.wait_for_element('#training-agent-calls .ag-row[row-index="0"]', timeout=30)
     assert f"agent={agent}" in dash_duo.driver.current_url
