@@ -377,6 +377,19 @@ def top_gap(customers: pd.DataFrame) -> dict | None:
 
 
 def overview_numbers(params: dict) -> Overview:
+    """Every number the overview and its HTML report show, for the filters ``params`` (see
+    :func:`compute_overview`); memoized per database file version and filters, since the page's
+    two callbacks and the report ask for the same numbers. Callers must not change the result."""
+    key = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items()))
+    return _overview_for(key)
+
+
+@data.per_version
+def _overview_for(key: tuple) -> Overview:
+    return compute_overview({k: list(v) if isinstance(v, tuple) else v for k, v in key})
+
+
+def compute_overview(params: dict) -> Overview:
     """Every number the overview and its HTML report show, for the filters ``params``.
 
     Parameters
