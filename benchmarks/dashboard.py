@@ -162,7 +162,8 @@ def scenarios(deps: list[dict], pick: dict) -> dict:
         return {"output": out, "outputs": [declared[0], [{"id": i, "property": "value"} for i in ids],
                                            *declared[2:]],
                 "inputs": [{"id": "url", "property": "search", "value": to_search(chosen)}, controls],
-                "state": [[{"id": i, "property": "id", "value": i} for i in ids]],
+                "state": [[{"id": i, "property": "id", "value": i} for i in ids],
+                          {"id": "filters-store", "property": "data", "value": None}],  # the filters before
                 "changedPropIds": ["url.search"]}
 
     def team(rng):
