@@ -98,6 +98,8 @@ def _km_at_days(t: np.ndarray, e: np.ndarray, days: np.ndarray, level: float = 0
     with np.errstate(divide="ignore", invalid="ignore"):
         greenwood = np.where(survival > 0, (np.asarray(fit.surv_prob_se, dtype=float) / survival) ** 2,
                              np.inf)
+    if len(times) == 0:  # no churn in the group: the curve stays at 1
+        times, survival, deaths, greenwood = (np.zeros(1), np.ones(1), np.zeros(1), np.zeros(1))
 
     last = np.searchsorted(times, days, side="right") - 1  # last time <= day, -1 if none
     seen = last >= 0

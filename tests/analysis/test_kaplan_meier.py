@@ -74,3 +74,16 @@ def test_no_calls_gives_no_rows_and_mistakes_raise():
     assert empty.empty and list(empty.columns) == COLUMNS
     with pytest.raises(ValueError, match="0 or 1"):
         km_curves(hand_made().assign(apologized=2), ["apologized"])
+
+
+def test_a_group_without_churn_stays_at_one():
+    """Every call without the practice was censored (no churn): that curve is 1 throughout, with
+    its interval 1 to 1, while the other group's still steps down."""
+    df = pd.DataFrame({"time_days": [1, 2, 3, 4, 5, 6], "event": [1, 0, 1, 0, 0, 0],
+                       "apologized": [1, 1, 1, 0, 0, 0]})
+    out = km_curves(df, ["apologized"], horizon_days=6)
+    without = out[out.group == "without"]
+    assert (without["survival"] == 1).all() and (without["events"] == 0).all()
+    assert (without["ci_low"].astype(float) == 1).all() and (without["ci_high"].astype(float) == 1).all()
+    assert without["at_risk"].tolist() == [3, 3, 3, 3, 3, 2, 1]
+    np.testing.assert_allclose(out[out.group == "with"]["survival"], [1, 2 / 3, 2 / 3, 0, 0, 0, 0])
