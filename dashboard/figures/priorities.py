@@ -132,7 +132,7 @@ def priorities_bar(priorities: pd.DataFrame, team: str = ALL_TEAMS, *,
     low, high = np.nanmin(ends), np.nanmax(ends)
     span = (high - low) or 1.0
     fig.update_xaxes(title=f"Customers kept per month (fewer lost to {horizon_words(horizon_days)})<br>"
-                           "if adoption reached the target; paler bar: less sure to be in the top three",
+                           "if adoption reached the target (paler: less sure of a top-3 place)",
                      range=[low - 0.03 * span, high + 0.3 * span], tickformat=",",
                      zeroline=True, zerolinecolor=BLACK, zerolinewidth=1)
     fig.update_layout(showlegend=bool((~known).any()))
