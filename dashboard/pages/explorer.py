@@ -1,6 +1,9 @@
 """Query explorer, for analysts: saved queries with typed parameters, or their own SQL, run in a
 locked-down sandbox (read-only, no files, no network, time and memory limits); results in a
-sortable grid, a chart of them, CSV export up to the export cap, the schema, this session's history.
+sortable grid, a chart of them (rates on a percent axis), CSV export up to the export cap, the schema,
+this session's history, and the analyst's own library: the query last run saved under a title, and
+opened again, or by someone else, through its link ``/explorer?q=ID``
+(:mod:`calmline.explorer.user_library`).
 """
 
 from __future__ import annotations
@@ -256,7 +259,7 @@ def my_queries() -> list:
           Output(OPEN_ID, "data"), Output(DELETE, "style"),
           Input(SAVE, "n_clicks"), Input(DELETE, "n_clicks"), State(TITLE, "value"), State(LAST, "data"),
           State(OPEN_ID, "data"), prevent_initial_call=True)
-def keep(_save, _delete, title, last, open_id):
+def save_or_delete(_save, _delete, title, last, open_id):
     """Save the query last run to the user's library under ``title`` (replacing their entry of that
     title), or delete the entry opened by link if it is theirs; then show the link to share."""
     if explorer_threads.refusal():
