@@ -95,7 +95,7 @@ def context_lines(o: overview_numbers.Overview) -> list[str]:
         lines.append(f"Period shown: {o.period}.")
     if o.gap is not None:
         lines.append(f"Model run used (practice gap): run #{o.gap['run_id']}, made {_date(o.gap['created_at'])}, "
-                     f"churn within {overview_numbers.HORIZON} days; centre-wide, the filters do not apply to it.")
+                     f"churn within {o.gap['horizon']} days; centre-wide, the filters do not apply to it.")
     else:
         lines.append("Model run used: none yet (run `calmline fit` for the practice gap's cost).")
     return lines

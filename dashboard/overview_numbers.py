@@ -10,7 +10,7 @@ rates are in percentage **points**.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -344,7 +344,6 @@ class Overview:
     gap: dict | None
     freshness: pd.DataFrame
     period: str = ""
-    notes: list[str] = field(default_factory=list)
 
 
 def _month(value):
@@ -352,9 +351,22 @@ def _month(value):
 
 
 def top_gap(customers: pd.DataFrame) -> dict | None:
-    """What the top practice gap costs: the newest 90-day run's first training priority (all teams),
-    its customers kept per month with its interval, valued at the mean monthly value of the customers
-    with an upset call in the period. None before a fit."""
+    """What the top practice gap costs: the first training priority (all teams) of the newest run of
+    the headline horizon (else of the horizon the model pages show by default), its customers kept
+    per month with its interval, valued at the mean monthly value of the customers with an upset call
+    in the period. None before a fit.
+
+    Parameters
+    ----------
+    customers : pandas.DataFrame
+        The ``customer_headline`` query's row (value_all, valued).
+
+    Returns
+    -------
+    dict or None
+        run_id, created_at, horizon, practice, current and target adoption, kept (customers a month)
+        with kept_low/kept_high, mean_value and value (kept x mean_value, a month).
+    """
     from calmline.dashboard import horizons  # the model run the model pages show
 
     run = horizons.chosen_run(horizons.fitted_runs(), HORIZON)
@@ -369,7 +381,8 @@ def top_gap(customers: pd.DataFrame) -> dict | None:
     top = centre.sort_values("retained_per_month", ascending=False).iloc[0]
     row = customers.iloc[0] if len(customers) else None
     mean_value = (float(row.value_all) / float(row.valued)) if row is not None and row.valued else None
-    return dict(run_id=int(run["run_id"]), created_at=run.get("created_at"), practice=str(top["practice"]),
+    return dict(run_id=int(run["run_id"]), created_at=run.get("created_at"), horizon=int(run["horizon_days"]),
+                practice=str(top["practice"]),
                 current=top["current_adoption"], target=top["target_adoption"],
                 kept=float(top["retained_per_month"]), kept_low=top["ci_low"], kept_high=top["ci_high"],
                 mean_value=mean_value,
@@ -547,7 +560,7 @@ def director_cards(o: Overview) -> list[dict]:
             note=f"about {g['kept']:.1f} customers a month (95% CI {g['kept_low']:.1f} to {g['kept_high']:.1f}) "
                  f"would stay if adoption rose from {formats.percent(g['current'])} to the best quarter of agents' "
                  f"{formats.percent(g['target'])}, each worth {formats.money(g['mean_value'])} a month on average; "
-                 f"centre-wide, model run #{g['run_id']}"))
+                 f"centre-wide, model run #{g['run_id']} (churn within {g['horizon']} days)"))
     for k in o.kpis.itertuples():
         if k.unit == "share":
             value = formats.percent(k.value) + (" of calls" if k.kpi == "fcr" else " of upset calls")
