@@ -22,8 +22,8 @@ Prints, per method (logit, aipw; total-effect risk differences) and practice: ho
 centres' intervals covered the truth, that share with its exact (Clopper-Pearson) 95%
 interval, the mean bias and the mean interval width in points; the pooled coverage per
 method (target 90-98%); and the null practice's (planted effect exactly 0) false-positive
-rate, p < 0.05, per method (target about 5%). Not run in CI: about 15 s per centre of
-10,000 customers on an idle 2-core machine.
+rate, p < 0.05, per method (target about 5%). Not run in CI: about 30 s per centre of
+10,000 customers on the 2-core machine (more while other work runs).
 """
 
 from __future__ import annotations
