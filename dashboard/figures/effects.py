@@ -207,7 +207,7 @@ def forest_plot(effects: pd.DataFrame, *, horizon_days: int = HEADLINE_HORIZON, 
                                              practice_label(p)))
     position = {p: i for i, p in enumerate(order)}
     present = [s for s in RD_SERIES if ((df["method"] == s[0]) & (df["effect"] == s[1])).any()]
-    step = 0.17
+    step = min(0.17, 0.8 / max(len(present), 1))  # every series stays within its practice's row
     offsets = {s[:2]: (i - (len(present) - 1) / 2) * step for i, s in enumerate(present)}
 
     fig = go.Figure()

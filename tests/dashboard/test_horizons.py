@@ -107,13 +107,17 @@ def test_the_impact_page_shows_the_chosen_horizons_run(horizons_app, multi_horiz
         aipw = effects[(effects["method"] == "aipw") & (effects["effect"] == "total")
                        & (effects["scale"] == "risk_difference")].dropna(subset=["estimate"])
         shown[days] = _aipw(forest)
+        points = [y for t in forest.data if t.mode and "markers" in t.mode for y in t.y]
+        assert points and all(abs(y - round(y)) < 0.45 for y in points), \
+            "every series' dot stays inside its own practice's row"
         assert shown[days] == pytest.approx({practice_label(p): 100 * e for p, e in
                                              zip(aipw["practice"], aipw["estimate"])})
         title, run, how_to_read = impact.describe(days)
         assert title == f"Practice impact on churn within {days} days"
         assert run.startswith(f"Model run {runs[days]}: churn within {days} days, fitted ")
-        words, stored = how_to_read
+        words, assumption, stored = how_to_read
         assert f"leaves within {days} days" in words.children
+        assert "no unrecorded trait" in assumption.children[0].children, "the key assumption, in one sentence"
         assert stored.children[1].children.startswith("Population: upset calls")  # the run's own text
         assert f"whose {days}-day window" in stored.children[1].children
         km = impact.update_km("took_ownership", days)
