@@ -376,6 +376,55 @@ def query(
         err.print(shown)
 
 
+@app.command("detect", cls=Command)
+def detect_command(
+    transcripts: Annotated[Path, typer.Option(metavar="PATH", help=(
+        "Transcripts to score: a JSON Lines, CSV or Parquet file, an Amazon Transcribe JSON file, "
+        "or a folder of them."))],
+    call: Annotated[str | None, typer.Option(metavar="ID", help="Show only this call.")] = None,
+    output: Annotated[Format, typer.Option("--format", help=(
+        "table: each detected value with its turn, words and rule; csv: one row per call; "
+        "json: one object per call with its evidence."))] = Format.table,
+) -> None:
+    """Detect the practices in transcripts and show why, before loading them (nothing is stored)."""
+    import duckdb
+
+    from calmline.transcripts import detect, read_transcripts, tables
+
+    if not transcripts.exists():
+        _fail(f"{transcripts}: no such file or folder", 2)
+    con = duckdb.connect()
+    try:
+        report = read_transcripts(con, transcripts)
+    except ValueError as exc:  # not a transcript file
+        _fail(str(exc), 2)
+    rejects = con.execute(f"SELECT source_file, line, column_name, problems FROM {tables.REJECTS} "
+                          f"ORDER BY source_file, line").fetchall()
+    for file, line, _column, problems in rejects[:MAX_REJECTS_SHOWN]:  # problems name the column
+        err.print(f"rejected {file}:{line}: {problems}", style="yellow", markup=False, highlight=False, soft_wrap=True)
+    if len(rejects) > MAX_REJECTS_SHOWN:
+        err.print(f"... and {len(rejects) - MAX_REJECTS_SHOWN:,} more rejected rows", style="yellow",
+                  markup=False, highlight=False)
+    if report.rows_rejected:
+        err.print(f"{report.rows_rejected:,} of {report.rows_read:,} rows rejected", style="yellow",
+                  markup=False, highlight=False)
+    if report.calls == 0:
+        _fail(f"{transcripts}: no call could be read", 1)
+    detect(con)
+    where = "" if call is None else " WHERE call_id = $call"
+    params = {} if call is None else {"call": call}
+    calls = con.execute(f"SELECT * FROM {tables.CALLS}{where} ORDER BY call_id", params).df()
+    if call is not None and calls.empty:
+        _fail(f"no call {call!r} among the {report.calls:,} calls read from {transcripts}", 1)
+    evidence = con.execute(f"SELECT * FROM {tables.PRACTICES}{where} ORDER BY call_id, turn NULLS LAST, practice",
+                           params).df()
+    terminal.print_detection(calls, evidence, output.value)
+
+
+MAX_REJECTS_SHOWN = 100
+"""Rejected rows `calmline detect` lists on stderr before it only counts the rest."""
+
+
 FILTERED_BY_VALUE = {"team": "team", "site": "site", "channel": "channel", "issue_type": "issue type"}
 """Saved-query parameters that name a value of the data, as ``queries/dashboard/filter_options.sql``
 lists them: a typo there gives no rows, so an empty result checks them."""

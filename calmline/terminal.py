@@ -270,3 +270,74 @@ def _cell(value) -> str:
     if value is None or type(value).__name__ == "NaTType":
         return ""
     return str(value)
+
+
+def detection_csv_columns() -> tuple[str, ...]:
+    """The columns ``calmline detect --format csv`` prints, in order (issue #17's list): call_id,
+    the ten practice flags, options_offered, verify_mode, first_apology_turn, vent_interruptions,
+    empathy_negated, policy_language, handoff, agent_talk_share."""
+    from calmline.vocabulary import qa_flags
+
+    return ("call_id", *qa_flags(), "options_offered", "verify_mode", "first_apology_turn",
+            "vent_interruptions", "empathy_negated", "policy_language", "handoff", "agent_talk_share")
+
+
+def print_detection(calls, evidence, fmt: str) -> None:
+    """Print what detection found on standard output: per call, every value with its evidence.
+
+    Parameters
+    ----------
+    calls : pandas.DataFrame
+        ``transcript_calls``: one row per call, every detected value as a column.
+    evidence : pandas.DataFrame
+        ``transcript_practices``: one row per detected value (call_id, practice, value, turn,
+        evidence, rule).
+    fmt : str
+        ``table``: per call a summary line and a table of its detected values (turn 0-based, the
+        words that triggered each and the rule); ``csv``: one row per call with
+        :func:`detection_csv_columns`, flags as ``true``/``false``, first_apology_turn empty when
+        there was no apology; ``json``: an array of one object per call, every column of
+        ``transcript_calls`` plus ``evidence``, a list of its detected values.
+    """
+    import json
+
+    import pandas as pd
+
+    from calmline.vocabulary import qa_flags
+
+    if fmt == "csv":
+        frame = calls.loc[:, list(detection_csv_columns())].copy()
+        for column in frame.columns:
+            if pd.api.types.is_bool_dtype(frame[column]):
+                frame[column] = frame[column].map({True: "true", False: "false"})
+        frame["first_apology_turn"] = frame["first_apology_turn"].astype("Int64")
+        spreadsheet_safe(frame).to_csv(sys.stdout, index=False, lineterminator=CSV_LINE_END)
+    elif fmt == "json":
+        by_call = {call_id: rows.drop(columns="call_id") for call_id, rows in evidence.groupby("call_id", sort=False)}
+        records = json.loads(calls.to_json(orient="records", force_ascii=False))
+        for record in records:
+            rows = by_call.get(record["call_id"], evidence.iloc[0:0].drop(columns="call_id"))
+            record["evidence"] = json.loads(rows.to_json(orient="records", force_ascii=False))
+        sys.stdout.write(json.dumps(records, ensure_ascii=False) + "\n")
+    else:
+        for call in calls.itertuples(index=False):
+            rows = evidence.loc[evidence["call_id"] == call.call_id]
+            apology = "none" if pd.isna(call.first_apology_turn) else f"turn {int(call.first_apology_turn)}"
+            share = "" if pd.isna(call.agent_talk_share) else f", agent talk share {call.agent_talk_share:.0%}"
+            console.print(f"call {call.call_id}: {call.turns} turns{share}; opening account interrupted "
+                          f"{call.vent_interruptions} time(s); verify mode {call.verify_mode}; first apology "
+                          f"{apology}; {call.options_offered} option(s) offered",
+                          markup=False, highlight=False, soft_wrap=True)
+            missing = [flag for flag in qa_flags() if flag != "let_vent" and not getattr(call, flag)]
+            console.print(f"  not detected: {', '.join(missing) or 'none'}", markup=False, highlight=False,
+                          soft_wrap=True)
+            table = Table(show_edge=False)
+            for header, justify in (("practice", "left"), ("value", "left"), ("turn", "right"),
+                                    ("words", "left"), ("rule", "left")):
+                table.add_column(header, justify=justify, overflow="fold")
+            for row in rows.itertuples(index=False):
+                table.add_row(row.practice, str(row.value), "" if pd.isna(row.turn) else str(int(row.turn)),
+                              str(row.evidence), str(row.rule))
+            console.print(table, markup=False, highlight=False)
+            console.print("")
+    sys.stdout.flush()
