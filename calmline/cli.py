@@ -91,6 +91,8 @@ def etl(
                                               "default: the latest date in the inputs.")] = None,
     strict: Annotated[bool, typer.Option(help="Exit with status 1 when any row was rejected.")] = False,
     reload: Annotated[bool, typer.Option(help="Re-read files even if an identical file was loaded before.")] = False,
+    redact: Annotated[bool, typer.Option(help="Mask digits, e-mail addresses and card-like numbers in stored "
+                                              "transcript text.")] = False,
 ) -> None:
     """Load a source folder into DuckDB, validating every row; rejected rows are kept with reasons."""
     from calmline.etl.errors import LoadError
@@ -103,7 +105,7 @@ def etl(
         raise typer.Exit(2)
     try:
         with terminal.progress() as tick:
-            report = load(source, db, as_of=cutoff, reload=reload, progress=tick)
+            report = load(source, db, as_of=cutoff, reload=reload, progress=tick, redact=redact)
     except LoadError as exc:
         err.print(f"[bold red]load failed, database unchanged:[/bold red] {exc}")
         raise typer.Exit(2)

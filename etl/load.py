@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from calmline.etl import cross_checks, practice_views, staging, store, work_tables
+from calmline.etl import cross_checks, practice_views, staging, store, transcripts_step, work_tables
 from calmline.etl.contract import entities
 from calmline.etl.errors import LoadError
 from calmline.etl.load_report import FileResult, LoadReport
@@ -60,7 +60,7 @@ _DATES = {
 
 
 def load(source: Path, db: Path, *, as_of: date | None = None, reload: bool = False,
-         progress: Progress | None = None) -> LoadReport:
+         progress: Progress | None = None, redact: bool = False) -> LoadReport:
     """Load every entity file in ``source`` into the database at ``db``.
 
     Parameters
@@ -78,6 +78,10 @@ def load(source: Path, db: Path, *, as_of: date | None = None, reload: bool = Fa
         Read files again even when an identical file was loaded before.
     progress : callable, optional
         Called as each step starts.
+    redact : bool
+        Mask digits, e-mail addresses and card-like numbers in stored transcript text
+        (a ``transcripts/`` folder or ``transcripts.jsonl``/``.csv``/``.parquet`` file is
+        optional; see :mod:`calmline.etl.transcripts_step`).
 
     Returns
     -------
@@ -90,7 +94,7 @@ def load(source: Path, db: Path, *, as_of: date | None = None, reload: bool = Fa
     sources = discover(source, notes)
     steps = len(sources) + 4
     try:
-        report = _publish(source, db, sources, as_of, reload, tick, steps)
+        report = _publish(source, db, sources, as_of, reload, tick, steps, redact)
     except WriterBusy as exc:
         raise LoadError(db, "another `calmline etl` or `calmline fit` is writing this database; "
                             "wait for it to finish") from exc
@@ -118,13 +122,13 @@ def _discard_working_copy(db: Path) -> None:
 
 
 def _publish(source: Path, db: Path, sources: list[SourceFile], as_of: date | None, reload: bool,
-             tick: Progress, steps: int) -> LoadReport:
+             tick: Progress, steps: int, redact: bool = False) -> LoadReport:
     with staged_database(db) as work:
         con = connect(work, read_only=False)
         con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
         con.execute(f"SET temp_directory = '{work}.tmp'")
         try:
-            report = _load_into(con, source, db, sources, as_of, reload, tick, steps)
+            report = _load_into(con, source, db, sources, as_of, reload, tick, steps, redact)
             tick("publishing", steps - 1, steps)
             con.execute("CHECKPOINT")
         finally:
@@ -133,7 +137,7 @@ def _publish(source: Path, db: Path, sources: list[SourceFile], as_of: date | No
 
 
 def _load_into(con, source: Path, db: Path, sources: list[SourceFile], as_of: date | None,
-               reload: bool, tick: Progress, steps: int) -> LoadReport:
+               reload: bool, tick: Progress, steps: int, redact: bool = False) -> LoadReport:
     store.ensure_schema(con)
     _check_parents(con, source, sources)
     con.execute(load_sql("etl/macros"))
@@ -167,6 +171,12 @@ def _load_into(con, source: Path, db: Path, sources: list[SourceFile], as_of: da
                 results[i] = _file_result(con, batch_id, staged[i], written[i])
 
     notes = _drop_after_as_of(con, as_of) if explicit else []
+    transcripts = transcripts_step.find(source)
+    if transcripts is not None:
+        tick("reading transcripts and detecting practices", len(sources) + 1, steps)
+        for result in transcripts_step.load_transcripts(con, transcripts, source, batch_id, redact=redact):
+            results[max(results, default=-1) + 1] = result
+    transcripts_step.ensure_tables(con)
     con.execute("DELETE FROM etl_state")
     con.execute("INSERT INTO etl_state VALUES ($as_of, $src, $batch, $now)",
                 {"as_of": as_of, "src": as_of_source, "batch": batch_id, "now": _now()})

@@ -80,6 +80,8 @@ def discover(source: Path, notes: list[str] | None = None) -> list[SourceFile]:
     for path in entries:
         if path.name in used or path.name.startswith(".") or path.suffix.lower() not in FORMATS:
             continue
+        if path.stem.lower() == "transcripts":  # read by calmline.etl.transcripts_step
+            continue
         near = next((n for n in names if path.name.lower().startswith(n)), None)
         hint = (f"; {near} files go in {near}/ ({near}/{path.name}) or are named {near}.csv"
                 if near else f" ({', '.join(names)})")
