@@ -104,4 +104,6 @@ def load_transcripts(con: duckdb.DuckDBPyConnection, path: Path, source: Path, b
     detect(con)
     for f in report.files:
         f.file = names[f.file]
+        if f.rows_rejected and f.status == "loaded":
+            f.status = "loaded with rejections"  # as the load names every other such file
     return report.files

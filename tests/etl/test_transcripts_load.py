@@ -48,8 +48,8 @@ def test_transcripts_are_read_detected_and_accounted(source: Path, db: Path):
     assert [(f, line) for f, line, _ in rejected] == [("transcripts.jsonl", 3), ("transcripts.jsonl", 4)]
     assert "X9" in rejected[0][2] or "call" in rejected[0][2]
     assert "invalid JSON" in rejected[1][2]
-    assert query(db, "SELECT file, rows_read, rows_loaded, rows_rejected FROM load_batches "
-                     "WHERE entity = 'transcripts'") == [("transcripts.jsonl", 4, 2, 2)]
+    assert query(db, "SELECT file, rows_read, rows_loaded, rows_rejected, status FROM load_batches "
+                     "WHERE entity = 'transcripts'") == [("transcripts.jsonl", 4, 2, 2, "loaded with rejections")]
     assert query(db, "SELECT count(*) FROM pg_tables WHERE tablename = 'transcript_rejects'") == [(0,)]
 
 
