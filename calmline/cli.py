@@ -396,6 +396,7 @@ def detect_command(
     if not transcripts.exists():
         _fail(f"{transcripts}: no such file or folder", 2)
     con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")  # stdout carries only the result
     try:
         report = read_transcripts(con, transcripts)
     except ValueError as exc:  # not a transcript file
