@@ -111,3 +111,15 @@ def test_labelled_dev_file_matches_its_labels_and_csv_agrees_with_json():
         for flag in qa_flags():
             assert row[flag] == str(calls[call_id][flag]).lower()
         assert float(row["agent_talk_share"]) == pytest.approx(calls[call_id]["agent_talk_share"])
+
+
+def test_a_folder_of_amazon_transcribe_files_is_scored_with_the_file_stem_as_call_id():
+    """tests/transcripts/fixtures/transcribe/tx-7.json is shaped as Transcribe Call Analytics
+    writes its post-call output (Transcript segments with ParticipantRole, BeginOffsetMillis,
+    EndOffsetMillis, Content); the agent apologises in turn 1 and takes ownership in turn 2."""
+    proc = detect("--transcripts", str(FIXTURES / "transcribe"), "--format", "csv")
+    assert proc.returncode == 0, proc.stderr
+    (row,) = list(csv.DictReader(io.StringIO(proc.stdout)))
+    assert (row["call_id"], row["apologized"], row["first_apology_turn"], row["took_ownership"]) == (
+        "tx-7", "true", "1", "true")
+    assert float(row["agent_talk_share"]) == pytest.approx(10.1 / 19.1, abs=1e-3)
