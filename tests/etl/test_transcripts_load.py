@@ -85,3 +85,18 @@ def test_without_transcripts_the_tables_exist_empty_and_nothing_is_counted(tmp_p
         assert query(db, f"SELECT count(*) FROM {table}") == [(0,)]
     assert query(db, "SELECT count(*) FROM load_batches WHERE entity = 'transcripts'") == [(0,)]
     assert query(db, "SELECT count(*) FROM rejected_rows WHERE entity = 'transcripts'") == [(0,)]
+
+
+def test_a_transcripts_folder_of_amazon_transcribe_files_is_read(tmp_path: Path, db: Path):
+    """The Transcribe fixture copied as transcripts/K2.json: the file stem is the call id."""
+    import shutil
+
+    src = make_source(tmp_path / "src")
+    (src / "transcripts").mkdir()
+    fixture = Path(__file__).resolve().parents[1] / "transcripts" / "fixtures" / "transcribe" / "tx-7.json"
+    shutil.copy(fixture, src / "transcripts" / "K2.json")
+    out = load_cli(src, db)
+    assert out.code == 0, out.output
+    assert query(db, "SELECT call_id, apologized, took_ownership FROM transcript_calls") == [("K2", True, True)]
+    assert query(db, "SELECT file, format, rows_read, rows_loaded FROM load_batches WHERE entity = 'transcripts'") == [
+        ("transcripts/K2.json", "transcribe", 1, 1)]
