@@ -30,8 +30,26 @@ class FileResult:
         return self.rows_inserted + self.rows_updated + self.rows_unchanged
 
 
+class FileTotals:
+    """Rows read, loaded and rejected summed over a report's ``files`` (FileResult list)."""
+
+    files: list[FileResult]
+
+    @property
+    def rows_rejected(self) -> int:
+        return sum(f.rows_rejected for f in self.files)
+
+    @property
+    def rows_read(self) -> int:
+        return sum(f.rows_read for f in self.files)
+
+    @property
+    def rows_loaded(self) -> int:
+        return sum(f.rows_loaded for f in self.files)
+
+
 @dataclass
-class LoadReport:
+class LoadReport(FileTotals):
     """The outcome of one ``calmline etl`` run."""
 
     db: Path
@@ -45,15 +63,3 @@ class LoadReport:
     notes: list[str] = field(default_factory=list)
     """What the load left out or changed besides the files' rows: files ignored, stored rows
     removed because an earlier ``--as-of`` date no longer covers them."""
-
-    @property
-    def rows_rejected(self) -> int:
-        return sum(f.rows_rejected for f in self.files)
-
-    @property
-    def rows_read(self) -> int:
-        return sum(f.rows_read for f in self.files)
-
-    @property
-    def rows_loaded(self) -> int:
-        return sum(f.rows_loaded for f in self.files)

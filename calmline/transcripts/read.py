@@ -41,7 +41,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from calmline.etl.load_report import FileResult
+from calmline.etl.load_report import FileResult, FileTotals
 from calmline.transcripts import tables
 from calmline.transcripts.redact import create_redact_macro
 
@@ -53,7 +53,7 @@ _NUMBER = "('BIGINT', 'UBIGINT', 'DOUBLE')"
 
 
 @dataclass
-class RejectReport:
+class RejectReport(FileTotals):
     """What :func:`read_transcripts` did, file by file (``rows_read == rows_loaded + rows_rejected``).
 
     Attributes
@@ -73,17 +73,6 @@ class RejectReport:
     turns: int = 0
     examples: list[tuple[str, int, str | None, str]] = field(default_factory=list)
 
-    @property
-    def rows_read(self) -> int:
-        return sum(f.rows_read for f in self.files)
-
-    @property
-    def rows_loaded(self) -> int:
-        return sum(f.rows_loaded for f in self.files)
-
-    @property
-    def rows_rejected(self) -> int:
-        return sum(f.rows_rejected for f in self.files)
 
 
 def transcript_files(path: Path | str) -> list[Path]:
