@@ -121,3 +121,13 @@ def multi_horizon_db(fitted_sample_db, tmp_path_factory) -> Path:
     fit = run_cli("fit", "--db", str(db), "--horizon", "30")
     assert fit.returncode == 0, fit.stderr
     return db
+
+
+def pytest_collection_modifyitems(items):
+    """Under pytest-xdist (`make test` runs two workers), the tests that drive Chromium or time a
+    server's answers run one after another on one worker: dash_duo serves on one fixed port, and
+    a timing test must not share the two cores with another worker's browser."""
+    for item in items:
+        if "dash_duo" in getattr(item, "fixturenames", ()) or "browser" in item.path.name \
+                or item.path.name == "test_sign_in.py":
+            item.add_marker(pytest.mark.xdist_group("browser"))

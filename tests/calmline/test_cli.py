@@ -76,16 +76,6 @@ def test_fit_on_the_sample_stores_a_run_per_horizon(tmp_path):
     assert query(db, "SELECT horizon_days FROM model_runs ORDER BY run_id") == [(30,), (90,)]
     assert query(db, "SELECT DISTINCT outcome FROM practice_effects WHERE run_id = 1 AND method <> 'cox'") == [
         ("churn_30d",)]
-    again = run_cli("fit", "--db", str(db), "--force")
-    assert again.returncode == 0 and query(db, "SELECT count(*) FROM model_runs") == [(3,)]
-
-
-def test_demo_without_serving_loads_and_fits_the_sample(tmp_path):
-    db = tmp_path / "demo.duckdb"
-    proc = run_cli("demo", "--db", str(db), "--no-serve")
-    assert proc.returncode == 0, proc.stderr
-    assert query(db, "SELECT count(*) FROM model_runs") == [(1,)]
-    assert query(db, "SELECT count(*) FROM rejected_rows") == [(25,)]
 
 
 def test_serve_refuses_other_machines_without_sign_in(tmp_path):

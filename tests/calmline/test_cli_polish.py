@@ -102,6 +102,9 @@ def test_demo_twice_stores_one_model_run_and_force_fits_again(tmp_path):
     db = tmp_path / "demo.duckdb"
     first = run_cli("demo", "--db", str(db), "--no-serve")
     assert first.returncode == 0, first.stderr
+    # (the demo without serving: loads and fits the sample, keeping its 25 rejected rows)
+    assert query(db, "SELECT count(*) FROM model_runs") == [(1,)]
+    assert query(db, "SELECT count(*) FROM rejected_rows") == [(25,)]
     second = run_cli("demo", "--db", str(db), "--no-serve")
     assert second.returncode == 0, second.stderr
     assert "nothing changed: all 16 files are identical" in second.stdout
