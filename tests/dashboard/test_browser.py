@@ -3,20 +3,9 @@ the figures, a drill-down works, and a table exports its rows as CSV."""
 
 from __future__ import annotations
 
-import pytest
-
 
 PAGES = {"/": "overview-teams", "/impact": "impact-forest", "/training": "training-priorities",
          "/explorer": "_pages_content", "/health": "health-batches"}
-
-
-
-
-@pytest.fixture
-def app(fitted_sample_db):
-    from calmline.dashboard.app import Settings, create_app
-
-    return create_app(Settings(db=fitted_sample_db))
 
 
 def test_every_page_renders_without_console_errors(dash_duo, app):

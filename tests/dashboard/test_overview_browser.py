@@ -3,15 +3,6 @@ the month before, by rate and with its direction (#11.2), and follows a chosen p
 
 from __future__ import annotations
 
-import pytest
-
-
-@pytest.fixture
-def app(fitted_sample_db):
-    from calmline.dashboard.app import Settings, create_app
-
-    return create_app(Settings(db=fitted_sample_db))
-
 
 def test_the_overview_compares_the_latest_closed_month_with_the_one_before(dash_duo, app):
     dash_duo.start_server(app)

@@ -3,15 +3,6 @@ console (the Training page's own browser check; the page list in test_browser co
 
 from __future__ import annotations
 
-import pytest
-
-
-@pytest.fixture
-def app(fitted_sample_db):
-    from calmline.dashboard.app import Settings, create_app
-
-    return create_app(Settings(db=fitted_sample_db))
-
 
 def test_the_coaching_queue_links_to_an_agents_upset_calls(dash_duo, app):
     dash_duo.start_server(app)
