@@ -102,6 +102,77 @@ PRACTICES: tuple[Practice, ...] = (
 )
 """Every practice the analysis scores, in the order pages and tables list them."""
 
+@dataclass(frozen=True)
+class Dispute:
+    """A point the playbooks disagree on: how a practice is done, measured from transcripts.
+
+    ``treated`` and ``among`` are SQL expressions over the columns of ``transcript_calls``
+    (:mod:`calmline.transcripts.detect`): ``among`` picks the calls the comparison is made
+    in (e.g. the calls that apologised), and ``treated`` splits them into the side the
+    claim is about (TRUE, ``treated_label``) and the other (FALSE, ``control_label``).
+    The estimate is the change in churn, in points, of the treated side over the other,
+    adjusted like a practice. ``claim`` is what one or more playbooks say and ``playbooks``
+    who says it; ``counter`` the opposite advice, when a playbook gives one.
+    """
+
+    name: str
+    label: str
+    treated: str
+    among: str
+    treated_label: str
+    control_label: str
+    claim: str
+    playbooks: str
+    counter: str = ""
+
+
+EARLY_APOLOGY_SHARE = 0.25
+"""An apology is *early* when the first one starts within this share of the call's time."""
+
+DISPUTES: tuple[Dispute, ...] = (
+    Dispute("verify_verbatim", "Verbatim vs paraphrase",
+            "verify_mode = 'verbatim'", "verify_mode IN ('verbatim', 'paraphrase')",
+            "repeated word for word", "paraphrased",
+            "Repeat the customer's problem back word for word: a wrong paraphrase makes them angrier.",
+            "one playbook", "Paraphrase it in your own words (two others)."),
+    Dispute("apology_early", "Early vs late apology",
+            f"first_apology_position < {EARLY_APOLOGY_SHARE}", "first_apology_turn IS NOT NULL",
+            "apologised in the first quarter of the call", "apologised later",
+            "Apologise at once, as soon as you sense the customer is upset.",
+            "one playbook", "Apologise after the plan is agreed (another)."),
+    Dispute("vent_interrupted", "Interrupted opening",
+            "vent_interruptions > 0", "vent_interruptions IS NOT NULL",
+            "agent interrupted the opening account", "opening not interrupted",
+            "Never interrupt the customer's opening account, even with \"I see\".",
+            "two playbooks"),
+    Dispute("empathy_negated", "Empathy negated by \"but\"",
+            "empathy_negated", "empathized OR empathy_negated",
+            "acknowledgement followed by \"but\"/\"however\"", "acknowledgement left to stand",
+            "An acknowledgement followed by \"but\" or \"however\" cancels itself.",
+            "one playbook"),
+    Dispute("policy_language", "Policy language",
+            "policy_language", "policy_language IS NOT NULL",
+            "agent cited policy or sent the customer to self-service", "no policy language",
+            "\"That's our policy\" and \"you'll have to go to our website\" lose customers.",
+            "one playbook"),
+    Dispute("handoff_vs_ownership", "Hand-off vs ownership",
+            "handoff", "handoff OR took_ownership",
+            "passed to another department or person", "agent took ownership",
+            "Passing the customer to another department instead of owning the problem loses them.",
+            "two playbooks"),
+)
+"""The disputed points calmline measures, in the order pages and tables list them."""
+
+
+def dispute(name: str) -> Dispute:
+    """The disputed point called ``name`` (KeyError naming it when there is none)."""
+    for d in DISPUTES:
+        if d.name == name:
+            return d
+    raise KeyError(f"no disputed point called {name!r} in calmline.vocabulary")
+
+
+
 def practice_names() -> tuple[str, ...]:
     """Every practice's name, in :data:`PRACTICES` order."""
     return tuple(p.name for p in PRACTICES)
