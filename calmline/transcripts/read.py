@@ -341,11 +341,16 @@ def _validate(con: duckdb.DuckDBPyConnection, files: list[Path], *, redact: bool
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _tx_units AS
-        WITH turn_problems AS (
-            SELECT file_idx, unit, arg_min(p.c, line) AS column_name, arg_min(p.r, line) AS rule,
-                   string_agg(CASE WHEN line <> unit THEN 'turn at ' || line || ': ' ELSE '' END
-                              || p.c || ': ' || p.r, '; ' ORDER BY line) AS problems, min(line) AS line
+        WITH reasons AS (
+            -- each reason once per unit: the turns of one JSON Lines call share its line, so the
+            -- same reason (an unknown call_id, a bad speaker) would otherwise repeat per turn
+            SELECT file_idx, unit, p.c AS c, p.r AS r, min(line) AS line
             FROM _tx_checked WHERE p IS NOT NULL GROUP BY ALL
+        ), turn_problems AS (
+            SELECT file_idx, unit, arg_min(c, line) AS column_name, arg_min(r, line) AS rule,
+                   string_agg(CASE WHEN line <> unit THEN 'turn at ' || line || ': ' ELSE '' END
+                              || c || ': ' || r, '; ' ORDER BY line, c, r) AS problems, min(line) AS line
+            FROM reasons GROUP BY ALL
         ), units AS (
             SELECT r.file_idx, r.unit, coalesce(t.line, r.line) AS line, r.call_id, r.row_text,
                    CASE WHEN r.problem IS NOT NULL THEN NULL ELSE t.column_name END AS column_name,

@@ -214,3 +214,15 @@ def test_rows_read_equals_loaded_plus_rejected_per_file(tmp_path, con):
 def test_labelled_set_loads_without_rejects(con):
     report = read_transcripts(con, Path(__file__).parent / "labelled" / "dev")
     assert report.rows_rejected == 0 and report.calls == 118
+
+
+def test_a_rejected_json_lines_call_states_each_reason_once_not_once_per_turn(tmp_path, con):
+    """Every turn of a JSON Lines call shares its line: an unknown call_id or a bad speaker on
+    all three turns is one reason in the reject row, not the same reason three times."""
+    con.execute("CREATE TABLE calls AS SELECT 'c1' AS call_id")
+    robot = {"call_id": "c1", "turns": [{**t, "speaker": "robot"} for t in GOOD["turns"]]}
+    path = tmp_path / "calls.jsonl"
+    path.write_text(json.dumps({**GOOD, "call_id": "zz"}) + "\n" + json.dumps(robot) + "\n", encoding="utf-8")
+    read_transcripts(con, path, known_calls="calls")
+    problems = [r[0] for r in con.execute("SELECT problems FROM transcript_rejects ORDER BY line").fetchall()]
+    assert problems == ["call_id: unknown call_id", "speaker: speaker must be agent or customer (got 'robot')"]
