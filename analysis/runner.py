@@ -18,7 +18,7 @@ import duckdb
 import pandas as pd
 
 from calmline import vocabulary
-from calmline.analysis import secondary
+from calmline.analysis import disputes, secondary
 from calmline.analysis.design import Design, active_at, agent_codes, build, complete_cases
 from calmline.analysis.dose import dose_response, heterogeneity
 from calmline.analysis.effects import practice_effects
@@ -67,6 +67,7 @@ def fit(db: Path, practices: list[str], *, horizons: tuple[int, ...] = (90,),
             say("reading upset calls")
             population = con.execute(load_sql("analysis/upset_calls")).df()
             training = con.execute(load_sql("analysis/training_completions")).df()
+            disputed = _dispute_calls(con)
             practices, unrecorded = _recorded(population, practices)
             as_of, batches = con.execute(
                 "SELECT (SELECT as_of FROM etl_state), "
@@ -82,7 +83,7 @@ def fit(db: Path, practices: list[str], *, horizons: tuple[int, ...] = (90,),
             for h in horizons:
                 run_id = con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM model_runs").fetchone()[0]
                 tables, warnings, counts = _fit_horizon(population, practices, h, survival, say,
-                                                        summary.timings, training)
+                                                        summary.timings, training, disputed)
                 warnings = unrecorded + warnings
                 _write(con, run_id, tables)
                 con.execute("INSERT INTO model_runs VALUES ($run, $now, $as_of, $h, $n, $events, $left, "
@@ -116,7 +117,8 @@ def _after_call(practices: list[str]) -> list[str]:
 
 def _fit_horizon(population: pd.DataFrame, practices: list[str], h: int,
                  survival: tuple[pd.DataFrame, pd.DataFrame], say: Progress, timings: dict[str, float],
-                 training: pd.DataFrame | None = None) -> tuple[dict[str, pd.DataFrame], list[str], dict]:
+                 training: pd.DataFrame | None = None, disputed: pd.DataFrame | None = None
+                 ) -> tuple[dict[str, pd.DataFrame], list[str], dict]:
     outcome = f"churned_{h}d"
     in_window = population[population["days_observable"] >= h]
     df, left_out = complete_cases(in_window, practices, outcome)
@@ -163,7 +165,22 @@ def _fit_horizon(population: pd.DataFrame, practices: list[str], h: int,
     tables["training_priorities"], tables["agent_adoption"] = priorities, adoption
     tables.update(timed("coaching and training impact", secondary.trainer_tables, population,
                         tables["practice_effects"], priorities, adoption, practices, h, training))
+    points, point_warnings = timed("disputed points", lambda: disputes.dispute_effects(
+        df, disputed, practices, outcome, after_call=after))
+    tables["dispute_effects"] = points.assign(horizon=h)
+    warnings += point_warnings
     return tables, warnings, counts
+
+
+def _dispute_calls(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """``queries/analysis/dispute_calls.sql`` with the vocabulary's disputed points in it: one row
+    per call with a transcript (none when the database has no ``transcript_calls``)."""
+    present = con.execute("SELECT count(*) FROM information_schema.tables "
+                          "WHERE table_name = 'transcript_calls'").fetchone()[0]
+    if not present:
+        return pd.DataFrame()
+    return con.execute(load_sql("analysis/dispute_calls").replace(disputes.MARKER,
+                                                                  disputes.select_list())).df()
 
 
 def _sensitivity(effects: pd.DataFrame, design: Design, df: pd.DataFrame, practices: list[str],

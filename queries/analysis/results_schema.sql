@@ -172,6 +172,36 @@ CREATE TABLE IF NOT EXISTS training_impact (
     comparison_after    DOUBLE,
     warning             VARCHAR
 );
+-- dispute_effects: the playbooks' disputed points (calmline.vocabulary.DISPUTES): per point and
+-- method, the change in churn within the horizon of the claim's side over the other, among the
+-- compared calls, in percentage points (-2.1 = 2.1 fewer customers lost per 100 calls); no rows
+-- when no transcripts were loaded (the run's warnings say so).
+CREATE TABLE IF NOT EXISTS dispute_effects (
+    run_id          INTEGER NOT NULL,
+    horizon         INTEGER NOT NULL,   -- days (as model_runs.horizon_days)
+    dispute         VARCHAR NOT NULL,
+    position        INTEGER,            -- the vocabulary's order
+    label           VARCHAR,
+    claim           VARCHAR,
+    playbooks       VARCHAR,
+    counter         VARCHAR,
+    treated_label   VARCHAR,
+    control_label   VARCHAR,
+    method          VARCHAR NOT NULL,   -- aipw | logit | naive
+    headline        BOOLEAN,            -- the row the dashboard and the saved query show
+    n_calls         BIGINT,
+    n_treated       BIGINT,
+    n_control       BIGINT,
+    n_agents        BIGINT,
+    n_analysed      BIGINT,
+    estimate_pp     DOUBLE,
+    ci_low_pp       DOUBLE,
+    ci_high_pp      DOUBLE,
+    std_error_pp    DOUBLE,
+    p_value         DOUBLE,
+    t_df            INTEGER,
+    note            VARCHAR
+);
 -- Columns added after the first release: CREATE TABLE IF NOT EXISTS leaves an older table as it
 -- was, so they are added here too (a no-op on a new database).
 -- practice_effects.effect also takes 'landmark': a practice that happens after the call (the

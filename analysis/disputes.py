@@ -1,0 +1,216 @@
+"""The points the playbooks disagree on, estimated like a practice (issue #17).
+
+Each disputed point of :data:`calmline.vocabulary.DISPUTES` compares two ways of doing a
+practice among the calls whose transcript puts them in the comparison (``among``: e.g. the
+calls where the agent apologised) and splits them in two (``treated``: e.g. the first apology
+came in the first quarter of the call). The estimand is the one of a practice's total effect
+(:mod:`calmline.analysis.effects`): the mean over the compared calls of P(churn within the
+horizon | treated side) - P(churn | other side), everything before the call and the agent's
+other practices on it as they were. It is estimated by the same machinery, in the same
+adjustment set (the pre-call covariates of :func:`calmline.analysis.design.build` and the
+on-call practices as co-adjusters), with the same agent-clustered errors (CR2 and a t with
+agents - 1 degrees of freedom below ``logit.FEW_AGENTS`` agents), by logit average marginal
+effect and by AIPW, the naive difference beside them for comparison.
+
+Two adjustments differ from a practice's, and each row's note says so: a practice the point's
+own SQL names (``took_ownership`` in hand-off vs ownership) is not adjusted for, since it
+defines the comparison; and neither is a practice that is the same as the treated side (or
+its opposite) on every compared call (``let_vent`` is "not interrupted" by definition), since
+the two cannot be told apart.
+
+Pure: DataFrames in, a tidy frame out; :mod:`calmline.analysis.runner` reads the calls
+(``queries/analysis/dispute_calls.sql``) and stores the rows in ``dispute_effects``.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from calmline import vocabulary
+from calmline.analysis import aipw, effects
+from calmline.analysis.design import agent_codes, build
+
+MIN_CALLS = 300
+"""Fewer compared calls than this and a point is not estimated: the floor of a subgroup's own
+model in :func:`calmline.analysis.dose.heterogeneity` (its ``min_calls``), which fits the same
+covariates and practices on a subset of the upset calls."""
+
+METHODS = ("aipw", "logit", "naive")
+"""The estimates of each point, in the order the table lists them: the headline is AIPW, else
+the logit AME when AIPW could not be estimated (no overlap); naive is shown only to compare."""
+
+MARKER = "/* DISPUTE_COLUMNS */"
+"""Where ``queries/analysis/dispute_calls.sql`` takes the points' columns (:func:`select_list`)."""
+
+COLUMNS = ["dispute", "position", "label", "claim", "playbooks", "counter", "treated_label",
+           "control_label", "method", "headline", "n_calls", "n_treated", "n_control", "n_agents",
+           "n_analysed", "estimate_pp", "ci_low_pp", "ci_high_pp", "std_error_pp", "p_value", "t_df",
+           "note"]
+"""One row per disputed point and method. ``n_calls``: compared calls (in the horizon's window,
+every practice assessed, the transcript puts them in ``among`` and can say which side);
+``n_treated``/``n_control``: on the claim's side and on the other; ``n_agents``: agents who took
+them; ``n_analysed``: calls the estimate uses (AIPW: after trimming the non-overlap);
+``estimate_pp``, ``ci_low_pp``, ``ci_high_pp``, ``std_error_pp``: the change in churn of the
+treated side over the other, percentage points (-2.1 = 2.1 fewer customers lost per 100 calls),
+95% interval; ``t_df``: degrees of freedom of the t reference with few agents (else missing);
+``headline``: the row the dashboard and the saved query show; ``note``: why a number is missing,
+or what it rests on."""
+
+
+def among_column(name: str) -> str:
+    """The column of ``dispute_calls`` saying a call is in point ``name``'s comparison."""
+    return f"{name}_among"
+
+
+def treated_column(name: str) -> str:
+    """The column of ``dispute_calls`` saying a compared call is on the claim's side."""
+    return f"{name}_treated"
+
+
+def select_list(disputes=None) -> str:
+    """The two columns of every disputed point, SQL over ``transcript_calls``' columns.
+
+    ``<name>_among`` is the point's ``among`` expression (FALSE when it is NULL);
+    ``<name>_treated`` its ``treated`` expression among those calls (NULL outside them, or
+    when the transcript cannot say). The expressions are the vocabulary's, trusted code.
+
+    Parameters
+    ----------
+    disputes : sequence of Dispute, optional
+        By default :data:`calmline.vocabulary.DISPUTES`, read when called.
+
+    Returns
+    -------
+    str
+        Comma-separated select items, for :data:`MARKER` in ``dispute_calls.sql``.
+    """
+    items = []
+    for d in vocabulary.DISPUTES if disputes is None else disputes:
+        among = f"coalesce(CAST(({d.among}) AS BOOLEAN), false)"
+        items += [f'{among} AS "{among_column(d.name)}"',
+                  f'CASE WHEN {among} THEN CAST(({d.treated}) AS BOOLEAN) END AS "{treated_column(d.name)}"']
+    return ",\n    ".join(items)
+
+
+def dispute_effects(df: pd.DataFrame, calls: pd.DataFrame, practices: list[str], outcome: str, *,
+                    after_call=(), disputes=None, min_calls: int = MIN_CALLS, trim: float = aipw.TRIM
+                    ) -> tuple[pd.DataFrame, list[str]]:
+    """Estimate every disputed point's change in churn, adjusted like a practice.
+
+    Parameters
+    ----------
+    df : DataFrame
+        The complete-case model population of one horizon (every practice assessed, the
+        outcome's window closed): ``call_id``, ``agent_id``, the practices, the pre-call
+        covariates and ``outcome``.
+    calls : DataFrame
+        ``dispute_calls``: one row per call with a transcript, ``call_id`` and, per point,
+        ``<name>_among`` and ``<name>_treated`` (:func:`among_column`, :func:`treated_column`).
+        Empty (or None) when no transcript was loaded.
+    practices : list of str
+        The practices of the run; the on-call ones are the co-adjusters.
+    outcome : str
+        The 0/1 outcome column, e.g. ``churned_90d``.
+    after_call : sequence of str
+        Practices that happen after the call: never adjusted for.
+    disputes : sequence of Dispute, optional
+        By default :data:`calmline.vocabulary.DISPUTES`, read when called.
+    min_calls : int
+        Fewer compared calls than this: no estimate, and the note says why.
+    trim : float
+        AIPW's overlap bound.
+
+    Returns
+    -------
+    rows : DataFrame
+        Columns :data:`COLUMNS`, one row per point and method (:data:`METHODS`), in the
+        vocabulary's order; no rows when ``calls`` is empty.
+    warnings : list of str
+        For the run: why there are no rows (no transcripts).
+    """
+    disputes = tuple(vocabulary.DISPUTES if disputes is None else disputes)
+    if calls is None or calls.empty:
+        return pd.DataFrame(columns=COLUMNS), [
+            "no transcripts loaded: the playbooks' disputed points ("
+            + ", ".join(d.label for d in disputes) + ") are measured from transcripts; load them "
+            "with `calmline etl` and a transcripts file in the source folder (README: Transcripts)"]
+    after = set(after_call)
+    on_call = [p for p in practices if p not in after]
+    linked = df.merge(calls, on="call_id", how="inner", validate="one_to_one")
+    rows = []
+    for position, d in enumerate(disputes):
+        rows += _point(linked, d, position, on_call, outcome, min_calls, trim)
+    return pd.DataFrame(rows, columns=COLUMNS), []
+
+
+def _point(linked: pd.DataFrame, d, position: int, on_call: list[str], outcome: str, min_calls: int,
+           trim: float) -> list[dict]:
+    """The rows of one point: its compared calls, then each method's estimate or why there is none."""
+    among = linked[among_column(d.name)].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    side = linked[treated_column(d.name)].astype("boolean")
+    sub = linked.loc[among & side.notna().to_numpy()].reset_index(drop=True)
+    t = sub[treated_column(d.name)].astype(bool).to_numpy().astype(float)
+    n, n_t = len(sub), int(t.sum())
+    base = dict(dispute=d.name, position=position, label=d.label, claim=d.claim, playbooks=d.playbooks,
+                counter=d.counter or None, treated_label=d.treated_label, control_label=d.control_label,
+                n_calls=n, n_treated=n_t, n_control=n - n_t, n_agents=int(sub["agent_id"].nunique()),
+                n_analysed=n)
+    if n == 0:
+        return _refused(base, "no upset call in this horizon's window has a transcript that puts it in "
+                              "this comparison")
+    if n < min_calls:
+        return _refused(base, f"only {n:,} calls compared: too few to estimate (fewer than {min_calls:,})")
+    if n_t in (0, n):
+        which = d.treated_label if n_t == n else d.control_label
+        return _refused(base, f"no variation: every one of the {n:,} calls compared was \"{which}\"")
+    named = [p for p in on_call if re.search(rf"\b{re.escape(p)}\b", f"{d.among} {d.treated}")]
+    same = [p for p in on_call if p not in named and _determined(sub[p], t)]
+    adjusted = [p for p in on_call if p not in named and p not in same]
+    sub = sub.assign(**{d.name: t})
+    design = build(sub, adjusted + [d.name])
+    y = sub[outcome].astype(float).to_numpy()
+    found, _, model_warnings = effects._estimate(  # the practices' own estimator (one target)
+        design, [d.name], y, agent_codes(sub["agent_id"]), "total", trim, label=f"{d.name} logit")
+    note = _adjustment_note(named, same)
+    out = {}
+    for r in found:
+        if r["scale"] != "risk_difference" or r["method"] not in METHODS:
+            continue
+        out[r["method"]] = dict(base, method=r["method"], n_analysed=r.get("n_analysed", n),
+                                estimate_pp=_pp(r["estimate"]), ci_low_pp=_pp(r["ci_low"]),
+                                ci_high_pp=_pp(r["ci_high"]), std_error_pp=_pp(r.get("std_error")),
+                                p_value=r["p_value"], t_df=r.get("t_df"),
+                                note="; ".join(w for w in (r.get("warning"), note) if w) or None)
+    headline = "aipw" if out["aipw"]["estimate_pp"] is not None or out["logit"]["estimate_pp"] is None \
+        else "logit"
+    return [dict(out[m], headline=m == headline) for m in METHODS]
+
+
+def _determined(values: pd.Series, t: np.ndarray) -> bool:
+    """The practice is the treated side, or its opposite, on every compared call."""
+    a = values.astype(float).to_numpy()
+    return bool(np.all(a == t) or np.all(a == 1 - t))
+
+
+def _adjustment_note(named: list[str], same: list[str]) -> str | None:
+    parts = []
+    if named:
+        parts.append(", ".join(named) + " not adjusted for: it defines the comparison")
+    if same:
+        parts.append(", ".join(same) + " not adjusted for: on every compared call it is the same as "
+                                       "the comparison or its opposite")
+    return "; ".join(parts) or None
+
+
+def _pp(value) -> float | None:
+    return None if value is None or pd.isna(value) else float(value) * 100
+
+
+def _refused(base: dict, why: str) -> list[dict]:
+    """A row per method without numbers; the first (AIPW) is the headline."""
+    return [dict(base, method=m, headline=m == METHODS[0], estimate_pp=None, ci_low_pp=None,
+                 ci_high_pp=None, std_error_pp=None, p_value=None, t_df=None, note=why)
+            for m in METHODS]
