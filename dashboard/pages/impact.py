@@ -11,10 +11,11 @@ from dash import Input, Output, State, callback, dcc, html
 
 from calmline import vocabulary
 from calmline.analysis.specification import ADJUSTED_FOR, specification
-from calmline.dashboard import data, horizons
+from calmline.dashboard import data, disputes_panel, horizons
 from calmline.dashboard.filters import not_applied
 from calmline.dashboard.horizons import run_of, run_rows, selector
 from calmline.dashboard.figures import dose_plot, forest_plot, hazard_plot, heterogeneity_heatmap, km_plot, practice_label
+from calmline.dashboard.figures.disputes import disputes_plot
 
 dash.register_page(__name__, path="/impact", name="Practice impact", title="calmline - practice impact",
                    order=1)
@@ -32,6 +33,8 @@ HET = {"anger_level": "impact-het-anger", "issue_type": "impact-het-issue"}
 READ = "impact-how-to-read"
 WARNINGS = "impact-warnings"
 SENSITIVITY = "impact-sensitivity"
+DISPUTES = "impact-disputes"
+DISPUTES_PLOT = "impact-disputes-plot"
 
 ASSUMPTION = ("Key assumption: this assumes no unrecorded trait of the agent or the customer drives both the "
               "practice and churn.")
@@ -147,6 +150,8 @@ def layout(**_query) -> html.Div:
                   dbc.Col(dcc.Graph(id=HAZARD), lg=6)]),
         dbc.Row([dbc.Col(dcc.Graph(id=graph), lg=6) for graph in DOSE.values()]),
         dbc.Row([dbc.Col(dcc.Graph(id=graph), lg=6) for graph in HET.values()]),
+        dbc.Row([dbc.Col(html.Div(id=DISPUTES), lg=7), dbc.Col(dcc.Graph(id=DISPUTES_PLOT), lg=5)],
+                className="g-2 mt-2"),
     ])
 
 
@@ -205,3 +210,14 @@ def update_km(practice, horizon=None):
     run = run_of(horizon)
     return km_plot(run_rows("km_curves", run), practice,
                    horizon_days=None if run is None else int(run["horizon_days"]))
+
+
+@callback(Output(DISPUTES, "children"), Output(DISPUTES_PLOT, "figure"), Input(HORIZON, "value"))
+@data.per_version
+def update_disputes(horizon=None):
+    """The playbooks' disputed points of the chosen horizon's run: in words, and as a forest plot."""
+    run = run_of(horizon)
+    days = vocabulary.HEADLINE_HORIZON if run is None else int(run["horizon_days"])
+    points = run_rows("disputes", run)
+    return (disputes_panel.panel(points, days, DISPUTES),
+            disputes_plot(points, horizon_days=days))
