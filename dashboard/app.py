@@ -16,6 +16,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from calmline.dashboard import access, filters
+from calmline.dashboard import report_route  # noqa: F401  (adds GET /report.html to every app made here)
 from calmline.dashboard.access import Settings, settings
 from calmline.explorer.sandbox import Sandbox
 
@@ -122,10 +123,12 @@ def navigation() -> list[tuple[str, str]]:
 
     Each page's ``register_page`` gives its name, path and order; pages come in that order,
     the home page ("/") first as Dash places it when it gives no order of its own. The query
-    explorer is left out for a user it refuses.
+    explorer is left out for a user it refuses, and so is a page registered with ``nav=False`` (one
+    opened from another page's links, such as a call's page).
     """
     hide_explorer = access.explorer_refusal(settings(), access.signed_in_user()) is not None
-    pages = [p for p in dash.page_registry.values() if not (hide_explorer and p["module"] == EXPLORER_PAGE)]
+    pages = [p for p in dash.page_registry.values() if p.get("nav", True)
+             and not (hide_explorer and p["module"] == EXPLORER_PAGE)]
     ranked = sorted(enumerate(pages), key=lambda ip: (_rank(ip[1]) is None, _rank(ip[1]) or 0, ip[0]))
     return [(page["name"], page["relative_path"]) for _, page in ranked]
 

@@ -9,7 +9,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 
-from calmline.dashboard import data, filters, grids, html_report, overview_numbers
+from calmline.dashboard import call_links, data, filters, grids, html_report, overview_numbers, report_route
 from calmline.dashboard.figures import churn_trend, kpi_trends, team_bars
 from calmline.dashboard.figures.training import adoption_small_multiples
 
@@ -23,21 +23,22 @@ TEAM_BARS = "overview-team-bars"
 AGENTS = "overview-agents"
 CALLS = "overview-calls"
 MESSAGE = "overview-message"
-REPORT = "overview-report"
 REPORT_BUTTON = "overview-report-button"
 COMPARISON = "overview-comparison"
 EARLY = "overview-early-signal"
 DIRECTOR = "overview-director"
 KPI_TRENDS = "overview-kpi-trends"
-ADOPTION_TITLE = "Adoption by month (share of assessed upset calls)"
+ADOPTION_TITLE = html_report.ADOPTION_TITLE
 
 
 def layout(**_query) -> html.Div:
     return html.Div([
         html.Div(id=MESSAGE),
+        # A plain link to the report's route (its href carries the filters): the file is
+        # downloaded by the browser, not sent through a callback.
         dbc.Button("Download report (HTML)", id=REPORT_BUTTON, size="sm", color="primary", outline=True,
-                   className="mb-2"),
-        dcc.Download(id=REPORT),
+                   className="mb-2", href=report_route.href(None), external_link=True,
+                   download=html_report.FILENAME),
         dbc.Row(id=HEADLINE, className="g-2 mb-2"),
         html.Div(id=COMPARISON, className="mb-2"),
         html.Div(id=EARLY, className="mb-2"),
@@ -171,7 +172,8 @@ def drill_agent(selected, chosen):
         return [], [], "Upset calls: pick an agent"
     agent = selected[0]["agent_id"]
     calls = data.frame("agent_calls", agent=agent, **filters.params(chosen))
-    return grids.records(calls), grids.columns(calls), f"Upset calls of {agent}"
+    calls = call_links.with_links(calls, data.frame("agent_transcripts", agent=agent))
+    return grids.records(calls), call_links.link_column(grids.columns(calls)), f"Upset calls of {agent}"
 
 
 @callback(Output("url", "search", allow_duplicate=True),
@@ -194,17 +196,17 @@ def clicked_filter(source: str, click: dict | None, search: str | None):
     return filters.narrow(search, start=month, end=month)
 
 
-@callback(Output(REPORT, "data"), Input(REPORT_BUTTON, "n_clicks"), State(filters.STORE, "data"),
-          prevent_initial_call=True)
+@callback(Output(REPORT_BUTTON, "href"), Input(filters.STORE, "data"))
+def report_link(chosen):
+    """The report button's address: the report route with the active filters."""
+    return report_route.href(chosen)
+
+
 def download_report(_clicks, chosen):
-    """The overview with its active filters as one self-contained HTML file."""
-    params = filters.params(chosen)
-    numbers = overview_numbers.overview_numbers(params)
-    figures = [churn_trend(numbers.rates, overview_numbers.MIN_N),
-               adoption_small_multiples(data.frame("monthly_adoption", **params), title=ADOPTION_TITLE),
-               team_bars(numbers.teams, overview_numbers.MIN_N), kpi_trends(numbers.rates, overview_numbers.MIN_N)]
-    page = html_report.overview_report(chosen, numbers, figures)
-    return {"content": page, "filename": "calmline-overview.html"}
+    """The overview with the filters ``chosen`` as one self-contained HTML file (what the report
+    route serves), as ``{"content", "filename"}``; for callers outside a request, such as
+    :mod:`calmline.notify.report_file`."""
+    return {"content": html_report.report_for(chosen), "filename": html_report.FILENAME}
 
 
 grids.register_exports(TEAMS, AGENTS, CALLS)

@@ -16,7 +16,7 @@ import pandas as pd
 from dash import Input, Output, callback, dcc, html
 
 from calmline import vocabulary
-from calmline.dashboard import data, grids, horizons
+from calmline.dashboard import call_links, data, grids, horizons
 from calmline.dashboard.filters import not_applied
 from calmline.dashboard.figures import adoption_gap_heatmap, practice_label, priorities_bar
 from calmline.dashboard.figures.effects import horizon_words
@@ -255,12 +255,13 @@ def agent_calls(agent):
                        channels=None, issues=None, anger=None)
     if calls.empty:
         return f"No upset calls found for agent {agent}.", [], []
-    columns = grids.columns(calls)
+    calls = call_links.with_links(calls, data.frame("agent_transcripts", agent=str(agent)))
+    columns = call_links.link_column(grids.columns(calls))
     for col in columns:
         if col["field"] in vocabulary.practice_names():
             col["headerName"] = practice_label(col["field"])
     return (f"Upset calls of agent {agent} ({len(calls):,} calls, newest first; churn within 90 days is empty "
-            "while the window is open)", grids.records(calls), columns)
+            "while the window is open; 'open' shows a call's practices and transcript)", grids.records(calls), columns)
 
 
 @callback(Output(IMPACT, "figure"), Output(IMPACT_CHURN, "figure"), Output(IMPACT_TABLE, "rowData"),
