@@ -93,6 +93,8 @@ def etl(
     reload: Annotated[bool, typer.Option(help="Re-read files even if an identical file was loaded before.")] = False,
     redact: Annotated[bool, typer.Option(help="Mask digits, e-mail addresses and card-like numbers in stored "
                                               "transcript text.")] = False,
+    notify: Annotated[Path | None, typer.Option(metavar="RULES", help="Rules file: evaluate its alerts right "
+                                                "after the load is published (see `calmline notify`).")] = None,
 ) -> None:
     """Load a source folder into DuckDB, validating every row; rejected rows are kept with reasons."""
     from calmline.etl.errors import LoadError
@@ -110,6 +112,8 @@ def etl(
         err.print(f"[bold red]load failed, database unchanged:[/bold red] {exc}")
         raise typer.Exit(2)
     terminal.print_load(report)
+    if notify is not None:
+        _alerts_after_publish(db, notify)
     if strict and report.rows_rejected:
         err.print(f"[red]--strict: {report.rows_rejected:,} rows were rejected[/red]")
         raise typer.Exit(1)
@@ -124,6 +128,8 @@ def fit(
         + ", ".join(map(str, vocabulary.HORIZONS)) + "; repeat for several.")] = [vocabulary.HEADLINE_HORIZON],
     force: Annotated[bool, typer.Option("--force", help="Fit again even when a run of the same data "
                                         "and specification is stored.")] = False,
+    notify: Annotated[Path | None, typer.Option(metavar="RULES", help="Rules file: evaluate its alerts right "
+                                                "after the run is published (see `calmline notify`).")] = None,
 ) -> None:
     """Estimate how much each practice changes churn after upset calls; store the results as a new run.
 
@@ -149,6 +155,8 @@ def fit(
                                f"not fitted again (--force fits anyway)", highlight=False)
     horizons = tuple(h for h in horizons if h not in done)
     if not horizons:
+        if notify is not None:
+            _alerts_after_publish(db, notify)
         return
     try:
         with terminal.status() as say:
@@ -157,6 +165,8 @@ def fit(
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2)
     terminal.print_fit(summary)
+    if notify is not None:
+        _alerts_after_publish(db, notify)
 
 
 def fitted_already(db: Path, horizons: tuple[int, ...]) -> dict[int, int]:
@@ -422,6 +432,103 @@ def detect_command(
     evidence = con.execute(f"SELECT * FROM {tables.PRACTICES}{where} ORDER BY call_id, turn NULLS LAST, practice",
                            params).df()
     terminal.print_detection(calls, evidence, output.value)
+
+
+@app.command(cls=Command)
+def report(
+    db: Annotated[Path, typer.Option(metavar="PATH", help="Database built by `calmline etl` (and `calmline fit`).")],
+    out: Annotated[Path, typer.Option(metavar="FILE", help="FILE.pdf (printed by headless Chromium) or FILE.html.")],
+    filter_: Annotated[list[str] | None, typer.Option(
+        "--filter", metavar="KEY=VALUE", help="A dashboard filter: teams, sites, channels, issues, anger (repeat "
+        "for several values), start, end (YYYY-MM).")] = None,
+) -> None:
+    """Write the overview page as a printable report: the filters, data period, as-of date and model
+    run on every page, the same numbers as the dashboard."""
+    from calmline.notify.report_file import ReportError, write_report
+    from calmline.notify.rules import parse_filter_options
+
+    try:
+        chosen = parse_filter_options(filter_)
+    except ValueError as exc:
+        _fail(str(exc), 2)
+    if not db.exists():
+        _fail(f"{db}: no database here; run `calmline etl` first", 2)
+    try:
+        written = write_report(db, out, chosen)
+    except ReportError as exc:
+        _fail(f"report not written: {exc}", 2)
+    terminal.console.print(f"wrote {written}", highlight=False, soft_wrap=True)
+
+
+@app.command("notify", cls=Command)
+def notify_command(
+    db: Annotated[Path, typer.Option(metavar="PATH", help="Database built by `calmline etl`; deliveries are "
+                                     "recorded in its notifications table.")],
+    rules: Annotated[Path, typer.Option(metavar="FILE", help="Rules file (TOML): subscriptions and alerts; see "
+                                        "docs/notify.example.toml.")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print what would be sent; send and record "
+                                          "nothing.")] = False,
+    now: Annotated[str | None, typer.Option(metavar="ISO", help="Run as if at this time (YYYY-MM-DD or "
+                                            "YYYY-MM-DDTHH:MM, UTC); default now.")] = None,
+) -> None:
+    """Send the subscriptions that are due and the alerts that fire, by e-mail and webhook; each once.
+
+    Meant for cron or a systemd timer. Exit 0 when everything due was delivered, 1 when a delivery
+    failed (recorded as failed; the next run tries again) or a rule could not be evaluated, 2 when
+    the rules file or the database cannot be used.
+    """
+    when = _parse_now(now)
+    if not db.exists():
+        _fail(f"{db}: no database here; run `calmline etl` first", 2)
+    _run_notify(db, rules, when, dry_run=dry_run, alerts_only=False)
+
+
+def _parse_now(now: str | None):
+    from datetime import datetime, timezone
+
+    if now is None:
+        return datetime.now(timezone.utc)
+    try:
+        when = datetime.fromisoformat(now)
+    except ValueError:
+        _fail(f"--now {now!r} is not a date or time (YYYY-MM-DD or YYYY-MM-DDTHH:MM)", 2)
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+
+
+def _run_notify(db: Path, rules_file: Path, when, *, dry_run: bool, alerts_only: bool) -> None:
+    """Read ``rules_file`` and run `calmline notify` on ``db``; exit non-zero as its help says."""
+    from calmline.database.publish import WriterBusy
+    from calmline.notify import deliveries
+    from calmline.notify.rules import RulesError, read_rules
+
+    try:
+        parsed = read_rules(rules_file)
+    except RulesError as exc:
+        _fail(f"rules file refused:\n{exc}", 2)
+
+    def say(line: str) -> None:
+        terminal.console.print(line, markup=False, highlight=False, soft_wrap=True)
+
+    try:
+        outcome = deliveries.run(parsed, db, when, dry_run=dry_run, say=say, alerts_only=alerts_only)
+    except WriterBusy as exc:
+        _fail(f"{exc}; nothing was sent", 2)
+    for problem in outcome.problems:
+        err.print(problem, style="red", markup=False, highlight=False, soft_wrap=True)
+    if not dry_run:
+        say(f"notify: {len(outcome.sent)} sent, {len(outcome.failed)} failed, {outcome.already} sent before")
+    if outcome.failed:
+        _fail(f"{len(outcome.failed)} deliveries failed (first: {outcome.failed[0][1]}); they are recorded "
+              f"as failed and tried again by the next run", 1)
+    if outcome.problems:
+        raise typer.Exit(1)
+
+
+def _alerts_after_publish(db: Path, rules_file: Path) -> None:
+    """`--notify RULES` of etl and fit: the rules file's alerts, evaluated on what was just published."""
+    from datetime import datetime, timezone
+
+    _run_notify(db, rules_file, datetime.now(timezone.utc), dry_run=False, alerts_only=True)
 
 
 MAX_REJECTS_SHOWN = 100

@@ -29,6 +29,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create calmline's tables where missing, and add contract columns a table lacks
     (idempotent). Writes the bookkeeping and entity tables."""
     con.execute(load_sql("etl/schema"))
+    con.execute(load_sql("notify/notifications_schema"))  # `calmline notify`'s deliveries: in every database
     for entity in entities():
         cols = ", ".join(f"{q(c.name)} {SQL_TYPES[c.kind]}" for c in entity.columns)
         con.execute(f"CREATE TABLE IF NOT EXISTS {entity.name} ({cols}, "

@@ -1,0 +1,243 @@
+"""The overview as a file: HTML (the dashboard's own report) or PDF (that HTML printed by Chromium).
+
+The HTML is exactly what the overview's "Download report" button gives
+(:func:`calmline.dashboard.html_report.overview_report`, through the page's own callback), so the
+file, the page and an e-mail share their numbers (:mod:`calmline.dashboard.overview_numbers`).
+
+Why headless Chromium for the PDF: it renders that HTML as the browser does, plotly.js charts
+included (WeasyPrint runs no JavaScript, so the charts would be blank; Kaleido draws figures, not
+pages), and Debian's ``chromium`` is already a system dependency of the browser tests, so it adds
+no Python dependency. It is run as ``chromium --headless --no-sandbox --print-to-pdf`` on a
+temporary file, with a profile folder of its own, and nothing but that file to load.
+
+Every PDF page carries the filters, the data period, the as-of date and the model run: they go
+into the page's top margin through CSS ``@page`` margin boxes (Chromium 131+), whose text is a CSS
+string in which every character but letters and digits is written as a CSS escape, so data such
+as a team name is printed as text and can never close the style sheet. The HTML itself escapes
+data (``html.escape``) before Chromium sees it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+"""Executables tried, in order, when ``CALMLINE_CHROMIUM`` does not name one."""
+TIMEOUT_S = 120.0
+"""Seconds Chromium may take to print one report."""
+
+
+class ReportError(RuntimeError):
+    """The report could not be written (no Chromium, Chromium failed, an unknown filter value)."""
+
+
+def overview_html(db: str | Path, chosen: dict | None = None) -> str:
+    """The overview page for ``chosen`` filters as the dashboard's self-contained HTML report.
+
+    Parameters
+    ----------
+    db : str or Path
+        A calmline database (loaded; fitted for the model run's figures).
+    chosen : dict, optional
+        Filters as the dashboard's filter store holds them (``{"teams": ["leeds-1"]}``).
+
+    Returns
+    -------
+    str
+        One HTML document (plotly.js inlined).
+
+    Raises
+    ------
+    ReportError
+        When a filter names a value the database does not have.
+    """
+    from calmline.notify import dashboard_context
+
+    dashboard_context.use_database(db)
+    unknown = dashboard_context.unknown_filter_values(chosen or {})
+    if unknown:
+        raise ReportError(f"the database has no {'; '.join(unknown)} (--filter)")
+    from calmline.dashboard.pages import overview
+
+    return overview.download_report(1, chosen or {})["content"]
+
+
+def page_header(db: str | Path, chosen: dict | None = None) -> list[str]:
+    """The lines printed at the top of every PDF page: filters, data period and as-of date, model run.
+
+    Parameters
+    ----------
+    db : str or Path
+        The database the report is made from.
+    chosen : dict, optional
+        The report's filters.
+
+    Returns
+    -------
+    list of str
+        Three lines of plain text (not escaped).
+    """
+    import pandas as pd
+
+    from calmline.dashboard import filters, formats, overview_numbers
+    from calmline.dashboard.html_report import describe_filters
+    from calmline.notify import dashboard_context
+
+    dashboard_context.use_database(db)
+    o = overview_numbers.overview_numbers(filters.params(chosen or {}))
+
+    def day(value) -> str:
+        return formats.MISSING if formats.is_missing(value) else pd.Timestamp(value).strftime("%Y-%m-%d")
+
+    lines = [f"calmline overview. Filters: {describe_filters(chosen)}"]
+    if len(o.freshness):
+        fresh = o.freshness.iloc[0]
+        lines.append(f"Data as of {day(fresh.as_of)}; calls {day(fresh.first_call)} to {day(fresh.last_call)}"
+                     + (f"; period shown {o.period}" if o.period else ""))
+    if o.gap is not None:
+        lines.append(f"Model run #{o.gap['run_id']} (churn within {o.gap['horizon']} days, made "
+                     f"{day(o.gap['created_at'])})")
+    else:
+        lines.append("Model run: none yet")
+    return lines
+
+
+def css_string(text: str) -> str:
+    """``text`` as a quoted CSS string in which everything but ASCII letters and digits is a
+    six-digit CSS escape (spaces too: CSS swallows one whitespace after an escape), so nothing in it
+    can end the string, the rule or the style sheet."""
+    return '"' + "".join(c if c.isascii() and c.isalnum() else f"\\{ord(c):06x}"
+                         for c in text) + '"'
+
+
+def with_page_header(page: str, lines: list[str]) -> str:
+    """``page`` with an ``@page`` style that prints ``lines`` in the top margin of every page and
+    "page N of M" at the bottom."""
+    content = css_string("\n".join(lines))  # a line break is escaped too: \00000a
+    style = (f"<style>@page {{ size: A4; margin: 26mm 12mm 14mm 12mm;\n"
+             f"  @top-left {{ content: {content}; white-space: pre-wrap; font: 7.5pt system-ui, sans-serif;"
+             f" color: #333; vertical-align: bottom; padding-bottom: 3mm; }}\n"
+             f"  @bottom-right {{ content: \"page \" counter(page) \" of \" counter(pages);"
+             f" font: 7.5pt system-ui, sans-serif; color: #555; }} }}\n"
+             f"@media print {{ body {{ margin: 0; max-width: none; }} h2, .card, tr {{ break-inside: avoid; }}"
+             f" .js-plotly-plot, .plotly-graph-div {{ break-inside: avoid; }} }}</style>")
+    head_end = page.lower().find("</head>")
+    if head_end < 0:
+        raise ReportError("the overview's HTML has no <head>")
+    return page[:head_end] + style + page[head_end:]
+
+
+def chromium() -> str:
+    """The Chromium executable: ``CALMLINE_CHROMIUM``, else the first of :data:`CHROMIUM_NAMES` on PATH.
+
+    Raises
+    ------
+    ReportError
+        When there is none, saying how to install it.
+    """
+    named = os.environ.get("CALMLINE_CHROMIUM")
+    if named:
+        if shutil.which(named) or Path(named).is_file():
+            return shutil.which(named) or named
+        raise ReportError(f"CALMLINE_CHROMIUM={named}: no such executable")
+    for name in CHROMIUM_NAMES:
+        found = shutil.which(name)
+        if found:
+            return found
+    raise ReportError("a PDF needs headless Chromium, which is not installed: install it (Debian/Ubuntu: "
+                      "sudo apt-get install chromium) or set CALMLINE_CHROMIUM to its path; "
+                      "--out FILE.html writes the report without it")
+
+
+def print_pdf(page: str, out: str | Path, timeout: float = TIMEOUT_S) -> Path:
+    """Print the HTML document ``page`` to the PDF file ``out`` with headless Chromium.
+
+    Parameters
+    ----------
+    page : str
+        A self-contained HTML document.
+    out : str or Path
+        The PDF to write (replaced atomically when it exists).
+    timeout : float
+        Seconds Chromium may take.
+
+    Returns
+    -------
+    Path
+        ``out``.
+
+    Raises
+    ------
+    ReportError
+        When Chromium is missing, fails or times out.
+    """
+    out = Path(out)
+    binary = chromium()
+    with tempfile.TemporaryDirectory(prefix="calmline-report-") as folder:
+        source = Path(folder) / "report.html"
+        source.write_text(page, encoding="utf-8")
+        target = Path(folder) / "report.pdf"
+        command = [binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                   "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                   "--disable-sync", "--disable-extensions", f"--user-data-dir={Path(folder) / 'profile'}",
+                   "--no-pdf-header-footer", "--run-all-compositor-stages-before-draw",
+                   "--virtual-time-budget=10000", f"--print-to-pdf={target}", source.as_uri()]
+        try:
+            done = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise ReportError(f"Chromium did not print the report within {timeout:.0f} s") from None
+        if not target.exists() or target.stat().st_size == 0:
+            tail = " | ".join(line for line in (done.stderr or "").splitlines()[-3:] if line.strip())
+            raise ReportError(f"Chromium ({binary}) wrote no PDF (exit {done.returncode}): {tail}")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        staged = out.with_name(f".{out.name}.part")
+        shutil.copyfile(target, staged)
+        os.replace(staged, out)
+    return out
+
+
+def overview_pdf(db: str | Path, chosen: dict | None = None) -> bytes:
+    """The overview for ``chosen`` filters as PDF bytes, its header on every page."""
+    page = with_page_header(overview_html(db, chosen), page_header(db, chosen))
+    with tempfile.TemporaryDirectory(prefix="calmline-pdf-") as folder:
+        return print_pdf(page, Path(folder) / "overview.pdf").read_bytes()
+
+
+def write_report(db: str | Path, out: str | Path, chosen: dict | None = None) -> Path:
+    """Write the overview for ``chosen`` filters to ``out``: HTML for ``.html``/``.htm``, PDF for ``.pdf``.
+
+    Parameters
+    ----------
+    db : str or Path
+        A calmline database.
+    out : str or Path
+        The file to write; its suffix chooses the format.
+    chosen : dict, optional
+        Filters as the dashboard's filter store holds them.
+
+    Returns
+    -------
+    Path
+        ``out``.
+
+    Raises
+    ------
+    ReportError
+        For another suffix, an unknown filter value, or a PDF Chromium could not print.
+    """
+    out = Path(out)
+    suffix = out.suffix.lower()
+    if suffix not in (".pdf", ".html", ".htm"):
+        raise ReportError(f"--out {out}: the file must end in .pdf or .html")
+    if suffix == ".pdf":
+        chromium()  # say it is missing before computing anything
+        page = with_page_header(overview_html(db, chosen), page_header(db, chosen))
+        return print_pdf(page, out)
+    page = overview_html(db, chosen)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(page, encoding="utf-8")
+    return out
