@@ -37,7 +37,8 @@ MEMORY_LIMIT = "2GB"
 
 MARTS = (("call_timing", "TABLE"), ("call_context", "VIEW"), ("call_facts", "VIEW"),
          ("call_practice_flags", "VIEW"), ("call_practices", "VIEW"), ("customer_retention", "VIEW"),
-         ("horizon_churn", "VIEW"), ("summary_context", "VIEW"), ("summary_calls", "VIEW"),
+         ("horizon_churn", "VIEW"), ("call_practice_sources", "VIEW"), ("transcript_agreement", "VIEW"),
+         ("summary_context", "VIEW"), ("summary_calls", "VIEW"),
          ("call_summary", "TABLE"), ("agent_summary", "TABLE"), ("agent_practice_days", "TABLE"),
          ("upset_customer_calls", "TABLE"))
 """Built after every load, in this order: (name, materialized as). The SQL is
@@ -255,7 +256,8 @@ def _build_marts(con) -> None:
             con.execute(f"DROP {'VIEW' if existing[0] == 'VIEW' else 'TABLE'} {mart}")
     for mart, kind in MARTS:
         if mart in practice_views.WITH_PRACTICES:
-            sql = practice_views.with_practices_sql(practice_views.WITH_PRACTICES[mart])
+            sql = practice_views.with_practices_sql(practice_views.WITH_PRACTICES[mart],
+                                                    practice_views.transcript_filled(con))
         else:
             sql = load_sql("marts/" + mart)
         con.execute(f"CREATE {kind} {mart} AS {sql}")

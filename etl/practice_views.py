@@ -10,10 +10,16 @@ read them through:
 - ``practice_names()``: the names as a list, in the vocabulary's order;
 - ``upset_anger()``: the anger level from which a call is upset;
 - ``followup_window_days()``: the window within which a follow-up counts as ``followed_up``;
+- ``qa_recorded_pattern()``: a regular expression matching the calls-file columns QA scores
+  practices in (:func:`qa_recorded`), and ``transcript_fill_pattern()`` those of them a
+  transcript fills (:func:`transcript_filled`), for ``call_practice_sources``;
 - ``call_facts`` and ``summary_calls``: ``call_context`` and ``summary_context`` with one
-  BOOLEAN column per practice (NULL = not assessed), derived as each practice says.
+  BOOLEAN column per practice (NULL = not assessed), derived as each practice says, after the
+  columns a transcript fills have been filled (:func:`with_practices_sql`), and
+  ``practice_source``, where the call's practices came from.
 
-Reads the vocabulary; writes those macros, the ``practices`` table and the two views.
+Reads the vocabulary, the shipped detection rules and the columns of ``transcript_calls``;
+writes those macros, the ``practices`` table and the two views.
 """
 
 from __future__ import annotations
@@ -24,21 +30,69 @@ import duckdb
 
 from calmline import vocabulary
 from calmline.etl.sql_text import lit, q
+from calmline.transcripts import load_rules, tables
 
 WITH_PRACTICES = {"call_facts": "call_context", "summary_calls": "summary_context"}
 """Views that add the practices to their source view: view -> source."""
 
+COUNTS_FILLED = ("options_offered",)
+"""Calls-file columns besides the QA flags that a transcript fills: options_offered is a count
+(offered_options derives from it)."""
+TIMED = ("let_vent",)
+"""QA flags detection takes from the turns' timing rather than from a phrase rule."""
+SOURCES = ("qa", "transcript", "qa+transcript")
+"""The values of ``practice_source``: every value the call has in the columns of
+:func:`qa_recorded` came from the calls file (QA), every one from its transcript, or some from
+each; NULL when neither gave one."""
+
+
+def transcript_filled(con: duckdb.DuckDBPyConnection) -> tuple[str, ...]:
+    """The calls-file columns that a call's transcript fills where QA left them empty.
+
+    The QA flags of :func:`calmline.vocabulary.qa_flags` and :data:`COUNTS_FILLED` that
+    ``transcript_calls`` holds and that detection can find: the shipped rules
+    (:func:`calmline.transcripts.load_rules`) have a rule for it, or it is :data:`TIMED`. A
+    QA flag added to the vocabulary without detection rules is left as QA scored it, never
+    filled with the ``false`` detection writes for a practice it cannot see.
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+        A database holding ``transcript_calls`` (every load creates it).
+
+    Returns
+    -------
+    tuple of str
+        Column names, in the calls file's order.
+    """
+    held = {name for (name,) in con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE schema_name = 'main' AND table_name = $t",
+        {"t": tables.CALLS}).fetchall()}
+    rules = load_rules()
+    return tuple(c for c in qa_recorded() if c in held and (c in TIMED or rules.for_practice(c)))
+
+
+def qa_recorded() -> tuple[str, ...]:
+    """The calls-file columns QA scores practices in: the QA flags and :data:`COUNTS_FILLED`."""
+    return vocabulary.qa_flags() + COUNTS_FILLED
+
+
+def _pattern(names) -> str:
+    return "^(" + "|".join(re.escape(n) for n in names) + ")$"
+
 
 def create_macros(con: duckdb.DuckDBPyConnection) -> None:
-    """(Re)create the vocabulary's macros in the database."""
+    """(Re)create the vocabulary's macros in the database (after ``transcript_calls`` exists)."""
     names = vocabulary.practice_names()
-    pattern = "^(" + "|".join(re.escape(n) for n in names) + ")$"
+    pattern = _pattern(names)
     listed = "[" + ", ".join(lit(n) for n in names) + "]"
     con.execute(f"CREATE OR REPLACE MACRO practice_pattern() AS {lit(pattern)}")
     con.execute(f"CREATE OR REPLACE MACRO practice_names() AS {listed}")
     con.execute(f"CREATE OR REPLACE MACRO practice_assessed_pattern() AS {lit(pattern[:-2] + ')_assessed$')}")
     con.execute(f"CREATE OR REPLACE MACRO upset_anger() AS {int(vocabulary.UPSET_ANGER)}")
     con.execute(f"CREATE OR REPLACE MACRO followup_window_days() AS {int(vocabulary.FOLLOWUP_WINDOW_DAYS)}")
+    con.execute(f"CREATE OR REPLACE MACRO qa_recorded_pattern() AS {lit(_pattern(qa_recorded()))}")
+    con.execute(f"CREATE OR REPLACE MACRO transcript_fill_pattern() AS {lit(_pattern(transcript_filled(con)))}")
 
 
 def write_practices(con: duckdb.DuckDBPyConnection) -> None:
@@ -52,9 +106,40 @@ def write_practices(con: duckdb.DuckDBPyConnection) -> None:
                       p.module, p.after_call, i) for i, p in enumerate(vocabulary.PRACTICES)])
 
 
-def with_practices_sql(source: str) -> str:
-    """A SELECT of every column of ``source`` but the practice flags, then every practice."""
+def with_practices_sql(source: str, filled: tuple[str, ...] = ()) -> str:
+    """A SELECT of every column of ``source`` but the practice flags, ``practice_source``, then
+    every practice.
+
+    Parameters
+    ----------
+    source : str
+        A view with one row per call and every column of ``calls`` (``call_context``).
+    filled : tuple of str
+        The columns a transcript fills (:func:`transcript_filled`): each takes the detected
+        value of ``transcript_calls`` where ``source`` has NULL and the call has a transcript;
+        a value QA gave is kept. The derived practices then read the filled columns
+        (offered_options from options_offered) but are never filled themselves.
+
+    Returns
+    -------
+    str
+        The SELECT. ``practice_source`` (:data:`SOURCES`) says where the call's values of the
+        columns of :func:`qa_recorded` came from: 'qa' when all from QA, 'transcript' when all
+        from the transcript, 'qa+transcript' when some from each, NULL when it has none.
+    """
     derived = ",\n    ".join(f"CAST(({p.expression}) AS BOOLEAN) AS {q(p.name)}"
                              for p in vocabulary.PRACTICES)
+    from_qa = " OR ".join(f"s.{q(c)} IS NOT NULL" for c in qa_recorded())
+    if filled:
+        coalesced = ", ".join(f"coalesce(s.{q(c)}, t.{q(c)}) AS {q(c)}" for c in filled)
+        from_transcript = " OR ".join(f"(s.{q(c)} IS NULL AND t.{q(c)} IS NOT NULL)" for c in filled)
+        columns, joined = f"s.* REPLACE ({coalesced})", f"LEFT JOIN {tables.CALLS} t ON t.call_id = s.call_id"
+    else:
+        from_transcript, columns, joined = "false", "s.*", ""
+    filled_source = (f"(SELECT {columns},\n"
+                     f"    CASE WHEN ({from_qa}) AND ({from_transcript}) THEN '{SOURCES[2]}'\n"
+                     f"         WHEN {from_qa} THEN '{SOURCES[0]}'\n"
+                     f"         WHEN {from_transcript} THEN '{SOURCES[1]}' END AS practice_source\n"
+                     f"  FROM {source} s {joined})")
     return (f"SELECT COLUMNS(lambda c: NOT regexp_matches(c, practice_pattern())),\n    {derived}\n"
-            f"FROM {source}")
+            f"FROM {filled_source}")
