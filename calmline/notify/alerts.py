@@ -88,6 +88,45 @@ def evaluate(rule: Rule, db: str | Path, today: date) -> list[Finding]:
     raise ValueError(f"unknown metric {metric!r}")
 
 
+def above_beyond_chance(k: int, n: int, threshold: float) -> tuple[bool, float, float]:
+    """Whether the rate k / n is above ``threshold`` percent beyond chance: its Wilson 95% interval
+    (the one the overview draws) lies wholly above it.
+
+    Parameters
+    ----------
+    k, n : int
+        Events (calls that churned) and trials (calls whose window had closed).
+    threshold : float
+        Percent.
+
+    Returns
+    -------
+    (bool, float, float)
+        Fires, and the interval's bounds (shares).
+    """
+    from calmline.dashboard.overview_numbers import wilson
+
+    low, high = wilson([k], [n])
+    return bool(low[0] > threshold / 100), float(low[0]), float(high[0])
+
+
+def below_beyond_chance(k: int, n: int, threshold: float) -> tuple[bool, float, float]:
+    """Whether k / n is below ``threshold`` percent beyond chance: its Wilson 95% interval lies
+    wholly below it. Returns (fires, low, high) as :func:`above_beyond_chance`."""
+    from calmline.dashboard.overview_numbers import wilson
+
+    low, high = wilson([k], [n])
+    return bool(high[0] < threshold / 100), float(low[0]), float(high[0])
+
+
+def up_beyond_chance(c, points: float) -> bool:
+    """Whether the overview's comparison ``c`` (a
+    :class:`calmline.dashboard.overview_numbers.Comparison`) says churn got worse, unlikely to be
+    chance (p < 0.05, as the page's badge), by more than ``points`` percentage points."""
+    return (c.difference is not None and c.significant and c.direction == "worse"
+            and c.difference * 100 > points)
+
+
 def _scope(rule: Rule) -> str:
     from calmline.dashboard.html_report import describe_filters
 
@@ -105,19 +144,16 @@ def _churn(rule: Rule) -> Finding:
     c = o.comparisons[0]  # the latest closed month vs the month before, as on the page
     what = f"Churn within {overview_numbers.HORIZON} days after upset calls ({scope})"
     if rule.metric == "churn_above":
-        limit = rule.threshold / 100
         if not c.closed:
             return Finding(rule.name, False, c.period, f"{what}: no upset call of {c.period} has a closed window")
-        low, high = overview_numbers.wilson([c.churned], [c.closed])
-        fired = bool(low[0] > limit)
+        fired, low, high = above_beyond_chance(c.churned, c.closed, rule.threshold)
         verdict = (f"above the alert's {rule.threshold:g}% beyond chance (the 95% interval lies above it)"
                    if fired else f"not clearly above the alert's {rule.threshold:g}%")
         text = (f"{what}, {c.period}: {formats.rate_of(c.churned, c.closed, 'upset calls')}, 95% CI "
-                f"{formats.percent(low[0])} to {formats.percent(high[0])}: {verdict}.")
+                f"{formats.percent(low)} to {formats.percent(high)}: {verdict}.")
         return Finding(rule.name, fired, c.period, text)
     words = overview_numbers.comparison_text(c)
-    fired = (c.difference is not None and c.significant and c.direction == "worse"
-             and c.difference * 100 > rule.threshold)
+    fired = up_beyond_chance(c, rule.threshold)
     verdict = (f"up by more than the alert's {rule.threshold:g} points, unlikely to be chance" if fired else
                f"not up by more than the alert's {rule.threshold:g} points beyond chance")
     return Finding(rule.name, fired, c.period, f"{what} {c.label}: {words['text']} Alert: {verdict}.")
@@ -135,13 +171,12 @@ def _adoption(rule: Rule) -> Finding:
     latest = rows.sort_values("month").iloc[-1]
     month = overview_numbers.month_words(latest["month"])
     used, assessed = int(latest["used"]), int(latest["assessed"])
-    low, high = overview_numbers.wilson([used], [assessed])
-    fired = bool(high[0] < rule.threshold / 100)
+    fired, low, high = below_beyond_chance(used, assessed, rule.threshold)
     verdict = (f"below the alert's {rule.threshold:g}% beyond chance (the 95% interval lies below it)" if fired
                else f"not clearly below the alert's {rule.threshold:g}%")
     text = (f"Adoption of {label} on upset calls ({scope}), {month}: "
-            f"{formats.rate_of(used, assessed, 'upset calls assessed')}, 95% CI {formats.percent(low[0])} to "
-            f"{formats.percent(high[0])}: {verdict}.")
+            f"{formats.rate_of(used, assessed, 'upset calls assessed')}, 95% CI {formats.percent(low)} to "
+            f"{formats.percent(high)}: {verdict}.")
     return Finding(rule.name, fired, pd.Timestamp(latest["month"]).strftime("%Y-%m"), text)
 
 

@@ -317,7 +317,8 @@ def _alert(entry: dict, bad) -> dict:
         value = entry.get(key)
         number = isinstance(value, (int, float)) and not isinstance(value, bool)
         if value is None:
-            bad(None, f"metric {metric} needs {key} = a number ({unit})")
+            if not any(other in entry for other in ("threshold", "points", "days")):  # else said above
+                bad(None, f"metric {metric} needs {key} = a number ({unit})")
         elif not number:
             bad(key, f"{key} {value!r} is not a number ({unit})")
         elif unit in ("percent", "points") and not 0 < value < 100:
@@ -382,7 +383,7 @@ def _filters(value, bad) -> dict:
                 continue
             out[name] = values[0]
         else:
-            out[name] = values
+            out[name] = out.get(name, []) + [v for v in values if v not in out.get(name, [])]
     return out
 
 
@@ -424,9 +425,9 @@ def parse_filter_options(items: list[str] | None) -> dict:
         key = key.strip()
         if not sep or not key or not value.strip():
             raise ValueError(f"--filter {item!r}: expected KEY=VALUE")
-        raw.setdefault(key, []).append(value.strip())
+        raw.setdefault(FILTER_ALIASES.get(key, key), []).append(value.strip())
     problems: list[str] = []
-    chosen = _filters({k: (v[0] if FILTER_ALIASES.get(k, k) in ("start", "end") and len(v) == 1 else v)
+    chosen = _filters({k: (v[0] if k in ("start", "end") and len(v) == 1 else v)
                        for k, v in raw.items()}, lambda key, reason: problems.append(f"--filter {reason}"))
     if problems:
         raise ValueError("; ".join(problems))
