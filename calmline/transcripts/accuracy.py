@@ -24,6 +24,8 @@ COLUMNS = ("practice", "kind", "n", "tp", "fp", "fn", "tn", "agreement", "precis
            "precision_high", "recall", "recall_low", "recall_high", "f1", "kappa", "kappa_low", "kappa_high")
 HOW_FLAGS = ("empathy_negated", "policy_language", "handoff", "blaming", "compensation_offered")
 CATEGORIES = ("verify_mode", "options_offered")
+_Z = 1.959963984540054
+"""The normal quantile of a two-sided 95% interval."""
 
 
 def binary_scores(reference, detected) -> dict:
@@ -96,9 +98,14 @@ def _kappa(table: np.ndarray) -> dict:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         res = cohens_kappa(table)
-    # The asymptotic interval can pass 1 near perfect agreement; kappa itself cannot.
-    return {"kappa": float(res.kappa), "kappa_low": max(-1.0, float(res.kappa_low)),
-            "kappa_high": min(1.0, float(res.kappa_upp))}
+    kappa = float(res.kappa)
+    if not np.isfinite(kappa):  # chance alone agrees on every call: no kappa, no interval
+        return {"kappa": np.nan, "kappa_low": np.nan, "kappa_high": np.nan}
+    # A variance that is 0 (perfect agreement, a one-sided table) can come out a rounding error
+    # below it; the asymptotic interval can pass 1 near perfect agreement, kappa itself cannot.
+    # As the transcript_agreement view computes it (tests/transcripts/test_agreement_maths.py).
+    half = _Z * np.sqrt(max(float(res.var_kappa), 0.0))
+    return {"kappa": kappa, "kappa_low": max(-1.0, kappa - half), "kappa_high": min(1.0, kappa + half)}
 
 
 def score(reference: pd.DataFrame, detected: pd.DataFrame, practices: tuple[str, ...] | None = None) -> pd.DataFrame:

@@ -5,8 +5,9 @@
 -- present); agreeing: calls where the two are equal (for options_offered the exact count);
 -- agreement = agreeing / n_calls. kappa: Cohen's kappa over the table of QA value by detected
 -- value (2 x 2 for a flag, one category per count for options_offered), with its asymptotic 95%
--- interval (Fleiss, Cohen & Everitt 1969, as statsmodels' cohens_kappa; clipped to [-1, 1]);
--- NULL when chance alone would agree on every call (both always gave one value).
+-- interval (Fleiss, Cohen & Everitt 1969, as statsmodels' cohens_kappa; clipped to [-1, 1]; a
+-- variance of 0, as with perfect agreement, gives the interval kappa to kappa); all three NULL
+-- when chance alone would agree on every call (both always gave one value).
 -- Flags only (NULL for the count): tp = QA yes and detected yes, fp = QA no but detected yes,
 -- fn = QA yes but not detected, tn = both no; precision = tp / (tp + fp), the share of calls
 -- detection marked as done that QA marked as done; recall = tp / (tp + fn), the share of calls
@@ -75,8 +76,10 @@ WITH pairs AS (
 )
 SELECT t.practice, t.kind, t.n_calls, t.agreeing, t.agreeing / t.n_calls AS agreement,
     k.kappa,
-    greatest(-1, k.kappa - 1.959963984540054 * sqrt(greatest(v.var_kappa, 0))) AS kappa_low,
-    least(1, k.kappa + 1.959963984540054 * sqrt(greatest(v.var_kappa, 0))) AS kappa_high,
+    CASE WHEN k.kappa IS NOT NULL
+         THEN greatest(-1, k.kappa - 1.959963984540054 * sqrt(greatest(v.var_kappa, 0))) END AS kappa_low,
+    CASE WHEN k.kappa IS NOT NULL
+         THEN least(1, k.kappa + 1.959963984540054 * sqrt(greatest(v.var_kappa, 0))) END AS kappa_high,
     f.tp, f.fp, f.fn, f.tn,
     p.ratio AS "precision", p.low AS precision_low, p.high AS precision_high,
     r.ratio AS recall, r.low AS recall_low, r.high AS recall_high
