@@ -34,6 +34,8 @@ HEADER = "call-header"
 PRACTICES = "call-practices"
 CHIP = "call-practice-chip"
 FOCUS = "call-focus"
+"""Pattern-matching id type of the line saying which turns a chip highlighted: its callback's input
+is every chip (ALL), so its output must match ALL too, or Dash looks for it on every page."""
 HOW = "call-how"
 TRANSCRIPT = "call-transcript"
 TURN = "call-turn"
@@ -75,7 +77,8 @@ def call_view(call_id) -> list:
         html.H5("Practices on this call", className="mt-3"),
         html.Div(PRACTICE_NOTE, className="small text-muted mb-1"),
         html.Div(practice_chips(states, evidence), id=PRACTICES, className="mb-1"),
-        html.Div(id=FOCUS, className="small mb-2", **{"aria-live": "polite"}),
+        html.Div(id={"type": FOCUS, "page": "call"}, className="call-focus-note small mb-2",
+                 **{"aria-live": "polite"}),
         html.H5("How it was done (detected in the transcript)", className="mt-3"),
         html.Div(how_table(call), id=HOW),
         html.H5(transcript_title(call, turns), className="mt-3"),
@@ -247,6 +250,7 @@ clientside_callback(
         const ctx = window.dash_clientside.callback_context;
         const which = ctx.triggered_id;
         if (!which || !which.practice) { return window.dash_clientside.no_update; }
+        const notes = ctx.outputs_list.map(function () { return null; });
         document.querySelectorAll('.call-turn.call-focused').forEach(function (el) {
             el.classList.remove('call-focused', 'border-warning', 'border-2');
         });
@@ -261,11 +265,12 @@ clientside_callback(
         turns.forEach(function (el) { el.classList.add('call-focused', 'border-warning', 'border-2'); });
         if (turns.length) { turns[0].scrollIntoView({block: 'center'}); }
         const numbers = turns.map(function (el) { return el.id.replace('call-turn-', ''); });
-        return turns.length ? 'Highlighted: turn' + (turns.length > 1 ? 's ' : ' ') + numbers.join(', ')
-                            : 'No words of this practice to highlight in the transcript.';
+        const note = turns.length ? 'Highlighted: turn' + (turns.length > 1 ? 's ' : ' ') + numbers.join(', ')
+                                  : 'No words of this practice to highlight in the transcript.';
+        return notes.map(function () { return note; });
     }
     """,
-    Output(FOCUS, "children"),
+    Output({"type": FOCUS, "page": ALL}, "children"),
     Input({"type": CHIP, "practice": ALL}, "n_clicks"),
     State({"type": CHIP, "practice": ALL}, "id"),
     prevent_initial_call=True,
