@@ -9,13 +9,16 @@ after it never happen (they are dropped from the output).
 
 ``eta`` is additive on the log-odds scale:
 
-    eta = -1.5 + 0.6 * (anger - 3) + issue + channel + 0.10 * log1p(wait_s / 60)
+    eta = -1.6 + 0.6 * (anger - 3) + issue + channel + 0.10 * log1p(wait_s / 60)
           + plan + 0.04 * monthly_value / 10 + region - 0.30 * log1p(tenure_years)
           + month + sum_p beta_p * practice_p - 1.0 * log1p(compensation / base)
           - 0.70 * resolved + 0.20 * transfers + 0.30 * short_break
+          + sum_d gamma_d * treated_d
 
 with the coefficients in effects.py (``beta_thanked`` is exactly 0; the sum runs over
-every practice of the vocabulary; ``compensation / base`` is the credit granted on the
+every practice of the vocabulary; ``treated_d`` is the call's side of each disputed point of
+``vocabulary.DISPUTES``, ``gamma_d`` in effects.DISPUTE_EFFECT (:mod:`calmline.synth.variants`);
+``compensation / base`` is the credit granted on the
 call over max(monthly_value, 10), 0 without one).
 ``short_break`` is 1 when the agent's previous upset call (by started_at,
 any channel, among calls that happened) ended less than 10 minutes before

@@ -23,6 +23,9 @@ The causal story (arrows are the only paths that exist):
 - every practice except ``thanked`` -> churn trigger directly (log-odds, additive);
   ``compensated`` also with a dose-response in the amount (``COMPENSATION_DOSE``).
 - the agent's break since their previous upset call (< 10 minutes) -> churn trigger.
+- how practices are done (``vocabulary.DISPUTES``): variants drawn from skill, anger and
+  channel (``VARIANT_ADOPTION``) -> churn trigger (``DISPUTE_EFFECT``), see
+  :mod:`calmline.synth.variants`.
 """
 
 from __future__ import annotations
@@ -144,7 +147,7 @@ CSAT_CUTS = [-1.2, -0.2, 0.9, 2.0]
 QA_NOT_ASSESSED = 0.02                   # share of calls whose practice booleans are empty
 
 # --- churn trigger of an upset call (logistic, additive in log-odds) -------
-TRIGGER_INTERCEPT = -1.5
+TRIGGER_INTERCEPT = -1.6                 # -1.5 before the disputed points; they add churn on net
 TRIGGER_ANGER = 0.6                     # per anger level above 3
 TRIGGER_ISSUE = [0.0, 0.1, -0.1, 0.05, -0.2, 0.9]
 TRIGGER_CHANNEL = [0.0, 0.1, 0.2]
@@ -211,12 +214,52 @@ def check_parameters() -> None:
         if not p.is_flag and DERIVED_PRACTICES.get(p.name) != p.derived:
             problems.append(f"{p.name}: the generator does not draw a practice derived as "
                             f"{p.derived!r}")
+    for d in vocabulary.DISPUTES:
+        if d.name not in DISPUTE_EFFECT or d.name not in VARIANT_ADOPTION:
+            problems.append(f"{d.name}: no planted variant (DISPUTE_EFFECT, VARIANT_ADOPTION)")
     n = len(vocabulary.CHANNELS)
     tables = {"ANGER_CHANNEL": ANGER_CHANNEL, "TRANSFER_CHANNEL": TRANSFER_CHANNEL,
               "RESOLVED_CHANNEL": RESOLVED_CHANNEL, "TRIGGER_CHANNEL": TRIGGER_CHANNEL,
-              **{f"PRACTICE_CHANNEL[{k}]": v for k, v in PRACTICE_CHANNEL.items()}}
+              **{f"PRACTICE_CHANNEL[{k}]": v for k, v in PRACTICE_CHANNEL.items()},
+              **{f"VARIANT_ADOPTION[{k}]": v[3] for k, v in VARIANT_ADOPTION.items()}}
     problems += [f"{name}: {len(v)} entries for {n} channels" for name, v in tables.items()
                  if len(v) != n]
     if problems:
         raise ValueError("calmline.synth has no parameters for the vocabulary's "
                          + "; ".join(problems))
+
+# --- how practices are done: the disputed points of vocabulary.DISPUTES -----
+# Each variant is drawn for every potential call from the "variants" stream (uniforms fixed
+# per call), so a forced world keeps it: the treated side when u < logistic(intercept at
+# anger 3 + skill loading * skill + per anger level above 3 + channel term [+ extra]).
+# Which calls a dispute compares (its `among`) follows from the call's practices.
+VARIANT_ADOPTION = {
+    # verbatim among calls that verified: chat and e-mail agents paste the customer's words;
+    # skilled agents paraphrase
+    "verify_verbatim": (-0.3, -0.4, 0.1, [0.0, 0.5, 0.8]),
+    # early among calls that apologised: angrier customers get an apology at once
+    "apology_early": (0.0, 0.3, 0.5, [0.0, -0.2, -0.4]),
+    # among calls that did not let the customer vent: a second interruption
+    "vent_interrupted": (-0.6, -0.3, 0.3, [0.0, -0.8, -1.2]),
+    # "but"/"however" after an acknowledgement, among calls that acknowledged
+    "empathy_negated": (-1.0, -0.6, 0.2, [0.0, 0.1, 0.3]),
+    # policy or self-service language, on any call
+    "policy_language": (-1.2, -0.6, 0.2, [0.0, 0.3, 0.6]),
+    # handed off, among calls where the agent did not take ownership (plus HANDOFF_TRANSFERRED
+    # when the call had a transfer)
+    "handoff_vs_ownership": (-1.6, -0.4, 0.1, [0.0, -0.2, -0.4]),
+}
+HANDOFF_TRANSFERRED = 2.5
+"""Log-odds added to a hand-off on a call with at least one transfer."""
+
+DISPUTE_EFFECT = {
+    # churn-trigger log-odds of the treated side of each disputed point (on upset calls in its
+    # group); vent_interrupted acts through let_vent (an interrupted opening is let_vent false)
+    # and handoff_vs_ownership also through took_ownership (a hand-off is never ownership)
+    "verify_verbatim": -0.10,
+    "apology_early": -0.40,
+    "vent_interrupted": 0.0,
+    "empathy_negated": 0.45,
+    "policy_language": 0.45,
+    "handoff_vs_ownership": 0.30,
+}

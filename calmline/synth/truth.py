@@ -46,7 +46,9 @@ from .calls import logistic
 from .churn import ChurnResult
 from .population import NEVER
 from .streams import stream
-from .world import CallState, World, churn_of, upset_logit, upset_practices, with_force
+from .variants import SWITCHES
+from .world import (CallState, World, churn_of, upset_logit, upset_practices, upset_sides,
+                    with_force, with_variant)
 
 CONFOUNDING = (
     "Angrier customers (outages, cancellations, long waits, basic plan, new customers) get more "
@@ -140,7 +142,68 @@ def ground_truth(world: World, base_state: CallState, base: ChurnResult) -> dict
         practices[name] = entry
     summary = {f"{h}d": {"n_upset_calls_in_window": int(windows[h].sum()),
                          "factual_churn_rate": _mean(y_base[h][windows[h]])} for h in horizons}
-    return {"horizons": summary, "practices": practices}
+    return {"horizons": summary, "practices": practices,
+            "disputes": _disputes(world, base_state, base, windows, y_base, other)}
+
+
+def _disputes(world: World, base_state: CallState, base: ChurnResult, windows: dict,
+              y_base: dict, other: np.ndarray) -> dict:
+    """The planted effect of each disputed point within its group, like the practices'.
+
+    For dispute d (``vocabulary.DISPUTES``) the group is its ``among`` in the world as written;
+    ``call_level_risk_difference`` switches only call c to the treated side and then to the
+    other (``world.with_variant``; every other call keeps its factual trigger) and averages
+    churned-by-h over the group's upset calls in the h-day window; ``risk_difference``
+    switches every call of the group at once and solves churn again.
+    """
+    up = world.upset
+    factual = upset_sides(world, base_state)
+    headline = windows[vocabulary.HEADLINE_HORIZON]
+    out = {}
+    for d in vocabulary.DISPUTES:
+        among, treated = factual[d.name]
+        days, call_days = {}, {}
+        for value in (True, False):
+            state = with_variant(world, base_state, d.name, value, among)
+            switched_among, switched = upset_sides(world, state)[d.name]
+            if not (switched_among[among].all() and (switched[among] == value).all()):
+                raise RuntimeError(f"forcing {d.name} to {value} did not put its group on that side")
+            days[value] = churn_of(world, state).churn_day[up.customer]
+            call_days[value] = _call_level_day(world, base, upset_logit(world, state), other)
+        switch = SWITCHES[d.name]
+        through = switch if switch in vocabulary.practice_names() else None
+        contrast = fx.DISPUTE_EFFECT[d.name] - (fx.TRIGGER_PRACTICE[through] if through else 0.0)
+        entry = {
+            "label": d.label,
+            "among": d.among,
+            "treated": d.treated,
+            "treated_label": d.treated_label,
+            "control_label": d.control_label,
+            "log_odds_coefficient": fx.DISPUTE_EFFECT[d.name],
+            "log_odds_contrast": round(contrast, 6),
+            "through_practice": through,
+            "mediated_through": MEDIATORS.get(through, []) if through else [],
+            "adoption": _mean(treated[among & headline]),
+            "n_among_upset_calls_in_window": {f"{h}d": int((among & w).sum())
+                                              for h, w in windows.items()},
+            "n_treated_upset_calls_in_window": {f"{h}d": int((treated & w).sum())
+                                                for h, w in windows.items()},
+            "risk_difference": {},
+            "call_level_risk_difference": {},
+            "naive_risk_difference": {},
+        }
+        for h in vocabulary.HORIZONS:
+            w = windows[h] & among
+            end = up.day[w] + h
+            entry["risk_difference"][f"{h}d"] = (
+                _mean(days[True][w] <= end) - _mean(days[False][w] <= end))
+            entry["call_level_risk_difference"][f"{h}d"] = (
+                _mean(call_days[True][w] <= end) - _mean(call_days[False][w] <= end))
+            on = treated[w]
+            yb = y_base[h][w]
+            entry["naive_risk_difference"][f"{h}d"] = _mean(yb[on]) - _mean(yb[~on])
+        out[d.name] = entry
+    return out
 
 
 PROMISE = "followup_promised"

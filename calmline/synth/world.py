@@ -12,7 +12,7 @@ factual one (common random numbers).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -20,6 +20,7 @@ from calmline import vocabulary
 
 from . import calls as cl
 from . import compensation as comp
+from . import variants as vr
 from .churn import ChurnResult, UpsetCalls, make_upset_calls, solve, trigger_logit
 from .followups import FollowUpDraws, draw_followups, followed_up, realise
 from .period import Period
@@ -51,6 +52,7 @@ class World:
     compensation: comp.CompensationDraws
     upset_mask: np.ndarray
     upset: UpsetCalls
+    variants: vr.VariantDraws
 
     @property
     def n_calls(self) -> int:
@@ -104,9 +106,10 @@ def build_world(seed: int, n_customers: int, start: dt.date, months: int) -> Wor
     followups = draw_followups(stream(seed, "followups"), practices["followup_promised"], skill,
                                pre.channel)
     upset = make_upset_calls(stream(seed, "churn"), pre, customers, customer, day, agent, start_abs)
+    variants = vr.draw_variants(stream(seed, "variants"), pre, skill)
     return World(seed, period, customers, agents, modules, training_day, customer, day, agent,
                  start_abs, pre, practices, options, draws, followups, compensation,
-                 pre.anger >= vocabulary.UPSET_ANGER, upset)
+                 pre.anger >= vocabulary.UPSET_ANGER, upset, variants)
 
 
 @dataclass
@@ -121,6 +124,8 @@ class CallState:
     followup_delay_s: np.ndarray
     compensation_cents: np.ndarray
     force: dict[str, bool]
+    variant_force: dict[str, tuple[bool, np.ndarray]] = field(default_factory=dict)
+    """Dispute name -> (side, bool mask over potential calls) forced by :func:`with_variant`."""
 
 
 def call_state(world: World, force: dict[str, bool] | None = None) -> CallState:
@@ -153,13 +158,73 @@ def call_state(world: World, force: dict[str, bool] | None = None) -> CallState:
         options = np.where(up, forced, options).astype(np.int8)
     happens, delay = realise(world.followups, up, force.get("followed_up"))
     cents = comp.realise(world.compensation, up, force.get("compensated"))
+    n_transfers, is_resolved = _outcomes(world, practices, options)
+    return CallState(practices, options, n_transfers, is_resolved, happens, delay, cents,
+                     dict(force))
+
+
+def _outcomes(world: World, practices: dict[str, np.ndarray], options: np.ndarray
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """Transfers and resolution of every potential call given its practices."""
     pre, d = world.pre, world.draws
     n_transfers = cl.transfers(practices["took_ownership"], pre.issue, pre.channel, pre.anger,
                                d.u_transfer)
     is_resolved = cl.resolved(practices["took_ownership"], options >= 2, n_transfers, pre.issue,
                               pre.channel, pre.anger, d.u_resolved)
-    return CallState(practices, options, n_transfers, is_resolved, happens, delay, cents,
-                     dict(force))
+    return n_transfers, is_resolved
+
+
+def with_variant(world: World, base: CallState, name: str, value: bool,
+                 among: np.ndarray) -> CallState:
+    """``base`` with one disputed point's side forced on some upset calls.
+
+    Parameters
+    ----------
+    world : World
+        The draws.
+    base : CallState
+        The world to start from.
+    name : str
+        A dispute of ``vocabulary.DISPUTES``.
+    value : bool
+        The side: True = the treated side (e.g. verbatim, early, interrupted, handed off).
+    among : numpy.ndarray
+        Bool per upset call: the calls switched (the dispute's group in ``base``); every
+        other call keeps its variant. Disputes that switch a practice
+        (``variants.SWITCHES``) set it (let_vent off = interrupted, took_ownership off =
+        handed off); outcomes respond.
+
+    Returns
+    -------
+    CallState
+    """
+    mask = np.zeros(world.n_calls, dtype=bool)
+    mask[world.upset.idx[among]] = True
+    switch = vr.SWITCHES[name]
+    variant_force = dict(base.variant_force)
+    if switch in vocabulary.qa_flags():
+        practices = {**base.practices,
+                     switch: np.where(mask, not value, base.practices[switch])}
+        state = replace(base, practices=practices)
+        if switch in OUTCOME_DRIVERS:
+            n_transfers, is_resolved = _outcomes(world, practices, base.options)
+            state = replace(state, transfers=n_transfers, resolved=is_resolved)
+        if switch == "took_ownership":
+            variant_force[name] = (bool(value), mask)
+        return replace(state, variant_force=variant_force)
+    variant_force[name] = (bool(value), mask)
+    return replace(base, variant_force=variant_force)
+
+
+def upset_facts(world: World, state: CallState) -> dict[str, np.ndarray]:
+    """How every upset call's practices were done in the world ``state`` (variants.facts)."""
+    return vr.facts(world.variants, world.upset.idx, state.practices, state.transfers,
+                    state.variant_force)
+
+
+def upset_sides(world: World, state: CallState) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Each dispute's (among, treated) per upset call in the world ``state``."""
+    return vr.sides(upset_facts(world, state))
 
 
 OUTCOME_DRIVERS = ("took_ownership", "offered_options")
@@ -211,9 +276,10 @@ def upset_compensation_dose(world: World, state: CallState) -> np.ndarray:
 def upset_logit(world: World, state: CallState) -> np.ndarray:
     """Trigger log-odds (without the break term) of every upset call in the world ``state``."""
     idx = world.upset.idx
-    return trigger_logit(world.upset.pre_logit, upset_practices(world, state),
-                         upset_compensation_dose(world, state),
-                         state.resolved[idx], state.transfers[idx])
+    return (trigger_logit(world.upset.pre_logit, upset_practices(world, state),
+                          upset_compensation_dose(world, state),
+                          state.resolved[idx], state.transfers[idx])
+            + vr.dispute_logit(upset_sides(world, state), world.upset.n))
 
 
 def churn_of(world: World, state: CallState) -> ChurnResult:
