@@ -74,12 +74,14 @@ def generate(
     start: Annotated[str, typer.Option(metavar="YYYY-MM-DD", help="First day of calls.")] = "2025-01-01",
     months: Annotated[int, typer.Option(min=1, metavar="N", help="How many months of calls.")] = 12,
     dirty_rows: Annotated[int, typer.Option(min=0, metavar="N", help="Extra broken call rows, to see rejections.")] = 0,
+    no_transcripts: Annotated[bool, typer.Option("--no-transcripts", help="Skip transcripts.parquet "
+                                                 "(the turns of every upset call).")] = False,
 ) -> None:
     """Write realistic synthetic source files with known practice effects (and ground_truth.json)."""
     from calmline.synth import generate as run
 
     summary = run(out, customers=customers, seed=seed, start=date.fromisoformat(start),
-                  months=months, dirty_rows=dirty_rows)
+                  months=months, dirty_rows=dirty_rows, transcripts=not no_transcripts)
     terminal.print_generated(summary)
 
 

@@ -16,6 +16,7 @@ from .population import NEVER
 from .streams import stream
 from .truth import CONFOUNDING, ground_truth
 from .world import build_world, call_state, churn_of
+from .transcripts import write_transcripts
 from .write import (
     append_rows,
     write_agents,
@@ -55,7 +56,8 @@ def customers_for_calls(calls: int, months: int = 12) -> int:
 
 
 def generate(out_dir: Path, customers: int, seed: int, start: dt.date = dt.date(2025, 1, 1),
-             months: int = 12, dirty_rows: int = 0, force: dict[str, bool] | None = None) -> dict:
+             months: int = 12, dirty_rows: int = 0, force: dict[str, bool] | None = None,
+             transcripts: bool = True) -> dict:
     """Generate a synthetic contact-centre data set with known planted effects.
 
     Parameters
@@ -77,6 +79,10 @@ def generate(out_dir: Path, customers: int, seed: int, start: dt.date = dt.date(
     force : dict of str to bool, optional
         Practice -> value forced on every upset call (same seed, same draws,
         outcomes respond). Used to check the ground truth end to end.
+    transcripts : bool
+        Write ``transcripts.parquet``: one row per turn (call_id, turn, speaker, start_s,
+        end_s, text) of every upset call in the calls files, rendering its true practices and
+        how they were done (:mod:`calmline.synth.transcripts`). False removes a stale one.
 
     Raises
     ------
@@ -114,6 +120,12 @@ def generate(out_dir: Path, customers: int, seed: int, start: dt.date = dt.date(
     for label, table in tables.items():
         append_rows(months_written[label][0], table)
     rows["dirty_calls"] = len(records)
+    transcript_path = out_dir / "transcripts.parquet"
+    if transcripts:
+        rows["transcript_turns"] = write_transcripts(transcript_path, world, state, happened)
+        paths["transcripts"] = transcript_path
+    else:
+        transcript_path.unlink(missing_ok=True)
 
     truth = ground_truth(world, state, churn)
     document = {
@@ -130,6 +142,7 @@ def generate(out_dir: Path, customers: int, seed: int, start: dt.date = dt.date(
         "definitions": _definitions(),
         "horizons": truth["horizons"],
         "practices": truth["practices"],
+        "disputes": truth["disputes"],
         "trigger_model": _trigger_model(),
         "world": {
             "potential_calls": world.n_calls,
@@ -206,6 +219,32 @@ def _definitions() -> dict:
         "forced_followed_up": "on: a follow-up at the call's pre-drawn delay truncated to "
                               f"{window} days; off: no follow-up within {window} days (later "
                               "ones stay)",
+        "disputes": "how a practice was done (vocabulary.DISPUTES): each dispute's group is its "
+                    "`among` and its side its `treated`, the vocabulary's SQL over the calls' "
+                    "true transcript_calls columns (verify_mode, first_apology_turn/position, "
+                    "vent_interruptions, empathized, empathy_negated, policy_language, handoff, "
+                    "took_ownership), as the generator drew them",
+        "dispute_log_odds_coefficient": "churn-trigger log-odds added on an upset call on the "
+                                        "treated side of the dispute (effects.DISPUTE_EFFECT)",
+        "dispute_log_odds_contrast": "treated side minus the other side's direct log-odds: the "
+                                     "coefficient, minus the effect of the practice the "
+                                     "dispute switches (vent_interrupted: let_vent off; "
+                                     "handoff_vs_ownership: took_ownership off, which also "
+                                     "moves transfers and resolved)",
+        "dispute_adoption": f"share on the treated side among the group's upset calls in the "
+                            f"{vocabulary.HEADLINE_HORIZON}-day window",
+        "dispute_call_level_risk_difference": "mean over the group's upset calls in the h-day "
+                                              "window of [churned by h with only this call on "
+                                              "the treated side] - [... on the other side]; "
+                                              "common random numbers, every other call keeps "
+                                              "its factual trigger",
+        "dispute_risk_difference": "same, with every call of the group switched at once and "
+                                   "churn solved again",
+        "dispute_naive_risk_difference": "factual churned-by-h, treated minus the other side, "
+                                         "over the group's upset calls in the window",
+        "early_apology": f"the first apology starts before {vocabulary.EARLY_APOLOGY_SHARE:g} of "
+                         "the call's time (first_apology_position, the share of the call "
+                         "elapsed)",
         "forced_compensated": "on: compensation_value = the call's pre-drawn amount (> 0, drawn "
                               "for every call); off: compensation_value = 0",
     }
@@ -229,6 +268,9 @@ def _trigger_model() -> dict:
         "tenure_years": "(date(started_at) - signup_date) in days / 365.25",
         "month_of_call": dict(zip([f"{m:02d}" for m in range(1, 13)], fx.TRIGGER_MONTH)),
         "practices": {name: fx.TRIGGER_PRACTICE[name] for name in vocabulary.practice_names()},
+        "disputes": {d.name: fx.DISPUTE_EFFECT[d.name] for d in vocabulary.DISPUTES},
+        "disputes_definition": "added when the upset call is on the treated side of the "
+                               "disputed point (its `treated` within its `among`)",
         "compensation_dose": fx.COMPENSATION_DOSE,
         "compensation_dose_definition": "per log1p(compensation_value / max(monthly_value, "
                                         f"{fx.COMPENSATION_BASE_FLOOR:g})), added to the "
