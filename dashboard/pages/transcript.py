@@ -137,12 +137,21 @@ def header_card(call: dict) -> dbc.Card:
 
 
 def chip_tooltip(row: dict, found: list[str]) -> str:
-    """A chip's tooltip: the definition, the QA score, the transcript's finding and the words found."""
-    qa = "not scored" if _missing(row.get("qa")) else ("used" if row["qa"] else "not used")
-    detected = ("no transcript, or not detected from transcripts" if _missing(row.get("detected"))
-                else "found" if row["detected"] else "not found")
-    lines = [str(row["definition"]), f"QA score: {qa}" if row["recorded_as"].startswith("calls file")
-             else f"Recorded as {row['recorded_as']}", f"Transcript: {detected}"]
+    """A chip's tooltip: the definition, what QA recorded, what the transcript showed, the words found."""
+    def flag(value, yes, no, empty):
+        return empty if _missing(value) else (yes if value else no)
+
+    lines = [str(row["definition"])]
+    recorded = None if _missing(row.get("recorded")) else str(row["recorded"])
+    if recorded == row["practice"]:
+        lines += [f"QA score: {flag(row['qa'], 'used', 'not used', 'not scored')}",
+                  "Transcript: " + flag(row["detected"], "found", "not found",
+                                        "no transcript, or not detected from transcripts")]
+    else:
+        lines.append(f"Recorded as {row['recorded_as']}")
+        if recorded:
+            lines.append(f"{recorded}: QA {'empty' if _missing(row['qa']) else int(row['qa'])}, transcript "
+                         f"{'–' if _missing(row['detected']) else int(row['detected'])}")
     if found:
         lines.append("Words found: " + "; ".join(found[:6]) + (" …" if len(found) > 6 else ""))
     return "\n".join(lines)

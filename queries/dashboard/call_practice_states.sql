@@ -1,28 +1,40 @@
 -- call_practice_states: one row per practice of the vocabulary for call $call_id, in the
--- vocabulary's order: the value the models use (call_practices.used, NULL = not assessed), the
--- calls file's QA flag (qa; NULL for derived practices and flags left empty), what detection found
--- in the transcript (detected; NULL without a transcript or for practices detection does not
--- score), and where the value the models use came from: 'qa', 'transcript' (the QA flag was
--- empty and the transcript's value was used), 'derived' (from the call's other columns) or NULL.
--- No row at all when there is no such call.
--- Reads: practices, call_practices, calls, transcript_calls. Parameters: $call_id (text, bound).
+-- vocabulary's order (no row at all when there is no such call): the value the models use
+-- (call_practices.used, NULL = not assessed), and where it came from, as call_practice_sources
+-- says for every call (read here for one call only, which is fast on any number of calls).
+-- recorded: the calls-file column the value comes from (the practice's own QA flag, or for a
+-- derived practice the column its definition reads, such as options_offered; NULL when none);
+-- qa: that column as the calls file records it, detected: as detection found it in the
+-- transcript (flags 1/0, options_offered a count; NULL when empty, without a transcript, or for a
+-- column detection does not fill); source: 'qa', 'transcript' (QA left it empty and the
+-- transcript's value is used) or 'derived' (from the call's other columns), NULL when unscored.
+-- Reads: practices, call_practices, calls, transcript_calls; the macros qa_recorded_pattern()
+-- and transcript_fill_pattern(). Parameters: $call_id (text, bound).
 WITH used AS (
     SELECT practice, used FROM call_practices WHERE call_id = $call_id
-), qa_flags AS (
-    SELECT COLUMNS(practice_pattern()) FROM calls WHERE call_id = $call_id
-), detected_flags AS (
-    SELECT COLUMNS(practice_pattern()) FROM transcript_calls WHERE call_id = $call_id
+), qa_row AS (
+    SELECT CAST(COLUMNS(qa_recorded_pattern()) AS INTEGER) FROM calls WHERE call_id = $call_id
+), detected_row AS (
+    SELECT CAST(COLUMNS(transcript_fill_pattern()) AS INTEGER) FROM transcript_calls WHERE call_id = $call_id
 ), qa AS (
-    FROM qa_flags UNPIVOT INCLUDE NULLS (qa FOR practice IN (COLUMNS(*)))
+    FROM qa_row UNPIVOT INCLUDE NULLS (qa FOR recorded IN (COLUMNS(*)))
 ), detected AS (
-    FROM detected_flags UNPIVOT INCLUDE NULLS (detected FOR practice IN (COLUMNS(*)))
+    FROM detected_row UNPIVOT INCLUDE NULLS (detected FOR recorded IN (COLUMNS(*)))
+), recorded AS (
+    SELECT recorded, q.qa, d.detected,
+        CASE WHEN q.qa IS NOT NULL THEN 'qa' WHEN d.detected IS NOT NULL THEN 'transcript' END AS source
+    FROM qa q FULL JOIN detected d USING (recorded)
+), states AS (
+    SELECT p.practice, p.label, p.definition, p.source AS recorded_as, p.position, u.used, r.recorded,
+        r.qa, r.detected,
+        coalesce(r.source, CASE WHEN u.used IS NOT NULL AND p.source LIKE 'derived%' THEN 'derived' END) AS source
+    FROM practices p
+    JOIN used u USING (practice)
+    LEFT JOIN recorded r
+        ON r.recorded = p.practice
+        OR (p.source LIKE 'derived:%' AND regexp_matches(p.source, '\b' || r.recorded || '\b'))
+    QUALIFY row_number() OVER (PARTITION BY p.practice ORDER BY r.recorded = p.practice DESC, r.recorded) = 1
 )
-SELECT p.practice, p.label, p.definition, p.source AS recorded_as, u.used, q.qa, d.detected,
-    CASE WHEN q.qa IS NOT NULL THEN 'qa'
-         WHEN u.used IS NOT NULL AND d.detected IS NOT NULL THEN 'transcript'
-         WHEN u.used IS NOT NULL AND p.source LIKE 'derived%' THEN 'derived' END AS source
-FROM practices p
-JOIN used u USING (practice)
-LEFT JOIN qa q USING (practice)
-LEFT JOIN detected d USING (practice)
-ORDER BY p.position
+SELECT practice, label, definition, recorded_as, used, recorded, qa, detected, source
+FROM states
+ORDER BY position

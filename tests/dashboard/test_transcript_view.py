@@ -15,7 +15,7 @@ from calmline import vocabulary
 from calmline.dashboard.call_links import LINK, call_href, with_links
 from calmline.dashboard.transcript_marks import Evidence, highlight, spans
 from tests.conftest import query
-from tests.dashboard.transcript_centre import ATTACKS, LONG, TURNS, build
+from tests.dashboard.transcript_centre import ATTACKS, FILLED, LONG, TURNS, build
 
 
 @pytest.fixture(scope="module")
@@ -142,9 +142,19 @@ def test_the_page_shows_the_call_its_practices_and_its_highlighted_transcript(ap
     for chip in chips:
         practice = chip["props"]["id"]["practice"]
         assert f" · {words[used[practice]]}" in _text(chip), practice
+    for chip in chips:
+        practice = chip["props"]["id"]["practice"]
+        expected = "(transcript)" if practice in FILLED else "(call record)" if practice == "followed_up" \
+            else "" if used[practice] is None else "(QA)"
+        assert _text(chip).endswith(f" · {words[used[practice]]}{' ' + expected if expected else ''}"), practice
     apologized = next(c for c in chips if c["props"]["id"]["practice"] == "apologized")
-    assert "(QA)" in _text(apologized)  # the calls file scored it
-    assert "Transcript: found" in apologized["props"]["title"] and "turn 1: \u201csorry\u201d" in apologized["props"]["title"]
+    assert _text(apologized) == "Apologized · used (transcript)"  # QA left it empty
+    assert apologized["props"]["title"].splitlines()[1:] == [
+        "QA score: not scored", "Transcript: found", "Words found: turn 1: \u201csorry\u201d"]
+    thanked = next(c for c in chips if c["props"]["id"]["practice"] == "thanked")
+    assert _text(thanked) == "Thanked · not used (transcript)"
+    options = next(c for c in chips if c["props"]["id"]["practice"] == "offered_options")
+    assert "options_offered: QA empty, transcript 0" in options["props"]["title"]
 
     how = _text(_find(page, "call-how"))
     talk = query(centre_db, "SELECT agent_talk_share FROM transcript_calls WHERE call_id = 'K1'")[0][0]
@@ -184,6 +194,20 @@ def test_transcript_text_reaches_the_page_as_text_only(app):
         assert "href" not in component["props"]  # the markdown link and javascript: URL are not links
 
 
+@pytest.mark.parametrize("call_id", ["K1", "K2"])
+def test_each_value_has_the_source_call_practice_sources_gives_it(app, centre_db, call_id):
+    """The page reads the sources for one call (fast on millions of calls); they must be the ones
+    the call_practice_sources view gives analysts for every call."""
+    from calmline.dashboard import data
+
+    states = data.frame("call_practice_states", call_id=call_id)
+    shown = {(r.recorded, r.source) for r in states.itertuples() if isinstance(r.recorded, str)}
+    assert shown == set(query(centre_db, "SELECT practice, source FROM call_practice_sources WHERE call_id = $c",
+                              {"c": call_id}))
+    if call_id == "K1":
+        assert {p for p, s in zip(states["practice"], states["source"]) if s == "transcript"} == set(FILLED)
+
+
 @pytest.mark.parametrize("call_id", ["nope", "K1' OR '1'='1", "<script>alert(1)</script>", "K1; DROP TABLE calls",
                                      "x" * 5000])
 def test_an_unknown_or_hostile_call_id_says_no_such_call(app, centre_db, call_id):
@@ -211,7 +235,9 @@ def test_a_call_without_a_transcript_says_none_was_loaded(app, centre_db):
     assert "Not measured: no transcript was loaded for this call." in _text(_find(page, "call-how"))
     assert not _marks(page)
     chips = _chips(page)
-    assert len(chips) == len(vocabulary.practice_names()) and all("Transcript: no transcript" in c["props"]["title"] for c in chips)
+    assert len(chips) == len(vocabulary.practice_names())
+    assert all("Transcript: no transcript" in c["props"]["title"] for c in chips
+               if c["props"]["id"]["practice"] in vocabulary.qa_flags())
 
 
 def test_the_page_answers_through_dash_for_an_unknown_id_without_a_server_error(app):

@@ -1,5 +1,7 @@
 """A tiny centre with transcripts for the call page's tests: the small source folder of the ETL
-tests, agent A1's upset call K1 with a transcript full of hostile text, K2 (agent A2) without one.
+tests, agent A1's upset call K1 with a transcript full of hostile text (its calls-file QA left
+apologized, empathized, thanked and options_offered empty, so the transcript fills them), K2
+(agent A2) without one.
 
 Loading it takes about a second; the fitted sample is not needed (the call page and the agent's
 upset calls read no model results)."""
@@ -10,7 +12,7 @@ import json
 from pathlib import Path
 
 from tests.conftest import load_api
-from tests.etl.builders import make_source
+from tests.etl.builders import CALLS, call, make_source
 
 ATTACKS = (
     "<script>alert(1)</script>",
@@ -37,10 +39,14 @@ TURNS = [
 ]
 """K1's transcript, turn by turn (0-based turns as stored)."""
 
+FILLED = ("apologized", "empathized", "thanked", "offered_options")
+"""K1's practices whose value comes from the transcript (QA left them, or options_offered, empty)."""
+
 
 def build(root: Path) -> Path:
     """Write the source folder under ``root``, load it, and return the database's path."""
-    source = make_source(root / "src")
+    calls = [call("K1", apologized="", empathized="", thanked="", options_offered=""), *CALLS[1:]]
+    source = make_source(root / "src", calls=calls)
     (source / "transcripts.jsonl").write_text(json.dumps({"call_id": "K1", "turns": TURNS}) + "\n",
                                               encoding="utf-8")
     db = root / "calmline.duckdb"
