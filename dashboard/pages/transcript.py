@@ -80,7 +80,7 @@ def call_view(call_id) -> list:
         html.Div(id={"type": FOCUS, "page": "call"}, className="call-focus-note small mb-2",
                  **{"aria-live": "polite"}),
         html.H5("How it was done (detected in the transcript)", className="mt-3"),
-        html.Div(how_table(call), id=HOW),
+        html.Div(how_table(call, evidence), id=HOW),
         html.H5(transcript_title(call, turns), className="mt-3"),
         html.Div(transcript_turns(call, turns, evidence), id=TRANSCRIPT),
     ]
@@ -181,35 +181,46 @@ def _share(value) -> str:
     return "–" if _missing(value) else f"{100 * float(value):.0f}%"
 
 
-def how_rows(call: dict) -> list[tuple[str, str]]:
-    """(what, the call's value with its unit) for each how-it-was-done value detection stores."""
+def how_rows(call: dict) -> list[tuple[str, str, str | None]]:
+    """(what, the call's value with its unit, the evidence's name in transcript_practices or None)
+    for each how-it-was-done value detection stores."""
     apology = ("none" if _missing(call["first_apology_turn"]) else
                f"turn {int(call['first_apology_turn'])}, {_share(call['first_apology_position'])} of the way into "
                f"the call" + (" (early)" if not _missing(call["first_apology_position"])
                               and call["first_apology_position"] < vocabulary.EARLY_APOLOGY_SHARE else ""))
     n = call["vent_interruptions"]
     return [
-        ("Verify mode", str(call["verify_mode"] or "none")),
-        ("First apology", apology),
-        ("Interruptions of the opening account", "–" if _missing(n) else f"{int(n)} interruption" + ("" if n == 1 else "s")),
-        ("Empathy negated by but/however", _yes_no(call["empathy_negated"])),
-        ("Policy or deflection language", _yes_no(call["policy_language"])),
-        ("Hand-off to another department or person", _yes_no(call["handoff"])),
-        ("Blaming or arguing with the customer", _yes_no(call["blaming"])),
-        ("Compensation offered", _yes_no(call["compensation_offered"])),
+        ("Verify mode", str(call["verify_mode"] or "none"), "verify_mode"),
+        ("First apology", apology, None),  # the Apologized chip shows its words
+        ("Interruptions of the opening account",
+         "–" if _missing(n) else f"{int(n)} interruption" + ("" if n == 1 else "s"), "vent_interruptions"),
+        ("Empathy negated by but/however", _yes_no(call["empathy_negated"]), "empathy_negated"),
+        ("Policy or deflection language", _yes_no(call["policy_language"]), "policy_language"),
+        ("Hand-off to another department or person", _yes_no(call["handoff"]), "handoff"),
+        ("Blaming or arguing with the customer", _yes_no(call["blaming"]), "blaming"),
+        ("Compensation offered", _yes_no(call["compensation_offered"]), "compensation_offered"),
         ("Remedies offered", "–" if _missing(call["detected_options_offered"])
-         else f"{int(call['detected_options_offered'])} distinct"),
+         else f"{int(call['detected_options_offered'])} distinct", "options_offered"),
         ("Agent's share of talk time", _share(call["agent_talk_share"]) + " of the seconds spoken"
-         if not _missing(call["agent_talk_share"]) else "–"),
+         if not _missing(call["agent_talk_share"]) else "–", None),
     ]
 
 
-def how_table(call: dict):
-    """The how-it-was-done values as a small table, or why there are none."""
+def how_table(call: dict, evidence: pd.DataFrame):
+    """The how-it-was-done values as a small table, or why there are none. A value with words in
+    the transcript has a button that highlights them, as a practice's chip does."""
     if not call["has_transcript"]:
         return html.P("Not measured: no transcript was loaded for this call.", className="text-muted small")
-    return dbc.Table([html.Tbody([html.Tr([html.Th(k, className="fw-normal"), html.Td(v)])
-                                  for k, v in how_rows(call)])],
+    marked = set(evidence.loc[evidence["turn"].notna(), "practice"]) if len(evidence) else set()
+
+    def show(name):
+        if name not in marked:
+            return None
+        return dbc.Button("show", id={"type": CHIP, "practice": name}, size="sm", color="link",
+                          className="py-0 ms-2", title="Highlight its words in the transcript")
+
+    return dbc.Table([html.Tbody([html.Tr([html.Th(k, className="fw-normal"), html.Td([v, show(name)])])
+                                  for k, v, name in how_rows(call)])],
                      size="sm", bordered=False, striped=True, className="mb-1", style={"maxWidth": "640px"})
 
 

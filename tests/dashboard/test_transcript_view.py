@@ -75,7 +75,8 @@ def _components(node):
 
 
 def _chips(node) -> list[dict]:
-    return [c for c in _components(node) if isinstance(c["props"].get("id"), dict)
+    """The practices' chips (the how-it-was-done buttons share their id type)."""
+    return [c for c in _components(_find(node, "call-practices")) if isinstance(c["props"].get("id"), dict)
             and c["props"]["id"].get("type") == "call-practice-chip"]
 
 
@@ -162,6 +163,10 @@ def test_the_page_shows_the_call_its_practices_and_its_highlighted_transcript(ap
                  "Hand-off to another department or personyes", "Blaming or arguing with the customerno",
                  f"Agent's share of talk time{100 * talk:.0f}% of the seconds spoken"):
         assert line in how
+
+    buttons = {c["props"]["id"]["practice"] for c in _components(_find(page, "call-how"))
+               if isinstance(c["props"].get("id"), dict)}
+    assert buttons == {"empathy_negated", "policy_language", "handoff"}  # the values with words in a turn
 
     turns = _find(page, "call-transcript")
     assert "Transcript (5 turns)" in _text(page)

@@ -61,6 +61,10 @@ def test_an_agents_call_opens_its_transcript_with_the_evidence_highlighted(dash_
     dash_duo.driver.execute_script("arguments[0].click();", chip)
     dash_duo.wait_for_text_to_equal(".call-focus-note", "Highlighted: turn 1", timeout=10)
     assert "call-focused" in dash_duo.find_element("#call-turn-1").get_attribute("class")
+    show = dash_duo.find_element('#call-how [id*="call-practice-chip"][id*="handoff"]')  # a how-it-was-done value
+    dash_duo.driver.execute_script("arguments[0].click();", show)
+    dash_duo.wait_for_text_to_equal(".call-focus-note", "Highlighted: turn 3", timeout=10)
+    assert "call-focused" not in dash_duo.find_element("#call-turn-1").get_attribute("class")
     assert _no_alert(dash_duo.driver)
     assert dash_duo.get_logs() == []
 
