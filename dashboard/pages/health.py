@@ -5,6 +5,11 @@ the top, with the last load that did change the data; the chart shows that load'
 
 Rejected rows come a page at a time (:data:`PAGE_ROWS`), with their total; Export CSV writes all of
 them (up to :data:`EXPORT_ROWS`) from the server.
+
+Detection vs QA (#17): where the calls' practices came from (QA, transcripts, both, neither), and
+per practice how well transcript detection agrees with QA on the calls that have both, QA being
+the reference: the numbers of the ``transcript_agreement`` view, as the saved query of the same
+name gives them.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, callback, dcc, html, no_update
 
+from calmline import vocabulary
 from calmline.dashboard import data, formats, grids
 from calmline.dashboard.filters import not_applied
 from calmline.dashboard.figures import funnel_bars
@@ -29,8 +35,26 @@ REJECTED_COUNT = "health-rejected-count"
 REJECTED_PAGE = "health-rejected-page"
 REJECTED_EXPORT = f"{REJECTED}-export"
 REJECTED_DOWNLOAD = f"{REJECTED}-download"
+AGREEMENT = "health-agreement"
+AGREEMENT_NOTE = "health-agreement-note"
+AGREEMENT_BOX = "health-agreement-box"
 PAGE_ROWS = 500
 """Rejected rows sent to the browser at a time."""
+KAPPA_RULES = 0.6
+"""Below this kappa, detection misses the centre's phrasing: its rules need the centre's own phrases."""
+RULE_FILE = "calmline/transcripts/rules/en.toml"
+"""The shipped rule file the page points to (a centre adds its phrases in a TOML file of its own)."""
+AGREEMENT_HEADERS = {
+    "practice": "practice", "kind": "kind", "n_calls": "calls compared", "agreeing": "calls agreeing",
+    "agreement": "agreement (% of calls)", "kappa": "Cohen's kappa", "kappa_low": "kappa: 95% CI low",
+    "kappa_high": "kappa: 95% CI high", "precision": "precision (% of detected)",
+    "precision_low": "precision: 95% CI low", "precision_high": "precision: 95% CI high",
+    "recall": "recall (% of QA yes)", "recall_low": "recall: 95% CI low", "recall_high": "recall: 95% CI high",
+    "tp": "QA yes, detected (calls)", "fp": "QA no, detected (calls)", "fn": "QA yes, missed (calls)",
+    "tn": "QA no, not detected (calls)",
+}
+"""The Detection vs QA table's headers, units stated; the CSV export keeps the field names."""
+KAPPA = {"function": "params.value == null ? '–' : d3.format('.2f')(params.value)"}
 EXPORT_ROWS = 1_000_000
 """Most rejected rows one CSV export writes."""
 
@@ -53,6 +77,9 @@ def layout(**_query) -> html.Div:
         ], className="d-flex align-items-center mb-1"),
         dcc.Download(id=REJECTED_DOWNLOAD),
         grids.grid(REJECTED, height=360, export=False),
+        html.H5("Detection vs QA", className="mt-3"),
+        html.Div(id=AGREEMENT_NOTE),
+        html.Div(grids.grid(AGREEMENT, height=420), id=AGREEMENT_BOX),
     ])
 
 
@@ -175,4 +202,86 @@ def export(n_clicks):
     return dcc.send_data_frame(rows.to_csv, f"{REJECTED}.csv", index=False, lineterminator=CSV_LINE_END)
 
 
-grids.register_exports(BATCHES)
+def source_sentence(sources) -> str:
+    """Where the calls' practices came from, in calls, from a ``practice_sources`` row."""
+    row = sources.iloc[0]
+    return (f"Practices of {formats.count(row.calls)} calls: {formats.count(row.from_qa)} from QA scores, "
+            f"{formats.count(row.from_transcript)} from transcripts (QA left them empty), "
+            f"{formats.count(row.from_both)} from both (QA's value where it scored, the transcript's for "
+            f"the rest), {formats.count(row.from_neither)} from neither (not assessed). "
+            f"{formats.count(row.with_transcript)} calls have a transcript; "
+            f"{formats.count(row.compared)} have both a QA score and a transcript and are compared below.")
+
+
+REFERENCE = ("QA is the reference: on the calls that have both, QA's value is the one the analysis uses. "
+             "Agreement is the share of those calls on which detection gives the same value (for options "
+             "offered, the same count); precision is the share of the calls detection marked as done that "
+             "QA marked done; recall the share of the calls QA marked done that detection found; Cohen's "
+             "kappa is agreement beyond chance (1 perfect, 0 chance), with its 95% interval. ")
+
+
+def agreement_note(sources, agreement) -> list:
+    """The section's text: where the practices came from, then how to read the table, or why there
+    is no table (no transcripts, none of a QA-scored call, or a database loaded before this view)."""
+    if sources.empty or agreement.attrs.get("missing"):
+        why = agreement.attrs.get("missing") or sources.attrs.get("missing", "no data loaded yet")
+        return [dbc.Alert(f"Detection vs QA is not available: {why} (`calmline etl` builds it).",
+                          color="warning")]
+    said = [html.P(source_sentence(sources), className="mb-1")]
+    if not int(sources.iloc[0].with_transcript):
+        return said + [dbc.Alert("No transcripts are loaded, so every practice comes from the QA scores of the "
+                                 "calls file and there is nothing to compare detection with. Add a "
+                                 "transcripts/ folder or a transcripts.jsonl file to the source folder and "
+                                 "run `calmline etl` (README: Transcripts).", color="info")]
+    if agreement.empty:
+        return said + [dbc.Alert("No call has both a QA score and a transcript, so detection cannot be "
+                                 "compared with QA yet: transcripts fill only what QA left empty.", color="info")]
+    weak = [_label(r.practice, r.kind) for r in agreement.itertuples()
+            if not formats.is_missing(r.kappa) and r.kappa < KAPPA_RULES]
+    advice = (f"Kappa below {KAPPA_RULES} means the rules miss how this centre's agents say it: add the "
+              f"centre's own phrases in a rule file (see {RULE_FILE} and the README's Transcripts section).")
+    if weak:
+        advice += f" Below {KAPPA_RULES} here: {', '.join(weak)}."
+    return said + [html.P(REFERENCE + advice, className="small text-muted mb-1")]
+
+
+def _label(practice: str, kind: str) -> str:
+    """A practice's label; a count column (options_offered) named as itself, compared exactly."""
+    if kind == "count":
+        return practice.replace("_", " ").capitalize() + " (exact count)"
+    return vocabulary.label(practice)
+
+
+def agreement_columns(agreement) -> list[dict]:
+    """The table's columns: shares as percent, kappa to two decimals (in red below
+    :data:`KAPPA_RULES`), counts with separators; headers say the unit."""
+    shares = ("agreement", "precision", "precision_low", "precision_high", "recall", "recall_low", "recall_high")
+    counts = ("n_calls", "agreeing", "tp", "fp", "fn", "tn")
+    defs = grids.columns(agreement, percent=shares, counts=counts)
+    labels = {**grids.PRACTICE_LABELS,
+              **{r.practice: _label(r.practice, r.kind) for r in agreement.itertuples()}}
+    for col in defs:
+        col["headerName"] = AGREEMENT_HEADERS.get(col["field"], col["headerName"])
+        if col["field"] == "practice":
+            col["refData"] = labels
+            col["pinned"] = "left"
+        elif col["field"] in ("kappa", "kappa_low", "kappa_high"):
+            col["valueFormatter"], col["useValueFormatterForExport"] = KAPPA, False
+        if col["field"] == "kappa":
+            col["cellClassRules"] = {"text-danger fw-bold": f"params.value != null && params.value < {KAPPA_RULES}"}
+    return defs
+
+
+@callback(Output(AGREEMENT_NOTE, "children"), Output(AGREEMENT, "rowData"), Output(AGREEMENT, "columnDefs"),
+          Output(AGREEMENT_BOX, "style"), Input("url", "pathname"))
+@data.per_version
+def agreement(_pathname):
+    """Detection vs QA: the sources sentence, and the agreement table (hidden when it has no rows)."""
+    sources = data.frame("practice_sources")
+    table = data.frame("transcript_agreement")
+    note = agreement_note(sources, table)
+    hidden = {"display": "none"} if table.empty else {}
+    return note, grids.records(table), agreement_columns(table), hidden
+
+
+grids.register_exports(BATCHES, AGREEMENT)
