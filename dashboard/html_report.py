@@ -13,8 +13,15 @@ from datetime import datetime, timezone
 import pandas as pd
 import plotly.graph_objects as go
 
-from calmline.dashboard import formats, overview_numbers
+from calmline.dashboard import data, filters, formats, overview_numbers
+from calmline.dashboard.figures import churn_trend, kpi_trends, team_bars
+from calmline.dashboard.figures.training import adoption_small_multiples
 from calmline.dashboard.filters import FIELDS
+
+FILENAME = "calmline-overview.html"
+"""The name the report is downloaded as."""
+ADOPTION_TITLE = "Adoption by month (share of assessed upset calls)"
+"""The adoption chart's title, on the page and in the report."""
 
 TEAM_COLUMNS = {
     "team": "Team", "site": "Site", "agents": "Agents", "upset_calls": "Upset calls",
@@ -156,3 +163,27 @@ table{{border-collapse:collapse;margin:8px 0}}td,th{{border:1px solid #ddd;paddi
 {''.join(charts)}
 <h2>Teams</h2>{_table(team_table(o.teams))}
 </body></html>"""
+
+
+def report_for(chosen: dict | None) -> str:
+    """The overview report for the filters ``chosen``, with the page's numbers and charts.
+
+    Parameters
+    ----------
+    chosen : dict or None
+        The filters as the filter store holds them (``{"teams": ["leeds-1"], "anger": ["5"]}``);
+        values the database does not offer are left out, as on the page (see
+        :func:`calmline.dashboard.filters.bound`).
+
+    Returns
+    -------
+    str
+        :func:`overview_report` for those filters: the same numbers the Overview shows for them,
+        from :func:`calmline.dashboard.overview_numbers.overview_numbers`, and its four charts.
+    """
+    params = filters.params(chosen)
+    numbers = overview_numbers.overview_numbers(params)
+    figures = [churn_trend(numbers.rates, overview_numbers.MIN_N),
+               adoption_small_multiples(data.frame("monthly_adoption", **params), title=ADOPTION_TITLE),
+               team_bars(numbers.teams, overview_numbers.MIN_N), kpi_trends(numbers.rates, overview_numbers.MIN_N)]
+    return overview_report(chosen, numbers, figures)

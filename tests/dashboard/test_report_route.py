@@ -1,0 +1,104 @@
+"""The HTML report served as a file download by a Flask route (issue #12, "Pages"): the filters'
+numbers, the same as the page's; behind sign-in when sign-in is on; bad filter values a clear 400."""
+
+from __future__ import annotations
+
+import base64
+import html
+import re
+
+import pytest
+
+PASSWORD = "calm-line-test"
+
+
+def _words(page: str) -> str:
+    body = re.sub(r"<script.*?</script>", "", page, flags=re.S)
+    return html.unescape(re.sub(r"<[^>]+>", " ", body))
+
+
+def _a_team_and_month(app) -> tuple[str, str]:
+    """A team and a month the served database has (from the filters' own options)."""
+    from calmline.dashboard import data
+
+    with app.server.app_context():
+        options = data.frame("filter_options")
+    team = options.loc[options["filter"] == "team", "value"].iloc[0]
+    month = sorted(options.loc[options["filter"] == "month", "value"])[2]
+    return team, month
+
+
+def test_the_report_is_a_download_with_the_filters_numbers_the_same_as_the_page(app):
+    from calmline.dashboard import filters, overview_numbers
+
+    team, month = _a_team_and_month(app)
+    client = app.server.test_client()
+    answer = client.get(f"/report.html?teams={team}&anger=4&anger=5&start={month}")
+    assert answer.status_code == 200
+    assert answer.mimetype == "text/html"
+    assert answer.headers["Content-Disposition"] == 'attachment; filename="calmline-overview.html"'
+    page = answer.get_data(as_text=True)
+    words = _words(page)
+    assert f"Team: {team}; Anger level: 4, 5" in words and "From month: " + month in words
+    chosen = {"teams": [team], "anger": ["4", "5"], "start": month}
+    shown = overview_numbers.overview_numbers(filters.params(chosen))  # what the Overview shows for them
+    cards = overview_numbers.headline_cards(shown)
+    assert cards
+    for card in cards:
+        assert card["value"] in words and card["note"] in words
+    every = overview_numbers.overview_numbers(filters.params({}))
+    assert int(shown.head["upset_calls"].iloc[0]) < int(every.head["upset_calls"].iloc[0])
+    assert f"{int(shown.head['upset_calls'].iloc[0]):,}" in words
+    assert "<script src=" not in page and "plotly" in page.lower()  # self-contained
+
+
+@pytest.mark.parametrize("search, named", [
+    ("teams=no-such-team", "no-such-team"),
+    ("anger=9", "anger"),
+    ("start=2025-13", "2025-13"),
+    ("start=1990-01", "1990-01"),  # a month outside the data
+    ("view=000000000000", "000000000000"),
+    ("end=2025-02&end=2025-03", "one value only"),
+])
+def test_bad_filter_values_are_a_400_saying_which(app, search, named):
+    answer = app.server.test_client().get("/report.html?" + search)
+    assert answer.status_code == 400
+    text = answer.get_data(as_text=True)
+    assert "The report was not made" in text and named in text
+    assert "Content-Disposition" not in answer.headers
+
+
+def test_the_overview_button_is_a_plain_link_carrying_the_filters(app):
+    from calmline.dashboard.pages import overview
+
+    team, _ = _a_team_and_month(app)
+    button = next(c for c in overview.layout().children if getattr(c, "id", None) == overview.REPORT_BUTTON)
+    assert button.external_link  # the browser fetches it; Dash's router does not swallow it
+    link = overview.report_link({"teams": [team], "anger": ["5"]})
+    assert link == f"/report.html?teams={team}&anger=5"
+    answer = app.server.test_client().get(link)
+    assert answer.status_code == 200 and f"Team: {team}; Anger level: 5" in _words(answer.get_data(as_text=True))
+
+
+def test_the_report_needs_sign_in_when_sign_in_is_on(fitted_sample_db, tmp_path):
+    from werkzeug.security import generate_password_hash
+
+    from calmline.dashboard.access import read_users
+    from calmline.dashboard.app import Settings, create_app
+
+    users = tmp_path / "users.toml"
+    users.write_text(f'[users.dana]\npassword_hash = "{generate_password_hash(PASSWORD)}"\n'
+                     f'roles = ["director"]\n', encoding="utf-8")
+    app = create_app(Settings(db=fitted_sample_db, users=read_users(users)))
+    client = app.server.test_client()
+    refused = client.get("/report.html?anger=5")
+    assert refused.status_code == 401 and "Content-Disposition" not in refused.headers
+    assert "<!DOCTYPE html>" not in refused.get_data(as_text=True)
+    wrong = client.get("/report.html?anger=5", headers={
+        "Authorization": "Basic " + base64.b64encode(b"dana:wrong").decode()})
+    assert wrong.status_code == 401
+    signed_in = client.get("/report.html?anger=5", headers={
+        "Authorization": "Basic " + base64.b64encode(f"dana:{PASSWORD}".encode()).decode()})
+    assert signed_in.status_code == 200
+    assert signed_in.headers["Content-Disposition"].startswith("attachment")
+    assert "Anger level: 5" in _words(signed_in.get_data(as_text=True))
