@@ -43,7 +43,8 @@ MARTS = (("call_timing", "TABLE"), ("call_context", "VIEW"), ("call_facts", "VIE
          ("upset_customer_calls", "TABLE"))
 """Built after every load, in this order: (name, materialized as). The SQL is
 queries/marts/<name>.sql, except for the views that add the practices to a call
-(:data:`calmline.etl.practice_views.WITH_PRACTICES`), derived from the vocabulary."""
+(:data:`calmline.etl.practice_views.WITH_PRACTICES`) and call_practice_sources, derived from the
+vocabulary (:func:`calmline.etl.practice_views.mart_sql`)."""
 SHARED_INPUT = "summary_calls"
 """The view the summary tables read, held in a temporary table while they are built."""
 SHARED_COLUMNS = ("call_month, team, site, channel, issue_type, anger_level, agent_id, call_date, is_upset, "
@@ -183,6 +184,7 @@ def _load_into(con, source: Path, db: Path, sources: list[SourceFile], as_of: da
                 {"as_of": as_of, "src": as_of_source, "batch": batch_id, "now": _now()})
     _record_batches(con, batch_id, results, load_started)
     tick("building marts", len(sources) + 2, steps)
+    work_tables.drop_all(con)  # the staging tables are done with; freed, the marts need not spill
     _build_marts(con)
     examples = con.execute("SELECT source_file, line, column_name, problems FROM rejected_rows "
                            "WHERE batch_id = $b ORDER BY source_file, line LIMIT $n",
@@ -255,11 +257,7 @@ def _build_marts(con) -> None:
         if existing:
             con.execute(f"DROP {'VIEW' if existing[0] == 'VIEW' else 'TABLE'} {mart}")
     for mart, kind in MARTS:
-        if mart in practice_views.WITH_PRACTICES:
-            sql = practice_views.with_practices_sql(practice_views.WITH_PRACTICES[mart],
-                                                    practice_views.transcript_filled(con))
-        else:
-            sql = load_sql("marts/" + mart)
+        sql = practice_views.mart_sql(mart, con) or load_sql("marts/" + mart)
         con.execute(f"CREATE {kind} {mart} AS {sql}")
         if mart == SHARED_INPUT:
             # The summary tables after it all read this view, whose joins over every call would
