@@ -5,7 +5,6 @@ the next run; --dry-run records nothing. Expectations are computed from the data
 
 from __future__ import annotations
 
-import os
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -123,26 +122,28 @@ def test_with_smtp_down_the_run_fails_clearly_records_it_and_the_next_run_delive
     controller = Controller(box, hostname="127.0.0.1", port=closed)
     controller.start()
     try:
-        up = run_cli("notify", "--db", str(notify_db), "--rules", str(rules), "--now", today)
+        up, lines = run_notify(notify_db, rules, date.fromisoformat(today))
     finally:
         controller.stop()
-    assert up.returncode == 0, up.stdout + up.stderr
+    assert up.ok and len(up.sent) == 1, lines
     assert [to for to, _ in box.messages] == [("analyst@example.com",)]
     assert [r[4] for r in notifications(notify_db)] == ["failed", "sent"]
 
 
 def test_dry_run_prints_what_would_be_sent_and_records_nothing(notify_db, tmp_path):
+    from calmline.notify import deliveries
+    from calmline.notify.rules import read_rules
+
     known = facts(notify_db)
-    rules = write_rules(tmp_path)
     before = file_digest(notify_db)
-    env_port = os.environ.get("CALMLINE_SMTP_PORT")
-    assert env_port is None or env_port  # no server is needed: nothing is sent
+    lines: list[str] = []
+    when = datetime.combine(known["as_of"] + timedelta(days=40), datetime.min.time(), timezone.utc)
 
-    dry = run_cli("notify", "--db", str(notify_db), "--rules", str(rules), "--dry-run",
-                  "--now", (known["as_of"] + timedelta(days=40)).isoformat())
+    outcome = deliveries.run(read_rules(write_rules(tmp_path)), notify_db, when, dry_run=True, say=lines.append)
 
-    assert dry.returncode == 0, dry.stderr
-    assert "would send alert 'stale-data'" in dry.stdout and "to analyst@example.com by e-mail" in dry.stdout
-    assert "by webhook" in dry.stdout and "secret-token" not in dry.stdout
-    assert "alert 'churn-very-high' does not fire" in dry.stdout
+    printed = "\n".join(lines)
+    assert outcome.sent == [] and len(outcome.planned) == 3
+    assert "would send alert 'stale-data'" in printed and "to analyst@example.com by e-mail" in printed
+    assert "by webhook" in printed and "secret-token" not in printed
+    assert "alert 'churn-very-high' does not fire" in printed
     assert file_digest(notify_db) == before

@@ -9,6 +9,8 @@ import sys
 from datetime import date
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import query, run_cli
 
 
@@ -32,21 +34,24 @@ def test_report_writes_the_overviews_html_with_its_filters(fitted_sample_db, tmp
 
 
 def test_report_refuses_what_it_cannot_do_with_the_reason(fitted_sample_db, tmp_path, monkeypatch):
-    unknown = run_cli("report", "--db", str(fitted_sample_db), "--out", str(tmp_path / "r.html"),
-                      "--filter", "teams=no-such-team")
-    assert unknown.returncode == 2 and "the database has no teams: no-such-team" in said(unknown)
-    assert not (tmp_path / "r.html").exists()
+    from calmline.notify.report_file import ReportError, write_report
 
-    wrong = run_cli("report", "--db", str(fitted_sample_db), "--out", str(tmp_path / "r.docx"))
-    assert wrong.returncode == 2 and "must end in .pdf or .html" in said(wrong)
+    with pytest.raises(ReportError, match="the database has no teams: no-such-team"):
+        write_report(fitted_sample_db, tmp_path / "r.html", {"teams": ["no-such-team"]})
+    with pytest.raises(ReportError, match="must end in .pdf or .html"):
+        write_report(fitted_sample_db, tmp_path / "r.docx")
+    assert list(tmp_path.iterdir()) == []
 
     monkeypatch.delenv("CALMLINE_CHROMIUM", raising=False)
     monkeypatch.setenv("PATH", str(Path(sys.executable).parent))  # no chromium on it
     absent = run_cli("report", "--db", str(fitted_sample_db), "--out", str(tmp_path / "r.pdf"))
     assert absent.returncode == 2
-    assert "a PDF needs headless Chromium, which is not installed" in said(absent)
+    assert "report not written: a PDF needs headless Chromium, which is not installed" in said(absent)
     assert "apt-get install chromium" in said(absent) and "--out FILE.html" in said(absent)
     assert not (tmp_path / "r.pdf").exists()
+    bad_filter = run_cli("report", "--db", str(fitted_sample_db), "--out", str(tmp_path / "r.pdf"),
+                         "--filter", "colour=red")
+    assert bad_filter.returncode == 2 and "unknown filter 'colour'" in said(bad_filter)
 
 
 def test_fit_with_notify_evaluates_the_alerts_after_publishing(notify_db, tmp_path, smtp_server):
