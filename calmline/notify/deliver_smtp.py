@@ -7,9 +7,11 @@ The server and the credentials come from the environment, never from the rules f
 - ``CALMLINE_SMTP_USER`` and ``CALMLINE_SMTP_PASSWORD``: log in when the user is set;
 - ``CALMLINE_SMTP_FROM``: the sender, when the rules file's ``[smtp] sender`` does not give one.
 
-STARTTLS follows the rules file's ``[smtp] starttls``: ``auto`` upgrades the connection when the
-server offers it, ``always`` refuses to send unless it can, ``never`` does not try. Credentials
-are never sent over a connection that was not upgraded (unless ``starttls = "never"``).
+On port 465 the connection is TLS from the start (SMTPS). Elsewhere STARTTLS follows the rules
+file's ``[smtp] starttls``: ``auto`` upgrades the connection when the server offers it, ``always``
+refuses to send unless it can, ``never`` does not try. Credentials are never sent over a
+connection that is not encrypted (unless ``starttls = "never"``). Server certificates are checked
+against the system's trusted authorities.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
+IMPLICIT_TLS_PORT = 465
+"""On this port the connection is TLS from the start (SMTPS, RFC 8314); STARTTLS does not apply."""
 TIMEOUT_S = 30.0
 """Seconds to wait for the SMTP server at each step."""
 
@@ -108,10 +112,16 @@ def send(server: Server, mail: EmailMessage, timeout: float = TIMEOUT_S) -> None
     """
     where = f"{server.host}:{server.port}"
     try:
-        with smtplib.SMTP(server.host, server.port, timeout=timeout) as smtp:
+        implicit = server.port == IMPLICIT_TLS_PORT
+        connection = (smtplib.SMTP_SSL(server.host, server.port, timeout=timeout,
+                                       context=ssl.create_default_context()) if implicit
+                      else smtplib.SMTP(server.host, server.port, timeout=timeout))
+        with connection as smtp:
             smtp.ehlo()
-            upgraded = False
-            if server.starttls != "never" and smtp.has_extn("starttls"):
+            upgraded = implicit
+            if implicit:
+                pass  # TLS from the first byte (RFC 8314)
+            elif server.starttls != "never" and smtp.has_extn("starttls"):
                 smtp.starttls(context=ssl.create_default_context())
                 smtp.ehlo()
                 upgraded = True
