@@ -84,7 +84,9 @@ def _any(patterns: list[str]) -> str:
 
 
 def _sentences_sql(turns_table: str, s: dict) -> str:
-    """``SENTENCES``: one row per sentence, lower-cased, with its turn's place in the call."""
+    """``SENTENCES``: one row per sentence, lower-cased, with its turn's place in the call.
+
+    A sentence ends at ``.``, ``?`` or ``!``, except a point followed by a digit (£4.99, 2.5GB)."""
     return f"""
     CREATE OR REPLACE TEMP TABLE {tables.SENTENCES} AS
     WITH turns AS (
@@ -93,7 +95,7 @@ def _sentences_sql(turns_table: str, s: dict) -> str:
                count(*) OVER (PARTITION BY call_id) AS n_turns
         FROM {turns_table}
     ), split AS (
-        SELECT call_id, turn, speaker, t, n_turns, regexp_extract_all(t, '[^.?!]+[.?!]*') AS ss FROM turns
+        SELECT call_id, turn, speaker, t, n_turns, regexp_extract_all(t, '(?:[^.?!]|[.][0-9])+[.?!]*') AS ss FROM turns
     )
     SELECT call_id, turn, speaker, t, turn / n_turns AS share,
            trim(unnest(ss)) AS s, generate_subscripts(ss, 1) AS sentence
