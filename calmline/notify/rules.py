@@ -155,13 +155,17 @@ class _Lines:
 
     def of(self, table: str, index: int = 0, key: str | None = None) -> int:
         """The line of ``key`` in entry ``index`` of ``table`` (else the entry's header line; 0 if neither)."""
-        start, end = self.sections.get((table, index), (0, 0))
+        if (table, index) not in self.sections and key is None:  # a top-level key, not a table
+            key, table = table, ""
+        start, end = self.sections.get((table, index), (1, 0))
+        if not table:  # top-level keys come before the first table
+            end = min((first for first, _ in self.sections.values()), default=len(self.lines) + 1)
         if key is not None:
             pattern = re.compile(rf"(^|[{{,\s])\"?{re.escape(key)}\"?\s*=")
             for number in range(max(start, 1), end if end else len(self.lines) + 1):
                 if pattern.search(self.lines[number - 1]):
                     return number
-        return start
+        return start if table else 0
 
 
 def read_rules(path: str | Path) -> Rules:
@@ -198,8 +202,8 @@ def read_rules(path: str | Path) -> Rules:
     problems: list[tuple[int, str]] = []
     for key in doc:
         if key not in ("smtp", "subscription", "alert"):
-            problems.append((where.of(key), f"unknown table [{key}]; expected [smtp], [[subscription]] "
-                                            f"or [[alert]]"))
+            what = f"table [{key}]" if isinstance(doc[key], (dict, list)) else f"key {key!r}"
+            problems.append((where.of(key), f"unknown {what}; expected [smtp], [[subscription]] or [[alert]]"))
     smtp = _smtp(doc.get("smtp", {}), where, problems)
     subscriptions, alerts = [], []
     for kind, out in (("subscription", subscriptions), ("alert", alerts)):
