@@ -133,24 +133,36 @@ def _hits_sql(rules: Rules) -> str:
 
 
 def _keep_replies(con: duckdb.DuckDBPyConnection, rules: Rules) -> None:
-    """Drop hits of ``reply_to`` rules whose previous agent turn did not fire the named rule."""
+    """Drop hits of ``reply_to`` rules whose previous agent turn did not fire the named rule.
+
+    The previous turn of the other speaker comes from a window over the turns of the calls
+    that have such hits (not a correlated subquery per hit). A kept acceptance carries the
+    plan question as evidence too: ``question -> answer``.
+    """
     for r in rules.rules:
         if not r.reply_to:
             continue
+        name, asked = _lit(r.name), _lit(r.reply_to)
         con.execute(f"""
-        DELETE FROM {tables.HITS} h WHERE h.rule = {_lit(r.name)} AND NOT EXISTS (
-            SELECT 1 FROM {tables.HITS} q WHERE q.call_id = h.call_id AND q.rule = {_lit(r.reply_to)}
-              AND q.turn = (SELECT max(turn) FROM {tables.SENTENCES} a
-                            WHERE a.call_id = h.call_id AND a.speaker <> h.speaker AND a.turn < h.turn))
-        """)
-        # The plan question itself is evidence of agreement, with the acceptance.
-        con.execute(f"""
-        UPDATE {tables.HITS} h SET evidence = q.evidence || ' -> ' || h.evidence
-        FROM (SELECT call_id, turn, first(evidence) AS evidence FROM {tables.HITS}
-              WHERE rule = {_lit(r.reply_to)} GROUP BY ALL) q
-        WHERE h.rule = {_lit(r.name)} AND q.call_id = h.call_id
-          AND q.turn = (SELECT max(turn) FROM {tables.SENTENCES} a
-                        WHERE a.call_id = h.call_id AND a.speaker <> h.speaker AND a.turn < h.turn)
+        CREATE OR REPLACE TEMP TABLE {tables.HITS} AS
+        WITH turns AS (
+            SELECT DISTINCT call_id, turn, speaker FROM {tables.SENTENCES}
+            WHERE call_id IN (SELECT call_id FROM {tables.HITS} WHERE rule = {name})
+        ), previous AS (
+            SELECT call_id, turn,
+                   CASE WHEN speaker = 'agent' THEN max(CASE WHEN speaker <> 'agent' THEN turn END) OVER w
+                        ELSE max(CASE WHEN speaker = 'agent' THEN turn END) OVER w END AS other_turn
+            FROM turns
+            WINDOW w AS (PARTITION BY call_id ORDER BY turn ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+        ), questions AS (
+            SELECT call_id, turn, first(evidence) AS evidence FROM {tables.HITS} WHERE rule = {asked} GROUP BY ALL
+        )
+        SELECT h.call_id, h.turn, h.speaker, h.rule,
+               CASE WHEN h.rule = {name} THEN q.evidence || ' -> ' || h.evidence ELSE h.evidence END AS evidence
+        FROM {tables.HITS} h
+        LEFT JOIN previous p ON h.rule = {name} AND p.call_id = h.call_id AND p.turn = h.turn
+        LEFT JOIN questions q ON q.call_id = p.call_id AND q.turn = p.other_turn
+        WHERE h.rule <> {name} OR q.evidence IS NOT NULL
         """)
 
 
