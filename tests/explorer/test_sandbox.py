@@ -8,6 +8,7 @@ DuckDB's own configuration must refuse them.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import threading
@@ -21,11 +22,11 @@ from calmline.database.connection import connect
 from calmline.explorer.gate import MAX_SQL_BYTES, gate
 from calmline.explorer.saved_queries import library
 from calmline.explorer.sandbox import Limits, QueryFailed, Refused, Sandbox, required
-from tests.conftest import file_digest
+from tests.conftest import ROOT, file_digest
 
 LIMITS = Limits(seconds=1.0, memory="200MB")
-CALLS = 17_720
-"""Calls in sample_data (README)."""
+CALLS = json.loads((ROOT / "sample_data" / "ground_truth.json").read_text())["world"]["calls"]
+"""Calls in sample_data that load: the generator's count (its dirty rows are rejected)."""
 
 
 

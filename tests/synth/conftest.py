@@ -26,7 +26,7 @@ def forced(tmp_path_factory):
     def world(practice, value):
         if (practice, value) not in cache:
             folder = tmp_path_factory.mktemp(f"{practice}_{value}")
-            generate(folder, SMALL, SEED, force={practice: value})
+            generate(folder, SMALL, SEED, force={practice: value}, transcripts=False)
             cache[practice, value] = folder
         return cache[practice, value]
     return world

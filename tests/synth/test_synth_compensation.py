@@ -105,9 +105,9 @@ def test_compensation_comes_with_the_other_practices(medium):
 def test_compensation_draws_move_no_other_column(monkeypatch, tmp_path):
     """Compensation has its own random stream: granting far more credits changes churn (so which
     calls happen) but not one value of any call that happens in both worlds."""
-    generate(tmp_path / "usual", 600, 4)
+    generate(tmp_path / "usual", 600, 4, transcripts=False)
     monkeypatch.setattr(effects, "COMPENSATION_ADOPTION", (1.0, 0.5, 0.45))
-    generate(tmp_path / "generous", 600, 4)
+    generate(tmp_path / "generous", 600, 4, transcripts=False)
     usual, generous = read_calls(tmp_path / "usual"), read_calls(tmp_path / "generous")
     assert (amount(generous) > 0).mean() > (amount(usual) > 0).mean() + 0.3
     both = usual.merge(generous, on="call_id", suffixes=("", "_g"))

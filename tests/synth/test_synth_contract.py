@@ -7,6 +7,7 @@ import json
 import re
 
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
 from calmline import vocabulary
@@ -69,9 +70,12 @@ def test_files_and_summary(out, calls, customers, agents, follow_ups, training):
     names = sorted(p.name for p in (folder / "calls").iterdir())
     assert names == [f"calls_2025-{m:02d}.csv" for m in range(1, 13)]
     assert summary["as_of"] == "2026-01-01"
+    turns = pq.read_metadata(folder / "transcripts.parquet").num_rows
     assert summary["rows"] == {"calls": len(calls), "customers": len(customers),
                                "agents": len(agents), "follow_ups": len(follow_ups),
-                               "training": len(training), "dirty_calls": 0}
+                               "training": len(training), "dirty_calls": 0,
+                               "transcript_turns": turns}
+    assert turns > 15 * (calls.anger_level.astype(int) >= 3).sum()
     assert (folder / "ground_truth.json").exists()
 
 
