@@ -239,7 +239,8 @@ def _effects(rule: Rule, db) -> list[Finding]:
     changed = effect_changes(rows)
     if changed.empty:
         return [Finding(rule.name, False, period, f"{what}: no practice changed sign or lost significance "
-                                                  f"between {period.replace('run', 'runs', 1)}")]
+                                                  f"between model runs {int(rows['previous_run_id'].iloc[0])} "
+                                                  f"and {int(rows['run_id'].iloc[0])}")]
     findings = []
     for r in changed.itertuples():
         def shown(est, lo, hi, p):

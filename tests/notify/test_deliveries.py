@@ -147,3 +147,43 @@ def test_dry_run_prints_what_would_be_sent_and_records_nothing(notify_db, tmp_pa
     assert "by webhook" in printed and "secret-token" not in printed
     assert "alert 'churn-very-high' does not fire" in printed
     assert file_digest(notify_db) == before
+
+
+def test_an_effect_that_changes_sign_or_loses_significance_between_runs_is_alerted(notify_db, tmp_path):
+    """A second 90-day run is made by copying the latest one with two practices changed: one
+    significant effect reversed, one made not significant; the others stay as they were."""
+    import duckdb
+
+    from calmline.notify import deliveries
+    from calmline.notify.rules import read_rules
+
+    con = duckdb.connect(str(notify_db))
+    run = con.execute("SELECT max(run_id) FROM model_runs WHERE horizon_days = 90").fetchone()[0]
+    significant = [p for (p,) in con.execute(
+        "SELECT practice FROM practice_effects WHERE run_id = $run AND method = 'logit' AND effect = 'total' "
+        "AND scale = 'risk_difference' AND p_value < 0.01 ORDER BY practice", {"run": run}).fetchall()]
+    assert len(significant) >= 2
+    flipped, lost = significant[:2]
+    new = run + 1000
+    con.execute("INSERT INTO model_runs SELECT * REPLACE ($new AS run_id, created_at + INTERVAL 1 DAY AS created_at) "
+                "FROM model_runs WHERE run_id = $run", {"new": new, "run": run})
+    con.execute("INSERT INTO practice_effects SELECT * REPLACE ($new AS run_id, "
+                "CASE WHEN practice = $flipped THEN -estimate ELSE estimate END AS estimate, "
+                "CASE WHEN practice = $flipped THEN -ci_high WHEN practice = $lost THEN -0.01 ELSE ci_low END AS ci_low, "
+                "CASE WHEN practice = $flipped THEN -ci_low WHEN practice = $lost THEN 0.01 ELSE ci_high END AS ci_high, "
+                "CASE WHEN practice = $lost THEN 0.4 ELSE p_value END AS p_value) "
+                "FROM practice_effects WHERE run_id = $run",
+                {"new": new, "run": run, "flipped": flipped, "lost": lost})
+    con.close()
+    rules = tmp_path / "rules.toml"
+    rules.write_text('[[alert]]\nname = "effects"\nmetric = "effect_changed"\nto = ["analyst@example.com"]\n',
+                     encoding="utf-8")
+    lines: list[str] = []
+
+    outcome = deliveries.run(read_rules(rules), notify_db, datetime.now(timezone.utc), dry_run=True,
+                             say=lines.append)
+
+    fired = {d.period: d.text for d in outcome.planned}
+    assert set(fired) == {f"run {run} to {new}: {flipped}", f"run {run} to {new}: {lost}"}, lines
+    assert f"changed sign between model runs {run} and {new}" in fired[f"run {run} to {new}: {flipped}"]
+    assert "lost significance" in fired[f"run {run} to {new}: {lost}"] and "p = 0.40" in fired[f"run {run} to {new}: {lost}"]
