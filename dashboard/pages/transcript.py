@@ -143,7 +143,7 @@ def chip_tooltip(row: dict, found: list[str]) -> str:
 
     lines = [str(row["definition"])]
     recorded = None if _missing(row.get("recorded")) else str(row["recorded"])
-    if recorded == row["practice"]:
+    if not str(row["recorded_as"]).startswith("derived"):  # a QA flag of the calls file
         lines += [f"QA score: {flag(row['qa'], 'used', 'not used', 'not scored')}",
                   "Transcript: " + flag(row["detected"], "found", "not found",
                                         "no transcript, or not detected from transcripts")]
@@ -272,7 +272,8 @@ clientside_callback(
         if (!which || !which.practice) { return window.dash_clientside.no_update; }
         const notes = ctx.outputs_list.map(function () { return null; });
         document.querySelectorAll('.call-turn.call-focused').forEach(function (el) {
-            el.classList.remove('call-focused', 'border-warning', 'border-2');
+            el.classList.remove('call-focused');
+            el.style.outline = '';
         });
         const marks = Array.from(document.querySelectorAll('mark.call-mark')).filter(function (m) {
             return (m.getAttribute('data-practice') || '').split(' ').indexOf(which.practice) >= 0;
@@ -282,7 +283,11 @@ clientside_callback(
             const turn = m.closest('.call-turn');
             if (turn && turns.indexOf(turn) < 0) { turns.push(turn); }
         });
-        turns.forEach(function (el) { el.classList.add('call-focused', 'border-warning', 'border-2'); });
+        turns.forEach(function (el) {
+            el.classList.add('call-focused');
+            el.style.outline = '3px solid #ffc107';
+            el.style.outlineOffset = '-3px';
+        });
         if (turns.length) { turns[0].scrollIntoView({block: 'center'}); }
         const numbers = turns.map(function (el) { return el.id.replace('call-turn-', ''); });
         const note = turns.length ? 'Highlighted: turn' + (turns.length > 1 ? 's ' : ' ') + numbers.join(', ')

@@ -1,29 +1,19 @@
 -- call_practice_states: one row per practice of the vocabulary for call $call_id, in the
 -- vocabulary's order (no row at all when there is no such call): the value the models use
--- (call_practices.used, NULL = not assessed), and where it came from, as call_practice_sources
--- says for every call (read here for one call only, which is fast on any number of calls).
--- recorded: the calls-file column the value comes from (the practice's own QA flag, or for a
--- derived practice the column its definition reads, such as options_offered; NULL when none);
--- qa: that column as the calls file records it, detected: as detection found it in the
--- transcript (flags 1/0, options_offered a count; NULL when empty, without a transcript, or for a
--- column detection does not fill); source: 'qa', 'transcript' (QA left it empty and the
--- transcript's value is used) or 'derived' (from the call's other columns), NULL when unscored.
--- Reads: practices, call_practices, calls, transcript_calls; the macros qa_recorded_pattern()
--- and transcript_fill_pattern(). Parameters: $call_id (text, bound).
+-- (call_practices.used, NULL = not assessed) and where it came from, as call_practice_sources
+-- gives it. recorded: the calls-file column the value comes from (the practice's own QA flag,
+-- or for a derived practice the column its definition reads, such as options_offered; NULL
+-- when that column has no value or the practice reads none); qa: that column as the calls file
+-- records it, detected: as detection found it in the transcript (flags 1/0, options_offered a
+-- count; NULL when empty, without a transcript, or for a column detection does not fill);
+-- source: 'qa', 'transcript' (QA left it empty and the transcript's value is used) or 'derived'
+-- (from the call's other columns), NULL when the practice is not scored.
+-- Reads: practices, call_practices, call_practice_sources. Parameters: $call_id (text, bound).
 WITH used AS (
     SELECT practice, used FROM call_practices WHERE call_id = $call_id
-), qa_row AS (
-    SELECT CAST(COLUMNS(qa_recorded_pattern()) AS INTEGER) FROM calls WHERE call_id = $call_id
-), detected_row AS (
-    SELECT CAST(COLUMNS(transcript_fill_pattern()) AS INTEGER) FROM transcript_calls WHERE call_id = $call_id
-), qa AS (
-    FROM qa_row UNPIVOT INCLUDE NULLS (qa FOR recorded IN (COLUMNS(*)))
-), detected AS (
-    FROM detected_row UNPIVOT INCLUDE NULLS (detected FOR recorded IN (COLUMNS(*)))
 ), recorded AS (
-    SELECT recorded, q.qa, d.detected,
-        CASE WHEN q.qa IS NOT NULL THEN 'qa' WHEN d.detected IS NOT NULL THEN 'transcript' END AS source
-    FROM qa q FULL JOIN detected d USING (recorded)
+    SELECT practice AS recorded, qa_value AS qa, detected_value AS detected, source
+    FROM call_practice_sources WHERE call_id = $call_id
 ), states AS (
     SELECT p.practice, p.label, p.definition, p.source AS recorded_as, p.position, u.used, r.recorded,
         r.qa, r.detected,

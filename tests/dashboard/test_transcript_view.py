@@ -201,8 +201,7 @@ def test_transcript_text_reaches_the_page_as_text_only(app):
 
 @pytest.mark.parametrize("call_id", ["K1", "K2"])
 def test_each_value_has_the_source_call_practice_sources_gives_it(app, centre_db, call_id):
-    """The page reads the sources for one call (fast on millions of calls); they must be the ones
-    the call_practice_sources view gives analysts for every call."""
+    """The chips' sources are the ones the call_practice_sources view gives analysts."""
     from calmline.dashboard import data
 
     states = data.frame("call_practice_states", call_id=call_id)
