@@ -142,7 +142,7 @@ def _churn(rule: Rule) -> Finding:
         return Finding(rule.name, False, "", f"{scope}: no month whose {overview_numbers.HORIZON}-day churn "
                                              f"windows have all closed; nothing to check")
     c = o.comparisons[0]  # the latest closed month vs the month before, as on the page
-    what = f"Churn within {overview_numbers.HORIZON} days after upset calls ({scope})"
+    what = f"Churn within {overview_numbers.HORIZON} days after upset calls, {scope}"
     if rule.metric == "churn_above":
         if not c.closed:
             return Finding(rule.name, False, c.period, f"{what}: no upset call of {c.period} has a closed window")
@@ -156,7 +156,7 @@ def _churn(rule: Rule) -> Finding:
     fired = up_beyond_chance(c, rule.threshold)
     verdict = (f"up by more than the alert's {rule.threshold:g} points, unlikely to be chance" if fired else
                f"not up by more than the alert's {rule.threshold:g} points beyond chance")
-    return Finding(rule.name, fired, c.period, f"{what} {c.label}: {words['text']} Alert: {verdict}.")
+    return Finding(rule.name, fired, c.period, f"{what}, {c.label}: {words['text']} Alert: {verdict}.")
 
 
 def _adoption(rule: Rule) -> Finding:
@@ -174,7 +174,7 @@ def _adoption(rule: Rule) -> Finding:
     fired, low, high = below_beyond_chance(used, assessed, rule.threshold)
     verdict = (f"below the alert's {rule.threshold:g}% beyond chance (the 95% interval lies below it)" if fired
                else f"not clearly below the alert's {rule.threshold:g}%")
-    text = (f"Adoption of {label} on upset calls ({scope}), {month}: "
+    text = (f"Adoption of {label} on upset calls, {scope}, {month}: "
             f"{formats.rate_of(used, assessed, 'upset calls assessed')}, 95% CI {formats.percent(low)} to "
             f"{formats.percent(high)}: {verdict}.")
     return Finding(rule.name, fired, pd.Timestamp(latest["month"]).strftime("%Y-%m"), text)

@@ -155,6 +155,9 @@ def plan(rules: Rules, db: str | Path, now: datetime, done: set[tuple[str, str, 
         except ReportError as exc:
             outcome.problems.append(str(exc))
             continue
+        except Exception as exc:  # noqa: BLE001 - one broken rule must not stop the others' deliveries
+            outcome.problems.append(f"subscription {rule.name!r} could not be evaluated: {exc}")
+            continue
         for channel, recipient, target in todo:
             body = text + ("\n\nThe overview is attached as PDF." if channel == EMAIL else "")
             due.append(Delivery(rule, period, channel, recipient, target, subject, body, report=channel == EMAIL))
@@ -164,6 +167,9 @@ def plan(rules: Rules, db: str | Path, now: datetime, done: set[tuple[str, str, 
             findings = alerts.evaluate(rule, db, today)
         except alerts.AlertError as exc:
             outcome.problems.append(str(exc))
+            continue
+        except Exception as exc:  # noqa: BLE001 - one broken rule must not stop the others' deliveries
+            outcome.problems.append(f"alert {rule.name!r} could not be evaluated: {exc}")
             continue
         outcome.findings += findings
         for finding in findings:

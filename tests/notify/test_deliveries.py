@@ -30,6 +30,12 @@ name = "churn-very-high"
 metric = "churn_above"
 threshold = 95
 to = ["director@example.com"]
+
+[[alert]]
+name = "churn-above-1"
+metric = "churn_above"
+threshold = 1
+to = ["director@example.com"]
 """
 
 
@@ -69,7 +75,7 @@ def test_alerts_go_by_email_and_webhook_once_and_are_recorded(notify_db, tmp_pat
 
     outcome, lines = run_notify(notify_db, rules, today)
 
-    assert outcome.ok and len(outcome.sent) == 3, lines
+    assert outcome.ok and len(outcome.sent) == 4, lines
     mails = {msg["Subject"]: (to, msg) for to, msg in smtp_server.messages}
     as_of = known["as_of"].isoformat()
     stale = mails[f"calmline alert: stale-data (as of {as_of})"]
@@ -78,20 +84,26 @@ def test_alerts_go_by_email_and_webhook_once_and_are_recorded(notify_db, tmp_pat
     rejected = mails[f"calmline alert: rejections (load {known['batch']})"][1].get_content()
     assert f"rejected {known['rejected']:,} of {known['read']:,} rows read" in rejected
     assert not any("churn-very-high" in s for s in mails)  # 95% churn: far above the data's, does not fire
+    from calmline.dashboard import filters, formats, overview_numbers
+
+    month = overview_numbers.overview_numbers(filters.params({})).comparisons[0]  # what the page compares
+    churn = mails[f"calmline alert: churn-above-1 ({month.period})"][1].get_content()
+    assert f"{month.period}: {formats.rate_of(month.churned, month.closed, 'upset calls')}" in churn
+    assert "above the alert's 1% beyond chance" in churn
     [(path, content_type, body)] = webhook.posts
     assert path == "/services/T0/B0/secret-token" and content_type.startswith("application/json")
     assert list(body) == ["text"] and body["text"].startswith("calmline alert stale-data: The data is as of")
 
     recorded = notifications(notify_db)
     assert {(r[0], r[2], r[4]) for r in recorded} == {("stale-data", "email", "sent"), ("stale-data", "webhook", "sent"),
-                                                      ("rejections", "email", "sent")}
+                                                      ("rejections", "email", "sent"), ("churn-above-1", "email", "sent")}
     hook_row = next(r for r in recorded if r[2] == "webhook")
     assert "secret-token" not in hook_row[3] and hook_row[3].startswith("webhook 127.0.0.1 #")
 
     again, lines = run_notify(notify_db, rules, today + timedelta(days=1))
-    assert again.sent == [] and again.already == 3, lines
-    assert len(smtp_server.messages) == 2 and len(webhook.posts) == 1
-    assert len(notifications(notify_db)) == 3
+    assert again.sent == [] and again.already == 4, lines
+    assert len(smtp_server.messages) == 3 and len(webhook.posts) == 1
+    assert len(notifications(notify_db)) == 4
 
 
 def test_with_smtp_down_the_run_fails_clearly_records_it_and_the_next_run_delivers(
@@ -142,7 +154,7 @@ def test_dry_run_prints_what_would_be_sent_and_records_nothing(notify_db, tmp_pa
     outcome = deliveries.run(read_rules(write_rules(tmp_path)), notify_db, when, dry_run=True, say=lines.append)
 
     printed = "\n".join(lines)
-    assert outcome.sent == [] and len(outcome.planned) == 3
+    assert outcome.sent == [] and len(outcome.planned) == 4
     assert "would send alert 'stale-data'" in printed and "to analyst@example.com by e-mail" in printed
     assert "by webhook" in printed and "secret-token" not in printed
     assert "alert 'churn-very-high' does not fire" in printed
