@@ -80,12 +80,12 @@ def _saved(db: Path) -> list[dict]:
 
 
 def _same(a, b) -> bool:
-    missing = lambda v: v is None or (isinstance(v, float) and math.isnan(v))  # noqa: E731
+    missing = lambda v: v is None or (isinstance(v, float) and math.isnan(v))
     return (missing(a) and missing(b)) or a == b
 
 
 def test_the_page_table_has_the_saved_querys_numbers(centre):
-    note, rows, columns, style = _section(centre)
+    _note, rows, _columns, style = _section(centre)
     saved = _saved(centre)
     assert style == {} and len(rows) == len(saved) > 0
     assert [r["practice"] for r in rows] == [r["practice"] for r in saved]
@@ -103,7 +103,7 @@ def test_the_page_table_has_the_saved_querys_numbers(centre):
 
 
 def test_the_table_states_its_units_and_labels(centre):
-    _note, rows, columns, _style = _section(centre)
+    _note, _rows, columns, _style = _section(centre)
     headers = {c["field"]: c["headerName"] for c in columns}
     assert headers["n_calls"] == "calls compared" and headers["agreement"] == "agreement (% of calls)"
     assert "% of detected" in headers["precision"] and "% of QA yes" in headers["recall"]

@@ -124,7 +124,7 @@ def test_the_view_and_the_python_scores_agree_on_random_tables():
 
 
 def _same(a, b) -> bool:
-    missing = lambda v: v is None or (isinstance(v, float) and np.isnan(v))  # noqa: E731
+    missing = lambda v: v is None or (isinstance(v, float) and np.isnan(v))
     return (missing(a) and missing(b)) or (not missing(a) and not missing(b) and a == pytest.approx(b, abs=1e-9))
 
 
