@@ -60,6 +60,53 @@ _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'"})
 """Detection reads curly apostrophes as straight ones (calmline.transcripts.detect); so does the
 search for its evidence. One character for one, so positions in the text stay the same."""
 
+REPLY = " -> "
+"""How detection writes the evidence of an answer to a question (an acceptance of the agent's
+plan): ``question -> answer``, stored on the answer's turn."""
+
+
+def pattern(words: str) -> re.Pattern | None:
+    """The search for evidence ``words`` in a turn: its words in order, case-insensitive, with
+    any run of spaces and punctuation between two of them (detection compares words, so the
+    evidence "gone up by 56" is the turn's "gone up by £56"); None for no words."""
+    tokens = (words or "").translate(_QUOTES).split()
+    if not tokens:
+        return None
+    return re.compile(r"\W+".join(re.escape(t) for t in tokens), re.IGNORECASE)
+
+
+def evidence_by_turn(rows: Iterable[tuple], speakers: dict[int, str]) -> dict[int, list[Evidence]]:
+    """The evidence to look for in each turn.
+
+    Parameters
+    ----------
+    rows : iterable of (practice, rule, turn, words)
+        ``transcript_practices`` rows of one call; rows without a turn (whole-call values) are
+        left out.
+    speakers : dict of int to str
+        Each turn's speaker.
+
+    Returns
+    -------
+    dict of int to list of Evidence
+        Per turn. An answer's evidence (``question -> answer``) is split: the answer in its own
+        turn, the question in the other speaker's turn before it, where detection found it.
+    """
+    out: dict[int, list[Evidence]] = {}
+    for practice, rule, turn, words in rows:
+        if turn is None or turn != turn:  # NULL / NaN: a value of the whole call
+            continue
+        turn = int(turn)
+        words = "" if words is None else str(words)
+        if REPLY in words:
+            question, answer = words.split(REPLY, 1)
+            earlier = [t for t in speakers if t < turn and speakers[t] != speakers.get(turn)]
+            if earlier:
+                out.setdefault(max(earlier), []).append(Evidence(str(practice), str(rule), question))
+            words = answer
+        out.setdefault(turn, []).append(Evidence(str(practice), str(rule), words))
+    return out
+
 
 def spans(text: str, evidence: Iterable[Evidence]) -> list[tuple[int, int, tuple[Evidence, ...]]]:
     """Where the evidence occurs in ``text``: (start, end, the evidence covering it) per stretch.
@@ -69,8 +116,8 @@ def spans(text: str, evidence: Iterable[Evidence]) -> list[tuple[int, int, tuple
     text : str
         The turn as stored.
     evidence : iterable of Evidence
-        What was detected in this turn. Each one's words are looked for case-insensitively,
-        every occurrence; words not found (or empty) mark nothing.
+        What was detected in this turn. Each one's words are looked for as :func:`pattern`
+        says, every occurrence; words not found (or empty) mark nothing.
 
     Returns
     -------
@@ -82,10 +129,9 @@ def spans(text: str, evidence: Iterable[Evidence]) -> list[tuple[int, int, tuple
     folded = text.translate(_QUOTES)
     found: list[tuple[int, int, Evidence]] = []
     for ev in dict.fromkeys(evidence):
-        words = (ev.words or "").translate(_QUOTES).strip()
-        if not words:
-            continue
-        found += [(m.start(), m.end(), ev) for m in re.finditer(re.escape(words), folded, re.IGNORECASE)]
+        search = pattern(ev.words)
+        if search is not None:
+            found += [(m.start(), m.end(), ev) for m in search.finditer(folded) if m.end() > m.start()]
     cuts = sorted({p for start, end, _ in found for p in (start, end)})
     out: list[tuple[int, int, tuple[Evidence, ...]]] = []
     for start, end in zip(cuts, cuts[1:]):

@@ -26,7 +26,7 @@ from calmline.dashboard import data
 from calmline.dashboard.call_links import CALL_PARAM, CALL_PATH
 from calmline.dashboard.filters import not_applied
 from calmline.dashboard.pages.training import calls_href
-from calmline.dashboard.transcript_marks import Evidence, highlight, legend
+from calmline.dashboard.transcript_marks import evidence_by_turn, highlight, legend
 
 dash.register_page(__name__, path=CALL_PATH, name="Call", title="calmline - call", nav=False)
 
@@ -246,10 +246,9 @@ def transcript_turns(call: dict, turns: pd.DataFrame, evidence: pd.DataFrame) ->
         return [dbc.Alert("No transcript for this call: none was loaded for it (transcripts come from the source "
                           "folder's transcripts file or folder at `calmline etl`). The practices above are "
                           "the calls file's QA scores.", color="secondary", id="call-no-transcript")]
-    by_turn: dict[int, list[Evidence]] = {}
-    for ev in evidence.itertuples() if len(evidence) else ():
-        if not _missing(ev.turn):
-            by_turn.setdefault(int(ev.turn), []).append(Evidence(str(ev.practice), str(ev.rule), str(ev.evidence or "")))
+    found = evidence[["practice", "rule", "turn", "evidence"]].itertuples(index=False, name=None) if len(evidence) else ()
+    by_turn = evidence_by_turn(((p, r, None if _missing(t) else t, w) for p, r, t, w in found),
+                               dict(zip(turns["turn"].astype(int), turns["speaker"])))
     rows = []
     for t in turns.itertuples():
         agent = t.speaker == "agent"

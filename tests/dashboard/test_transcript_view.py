@@ -13,7 +13,7 @@ from dash import html
 
 from calmline import vocabulary
 from calmline.dashboard.call_links import LINK, call_href, with_links
-from calmline.dashboard.transcript_marks import Evidence, highlight, spans
+from calmline.dashboard.transcript_marks import Evidence, evidence_by_turn, highlight, spans
 from tests.conftest import query
 from tests.dashboard.transcript_centre import ATTACKS, FILLED, LONG, TURNS, build
 
@@ -110,6 +110,52 @@ def test_overlapping_evidence_names_both_practices_and_words_not_found_mark_noth
                                                            "Policy language (rule: policy)")
     assert getattr(overlap, "data-practice") == "empathy_negated policy_language"
     assert highlight("no evidence here", []) == ["no evidence here"]
+
+
+def test_evidence_is_found_across_punctuation_and_an_answer_marks_its_question_too():
+    """Detection compares words: its evidence "gone up by 56" was said as "gone up by £56", and an
+    acceptance's evidence is "question -> answer", stored on the answer's turn."""
+    said = "you said it's gone up by £56 again"
+    [(start, end, _)] = spans(said, [Evidence("verify_mode", "verbatim_words", "gone up by 56")])
+    assert said[start:end] == "gone up by £56"
+    assert spans("gone upward by 56", [Evidence("verify_mode", "verbatim_words", "gone up by 56")]) == []
+    speakers = {0: "customer", 1: "agent", 2: "agent", 3: "customer", 4: "agent"}
+    rows = [("agreement_obtained", "plan_accepted", 3, "would that be okay -> okay yes"),
+            ("agent_talk_share", "talk_time", None, "seconds spoken: agent 8.0, all 17.0"),
+            ("thanked", "thanks", 4.0, "thanks for your patience")]
+    turns = evidence_by_turn(rows, speakers)
+    assert turns == {2: [Evidence("agreement_obtained", "plan_accepted", "would that be okay")],
+                     3: [Evidence("agreement_obtained", "plan_accepted", "okay yes")],
+                     4: [Evidence("thanked", "thanks", "thanks for your patience")]}
+
+
+def test_the_samples_evidence_is_found_in_its_turns(sample_db):
+    """On generated transcripts (ASR noise, disfluencies, currency, question -> answer pairs): every
+    piece of evidence detection stored with words is found, and marked, in the turn it names. The
+    first 200 calls with evidence, so the check stays cheap."""
+    import duckdb
+
+    con = duckdb.connect(str(sample_db), read_only=True)
+    try:
+        evidence = con.execute("""
+            WITH first AS (SELECT DISTINCT call_id FROM transcript_practices WHERE turn IS NOT NULL
+                           ORDER BY call_id LIMIT 200)
+            SELECT call_id, practice, rule, turn, evidence FROM transcript_practices SEMI JOIN first USING (call_id)
+            WHERE turn IS NOT NULL""").df()
+        turns = con.execute("SELECT call_id, turn, speaker, text FROM transcript_turns WHERE call_id IN "
+                            "(SELECT unnest($ids))", {"ids": sorted(set(evidence["call_id"]))}).df()
+    finally:
+        con.close()
+    assert len(evidence) > 1000, "the sample has transcripts"
+    missed = []
+    for call_id, rows in evidence.groupby("call_id"):
+        said = turns[turns["call_id"] == call_id]
+        text = dict(zip(said["turn"], said["text"]))
+        by_turn = evidence_by_turn(rows[["practice", "rule", "turn", "evidence"]].itertuples(index=False, name=None),
+                                   dict(zip(said["turn"], said["speaker"])))
+        missed += [(call_id, turn, ev) for turn, evs in by_turn.items() for ev in evs
+                   if ev.words.strip() and not spans(text[turn], [ev])]
+    assert missed == []
 
 
 @pytest.mark.parametrize("attack", ATTACKS)
