@@ -64,11 +64,13 @@ def transcript_filled(con: duckdb.DuckDBPyConnection) -> tuple[str, ...]:
     Returns
     -------
     tuple of str
-        Column names, in the calls file's order.
+        Column names, in the calls file's order; none when ``transcript_calls`` is empty.
     """
     held = {name for (name,) in con.execute(
         "SELECT column_name FROM duckdb_columns() WHERE schema_name = 'main' AND table_name = $t",
         {"t": tables.CALLS}).fetchall()}
+    if not held or not con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {tables.CALLS} LIMIT 1)").fetchone()[0]:
+        return ()  # no transcript loaded: the views need no join (every load rebuilds them)
     rules = load_rules()
     return tuple(c for c in qa_recorded() if c in held and (c in TIMED or rules.for_practice(c)))
 
