@@ -1,5 +1,6 @@
 """The vocabulary in the database: the ``practices`` table, the macros the SQL reads the
-domain's words through, and the two views that add the practices to a call.
+domain's words through, the two views that add the practices to a call (QA's, filled from the
+call's transcript where QA left them empty), and the long view of where each came from.
 
 :mod:`calmline.vocabulary` defines the practices once; the marts never list them. They
 read them through:
