@@ -72,6 +72,12 @@ def call_view(call_id) -> list:
     states = data.frame("call_practice_states", call_id=call_id)
     turns = data.frame("call_transcript", call_id=call_id)
     evidence = data.frame("call_transcript_evidence", call_id=call_id)
+    unread = [f"{what}: {frame.attrs['missing']}" for what, frame in
+              (("practices", states), ("transcript", turns), ("evidence", evidence)) if "missing" in frame.attrs]
+    if unread:  # an older database: say what cannot be shown rather than show it empty
+        return [header_card(call), dbc.Alert("Part of this call cannot be read (" + "; ".join(unread)
+                                             + "): load the data again with this version of calmline.",
+                                             color="warning")]
     return [
         header_card(call),
         html.H5("Practices on this call", className="mt-3"),

@@ -290,6 +290,25 @@ def test_a_call_without_a_transcript_says_none_was_loaded(app, centre_db):
                if c["props"]["id"]["practice"] in vocabulary.qa_flags())
 
 
+def test_a_database_without_the_transcript_tables_says_what_cannot_be_read(centre_db, tmp_path):
+    """A database loaded before transcripts existed: the call's record, and a message instead of
+    empty practices and transcript."""
+    import shutil
+
+    import duckdb
+
+    from calmline.dashboard.app import Settings, create_app
+
+    old = tmp_path / "old.duckdb"
+    shutil.copyfile(centre_db, old)
+    con = duckdb.connect(str(old))
+    con.execute("DROP TABLE transcript_turns")
+    con.close()
+    create_app(Settings(db=old, explorer=False))
+    text = _text(_json(_page("K1")))
+    assert "Call K1" in text and "Part of this call cannot be read (transcript: transcript_turns does not exist" in text
+
+
 def test_the_page_answers_through_dash_for_an_unknown_id_without_a_server_error(app):
     """The request the browser makes on opening /call?id=...: 200 with the message, not a 500."""
     client = app.server.test_client()
