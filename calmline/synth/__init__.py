@@ -1,8 +1,9 @@
 """Synthetic contact-centre data with known, planted causal effects.
 
 ``generate(out_dir, customers, seed, ...)`` writes the calmline input files
-(calls by month, customers, agents, follow-ups, training) plus
-``ground_truth.json``, the planted effect of every practice on churn.
+(calls by month, customers, agents, follow-ups, training, transcripts of the upset
+calls) plus ``ground_truth.json``, the planted effect of every practice, and of how
+some practices are done (``vocabulary.DISPUTES``), on churn.
 
 Modules, in the order the world is drawn:
 
@@ -11,10 +12,12 @@ Modules, in the order the world is drawn:
 - ``schedule``: potential calls, agent assignment, start times within shifts
 - ``calls``: pre-call facts, anger, practices, outcomes
 - ``followups``, ``compensation``, ``training``
+- ``variants``: how each practice was done (the sides of the disputed points)
 - ``churn``: the per-upset-call churn trigger and the churn solver
 - ``world``: builds the draws; evaluates a world with practices forced
 - ``truth``: ground truth by forcing each practice on and off
-- ``write``, ``dirty``: the files
+- ``write``, ``dirty``: the files; ``transcripts``: the turns of each upset call, from
+  the phrase bank ``phrases/en.toml``
 - ``effects``: every planted number
 
 The domain's words (practices, modules, channels, horizons) come from

@@ -197,8 +197,9 @@ def check_parameters() -> None:
 
     Every practice needs a direct effect (``TRIGGER_PRACTICE``); a QA flag also an adoption
     model (``PRACTICE_ADOPTION``); a derived practice a mechanism in the generator with the
-    vocabulary's definition (``DERIVED_PRACTICES``). Tables indexed by channel must have one
-    entry per channel of the vocabulary.
+    vocabulary's definition (``DERIVED_PRACTICES``). Every disputed point of
+    ``vocabulary.DISPUTES`` needs a planted variant (``VARIANT_ADOPTION``, ``DISPUTE_EFFECT``).
+    Tables indexed by channel must have one entry per channel of the vocabulary.
 
     Raises
     ------

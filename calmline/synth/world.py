@@ -6,7 +6,8 @@ behind every outcome, follow-up decisions and delays, compensation decisions
 and amounts, training, churn triggers. ``call_state`` then computes one world
 (factual, or with practices forced on upset calls) from those fixed draws, and
 ``churn_of`` solves its churn. Counterfactual worlds therefore share every random number with the
-factual one (common random numbers).
+factual one (common random numbers). ``with_variant`` switches how a practice was done (a
+disputed point's side) on chosen upset calls.
 """
 
 from __future__ import annotations

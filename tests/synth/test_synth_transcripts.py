@@ -232,3 +232,12 @@ def test_render_is_independent_of_the_files(tmp_path):
     generate(tmp_path, 120, 3)
     assert pq.read_table(tmp_path / "transcripts.parquet").equals(table)
     assert len(truth["call_id"]) == len(set(table.column("call_id").to_pylist()))
+
+
+def test_a_disputed_point_the_generator_cannot_plant_is_refused(monkeypatch, tmp_path):
+    """A dispute added to the vocabulary without planted numbers stops generate, naming it."""
+    extra = vocabulary.Dispute("blamed", "Blaming", "blaming", "blaming IS NOT NULL", "blamed",
+                               "did not", "Never blame the customer.", "two playbooks")
+    monkeypatch.setattr(vocabulary, "DISPUTES", (*vocabulary.DISPUTES, extra))
+    with pytest.raises(ValueError, match="blamed: no planted variant"):
+        generate(tmp_path, 50, 1)
