@@ -36,8 +36,16 @@ CALL_COLUMNS = (("call_id", "VARCHAR"),) + tuple((f, "BOOLEAN") for f in qa_flag
 _DERIVED = {"let_vent", "verified_understanding"}
 
 
+CHUNK_CALLS = 50_000
+"""Calls detected at a time: each chunk's temporary tables are built and dropped in turn, so
+that memory stays bounded however many calls there are (the results are the same)."""
+
+_CHUNK = "_tx_chunk_turns"  # the turns of the calls of one chunk
+_CHUNK_PRACTICES = "_tx_chunk_practices"  # their detected values, before they join transcript_practices
+
+
 def detect(con: duckdb.DuckDBPyConnection, turns_table: str = tables.TURNS, *, rules: Rules | None = None,
-           language: str = "en") -> int:
+           language: str = "en", chunk_calls: int = CHUNK_CALLS) -> int:
     """Score every call of ``turns_table``; write ``transcript_practices`` and ``transcript_calls``.
 
     Parameters
@@ -52,6 +60,8 @@ def detect(con: duckdb.DuckDBPyConnection, turns_table: str = tables.TURNS, *, r
         own phrases; by default the shipped rules of ``language``.
     language : str
         The shipped rule file to use when ``rules`` is not given.
+    chunk_calls : int
+        Calls detected at a time (ranges of call_id), to bound memory.
 
     Returns
     -------
@@ -60,15 +70,26 @@ def detect(con: duckdb.DuckDBPyConnection, turns_table: str = tables.TURNS, *, r
     """
     rules = rules or load_rules(language)
     s = rules.settings
-    con.execute(_sentences_sql(turns_table, s))
-    con.execute(_hits_sql(rules))
-    _keep_replies(con, rules)
-    con.execute(_timing_sql(turns_table, s))
-    con.execute(_verify_mode_sql(rules, s))
-    con.execute(_practices_sql(rules))
-    con.execute(_calls_sql(rules))
+    starts = [r[0] for r in con.execute(
+        f"SELECT call_id FROM (SELECT DISTINCT call_id FROM {turns_table}) "
+        f"QUALIFY (row_number() OVER (ORDER BY call_id) - 1) % $n = 0 ORDER BY call_id",
+        {"n": max(int(chunk_calls), 1)}).fetchall()]
+    bounds = list(zip(starts, starts[1:] + [None])) or [(None, None)]
+    sql = [_sentences_sql(_CHUNK, s), _hits_sql(rules), None, _timing_sql(_CHUNK, s), _verify_mode_sql(rules, s)]
+    for i, (low, high) in enumerate(bounds):
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {_CHUNK} AS SELECT * FROM {turns_table} "
+                    f"WHERE ($low IS NULL OR call_id >= $low) AND ($high IS NULL OR call_id < $high)",
+                    {"low": low, "high": high})
+        for step in sql:
+            if step is None:
+                _keep_replies(con, rules)
+            else:
+                con.execute(step)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {_CHUNK_PRACTICES} AS {_practices_sql(rules)}")
+        for table, select in ((tables.PRACTICES, f"SELECT * FROM {_CHUNK_PRACTICES}"), (tables.CALLS, _calls_sql(rules))):
+            con.execute(f"CREATE OR REPLACE TABLE {table} AS {select}" if i == 0 else f"INSERT INTO {table} {select}")
     n = con.execute(f"SELECT count(*) FROM {tables.CALLS}").fetchone()[0]
-    for t in (tables.SENTENCES, tables.HITS, "_tx_turn_facts", "_tx_verify"):
+    for t in (_CHUNK, _CHUNK_PRACTICES, tables.SENTENCES, tables.HITS, "_tx_turn_facts", "_tx_verify"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
     return n
 
@@ -242,10 +263,9 @@ def _verify_mode_sql(rules: Rules, s: dict) -> str:
 
 
 def _practices_sql(rules: Rules) -> str:
-    """``transcript_practices``: every detected value with its turn, evidence and rule."""
+    """The select of ``transcript_practices``: every detected value with its turn, evidence and rule."""
     phrase = ", ".join(_lit(r.name) for r in rules.rules if r.practice not in _DERIVED)
     return f"""
-    CREATE OR REPLACE TABLE {tables.PRACTICES} AS
     SELECT h.call_id, r.practice, 'true' AS value, h.turn, h.evidence, h.rule
     FROM {tables.HITS} h JOIN (SELECT unnest($names) AS rule, unnest($practices) AS practice) r USING (rule)
     WHERE h.rule IN ({phrase}) AND r.practice NOT IN ('options_offered', 'plan_question')
@@ -282,7 +302,8 @@ def _list(items: list[str]) -> str:
 
 
 def _calls_sql(rules: Rules) -> str:
-    """``transcript_calls``: one row per call from ``transcript_practices`` and the turn facts."""
+    """The select of ``transcript_calls``: one row per call of the chunk, from the chunk's
+    practices and turn facts."""
     def flag(name: str) -> str:
         if name == "let_vent":
             return "any_value(coalesce(vi.n, 0)) = 0 AS let_vent"
@@ -295,14 +316,13 @@ def _calls_sql(rules: Rules) -> str:
     practice_flags = ",\n           ".join(flag(n) for n in qa_flags())
     how_flags = ",\n           ".join(flag(n) for n in FLAGS)
     return f"""
-    CREATE OR REPLACE TABLE {tables.CALLS} AS
     WITH base AS (
         SELECT call_id, count(*) AS turns, max(end_s) AS call_end, min(start_s) AS call_start
         FROM _tx_turn_facts GROUP BY call_id
     ), vi AS (
-        SELECT call_id, count(*) AS n FROM {tables.PRACTICES} WHERE practice = 'vent_interruptions' GROUP BY call_id
+        SELECT call_id, count(*) AS n FROM {_CHUNK_PRACTICES} WHERE practice = 'vent_interruptions' GROUP BY call_id
     ), apology AS (
-        SELECT p.call_id, min(p.turn) AS turn FROM {tables.PRACTICES} p WHERE p.practice = 'apologized' GROUP BY p.call_id
+        SELECT p.call_id, min(p.turn) AS turn FROM {_CHUNK_PRACTICES} p WHERE p.practice = 'apologized' GROUP BY p.call_id
     )
     SELECT b.call_id,
            {practice_flags},
@@ -316,12 +336,12 @@ def _calls_sql(rules: Rules) -> str:
            any_value(ts.value)::DOUBLE AS agent_talk_share,
            any_value(b.turns)::INTEGER AS turns
     FROM base b
-    LEFT JOIN {tables.PRACTICES} p USING (call_id)
+    LEFT JOIN {_CHUNK_PRACTICES} p USING (call_id)
     LEFT JOIN vi USING (call_id)
     LEFT JOIN apology a USING (call_id)
     LEFT JOIN _tx_turn_facts f ON f.call_id = b.call_id AND f.turn = a.turn
-    LEFT JOIN (SELECT call_id, value FROM {tables.PRACTICES} WHERE practice = 'verify_mode') vm USING (call_id)
-    LEFT JOIN (SELECT call_id, value FROM {tables.PRACTICES} WHERE practice = 'agent_talk_share') ts USING (call_id)
+    LEFT JOIN (SELECT call_id, value FROM {_CHUNK_PRACTICES} WHERE practice = 'verify_mode') vm USING (call_id)
+    LEFT JOIN (SELECT call_id, value FROM {_CHUNK_PRACTICES} WHERE practice = 'agent_talk_share') ts USING (call_id)
     GROUP BY b.call_id
     ORDER BY b.call_id
     """
