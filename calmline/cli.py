@@ -520,8 +520,9 @@ def _run_notify(db: Path, rules_file: Path, when, *, dry_run: bool, alerts_only:
     if not dry_run:
         say(f"notify: {len(outcome.sent)} sent, {len(outcome.failed)} failed, {outcome.already} sent before")
     if outcome.failed:
-        _fail(f"{len(outcome.failed)} deliveries failed (first: {outcome.failed[0][1]}); they are recorded "
-              f"as failed and tried again by the next run", 1)
+        failed = len(outcome.failed)
+        _fail(f"{failed} {'delivery' if failed == 1 else 'deliveries'} failed (first: {outcome.failed[0][1]}); "
+              f"recorded as failed, tried again by the next run", 1)
     if outcome.problems:
         raise typer.Exit(1)
 

@@ -236,8 +236,12 @@ def run(rules: Rules, db: str | Path, now: datetime | None = None, dry_run: bool
         return outcome
     if not due:
         return outcome
+    unusable = None  # why the environment names no usable SMTP server
     if server is None and any(d.channel == EMAIL for d in due):
-        server = deliver_smtp.server_from_environment(rules.smtp.sender, rules.smtp.starttls)
+        try:
+            server = deliver_smtp.server_from_environment(rules.smtp.sender, rules.smtp.starttls)
+        except deliver_smtp.MailError as exc:
+            unusable = str(exc)
     reports: dict[str, bytes | str] = {}  # rule name -> PDF, or why it could not be made
     for d in due:
         if d.report and d.rule.name not in reports:
@@ -252,6 +256,8 @@ def run(rules: Rules, db: str | Path, now: datetime | None = None, dry_run: bool
                 outcome.already += 1
                 continue
             try:
+                if d.channel == EMAIL and unusable:
+                    raise deliver_smtp.MailError(unusable)
                 _deliver(d, server, reports.get(d.rule.name))
             except (deliver_smtp.MailError, deliver_webhook.WebhookError, ReportError) as exc:
                 book.record(_attempt(d, ledger.FAILED, str(exc)))
