@@ -29,6 +29,8 @@ CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrom
 """Executables tried, in order, when ``CALMLINE_CHROMIUM`` does not name one."""
 TIMEOUT_S = 120.0
 """Seconds Chromium may take to print one report."""
+HEADER_CHARS = 190
+"""Longest line of the page header (A4, 7.5 pt); a longer one (many teams) is cut, saying so."""
 
 
 class ReportError(RuntimeError):
@@ -117,7 +119,9 @@ def css_string(text: str) -> str:
 def with_page_header(page: str, lines: list[str]) -> str:
     """``page`` with an ``@page`` style that prints ``lines`` in the top margin of every page and
     "page N of M" at the bottom."""
-    content = css_string("\n".join(lines))  # a line break is escaped too: \00000a
+    shown = [line if len(line) <= HEADER_CHARS else line[:HEADER_CHARS - 24].rstrip() + " ... (in full on page 1)"
+             for line in lines]  # the margin holds three lines; page 1 has the whole text
+    content = css_string("\n".join(shown))  # a line break is escaped too: \00000a
     style = (f"<style>@page {{ size: A4; margin: 26mm 12mm 14mm 12mm;\n"
              f"  @top-left {{ content: {content}; white-space: pre-wrap; font: 7.5pt system-ui, sans-serif;"
              f" color: #333; vertical-align: bottom; padding-bottom: 3mm; }}\n"
