@@ -11,9 +11,11 @@ of HTML.
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
+from itertools import pairwise
 
 from dash import html
 
@@ -94,7 +96,7 @@ def evidence_by_turn(rows: Iterable[tuple], speakers: dict[int, str]) -> dict[in
     """
     out: dict[int, list[Evidence]] = {}
     for practice, rule, turn, words in rows:
-        if turn is None or turn != turn:  # NULL / NaN: a value of the whole call
+        if turn is None or (isinstance(turn, float) and math.isnan(turn)):  # a value of the whole call
             continue
         turn = int(turn)
         words = "" if words is None else str(words)
@@ -134,7 +136,7 @@ def spans(text: str, evidence: Iterable[Evidence]) -> list[tuple[int, int, tuple
             found += [(m.start(), m.end(), ev) for m in search.finditer(folded) if m.end() > m.start()]
     cuts = sorted({p for start, end, _ in found for p in (start, end)})
     out: list[tuple[int, int, tuple[Evidence, ...]]] = []
-    for start, end in zip(cuts, cuts[1:]):
+    for start, end in pairwise(cuts):
         # one per practice and rule: the same rule found through two phrasings marks once
         covering = tuple({(ev.practice, ev.rule): ev for s, e, ev in reversed(found)
                           if s <= start and end <= e}.values())[::-1]

@@ -23,7 +23,7 @@ from dash import ALL, Input, Output, State, clientside_callback, html
 
 from calmline import vocabulary
 from calmline.dashboard import data
-from calmline.dashboard.call_links import CALL_PARAM, CALL_PATH
+from calmline.dashboard.call_links import CALL_PATH
 from calmline.dashboard.filters import not_applied
 from calmline.dashboard.pages.training import calls_href
 from calmline.dashboard.transcript_marks import evidence_by_turn, highlight, legend
@@ -31,6 +31,9 @@ from calmline.dashboard.transcript_marks import evidence_by_turn, highlight, leg
 dash.register_page(__name__, path=CALL_PATH, name="Call", title="calmline - call", nav=False)
 
 HEADER = "call-header"
+CALL_ID = "call-id"
+MISSING = "call-missing"
+NO_TRANSCRIPT = "call-no-transcript"
 PRACTICES = "call-practices"
 CHIP = "call-practice-chip"
 FOCUS = "call-focus"
@@ -49,7 +52,7 @@ STATES = {True: ("used", "success"), False: ("not used", "danger"), None: ("not 
 SOURCES = {"qa": "QA", "transcript": "transcript", "derived": "call record"}
 
 
-def layout(id=None, **_query) -> html.Div:  # noqa: A002 - the URL's parameter is called id
+def layout(id=None, **_query) -> html.Div:
     """The page for the call named by ``?id=`` (a message instead when there is none or no such call)."""
     call_id = id[0] if isinstance(id, list) and id else id
     return html.Div([not_applied("call", "One call"), *call_view(call_id)])
@@ -99,8 +102,9 @@ PRACTICE_NOTE = ("What the models use for this call: the calls file's QA score, 
 
 def no_such_call(shown: str) -> dbc.Alert:
     """The message for a call id the database does not have (the id shown as text)."""
-    return dbc.Alert(["No such call: ", html.Code(shown), ". It is not among the loaded calls; check the "
-                      "link, or open the call from an agent's upset calls."], color="warning", id="call-missing")
+    return dbc.Alert(["No such call: ", html.Code(shown), (". It is not among the loaded calls; check the link, "
+                                                           "or open the call from an agent's upset calls.")],
+                     color="warning", id=MISSING)
 
 
 def _yes_no(value) -> str:
@@ -135,10 +139,10 @@ def header_card(call: dict) -> dbc.Card:
         ("Churned within 90 days", churn_words(call)),
     ]
     return dbc.Card(dbc.CardBody([
-        html.H4(["Call ", html.Span(str(call["call_id"]), id="call-id")], className="card-title mb-2"),
-        html.Dl(sum(([html.Dt(k, className="col-sm-3 col-lg-2"),
-                      html.Dd("–" if _missing(v) else v, className="col-sm-9 col-lg-4 mb-1")] for k, v in facts), []),
-                className="row mb-0 small"),
+        html.H4(["Call ", html.Span(str(call["call_id"]), id=CALL_ID)], className="card-title mb-2"),
+        html.Dl([part for k, v in facts for part in (
+            html.Dt(k, className="col-sm-3 col-lg-2"),
+            html.Dd("–" if _missing(v) else v, className="col-sm-9 col-lg-4 mb-1"))], className="row mb-0 small"),
     ]), id=HEADER)
 
 
@@ -251,7 +255,7 @@ def transcript_turns(call: dict, turns: pd.DataFrame, evidence: pd.DataFrame) ->
     if not call["has_transcript"] or turns.empty:
         return [dbc.Alert("No transcript for this call: none was loaded for it (transcripts come from the source "
                           "folder's transcripts file or folder at `calmline etl`). The practices above are "
-                          "the calls file's QA scores.", color="secondary", id="call-no-transcript")]
+                          "the calls file's QA scores.", color="secondary", id=NO_TRANSCRIPT)]
     found = evidence[["practice", "rule", "turn", "evidence"]].itertuples(index=False, name=None) if len(evidence) else ()
     by_turn = evidence_by_turn(((p, r, None if _missing(t) else t, w) for p, r, t, w in found),
                                dict(zip(turns["turn"].astype(int), turns["speaker"])))

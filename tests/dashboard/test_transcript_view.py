@@ -335,7 +335,7 @@ def test_the_call_page_is_not_in_the_navigation(app):
 def test_the_training_drill_down_links_each_call_to_its_page(app):
     from calmline.dashboard.pages import training
 
-    title, rows, columns = training.agent_calls("A1")
+    _, rows, columns = training.agent_calls("A1")
     assert columns[0]["field"] == LINK and columns[0]["cellRenderer"] == "markdown"
     links = {r["call_id"]: r[LINK] for r in rows}
     assert links["K1"] == "[transcript (5 turns)](/call?id=K1)"

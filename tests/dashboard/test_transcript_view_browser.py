@@ -28,10 +28,10 @@ def app(centre_db):
 
 def _no_alert(driver) -> bool:
     try:
-        driver.switch_to.alert
+        alert = driver.switch_to.alert
     except NoAlertPresentException:
         return True
-    return False
+    return alert is None
 
 
 def test_an_agents_call_opens_its_transcript_with_the_evidence_highlighted(dash_duo, app):
