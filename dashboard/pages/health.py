@@ -262,6 +262,9 @@ def agreement_columns(agreement) -> list[dict]:
               **{r.practice: _label(r.practice, r.kind) for r in agreement.itertuples()}}
     for col in defs:
         col["headerName"] = AGREEMENT_HEADERS.get(col["field"], col["headerName"])
+        # narrow columns with wrapped headers: the shares and kappa's interval fit one screen
+        col |= {"width": {"practice": 210, "kind": 80}.get(col["field"], 115), "wrapHeaderText": True,
+                "autoHeaderHeight": True}
         if col["field"] == "practice":
             col["refData"] = labels
             col["pinned"] = "left"
