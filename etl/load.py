@@ -175,8 +175,11 @@ def _load_into(con, source: Path, db: Path, sources: list[SourceFile], as_of: da
     notes = _drop_after_as_of(con, as_of) if explicit else []
     transcripts = transcripts_step.find(source)
     if transcripts is not None:
-        tick("reading transcripts and detecting practices", len(sources) + 1, steps)
-        for result in transcripts_step.load_transcripts(con, transcripts, source, batch_id, redact=redact):
+        skipped = None if reload or redact else transcripts_step.unchanged(con, transcripts, source, batch_id)
+        if skipped is None:
+            tick("reading transcripts and detecting practices", len(sources) + 1, steps)
+        for result in skipped or transcripts_step.load_transcripts(con, transcripts, source, batch_id,
+                                                                   redact=redact):
             results[max(results, default=-1) + 1] = result
     transcripts_step.ensure_tables(con)
     con.execute("DELETE FROM etl_state")

@@ -14,6 +14,7 @@ and Amazon Transcribe files and a turn for CSV and Parquet.
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import duckdb
@@ -21,7 +22,8 @@ import duckdb
 from calmline.etl.load_report import FileResult
 from calmline.etl.staging import shown_path
 from calmline.transcripts import detect, read_transcripts, tables
-from calmline.transcripts.read import ENTITY, FORMATS
+from calmline.transcripts.read import ENTITY, FORMATS, transcript_files
+from calmline.transcripts.rulebook import load_rules
 
 SUFFIXES = (".jsonl", ".ndjson", ".csv", ".parquet")
 """Suffixes of a single ``transcripts`` file in the source folder (a folder may also hold
@@ -66,6 +68,49 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     detect(con)
 
 
+def unchanged(con: duckdb.DuckDBPyConnection, path: Path, source: Path, batch_id: int) -> list[FileResult] | None:
+    """The transcript files as skipped, when reading them again could change nothing; else None.
+
+    That is when every file is identical (name and SHA-256) to one a load read before, they
+    are the files the last load that read transcripts read, this load stored no call (a
+    new call could turn a transcript rejected for its unknown call_id into a valid one), and
+    every call with a stored transcript is still there, and detection's rules are the ones
+    that scored them (their fingerprint is in the files' load note). Reads ``load_batches``,
+    ``calls`` (its ``_batch_id``) and ``transcript_calls``.
+    """
+    files = transcript_files(path)
+    last = con.execute(
+        "SELECT file, note FROM load_batches WHERE entity = $e AND batch_id = (SELECT max(batch_id) "
+        "FROM load_batches WHERE entity = $e AND status LIKE 'loaded%')", {"e": ENTITY}).fetchall()
+    if {shown_path(f, source) for f in files} != {f for f, _ in last}:
+        return None
+    if any(rules_note() not in (note or "") for _, note in last):
+        return None
+    if con.execute("SELECT count(*) FROM calls WHERE _batch_id = $b", {"b": batch_id}).fetchone()[0]:
+        return None
+    if con.execute(f"SELECT count(*) FROM {tables.CALLS} ANTI JOIN calls USING (call_id)").fetchone()[0]:
+        return None
+    results = []
+    for f in files:
+        with f.open("rb") as handle:
+            sha = hashlib.file_digest(handle, "sha256").hexdigest()
+        shown = shown_path(f, source)
+        earlier = con.execute("SELECT max(batch_id) FROM load_batches WHERE entity = $e AND file = $f "
+                              "AND sha256 = $s AND status LIKE 'loaded%'",
+                              {"e": ENTITY, "f": shown, "s": sha}).fetchone()[0]
+        if earlier is None:
+            return None
+        results.append(FileResult(ENTITY, shown, FORMATS[f.suffix.lower()], sha, f.stat().st_size,
+                                  status="skipped", note=f"identical to the file loaded in batch {earlier}"))
+    return results
+
+
+def rules_note() -> str:
+    """The load note naming the shipped rules detection used (a fingerprint of their content),
+    so that a load after the rules changed scores the transcripts again."""
+    return "detected with rules " + hashlib.sha256(repr(load_rules()).encode()).hexdigest()[:12]
+
+
 def load_transcripts(con: duckdb.DuckDBPyConnection, path: Path, source: Path, batch_id: int, *,
                      redact: bool = False) -> list[FileResult]:
     """Read the transcripts at ``path`` against the stored calls, detect, and record rejects.
@@ -106,4 +151,5 @@ def load_transcripts(con: duckdb.DuckDBPyConnection, path: Path, source: Path, b
         f.file = names[f.file]
         if f.rows_rejected and f.status == "loaded":
             f.status = "loaded with rejections"  # as the load names every other such file
+        f.note = "; ".join(filter(None, (f.note, rules_note())))
     return report.files

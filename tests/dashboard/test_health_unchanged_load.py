@@ -19,6 +19,16 @@ def loaded_twice(fitted_sample_db, tmp_path_factory):
     return db
 
 
+def _sample_rows() -> tuple[int, int]:
+    """Files and data rows (lines after the header; a Parquet file's rows) of the bundled sample."""
+    import pyarrow.parquet as pq
+
+    files = sorted(p for p in (ROOT / "sample_data").rglob("*") if p.suffix in (".csv", ".parquet"))
+    rows = sum(pq.ParquetFile(p).metadata.num_rows if p.suffix == ".parquet"
+               else len(p.read_bytes().splitlines()) - 1 for p in files)
+    return len(files), rows
+
+
 def _text(component) -> str:
     """Every string inside a Dash component tree."""
     if isinstance(component, str):
@@ -37,12 +47,13 @@ def test_a_load_that_changed_nothing_says_so_and_charts_the_last_change(loaded_t
 
     notice, cards, funnel, batches, *_ = health.update("/health")
     said = _text(notice)
+    files, rows = _sample_rows()  # 16 CSV files and the transcripts' Parquet file
     assert "The latest load (batch 2" in said and "changed nothing" in said
-    assert "all 16 files were identical to files loaded before and were skipped" in said
-    assert "The data last changed in batch 1" in said and "25,610 rows new" in said and "25 rejected" in said
+    assert f"all {files} files were identical to files loaded before and were skipped" in said
+    assert "The data last changed in batch 1" in said and f"{rows - 25:,} rows new" in said and "25 rejected" in said
     assert "Data last changed (UTC)" in _text(cards) and "batch 1" in _text(cards)
     loaded = sum(sum(trace.x) for trace in funnel.data if trace.name == "Loaded")
-    assert loaded == 17_720 + 3_000 + 50 + 4_710 + 130  # batch 1's calls, customers, agents, follow-ups, training; not batch 2's zeros
+    assert loaded == rows - 25  # batch 1's rows of every file (the 25 dirty ones rejected); not batch 2's zeros
     assert "batch 1, the last load that changed data" in funnel.layout.title.text
     assert {row["status"] for row in batches if row["batch_id"] == 2} == {"skipped"}
 
