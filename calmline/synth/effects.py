@@ -246,12 +246,11 @@ VARIANT_ADOPTION = {
     "empathy_negated": (-1.0, -0.6, 0.2, [0.0, 0.1, 0.3]),
     # policy or self-service language, on any call
     "policy_language": (-1.2, -0.6, 0.2, [0.0, 0.3, 0.6]),
-    # handed off, among calls where the agent did not take ownership (plus HANDOFF_TRANSFERRED
-    # when the call had a transfer)
-    "handoff_vs_ownership": (-1.6, -0.4, 0.1, [0.0, -0.2, -0.4]),
+    # handed off, among calls where the agent did not take ownership (independent of the
+    # call's transfers: drawing it from them would make the transfers' hidden uniform a common
+    # cause of the hand-off and churn, which no analysis could adjust for)
+    "handoff_vs_ownership": (-0.9, -0.4, 0.1, [0.0, -0.2, -0.4]),
 }
-HANDOFF_TRANSFERRED = 2.5
-"""Log-odds added to a hand-off on a call with at least one transfer."""
 
 DISPUTE_EFFECT = {
     # churn-trigger log-odds of the treated side of each disputed point (on upset calls in its

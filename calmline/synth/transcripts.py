@@ -151,7 +151,8 @@ def render(world: World, state: CallState, happened: np.ndarray, language: str =
                     verify_mode=str(truth["verify_mode"][i]), early=bool(truth["apology_early"][i]),
                     interruptions=int(truth["vent_interruptions"][i]),
                     negated=bool(truth["empathy_negated"][i]), policy=bool(truth["policy_language"][i]),
-                    handoff=bool(truth["handoff"][i]), channel=int(pre.channel[idx[i]]),
+                    handoff=bool(truth["handoff"][i]), transferred=bool(state.transfers[idx[i]] > 0),
+                    channel=int(pre.channel[idx[i]]),
                     issue=fx.ISSUES[pre.issue[idx[i]]], handle_s=float(pre.handle_s[idx[i]]),
                     hold_s=float(holds[i]))
         turns, no_punct = _script(call, bank, rng)
@@ -314,7 +315,7 @@ def _script(call: dict, bank: dict, rng: random.Random) -> tuple[list[Turn], boo
         t.append(Turn("customer", say(C["not_accept"])))
 
     if call["handoff"]:
-        t.append(Turn("agent", say(A["handoff"]), key=True))
+        t.append(Turn("agent", say(A["handoff" if call["transferred"] else "handoff_refer"]), key=True))
     elif call["took_ownership"]:
         t.append(Turn("agent", say(A["ownership"]), key=True))
     if call["followup_promised"]:

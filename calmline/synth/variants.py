@@ -14,7 +14,7 @@ dispute's group follows from its practices in the world being evaluated:
 - empathy_negated only on calls that empathized (the acknowledgement is then followed by
   "but"/"however");
 - policy_language on any call;
-- handoff only when the agent did not take ownership (more likely after a transfer).
+- handoff only when the agent did not take ownership.
 
 The dispute groups and sides are then read from the vocabulary's own SQL (``among``,
 ``treated`` over these ``transcript_calls`` columns), evaluated in DuckDB, so the generator
@@ -60,8 +60,7 @@ class VariantDraws:
     two_interruptions: np.ndarray  # bool: an interrupted opening is cut into twice
     negated: np.ndarray         # bool
     policy: np.ndarray          # bool
-    handoff_u: np.ndarray       # float32 uniform behind a hand-off
-    handoff_eta: np.ndarray     # float64 its log-odds without the transfer term
+    handoff: np.ndarray         # bool: handed off when the agent does not take ownership
 
 
 def draw_variants(rng: np.random.Generator, pre: PreCall, skill: np.ndarray) -> VariantDraws:
@@ -95,8 +94,8 @@ def draw_variants(rng: np.random.Generator, pre: PreCall, skill: np.ndarray) -> 
     two = side("vent_interrupted")
     negated = side("empathy_negated")
     policy = side("policy_language")
-    handoff_u = rng.random(n, dtype=np.float32)
-    return VariantDraws(verbatim, early, two, negated, policy, handoff_u, eta("handoff_vs_ownership"))
+    handoff = side("handoff_vs_ownership")
+    return VariantDraws(verbatim, early, two, negated, policy, handoff)
 
 
 def facts(draws: VariantDraws, idx: np.ndarray, practices: dict[str, np.ndarray],
@@ -112,7 +111,8 @@ def facts(draws: VariantDraws, idx: np.ndarray, practices: dict[str, np.ndarray]
     practices : dict of str to numpy.ndarray
         The QA flags of every potential call in the world evaluated.
     transfers : numpy.ndarray
-        Transfers of every potential call in that world.
+        Transfers of every potential call in that world (the transcript words a hand-off as
+        a transfer when there was one, as a referral otherwise; it does not depend on them).
     force : dict
         Dispute name -> (value, bool mask over potential calls): the variant draw forced to
         ``value`` on those calls (disputes that switch a practice are forced on the practice).
@@ -132,8 +132,7 @@ def facts(draws: VariantDraws, idx: np.ndarray, practices: dict[str, np.ndarray]
     own = practices["took_ownership"][idx]
     verified = practices["verified_understanding"][idx]
     verbatim = drawn("verify_verbatim", draws.verbatim)
-    p_handoff = logistic(draws.handoff_eta[idx] + fx.HANDOFF_TRANSFERRED * (transfers[idx] > 0))
-    handoff = ~own & (draws.handoff_u[idx] < p_handoff)
+    handoff = ~own & draws.handoff[idx]
     if "handoff_vs_ownership" in force:
         value, mask = force["handoff_vs_ownership"]
         handoff = np.where(mask[idx], bool(value), handoff)
