@@ -187,6 +187,7 @@ def _load_into(con, source: Path, db: Path, sources: list[SourceFile], as_of: da
                 {"as_of": as_of, "src": as_of_source, "batch": batch_id, "now": _now()})
     _record_batches(con, batch_id, results, load_started)
     tick("building marts", len(sources) + 2, steps)
+    work_tables.drop_all(con)  # the staging tables are done with; freed, the marts need not spill
     _build_marts(con)
     examples = con.execute("SELECT source_file, line, column_name, problems FROM rejected_rows "
                            "WHERE batch_id = $b ORDER BY source_file, line LIMIT $n",

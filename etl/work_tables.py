@@ -56,3 +56,20 @@ raw_file = _Named("f{}", "File i read as text columns.")
 line_marks = _Named("x{}", "For file i: rows after which a quoted field spanned lines.")
 line_offsets = _Named("y{}", "For file i: extra lines to add from each row on.")
 numbered = _Named("n{}", "File i's rows with their line numbers.")
+
+
+def drop_all(con) -> int:
+    """Drop every temporary table and view of this connection; return how many.
+
+    Called once the load's rows are stored and its rejects recorded, before the marts: the
+    staging tables hold every row read (about 1 GB at 2M calls), and left in memory they push
+    the marts' windows and joins past the load's memory cap, into spilling to disk.
+    Temporary macros (the ETL's parsing helpers) are kept.
+    """
+    views = con.execute("SELECT view_name FROM duckdb_views() WHERE temporary AND NOT internal").fetchall()
+    tables = con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()
+    for (name,) in views:
+        con.execute(f'DROP VIEW IF EXISTS temp."{name.replace(chr(34), chr(34) * 2)}"')
+    for (name,) in tables:
+        con.execute(f'DROP TABLE IF EXISTS temp."{name.replace(chr(34), chr(34) * 2)}"')
+    return len(views) + len(tables)
