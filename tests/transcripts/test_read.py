@@ -212,8 +212,10 @@ def test_rows_read_equals_loaded_plus_rejected_per_file(tmp_path, con):
 
 
 def test_labelled_set_loads_without_rejects(con):
-    report = read_transcripts(con, Path(__file__).parent / "labelled" / "dev")
-    assert report.rows_rejected == 0 and report.calls == 118
+    dev = Path(__file__).parent / "labelled" / "dev"
+    lines = sum(len(f.read_text(encoding="utf-8").splitlines()) for f in dev.glob("*.jsonl"))
+    report = read_transcripts(con, dev)
+    assert report.rows_rejected == 0 and report.calls == lines == 158
 
 
 def test_a_rejected_json_lines_call_states_each_reason_once_not_once_per_turn(tmp_path, con):
