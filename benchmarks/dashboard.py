@@ -189,8 +189,8 @@ def scenarios(deps: list[dict], pick: dict) -> dict:
         "overview: headline, trends, teams": lambda rng: body("overview-headline.children", [store(rng)]),
         "overview: team -> agents": lambda rng: body("overview-agents.rowData", [team(rng)], [store(rng)]),
         "overview: agent -> calls": lambda rng: body("overview-calls.rowData", [agent(rng)], [store(rng)]),
-        "overview: HTML report": lambda rng: body("overview-report.data", [
-            {"id": "overview-report-button", "property": "n_clicks", "value": 1}], [store(rng)]),
+        # A GET of the report's Flask route (a file download), not a callback: a path, not a body.
+        "overview: HTML report": lambda rng: "/report.html" + to_search(random_filters(pick, rng)),
         "impact: all figures": lambda rng: body("impact-forest.figure", [horizon("impact")], [path("/impact")]),
         "impact: KM curve": lambda rng: body("impact-km.figure", [
             {"id": "impact-km-practice", "property": "value", "value": rng.choice(pick["practices"])},
@@ -229,8 +229,8 @@ def load(base: str, plays: dict, clients: int, seconds: float, seed: int,
         url = f"{base}/_dash-layout" if payload is None else f"{base}/_dash-update-component"
         for attempt in (1, 2):
             try:
-                if payload is None:
-                    return session.get(url, timeout=60)
+                if payload is None or isinstance(payload, str):
+                    return session.get(url if payload is None else base + payload, timeout=60)
                 return session.post(url, json=payload, timeout=60)
             except requests.ConnectionError:
                 # The server closes idle keep-alive connections (gunicorn: after 2 s); a request
