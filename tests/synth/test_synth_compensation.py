@@ -79,6 +79,7 @@ def test_bigger_credits_protect_more(medium):
     assert call_level[-1] < 1.5 * call_level[0] < 0
     log_odds = [b["log_odds_at_low"] for b in bands]
     assert log_odds == sorted(log_odds, reverse=True)
+    assert log_odds[-1] < 2 * log_odds[0] < 0  # the world's own dose: at least twice, whatever the draw
     assert entry["risk_difference"]["90d"] < -0.03
     assert entry["call_level_risk_difference"]["90d"] < -0.015
     model = truth["trigger_model"]
