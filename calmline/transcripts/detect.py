@@ -75,7 +75,9 @@ def detect(con: duckdb.DuckDBPyConnection, turns_table: str = tables.TURNS, *, r
         f"QUALIFY (row_number() OVER (ORDER BY call_id) - 1) % $n = 0 ORDER BY call_id",
         {"n": max(int(chunk_calls), 1)}).fetchall()]
     bounds = list(zip(starts, starts[1:] + [None])) or [(None, None)]
-    sql = [_sentences_sql(_CHUNK, s), _hits_sql(rules), None, _timing_sql(_CHUNK, s), _verify_mode_sql(rules, s)]
+    texts = _texts_sql(rules)  # None with the each-sentence plan
+    sql = [_sentences_sql(_CHUNK, s), *([texts] if texts else []), _hits_sql(rules), None,
+           _timing_sql(_CHUNK, s), _verify_mode_sql(rules, s)]
     for i, (low, high) in enumerate(bounds):
         con.execute(f"CREATE OR REPLACE TEMP TABLE {_CHUNK} AS SELECT * FROM {turns_table} "
                     f"WHERE ($low IS NULL OR call_id >= $low) AND ($high IS NULL OR call_id < $high)",
@@ -89,7 +91,7 @@ def detect(con: duckdb.DuckDBPyConnection, turns_table: str = tables.TURNS, *, r
         for table, select in ((tables.PRACTICES, f"SELECT * FROM {_CHUNK_PRACTICES}"), (tables.CALLS, _calls_sql(rules))):
             con.execute(f"CREATE OR REPLACE TABLE {table} AS {select}" if i == 0 else f"INSERT INTO {table} {select}")
     n = con.execute(f"SELECT count(*) FROM {tables.CALLS}").fetchone()[0]
-    for t in (_CHUNK, _CHUNK_PRACTICES, tables.SENTENCES, tables.HITS, "_tx_turn_facts", "_tx_verify"):
+    for t in (_CHUNK, _CHUNK_PRACTICES, tables.SENTENCES, tables.HITS, "_tx_texts", "_tx_turn_facts", "_tx_verify"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
     return n
 
@@ -124,8 +126,18 @@ def _sentences_sql(turns_table: str, s: dict) -> str:
     """
 
 
+HITS_PLAN = "distinct"
+"""How the rule columns are evaluated: ``"distinct"`` (each distinct text once, behind a
+prefilter over blocks of texts) or ``"each_sentence"`` (every rule on every sentence, the plan
+before; kept for the benchmark's same-run comparison). Both give the same rows."""
+
+BLOCK_TEXTS = 32
+"""Distinct texts per prefilter block: each rule's ``match`` runs once on a block's texts
+joined by newlines before it runs on the texts of the blocks that matched."""
+
+
 def _rule_expr(r: Rule) -> str:
-    """The column for one rule: the matched words where the rule fires, else NULL."""
+    """The column for one rule, per sentence: the matched words where the rule fires, else NULL."""
     text = "t" if r.scope == "turn" else "s"
     cond = [f"speaker = '{r.speaker}'", f"regexp_matches({text}, {_lit(_any(r.match))})"]
     if r.scope == "turn":
@@ -143,14 +155,79 @@ def _rule_expr(r: Rule) -> str:
 
 def _hits_sql(rules: Rules) -> str:
     """``HITS``: one row per rule fired in a sentence (call_id, turn, speaker, rule, evidence)."""
-    cols = ", ".join(f"{_rule_expr(r)} AS \"{r.name}\"" for r in rules.rules)
+    if HITS_PLAN == "each_sentence":
+        cols = ", ".join(f"{_rule_expr(r)} AS \"{r.name}\"" for r in rules.rules)
+        source = f"{tables.SENTENCES} x"
+    else:
+        cols = ", ".join(f"{_sentence_expr(i, r)} AS \"{r.name}\"" for i, r in enumerate(rules.rules))
+        source = f"""{tables.SENTENCES} x
+            JOIN _tx_texts xs ON xs.speaker = x.speaker AND xs.x = x.s
+            JOIN _tx_texts xt ON xt.speaker = x.speaker AND xt.x = x.t"""
     names = ", ".join(f'"{r.name}"' for r in rules.rules)
     return f"""
     CREATE OR REPLACE TEMP TABLE {tables.HITS} AS
     SELECT call_id, turn, speaker, rule, evidence FROM (
-        UNPIVOT (SELECT call_id, turn, speaker, sentence, {cols} FROM {tables.SENTENCES})
+        UNPIVOT (SELECT x.call_id, x.turn, x.speaker, x.sentence, {cols} FROM {source})
         ON {names} INTO NAME rule VALUE evidence)
     """
+
+
+def _texts_sql(rules: Rules) -> str | None:
+    """``_tx_texts``: one row per distinct (speaker, text) among the sentences and the whole
+    turns, with what each rule finds in the text alone.
+
+    Real calls repeat many texts ("okay.", "thank you.", "yes."), so each is matched once and
+    joined back to its sentences. A rule's ``match`` first runs once per block of
+    :data:`BLOCK_TEXTS` texts joined by newlines, in multi-line mode: a text that matches is a
+    line of its block (``^``/``$`` match at its edges, ``\\b`` at the newlines), so its block
+    matches too, and only the texts of matching blocks are matched one by one. Columns: ``m_<i>``
+    the evidence of rule i (its match, unless and min_words on the text), ``u_<i>`` whether its
+    unless_turn patterns match the text (read where the text is the sentence's whole turn).
+    """
+    if HITS_PLAN == "each_sentence":
+        return None
+    block_cols, text_cols = [], []
+    for i, r in enumerate(rules.rules):
+        block_cols.append(f"speaker = '{r.speaker}' AND regexp_matches(bx, {_lit('(?m)' + _any(r.match))}) AS b_{i}")
+        text = "t_ok" if r.scope == "turn" else "s_ok"
+        cond = [f"b.b_{i}", text, f"regexp_matches(x, {_lit(_any(r.match))})"]
+        if r.unless:
+            cond.append(f"NOT regexp_matches(x, {_lit(_any(r.unless))})")
+        if r.min_words:
+            cond.append(f"len(regexp_extract_all(x, '[a-z]{{2,}}')) >= {int(r.min_words)}")
+        text_cols.append(f"CASE WHEN {' AND '.join(cond)} THEN regexp_extract(x, {_lit(_any(r.match))}) END AS m_{i}")
+        if r.unless_turn:
+            text_cols.append(f"t_ok AND speaker = '{r.speaker}' AND regexp_matches(x, {_lit(_any(r.unless_turn))}) AS u_{i}")
+    return f"""
+    CREATE OR REPLACE TEMP TABLE _tx_texts AS
+    WITH texts AS (
+        SELECT speaker, x, bool_or(is_s) AS s_ok, bool_or(NOT is_s) AS t_ok FROM (
+            SELECT DISTINCT speaker, s AS x, true AS is_s FROM {tables.SENTENCES}
+            UNION ALL
+            SELECT DISTINCT speaker, t, false FROM {tables.SENTENCES} WHERE sentence = 1
+        ) GROUP BY ALL
+    ), numbered AS (
+        SELECT *, (row_number() OVER (PARTITION BY speaker) - 1) // {int(BLOCK_TEXTS)} AS block FROM texts
+    ), blocks AS (
+        SELECT speaker, block, {", ".join(block_cols)}
+        FROM (SELECT speaker, block, string_agg(x, chr(10)) AS bx FROM numbered GROUP BY ALL)
+    )
+    SELECT n.speaker, n.x, {", ".join(text_cols)}
+    FROM numbered n JOIN blocks b USING (speaker, block)
+    """
+
+
+def _sentence_expr(i: int, r: Rule) -> str:
+    """The column for one rule, per sentence, from the texts' columns (``xs`` the sentence's,
+    ``xt`` its turn's): what depends on the sentence's place (first of its turn, share of the
+    call) is checked here."""
+    cond = ["x.sentence = 1", f"xt.m_{i} IS NOT NULL"] if r.scope == "turn" else [f"xs.m_{i} IS NOT NULL"]
+    if r.unless_turn:
+        cond.append(f"NOT xt.u_{i}")
+    if r.after_share:
+        cond.append(f"x.share >= {float(r.after_share)}")
+    value = f"xt.m_{i}" if r.scope == "turn" else f"xs.m_{i}"
+    return f"CASE WHEN {' AND '.join(cond)} THEN {value} END"
 
 
 def _keep_replies(con: duckdb.DuckDBPyConnection, rules: Rules) -> None:
