@@ -127,13 +127,9 @@ def _sentences_sql(turns_table: str, s: dict) -> str:
 
 
 HITS_PLAN = "distinct"
-"""How the rule columns are evaluated: ``"distinct"`` (each distinct text once, behind a
-prefilter over blocks of texts) or ``"each_sentence"`` (every rule on every sentence, the plan
-before; kept for the benchmark's same-run comparison). Both give the same rows."""
-
-BLOCK_TEXTS = 32
-"""Distinct texts per prefilter block: each rule's ``match`` runs once on a block's texts
-joined by newlines before it runs on the texts of the blocks that matched."""
+"""How the rule columns are evaluated: ``"distinct"`` (on each distinct text once, joined back
+to its sentences) or ``"each_sentence"`` (every rule on every sentence, the plan before; kept
+for the benchmark's same-run comparison). Both give the same rows."""
 
 
 def _rule_expr(r: Rule) -> str:
@@ -155,15 +151,20 @@ def _rule_expr(r: Rule) -> str:
 
 def _hits_sql(rules: Rules) -> str:
     """``HITS``: one row per rule fired in a sentence (call_id, turn, speaker, rule, evidence)."""
+    names = ", ".join(f'"{r.name}"' for r in rules.rules)
     if HITS_PLAN == "each_sentence":
         cols = ", ".join(f"{_rule_expr(r)} AS \"{r.name}\"" for r in rules.rules)
         source = f"{tables.SENTENCES} x"
     else:
+        # only texts that fire a rule (or a turn that cancels one) take part in the joins
         cols = ", ".join(f"{_sentence_expr(i, r)} AS \"{r.name}\"" for i, r in enumerate(rules.rules))
+        sentence_any = " OR ".join(f"m_{i} IS NOT NULL" for i, r in enumerate(rules.rules) if r.scope != "turn") or "false"
+        turn_any = " OR ".join([f"m_{i} IS NOT NULL" for i, r in enumerate(rules.rules) if r.scope == "turn"]
+                               + [f"u_{i}" for i, r in enumerate(rules.rules) if r.unless_turn]) or "false"
         source = f"""{tables.SENTENCES} x
-            JOIN _tx_texts xs ON xs.speaker = x.speaker AND xs.x = x.s
-            JOIN _tx_texts xt ON xt.speaker = x.speaker AND xt.x = x.t"""
-    names = ", ".join(f'"{r.name}"' for r in rules.rules)
+            LEFT JOIN (SELECT * FROM _tx_texts WHERE {sentence_any}) xs ON xs.speaker = x.speaker AND xs.x = x.s
+            LEFT JOIN (SELECT * FROM _tx_texts WHERE {turn_any}) xt ON xt.speaker = x.speaker AND xt.x = x.t
+            WHERE xs.x IS NOT NULL OR (x.sentence = 1 AND xt.x IS NOT NULL)"""
     return f"""
     CREATE OR REPLACE TEMP TABLE {tables.HITS} AS
     SELECT call_id, turn, speaker, rule, evidence FROM (
@@ -177,27 +178,24 @@ def _texts_sql(rules: Rules) -> str | None:
     turns, with what each rule finds in the text alone.
 
     Real calls repeat many texts ("okay.", "thank you.", "yes."), so each is matched once and
-    joined back to its sentences. A rule's ``match`` first runs once per block of
-    :data:`BLOCK_TEXTS` texts joined by newlines, in multi-line mode: a text that matches is a
-    line of its block (``^``/``$`` match at its edges, ``\\b`` at the newlines), so its block
-    matches too, and only the texts of matching blocks are matched one by one. Columns: ``m_<i>``
-    the evidence of rule i (its match, unless and min_words on the text), ``u_<i>`` whether its
-    unless_turn patterns match the text (read where the text is the sentence's whole turn).
+    joined back to its sentences. Columns: ``m_<i>`` the evidence of rule i (its match, unless
+    and min_words on the text, where the text is a sentence, or a turn for a turn-scope rule),
+    ``u_<i>`` whether its unless_turn patterns match the text (read where the text is a whole
+    turn). None with the each-sentence plan.
     """
     if HITS_PLAN == "each_sentence":
         return None
-    block_cols, text_cols = [], []
+    cols = []
     for i, r in enumerate(rules.rules):
-        block_cols.append(f"speaker = '{r.speaker}' AND regexp_matches(bx, {_lit('(?m)' + _any(r.match))}) AS b_{i}")
-        text = "t_ok" if r.scope == "turn" else "s_ok"
-        cond = [f"b.b_{i}", text, f"regexp_matches(x, {_lit(_any(r.match))})"]
+        cond = [f"speaker = '{r.speaker}'", "t_ok" if r.scope == "turn" else "s_ok",
+                f"regexp_matches(x, {_lit(_any(r.match))})"]
         if r.unless:
             cond.append(f"NOT regexp_matches(x, {_lit(_any(r.unless))})")
         if r.min_words:
             cond.append(f"len(regexp_extract_all(x, '[a-z]{{2,}}')) >= {int(r.min_words)}")
-        text_cols.append(f"CASE WHEN {' AND '.join(cond)} THEN regexp_extract(x, {_lit(_any(r.match))}) END AS m_{i}")
+        cols.append(f"CASE WHEN {' AND '.join(cond)} THEN regexp_extract(x, {_lit(_any(r.match))}) END AS m_{i}")
         if r.unless_turn:
-            text_cols.append(f"t_ok AND speaker = '{r.speaker}' AND regexp_matches(x, {_lit(_any(r.unless_turn))}) AS u_{i}")
+            cols.append(f"coalesce(t_ok AND speaker = '{r.speaker}' AND regexp_matches(x, {_lit(_any(r.unless_turn))}), false) AS u_{i}")
     return f"""
     CREATE OR REPLACE TEMP TABLE _tx_texts AS
     WITH texts AS (
@@ -206,24 +204,18 @@ def _texts_sql(rules: Rules) -> str | None:
             UNION ALL
             SELECT DISTINCT speaker, t, false FROM {tables.SENTENCES} WHERE sentence = 1
         ) GROUP BY ALL
-    ), numbered AS (
-        SELECT *, (row_number() OVER (PARTITION BY speaker) - 1) // {int(BLOCK_TEXTS)} AS block FROM texts
-    ), blocks AS (
-        SELECT speaker, block, {", ".join(block_cols)}
-        FROM (SELECT speaker, block, string_agg(x, chr(10)) AS bx FROM numbered GROUP BY ALL)
     )
-    SELECT n.speaker, n.x, {", ".join(text_cols)}
-    FROM numbered n JOIN blocks b USING (speaker, block)
+    SELECT speaker, x, {", ".join(cols)} FROM texts
     """
 
 
 def _sentence_expr(i: int, r: Rule) -> str:
-    """The column for one rule, per sentence, from the texts' columns (``xs`` the sentence's,
+    """The column for rule ``i``, per sentence, from the texts' columns (``xs`` the sentence's,
     ``xt`` its turn's): what depends on the sentence's place (first of its turn, share of the
     call) is checked here."""
     cond = ["x.sentence = 1", f"xt.m_{i} IS NOT NULL"] if r.scope == "turn" else [f"xs.m_{i} IS NOT NULL"]
     if r.unless_turn:
-        cond.append(f"NOT xt.u_{i}")
+        cond.append(f"NOT coalesce(xt.u_{i}, false)")
     if r.after_share:
         cond.append(f"x.share >= {float(r.after_share)}")
     value = f"xt.m_{i}" if r.scope == "turn" else f"xs.m_{i}"
