@@ -1,14 +1,22 @@
 """Transcript detection speed: calls per second and peak memory (issue #17: >= 5,000 calls/s
 on the 2-core machine for calls of about 20 turns, within the ETL's memory limit).
 
-Builds synthetic calls of ``--turns`` turns (default 20) by resampling the hand-labelled
-set's turns (tests/transcripts/labelled/), customer and agent alternating, with realistic
-times, into a DuckDB file (cached in ``--workdir``). Then runs
+Two inputs: synthetic calls of ``--turns`` turns (default 20) resampled from the
+hand-labelled set's turns (tests/transcripts/labelled/), customer and agent alternating, with
+realistic times (these repeat sentences far more than real calls do); or, with ``--parquet``,
+a transcripts.parquet written by ``calmline generate`` (disfluencies and noise; its first
+``--calls`` calls). Either is copied into a DuckDB file cached in ``--workdir``. Then runs
 :func:`calmline.transcripts.detect.detect` on it ``--rounds`` times, each in a fresh process
-with the ETL's memory limit, and prints per-round detection time, calls/s and the child's
-peak resident memory, and their medians.
+with the ETL's memory limit and 2 threads, and prints per-round wall and CPU time, calls/s by
+wall and per CPU-second, the child's peak resident memory, and their medians.
 
-    .venv/bin/python -m benchmarks.detect --calls 200000
+With ``--compare`` each round also runs the previous plan (every rule on every sentence,
+``HITS_PLAN = "each_sentence"``) in a fresh process right before the current one, and prints
+the same-round CPU ratio old/new: on a shared machine the wall time measures the other load,
+the CPU time and the same-run ratio much less so.
+
+    .venv/bin/python -m benchmarks.detect --calls 100000 --compare
+    .venv/bin/python -m benchmarks.detect --parquet /tmp/g/transcripts.parquet --calls 40000 --compare
 """
 
 from __future__ import annotations
@@ -27,9 +35,10 @@ from benchmarks.measure import ROOT, run_child
 LABELLED = ROOT / "tests" / "transcripts" / "labelled"
 
 _CHILD = """
-import resource, sys, time, duckdb
+import importlib, resource, sys, time, duckdb
 from calmline.etl.load import MEMORY_LIMIT
-from calmline.transcripts.detect import detect
+module = importlib.import_module("calmline.transcripts.detect")
+module.HITS_PLAN = sys.argv[2]
 con = duckdb.connect(sys.argv[1])
 con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
 con.execute("SET threads = 2")
@@ -37,7 +46,7 @@ def cpu():
     r = resource.getrusage(resource.RUSAGE_SELF)
     return r.ru_utime + r.ru_stime
 start, cpu0 = time.perf_counter(), cpu()
-n = detect(con)
+n = module.detect(con)
 print(n, time.perf_counter() - start, cpu() - cpu0)
 """
 
@@ -72,39 +81,76 @@ def build(db: Path, calls: int, turns: int, seed: int) -> None:
     con.close()
 
 
+def copy_parquet(db: Path, parquet: Path, calls: int) -> None:
+    """Write the turns of the first ``calls`` calls (by call_id) of ``parquet`` into ``db``."""
+    con = duckdb.connect(str(db))
+    con.execute("""
+        CREATE OR REPLACE TABLE transcript_turns AS
+        SELECT call_id, turn, speaker, start_s, end_s, text FROM read_parquet($p)
+        WHERE call_id IN (SELECT DISTINCT call_id FROM read_parquet($p) ORDER BY call_id LIMIT $n)
+        ORDER BY call_id, turn
+    """, {"p": str(parquet), "n": calls})
+    con.close()
+
+
+def _round(db: Path, plan: str) -> tuple[int, float, float, float]:
+    """One fresh process detecting ``db`` with ``plan``: (calls, wall s, CPU s, peak MB)."""
+    _, peak, out = run_child([sys.executable, "-c", _CHILD, str(db), plan])
+    n, seconds, cpu = out.strip().splitlines()[-1].split()
+    return int(n), float(seconds), float(cpu), peak
+
+
+def _summary(label: str, runs: list[tuple[int, float, float, float]]) -> str:
+    n = runs[0][0]
+    wall, cpu, peak = (statistics.median(r[i] for r in runs) for i in (1, 2, 3))
+    return (f"{label} median of {len(runs)}: {wall:.2f} s wall = {n / wall:,.0f} calls/s; {cpu:.1f} CPU s = "
+            f"{n / cpu:,.0f} calls per CPU-second ({2 * n / cpu:,.0f} calls/s if both cores were free); "
+            f"peak memory {peak:,.0f} MB")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--calls", type=int, default=200_000)
     parser.add_argument("--turns", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seed", type=int, default=17)
+    parser.add_argument("--parquet", type=Path, help="a transcripts.parquet from calmline generate")
+    parser.add_argument("--compare", action="store_true", help="also run the previous plan, alternating")
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "calmline-bench")
     args = parser.parse_args(argv)
     args.workdir.mkdir(parents=True, exist_ok=True)
-    db = args.workdir / f"transcripts-{args.calls}x{args.turns}-{args.seed}.duckdb"
+    if args.parquet:
+        db = args.workdir / f"transcripts-{args.parquet.resolve().parent.name}-{args.calls}.duckdb"
+    else:
+        db = args.workdir / f"transcripts-{args.calls}x{args.turns}-{args.seed}.duckdb"
     if not db.exists():
-        print(f"building {args.calls:,} calls of {args.turns} turns in {db} ...", flush=True)
+        print(f"building {args.calls:,} calls in {db} ...", flush=True)
         partial = db.with_suffix(".partial")
         partial.unlink(missing_ok=True)
-        build(partial, args.calls, args.turns, args.seed)
+        if args.parquet:
+            copy_parquet(partial, args.parquet, args.calls)
+        else:
+            build(partial, args.calls, args.turns, args.seed)
         partial.rename(db)
-    times, rates, peaks, cpus = [], [], [], []
+    turns = duckdb.connect(str(db), read_only=True).execute("SELECT count(*) FROM transcript_turns").fetchone()[0]
+    print(f"input: {db.name}, {turns:,} turns; load average {os.getloadavg()[0]:.1f}", flush=True)
+    plans = ["each_sentence", "distinct"] if args.compare else ["distinct"]
+    runs: dict[str, list] = {p: [] for p in plans}
+    ratios = []
     for r in range(1, args.rounds + 1):
-        _, peak, out = run_child([sys.executable, "-c", _CHILD, str(db)])
-        n, seconds, cpu = out.strip().splitlines()[-1].split()
-        n, seconds, cpu = int(n), float(seconds), float(cpu)
-        times.append(seconds)
-        cpus.append(cpu)
-        rates.append(n / seconds)
-        peaks.append(peak)
-        print(f"round {r}: {n:,} calls in {seconds:.2f} s = {n / seconds:,.0f} calls/s, {cpu:.1f} CPU s, "
-              f"peak {peak:,.0f} MB", flush=True)
-    cpu = statistics.median(cpus)
-    print(f"median of {args.rounds}: {statistics.median(times):.2f} s, {statistics.median(rates):,.0f} calls/s "
-          f"(target 5,000), peak memory {statistics.median(peaks):,.0f} MB")
-    # On a shared machine the wall time depends on the other load; CPU time does not.
-    print(f"CPU time {cpu:.1f} s: {n / (cpu / 2):,.0f} calls/s if both cores were free "
-          f"(load average now {os.getloadavg()[0]:.1f})")
+        for plan in plans:
+            n, seconds, cpu, peak = _round(db, plan)
+            runs[plan].append((n, seconds, cpu, peak))
+            print(f"round {r} {plan}: {n:,} calls in {seconds:.2f} s = {n / seconds:,.0f} calls/s, "
+                  f"{cpu:.1f} CPU s = {n / cpu:,.0f} calls per CPU-second, peak {peak:,.0f} MB", flush=True)
+        if args.compare:
+            ratios.append(runs["each_sentence"][-1][2] / runs["distinct"][-1][2])
+            print(f"round {r}: CPU ratio old/new {ratios[-1]:.2f}", flush=True)
+    for plan in plans:
+        print(_summary(plan, runs[plan]))
+    if ratios:
+        print(f"same-round CPU ratio old/new, median of {len(ratios)}: {statistics.median(ratios):.2f}")
+    print(f"target 5,000 calls/s; load average now {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":
