@@ -1,4 +1,5 @@
-"""The HTML report as a file download: ``GET /report.html?<the pages' filter query string>``.
+"""The HTML report as a file download: ``GET /report.html?<the pages' filter query string>``;
+the same report as PDF: ``GET /report.pdf?<the same query string>``.
 
 The report (:func:`calmline.dashboard.html_report.report_for`, several megabytes with plotly.js
 inlined) is answered by a plain Flask route on the Dash app's server, with
@@ -25,15 +26,21 @@ from calmline.dashboard import filters, html_report
 
 PATH = "report.html"
 """The route, relative to the app's path prefix."""
+PDF_PATH = "report.pdf"
+"""The PDF's route, relative to the app's path prefix (the same query string)."""
+PDF_FILENAME = "calmline-overview.pdf"
+"""The name the PDF is downloaded as."""
 
 
-def href(chosen: dict | None) -> str:
+def href(chosen: dict | None, path: str = PATH) -> str:
     """The report's address for the filters ``chosen`` (as the filter store holds them).
 
     Parameters
     ----------
     chosen : dict or None
         The active filters.
+    path : str
+        :data:`PATH` (the HTML report) or :data:`PDF_PATH`.
 
     Returns
     -------
@@ -41,7 +48,7 @@ def href(chosen: dict | None) -> str:
         ``/report.html`` under the app's path prefix, with the filters' query string
         (:func:`calmline.dashboard.filters.short_search`: a stored view when they are long).
     """
-    return dash.get_relative_path("/" + PATH) + filters.short_search(chosen or {})
+    return dash.get_relative_path("/" + path) + filters.short_search(chosen or {})
 
 
 def requested(search: str) -> tuple[dict, list[str]]:
@@ -74,19 +81,56 @@ def requested(search: str) -> tuple[dict, list[str]]:
     return chosen, problems
 
 
+def _refusal(problems: list[str]) -> flask.Response:
+    """400, naming the filter values that cannot be used."""
+    text = ("The report was not made: these filter values cannot be used.\n"
+            + "".join(f"- {p}\n" for p in problems)
+            + "Valid values are those offered by the filters on the dashboard's pages; "
+              "months are YYYY-MM within the data's period.\n")
+    return flask.Response(text, status=400, mimetype="text/plain")
+
+
 @dash.hooks.route(name=PATH, methods=("GET",))
 def serve_report() -> flask.Response:
     """Answer ``GET /report.html?...``: the report as an attachment, or 400 naming the bad filters."""
     search = flask.request.query_string.decode("utf-8", errors="replace")
     chosen, problems = requested(search)
     if problems:
-        text = ("The report was not made: these filter values cannot be used.\n"
-                + "".join(f"- {p}\n" for p in problems)
-                + "Valid values are those offered by the filters on the dashboard's pages; "
-                  "months are YYYY-MM within the data's period.\n")
-        return flask.Response(text, status=400, mimetype="text/plain")
+        return _refusal(problems)
     page = html_report.report_for(chosen)
     return flask.Response(page, mimetype="text/html", headers={
         "Content-Disposition": f'attachment; filename="{html_report.FILENAME}"',
         "Cache-Control": "no-store",  # the centre's figures: not kept by proxies or the browser cache
+    })
+
+
+@dash.hooks.route(name=PDF_PATH, methods=("GET",))
+def serve_pdf() -> flask.Response:
+    """Answer ``GET /report.pdf?...``: the overview as PDF, written by
+    :func:`calmline.notify.report_file.write_report` (what ``calmline report --out x.pdf`` runs);
+    400 naming bad filters; 503 saying what to install when the server has no Chromium."""
+    import tempfile
+    from pathlib import Path
+
+    from calmline.dashboard.access import settings
+    from calmline.notify import report_file
+
+    search = flask.request.query_string.decode("utf-8", errors="replace")
+    chosen, problems = requested(search)
+    if problems:
+        return _refusal(problems)
+    try:
+        report_file.chromium()
+    except report_file.ReportError as err:
+        return flask.Response(f"The PDF cannot be made on this server: {err}\n"
+                              "The HTML report (Download report (HTML)) works without it.\n",
+                              status=503, mimetype="text/plain")
+    try:
+        with tempfile.TemporaryDirectory(prefix="calmline-route-") as folder:
+            data = report_file.write_report(settings().db, Path(folder) / PDF_FILENAME, chosen).read_bytes()
+    except report_file.ReportError as err:
+        return flask.Response(f"The PDF was not made: {err}\n", status=503, mimetype="text/plain")
+    return flask.Response(data, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{PDF_FILENAME}"',
+        "Cache-Control": "no-store",
     })

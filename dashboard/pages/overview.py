@@ -24,6 +24,7 @@ AGENTS = "overview-agents"
 CALLS = "overview-calls"
 MESSAGE = "overview-message"
 REPORT_BUTTON = "overview-report-button"
+PDF_BUTTON = "overview-pdf-button"
 COMPARISON = "overview-comparison"
 EARLY = "overview-early-signal"
 DIRECTOR = "overview-director"
@@ -39,6 +40,9 @@ def layout(**_query) -> html.Div:
         dbc.Button("Download report (HTML)", id=REPORT_BUTTON, size="sm", color="primary", outline=True,
                    className="mb-2", href=report_route.href(None), external_link=True,
                    download=html_report.FILENAME),
+        dbc.Button("Download PDF", id=PDF_BUTTON, size="sm", color="primary", outline=True,
+                   className="mb-2 ms-2", href=report_route.href(None, report_route.PDF_PATH),
+                   external_link=True, download=report_route.PDF_FILENAME),
         dbc.Row(id=HEADLINE, className="g-2 mb-2"),
         html.Div(id=COMPARISON, className="mb-2"),
         html.Div(id=EARLY, className="mb-2"),
@@ -200,6 +204,12 @@ def clicked_filter(source: str, click: dict | None, search: str | None):
 def report_link(chosen):
     """The report button's address: the report route with the active filters."""
     return report_route.href(chosen)
+
+
+@callback(Output(PDF_BUTTON, "href"), Input(filters.STORE, "data"))
+def pdf_link(chosen):
+    """The PDF button's address: the PDF route with the active filters."""
+    return report_route.href(chosen, report_route.PDF_PATH)
 
 
 def download_report(_clicks, chosen):

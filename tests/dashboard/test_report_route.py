@@ -102,3 +102,49 @@ def test_the_report_needs_sign_in_when_sign_in_is_on(fitted_sample_db, tmp_path)
     assert signed_in.status_code == 200
     assert signed_in.headers["Content-Disposition"].startswith("attachment")
     assert "Anger level: 5" in _words(signed_in.get_data(as_text=True))
+
+
+@pytest.mark.parametrize("search, named", [("teams=no-such-team", "no-such-team"), ("start=2025-13", "2025-13")])
+def test_the_pdf_refuses_bad_filter_values_with_a_400_saying_which(app, search, named):
+    answer = app.server.test_client().get("/report.pdf?" + search)
+    assert answer.status_code == 400
+    assert "The report was not made" in answer.get_data(as_text=True) and named in answer.get_data(as_text=True)
+    assert "Content-Disposition" not in answer.headers
+
+
+def test_the_pdf_without_chromium_on_the_server_is_a_503_saying_what_to_install(app, monkeypatch):
+    monkeypatch.setenv("CALMLINE_CHROMIUM", "/nonexistent/chromium")
+    answer = app.server.test_client().get("/report.pdf?anger=5")
+    assert answer.status_code == 503
+    text = answer.get_data(as_text=True)
+    assert "cannot be made on this server" in text and "/nonexistent/chromium" in text
+    assert "Content-Disposition" not in answer.headers
+
+
+def test_the_pdf_button_sits_beside_the_html_one_and_carries_the_filters(app):
+    from calmline.dashboard.pages import overview
+
+    team, _ = _a_team_and_month(app)
+    ids = [getattr(c, "id", None) for c in overview.layout().children]
+    assert ids.index(overview.PDF_BUTTON) == ids.index(overview.REPORT_BUTTON) + 1
+    button = overview.layout().children[ids.index(overview.PDF_BUTTON)]
+    assert button.external_link and button.children == "Download PDF"
+    assert overview.pdf_link({"teams": [team], "anger": ["5"]}) == f"/report.pdf?teams={team}&anger=5"
+
+
+def test_the_pdf_needs_sign_in_when_sign_in_is_on(fitted_sample_db, tmp_path, monkeypatch):
+    from werkzeug.security import generate_password_hash
+
+    from calmline.dashboard.access import read_users
+    from calmline.dashboard.app import Settings, create_app
+
+    monkeypatch.setenv("CALMLINE_CHROMIUM", "/nonexistent/chromium")  # answered before any render
+    users = tmp_path / "users.toml"
+    users.write_text(f'[users.dana]\npassword_hash = "{generate_password_hash(PASSWORD)}"\n'
+                     f'roles = ["director"]\n', encoding="utf-8")
+    app = create_app(Settings(db=fitted_sample_db, users=read_users(users)))
+    client = app.server.test_client()
+    assert client.get("/report.pdf?anger=5").status_code == 401
+    signed_in = client.get("/report.pdf?anger=5", headers={
+        "Authorization": "Basic " + base64.b64encode(f"dana:{PASSWORD}".encode()).decode()})
+    assert signed_in.status_code == 503  # past the sign-in, stopped by the missing Chromium
