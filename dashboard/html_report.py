@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 import pandas as pd
 import plotly.graph_objects as go
 
+from calmline import vocabulary
 from calmline.dashboard import data, filters, formats, overview_numbers
 from calmline.dashboard.figures import churn_trend, kpi_trends, team_bars
 from calmline.dashboard.figures.training import adoption_small_multiples
@@ -90,6 +91,42 @@ def _date(value) -> str:
     return formats.MISSING if formats.is_missing(value) else pd.Timestamp(value).strftime("%Y-%m-%d")
 
 
+DEFINITIONS_TITLE = "How to read this"
+"""The definitions' heading, on the Overview page and in the report."""
+
+
+def definitions() -> list[tuple[str, str]]:
+    """What a reader needs to read the overview: the words as the page and the report print them.
+
+    Built from :mod:`calmline.vocabulary` (the upset threshold, the headline horizon, the anger
+    scale) and the page's own notes (:data:`calmline.dashboard.overview_numbers.COMPARISON_NOTE`),
+    so a change there changes the page and every report alike.
+
+    Returns
+    -------
+    list of (str, str)
+        (term, definition) pairs, plain text.
+    """
+    horizon = overview_numbers.HORIZON
+    return [
+        ("Upset call", f"a call whose anger level (1 calm to 5 irate, as scored for the call) is "
+                       f"{vocabulary.UPSET_ANGER} or more; every other call is calm."),
+        (f"Churn within {horizon} days",
+         f"the customer left within {horizon} days after the call. A rate is the share of upset calls "
+         f"(% of calls) whose {horizon} days have passed by the data's as-of date; calls whose {horizon} "
+         f"days are still open are counted as upset calls but not in the rate."),
+        ("Customers", f"counts marked 'customers' count each customer once, however many upset calls they "
+                      f"had; every other count is of calls."),
+        ("Differences", overview_numbers.COMPARISON_NOTE),
+        ("Estimate and interval",
+         "the practice gap's cost is a model estimate from the newest model run: what would change if "
+         "adoption rose, comparing calls in the same situation. The 95% confidence interval (95% CI) is "
+         "the range the data cannot rule out; n is the number of calls or customers a number rests on. "
+         f"A monthly or team rate resting on fewer than {overview_numbers.MIN_N} calls whose {horizon} days "
+         "have passed is marked as resting on few calls."),
+    ]
+
+
 def context_lines(o: overview_numbers.Overview) -> list[str]:
     """As-of date, data period, period shown and model run, in words."""
     fresh = o.freshness.iloc[0] if len(o.freshness) else None
@@ -125,7 +162,8 @@ def overview_report(chosen: dict | None, numbers: overview_numbers.Overview, fig
     -------
     str
         One HTML document: filters, as-of date and data period, the model run, headline cards with
-        their context, the comparison, the early signal, revenue at risk and KPIs, charts, teams.
+        their context, the comparison, the early signal, revenue at risk and KPIs, charts, teams,
+        and the definitions a reader needs (:func:`definitions`).
     """
     o = numbers
     headline = overview_numbers.headline_cards(o)
@@ -162,6 +200,8 @@ table{{border-collapse:collapse;margin:8px 0}}td,th{{border:1px solid #ddd;paddi
 <div class="cards">{_cards(director)}</div>
 {''.join(charts)}
 <h2>Teams</h2>{_table(team_table(o.teams))}
+<h2>{html.escape(DEFINITIONS_TITLE)}</h2>
+<dl>{''.join(f"<dt>{html.escape(term)}</dt><dd>{html.escape(words)}</dd>" for term, words in definitions())}</dl>
 </body></html>"""
 
 

@@ -25,6 +25,7 @@ CALLS = "overview-calls"
 MESSAGE = "overview-message"
 REPORT_BUTTON = "overview-report-button"
 PDF_BUTTON = "overview-pdf-button"
+DEFINITIONS = "overview-definitions"
 COMPARISON = "overview-comparison"
 EARLY = "overview-early-signal"
 DIRECTOR = "overview-director"
@@ -50,6 +51,10 @@ def layout(**_query) -> html.Div:
                  className="text-muted small"),
         dbc.Row([dbc.Col(dcc.Graph(id=CHURN_TREND), lg=6), dbc.Col(dcc.Graph(id=ADOPTION_TREND), lg=6)]),
         dcc.Graph(id=TEAM_BARS),
+        html.Details([html.Summary(html_report.DEFINITIONS_TITLE),
+                      html.Dl([part for term, words in html_report.definitions()
+                               for part in (html.Dt(term), html.Dd(words, className="small"))])],
+                     id=DEFINITIONS, className="mb-2"),
         html.H5("Revenue at risk and contact-centre KPIs"),
         dbc.Row(id=DIRECTOR, className="g-2 mb-2"),
         dcc.Graph(id=KPI_TRENDS),

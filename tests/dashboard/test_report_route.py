@@ -148,3 +148,24 @@ def test_the_pdf_needs_sign_in_when_sign_in_is_on(fitted_sample_db, tmp_path, mo
     signed_in = client.get("/report.pdf?anger=5", headers={
         "Authorization": "Basic " + base64.b64encode(f"dana:{PASSWORD}".encode()).decode()})
     assert signed_in.status_code == 503  # past the sign-in, stopped by the missing Chromium
+
+
+def test_the_report_states_the_definitions_from_the_vocabulary_in_the_pages_words(app, monkeypatch):
+    """What "upset" means, churn within the horizon, units and the interval: in the report and on the
+    Overview page alike, following calmline.vocabulary (a changed threshold changes both)."""
+    from calmline import vocabulary
+    from calmline.dashboard import html_report
+    from calmline.dashboard.pages import overview
+
+    words = _words(app.server.test_client().get("/report.html?anger=5").get_data(as_text=True))
+    assert "How to read this" in words
+    assert f"anger level (1 calm to 5 irate, as scored for the call) is {vocabulary.UPSET_ANGER} or more" in words
+    assert f"Churn within {vocabulary.HEADLINE_HORIZON} days" in words and "95% confidence interval" in words
+    for term, text in html_report.definitions():
+        assert term in words and text in words
+    page = overview.layout()
+    [details] = [c for c in page.children if getattr(c, "id", None) == overview.DEFINITIONS]
+    shown = [part.children for part in details.children[1].children]
+    assert shown == [x for pair in html_report.definitions() for x in pair]
+    monkeypatch.setattr(vocabulary, "UPSET_ANGER", 4)
+    assert "is 4 or more" in html_report.definitions()[0][1]
