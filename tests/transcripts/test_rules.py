@@ -539,6 +539,26 @@ OPTION_PHRASINGS = {
     "fixing_records_is_not_option": ("I've corrected your address on our records.", 0),
     "payment_plan_or_hold": ("we can set you up on a payment plan, or I can put the account on hold for 30 days.", 2),
     "rebook_or_refund": ("I can rebook you on tomorrow's flight or refund the ticket.", 2),
+    # a second offer of the same kind, put as an alternative, is a second option
+    "two_prices": ("I can do £20 a month on a two-year plan, or £25 with no contract at all.", 2),
+    "two_times_and_refund": ("there's a seat at 6pm tonight, or the 9am tomorrow. or I can refund the fare.", 3),
+    "price_question_is_no_option": ("was that £30 or £35 on the bill?", 0),
+    "between_two_times_is_no_option": ("the engineer comes between 8am or 1pm.", 0),
+    # honouring a price is refunding the difference: one remedy
+    "honour_and_refund_difference": ("I'll honour the old price and refund you the difference.", 1),
+    # a fee refunded is the fee removed, beside a refund of the purchase
+    "refund_and_fee_refund": ("I'll refund you in full. I'll also refund the delivery charge.", 2),
+    "fee_refunded_in_recap": ("so the replacement comes tomorrow and the postage fee refunded today.", 2),
+    # something sent free to tide the customer over
+    "free_loan_device": ("meanwhile I can send you a backup router, free of charge, until it's fixed.", 1),
+    # the agent's refusal cancels, the customer's "won't" does not
+    "hold_so_no_letters": ("I'll put your account on hold so you won't get any letters.", 1),
+    "wont_be_able_to_refund": ("I won't be able to refund it, I'm afraid.", 0),
+    # money taken off is a remedy; a package taken off the account is fixing it
+    "knock_rental_off": ("I've knocked this month's line rental off for the hassle.", 1),
+    "amount_comes_off_bill": ("the forty pounds comes off your next bill.", 1),
+    "package_taken_off_is_no_option": ("I'll take the sports package off your account today.", 0),
+    "on_top_in_restatement_is_no_option": ("so you paid, and then got a bill for two hundred on top?", 0),
 }
 
 
