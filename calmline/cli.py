@@ -250,6 +250,8 @@ def serve(
     users: Annotated[Path | None, typer.Option(
         envvar="CALMLINE_USERS", metavar="FILE", help="Users file: sign-in required, explorer for analysts only.")] = None,
     no_explorer: Annotated[bool, typer.Option("--no-explorer", help="Switch the query explorer off.")] = False,
+    rules: Annotated[Path | None, typer.Option(
+        envvar="CALMLINE_RULES", metavar="FILE", help="`calmline notify` rules file listed on the Alerts page.")] = None,
 ) -> None:
     """Serve the dashboard over a calmline database (waitress, several threads).
 
@@ -277,7 +279,14 @@ def serve(
 
         err.print(f"[red]{escape(str(exc))}[/red]")
         raise typer.Exit(2) from None
-    application = create_app(Settings(db=db, users=known, explorer=not no_explorer))
+    if rules is not None:
+        from calmline.notify.rules import RulesError, read_rules
+
+        try:
+            read_rules(rules)
+        except RulesError as exc:
+            _fail(str(exc), 2)
+    application = create_app(Settings(db=db, users=known, explorer=not no_explorer, rules=rules))
     terminal.console.print(f"calmline dashboard on http://{host}:{port}/ (database {db}); Ctrl+C stops it")
     try:
         run_server(application.server, host=host, port=port, threads=threads)
@@ -305,6 +314,8 @@ def demo(
     port: Annotated[int, typer.Option(metavar="PORT", help="Port for the dashboard.")] = 8050,
     no_serve: Annotated[bool, typer.Option("--no-serve", help="Load and fit only.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Fit again even when nothing changed.")] = False,
+    rules: Annotated[Path | None, typer.Option(
+        envvar="CALMLINE_RULES", metavar="FILE", help="`calmline notify` rules file listed on the Alerts page.")] = None,
 ) -> None:
     """Load the bundled sample data, fit the models and serve the dashboard.
 
@@ -319,7 +330,7 @@ def demo(
     etl(source=sample, db=db, as_of=None, strict=False, reload=False)
     fit(db=db, horizon=[vocabulary.HEADLINE_HORIZON], force=force)
     if not no_serve:
-        serve(db=db, host="127.0.0.1", port=port, threads=8, users=None, no_explorer=False)
+        serve(db=db, host="127.0.0.1", port=port, threads=8, users=None, no_explorer=False, rules=rules)
 
 
 class Format(str, Enum):

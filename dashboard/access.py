@@ -62,6 +62,8 @@ class Settings:
     user_library: Path | None = None
     """The writable SQLite file of the analysts' own saved queries; None: beside ``db``
     (:func:`calmline.explorer.user_library.default_path`)."""
+    rules: Path | None = None
+    """The `calmline notify` rules file the Alerts page lists; None: the page says how to set one up."""
 
 
 _EXTENSION = "calmline"

@@ -26,6 +26,8 @@ log = logging.getLogger("calmline.dashboard")
 
 EXPLORER_PAGE = "calmline.dashboard.pages.explorer"
 """The query explorer's page module: its link is left out for whoever may not use it."""
+ALERTS_PAGE = "calmline.dashboard.pages.alerts"
+"""The Alerts page's module: linked only when the server was given a rules file."""
 
 
 def create_app(settings: Settings) -> dash.Dash:
@@ -124,11 +126,14 @@ def navigation() -> list[tuple[str, str]]:
     Each page's ``register_page`` gives its name, path and order; pages come in that order,
     the home page ("/") first as Dash places it when it gives no order of its own. The query
     explorer is left out for a user it refuses, and so is a page registered with ``nav=False`` (one
-    opened from another page's links, such as a call's page).
+    opened from another page's links, such as a call's page). The Alerts page is linked only when
+    the server was given a rules file (it still answers at /alerts, saying how to set one up).
     """
     hide_explorer = access.explorer_refusal(settings(), access.signed_in_user()) is not None
+    no_rules = settings().rules is None  # the Alerts page is linked only when a rules file is served
     pages = [p for p in dash.page_registry.values() if p.get("nav", True)
-             and not (hide_explorer and p["module"] == EXPLORER_PAGE)]
+             and not (hide_explorer and p["module"] == EXPLORER_PAGE)
+             and not (no_rules and p["module"] == ALERTS_PAGE)]
     ranked = sorted(enumerate(pages), key=lambda ip: (_rank(ip[1]) is None, _rank(ip[1]) or 0, ip[0]))
     return [(page["name"], page["relative_path"]) for _, page in ranked]
 

@@ -8,16 +8,16 @@ date, the data period, the filters, the comparison and the model run used.
 from __future__ import annotations
 
 import html
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pandas as pd
 import plotly.graph_objects as go
-
-from calmline import vocabulary
 from calmline.dashboard import data, filters, formats, overview_numbers
 from calmline.dashboard.figures import churn_trend, kpi_trends, team_bars
 from calmline.dashboard.figures.training import adoption_small_multiples
 from calmline.dashboard.filters import FIELDS
+
+from calmline import vocabulary
 
 FILENAME = "calmline-overview.html"
 """The name the report is downloaded as."""
@@ -108,23 +108,20 @@ def definitions() -> list[tuple[str, str]]:
         (term, definition) pairs, plain text.
     """
     horizon = overview_numbers.HORIZON
-    return [
-        ("Upset call", f"a call whose anger level (1 calm to 5 irate, as scored for the call) is "
-                       f"{vocabulary.UPSET_ANGER} or more; every other call is calm."),
-        (f"Churn within {horizon} days",
-         f"the customer left within {horizon} days after the call. A rate is the share of upset calls "
-         f"(% of calls) whose {horizon} days have passed by the data's as-of date; calls whose {horizon} "
-         f"days are still open are counted as upset calls but not in the rate."),
-        ("Customers", f"counts marked 'customers' count each customer once, however many upset calls they "
-                      f"had; every other count is of calls."),
-        ("Differences", overview_numbers.COMPARISON_NOTE),
-        ("Estimate and interval",
-         "the practice gap's cost is a model estimate from the newest model run: what would change if "
-         "adoption rose, comparing calls in the same situation. The 95% confidence interval (95% CI) is "
-         "the range the data cannot rule out; n is the number of calls or customers a number rests on. "
-         f"A monthly or team rate resting on fewer than {overview_numbers.MIN_N} calls whose {horizon} days "
-         "have passed is marked as resting on few calls."),
-    ]
+    upset = (f"a call whose anger level (1 calm to 5 irate, as scored for the call) is "
+             f"{vocabulary.UPSET_ANGER} or more; every other call is calm.")
+    churn = (f"the customer left within {horizon} days after the call. A rate is the share of upset calls "
+             f"(% of calls) whose {horizon} days have passed by the data's as-of date; calls whose {horizon} "
+             f"days are still open are counted as upset calls but not in the rate.")
+    units = ("counts marked 'customers' count each customer once, however many upset calls they had; "
+             "every other count is of calls.")
+    estimate = ("the practice gap's cost is a model estimate from the newest model run: what would change if "
+                "adoption rose, comparing calls in the same situation. The 95% confidence interval (95% CI) is "
+                "the range the data cannot rule out; n is the number of calls or customers a number rests on. "
+                f"A monthly or team rate resting on fewer than {overview_numbers.MIN_N} calls whose {horizon} "
+                "days have passed is marked as resting on few calls.")
+    return [("Upset call", upset), (f"Churn within {horizon} days", churn), ("Customers", units),
+            ("Differences", overview_numbers.COMPARISON_NOTE), ("Estimate and interval", estimate)]
 
 
 def context_lines(o: overview_numbers.Overview) -> list[str]:
@@ -172,7 +169,7 @@ def overview_report(chosen: dict | None, numbers: overview_numbers.Overview, fig
     director = overview_numbers.director_cards(o)
     charts = [_for_print(fig).to_html(full_html=False, include_plotlyjs=(i == 0), default_width="100%")
               for i, fig in enumerate(figures)]
-    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     comparison = ""
     if compared:
         items = "".join(f'<li><span class="v {html.escape(c["verdict"].replace(" ", "-"))}">'

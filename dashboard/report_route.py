@@ -21,7 +21,6 @@ from urllib.parse import parse_qs
 
 import dash
 import flask
-
 from calmline.dashboard import filters, html_report
 
 PATH = "report.html"
@@ -113,6 +112,7 @@ def serve_pdf() -> flask.Response:
     from pathlib import Path
 
     from calmline.dashboard.access import settings
+
     from calmline.notify import report_file
 
     search = flask.request.query_string.decode("utf-8", errors="replace")

@@ -8,7 +8,8 @@ connections, one per thread, so workers and threads share nothing but the file.
 The app cannot see which address gunicorn listens on, so the query explorer is served only
 behind sign-in: set ``CALMLINE_USERS`` to a users file (see :mod:`calmline.dashboard.access`) and every
 page asks for a password and only analysts see the explorer. Without it the explorer is
-switched off. ``CALMLINE_EXPLORER=off`` switches it off in any case.
+switched off. ``CALMLINE_EXPLORER=off`` switches it off in any case. ``CALMLINE_RULES`` names the
+`calmline notify` rules file the Alerts page lists.
 
 Failed sign-ins are limited per client address. Behind a reverse proxy every request comes from
 the proxy's address; set ``CALMLINE_PROXIES`` to the number of proxies in front (usually 1) and
@@ -30,6 +31,7 @@ server = create_app(Settings(
     db=Path(os.environ.get("CALMLINE_DB", "calmline.duckdb")),
     users=_users,
     explorer=_users is not None and os.environ.get("CALMLINE_EXPLORER", "on") != "off",
+    rules=Path(os.environ["CALMLINE_RULES"]) if os.environ.get("CALMLINE_RULES") else None,
 )).server
 _proxies = int(os.environ.get("CALMLINE_PROXIES", "0") or 0)
 if _proxies > 0:

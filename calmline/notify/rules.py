@@ -112,6 +112,8 @@ class Rules:
     smtp: Smtp
     subscriptions: tuple[Rule, ...]
     alerts: tuple[Rule, ...]
+    recipient_roles: tuple[str, ...] = ()
+    """Dashboard roles that see the rules' recipients (``[access] roles``); others see them masked."""
 
     @property
     def rules(self) -> tuple[Rule, ...]:
@@ -201,10 +203,12 @@ def read_rules(path: str | Path) -> Rules:
     where = _Lines(text)
     problems: list[tuple[int, str]] = []
     for key in doc:
-        if key not in ("smtp", "subscription", "alert"):
+        if key not in ("smtp", "subscription", "alert", "access"):
             what = f"table [{key}]" if isinstance(doc[key], (dict, list)) else f"key {key!r}"
-            problems.append((where.of(key), f"unknown {what}; expected [smtp], [[subscription]] or [[alert]]"))
+            problems.append((where.of(key), f"unknown {what}; expected [smtp], [access], [[subscription]] "
+                                            f"or [[alert]]"))
     smtp = _smtp(doc.get("smtp", {}), where, problems)
+    roles = _access(doc.get("access", {}), where, problems)
     subscriptions, alerts = [], []
     for kind, out in (("subscription", subscriptions), ("alert", alerts)):
         entries = doc.get(kind, [])
@@ -225,7 +229,25 @@ def read_rules(path: str | Path) -> Rules:
         problems.append((0, "no [[subscription]] or [[alert]] in the file"))
     if problems:
         raise RulesError(path, sorted(problems))
-    return Rules(path, smtp, tuple(subscriptions), tuple(alerts))
+    return Rules(path, smtp, tuple(subscriptions), tuple(alerts), roles)
+
+
+def _access(entry, where: _Lines, problems: list) -> tuple[str, ...]:
+    """``[access] roles = [...]``: the dashboard roles that see recipients on the rules page."""
+    from calmline.dashboard.access import ROLES
+
+    if not isinstance(entry, dict):
+        problems.append((where.of("access"), "access must be a table: [access]"))
+        return ()
+    for key in entry:
+        if key != "roles":
+            problems.append((where.of("access", 0, key), f"unknown key {key!r} in [access]; expected roles"))
+    roles = entry.get("roles", [])
+    if not isinstance(roles, list) or any(r not in ROLES for r in roles):
+        problems.append((where.of("access", 0, "roles"), f"roles must be a list of {', '.join(ROLES)}; "
+                                                        f"got {roles!r}"))
+        return ()
+    return tuple(roles)
 
 
 def _smtp(entry, where: _Lines, problems: list) -> Smtp:

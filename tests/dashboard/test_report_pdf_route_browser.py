@@ -12,9 +12,8 @@ pytestmark = pytest.mark.xdist_group("browser")
 
 
 def test_the_pdf_route_serves_the_overview_pdf_with_its_filters_and_numbers(app):
-    from pypdf import PdfReader
-
     from calmline.dashboard import data, filters, overview_numbers
+    from pypdf import PdfReader
 
     with app.server.app_context():
         options = data.frame("filter_options")

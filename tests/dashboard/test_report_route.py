@@ -13,7 +13,7 @@ PASSWORD = "calm-line-test"
 
 
 def _words(page: str) -> str:
-    body = re.sub(r"<script.*?</script>", "", page, flags=re.S)
+    body = re.sub(r"<script.*?</script>", "", page, flags=re.DOTALL)
     return html.unescape(re.sub(r"<[^>]+>", " ", body))
 
 
@@ -81,10 +81,9 @@ def test_the_overview_button_is_a_plain_link_carrying_the_filters(app):
 
 
 def test_the_report_needs_sign_in_when_sign_in_is_on(fitted_sample_db, tmp_path):
-    from werkzeug.security import generate_password_hash
-
     from calmline.dashboard.access import read_users
     from calmline.dashboard.app import Settings, create_app
+    from werkzeug.security import generate_password_hash
 
     users = tmp_path / "users.toml"
     users.write_text(f'[users.dana]\npassword_hash = "{generate_password_hash(PASSWORD)}"\n'
@@ -133,10 +132,9 @@ def test_the_pdf_button_sits_beside_the_html_one_and_carries_the_filters(app):
 
 
 def test_the_pdf_needs_sign_in_when_sign_in_is_on(fitted_sample_db, tmp_path, monkeypatch):
-    from werkzeug.security import generate_password_hash
-
     from calmline.dashboard.access import read_users
     from calmline.dashboard.app import Settings, create_app
+    from werkzeug.security import generate_password_hash
 
     monkeypatch.setenv("CALMLINE_CHROMIUM", "/nonexistent/chromium")  # answered before any render
     users = tmp_path / "users.toml"
@@ -153,9 +151,10 @@ def test_the_pdf_needs_sign_in_when_sign_in_is_on(fitted_sample_db, tmp_path, mo
 def test_the_report_states_the_definitions_from_the_vocabulary_in_the_pages_words(app, monkeypatch):
     """What "upset" means, churn within the horizon, units and the interval: in the report and on the
     Overview page alike, following calmline.vocabulary (a changed threshold changes both)."""
-    from calmline import vocabulary
     from calmline.dashboard import html_report
     from calmline.dashboard.pages import overview
+
+    from calmline import vocabulary
 
     words = _words(app.server.test_client().get("/report.html?anger=5").get_data(as_text=True))
     assert "How to read this" in words

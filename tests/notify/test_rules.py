@@ -133,5 +133,5 @@ def test_report_filters_from_the_command_line():
 
 def test_an_unknown_top_level_key_or_table_is_refused_with_its_line(tmp_path):
     problems = refused(tmp_path, 'version = 2\n' + GOOD + '\n[alerts]\nx = 1\n')
-    assert problems == [(1, "unknown key 'version'; expected [smtp], [[subscription]] or [[alert]]"),
-                        (18, "unknown table [alerts]; expected [smtp], [[subscription]] or [[alert]]")]
+    assert problems == [(1, "unknown key 'version'; expected [smtp], [access], [[subscription]] or [[alert]]"),
+                        (18, "unknown table [alerts]; expected [smtp], [access], [[subscription]] or [[alert]]")]
