@@ -6,6 +6,7 @@ holding only the ``notifications`` table (no sample load or fit)."""
 from __future__ import annotations
 
 import base64
+from contextlib import contextmanager
 from datetime import datetime
 
 import duckdb
@@ -37,6 +38,19 @@ metric = "data_age"
 days = 3
 to = ["ops@example.com"]
 '''
+
+
+@contextmanager
+def _current(app):
+    """``app`` as the app dash.get_app() returns here (a request served earlier in this thread by
+    another test's app may have left its own set)."""
+    from dash._get_app import app_context
+
+    token = app_context.set(app)
+    try:
+        yield app
+    finally:
+        app_context.reset(token)
 
 
 def _texts(component) -> list[str]:
@@ -83,7 +97,7 @@ def _page_as(app, user):
     from calmline.dashboard.pages import alerts
 
     auth = base64.b64encode(f"{user}:{PASSWORD}".encode()).decode()
-    with app.server.test_request_context("/alerts", headers={"Authorization": "Basic " + auth}):
+    with _current(app), app.server.test_request_context("/alerts", headers={"Authorization": "Basic " + auth}):
         page = alerts.layout()
     [table] = [c for c in page.children if getattr(c, "id", None) == alerts.RULES]
     head, body = table.children
@@ -140,8 +154,8 @@ def test_without_a_rules_file_the_page_says_how_to_set_one_up(tmp_path):
     from calmline.dashboard.app import Settings, create_app
     from calmline.dashboard.pages import alerts
 
-    create_app(Settings(db=tmp_path / "none.duckdb", explorer=False))
-    texts = _texts(alerts.layout())
+    with _current(create_app(Settings(db=tmp_path / "none.duckdb", explorer=False))):
+        texts = _texts(alerts.layout())
     assert any("calmline notify --db calmline.duckdb --rules notify.toml" in t and "--rules" in t for t in texts)
     assert any("CALMLINE_RULES" in t for t in texts)
 
@@ -162,10 +176,10 @@ def test_the_navigation_links_the_page_only_when_a_rules_file_is_served(served, 
     from calmline.dashboard.app import Settings, create_app, navigation
 
     auth = base64.b64encode(f"tom:{PASSWORD}".encode()).decode()
-    with served.server.test_request_context("/", headers={"Authorization": "Basic " + auth}):
+    with _current(served), served.server.test_request_context("/", headers={"Authorization": "Basic " + auth}):
         assert ("Alerts", "/alerts") in navigation()
     bare = create_app(Settings(db=tmp_path / "none.duckdb", explorer=False))
-    with bare.server.test_request_context("/"):
+    with _current(bare), bare.server.test_request_context("/"):
         assert "Alerts" not in [name for name, _ in navigation()]
 
 
