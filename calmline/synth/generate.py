@@ -215,6 +215,14 @@ def _definitions() -> dict:
                                  "values, including calls QA left empty)",
         "adoption_upset": f"share of upset calls in the {vocabulary.HEADLINE_HORIZON}-day window "
                           "with the practice (true values, including calls QA left empty)",
+        "forced_practice_variants": "a practice forced on is done as that call's pre-drawn "
+                                    "variants say (early or late apology, acknowledgement "
+                                    "negated by 'but' or not, verbatim or paraphrased "
+                                    "verification, a hand-off when ownership is forced off), "
+                                    "the same draws in every world; the variants follow anger "
+                                    "and channel only, so given them adopters and non-adopters "
+                                    "would do the practice alike and the effect is that of the "
+                                    "practice as the centre does it on calls like this one",
         "forced_offered_options": "on: options_offered = max(count, 2); off: min(count, 1)",
         "forced_followed_up": "on: a follow-up at the call's pre-drawn delay truncated to "
                               f"{window} days; off: no follow-up within {window} days (later "

@@ -17,6 +17,13 @@ in the window, not only call c.
 practice switches, every other call keeps its factual trigger. A model of
 churn-within-h on one call's practices targets this one.
 
+How a forced practice is done: the call's pre-drawn variants (``World.variants``: apology
+timing, "but" after an acknowledgement, verbatim or paraphrased verification, a hand-off when
+ownership is off), the same in every world whatever is forced (tests/synth/
+test_synth_variant_truth.py). The variants follow anger and channel only, so given those
+adopters and non-adopters of a practice would do it alike: a per-call model adjusted for
+anger and channel targets this quantity, the practice as the centre does it on such calls.
+
 The naive risk difference compares factual churn by h between window calls
 with and without the practice, with no adjustment.
 
