@@ -107,7 +107,9 @@ def test_demo_twice_stores_one_model_run_and_force_fits_again(tmp_path):
     assert query(db, "SELECT count(*) FROM rejected_rows") == [(25,)]
     second = run_cli("demo", "--db", str(db), "--no-serve")
     assert second.returncode == 0, second.stderr
-    assert "nothing changed: all 16 files are identical" in second.stdout
+    files = sum(1 for p in (ROOT / "sample_data").rglob("*") if p.suffix in (".csv", ".parquet"))
+    assert files == 17  # 12 months of calls, customers, agents, follow-ups, training, transcripts
+    assert f"nothing changed: all {files} files are identical" in second.stdout
     assert "90-day models: run 1 was fitted on the same data and specification; not fitted again" in second.stdout
     assert query(db, "SELECT count(*) FROM model_runs") == [(1,)]
     forced = run_cli("fit", "--db", str(db), "--force")
