@@ -90,6 +90,18 @@ def pytest_setup_options():
     return options
 
 
+@pytest.fixture(autouse=True)
+def _no_dash_app_left_current():
+    """A request served by a Flask test client sets Dash's current app in the thread's context and
+    leaves it there; later tests in the same worker that call page functions directly would then
+    read that app's database instead of the one they created. Every test starts without one."""
+    from dash._get_app import app_context
+
+    token = app_context.set(None)
+    yield
+    app_context.reset(token)
+
+
 @pytest.fixture(scope="session")
 def sample_db(tmp_path_factory) -> Path:
     """The bundled sample data, loaded once per test session. Read it only; never write to it."""

@@ -12,17 +12,6 @@ import pytest
 PASSWORD = "calm-line-test"
 
 
-@pytest.fixture(autouse=True)
-def _no_app_left_current():
-    """A request served by the test client sets Dash's current app in this thread's context; put it
-    back afterwards, so the tests that follow in this worker get the app they create."""
-    from dash._get_app import app_context
-
-    token = app_context.set(None)
-    yield
-    app_context.reset(token)
-
-
 def _words(page: str) -> str:
     body = re.sub(r"<script.*?</script>", "", page, flags=re.DOTALL)
     return html.unescape(re.sub(r"<[^>]+>", " ", body))
