@@ -9,9 +9,18 @@
   QA scores: precision, recall, F1 and Cohen's kappa per practice.
 """
 
-from calmline.transcripts.accuracy import score
 from calmline.transcripts.detect import detect
 from calmline.transcripts.read import RejectReport, read_transcripts
 from calmline.transcripts.rulebook import load_rules
 
 __all__ = ["RejectReport", "detect", "load_rules", "read_transcripts", "score"]
+
+
+def __getattr__(name: str):
+    # score is imported when first used: its statsmodels, scipy and pandas take about 1 s to
+    # import, which every `calmline etl` would otherwise pay for nothing (#12).
+    if name == "score":
+        from calmline.transcripts.accuracy import score
+
+        return score
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
