@@ -749,6 +749,67 @@ OPTION_PHRASINGS = {
     "amount_comes_off_bill": ("the forty pounds comes off your next bill.", 1),
     "package_taken_off_is_no_option": ("I'll take the sports package off your account today.", 0),
     "on_top_in_restatement_is_no_option": ("so you paid, and then got a bill for two hundred on top?", 0),
+    # remedies in the many words agents use for them (US/UK/Indian English, chat, ASR)
+    "get_a_new_one_out": ("I can get a new one out to you tomorrow.", 1),
+    "dispatch_replacement": ("we'll dispatch a replacement today, no charge.", 1),
+    "send_another_one": ("I can send another one out first class.", 1),
+    "send_it_out_again": ("I'll send it out again on next-day delivery.", 1),
+    "swap_for_size": ("I can swap it for the larger size.", 1),
+    "exchange_for_model": ("we can exchange it for a different model if you'd rather.", 1),
+    "brand_new_unit": ("we'll get you a brand new unit.", 1),
+    "credit_or_card": ("so what I can do is either credit your account or put the money back on your card", 2),
+    "two_choices_colon": ("you've got two choices: we send a new one, or you get your money back.", 2),
+    "refund_or_percent_off_in_words": ("there are a couple of things I can do: a full refund, or twenty percent off and you keep it.", 2),
+    "keep_at_half_price_or_refund": ("you can either keep it at half price or send it back for a full refund.", 2),
+    "refund_or_store_credit": ("I can offer you a full refund or store credit, your choice.", 2),
+    "chat_refund_or_if_u_want": ("i can do a refund. or if u want a replacement thats fine too", 2),
+    "asr_either_or": ("okay so i can either refund you the forty nine ninety nine or send a new one out whichever you prefer", 2),
+    "indian_refund_or_replacement": ("ma'am we can offer you a full refund or a replacement of the same product", 2),
+    "cancel_the_order": ("we can cancel the order altogether if you prefer.", 1),
+    "end_contract_no_exit_fee": ("if you'd like to leave, I can end the contract early with no exit fee.", 1),
+    "let_out_of_contract": ("I can let you out of the contract without the fee.", 1),
+    "waive_it": ("I'll waive it.", 1),
+    "late_fee_taken_off": ("I can get that late fee taken off for you.", 1),
+    "wont_charge_call_out": ("we won't charge you for the call-out.", 1),
+    "wont_pay_second_month": ("you won't have to pay for the second month.", 1),
+    "freeze_account": ("we can freeze the account for 60 days while you sort things out.", 1),
+    "pause_subscription": ("I can pause your subscription for a month.", 1),
+    "stop_on_letters": ("I've put a stop on any further letters while this is looked into.", 1),
+    "repayment_arrangement": ("we could set up a repayment arrangement, say fifty pounds a month.", 1),
+    "split_balance": ("I can split the balance into three monthly payments.", 1),
+    "emis": ("sir we can convert the outstanding into EMIs", 1),
+    "cheaper_tariff": ("I can move you onto the cheaper tariff from today.", 1),
+    "plan_that_costs_less": ("I can switch you to the basic plan, which is twelve pounds less.", 1),
+    "book_onto_train": ("I can book you onto the 3:40 train tomorrow.", 1),
+    "flight_i_can_put_you_on": ("there's a flight at seven tomorrow morning I can put you on.", 1),
+    "change_flight": ("I can change your flight to Thursday at no cost.", 1),
+    "reschedule_delivery": ("I can reschedule the delivery for Saturday.", 1),
+    "redeliver_or_collect": ("we can redeliver on Monday or you can collect from the depot.", 2),
+    "put_pounds_on_account": ("I'll put twenty pounds on your account.", 1),
+    "give_pounds_off": ("I'll give you £30 off.", 1),
+    "percent_off_fee": ("we can take 15% off the annual fee.", 1),
+    "cover_vet_bill": ("I'll cover the vet bill.", 1),
+    "have_it_back": ("I've cancelled the duplicate payment and you'll have it back tomorrow.", 1),
+    # the refusal of one remedy does not cancel the next one offered
+    "refuse_refund_offer_replacement": ("I can't refund it, but I can send a replacement.", 1),
+    "asr_refuse_refund_offer_voucher": ("i cant do a refund but i can give you a voucher", 1),
+    "refuse_both": ("I'm afraid I can't offer a refund or a replacement.", 0),
+    "replacement_not_possible": ("unfortunately a replacement isn't possible.", 0),
+    # not remedies: repairs of the company's fault, investigations, records, self-service, past refunds
+    "engineer_visit_is_no_option": ("I'll get an engineer out to fix the line on Tuesday.", 0),
+    "new_password_link_is_no_option": ("I've sent a new password reset link.", 0),
+    "new_e_ticket_is_no_option": ("you'll get a new e-ticket by email with the correct name.", 0),
+    "past_refund_is_no_option": ("the refund went back to your card on the 3rd, so you should see it.", 0),
+    "refund_already_paid_is_no_option": ("the refund you asked for was already paid on Monday.", 0),
+    "fault_on_us_is_no_option": ("that's on us, it should have been caught.", 0),
+    "website_request_is_no_option": ("you can request a refund on our website.", 0),
+    "consequence_of_plan_is_one": ("fifty a month works. that puts the account on hold and stops the letters.", 1),
+    "knocked_off_for_trouble_is_one": ("I've knocked the first month's rental off, twenty-two pounds, for the trouble.", 1),
+    "switch_back_is_no_option": ("I can switch you back to your old plan today.", 0),
+    # the same remedy restated later counts once
+    "refund_restated": (["I'll refund the full amount today.", "C:okay", "so that's the refund of sixty pounds going back today."], 1),
+    "replacement_restated": (["I can send a replacement tomorrow.", "C:yes please", "great, the replacement is booked for tomorrow."], 1),
+    "credit_restated": (["I'll credit £10 for the trouble.", "C:thanks", "so you'll see the ten pound credit on your next bill."], 1),
 }
 
 
@@ -760,7 +821,8 @@ def _phrasing_cases() -> tuple[dict, dict]:
         for i, text in enumerate(negatives):
             flags[f"{practice}_near_miss_{i:02d}"] = (_call(A(text), C("ok")), practice, False)
     for name, (text, n) in OPTION_PHRASINGS.items():
-        counts[f"options_{name}"] = (_call(A(text), C("ok")), "options_offered", n)
+        lines = [C(t[2:]) if t.startswith("C:") else A(t) for t in ([text] if isinstance(text, str) else text)]
+        counts[f"options_{name}"] = (_call(*lines, C("ok")), "options_offered", n)
     return flags, counts
 
 
