@@ -1,0 +1,214 @@
+"""Estimates for a dashboard filter, on demand: each practice's logit AME and AIPW for the upset
+calls a filter (team, site, channel, issue type, anger level, period) keeps.
+
+Like :mod:`calmline.analysis.runner` this module touches the database, but only to read: the model
+population comes through ``queries/analysis/upset_calls.sql`` (the query `calmline fit` reads),
+restricted by ``queries/analysis/filtered_upset_calls.sql`` with the dashboard's filter macros
+(``in_filters``, ``in_months``). The estimates then follow the steps of one horizon of the fit:
+the calls whose outcome window has closed, complete cases
+(:func:`calmline.analysis.design.complete_cases`), the design (:func:`~calmline.analysis.design.build`),
+:func:`calmline.analysis.effects.practice_effects` with the after-call practices at their landmark,
+and the q-values and minimum detectable effects of :func:`calmline.analysis.secondary.add_q_and_mde`.
+Nothing is stored: the caller (the dashboard) caches the result.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from calmline import vocabulary
+from calmline.analysis.design import active_at, build, complete_cases
+from calmline.analysis.disputes import MIN_CALLS
+from calmline.analysis.effects import COLUMNS as EFFECT_COLUMNS, practice_effects
+from calmline.analysis.secondary import add_q_and_mde
+from calmline.queries import load_sql
+
+POPULATION = "upset_population"
+"""The name under which :func:`population` registers ``upset_calls.sql`` on the cursor (read by
+``filtered_upset_calls.sql``); this module owns it."""
+
+PARAMETERS = ("teams", "sites", "channels", "issues", "anger", "start", "end")
+"""The filter's bound parameters (the dashboard's ``data.filter_params``; None = no filter)."""
+
+SHOWN = (("logit", "risk_difference"), ("aipw", "risk_difference"))
+"""The (method, scale) rows a filter's estimate is read by: the logit AME and AIPW."""
+
+
+@dataclass
+class FilteredEstimate:
+    """The practices' estimates for one filter and horizon, or why there are none.
+
+    ``n_calls``: upset calls in the model (their outcome window closed by the as-of date, every
+    practice assessed); ``n_events``: of those, calls whose customer churned within the horizon;
+    ``n_agents``: agents who took them; ``n_left_out``: calls of the filter in the window left out
+    because a practice was not assessed. ``effects`` has the columns of
+    :data:`calmline.analysis.effects.COLUMNS` plus ``outcome``, ``q_value``, ``design_effect`` and
+    ``mde`` (as stored by a fit); empty with ``refusal`` set when the data cannot support an
+    estimate. ``seconds``: wall time of reading and of estimating.
+    """
+
+    horizon_days: int
+    n_calls: int
+    n_events: int
+    n_agents: int
+    n_left_out: int
+    effects: pd.DataFrame
+    warnings: list[str] = field(default_factory=list)
+    refusal: str | None = None
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.refusal is None
+
+
+def after_call(practices: list[str]) -> list[str]:
+    """The practices of ``practices`` the vocabulary marks as happening after the call."""
+    marked = {p.name for p in vocabulary.PRACTICES if p.after_call}
+    return [p for p in practices if p in marked]
+
+
+def population(con: duckdb.DuckDBPyConnection, params: dict) -> pd.DataFrame:
+    """The model population's upset calls that pass the filter.
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+        A cursor on a calmline database (read-only is enough; a dashboard snapshot's cursor).
+    params : dict
+        :data:`PARAMETERS` as bound values: lists of teams, sites, channels, issue types and anger
+        levels, and the period's first and last day (``YYYY-MM-DD``); a missing or None value does
+        not filter.
+
+    Returns
+    -------
+    DataFrame
+        The rows and columns of ``queries/analysis/upset_calls.sql`` (one row per upset call)
+        that pass the filter.
+    """
+    bound = {name: params.get(name) for name in PARAMETERS}
+    con.register(POPULATION, con.sql(load_sql("analysis/upset_calls")))
+    try:
+        return con.execute(load_sql("analysis/filtered_upset_calls"), bound).df()
+    finally:
+        con.unregister(POPULATION)
+
+
+def counts_text(n_calls: int, n_events: int, n_agents: int, horizon_days: int) -> str:
+    """The n of a filter's estimate in words: "1,234 upset calls (201 churned within 90 days, 12 agents)"."""
+    return (f"{n_calls:,} upset call{'' if n_calls == 1 else 's'} ({n_events:,} churned within "
+            f"{horizon_days} days, {n_agents:,} agent{'' if n_agents == 1 else 's'})")
+
+
+def estimate_population(upset: pd.DataFrame, practices: list[str], horizon_days: int
+                        ) -> FilteredEstimate:
+    """Each practice's effect on churn within ``horizon_days`` among the upset calls ``upset``.
+
+    The estimand is the fit's: per practice, the mean over the calls of P(churn | used) - P(churn
+    | not used), everything before the practice as it was (logit AME and AIPW, total effect; an
+    after-call practice among the calls still active at its landmark), here for the calls of one
+    filter only.
+
+    Parameters
+    ----------
+    upset : DataFrame
+        Upset calls as ``queries/analysis/upset_calls.sql`` returns them (any subset of them).
+    practices : list of str
+        The practices to estimate (those of the stored run); practices no call of ``upset``
+        records are left out, with a warning.
+    horizon_days : int
+        The churn horizon (the stored run's).
+
+    Returns
+    -------
+    FilteredEstimate
+        With ``refusal`` (and no effects) when the calls cannot support an estimate: fewer than
+        :data:`calmline.analysis.disputes.MIN_CALLS` calls in the model (the floor of a subgroup's
+        own model, as for the heterogeneity cells and the disputed points), no churn event or
+        only churn, or no practice estimable; the refusal states the calls, events and agents.
+    """
+    outcome = f"churned_{horizon_days}d"
+    kept = [p for p in practices if p in upset and upset[p].notna().any()]
+    warnings = [f"{p}: not recorded on any upset call of this filter, left out" for p in practices
+                if p not in kept]
+    in_window = upset[pd.to_numeric(upset["days_observable"], errors="coerce") >= horizon_days]
+    df, left_out = complete_cases(in_window, kept, outcome)
+    n = len(df)
+    events = int(df[outcome].astype(float).sum()) if n else 0
+    agents = int(df["agent_id"].nunique()) if n else 0
+    if left_out:
+        warnings.append(f"{left_out:,} upset calls with a practice not assessed were left out")
+    result = FilteredEstimate(horizon_days, n, events, agents, left_out, pd.DataFrame(), warnings)
+    has = counts_text(n, events, agents, horizon_days)
+    if n == 0:
+        result.refusal = (f"No estimate for this filter: none of its upset calls has a closed {horizon_days}-day "
+                          "outcome window with every practice assessed.")
+    elif n < MIN_CALLS:
+        result.refusal = (f"Too few calls to estimate for this filter: {has}. A model needs at least "
+                          f"{MIN_CALLS:,} upset calls (the floor of a subgroup's own model, as for the "
+                          "heterogeneity cells and the disputed points); widen the filter.")
+    elif events in (0, n):
+        result.refusal = (f"No estimate for this filter: {has}; "
+                          + ("no customer churned" if events == 0 else "every customer churned")
+                          + ", so there is no difference in churn to estimate.")
+    if result.refusal:
+        return result
+    design = build(df, kept)
+    after = after_call(kept)
+    days = vocabulary.FOLLOWUP_WINDOW_DAYS
+    landmark = active_at(df, days)
+    effects, _, model_warnings = practice_effects(df, kept, outcome, design, after_call=after,
+                                                  landmark=landmark, landmark_days=days)
+    effects["outcome"] = f"churn_{horizon_days}d"
+    effects = add_q_and_mde(effects, df, kept, outcome, after_call=after, landmark=landmark)
+    result.warnings += model_warnings
+    shown = effects[[(m, s) in SHOWN for m, s in zip(effects["method"], effects["scale"])]]
+    if shown["estimate"].isna().all():
+        reasons = shown["warning"].dropna().astype(str)
+        why = reasons.mode().iloc[0] if len(reasons) else "no practice could be estimated"
+        result.refusal = f"No estimate for this filter: {has}; {why}."
+        return result
+    result.effects = effects
+    return result
+
+
+def estimate(con: duckdb.DuckDBPyConnection, params: dict, horizon_days: int, practices: list[str]
+             ) -> FilteredEstimate:
+    """Read the filter's upset calls (:func:`population`) and estimate (:func:`estimate_population`).
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+        A cursor on the database (read only).
+    params : dict
+        The filter as bound parameters (see :func:`population`).
+    horizon_days : int
+        The churn horizon, that of the stored run shown beside the estimate.
+    practices : list of str
+        The practices to estimate.
+
+    Returns
+    -------
+    FilteredEstimate
+        ``seconds`` holds ``read`` and ``estimate`` (wall time).
+    """
+    start = time.perf_counter()
+    upset = population(con, params)
+    read = time.perf_counter() - start
+    result = estimate_population(upset, practices, horizon_days)
+    result.seconds = {"read": read, "estimate": time.perf_counter() - start - read}
+    return result
+
+
+def shown_rows(effects: pd.DataFrame) -> pd.DataFrame:
+    """The rows a filter's estimate is read by: logit AME and AIPW risk differences, total effect
+    (landmark for an after-call practice; the direct effect is left out)."""
+    if effects is None or effects.empty or "method" not in effects:
+        return pd.DataFrame(columns=[*EFFECT_COLUMNS, "outcome", "q_value", "design_effect", "mde"])
+    keep = np.array([(m, s) in SHOWN for m, s in zip(effects["method"], effects["scale"])], dtype=bool)
+    return effects[keep & effects["effect"].isin(["total", "landmark"]).to_numpy()].reset_index(drop=True)
