@@ -12,10 +12,14 @@ from calmline.transcripts import read_transcripts
 from calmline.transcripts.detect import detect
 
 LABELLED = Path(__file__).resolve().parent / "labelled"
+# dev: tune on it; holdout: scored by test_detection_accuracy; holdout2: written later, scored once by
+# the lead at the end of the session and never read while tuning (see labelled/README.md).
+SPLITS = ("dev", "holdout", "holdout2")
 
 
 def labels(split: str) -> pd.DataFrame:
-    """One row per call of ``split``: call_id and every label."""
+    """One row per call of ``split`` (one of ``SPLITS``): call_id and every label."""
+    assert split in SPLITS, split
     rows = []
     for path in sorted((LABELLED / split).glob("*.jsonl")):
         for line in path.read_text(encoding="utf-8").splitlines():

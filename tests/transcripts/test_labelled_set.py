@@ -1,16 +1,20 @@
 """The hand-labelled transcript set (tests/transcripts/labelled/) is well formed and large enough
 to measure detection against: every line parses, the labels follow the rubric's types and rules,
-every practice has enough positives and negatives, and the dev and holdout splits do not overlap."""
+every practice has enough positives and negatives, and the splits (dev, holdout and the later holdout2)
+share no call ids and no call or long turn text."""
 
 from __future__ import annotations
 
+import itertools
 import json
+import re
 from pathlib import Path
 
 import pytest
 
 LABELLED = Path(__file__).resolve().parent / "labelled"
-SPLITS = ("dev", "holdout")
+SPLITS = ("dev", "holdout", "holdout2")
+ID_PREFIX = {"dev": "ev-0", "holdout": "ev-1", "holdout2": "ev-2"}
 PRACTICES = ("let_vent", "verified_understanding", "empathized", "apologized", "asked_desired_outcome",
              "agreement_obtained", "took_ownership", "summarized", "thanked", "followup_promised")
 FLAGS = PRACTICES + ("empathy_negated", "policy_language", "handoff", "blaming", "compensation_offered")
@@ -19,6 +23,8 @@ VERIFY_MODES = ("verbatim", "paraphrase", "none")
 MIN_EACH_WAY = 40
 MIN_CALLS = 170
 MIN_PER_MODE = 25
+MIN_EACH_WAY_HOLDOUT2 = 10
+LONG_TURN_WORDS = 12
 
 
 def _calls(split: str) -> list[tuple[str, int, dict]]:
@@ -43,11 +49,32 @@ def test_there_are_enough_calls_in_both_splits():
 
 
 def test_call_ids_are_unique_and_the_splits_are_disjoint():
-    dev = [c["call_id"] for _, _, c in _calls("dev")]
-    holdout = [c["call_id"] for _, _, c in _calls("holdout")]
-    assert len(set(dev)) == len(dev)
-    assert len(set(holdout)) == len(holdout)
-    assert not set(dev) & set(holdout)
+    ids = {split: [c["call_id"] for _, _, c in _calls(split)] for split in SPLITS}
+    for split, split_ids in ids.items():
+        assert len(set(split_ids)) == len(split_ids), split
+        assert all(i.startswith(ID_PREFIX[split]) for i in split_ids), f"{split}: ids outside its numbering"
+    for a, b in itertools.combinations(SPLITS, 2):
+        assert not set(ids[a]) & set(ids[b]), f"{a} and {b} share call ids"
+
+
+def _normal(text: str) -> str:
+    return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
+
+
+def test_no_call_or_long_turn_text_appears_in_two_splits():
+    """A call copied or lightly edited into another split would leak it; short stock phrases
+    ("what would you like us to do") may recur, whole calls and turns of 12+ words may not."""
+    calls = {split: [c for _, _, c in _calls(split)] for split in SPLITS}
+    whole = {split: {_normal(" ".join(t["text"] for t in c["turns"])): c["call_id"] for c in cs}
+             for split, cs in calls.items()}
+    long_turns = {split: {_normal(t["text"]): c["call_id"] for c in cs for t in c["turns"]
+                          if len(_normal(t["text"]).split()) >= LONG_TURN_WORDS}
+                  for split, cs in calls.items()}
+    for a, b in itertools.combinations(SPLITS, 2):
+        same = [(whole[a][t], whole[b][t]) for t in whole[a].keys() & whole[b].keys()]
+        assert not same, f"{a} and {b} hold the same call: {same}"
+        same = [(long_turns[a][t], long_turns[b][t]) for t in long_turns[a].keys() & long_turns[b].keys()]
+        assert not same, f"{a} and {b} share a turn of {LONG_TURN_WORDS}+ words: {same}"
 
 
 @pytest.mark.parametrize(("where", "number", "call"), ALL, ids=IDS)
@@ -104,3 +131,17 @@ def test_both_verify_modes_and_every_options_count_are_represented():
     assert modes.count("paraphrase") >= MIN_PER_MODE
     options = {call["labels"]["options_offered"] for _, _, call in ALL}
     assert {0, 1, 2, 3} <= options
+
+
+def test_holdout2_alone_has_enough_of_every_label_to_score():
+    """holdout2 is scored on its own (once, at the end), so each flag needs positives and negatives
+    there, and every options count, both verify modes and interrupted openings must occur."""
+    calls = [c for _, _, c in _calls("holdout2")]
+    for flag in FLAGS:
+        positives = sum(c["labels"][flag] for c in calls)
+        assert positives >= MIN_EACH_WAY_HOLDOUT2, f"{flag}: {positives} positives"
+        assert len(calls) - positives >= MIN_EACH_WAY_HOLDOUT2, f"{flag}: {len(calls) - positives} negatives"
+    modes = [c["labels"]["verify_mode"] for c in calls]
+    assert min(modes.count("verbatim"), modes.count("paraphrase")) >= MIN_EACH_WAY_HOLDOUT2
+    options = [c["labels"]["options_offered"] for c in calls]
+    assert all(options.count(n) >= 3 for n in (0, 1, 2, 3)), options
