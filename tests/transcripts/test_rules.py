@@ -710,6 +710,68 @@ PHRASINGS = {
     ),
 }
 
+# A third round, written from the rubric before the dev calls ev-0159..0198 were read: positives
+# in words the earlier rules missed, and the near-misses the broadened patterns must leave alone.
+MORE_PHRASINGS = {
+    "policy_language": (
+        [
+            "I'm sorry but that's just how our billing works.",
+            "the computer's put that fee on automatically, I can't touch it.",
+            "unfortunately once the 14 days are up we can't do anything.",
+            "it's done through self service now",
+            "I cannot process refunds past 30 days.",
+            "that's not something our team can authorise.",
+            "we can't accept returns after 28 days, sorry.",
+        ],
+        [
+            "you can see the refund in the app once it lands.",
+            "I'll email you a copy of the terms if you'd like.",
+            "let me check what the terms say, one moment.",
+            "I know the website is confusing, I'll do it for you.",
+            "it's been 30 days since you ordered, so I'll refund it now.",
+        ],
+    ),
+    "handoff": (
+        [
+            "I'm going to bring in my supervisor.",
+            "my colleague in the claims department will take it from here.",
+            "you'll be contacted by our partner company, Apex Repairs.",
+            "you'll need to raise that with the hospital directly.",
+        ],
+        [
+            "I'll pass this to our engineers and I'll keep you updated myself.",
+            "I checked with my manager, and she's okayed the refund.",
+            "you've been transferred a few times, I'm sorry, I'll sort it.",
+        ],
+    ),
+    "blaming": (
+        [
+            "the email went out to you on the 2nd, so you were notified.",
+            "it's in the contract you signed.",
+            "well, you ticked the box for paper bills.",
+            "honestly it's not that complicated, you just have to press reset.",
+        ],
+        [
+            "you were supposed to receive a letter, did you not get it?",
+            "so you were told it would be fixed by Friday and it wasn't, is that right?",
+            "you must be so fed up with this.",
+        ],
+    ),
+    "compensation_offered": (
+        [
+            "for all the hassle, I'll put £20 on the account.",
+            "and because this has taken so long, your next month is free.",
+            "I can take a month off your bill for the inconvenience.",
+            "we'll cover your next two deliveries free of charge.",
+        ],
+        [
+            "I'll refund the £45 we took in error.",
+            "I'll send a replacement free of charge.",
+            "your next bill is due on the 3rd.",
+        ],
+    ),
+}
+
 # options_offered: distinct remedies offered as alternatives (ISP, retail, bank ...), each
 # counted once; steps of one plan, transfers, investigations and the website are not remedies.
 OPTION_PHRASINGS = {
@@ -815,11 +877,12 @@ OPTION_PHRASINGS = {
 
 def _phrasing_cases() -> tuple[dict, dict]:
     flags, counts = {}, {}
-    for practice, (positives, negatives) in PHRASINGS.items():
-        for i, text in enumerate(positives):
-            flags[f"{practice}_says_{i:02d}"] = (_call(A(text), C("ok")), practice, True)
-        for i, text in enumerate(negatives):
-            flags[f"{practice}_near_miss_{i:02d}"] = (_call(A(text), C("ok")), practice, False)
+    for prefix, table in (("", PHRASINGS), ("more_", MORE_PHRASINGS)):
+        for practice, (positives, negatives) in table.items():
+            for i, text in enumerate(positives):
+                flags[f"{prefix}{practice}_says_{i:02d}"] = (_call(A(text), C("ok")), practice, True)
+            for i, text in enumerate(negatives):
+                flags[f"{prefix}{practice}_near_miss_{i:02d}"] = (_call(A(text), C("ok")), practice, False)
     for name, (text, n) in OPTION_PHRASINGS.items():
         lines = [C(t[2:]) if t.startswith("C:") else A(t) for t in ([text] if isinstance(text, str) else text)]
         counts[f"options_{name}"] = (_call(*lines, C("ok")), "options_offered", n)
