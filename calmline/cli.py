@@ -454,20 +454,25 @@ def report(
     filter_: Annotated[list[str] | None, typer.Option(
         "--filter", metavar="KEY=VALUE", help="A dashboard filter: teams, sites, channels, issues, anger (repeat "
         "for several values), start, end (YYYY-MM).")] = None,
+    page: Annotated[str, typer.Option(metavar="PAGE", help="The page: overview (default), impact (Practice "
+                                      "impact) or training (Training priorities).")] = "overview",
+    horizon: Annotated[int | None, typer.Option(metavar="DAYS", help="impact and training: the model run of "
+                                                "this churn horizon (default: the pages' default).")] = None,
 ) -> None:
-    """Write the overview page as a printable report: the filters, data period, as-of date and model
-    run on every page, the same numbers as the dashboard."""
-    from calmline.notify.report_file import ReportError, write_report
+    """Write a dashboard page (overview, impact or training) as a printable report: the filters, data
+    period, as-of date and model run on every page, the same numbers as the dashboard."""
+    from calmline.notify.report_file import ReportError, check_page, write_report
     from calmline.notify.rules import parse_filter_options
 
     try:
+        check_page(page)
         chosen = parse_filter_options(filter_)
-    except ValueError as exc:
+    except (ValueError, ReportError) as exc:
         _fail(str(exc), 2)
     if not db.exists():
         _fail(f"{db}: no database here; run `calmline etl` first", 2)
     try:
-        written = write_report(db, out, chosen)
+        written = write_report(db, out, chosen, page=page, horizon=horizon)
     except ReportError as exc:
         _fail(f"report not written: {exc}", 2)
     terminal.console.print(f"wrote {written}", highlight=False, soft_wrap=True)

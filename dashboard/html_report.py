@@ -1,226 +1,70 @@
-"""The overview as one self-contained HTML file a director can e-mail (plotly.js inlined).
+"""The dashboard's reports, one per page, each one self-contained HTML file a director can e-mail
+(plotly.js inlined): :func:`report_for` makes the report of a page.
 
-Every number comes from :func:`calmline.dashboard.overview_numbers.overview_numbers` and its
-wording helpers, as on the page: formatted with its unit, under human headers, with the as-of
-date, the data period, the filters, the comparison and the model run used.
+- ``overview``: :mod:`calmline.dashboard.report_overview`;
+- ``impact``: :mod:`calmline.dashboard.report_impact` (Practice impact);
+- ``training``: :mod:`calmline.dashboard.report_training` (Training priorities).
+
+What every report shares (the filters, the data period, the as-of date and the model run at the
+top; tables, figures, escaping) is in :mod:`calmline.dashboard.report_page`. The overview's names
+are kept here too, for the modules that used them before the reports were split.
 """
 
 from __future__ import annotations
 
-import html
-from datetime import UTC, datetime
+from calmline.dashboard import report_impact, report_overview, report_training
+from calmline.dashboard.report_overview import (
+    ADOPTION_TITLE,
+    DEFINITIONS_TITLE,
+    FILENAME,
+    context_lines,
+    definitions,
+    overview_report,
+    team_table,
+)
+from calmline.dashboard.report_page import describe_filters
 
-import pandas as pd
-import plotly.graph_objects as go
-from calmline.dashboard import data, filters, formats, overview_numbers
-from calmline.dashboard.figures import churn_trend, kpi_trends, team_bars
-from calmline.dashboard.figures.training import adoption_small_multiples
-from calmline.dashboard.filters import FIELDS
+OVERVIEW = "overview"
+PAGES = (OVERVIEW, "impact", "training")
+"""The pages there is a report of, as ``calmline report --page`` and ``/report.html?page=`` name them."""
 
-from calmline import vocabulary
-
-FILENAME = "calmline-overview.html"
-"""The name the report is downloaded as."""
-ADOPTION_TITLE = "Adoption by month (share of assessed upset calls)"
-"""The adoption chart's title, on the page and in the report."""
-
-TEAM_COLUMNS = {
-    "team": "Team", "site": "Site", "agents": "Agents", "upset_calls": "Upset calls",
-    "churn_upset": "Churn within 90 days (% of upset calls whose 90 days have passed)",
-    "closed_90d": "Upset calls whose 90 days have passed", "took_ownership": "Ownership taken (% of upset calls)",
-    "followed_up": "Followed up within 30 days (% of upset calls)",
-}
-"""The team table's columns in the report, in order, with their headers."""
+__all__ = ["ADOPTION_TITLE", "DEFINITIONS_TITLE", "FILENAME", "OVERVIEW", "PAGES", "context_lines", "definitions",
+           "describe_filters", "filename", "overview_report", "report_for", "team_table"]
 
 
-def describe_filters(chosen: dict | None) -> str:
-    """The active filters in words, e.g. 'Team: leeds-1; Anger level: 4, 5' (or 'all calls')."""
-    parts = []
-    for name, (label, _) in FIELDS.items():
-        value = (chosen or {}).get(name)
-        if value not in (None, "", []):
-            parts.append(f"{label}: {', '.join(value) if isinstance(value, list) else value}")
-    return "; ".join(parts) or "all calls (no filters)"
+def filename(page: str = OVERVIEW) -> str:
+    """The name ``page``'s HTML report is downloaded as: ``calmline-impact.html``."""
+    return FILENAME if page == OVERVIEW else f"calmline-{page}.html"
 
 
-def team_table(teams: pd.DataFrame) -> pd.DataFrame:
-    """The team table as people read it: human headers, percent and counts formatted, n beside each rate,
-    and the churn rate's Wilson 95% interval."""
-    if teams.empty:
-        return pd.DataFrame()
-    out = pd.DataFrame()
-    low = high = None
-    if {"closed_90d", "churned_90d"} <= set(teams.columns):
-        low, high = overview_numbers.wilson(pd.to_numeric(teams["churned_90d"], errors="coerce").fillna(0),
-                                            pd.to_numeric(teams["closed_90d"], errors="coerce").fillna(0))
-    for column, header in TEAM_COLUMNS.items():
-        if column not in teams:
-            continue
-        values = teams[column]
-        if column in ("churn_upset", "took_ownership", "followed_up"):
-            shown = values.map(formats.percent)
-            if column == "churn_upset" and low is not None:
-                shown = [f"{v} (95% CI {formats.percent(lo)} to {formats.percent(hi)})" if not formats.is_missing(lo)
-                         else v for v, lo, hi in zip(shown, low, high)]
-            out[header] = shown
-        elif column in ("agents", "upset_calls", "closed_90d"):
-            out[header] = values.map(formats.count)
-        else:
-            out[header] = values.fillna(formats.MISSING).astype(str)
-    return out
-
-
-def _table(frame: pd.DataFrame) -> str:
-    return frame.to_html(index=False, escape=True, na_rep=formats.MISSING, border=0) if len(frame) else ""
-
-
-def _cards(cards: list[dict]) -> str:
-    return "".join(f'<div class="card"><div class="t">{html.escape(c["title"])}</div><b>{html.escape(c["value"])}'
-                   f'</b><div class="n">{html.escape(c["note"])}</div></div>' for c in cards)
-
-
-def _for_print(fig: go.Figure) -> go.Figure:
-    """A copy whose legend sits below the plot, so it never covers the title."""
-    fig = go.Figure(fig)
-    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.15, x=0, xanchor="left"),
-                      margin=dict(t=90, b=110))
-    return fig
-
-
-def _date(value) -> str:
-    return formats.MISSING if formats.is_missing(value) else pd.Timestamp(value).strftime("%Y-%m-%d")
-
-
-DEFINITIONS_TITLE = "How to read this"
-"""The definitions' heading, on the Overview page and in the report."""
-
-
-def definitions() -> list[tuple[str, str]]:
-    """What a reader needs to read the overview: the words as the page and the report print them.
-
-    Built from :mod:`calmline.vocabulary` (the upset threshold, the headline horizon, the anger
-    scale) and the page's own notes (:data:`calmline.dashboard.overview_numbers.COMPARISON_NOTE`),
-    so a change there changes the page and every report alike.
-
-    Returns
-    -------
-    list of (str, str)
-        (term, definition) pairs, plain text.
-    """
-    horizon = overview_numbers.HORIZON
-    upset = (f"a call whose anger level (1 calm to 5 irate, as scored for the call) is "
-             f"{vocabulary.UPSET_ANGER} or more; every other call is calm.")
-    churn = (f"the customer left within {horizon} days after the call. A rate is the share of upset calls "
-             f"(% of calls) whose {horizon} days have passed by the data's as-of date; calls whose {horizon} "
-             f"days are still open are counted as upset calls but not in the rate.")
-    units = ("counts marked 'customers' count each customer once, however many upset calls they had; "
-             "every other count is of calls.")
-    estimate = ("the practice gap's cost is a model estimate from the newest model run: what would change if "
-                "adoption rose, comparing calls in the same situation. The 95% confidence interval (95% CI) is "
-                "the range the data cannot rule out; n is the number of calls or customers a number rests on. "
-                f"A monthly or team rate resting on fewer than {overview_numbers.MIN_N} calls whose {horizon} "
-                "days have passed is marked as resting on few calls.")
-    return [("Upset call", upset), (f"Churn within {horizon} days", churn), ("Customers", units),
-            ("Differences", overview_numbers.COMPARISON_NOTE), ("Estimate and interval", estimate)]
-
-
-def context_lines(o: overview_numbers.Overview) -> list[str]:
-    """As-of date, data period, period shown and model run, in words."""
-    fresh = o.freshness.iloc[0] if len(o.freshness) else None
-    lines = []
-    if fresh is not None:
-        lines.append(f"Data as of {_date(fresh.as_of)} (churn windows ending later are still open); calls from "
-                     f"{_date(fresh.first_call)} to {_date(fresh.last_call)}, {formats.count(fresh.calls)} calls "
-                     f"loaded, last load {_date(fresh.last_load)}.")
-    if o.period:
-        lines.append(f"Period shown: {o.period}.")
-    if o.gap is not None:
-        lines.append(f"Model run used (practice gap): run #{o.gap['run_id']}, made {_date(o.gap['created_at'])}, "
-                     f"churn within {o.gap['horizon']} days; centre-wide, the filters do not apply to it.")
-    else:
-        lines.append("Model run used: none yet (run `calmline fit` for the practice gap's cost).")
-    return lines
-
-
-def overview_report(chosen: dict | None, numbers: overview_numbers.Overview, figures: list[go.Figure]) -> str:
-    """The overview page as a standalone HTML document.
-
-    Parameters
-    ----------
-    chosen : dict or None
-        The active filters, as the filter store holds them.
-    numbers : Overview
-        :func:`calmline.dashboard.overview_numbers.overview_numbers` for those filters, the same the
-        page shows.
-    figures : list of plotly.graph_objects.Figure
-        The page's charts, in order.
-
-    Returns
-    -------
-    str
-        One HTML document: filters, as-of date and data period, the model run, headline cards with
-        their context, the comparison, the early signal, revenue at risk and KPIs, charts, teams,
-        and the definitions a reader needs (:func:`definitions`).
-    """
-    o = numbers
-    headline = overview_numbers.headline_cards(o)
-    compared = [overview_numbers.comparison_text(c) for c in o.comparisons]
-    early = overview_numbers.early_table(o)
-    director = overview_numbers.director_cards(o)
-    charts = [_for_print(fig).to_html(full_html=False, include_plotlyjs=(i == 0), default_width="100%")
-              for i, fig in enumerate(figures)]
-    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    comparison = ""
-    if compared:
-        items = "".join(f'<li><span class="v {html.escape(c["verdict"].replace(" ", "-"))}">'
-                        f'{html.escape(c["verdict"] or "no data")}</span> <b>{html.escape(c["label"])}:</b> '
-                        f'{html.escape(c["text"])}</li>' for c in compared)
-        comparison = (f"<h2>{html.escape(overview_numbers.comparison_title(o))}</h2><ul>{items}</ul>"
-                      f"<p><small>{html.escape(overview_numbers.COMPARISON_NOTE)}</small></p>")
-    early_html = (f"<h2>{html.escape(overview_numbers.EARLY_TITLE)}</h2>{_table(early)}"
-                  f"<p><small>{html.escape(overview_numbers.EARLY_NOTE)}</small></p>") if len(early) else ""
-    context = "<br>".join(html.escape(line) for line in context_lines(o))
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>calmline overview</title>
-<style>body{{font-family:system-ui,sans-serif;margin:24px;color:#222;max-width:1200px}}
-.cards{{display:flex;gap:12px;flex-wrap:wrap}}.card{{border:1px solid #ccc;border-radius:6px;padding:10px 14px;
-flex:1 1 240px}}.card b{{font-size:1.4em;display:block;margin:4px 0}}.card .t,.card .n{{font-size:.85em;color:#555}}
-table{{border-collapse:collapse;margin:8px 0}}td,th{{border:1px solid #ddd;padding:4px 8px;text-align:left}}
-.v{{border-radius:4px;padding:1px 6px;color:#fff;background:#6c757d}}.v.better{{background:#198754}}
-.v.worse{{background:#dc3545}}</style></head><body>
-<h1>calmline: overview</h1>
-<p><strong>Filters:</strong> {html.escape(describe_filters(chosen))}<br>{context}<br><small>Made {stamp}</small></p>
-<div class="cards">{_cards(headline) if headline else '<p>No calls match these filters.</p>'}</div>
-{comparison}
-{early_html}
-<h2>Revenue at risk and contact-centre KPIs</h2>
-<div class="cards">{_cards(director)}</div>
-{''.join(charts)}
-<h2>Teams</h2>{_table(team_table(o.teams))}
-<h2>{html.escape(DEFINITIONS_TITLE)}</h2>
-<dl>{''.join(f"<dt>{html.escape(term)}</dt><dd>{html.escape(words)}</dd>" for term, words in definitions())}</dl>
-</body></html>"""
-
-
-def report_for(chosen: dict | None) -> str:
-    """The overview report for the filters ``chosen``, with the page's numbers and charts.
+def report_for(chosen: dict | None, page: str = OVERVIEW, horizon: int | None = None) -> str:
+    """The report of ``page`` for the filters ``chosen``, with the page's numbers and figures.
 
     Parameters
     ----------
     chosen : dict or None
         The filters as the filter store holds them (``{"teams": ["leeds-1"], "anger": ["5"]}``);
-        values the database does not offer are left out, as on the page (see
-        :func:`calmline.dashboard.filters.bound`).
+        values the database does not offer are left out, as on the pages.
+    page : str
+        One of :data:`PAGES`.
+    horizon : int, optional
+        For the model pages (impact, training): the horizon whose newest run is shown, as their
+        horizon selector chooses it (the default horizon's run when None or not fitted).
 
     Returns
     -------
     str
-        :func:`overview_report` for those filters: the same numbers the Overview shows for them,
-        from :func:`calmline.dashboard.overview_numbers.overview_numbers`, and its four charts.
+        One HTML document.
+
+    Raises
+    ------
+    ValueError
+        For a page not in :data:`PAGES`.
     """
-    params = filters.params(chosen)
-    numbers = overview_numbers.overview_numbers(params)
-    figures = [churn_trend(numbers.rates, overview_numbers.MIN_N),
-               adoption_small_multiples(data.frame("monthly_adoption", **params), title=ADOPTION_TITLE),
-               team_bars(numbers.teams, overview_numbers.MIN_N), kpi_trends(numbers.rates, overview_numbers.MIN_N)]
-    return overview_report(chosen, numbers, figures)
+    if page == OVERVIEW:
+        return report_overview.report_for(chosen)
+    if page == "impact":
+        return report_impact.report_for(chosen, horizon)
+    if page == "training":
+        return report_training.report_for(chosen, horizon)
+    raise ValueError(f"there is no report of page {page!r}; the pages are {', '.join(PAGES)}")

@@ -1,12 +1,14 @@
 """The HTML report as a file download: ``GET /report.html?<the pages' filter query string>``;
-the same report as PDF: ``GET /report.pdf?<the same query string>``.
+the same report as PDF: ``GET /report.pdf?<the same query string>``. ``page=impact`` or
+``page=training`` asks for that page's report (default: the overview), ``horizon=30`` for the
+model run of that horizon (as the model pages keep it in their URL).
 
 The report (:func:`calmline.dashboard.html_report.report_for`, several megabytes with plotly.js
 inlined) is answered by a plain Flask route on the Dash app's server, with
 ``Content-Disposition: attachment``, rather than sent as JSON through a callback. Its query
 string is the one the pages keep in their URL (``?teams=leeds-1&anger=5&start=2025-03``, or
-``?view=ID`` for stored filters), so the Overview's button is a plain link carrying the filters
-(:func:`href`). The route sits behind the app's sign-in like every page and callback (dash-auth
+``?view=ID`` for stored filters), so each page's buttons are plain links carrying the filters
+(:func:`href`, :func:`download_buttons`). The route sits behind the app's sign-in like every page and callback (dash-auth
 checks every request of the server). A filter value the database does not offer is answered
 400 with what was wrong, never a report silently made for other filters.
 
@@ -17,21 +19,31 @@ makes has it, under the app's own path prefix, and the view runs with that app a
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 import dash
+import dash_bootstrap_components as dbc
 import flask
-from calmline.dashboard import filters, html_report
+from calmline.dashboard import filters, horizons, html_report
+from dash import Input, Output, callback, html
 
 PATH = "report.html"
 """The route, relative to the app's path prefix."""
 PDF_PATH = "report.pdf"
 """The PDF's route, relative to the app's path prefix (the same query string)."""
 PDF_FILENAME = "calmline-overview.pdf"
-"""The name the PDF is downloaded as."""
+"""The name the overview's PDF is downloaded as."""
+PAGE_PARAM = "page"
+"""The query parameter naming the report's page (:data:`calmline.dashboard.html_report.PAGES`)."""
 
 
-def href(chosen: dict | None, path: str = PATH) -> str:
+def pdf_filename(page: str = html_report.OVERVIEW) -> str:
+    """The name ``page``'s PDF is downloaded as: ``calmline-impact.pdf``."""
+    return f"calmline-{page}.pdf"
+
+
+def href(chosen: dict | None, path: str = PATH, page: str = html_report.OVERVIEW,
+         horizon: int | None = None) -> str:
     """The report's address for the filters ``chosen`` (as the filter store holds them).
 
     Parameters
@@ -40,14 +52,70 @@ def href(chosen: dict | None, path: str = PATH) -> str:
         The active filters.
     path : str
         :data:`PATH` (the HTML report) or :data:`PDF_PATH`.
+    page : str
+        The page the report is of (:data:`calmline.dashboard.html_report.PAGES`); the overview's
+        address carries no ``page``.
+    horizon : int, optional
+        The model run's horizon in days, as the model pages keep it in their URL.
 
     Returns
     -------
     str
         ``/report.html`` under the app's path prefix, with the filters' query string
-        (:func:`calmline.dashboard.filters.short_search`: a stored view when they are long).
+        (:func:`calmline.dashboard.filters.short_search`: a stored view when they are long), then
+        ``page`` and ``horizon`` when given.
     """
-    return dash.get_relative_path("/" + path) + filters.short_search(chosen or {})
+    search = filters.short_search(chosen or {})
+    extra = [(PAGE_PARAM, page)] if page != html_report.OVERVIEW else []
+    extra += [(horizons.HORIZON_PARAM, str(int(horizon)))] if horizon is not None else []
+    if extra:
+        search += ("&" if search else "?") + urlencode(extra)
+    return dash.get_relative_path("/" + path) + search
+
+
+def download_buttons(page: str) -> html.Div:
+    """The page's "Download HTML report" and "Download PDF" buttons: plain links to the report
+    routes (ids ``<page>-report-button`` and ``<page>-pdf-button``); :func:`follow_filters` keeps
+    their addresses on the current filters and horizon."""
+    return html.Div([
+        dbc.Button("Download HTML report", id=f"{page}-report-button", size="sm", color="primary", outline=True,
+                   href=href(None, PATH, page), external_link=True, download=html_report.filename(page)),
+        dbc.Button("Download PDF", id=f"{page}-pdf-button", size="sm", color="primary", outline=True,
+                   className="ms-2", href=href(None, PDF_PATH, page), external_link=True,
+                   download=pdf_filename(page)),
+    ], className="mb-2")
+
+
+def follow_filters(page: str):
+    """Register (and return) the callback that points ``page``'s download buttons at the report of
+    the current filters (the filter store) and horizon (the URL's ``horizon``)."""
+    @callback(Output(f"{page}-report-button", "href"), Output(f"{page}-pdf-button", "href"),
+              Input(filters.STORE, "data"), Input("url", "search"))
+    def report_links(chosen, search):
+        """The download buttons' addresses for the current filters and horizon."""
+        horizon = horizons.horizon_in(search)
+        return href(chosen, PATH, page, horizon), href(chosen, PDF_PATH, page, horizon)
+
+    return report_links
+
+
+def report_of(search: str) -> tuple[str | None, int | None]:
+    """The page and horizon a report request asks for (``?page=impact&horizon=30``).
+
+    Parameters
+    ----------
+    search : str
+        The request's query string.
+
+    Returns
+    -------
+    tuple of (str or None, int or None)
+        The page (:data:`calmline.dashboard.html_report.OVERVIEW` when none is named; None when the
+        one named is not a report) and the horizon (None when none is named).
+    """
+    asked = parse_qs(search.lstrip("?")).get(PAGE_PARAM, [html_report.OVERVIEW])
+    page = asked[0] if len(set(asked)) == 1 and asked[0] in html_report.PAGES else None
+    return page, horizons.horizon_in(search)
 
 
 def requested(search: str) -> tuple[dict, list[str]]:
@@ -89,23 +157,34 @@ def _refusal(problems: list[str]) -> flask.Response:
     return flask.Response(text, status=400, mimetype="text/plain")
 
 
+def _unknown_page(search: str) -> flask.Response:
+    """400, naming the page asked for and the pages there are."""
+    asked = ", ".join(parse_qs(search.lstrip("?")).get(PAGE_PARAM, []))
+    return flask.Response(f"The report was not made: there is no report of page {asked!r}; "
+                          f"the pages are {', '.join(html_report.PAGES)} (one of them).\n",
+                          status=400, mimetype="text/plain")
+
+
 @dash.hooks.route(name=PATH, methods=("GET",))
 def serve_report() -> flask.Response:
     """Answer ``GET /report.html?...``: the report as an attachment, or 400 naming the bad filters."""
     search = flask.request.query_string.decode("utf-8", errors="replace")
     chosen, problems = requested(search)
+    which, horizon = report_of(search)
+    if which is None:
+        return _unknown_page(search)
     if problems:
         return _refusal(problems)
-    page = html_report.report_for(chosen)
+    page = html_report.report_for(chosen, which, horizon)
     return flask.Response(page, mimetype="text/html", headers={
-        "Content-Disposition": f'attachment; filename="{html_report.FILENAME}"',
+        "Content-Disposition": f'attachment; filename="{html_report.filename(which)}"',
         "Cache-Control": "no-store",  # the centre's figures: not kept by proxies or the browser cache
     })
 
 
 @dash.hooks.route(name=PDF_PATH, methods=("GET",))
 def serve_pdf() -> flask.Response:
-    """Answer ``GET /report.pdf?...``: the overview as PDF, written by
+    """Answer ``GET /report.pdf?...``: the page's report as PDF, written by
     :func:`calmline.notify.report_file.write_report` (what ``calmline report --out x.pdf`` runs);
     400 naming bad filters; 503 saying what to install when the server has no Chromium."""
     import tempfile
@@ -117,6 +196,9 @@ def serve_pdf() -> flask.Response:
 
     search = flask.request.query_string.decode("utf-8", errors="replace")
     chosen, problems = requested(search)
+    which, horizon = report_of(search)
+    if which is None:
+        return _unknown_page(search)
     if problems:
         return _refusal(problems)
     try:
@@ -127,10 +209,11 @@ def serve_pdf() -> flask.Response:
                               status=503, mimetype="text/plain")
     try:
         with tempfile.TemporaryDirectory(prefix="calmline-route-") as folder:
-            data = report_file.write_report(settings().db, Path(folder) / PDF_FILENAME, chosen).read_bytes()
+            data = report_file.write_report(settings().db, Path(folder) / pdf_filename(which), chosen,
+                                            page=which, horizon=horizon).read_bytes()
     except report_file.ReportError as err:
         return flask.Response(f"The PDF was not made: {err}\n", status=503, mimetype="text/plain")
     return flask.Response(data, mimetype="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="{PDF_FILENAME}"',
+        "Content-Disposition": f'attachment; filename="{pdf_filename(which)}"',
         "Cache-Control": "no-store",
     })

@@ -1,8 +1,9 @@
-"""The overview as a file: HTML (the dashboard's own report) or PDF (that HTML printed by Chromium).
+"""A page's report as a file: HTML (the dashboard's own report) or PDF (that HTML printed by Chromium).
 
-The HTML is exactly what the overview's "Download report" button gives
-(:func:`calmline.dashboard.html_report.overview_report`, through the page's own callback), so the
-file, the page and an e-mail share their numbers (:mod:`calmline.dashboard.overview_numbers`).
+The pages are the overview, Practice impact and Training priorities
+(:data:`calmline.dashboard.html_report.PAGES`). The HTML is exactly what the page's "Download HTML
+report" button gives (:func:`calmline.dashboard.html_report.report_for`), so the file, the page
+and an e-mail share their numbers.
 
 Why headless Chromium for the PDF: it renders that HTML as the browser does, plotly.js charts
 included (WeasyPrint runs no JavaScript, so the charts would be blank; Kaleido draws figures, not
@@ -33,12 +34,31 @@ HEADER_CHARS = 190
 """Longest line of the page header (A4, 7.5 pt); a longer one (many teams) is cut, saying so."""
 
 
+PAGES = ("overview", "impact", "training")
+"""The pages there is a report of (:data:`calmline.dashboard.html_report.PAGES`; named here too so
+that refusing an unknown page needs no dashboard import)."""
+
+
 class ReportError(RuntimeError):
-    """The report could not be written (no Chromium, Chromium failed, an unknown filter value)."""
+    """The report could not be written (no Chromium, Chromium failed, an unknown filter value or page)."""
 
 
-def overview_html(db: str | Path, chosen: dict | None = None) -> str:
-    """The overview page for ``chosen`` filters as the dashboard's self-contained HTML report.
+def check_page(page: str) -> str:
+    """``page`` when there is a report of it.
+
+    Raises
+    ------
+    ReportError
+        Naming the page and the pages there are.
+    """
+    if page not in PAGES:
+        raise ReportError(f"there is no report of page {page!r}; --page is one of {', '.join(PAGES)}")
+    return page
+
+
+def page_html(db: str | Path, chosen: dict | None = None, page: str = "overview",
+              horizon: int | None = None) -> str:
+    """A page's report for ``chosen`` filters as the dashboard's self-contained HTML report.
 
     Parameters
     ----------
@@ -46,6 +66,10 @@ def overview_html(db: str | Path, chosen: dict | None = None) -> str:
         A calmline database (loaded; fitted for the model run's figures).
     chosen : dict, optional
         Filters as the dashboard's filter store holds them (``{"teams": ["leeds-1"]}``).
+    page : str
+        overview, impact or training.
+    horizon : int, optional
+        The model pages' horizon (days); the default horizon's run when None.
 
     Returns
     -------
@@ -55,21 +79,29 @@ def overview_html(db: str | Path, chosen: dict | None = None) -> str:
     Raises
     ------
     ReportError
-        When a filter names a value the database does not have.
+        For an unknown page, or a filter naming a value the database does not have.
     """
     from calmline.notify import dashboard_context
 
+    check_page(page)
     dashboard_context.use_database(db)
     unknown = dashboard_context.unknown_filter_values(chosen or {})
     if unknown:
         raise ReportError(f"the database has no {'; '.join(unknown)} (--filter)")
-    from calmline.dashboard.pages import overview
+    from calmline.dashboard import html_report
 
-    return overview.download_report(1, chosen or {})["content"]
+    return html_report.report_for(chosen or {}, page, horizon)
 
 
-def page_header(db: str | Path, chosen: dict | None = None) -> list[str]:
-    """The lines printed at the top of every PDF page: filters, data period and as-of date, model run.
+def overview_html(db: str | Path, chosen: dict | None = None) -> str:
+    """The overview's report: :func:`page_html` of the overview."""
+    return page_html(db, chosen, "overview")
+
+
+def page_header(db: str | Path, chosen: dict | None = None, page: str = "overview",
+                horizon: int | None = None) -> list[str]:
+    """The lines printed at the top of every PDF page: filters, data period and as-of date, model run
+    (:func:`calmline.dashboard.report_page.header_lines`, the same for every page).
 
     Parameters
     ----------
@@ -77,35 +109,21 @@ def page_header(db: str | Path, chosen: dict | None = None) -> list[str]:
         The database the report is made from.
     chosen : dict, optional
         The report's filters.
+    page : str
+        overview, impact or training.
+    horizon : int, optional
+        The model pages' horizon (days).
 
     Returns
     -------
     list of str
         Three lines of plain text (not escaped).
     """
-    import pandas as pd
-
-    from calmline.dashboard import filters, formats, overview_numbers
-    from calmline.dashboard.html_report import describe_filters
+    from calmline.dashboard import report_page
     from calmline.notify import dashboard_context
 
     dashboard_context.use_database(db)
-    o = overview_numbers.overview_numbers(filters.params(chosen or {}))
-
-    def day(value) -> str:
-        return formats.MISSING if formats.is_missing(value) else pd.Timestamp(value).strftime("%Y-%m-%d")
-
-    lines = [f"calmline overview. Filters: {describe_filters(chosen)}"]
-    if len(o.freshness):
-        fresh = o.freshness.iloc[0]
-        lines.append(f"Data as of {day(fresh.as_of)}; calls {day(fresh.first_call)} to {day(fresh.last_call)}"
-                     + (f"; period shown {o.period}" if o.period else ""))
-    if o.gap is not None:
-        lines.append(f"Model run #{o.gap['run_id']} (churn within {o.gap['horizon']} days, made "
-                     f"{day(o.gap['created_at'])})")
-    else:
-        lines.append("Model run: none yet")
-    return lines
+    return report_page.header_lines(check_page(page), chosen, horizon)
 
 
 def css_string(text: str) -> str:
@@ -131,7 +149,7 @@ def with_page_header(page: str, lines: list[str]) -> str:
              f" .js-plotly-plot, .plotly-graph-div {{ break-inside: avoid; }} }}</style>")
     head_end = page.lower().find("</head>")
     if head_end < 0:
-        raise ReportError("the overview's HTML has no <head>")
+        raise ReportError("the report's HTML has no <head>")
     return page[:head_end] + style + page[head_end:]
 
 
@@ -204,15 +222,22 @@ def print_pdf(page: str, out: str | Path, timeout: float = TIMEOUT_S) -> Path:
     return out
 
 
+def page_pdf(db: str | Path, chosen: dict | None = None, page: str = "overview",
+             horizon: int | None = None) -> bytes:
+    """A page's report for ``chosen`` filters as PDF bytes, its header on every printed page."""
+    document = with_page_header(page_html(db, chosen, page, horizon), page_header(db, chosen, page, horizon))
+    with tempfile.TemporaryDirectory(prefix="calmline-pdf-") as folder:
+        return print_pdf(document, Path(folder) / f"{page}.pdf").read_bytes()
+
+
 def overview_pdf(db: str | Path, chosen: dict | None = None) -> bytes:
     """The overview for ``chosen`` filters as PDF bytes, its header on every page."""
-    page = with_page_header(overview_html(db, chosen), page_header(db, chosen))
-    with tempfile.TemporaryDirectory(prefix="calmline-pdf-") as folder:
-        return print_pdf(page, Path(folder) / "overview.pdf").read_bytes()
+    return page_pdf(db, chosen, "overview")
 
 
-def write_report(db: str | Path, out: str | Path, chosen: dict | None = None) -> Path:
-    """Write the overview for ``chosen`` filters to ``out``: HTML for ``.html``/``.htm``, PDF for ``.pdf``.
+def write_report(db: str | Path, out: str | Path, chosen: dict | None = None, page: str = "overview",
+                 horizon: int | None = None) -> Path:
+    """Write ``page``'s report for ``chosen`` filters to ``out``: HTML for ``.html``/``.htm``, PDF for ``.pdf``.
 
     Parameters
     ----------
@@ -222,6 +247,10 @@ def write_report(db: str | Path, out: str | Path, chosen: dict | None = None) ->
         The file to write; its suffix chooses the format.
     chosen : dict, optional
         Filters as the dashboard's filter store holds them.
+    page : str
+        overview (default), impact or training.
+    horizon : int, optional
+        The model pages' horizon (days); the default horizon's run when None.
 
     Returns
     -------
@@ -231,17 +260,18 @@ def write_report(db: str | Path, out: str | Path, chosen: dict | None = None) ->
     Raises
     ------
     ReportError
-        For another suffix, an unknown filter value, or a PDF Chromium could not print.
+        For an unknown page, another suffix, an unknown filter value, or a PDF Chromium could not print.
     """
+    check_page(page)
     out = Path(out)
     suffix = out.suffix.lower()
     if suffix not in (".pdf", ".html", ".htm"):
         raise ReportError(f"--out {out}: the file must end in .pdf or .html")
     if suffix == ".pdf":
         chromium()  # say it is missing before computing anything
-        page = with_page_header(overview_html(db, chosen), page_header(db, chosen))
-        return print_pdf(page, out)
-    page = overview_html(db, chosen)
+        document = with_page_header(page_html(db, chosen, page, horizon), page_header(db, chosen, page, horizon))
+        return print_pdf(document, out)
+    document = page_html(db, chosen, page, horizon)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(page, encoding="utf-8")
+    out.write_text(document, encoding="utf-8")
     return out

@@ -11,7 +11,7 @@ from dash import Input, Output, State, callback, dcc, html
 
 from calmline import vocabulary
 from calmline.analysis.specification import ADJUSTED_FOR, specification
-from calmline.dashboard import data, disputes_panel, horizons
+from calmline.dashboard import data, disputes_panel, horizons, report_route
 from calmline.dashboard.filters import not_applied
 from calmline.dashboard.horizons import run_of, run_rows, selector
 from calmline.dashboard.figures import dose_plot, forest_plot, hazard_plot, heterogeneity_heatmap, km_plot, practice_label
@@ -137,6 +137,7 @@ def how_to_read(horizon_days: int, run=None) -> list:
 def layout(**_query) -> html.Div:
     return html.Div([
         not_applied("impact", "Centre-wide model results"),
+        report_route.download_buttons("impact"),
         dbc.Row([dbc.Col([html.H4(id=TITLE, className="mb-0"), html.Div(id=RUN, className="small text-muted")],
                          className="align-self-center"),
                  dbc.Col(selector(HORIZON), width="auto")], className="mb-2 g-2"),
@@ -156,6 +157,7 @@ def layout(**_query) -> html.Div:
 
 
 sync_horizon = horizons.sync_callback(HORIZON)
+report_links = report_route.follow_filters("impact")
 
 
 @callback(Output(TITLE, "children"), Output(RUN, "children"), Output(READ, "children"),

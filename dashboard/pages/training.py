@@ -16,7 +16,7 @@ import pandas as pd
 from dash import Input, Output, callback, dcc, html
 
 from calmline import vocabulary
-from calmline.dashboard import call_links, data, grids, horizons
+from calmline.dashboard import call_links, data, grids, horizons, report_route
 from calmline.dashboard.filters import not_applied
 from calmline.dashboard.figures import adoption_gap_heatmap, practice_label, priorities_bar
 from calmline.dashboard.figures.effects import horizon_words
@@ -65,6 +65,7 @@ def intro(horizon_days: int, _run=None) -> str:
 def layout(**query) -> html.Div:
     return html.Div([
         not_applied("training", "Centre-wide model results"),
+        report_route.download_buttons("training"),
         dcc.Store(id=AGENT, data=query.get(AGENT_PARAM) or None),
         dbc.Row([dbc.Col([html.H4(id=TITLE, className="mb-0"), html.Div(id=RUN, className="small text-muted")],
                          className="align-self-center"),
@@ -167,6 +168,7 @@ def _columns(frame: pd.DataFrame, pinned=("agent_id", "team"), **formats) -> lis
 
 
 sync_horizon = horizons.sync_callback(HORIZON)
+report_links = report_route.follow_filters("training")
 
 
 @callback(Output(TITLE, "children"), Output(RUN, "children"), Output(INTRO, "children"),
