@@ -5,14 +5,17 @@ how to read it. The horizon selector (:mod:`calmline.dashboard.horizons`) is kep
 from __future__ import annotations
 
 import dash
+import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import Input, Output, State, callback, dcc, html
+from dash import Input, Output, State, callback, ctx, dcc, html
 
 from calmline import vocabulary
 from calmline.analysis.specification import ADJUSTED_FOR, specification
 from calmline.dashboard import data, disputes_panel, horizons, report_route
+from calmline.dashboard import filtered_estimates, filters
 from calmline.dashboard.filters import not_applied
+from calmline.dashboard.grids import CSV_EXPORT, DEFAULT_COLUMN, records, register_exports
 from calmline.dashboard.horizons import run_of, run_rows, selector
 from calmline.dashboard.figures import dose_plot, forest_plot, hazard_plot, heterogeneity_heatmap, km_plot, practice_label
 from calmline.dashboard.figures.disputes import disputes_plot
@@ -35,6 +38,13 @@ WARNINGS = "impact-warnings"
 SENSITIVITY = "impact-sensitivity"
 DISPUTES = "impact-disputes"
 DISPUTES_PLOT = "impact-disputes-plot"
+FILTER_PANEL = "impact-filter"
+FILTER_STATUS = "impact-filter-status"
+FILTER_BUTTON = "impact-filter-run"
+FILTER_TABLE = "impact-filter-table"
+FILTER_GRID = "impact-filter-grid"
+FILTER_RESULT = "impact-filter-result"
+FILTER_BUTTON_TEXT = "Estimate for this filter"
 
 ASSUMPTION = ("Key assumption: this assumes no unrecorded trait of the agent or the customer drives both the "
               "practice and churn.")
@@ -134,6 +144,28 @@ def how_to_read(horizon_days: int, run=None) -> list:
                           html.Div(spec, className="small")])]
 
 
+def filter_panel() -> dbc.Card:
+    """Estimates for this filter: a button that re-estimates the logit AME and AIPW for the calls
+    the global filters keep, a spinner while it runs, and the table setting them beside the stored
+    centre-wide run (its CSV export holds the same numbers)."""
+    grid = html.Div([
+        dbc.Button("Export CSV", id=f"{FILTER_GRID}-export", size="sm", color="secondary", outline=True,
+                   className="mb-1"),
+        dag.AgGrid(id=FILTER_GRID, rowData=[], columnDefs=filtered_estimates.column_defs(),
+                   defaultColDef=DEFAULT_COLUMN, style={"height": "420px"}, className="ag-theme-alpine",
+                   dashGridOptions={"tooltipShowDelay": 300},
+                   csvExportParams={"fileName": "practice-impact-for-filter.csv", **CSV_EXPORT}),
+    ], id=FILTER_TABLE, style={"display": "none"})
+    return dbc.Card(dbc.CardBody([
+        html.H6("Estimates for this filter", className="mb-1"),
+        html.Div(id=FILTER_STATUS, className="small mb-2"),
+        dbc.Button(FILTER_BUTTON_TEXT, id=FILTER_BUTTON, size="sm", color="primary", className="mb-2",
+                   style={"display": "none"}),
+        dcc.Loading(html.Div([html.Div(id=FILTER_RESULT), grid]), type="circle",
+                    delay_show=150),
+    ]), id=FILTER_PANEL, className="mb-2")
+
+
 def layout(**_query) -> html.Div:
     return html.Div([
         not_applied("impact", "Centre-wide model results"),
@@ -143,6 +175,7 @@ def layout(**_query) -> html.Div:
                  dbc.Col(selector(HORIZON), width="auto")], className="mb-2 g-2"),
         dbc.Alert(how_to_read(vocabulary.HEADLINE_HORIZON), color="light", id=READ),
         html.Div(id=WARNINGS),
+        filter_panel(),
         dbc.Row([dbc.Col(dcc.Graph(id=FOREST), lg=7),
                  dbc.Col(html.Div(id=SENSITIVITY, style={"maxHeight": "720px", "overflowY": "auto"}),
                          lg=5)], className="g-2"),
@@ -223,3 +256,47 @@ def update_disputes(horizon=None):
     points = run_rows("disputes", run)
     return (disputes_panel.panel(points, days, DISPUTES),
             disputes_plot(points, horizon_days=days))
+
+
+register_exports(FILTER_GRID)
+
+
+@callback(Output(FILTER_STATUS, "children"), Output(FILTER_BUTTON, "style"), Output(FILTER_RESULT, "children"),
+          Output(FILTER_GRID, "rowData"), Output(FILTER_TABLE, "style"),
+          Input(FILTER_BUTTON, "n_clicks"), Input(filters.STORE, "data"), Input(HORIZON, "value"),
+          running=[(Output(FILTER_BUTTON, "disabled"), True, False)])
+def update_filtered(_clicks, chosen=None, horizon=None):
+    """The filter's estimates beside the centre-wide run: computed when the button is pressed,
+    shown at once when this filter and run were estimated before (cached per process)."""
+    return filtered_view(chosen, horizon, run_now=ctx.triggered_id == FILTER_BUTTON)
+
+
+def filtered_view(chosen: dict | None, horizon: int | None, *, run_now: bool) -> tuple:
+    """(status line, button style, result message, grid rows, grid style) for the filters ``chosen``
+    and the chosen horizon's run; estimates only when ``run_now`` or already cached."""
+    hidden, shown = {"display": "none"}, {}
+    run = run_of(horizon)
+    params = filters.params(chosen)
+    if run is None:
+        return "No model run yet: run `calmline fit`.", hidden, None, [], hidden
+    described = filters.describe(filters.bound(chosen)[0])
+    if not filtered_estimates.is_filtered(params):
+        return ("The figures below are centre-wide. Set a filter above (team, site, channel, issue type, "
+                "anger level, period) to estimate each practice for those calls, beside the centre-wide "
+                "run."), hidden, None, [], hidden
+    stored = run_rows("practice_effects", run)
+    found = filtered_estimates.cached(params, run)
+    if found is None and not run_now:
+        return ([f"Filters set ({described}); the figures below are centre-wide (model run "
+                 f"{int(run['run_id'])}). Press ", html.B(FILTER_BUTTON_TEXT), " to estimate the logit AME "
+                 "and AIPW of each practice for the filtered upset calls (a few seconds), beside the "
+                 "centre-wide run."], shown, None, [], hidden)
+    found = found or filtered_estimates.estimate(params, run, stored)
+    status = f"Filters: {described}."
+    if not found.ok:
+        return status, hidden, dbc.Alert(found.refusal, color="warning", className="py-2 mb-0"), [], hidden
+    notes = list(dict.fromkeys(w.split(": ", 1)[-1] for w in found.warnings))
+    result = [html.Div(filtered_estimates.summary(found, run), className="small"),
+              *(html.Div(n, className="small text-muted") for n in notes)]
+    table = filtered_estimates.comparison(found, stored)
+    return status, hidden, result, records(table), shown
