@@ -41,7 +41,8 @@ class Delivery:
         return (self.rule.name, self.period, self.recipient)
 
     def describe(self) -> str:
-        how = "e-mail" + (" with the overview PDF" if self.report else "") if self.channel == EMAIL else "webhook"
+        how = (("e-mail" + (f" with the {self.rule.report or 'overview'} PDF" if self.report else ""))
+               if self.channel == EMAIL else "webhook")
         return f"{self.rule.kind} {self.rule.name!r} ({self.period}) to {self.recipient} by {how}"
 
 
@@ -122,8 +123,17 @@ def subscription_text(rule: Rule, db: str | Path, period: str) -> tuple[str, str
     unknown = dashboard_context.unknown_filter_values(rule.filters)
     if unknown:
         raise ReportError(f"subscription {rule.name!r}: the database has no {'; '.join(unknown)} (filters)")
-    o = overview_numbers.overview_numbers(filters.params(rule.filters))
     scope = describe_filters(rule.filters)
+    page = rule.report or "overview"
+    if page != "overview":  # the model pages: their context, then their headline numbers in words
+        from calmline.dashboard import report_page
+        from calmline.dashboard.html_report import report_impact, report_training
+
+        made = report_impact if page == "impact" else report_training
+        lines = [f"calmline {page} ({rule.cadence}, {period}). Filters: {scope}",
+                 *report_page.header_lines(page, rule.filters)[1:], "", *made.summary_lines()]
+        return f"calmline {rule.cadence} {page}, {period}: {scope}", "\n".join(lines)
+    o = overview_numbers.overview_numbers(filters.params(rule.filters))
     lines = [f"calmline overview ({rule.cadence}, {period}). Filters: {scope}", *context_lines(o), ""]
     cards = overview_numbers.headline_cards(o)
     lines += [f"- {c['title']}: {c['value']} ({c['note']})" for c in cards] or ["No calls match these filters."]
@@ -159,7 +169,7 @@ def plan(rules: Rules, db: str | Path, now: datetime, done: set[tuple[str, str, 
             outcome.problems.append(f"subscription {rule.name!r} could not be evaluated: {exc}")
             continue
         for channel, recipient, target in todo:
-            body = text + ("\n\nThe overview is attached as PDF." if channel == EMAIL else "")
+            body = text + (f"\n\nThe {rule.report or 'overview'} report is attached as PDF." if channel == EMAIL else "")
             due.append(Delivery(rule, period, channel, recipient, target, subject, body, report=channel == EMAIL))
     today = now.astimezone(timezone.utc).date()
     for rule in rules.alerts:
@@ -219,7 +229,7 @@ def run(rules: Rules, db: str | Path, now: datetime | None = None, dry_run: bool
     calmline.database.publish.WriterBusy
         When a load, a fit or another notify run is writing the database.
     """
-    from calmline.notify.report_file import ReportError, overview_pdf
+    from calmline.notify.report_file import ReportError, page_pdf
 
     now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
     outcome = Outcome()
@@ -246,9 +256,9 @@ def run(rules: Rules, db: str | Path, now: datetime | None = None, dry_run: bool
     for d in due:
         if d.report and d.rule.name not in reports:
             try:
-                reports[d.rule.name] = overview_pdf(db, d.rule.filters)
+                reports[d.rule.name] = page_pdf(db, d.rule.filters, d.rule.report or "overview")
             except ReportError as exc:
-                reports[d.rule.name] = f"the overview PDF could not be made: {exc}"
+                reports[d.rule.name] = f"the {d.rule.report or 'overview'} PDF could not be made: {exc}"
     with ledger.open_ledger(db) as book:
         done = book.delivered()  # again, under the writer lock: another run may have sent some
         for d in due:
@@ -285,6 +295,6 @@ def _deliver(d: Delivery, server: deliver_smtp.Server | None, report: bytes | st
     attachment = None
     if d.report:
         if not isinstance(report, bytes):
-            raise ReportError(report or "the overview PDF was not made")
-        attachment = (f"calmline-overview-{d.period}.pdf", report, "application/pdf")
+            raise ReportError(report or f"the {d.rule.report or 'overview'} PDF was not made")
+        attachment = (f"calmline-{d.rule.report or 'overview'}-{d.period}.pdf", report, "application/pdf")
     deliver_smtp.send(server, deliver_smtp.message(server, d.target, d.subject, d.text, attachment))

@@ -8,7 +8,7 @@ A rules file (TOML; ``docs/notify.example.toml`` is a complete example)::
 
     [[subscription]]
     name = "weekly-overview"
-    report = "overview"         # the overview page, as `calmline report` writes it
+    page = "overview"           # overview | impact | training, as `calmline report --page` writes it
     cadence = "weekly"          # daily | weekly | monthly
     filters = { teams = ["leeds-1"] }
     to = ["dana@example.com"]
@@ -37,7 +37,8 @@ from urllib.parse import urlsplit
 from calmline import vocabulary
 
 CADENCES = ("daily", "weekly", "monthly")
-REPORTS = ("overview",)
+REPORTS = ("overview", "impact", "training")
+"""The pages a subscription can send (``page = ...``; ``report = ...`` is its older spelling)."""
 STARTTLS = ("auto", "always", "never")
 METHODS = ("logit", "aipw")
 
@@ -96,7 +97,7 @@ class Rule:
     webhooks: tuple[str, ...] = ()
     filters: dict = field(default_factory=dict)
     cadence: str | None = None     # subscriptions
-    report: str | None = None      # subscriptions
+    report: str | None = None      # subscriptions: the page whose report is sent (REPORTS)
     metric: str | None = None      # alerts
     threshold: float | None = None
     practice: str | None = None
@@ -269,7 +270,7 @@ def _smtp(entry, where: _Lines, problems: list) -> Smtp:
 
 
 COMMON_KEYS = ("name", "to", "webhooks", "filters")
-SUBSCRIPTION_KEYS = COMMON_KEYS + ("report", "cadence")
+SUBSCRIPTION_KEYS = COMMON_KEYS + ("page", "report", "cadence")
 ALERT_KEYS = COMMON_KEYS + ("metric", "threshold", "points", "days", "practice", "method", "horizon")
 
 
@@ -313,9 +314,12 @@ def _rule(kind: str, index: int, entry, where: _Lines, problems: list) -> Rule |
                         to=tuple(a for a in to if isinstance(a, str)),
                         webhooks=tuple(u for u in webhooks if isinstance(u, str)), filters=chosen)
     if kind == "subscription":
-        report = entry.get("report", "overview")
-        if report not in REPORTS:
-            bad("report", f"report {report!r} is not one this version writes; known: {', '.join(REPORTS)}")
+        key = "page" if "page" in entry else "report"
+        report = entry.get(key, "overview")
+        if "page" in entry and "report" in entry and entry["page"] != entry["report"]:
+            bad("page", f"page {entry['page']!r} and report {entry['report']!r} disagree; give page only")
+        elif not isinstance(report, str) or report not in REPORTS:
+            bad(key, f"{key} {report!r} is not a page there is a report of; known: {', '.join(REPORTS)}")
         cadence = entry.get("cadence")
         if cadence not in CADENCES:
             bad("cadence" if "cadence" in entry else None,

@@ -135,3 +135,24 @@ def test_an_unknown_top_level_key_or_table_is_refused_with_its_line(tmp_path):
     problems = refused(tmp_path, 'version = 2\n' + GOOD + '\n[alerts]\nx = 1\n')
     assert problems == [(1, "unknown key 'version'; expected [smtp], [access], [[subscription]] or [[alert]]"),
                         (18, "unknown table [alerts]; expected [smtp], [access], [[subscription]] or [[alert]]")]
+
+
+def test_a_subscription_names_its_page_and_an_unknown_page_is_refused_with_its_line(tmp_path):
+    path = tmp_path / "rules.toml"
+    path.write_text(GOOD.replace('cadence = "weekly"', 'cadence = "weekly"\npage = "impact"'), encoding="utf-8")
+    assert read_rules(path).subscriptions[0].report == "impact"
+    path.write_text(GOOD.replace('cadence = "weekly"', 'cadence = "weekly"\nreport = "training"'), encoding="utf-8")
+    assert read_rules(path).subscriptions[0].report == "training"  # the older key, still read
+    assert refused(tmp_path, GOOD.replace('cadence = "weekly"', 'cadence = "weekly"\npage = "impacts"')) == [
+        (7, "subscription 'weekly': page 'impacts' is not a page there is a report of; known: overview, impact, "
+            "training")]
+    assert refused(tmp_path, GOOD.replace('cadence = "weekly"', 'cadence = "weekly"\npage = 3')) == [
+        (7, "subscription 'weekly': page 3 is not a page there is a report of; known: overview, impact, training")]
+    assert refused(tmp_path, GOOD.replace('cadence = "weekly"',
+                                          'cadence = "weekly"\npage = "impact"\nreport = "training"')) == [
+        (7, "subscription 'weekly': page 'impact' and report 'training' disagree; give page only")]
+
+
+def test_the_example_rules_file_subscribes_to_every_page():
+    rules = read_rules(ROOT / "docs" / "notify.example.toml")
+    assert {s.report for s in rules.subscriptions} == {"overview", "impact", "training"}
