@@ -163,9 +163,8 @@ def _estimate(full: Design, targets: list[str], y: np.ndarray, groups: np.ndarra
                                            "resolution", DIRECT_CAVEAT)))
         if main.ok:
             _, _, p1, p0 = logit.ame(main, X, j)
-            others = np.column_stack([np.delete(design.practices, j, axis=1), design.covariates])
-            other_names = [p for p in design.practice_names if p != practice] + design.covariate_names
-            res = aipw.estimate(others, other_names, a, y, p1, p0, groups, trim=trim)
+            # the propensity design is the outcome model's without the practice's own column
+            res = aipw.estimate(X, names, a, y, p1, p0, groups, trim=trim, exclude=j)
             rows.append(_aipw_row(res, base, effect, note))
             if res.propensity is not None:
                 balance_rows += [dict(practice=practice, covariate=c, smd_before=b, smd_after=w)

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import statsmodels.api as sm
-from scipy import sparse
+from scipy import linalg, sparse
+from scipy.linalg import blas
 from scipy import stats
 from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
 
@@ -43,7 +44,8 @@ class LogitFit:
 
 
 def fit(X: np.ndarray, y: np.ndarray, groups: np.ndarray, names: list[str],
-        weights: np.ndarray | None = None, *, covariance: bool = True) -> LogitFit:
+        weights: np.ndarray | None = None, *, covariance: bool = True,
+        exclude: int | None = None) -> LogitFit:
     """Fit P(y = 1) = logistic(X b) by maximum likelihood; covariance clustered by ``groups``.
 
     Parameters
@@ -60,6 +62,10 @@ def fit(X: np.ndarray, y: np.ndarray, groups: np.ndarray, names: list[str],
         Frequency weights (aggregated rows); the result equals the row-level fit.
     covariance : bool
         False when only predictions are needed (propensity scores): ``cov`` is then None.
+    exclude : int, optional
+        With ``covariance=False`` only: a column of ``X`` left out of the model (its
+        coefficient is 0 in ``params``), the same fit as on ``np.delete(X, exclude, axis=1)``
+        without the copy.
 
     Returns
     -------
@@ -74,21 +80,21 @@ def fit(X: np.ndarray, y: np.ndarray, groups: np.ndarray, names: list[str],
     events = (y * weights).sum() if weights is not None else y.sum()
     if events == 0 or events == total:
         return LogitFit(None, None, names, "no churn events" if events == 0 else "every call churned")
-    model = (sm.GLM(y, X, family=sm.families.Binomial(), freq_weights=weights) if weights is not None
-             else sm.Logit(y, X, check_rank=False))
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", PerfectSeparationWarning)
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        try:
-            if weights is not None:
-                res = model.fit()
-                converged = res.converged
-            else:
-                res = model.fit(method="newton", maxiter=100, disp=0, start_params=_warm_start(X, y))
-                converged = res.mle_retvals.get("converged", True)
-        except (PerfectSeparationWarning, np.linalg.LinAlgError, ValueError) as exc:
-            return LogitFit(None, None, names, f"the model cannot be fitted: {_why(exc)}")
-    params = np.asarray(res.params)
+    if exclude is not None and covariance:
+        raise ValueError("exclude is for predictions only (covariance=False)")
+    fast = newton(X, y, weights, _warm_start(X, y, exclude) if weights is None else None,
+                  exclude=exclude)
+    if fast is not None:
+        params, converged = fast, True
+    elif exclude is None:
+        params, converged, why = _statsmodels_fit(X, y, weights)
+        if why is not None:
+            return LogitFit(None, None, names, why)
+    else:
+        params, converged, why = _statsmodels_fit(np.delete(X, exclude, axis=1), y, weights)
+        if why is not None:
+            return LogitFit(None, None, names, why)
+        params = np.insert(params, exclude, 0.0)
     if not covariance:
         ok = converged and np.all(np.isfinite(params)) and np.max(np.abs(params)) <= 15
         return LogitFit(params if ok else None, None, names,
@@ -105,6 +111,102 @@ def fit(X: np.ndarray, y: np.ndarray, groups: np.ndarray, names: list[str],
         return LogitFit(None, None, names, "perfect or quasi-perfect separation: some coefficient "
                                            "is unbounded")
     return LogitFit(params, cov, names, note, df)
+
+
+def _statsmodels_fit(X: np.ndarray, y: np.ndarray, weights: np.ndarray | None
+                     ) -> tuple[np.ndarray | None, bool, str | None]:
+    """statsmodels' fit, for the models :func:`newton` declines (separation, singular designs,
+    no convergence), so their warnings are statsmodels' own: (params, converged, why not)."""
+    model = (sm.GLM(y, X, family=sm.families.Binomial(), freq_weights=weights) if weights is not None
+             else sm.Logit(y, X, check_rank=False))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PerfectSeparationWarning)
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        try:
+            if weights is not None:
+                res = model.fit()
+                converged = res.converged
+            else:
+                res = model.fit(method="newton", maxiter=100, disp=0, start_params=_warm_start(X, y))
+                converged = res.mle_retvals.get("converged", True)
+        except (PerfectSeparationWarning, np.linalg.LinAlgError, ValueError) as exc:
+            return None, False, f"the model cannot be fitted: {_why(exc)}"
+    return np.asarray(res.params), bool(converged), None
+
+
+CHUNK_ROWS = 32_768
+"""Rows per block when X' W X is accumulated: the weighted block (a few MB) stays in cache and
+no n x k temporary is ever made."""
+
+
+def weighted_gram(X: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """X' diag(v) X for non-negative ``v``, accumulated over row blocks with a symmetric
+    rank-k update (BLAS ``syrk``: half the arithmetic of a general product, no n x k copy)."""
+    k = X.shape[1]
+    gram = np.zeros((k, k), order="F")
+    root = np.sqrt(v)
+    for start in range(0, len(X), CHUNK_ROWS):
+        block = X[start:start + CHUNK_ROWS] * root[start:start + CHUNK_ROWS, None]
+        gram = blas.dsyrk(1.0, block.T, beta=1.0, c=gram, trans=0, lower=0, overwrite_c=1)
+    upper = np.triu(gram)
+    return upper + np.triu(upper, 1).T
+
+
+NEWTON_TOL = 1e-10
+""":func:`newton` stops once no coefficient moved more than this in the last step (quadratic
+convergence: the coefficients are then the maximum to about machine precision)."""
+
+
+def newton(X: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None,
+           start: np.ndarray | None = None, *, maxiter: int = 60, exclude: int | None = None
+           ) -> np.ndarray | None:
+    """Maximum-likelihood logit coefficients by Newton-Raphson, or None when it cannot say.
+
+    The same maximum as statsmodels' ``Logit(y, X).fit(method="newton")`` (and ``GLM`` with
+    ``freq_weights``), computed in numpy with X' W X accumulated in row blocks
+    (:func:`weighted_gram`): no statsmodels data handling, rank checks or n x k temporaries.
+    Returns None (the caller then asks statsmodels, whose warnings say why) when the Hessian
+    is singular, a coefficient passes 15 in absolute value (separation) or the steps do not
+    settle within ``maxiter``.
+
+    Parameters
+    ----------
+    X : (n, k) array
+    y : (n,) array of 0/1
+    weights : (n,) array, optional
+        Frequency weights.
+    start : (k,) array, optional
+        Starting coefficients (zeros otherwise).
+    exclude : int, optional
+        A column of ``X`` left out of the model: its coefficient stays 0, as if the column
+        were deleted, without copying X (the propensity model of one practice given the others).
+    """
+    free = np.ones(X.shape[1], bool)
+    if exclude is not None:
+        free[exclude] = False
+    beta = np.zeros(X.shape[1]) if start is None else np.array(start, dtype=float)
+    beta[~free] = 0.0
+    for _ in range(maxiter):
+        p = predict(beta, X)
+        v = p * (1 - p)
+        r = y - p
+        if weights is not None:
+            v, r = v * weights, r * weights
+        try:
+            gram = weighted_gram(X, v)
+            if exclude is not None:
+                gram = gram[np.ix_(free, free)]
+            factor = linalg.cho_factor(gram, check_finite=True)
+            step = np.zeros(X.shape[1])
+            step[free] = linalg.cho_solve(factor, (X.T @ r)[free])
+        except (linalg.LinAlgError, ValueError):
+            return None
+        beta = beta + step
+        if not np.all(np.isfinite(beta)) or np.max(np.abs(beta)) > 15:
+            return None
+        if np.max(np.abs(step)) < NEWTON_TOL:
+            return beta
+    return None
 
 
 def small_cluster_df(groups: np.ndarray) -> int | None:
@@ -157,7 +259,7 @@ def cluster_covariance(X: np.ndarray, y: np.ndarray, params: np.ndarray, groups:
     """
     w = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=float)
     p = predict(params, X)
-    bread = np.linalg.inv((X * (w * p * (1 - p))[:, None]).T @ X)
+    bread = np.linalg.inv(weighted_gram(X, w * p * (1 - p)))
     resid = w * (y - p)
     codes = _codes(groups)
     n_groups = int(np.count_nonzero(np.bincount(codes)))
@@ -223,20 +325,16 @@ WARM_START_ROWS = 100_000
 maximum, found in two or three full-data steps instead of six or seven."""
 
 
-def _warm_start(X: np.ndarray, y: np.ndarray) -> np.ndarray | None:
+def _warm_start(X: np.ndarray, y: np.ndarray, exclude: int | None = None) -> np.ndarray | None:
     if len(y) <= 2 * WARM_START_ROWS:
         return None
-    rows = np.random.default_rng(0).choice(len(y), WARM_START_ROWS, replace=False)
+    rows = np.sort(np.random.default_rng(0).choice(len(y), WARM_START_ROWS, replace=False))
     if y[rows].min() == y[rows].max():
         return None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        try:
-            start = sm.Logit(y[rows], X[rows], check_rank=False).fit(method="newton", maxiter=25, disp=0)
-        except (np.linalg.LinAlgError, ValueError, PerfectSeparationWarning):
-            return None
-    params = np.asarray(start.params)
-    return params if np.all(np.isfinite(params)) and np.max(np.abs(params)) < 15 else None
+        params = newton(X[rows], y[rows], maxiter=25, exclude=exclude)
+    return params if params is not None and np.max(np.abs(params)) < 15 else None
 
 
 def _codes(groups: np.ndarray) -> np.ndarray:
