@@ -215,7 +215,8 @@ def test_labelled_set_loads_without_rejects(con):
     dev = Path(__file__).parent / "labelled" / "dev"
     lines = sum(len(f.read_text(encoding="utf-8").splitlines()) for f in dev.glob("*.jsonl"))
     report = read_transcripts(con, dev)
-    assert report.rows_rejected == 0 and report.calls == lines == 158
+    # every line is one call and none is rejected; the count grows as calls are added (198 in session 7)
+    assert report.rows_rejected == 0 and report.calls == lines > 0
 
 
 def test_a_rejected_json_lines_call_states_each_reason_once_not_once_per_turn(tmp_path, con):
