@@ -146,7 +146,7 @@ def _load_into(con, source: Path, db: Path, sources: list[SourceFile], as_of: da
     batch_id = con.execute("SELECT coalesce(max(batch_id), 0) + 1 FROM load_batches").fetchone()[0]
     load_started = _now()
     to_read, results = staging.skip_unchanged(con, sources, source, reload, tick, steps)
-    staged = staging.stage(con, to_read, source, tick, steps)
+    staged = staging.stage(con, to_read, source, tick, steps, batch_id)
     by_entity: dict[str, dict[int, str]] = {}
     for i, f in staged.items():
         by_entity.setdefault(f.src.entity.name, {})[i] = f.shown
@@ -171,6 +171,7 @@ def _load_into(con, source: Path, db: Path, sources: list[SourceFile], as_of: da
             written = store.upsert(con, entity, batch_id, by_entity[entity.name])
             for i in by_entity[entity.name]:
                 results[i] = _file_result(con, batch_id, staged[i], written[i])
+            store.adopt(con, entity, {i: staged[i].first_rowid for i in by_entity[entity.name]})
 
     notes = _drop_after_as_of(con, as_of) if explicit else []
     transcripts = transcripts_step.find(source)

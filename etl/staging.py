@@ -22,6 +22,7 @@ from calmline.etl.read_raw import RawSource
 from calmline.etl.load_report import FileResult
 from calmline.etl.sources import SourceFile, check_not_empty, fingerprint, scan_field_edges
 from calmline.etl import work_tables
+from calmline.etl.sql_text import file_path_case
 
 Progress = Callable[[str, int, int], None]
 
@@ -79,12 +80,17 @@ def skip_unchanged(con: duckdb.DuckDBPyConnection, sources: list[SourceFile], so
 
 
 def stage(con: duckdb.DuckDBPyConnection, to_read: list[tuple[int, SourceFile]], source: Path,
-          tick: Progress, steps: int) -> dict[int, StagedFile]:
+          tick: Progress, steps: int, batch_id: int | None = None) -> dict[int, StagedFile]:
     """Read every file into its entity's staging table.
 
     Reads the source files. Writes ``work_tables.staged(entity)`` and the views
     ``work_tables.stage(entity)``, and the rows the readers could not use
     (``work_tables.PARSE_REJECTS``, through ``work_tables.READER_REJECTS``).
+
+    With ``batch_id``, an entity whose stored table has no rows yet is staged directly in the
+    stored table's layout, with the lineage of the batch (see
+    :func:`calmline.etl.validate.create_stage` and :func:`calmline.etl.store.adopt`): a first
+    load then writes its rows once, as a bare read of the files does.
     """
     staged: dict[int, StagedFile] = {}
     read_raw.create_parse_rejects(con)
@@ -101,10 +107,15 @@ def stage(con: duckdb.DuckDBPyConnection, to_read: list[tuple[int, SourceFile]],
             hashing = [hasher.submit(fingerprint, s) for _, s in group if not s.sha256]
             raw = read_raw.prepare(con, group)
             if not any(f.src.entity is src.entity for f in staged.values()):
-                validate.create_stage(con, src.entity)
+                validate.create_stage(con, src.entity, direct=batch_id is not None
+                                      and not _has_rows(con, src.entity.name))
             base = con.execute(f"SELECT count(*) FROM {work_tables.staged(src.entity.name)}").fetchone()[0]
+            lineage = None
+            if work_tables.is_direct(con, src.entity.name):
+                lineage = (batch_id, file_path_case("_file_idx", {j: shown_path(s.path, source)
+                                                                  for j, s in group}))
             try:
-                validate.stage_files(con, src.entity, raw)
+                validate.stage_files(con, src.entity, raw, lineage)
             except duckdb.Error as exc:
                 raise read_raw.cannot_read([s for _, s in group], exc) from exc
             for job in hashing:
@@ -117,12 +128,24 @@ def stage(con: duckdb.DuckDBPyConnection, to_read: list[tuple[int, SourceFile]],
     return staged
 
 
+def line_sql(firsts: dict[int, int]) -> str:
+    """SQL for a staged row's line in its file (given the rowid of each file's first row)."""
+    return f"coalesce(_line, rowid - {_first(firsts)} + 2)"
+
+
+def _first(firsts: dict[int, int]) -> str:
+    return "CASE _file_idx " + " ".join(f"WHEN {i} THEN {n}" for i, n in firsts.items()) + " END"
+
+
 def _stage_view(con, name: str, firsts: dict[int, int]) -> None:
     """``stage_<name>``: the staging table with every row's line and position in its file."""
-    first = "CASE _file_idx " + " ".join(f"WHEN {i} THEN {n}" for i, n in firsts.items()) + " END"
     con.execute(f"CREATE OR REPLACE TEMP VIEW {work_tables.stage(name)} AS SELECT * REPLACE "
-                f"(coalesce(_line, rowid - {first} + 2) AS _line), rowid - {first} AS _row_in_file "
+                f"({line_sql(firsts)} AS _line), rowid - {_first(firsts)} AS _row_in_file "
                 f"FROM {work_tables.staged(name)}")
+
+
+def _has_rows(con, name: str) -> bool:
+    return con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {name} LIMIT 1)").fetchone()[0] > 0
 
 
 def _seen_before(con, src: SourceFile, shown: str) -> bool:

@@ -52,6 +52,12 @@ def upsert(con: duckdb.DuckDBPyConnection, entity: Entity, batch_id: int,
     on = " AND ".join(f"a.{q(k)} = t.{q(k)}" for k in entity.key)
     same = " AND ".join(f"a.{c} IS NOT DISTINCT FROM t.{c}" for c in cols)
     counts: dict[int, Written] = {i: Written() for i in files}
+    if work_tables.is_direct(con, name):
+        # The staging table becomes the stored table (adopt): nothing to copy.
+        for idx, n in con.execute(f"SELECT _file_idx, count(*) FROM {work_tables.accepted(name)} "
+                                  f"GROUP BY ALL").fetchall():
+            counts[idx].inserted = n
+        return counts
     path = file_path_case("_file_idx", files)
     if con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {name} LIMIT 1)").fetchone()[0] == 0:
         con.execute(f"INSERT INTO {into} SELECT {', '.join(cols)}, $batch, {path}, _line "
@@ -79,6 +85,37 @@ def upsert(con: duckdb.DuckDBPyConnection, entity: Entity, batch_id: int,
         setattr(counts[idx], action, n)
     con.execute(f"DROP TABLE {work_tables.classified(name)}")
     return counts
+
+
+def adopt(con: duckdb.DuckDBPyConnection, entity: Entity, firsts: dict[int, int]) -> None:
+    """Make an entity's directly staged rows its stored table, once every row is accounted for.
+
+    Reads and writes ``work_tables.staged(entity)`` when it is the database table
+    (:func:`calmline.etl.work_tables.is_direct`; otherwise does nothing): fills
+    ``_source_line``, deletes the rows that were not accepted (a per-row rule broken, or a
+    cross-row one in ``work_tables.cross(entity)``), drops the staging columns and puts the
+    table in place of the entity's empty stored table. The result holds what :func:`upsert`
+    would have inserted, in the same columns.
+
+    Parameters
+    ----------
+    firsts : dict
+        ``_file_idx`` -> the rowid of the file's first staged row (as
+        :class:`calmline.etl.staging.StagedFile` holds it).
+    """
+    from calmline.etl.staging import line_sql
+
+    name = entity.name
+    if not work_tables.is_direct(con, name):
+        return
+    table = f"main.{work_tables.staged(name)}"
+    con.execute(f"UPDATE {table} SET _source_line = {line_sql(firsts)}")
+    con.execute(f"DELETE FROM {table} s WHERE NOT _ok OR EXISTS (SELECT 1 FROM {work_tables.cross(name)} x "
+                f"WHERE x._file_idx = s._file_idx AND x._line = s._source_line)")
+    for column in ("_file_idx", "_line", "_ok", "problems", "_text"):
+        con.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+    con.execute(f"DROP TABLE main.{name}")
+    con.execute(f"ALTER TABLE {table} RENAME TO {name}")
 
 
 def write_rejects(con: duckdb.DuckDBPyConnection, entity: Entity, batch_id: int, i: int,

@@ -44,17 +44,35 @@ _DATE_RANGE = {
 _DATE_RULE = f"must be between {EARLIEST_DATE} and {LATEST_DATE}"
 
 
-def create_stage(con: duckdb.DuckDBPyConnection, entity: Entity) -> None:
-    """Create the empty ``work_tables.staged(entity)``."""
+def create_stage(con: duckdb.DuckDBPyConnection, entity: Entity, direct: bool = False) -> None:
+    """Create the empty ``work_tables.staged(entity)``.
+
+    Parameters
+    ----------
+    direct : bool
+        Stage into the stored table's layout, in the database itself rather than in memory:
+        the entity's columns and lineage columns as its stored table has them, then the
+        staging columns. Used when the entity has no stored rows yet, so the staged rows can
+        become the stored table (:func:`calmline.etl.store.adopt`) without being written twice.
+    """
     cols = ", ".join(f"{q(c.name)} {SQL_TYPES[c.kind]}" for c in entity.columns)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {work_tables.staged(entity.name)} (_file_idx INTEGER, "
-                f"_line BIGINT, {cols}, _ok BOOLEAN, "
-                f"problems STRUCT(\"column\" VARCHAR, rule VARCHAR)[], _text VARCHAR)")
+    staging_cols = (f"_file_idx INTEGER, _line BIGINT, _ok BOOLEAN, "
+                    f"problems STRUCT(\"column\" VARCHAR, rule VARCHAR)[], _text VARCHAR")
+    if direct:
+        con.execute(f"CREATE OR REPLACE TABLE main.{work_tables.staged(entity.name)} ({cols}, "
+                    f"_batch_id INTEGER, _source_file VARCHAR, _source_line BIGINT, {staging_cols})")
+    else:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {work_tables.staged(entity.name)} ({cols}, {staging_cols})")
 
 
-def stage_files(con: duckdb.DuckDBPyConnection, entity: Entity, raw: RawSource) -> None:
+def stage_files(con: duckdb.DuckDBPyConnection, entity: Entity, raw: RawSource,
+                lineage: tuple[int, str] | None = None) -> None:
     """Append the rows ``raw.select`` reads to ``work_tables.staged(entity)``, in file order,
-    typed, with every per-row rule each breaks. Reads the raw file views of ``raw``."""
+    typed, with every per-row rule each breaks. Reads the raw file views of ``raw``.
+
+    ``lineage``, for a table staged directly (:func:`create_stage`): the load's batch id and
+    the SQL giving each row's file as users see it, written into ``_batch_id`` and
+    ``_source_file`` (``_source_line`` is known once the reader's rejects are counted)."""
     line = "_line" if raw.has_line else "NULL::BIGINT"
     trim = "trim({})" if raw.trim else "{}"
     trimmed = ", ".join(f"nullif({trim.format(q(c.name))}, '') AS {q(c.name)}" for c in entity.columns)
@@ -66,11 +84,15 @@ def stage_files(con: duckdb.DuckDBPyConnection, entity: Entity, raw: RawSource) 
                          for col, cond, msg in checks)
     names = ", ".join(q(c.name) for c in entity.columns)
     text = f"CASE WHEN NOT _ok THEN {raw.text} END" if raw.text_in_stage else "NULL::VARCHAR"
+    into, extra = "_file_idx, _line, " + names + ", _ok, problems, _text", ""
+    if lineage is not None:
+        into += ", _batch_id, _source_file"
+        extra = f", {int(lineage[0])}, {lineage[1]}"
     con.execute(f"""
-        INSERT INTO {work_tables.staged(entity.name)}
+        INSERT INTO {work_tables.staged(entity.name)} ({into})
         SELECT _file_idx, {line}, {names}, _ok,
             CASE WHEN NOT _ok THEN list_filter([{problems}], lambda p: p IS NOT NULL) END AS problems,
-            {text} AS _text
+            {text} AS _text{extra}
         FROM (
             SELECT *, {ok} AS _ok FROM (
                 SELECT * EXCLUDE ({names}), {typed}, {cleaned_copies} FROM (

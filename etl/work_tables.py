@@ -7,7 +7,9 @@ them it reads and writes; this module says what each one holds.
 Per entity (``calls``, ``customers``, ...):
 
 - :func:`staged` ``stage_<entity>_t`` (table): every row read, typed, with its file index,
-  line, problems (per-row rules broken) and ``_ok``.
+  line, problems (per-row rules broken) and ``_ok``. Temporary, except for an entity with no
+  stored rows yet: then a table of the (working) database in the stored table's layout, which
+  :func:`calmline.etl.store.adopt` turns into the stored table (:func:`is_direct`).
 - :func:`stage` ``stage_<entity>`` (view): the staged rows with each row's line in its file.
 - :func:`cross` ``cross_<entity>`` (table): rows that broke a rule across rows (duplicate key,
   unknown reference, dates), one row per problem.
@@ -56,6 +58,13 @@ raw_file = _Named("f{}", "File i read as text columns.")
 line_marks = _Named("x{}", "For file i: rows after which a quoted field spanned lines.")
 line_offsets = _Named("y{}", "For file i: extra lines to add from each row on.")
 numbered = _Named("n{}", "File i's rows with their line numbers.")
+
+
+def is_direct(con, entity: str) -> bool:
+    """Whether ``entity``'s staging table is the database table that becomes its stored table
+    (rather than a temporary one whose accepted rows are copied)."""
+    return con.execute("SELECT count(*) FROM duckdb_tables() WHERE NOT temporary AND schema_name = 'main' "
+                       "AND table_name = $t", {"t": staged(entity)}).fetchone()[0] > 0
 
 
 def drop_all(con) -> int:
