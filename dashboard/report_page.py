@@ -174,14 +174,19 @@ def component_html(node) -> str:
 
 
 def component_text(node) -> str:
-    """The words of a Dash component tree, as plain text (for an e-mail or a header)."""
+    """The words of a Dash component tree, as plain text (for an e-mail or a header), one space
+    between words."""
+    return " ".join(_words(node).split())
+
+
+def _words(node) -> str:
     if node is None:
         return ""
     if isinstance(node, (list, tuple)):
-        return " ".join(t for t in (component_text(child) for child in node) if t)
+        return " ".join(_words(child) for child in node)
     if not isinstance(node, Component):
         return str(node)
-    return component_text(getattr(node, "children", None))
+    return _words(getattr(node, "children", None))
 
 
 def definitions_html(title: str, items: list[tuple[str, str]]) -> str:
