@@ -260,10 +260,15 @@ def _timing_sql(turns_table: str, s: dict) -> str:
     """``_tx_turn_facts``: one row per turn with what the opening account and talk share need.
 
     The customer's opening complaint starts at their first turn of ``opening_min_words`` words
-    or more. Each agent turn after that is, in order: a backchannel in a pause (the opening
-    goes on), an interruption (it starts before the customer's last turn ended, or it is a
-    short question after which the customer carries on with the complaint), or the agent's
-    response, which ends the opening. vent_interruptions counts the interruptions before the
+    or more. A customer turn's words are those of two letters or more that are not
+    ``spoken_digits`` (a reference or a number read out, "h s four four nine two one", is no
+    account and no carrying on with one). Each agent turn after that is, in order: a
+    backchannel in a pause (the opening goes on), an interruption (it starts before the
+    customer's last turn ended, or it is a short question after which the customer carries on
+    with the complaint: the rubric's "question cutting in between its parts"), or the agent's
+    response, which ends the opening. A question answered and not followed by more of the
+    complaint, such as an account number asked for once the customer has finished, is a
+    response, not an interruption. vent_interruptions counts the interruptions before the
     response.
     """
     return f"""
@@ -274,7 +279,7 @@ def _timing_sql(turns_table: str, s: dict) -> str:
         FROM {turns_table}
     ), f AS (
         SELECT *,
-               CASE WHEN speaker = 'customer' THEN len(regexp_extract_all(t, '[a-z]{{2,}}')) END AS words,
+               CASE WHEN speaker = 'customer' THEN len({_customer_words(s)}) END AS words,
                CASE WHEN speaker = 'agent' THEN length(t) - length(replace(t, ' ', '')) + 1 END AS tokens,
                max(CASE WHEN speaker = 'customer' THEN end_s END) OVER w_before AS customer_end_before,
                -- agent turns so far: an agent turn and the customer turns after it share this number
@@ -294,8 +299,6 @@ def _timing_sql(turns_table: str, s: dict) -> str:
                          OR f.seg > o.opening_seg + {int(s['opening_max_agent_turns'])} THEN NULL
                     WHEN regexp_matches(f.t, {_lit(s['backchannel'])}) THEN 'backchannel'
                     WHEN f.start_s < f.customer_end_before THEN 'overlap'
-                    WHEN f.tokens <= {int(s['cut_in_max_words'])} AND f.seg = o.opening_seg + 1
-                         AND regexp_matches(f.t, {_lit(s['identity_check'])}) THEN 'question_cut_in'
                     WHEN f.tokens <= {int(s['cut_in_max_words'])}
                          AND (coalesce(b.c_turns, 0) >= 2 OR coalesce(b.c_words, 0) >= {int(s['continuation_min_words'])})
                          AND regexp_matches(f.t, {_lit(s['cut_in_question'])}) THEN 'question_cut_in'
@@ -305,6 +308,15 @@ def _timing_sql(turns_table: str, s: dict) -> str:
     SELECT *, min(CASE WHEN kind = 'response' THEN turn END) OVER (PARTITION BY call_id) AS response_turn
     FROM kinds
     """
+
+
+def _customer_words(s: dict) -> str:
+    """The SQL list of a turn's words (``t``) that count towards the opening account: two
+    letters or more, and not a spoken digit when the rules name them (``spoken_digits``)."""
+    words = "regexp_extract_all(t, '[a-z]{2,}')"
+    if not s.get("spoken_digits"):
+        return words
+    return f"list_filter({words}, lambda w: NOT regexp_full_match(w, {_lit(s['spoken_digits'])}))"
 
 
 def _verify_mode_sql(rules: Rules, s: dict) -> str:
