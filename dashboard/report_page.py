@@ -20,7 +20,7 @@ from dash.development.base_component import Component
 STYLE = """body{font-family:system-ui,sans-serif;margin:24px;color:#222;max-width:1200px}
 .cards{display:flex;gap:12px;flex-wrap:wrap}.card{border:1px solid #ccc;border-radius:6px;padding:10px 14px;
 flex:1 1 240px}.card b{font-size:1.4em;display:block;margin:4px 0}.card .t,.card .n{font-size:.85em;color:#555}
-table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ddd;padding:4px 8px;text-align:left}
+table{border-collapse:collapse;margin:8px 0;width:100%}td,th{border:1px solid #ddd;padding:4px 8px;text-align:left}
 thead{display:table-header-group}.small{font-size:.85em}.text-muted{color:#555}
 .v{border-radius:4px;padding:1px 6px;color:#fff;background:#6c757d}.v.better{background:#198754}
 .v.worse{background:#dc3545}.notice{border:1px solid #9ec5fe;background:#e7f1ff;padding:6px 10px;border-radius:4px}"""

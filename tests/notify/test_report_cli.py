@@ -68,3 +68,24 @@ def test_fit_with_notify_evaluates_the_alerts_after_publishing(notify_db, tmp_pa
     assert [msg["Subject"] for _, msg in smtp_server.messages] == [f"calmline alert: stale (as of {as_of.isoformat()})"]
     assert query(notify_db, "SELECT rule, status FROM notifications") == [("stale", "sent")]  # not the subscription
     assert os.environ["CALMLINE_SMTP_PORT"] == str(smtp_server.port)
+
+
+def test_report_writes_the_page_asked_for_and_refuses_an_unknown_page(fitted_sample_db, tmp_path):
+    from calmline.dashboard import horizons, practice_headline
+    from calmline.notify import dashboard_context
+
+    out = tmp_path / "impact.html"
+    done = run_cli("report", "--db", str(fitted_sample_db), "--out", str(out), "--page", "impact",
+                   "--filter", "anger=5")
+    assert done.returncode == 0, said(done)
+    page = out.read_text(encoding="utf-8")
+    assert "<h1>calmline: practice impact</h1>" in page and "<strong>Filters:</strong> Anger level: 5" in page
+    dashboard_context.use_database(fitted_sample_db)
+    run = horizons.run_of(None)
+    table = practice_headline.headline_table(horizons.run_rows("practice_effects", run), int(run["horizon_days"]))
+    assert len(table) and all(f"<td>{estimate}</td>" in page for estimate in table.iloc[:, 1])
+
+    unknown = run_cli("report", "--db", str(fitted_sample_db), "--out", str(tmp_path / "x.html"), "--page", "agents")
+    assert unknown.returncode == 2
+    assert "there is no report of page 'agents'; --page is one of overview, impact, training" in said(unknown)
+    assert not (tmp_path / "x.html").exists()
