@@ -41,6 +41,10 @@ class FitSummary:
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
+    """Wall seconds per step."""
+    cpu: dict[str, float] = field(default_factory=dict)
+    """CPU seconds of this process per step (all its threads), beside ``timings``."""
+    cpu_seconds: float = 0.0
 
 
 def fit(db: Path, practices: list[str], *, horizons: tuple[int, ...] = (90,),
@@ -58,7 +62,7 @@ def fit(db: Path, practices: list[str], *, horizons: tuple[int, ...] = (90,),
     progress : callable, optional
         Called with a description as each step starts.
     """
-    started = time.monotonic()
+    started, started_cpu = time.monotonic(), time.process_time()
     say = progress or (lambda _: None)
     summary = FitSummary(db)
     with staged_database(db) as work:
@@ -75,15 +79,16 @@ def fit(db: Path, practices: list[str], *, horizons: tuple[int, ...] = (90,),
                 " WHERE status LIKE 'loaded%')").fetchone()
             con.execute(load_sql("analysis/results_schema"))
             say("Cox and Kaplan-Meier")
-            start = time.monotonic()
+            start, start_cpu = time.monotonic(), time.process_time()
             survival = secondary.survival(population, practices, after_call=_after_call(practices),
                                           landmark_days=vocabulary.FOLLOWUP_WINDOW_DAYS)
             # the same for every horizon
             summary.timings["Cox and Kaplan-Meier"] = time.monotonic() - start
+            summary.cpu["Cox and Kaplan-Meier"] = time.process_time() - start_cpu
             for h in horizons:
                 run_id = con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM model_runs").fetchone()[0]
                 tables, warnings, counts = _fit_horizon(population, practices, h, survival, say,
-                                                        summary.timings, training, disputed)
+                                                        summary.timings, training, disputed, summary.cpu)
                 warnings = unrecorded + warnings
                 _write(con, run_id, tables)
                 con.execute("INSERT INTO model_runs VALUES ($run, $now, $as_of, $h, $n, $events, $left, "
@@ -99,6 +104,7 @@ def fit(db: Path, practices: list[str], *, horizons: tuple[int, ...] = (90,),
         finally:
             con.close()
     summary.seconds = time.monotonic() - started
+    summary.cpu_seconds = time.process_time() - started_cpu
     return summary
 
 
@@ -117,8 +123,8 @@ def _after_call(practices: list[str]) -> list[str]:
 
 def _fit_horizon(population: pd.DataFrame, practices: list[str], h: int,
                  survival: tuple[pd.DataFrame, pd.DataFrame], say: Progress, timings: dict[str, float],
-                 training: pd.DataFrame | None = None, disputed: pd.DataFrame | None = None
-                 ) -> tuple[dict[str, pd.DataFrame], list[str], dict]:
+                 training: pd.DataFrame | None = None, disputed: pd.DataFrame | None = None,
+                 cpu: dict[str, float] | None = None) -> tuple[dict[str, pd.DataFrame], list[str], dict]:
     outcome = f"churned_{h}d"
     in_window = population[population["days_observable"] >= h]
     df, left_out = complete_cases(in_window, practices, outcome)
@@ -131,9 +137,12 @@ def _fit_horizon(population: pd.DataFrame, practices: list[str], h: int,
 
     def timed(label: str, fn, *args):
         say(f"{h} days: {label}")
-        start = time.monotonic()
+        start, start_cpu = time.monotonic(), time.process_time()
         out = fn(*args)
-        timings[f"{label} ({h}d)"] = timings.get(f"{label} ({h}d)", 0.0) + time.monotonic() - start
+        key = f"{label} ({h}d)"
+        timings[key] = timings.get(key, 0.0) + time.monotonic() - start
+        if cpu is not None:
+            cpu[key] = cpu.get(key, 0.0) + time.process_time() - start_cpu
         return out
 
     design = timed("design matrix", build, df, practices)
