@@ -78,10 +78,12 @@ def _run_and_stored():
 
 def test_the_filtered_estimate_is_practice_effects_on_the_filtered_calls(fitted_sample_db, estimated):
     """Reference: the filter applied in pandas to the fit's population, then the fit's own steps
-    (complete cases, design, practice_effects with the follow-up at its landmark), computed here
-    independently of the page's SQL path; the page's numbers must be the same to 1e-10."""
+    (complete cases, design, practice_effects with the follow-up at its landmark, q-values and MDE
+    over every row), computed here independently of the page's SQL path; the page's numbers must
+    be the same to 1e-10."""
     from calmline.analysis.design import active_at, build
     from calmline.analysis.effects import practice_effects
+    from calmline.analysis.secondary import add_q_and_mde
     from calmline.dashboard import filtered_estimates, filters
 
     run, stored = _run_and_stored()
@@ -91,8 +93,10 @@ def test_the_filtered_estimate_is_practice_effects_on_the_filtered_calls(fitted_
     df = _in_model(mine, practices)
     after = [p.name for p in vocabulary.PRACTICES if p.after_call and p.name in practices]
     days = vocabulary.FOLLOWUP_WINDOW_DAYS
+    landmark = active_at(df, days)
     expected, _, _ = practice_effects(df, practices, "churned_90d", build(df, practices), after_call=after,
-                                      landmark=active_at(df, days), landmark_days=days)
+                                      landmark=landmark, landmark_days=days)
+    expected = add_q_and_mde(expected, df, practices, "churned_90d", after_call=after, landmark=landmark)
     found = filtered_estimates.cached(filters.params(CHOSEN), run)
     assert found is not None and found.ok
     assert found.n_calls == len(df) and found.n_events == int(df["churned_90d"].sum())
@@ -102,7 +106,7 @@ def test_the_filtered_estimate_is_practice_effects_on_the_filtered_calls(fitted_
                           & (found.effects["scale"] == "risk_difference")]
     both = shown.merge(expected, on=keys, suffixes=("", "_ref"))
     assert len(both) == len(shown) >= 2 * len(practices)
-    for column in ("estimate", "ci_low", "ci_high", "n_calls", "n_analysed"):
+    for column in ("estimate", "ci_low", "ci_high", "n_calls", "n_analysed", "q_value", "mde"):
         np.testing.assert_allclose(pd.to_numeric(both[column]).to_numpy(float),
                                    pd.to_numeric(both[f"{column}_ref"]).to_numpy(float), rtol=0, atol=1e-10,
                                    equal_nan=True, err_msg=column)
