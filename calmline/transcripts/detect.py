@@ -109,12 +109,15 @@ def _any(patterns: list[str]) -> str:
 def _sentences_sql(turns_table: str, s: dict) -> str:
     """``SENTENCES``: one row per sentence, lower-cased, with its turn's place in the call.
 
-    A sentence ends at ``.``, ``?`` or ``!``, except a point followed by a digit (£4.99, 2.5GB)."""
+    A sentence ends at ``.``, ``?`` or ``!``, except a point followed by a digit (£4.99, 2.5GB);
+    the points of "a.m.", "p.m." and of the titles Mr., Mrs., Ms. and Dr. are dropped first, so
+    that "the 7 a.m. direct" and "Ms. Ortiz" stay inside their sentence."""
     return f"""
     CREATE OR REPLACE TEMP TABLE {tables.SENTENCES} AS
     WITH turns AS (
         SELECT call_id, turn, speaker, start_s, end_s,
-               lower(replace(replace(text, '\u2019', ''''), '\u2018', '''')) AS t,
+               regexp_replace(regexp_replace(lower(replace(replace(text, '\u2019', ''''), '\u2018', '''')),
+                              '\\b([ap])\\.m\\.', '\\1m', 'g'), '\\b(mrs|mr|ms|dr)\\.', '\\1', 'g') AS t,
                count(*) OVER (PARTITION BY call_id) AS n_turns
         FROM {turns_table}
     ), split AS (
