@@ -123,8 +123,8 @@ def test_the_model_pages_download_buttons_carry_the_filters_and_the_horizon(app,
 
 def test_every_pdf_page_header_names_the_filters_data_period_and_the_pages_run(fitted_sample_db):
     from calmline.dashboard import horizons
-    from calmline.notify.report_file import page_header
 
+    from calmline.notify.report_file import page_header
     from tests.conftest import query
 
     as_of = query(fitted_sample_db, "SELECT as_of FROM etl_state")[0][0]

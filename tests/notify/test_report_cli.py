@@ -72,6 +72,7 @@ def test_fit_with_notify_evaluates_the_alerts_after_publishing(notify_db, tmp_pa
 
 def test_report_writes_the_page_asked_for_and_refuses_an_unknown_page(fitted_sample_db, tmp_path):
     from calmline.dashboard import horizons, practice_headline
+
     from calmline.notify import dashboard_context
 
     out = tmp_path / "impact.html"

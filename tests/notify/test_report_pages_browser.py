@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 import shutil
 import unicodedata
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import duckdb
 import pytest
@@ -29,6 +29,7 @@ pytestmark = pytest.mark.xdist_group("browser")
 def test_a_subscription_with_page_impact_delivers_the_impact_pdf_with_the_pages_numbers(
         notify_db, tmp_path, smtp_server):
     from calmline.dashboard import horizons, practice_headline
+
     from calmline.notify import deliveries
     from calmline.notify.rules import read_rules
 
@@ -38,7 +39,7 @@ def test_a_subscription_with_page_impact_delivers_the_impact_pdf_with_the_pages_
     rules.write_text(f'[[subscription]]\nname = "weekly-impact"\npage = "impact"\ncadence = "weekly"\n'
                      f'filters = {{ teams = ["{team}"] }}\nto = ["dana@example.com"]\n', encoding="utf-8")
 
-    outcome = deliveries.run(read_rules(rules), notify_db, datetime(2026, 11, 30, 7, tzinfo=timezone.utc),
+    outcome = deliveries.run(read_rules(rules), notify_db, datetime(2026, 11, 30, 7, tzinfo=UTC),
                              say=lambda line: None)
 
     assert outcome.ok and len(outcome.sent) == 1

@@ -144,8 +144,8 @@ def test_a_subscription_names_its_page_and_an_unknown_page_is_refused_with_its_l
     path.write_text(GOOD.replace('cadence = "weekly"', 'cadence = "weekly"\nreport = "training"'), encoding="utf-8")
     assert read_rules(path).subscriptions[0].report == "training"  # the older key, still read
     assert refused(tmp_path, GOOD.replace('cadence = "weekly"', 'cadence = "weekly"\npage = "impacts"')) == [
-        (7, "subscription 'weekly': page 'impacts' is not a page there is a report of; known: overview, impact, "
-            "training")]
+        (7, ("subscription 'weekly': page 'impacts' is not a page there is a report of; known: overview, impact, "
+             "training"))]
     assert refused(tmp_path, GOOD.replace('cadence = "weekly"', 'cadence = "weekly"\npage = 3')) == [
         (7, "subscription 'weekly': page 3 is not a page there is a report of; known: overview, impact, training")]
     assert refused(tmp_path, GOOD.replace('cadence = "weekly"',
