@@ -90,6 +90,8 @@ def training_impact(calls: pd.DataFrame, completions: pd.DataFrame, outcomes: di
     if missing:
         raise ValueError(f"missing columns: {', '.join(missing)}")
     months = pd.to_datetime(calls["call_month"]).dt.to_period("M")
+    columns = list(dict.fromkeys([p for p in modules.values() if p in calls] + list(outcomes.values())))
+    cells = _cells(calls["agent_id"].astype(str), months, calls[columns])
     done = completions.assign(month=pd.to_datetime(completions["completed_at"]).dt.to_period("M"))
     done = done.groupby(["module", "agent_id"])["month"].min()
     rows = []
@@ -99,17 +101,27 @@ def training_impact(calls: pd.DataFrame, completions: pd.DataFrame, outcomes: di
         first = done.loc[module] if module in done.index.get_level_values(0) else pd.Series(dtype=object)
         for name, column in [("adoption", practice), *outcomes.items()]:
             rows.append({"module": module, "practice": practice, "outcome": name,
-                         **_did(calls["agent_id"].astype(str), months, calls[column], first,
-                                window_months)})
+                         **_did(cells[column], months, first, window_months)})
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def _did(agent: pd.Series, month: pd.Series, value: pd.Series, completed: pd.Series, window: int) -> dict:
-    """The difference in differences of ``value`` for one module (completion month per agent)."""
-    known = value.notna()
-    cells = (pd.DataFrame({"agent": agent[known], "month": month[known],
-                           "y": value[known].astype(float)})
-             .groupby(["agent", "month"], as_index=False).agg(n=("y", "size"), y=("y", "sum")))
+def _cells(agent: pd.Series, month: pd.Series, values: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Per column of ``values``: its agent-month cells (agent, month, n known calls, y their sum),
+    sorted by agent and month, cells without a known call left out; one grouping of the calls
+    for every column (the calls are many, the cells few)."""
+    keys = [agent.rename("agent"), month.rename("month")]
+    known = values.notna().groupby(keys).sum()
+    sums = values.astype(float).fillna(0.0).groupby(keys).sum()
+    out = {}
+    for column in values.columns:
+        part = pd.DataFrame({"n": known[column].astype(int), "y": sums[column]})
+        out[column] = part[part["n"] > 0].reset_index()
+    return out
+
+
+def _did(cells: pd.DataFrame, month: pd.Series, completed: pd.Series, window: int) -> dict:
+    """The difference in differences of one outcome's agent-month ``cells`` (see :func:`_cells`)
+    for one module (completion month per agent); ``month`` is every call's month."""
     completed = completed.copy()
     completed.index = completed.index.astype(str)
     start = month.min()
