@@ -1,0 +1,115 @@
+"""Read one source file on Spark as text, one row per record, with its file and line.
+
+The Spark twin of :mod:`calmline.etl.read_raw`, for the formats a lake holds: CSV and
+Parquet. Each file becomes a DataFrame of ``_file_idx``, ``_line`` (CSV: the line in the file,
+the header being line 1; Parquet: the row's position from 1), ``_text`` (the row as written:
+the fields quoted back into CSV, or the Parquet row as JSON, as the DuckDB engine stores them),
+``_parse_column`` and ``_parse_rule`` (set when the row could not be split into the header's
+fields, as DuckDB's reader reports it) and one text column per contract column (NULL where
+the file has none). Headers are checked by :mod:`calmline.etl.sources`, as for DuckDB.
+
+Known differences from the DuckDB reader: a quoted CSV field spanning lines and text that is
+not valid UTF-8 are not detected (Spark reads files line by line, replacing invalid bytes).
+"""
+
+from __future__ import annotations
+
+from calmline.etl.errors import LoadError
+from calmline.etl.sources import SourceFile, match_columns, read_csv_header
+from calmline.etl.sql_text import lit
+from calmline.spark.dialect import to_spark
+
+MISSING = "\u0000<missing>"
+"""What Spark's CSV parser gives for a field the row does not have (an empty field is '')."""
+
+
+def read_file(spark, i: int, src: SourceFile):
+    """The rows of one file (see the module's text).
+
+    Parameters
+    ----------
+    spark : pyspark.sql.SparkSession
+    i : int
+        The file's index in this load.
+    src : SourceFile
+        The file, as :func:`calmline.etl.sources.discover` found it.
+
+    Returns
+    -------
+    pyspark.sql.DataFrame
+    """
+    if src.format == "csv":
+        return _csv(spark, i, src)
+    if src.format == "parquet":
+        return _parquet(spark, i, src)
+    raise LoadError(src.path, f"--engine spark reads CSV and Parquet files, not {src.format.upper()}; "
+                              "load this folder with the DuckDB engine or convert the file")
+
+
+def _contract_fields(src: SourceFile, field_of) -> list[str]:
+    out = []
+    for name in src.entity.column_names:
+        own = src.columns.get(name)
+        out.append(f"{field_of(own)} AS `{name}`" if own is not None else f"CAST(NULL AS STRING) AS `{name}`")
+    return out
+
+
+def _csv(spark, i: int, src: SourceFile):
+    header = read_csv_header(src)
+    match_columns(src, header)
+    n = len(header)
+    position = {h: k for k, h in enumerate(header)}
+    lines = spark.sparkContext.textFile(str(src.path)).zipWithIndex()
+    frame = spark.createDataFrame(lines, "value STRING, idx BIGINT").where("idx > 0 AND value <> ''")
+    schema = ", ".join(f"_r{k} STRING" for k in range(n + 1))
+    options = {"quote": '"', "escape": '"', "nullValue": MISSING, "mode": "PERMISSIVE"}
+    opts = "map(" + ", ".join(f"{lit(k)}, {lit(v)}" for k, v in options.items()) + ")"
+    parsed = frame.selectExpr("idx + 1 AS _line", "value", f"from_csv(value, {lit(schema)}, {opts}) AS p")
+    parsed = parsed.selectExpr("_line", "value", *[f"p._r{k} AS _r{k}" for k in range(n + 1)])
+    found = " + ".join(f"CASE WHEN _r{k} IS NOT NULL THEN 1 ELSE 0 END" for k in range(n + 1))
+    # the field where a short row ends: the first one it does not have
+    ends_before = "CASE " + " ".join(f"WHEN _r{k} IS NULL THEN {lit(h)}" for k, h in enumerate(header)) + " END"
+    short = (f"'short row: fewer fields than the header (' || ({found}) || ' of {n} fields; ends before ' "
+             f"|| ({ends_before}) || ')'")
+    long = f"'long row: more fields than the header (' || ({found}) || ' fields, the header has {n})'"
+    text = to_spark("concat_ws(',', " + ", ".join(f"cl_csv_field(_r{k})" for k in range(n)) + ")")
+    rows = parsed.selectExpr(
+        f"{i} AS _file_idx", "_line",
+        f"CASE WHEN _r{n - 1} IS NULL OR _r{n} IS NOT NULL THEN value ELSE {text} END AS _text",
+        f"CASE WHEN _r{n - 1} IS NULL THEN ({ends_before}) END AS _parse_column",
+        f"CASE WHEN _r{n - 1} IS NULL THEN {short} WHEN _r{n} IS NOT NULL THEN {long} END AS _parse_rule",
+        *_contract_fields(src, lambda own: f"_r{position[own]}"))
+    return rows
+
+
+def _parquet(spark, i: int, src: SourceFile):
+    from pyspark.sql.types import DateType, DoubleType, FloatType, TimestampNTZType, TimestampType
+
+    try:
+        frame = spark.read.parquet(str(src.path))
+    except Exception as exc:  # noqa: BLE001 - Spark raises its own error types
+        raise LoadError(src.path, f"cannot be read as PARQUET: {str(exc).splitlines()[0]}") from exc
+    names = frame.columns
+    match_columns(src, names)
+    types = {f.name: f.dataType for f in frame.schema.fields}
+    kinds = {c.name: c.kind for c in src.entity.columns}
+    own_kind = {own: kinds[name] for name, own in src.columns.items()}
+
+    def as_text(own: str) -> str:
+        # pandas writes a missing number as NaN and a date as a timestamp at midnight.
+        c = f"`{own}`"
+        if isinstance(types[own], (FloatType, DoubleType)):
+            return f"CASE WHEN NOT isnan({c}) THEN CAST({c} AS STRING) END"
+        if own_kind.get(own) == "date" and isinstance(types[own], (TimestampNTZType, TimestampType)):
+            return (f"CASE WHEN {c} = CAST(CAST({c} AS DATE) AS TIMESTAMP_NTZ) "
+                    f"THEN CAST(CAST({c} AS DATE) AS STRING) ELSE CAST({c} AS STRING) END")
+        if isinstance(types[own], DateType):
+            return f"CAST({c} AS STRING)"
+        return f"CAST({c} AS STRING)"
+
+    text = ("to_json(named_struct(" + ", ".join(f"{lit(n)}, CAST(`{n}` AS STRING)" for n in names)
+            + "), map('ignoreNullFields', 'false'))")
+    return frame.selectExpr(
+        f"{i} AS _file_idx", "_metadata.row_index + 1 AS _line", f"{text} AS _text",
+        "CAST(NULL AS STRING) AS _parse_column", "CAST(NULL AS STRING) AS _parse_rule",
+        *_contract_fields(src, as_text))

@@ -1,0 +1,51 @@
+"""The Spark session a Spark load runs on (pyspark is imported here, on first use only)."""
+
+from __future__ import annotations
+
+DEFAULT_MASTER = "local[2]"
+"""Where a load runs when no master is given: two local cores."""
+
+SETTINGS = {
+    "spark.sql.session.timeZone": "UTC",
+    # Timestamps without a zone, as DuckDB's TIMESTAMP: Parquet written with them reads back in
+    # DuckDB as TIMESTAMP, not TIMESTAMP WITH TIME ZONE.
+    "spark.sql.timestampType": "TIMESTAMP_NTZ",
+    "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
+    # The contract's casts return NULL for a value they cannot read (DuckDB's TRY_CAST), which
+    # the rules then report; ANSI mode would fail the job instead.
+    "spark.sql.ansi.enabled": "false",
+    "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
+    "spark.sql.shuffle.partitions": "8",
+}
+"""Session settings every Spark load needs, whatever the cluster."""
+
+
+def spark_session(master: str = DEFAULT_MASTER, app_name: str = "calmline-etl"):
+    """The active Spark session, or a new one on ``master`` with :data:`SETTINGS`.
+
+    Parameters
+    ----------
+    master : str
+        ``local[2]``, ``spark://host:7077``, ``yarn``...
+    app_name : str
+        The application's name in Spark's UI and logs.
+
+    Returns
+    -------
+    pyspark.sql.SparkSession
+    """
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError as exc:  # the optional extra is not installed
+        raise RuntimeError("--engine spark needs pyspark: pip install 'calmline[spark]' "
+                           "(and a Java runtime, such as Debian's openjdk-17-jre-headless)") from exc
+    builder = SparkSession.builder.master(master).appName(app_name)
+    for key, value in SETTINGS.items():
+        builder = builder.config(key, value)
+    spark = builder.getOrCreate()
+    for key, value in SETTINGS.items():  # a session made earlier (tests share one) gets them too
+        if not key.startswith("spark.ui"):
+            spark.conf.set(key, value)
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
