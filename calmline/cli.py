@@ -97,10 +97,27 @@ def etl(
                                               "transcript text.")] = False,
     notify: Annotated[Path | None, typer.Option(metavar="RULES", help="Rules file: evaluate its alerts right "
                                                 "after the load is published (see `calmline notify`).")] = None,
+    engine: Annotated[str, typer.Option(metavar="duckdb|spark", help="Where the rows are checked: DuckDB on this "
+                                        "machine, or Apache Spark (needs `pip install 'calmline[spark]'` and Java; "
+                                        "row-level tables go to --lake as Parquet).")] = "duckdb",
+    spark_master: Annotated[str, typer.Option(metavar="MASTER", help="--engine spark: local[2], spark://HOST:PORT "
+                                              "or yarn.")] = "local[2]",
+    lake: Annotated[Path | None, typer.Option(metavar="DIR", help="--engine spark: folder for the row-level "
+                                              "Parquet tables (default: <db>.lake beside the database).")] = None,
 ) -> None:
     """Load a source folder into DuckDB, validating every row; rejected rows are kept with reasons."""
     from calmline.etl.errors import LoadError
     from calmline.etl.load import load
+
+    if engine not in ("duckdb", "spark"):
+        err.print(f"[red]--engine must be duckdb or spark (got {engine!r})[/red]")
+        raise typer.Exit(2)
+    if engine == "spark":
+        from calmline.spark.load import load as spark_load
+
+        def load(source, db, *, as_of, reload, progress, redact):  # noqa: F811 - the Spark engine's
+            return spark_load(source, db, lake=lake, master=spark_master, as_of=as_of, progress=progress,
+                              redact=redact)
 
     try:
         cutoff = date.fromisoformat(as_of) if as_of else None

@@ -45,7 +45,7 @@ def default_lake(db: Path) -> Path:
 
 
 def load(source: Path, db: Path, *, lake: Path | None = None, master: str = DEFAULT_MASTER,
-         as_of: date | None = None, spark=None, progress=None) -> LoadReport:
+         as_of: date | None = None, spark=None, progress=None, redact: bool = False) -> LoadReport:
     """Load every entity file in ``source`` on Spark; publish the database at ``db``.
 
     Parameters
@@ -64,6 +64,8 @@ def load(source: Path, db: Path, *, lake: Path | None = None, master: str = DEFA
         A session to use instead of making one.
     progress : callable, optional
         ``progress(step, done, total)`` as each step starts.
+    redact : bool
+        Mask digits, e-mail addresses and card-like numbers in stored transcript text.
 
     Returns
     -------
@@ -97,7 +99,7 @@ def load(source: Path, db: Path, *, lake: Path | None = None, master: str = DEFA
         results, as_of, as_of_source = _check_and_write(spark, source, db, sources, folder, batch_id, as_of,
                                                         tick, steps)
         tick("publishing", steps - 1, steps)
-        report = write.publish(db, folder, batch_id, results, as_of, as_of_source, load_started, source)
+        report = write.publish(db, folder, batch_id, results, as_of, as_of_source, load_started, source, redact)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise

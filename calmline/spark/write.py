@@ -78,7 +78,7 @@ def entity_view_sql(entity: Entity, folder: Path) -> str:
 
 
 def publish(db: Path, folder: Path, batch_id: int, results: dict[int, FileResult], as_of: date,
-            as_of_source: str, started: datetime, source: Path) -> LoadReport:
+            as_of_source: str, started: datetime, source: Path, redact: bool = False) -> LoadReport:
     """Write the load into a copy of ``db`` and publish it (see the module's text).
 
     Returns
@@ -91,7 +91,7 @@ def publish(db: Path, folder: Path, batch_id: int, results: dict[int, FileResult
         con.execute(f"SET memory_limit = '{duck_load.MEMORY_LIMIT}'")
         con.execute(f"SET temp_directory = '{work}.tmp'")
         try:
-            report = _write(con, db, folder, batch_id, results, as_of, as_of_source, started, source)
+            report = _write(con, db, folder, batch_id, results, as_of, as_of_source, started, source, redact)
             con.execute("CHECKPOINT")
         finally:
             con.close()
@@ -106,7 +106,7 @@ def _drop(con, name: str) -> None:
 
 
 def _write(con, db: Path, folder: Path, batch_id: int, results: dict[int, FileResult], as_of: date,
-           as_of_source: str, started: datetime, source: Path) -> LoadReport:
+           as_of_source: str, started: datetime, source: Path, redact: bool) -> LoadReport:
     for e in entities():
         _drop(con, e.name)
     store.ensure_schema(con)
@@ -118,7 +118,7 @@ def _write(con, db: Path, folder: Path, batch_id: int, results: dict[int, FileRe
     con.execute(load_sql("etl/macros"))
     transcripts = transcripts_step.find(source)
     if transcripts is not None:
-        for result in transcripts_step.load_transcripts(con, transcripts, source, batch_id):
+        for result in transcripts_step.load_transcripts(con, transcripts, source, batch_id, redact=redact):
             results[max(results, default=-1) + 1] = result
     transcripts_step.ensure_tables(con)
     con.execute("DELETE FROM etl_state")
