@@ -135,11 +135,26 @@ def multi_horizon_db(fitted_sample_db, tmp_path_factory) -> Path:
     return db
 
 
+def _uses_a_module_fixture(item) -> bool:
+    """Whether the test uses a fixture built once per module (or class), its own or a conftest's."""
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None:
+        return False
+    return any(defs and defs[-1].scope in ("module", "class") for defs in info.name2fixturedefs.values())
+
+
 def pytest_collection_modifyitems(items):
     """Under pytest-xdist (`make test` runs two workers), the tests that drive Chromium or time a
     server's answers run one after another on one worker: dash_duo serves on one fixed port, and
-    a timing test must not share the two cores with another worker's browser."""
+    a timing test must not share the two cores with another worker's browser.
+
+    The tests of a module that builds something once per module (a generated world, a fitted
+    centre, a sandbox process) also stay together on one worker: `--dist loadgroup` otherwise
+    deals them out one test at a time, and each worker built the module's fixture itself (the
+    20,000-customer recovery world was generated, loaded and fitted on both workers)."""
     for item in items:
         if "dash_duo" in getattr(item, "fixturenames", ()) or "browser" in item.path.name \
                 or item.path.name == "test_sign_in.py":
             item.add_marker(pytest.mark.xdist_group("browser"))
+        elif item.get_closest_marker("xdist_group") is None and _uses_a_module_fixture(item):
+            item.add_marker(pytest.mark.xdist_group(item.path.relative_to(ROOT).as_posix()))
