@@ -2,7 +2,8 @@
 on the 2-core machine for calls of about 20 turns, within the ETL's memory limit).
 
 Two inputs: synthetic calls of ``--turns`` turns (default 20) resampled from the
-hand-labelled set's turns (tests/transcripts/labelled/), customer and agent alternating, with
+hand-labelled dev set's turns (tests/transcripts/labelled/dev/; never the held-out splits),
+customer and agent alternating, with
 realistic times (these repeat sentences far more than real calls do); or, with ``--parquet``,
 a transcripts.parquet written by ``calmline generate`` (disfluencies and noise; its first
 ``--calls`` calls). Either is copied into a DuckDB file cached in ``--workdir``. Then runs
@@ -13,10 +14,14 @@ wall and per CPU-second, the child's peak resident memory, and their medians.
 With ``--compare`` each round also runs the previous plan (every rule on every sentence,
 ``HITS_PLAN = "each_sentence"``) in a fresh process right before the current one, and prints
 the same-round CPU ratio old/new: on a shared machine the wall time measures the other load,
-the CPU time and the same-run ratio much less so.
+the CPU time and the same-run ratio much less so. With ``--against REV`` each round also runs
+the detection (rules and SQL) of git revision REV, exported to a temporary folder, in a fresh
+process right before the current one, and prints the same-round CPU ratio REV/current: what a
+change of the rules or of detect.py costs.
 
     .venv/bin/python -m benchmarks.detect --calls 100000 --compare
     .venv/bin/python -m benchmarks.detect --parquet /tmp/g/transcripts.parquet --calls 40000 --compare
+    .venv/bin/python -m benchmarks.detect --parquet /tmp/g/transcripts.parquet --calls 40000 --against HEAD~3
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -36,6 +42,8 @@ LABELLED = ROOT / "tests" / "transcripts" / "labelled"
 
 _CHILD = """
 import importlib, resource, sys, time, duckdb
+if sys.argv[3]:
+    sys.path.insert(0, sys.argv[3])  # another revision's calmline, exported by --against
 from calmline.etl.load import MEMORY_LIMIT
 module = importlib.import_module("calmline.transcripts.detect")
 module.HITS_PLAN = sys.argv[2]
@@ -57,7 +65,7 @@ def build(db: Path, calls: int, turns: int, seed: int) -> None:
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE pool AS
         SELECT t.speaker, t.text, row_number() OVER (PARTITION BY t.speaker ORDER BY hash(t.text, {seed}), t.text) - 1 AS k
-        FROM (SELECT unnest(turns, recursive := true) FROM read_json('{LABELLED}/*/*.jsonl')) t
+        FROM (SELECT unnest(turns, recursive := true) FROM read_json('{LABELLED}/dev/*.jsonl')) t
     """)
     sizes = dict(con.execute("SELECT speaker, count(*) FROM pool GROUP BY ALL").fetchall())
     con.execute(f"""
@@ -93,9 +101,10 @@ def copy_parquet(db: Path, parquet: Path, calls: int) -> None:
     con.close()
 
 
-def _round(db: Path, plan: str) -> tuple[int, float, float, float]:
-    """One fresh process detecting ``db`` with ``plan``: (calls, wall s, CPU s, peak MB)."""
-    _, peak, out = run_child([sys.executable, "-c", _CHILD, str(db), plan])
+def _round(db: Path, plan: str, source: str = "") -> tuple[int, float, float, float]:
+    """One fresh process detecting ``db`` with ``plan`` (with the calmline of the folder
+    ``source`` when given): (calls, wall s, CPU s, peak MB)."""
+    _, peak, out = run_child([sys.executable, "-c", _CHILD, str(db), plan, source])
     n, seconds, cpu = out.strip().splitlines()[-1].split()
     return int(n), float(seconds), float(cpu), peak
 
@@ -108,6 +117,13 @@ def _summary(label: str, runs: list[tuple[int, float, float, float]]) -> str:
             f"peak memory {peak:,.0f} MB")
 
 
+def export(rev: str, into: Path) -> Path:
+    """Write the calmline package of git revision ``rev`` into ``into``; return that folder."""
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "calmline"], check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    return into
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--calls", type=int, default=200_000)
@@ -116,13 +132,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=17)
     parser.add_argument("--parquet", type=Path, help="a transcripts.parquet from calmline generate")
     parser.add_argument("--compare", action="store_true", help="also run the previous plan, alternating")
+    parser.add_argument("--against", metavar="REV", help="also run git revision REV's detection, alternating")
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "calmline-bench")
     args = parser.parse_args(argv)
     args.workdir.mkdir(parents=True, exist_ok=True)
     if args.parquet:
         db = args.workdir / f"transcripts-{args.parquet.resolve().parent.name}-{args.calls}.duckdb"
     else:
-        db = args.workdir / f"transcripts-{args.calls}x{args.turns}-{args.seed}.duckdb"
+        db = args.workdir / f"transcripts-dev-{args.calls}x{args.turns}-{args.seed}.duckdb"
     if not db.exists():
         print(f"building {args.calls:,} calls in {db} ...", flush=True)
         partial = db.with_suffix(".partial")
@@ -134,22 +151,26 @@ def main(argv: list[str] | None = None) -> None:
         partial.rename(db)
     turns = duckdb.connect(str(db), read_only=True).execute("SELECT count(*) FROM transcript_turns").fetchone()[0]
     print(f"input: {db.name}, {turns:,} turns; load average {os.getloadavg()[0]:.1f}", flush=True)
-    plans = ["each_sentence", "distinct"] if args.compare else ["distinct"]
-    runs: dict[str, list] = {p: [] for p in plans}
-    ratios = []
+    # (label, plan, source folder): the current detection last in each round
+    variants = [("each_sentence", "each_sentence", ""), ("distinct", "distinct", "")] if args.compare else [("distinct", "distinct", "")]
+    if args.against:
+        tree = export(args.against, Path(tempfile.mkdtemp(prefix="calmline-against-")))
+        variants.insert(0, (args.against, "distinct", str(tree)))
+    runs: dict[str, list] = {label: [] for label, *_ in variants}
+    ratios: dict[str, list] = {label: [] for label, *_ in variants[:-1]}
     for r in range(1, args.rounds + 1):
-        for plan in plans:
-            n, seconds, cpu, peak = _round(db, plan)
-            runs[plan].append((n, seconds, cpu, peak))
-            print(f"round {r} {plan}: {n:,} calls in {seconds:.2f} s = {n / seconds:,.0f} calls/s, "
+        for label, plan, source in variants:
+            n, seconds, cpu, peak = _round(db, plan, source)
+            runs[label].append((n, seconds, cpu, peak))
+            print(f"round {r} {label}: {n:,} calls in {seconds:.2f} s = {n / seconds:,.0f} calls/s, "
                   f"{cpu:.1f} CPU s = {n / cpu:,.0f} calls per CPU-second, peak {peak:,.0f} MB", flush=True)
-        if args.compare:
-            ratios.append(runs["each_sentence"][-1][2] / runs["distinct"][-1][2])
-            print(f"round {r}: CPU ratio old/new {ratios[-1]:.2f}", flush=True)
-    for plan in plans:
-        print(_summary(plan, runs[plan]))
-    if ratios:
-        print(f"same-round CPU ratio old/new, median of {len(ratios)}: {statistics.median(ratios):.2f}")
+        for label in ratios:
+            ratios[label].append(runs[label][-1][2] / runs["distinct"][-1][2])
+            print(f"round {r}: CPU ratio {label}/current {ratios[label][-1]:.2f}", flush=True)
+    for label in runs:
+        print(_summary(label, runs[label]))
+    for label, values in ratios.items():
+        print(f"same-round CPU ratio {label}/current, median of {len(values)}: {statistics.median(values):.2f}")
     print(f"target 5,000 calls/s; load average now {os.getloadavg()[0]:.1f}")
 
 
