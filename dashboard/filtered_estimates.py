@@ -210,4 +210,6 @@ def summary(filtered: FilteredEstimate, run: pd.Series) -> str:
     return (f"This filter: {counts_text(filtered.n_calls, filtered.n_events, filtered.n_agents, filtered.horizon_days)}"
             f". Centre-wide: model run {int(run['run_id'])}, {int(run['n_calls']):,} upset calls "
             f"({int(run['n_events']):,} churned within {int(run['horizon_days'])} days). Changes in churn "
-            "in percentage points; n calls is the calls each estimate uses.")
+            "in percentage points; n calls is the calls each estimate uses."
+            + (f" Estimated in {sum(filtered.seconds.get(k, 0.0) for k in ('read', 'estimate')):.1f} s; kept "
+               "for this filter until the data or the model run changes." if filtered.seconds else ""))

@@ -289,8 +289,9 @@ def filtered_view(chosen: dict | None, horizon: int | None, *, run_now: bool) ->
     if found is None and not run_now:
         return ([f"Filters set ({described}); the figures below are centre-wide (model run "
                  f"{int(run['run_id'])}). Press ", html.B(FILTER_BUTTON_TEXT), " to estimate the logit AME "
-                 "and AIPW of each practice for the filtered upset calls (a few seconds), beside the "
-                 "centre-wide run."], shown, None, [], hidden)
+                 "and AIPW of each practice for the filtered upset calls, beside the centre-wide run "
+                 "(it fits the models again on those calls: seconds on a small centre, longer on millions "
+                 "of calls)."], shown, None, [], hidden)
     found = found or filtered_estimates.estimate(params, run, stored)
     status = f"Filters: {described}."
     if not found.ok:
