@@ -5,7 +5,9 @@ definitions a reader needs, from the stored model run the page shows.
 Built from the page's own pieces (:mod:`calmline.dashboard.pages.impact`'s reading and panels,
 :mod:`calmline.dashboard.disputes_panel`, the figures of :mod:`calmline.dashboard.figures`) and
 :mod:`calmline.dashboard.practice_headline`, so the report and the page word and format every
-number alike. The estimates are centre-wide; with filters set the report says so as the page does.
+number alike. The stored estimates are centre-wide; with filters set the report says so as the page
+does, and sets the filter's own estimates beside them as the page's "Estimate for this filter" does
+(:mod:`calmline.dashboard.filtered_estimates`), or says why the filtered calls cannot support one.
 """
 
 from __future__ import annotations
@@ -17,10 +19,13 @@ from calmline.analysis.specification import ADJUSTED_FOR
 from calmline.dashboard import (
     data,
     disputes_panel,
+    filtered_estimates,
     filters,
+    grids,
     horizons,
     practice_headline,
     report_page,
+    report_tables,
 )
 from calmline.dashboard.figures import (
     dose_plot,
@@ -85,6 +90,47 @@ def definitions(horizon_days: int, run) -> list[tuple[str, str]]:
             ("95% CI, n and q-value", interval), ("Model run", source), ("Key assumption", impact.ASSUMPTION)]
 
 
+FILTER_TITLE = "Estimates for this filter"
+"""The heading of the filter's own estimates, as on the page."""
+
+
+def filtered_section(chosen: dict | None, run, stored) -> str:
+    """The filter's own estimates beside the centre-wide run, as the page's "Estimate for this filter"
+    shows them (its summary with the n of each side, then its comparison table as the grid formats
+    it); why not, when the filtered calls cannot support an estimate; empty without filters or run.
+
+    Parameters
+    ----------
+    chosen : dict or None
+        The report's filters.
+    run : pandas.Series or None
+        The model run shown.
+    stored : DataFrame
+        The run's ``practice_effects`` rows.
+
+    Returns
+    -------
+    str
+        HTML, escaped.
+    """
+    params = filters.params(chosen)
+    if run is None or not filtered_estimates.is_filtered(params):
+        return ""
+    head = f"<h2>{html.escape(FILTER_TITLE)}</h2>"
+    try:
+        found = filtered_estimates.estimate(params, run, stored)
+    except Exception as exc:  # noqa: BLE001 - the centre-wide report is still worth sending
+        return head + f'<p class="notice">Not estimated for this filter: {html.escape(str(exc))}</p>'
+    if not found.ok:
+        return head + f'<p class="notice">{html.escape(found.refusal)}</p>'
+    shown = [c for c in filtered_estimates.column_defs() if not c.get("hide")]
+    table = report_tables.grid_table(grids.records(filtered_estimates.comparison(found, stored)), shown)
+    notes = list(dict.fromkeys(w.split(": ", 1)[-1] for w in found.warnings))
+    return (head + f'<p class="small">{html.escape(filtered_estimates.summary(found, run))}</p>'
+            + "".join(f'<p class="small text-muted">{html.escape(n)}</p>' for n in notes)
+            + report_page.table(table))
+
+
 def figures(run, horizon_days: int) -> list[go.Figure]:
     """The page's figures for ``run``, in the page's order: forest, hazard ratios, survival curves
     (the page's first practice), dose-response, heterogeneity, disputed points."""
@@ -141,6 +187,7 @@ def report_for(chosen: dict | None, horizon: int | None = None) -> str:
         warnings,
         f"<h2>{html.escape(HEADLINE_TITLE)}</h2>",
         report_page.table(table) if len(table) else "<p>No practice effects in this run.</p>",
+        filtered_section(chosen, run, effects),
         report_page.component_html(impact.how_to_read(days, run)),
         report_page.charts(figures(run, days)),
         report_page.component_html(impact.sensitivity_panel(horizons.run_rows("practice_sensitivity", run))),

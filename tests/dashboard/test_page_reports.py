@@ -37,7 +37,13 @@ def _find(node, ident):
 
 
 def test_the_impact_report_has_the_pages_headline_numbers_the_filters_and_the_run(app):
-    from calmline.dashboard import filters, formats, horizons, practice_headline
+    from calmline.dashboard import (
+        filtered_estimates,
+        filters,
+        formats,
+        horizons,
+        practice_headline,
+    )
     from calmline.dashboard.figures import forest_plot
 
     team = _a_team(app)
@@ -64,6 +70,9 @@ def test_the_impact_report_has_the_pages_headline_numbers_the_filters_and_the_ru
     for _, row in head[(head["method"] == "aipw") & (head["effect"] == "total")].iterrows():
         assert f"AIPW (total): {formats.points(row['estimate'])}" in shown  # the page's own hover says the same
         assert formats.points(row["estimate"]) in words
+    chosen = {"teams": [team], "anger": ["5"]}
+    found = filtered_estimates.estimate(filters.params(chosen), run, effects)  # what the page's button gives
+    assert f"Estimates for this filter {found.refusal or filtered_estimates.summary(found, run)}" in words
     assert "The playbooks disagree" in words and "What the data cannot rule out" in words
     assert "Upset call" in words and "95% CI, n and q-value" in words and "Key assumption" in words
 
@@ -112,9 +121,9 @@ def test_the_model_pages_download_buttons_carry_the_filters_and_the_horizon(app,
     html_button, pdf_button = _find(layout, f"{name}-report-button"), _find(layout, f"{name}-pdf-button")
     assert html_button.children == "Download HTML report" and pdf_button.children == "Download PDF"
     assert html_button.external_link and pdf_button.external_link
-    html_link, pdf_link = page.report_links({"teams": [team]}, "?horizon=90")
-    assert html_link == f"/report.html?teams={team}&page={name}&horizon=90"
-    assert pdf_link == f"/report.pdf?teams={team}&page={name}&horizon=90"
+    html_link, pdf_link = page.report_links({"teams": [team], "anger": ["5"]}, "?horizon=90")
+    assert html_link == f"/report.html?teams={team}&anger=5&page={name}&horizon=90"
+    assert pdf_link == f"/report.pdf?teams={team}&anger=5&page={name}&horizon=90"
     answer = app.server.test_client().get(html_link)
     assert answer.status_code == 200
     assert answer.headers["Content-Disposition"] == f'attachment; filename="calmline-{name}.html"'
@@ -135,3 +144,18 @@ def test_every_pdf_page_header_names_the_filters_data_period_and_the_pages_run(f
         assert lines[1].startswith(f"Data as of {as_of.isoformat()}; calls ")
         assert lines[2].startswith(f"Model run #{int(run['run_id'])} (churn within {int(run['horizon_days'])} days")
         assert lines[2].endswith("; centre-wide")
+
+
+def test_the_model_pages_reports_show_the_run_of_the_horizon_asked_for(multi_horizon_db):
+    from calmline.dashboard.app import Settings, create_app
+
+    from tests.conftest import query
+
+    runs = dict(query(multi_horizon_db, "SELECT horizon_days, max(run_id) FROM model_runs GROUP BY ALL"))
+    assert set(runs) >= {30, 90}
+    client = create_app(Settings(db=multi_horizon_db)).server.test_client()
+    for search, days in (("page=impact&horizon=30", 30), ("page=impact", 90), ("page=training&horizon=30", 30)):
+        words = _words(client.get("/report.html?" + search).get_data(as_text=True))
+        assert f"Model run used: run #{runs[days]}, made " in words and f"churn within {days} days" in words
+        title = "Practice impact on" if "impact" in search else "Training priorities for"
+        assert f"{title} churn within {days} days" in words, search

@@ -75,12 +75,14 @@ def test_report_writes_the_page_asked_for_and_refuses_an_unknown_page(fitted_sam
 
     from calmline.notify import dashboard_context
 
+    team = query(fitted_sample_db, "SELECT min(team) FROM agents")[0][0]
     out = tmp_path / "impact.html"
     done = run_cli("report", "--db", str(fitted_sample_db), "--out", str(out), "--page", "impact",
-                   "--filter", "anger=5")
+                   "--filter", f"team={team}", "--filter", "anger=5")
     assert done.returncode == 0, said(done)
     page = out.read_text(encoding="utf-8")
-    assert "<h1>calmline: practice impact</h1>" in page and "<strong>Filters:</strong> Anger level: 5" in page
+    assert "<h1>calmline: practice impact</h1>" in page
+    assert f"<strong>Filters:</strong> Team: {team}; Anger level: 5" in page
     dashboard_context.use_database(fitted_sample_db)
     run = horizons.run_of(None)
     table = practice_headline.headline_table(horizons.run_rows("practice_effects", run), int(run["horizon_days"]))

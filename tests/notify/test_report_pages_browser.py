@@ -28,7 +28,12 @@ pytestmark = pytest.mark.xdist_group("browser")
 
 def test_a_subscription_with_page_impact_delivers_the_impact_pdf_with_the_pages_numbers(
         notify_db, tmp_path, smtp_server):
-    from calmline.dashboard import horizons, practice_headline
+    from calmline.dashboard import (
+        filtered_estimates,
+        filters,
+        horizons,
+        practice_headline,
+    )
 
     from calmline.notify import deliveries
     from calmline.notify.rules import read_rules
@@ -66,6 +71,14 @@ def test_a_subscription_with_page_impact_delivers_the_impact_pdf_with_the_pages_
         assert "".join(interval.split()) in squeezed and "".join(n.split()) in squeezed, practice
         assert f"- {practice}: {estimate} ({interval}; n = {n} upset calls with / without)" in body
     assert "The playbooks disagree" in text and "How to read this" in text
+    found = filtered_estimates.estimate(filters.params({"teams": [team]}), run,
+                                        horizons.run_rows("practice_effects", run))  # the page's "Estimate for this filter"
+    said = found.refusal or filtered_estimates.summary(found, run)
+    assert "".join(f"Estimates for this filter {said}".split()) in squeezed
+    if found.ok:
+        shown = filtered_estimates.comparison(found, horizons.run_rows("practice_effects", run))
+        for row in shown.itertuples(index=False):
+            assert "".join(row.filter_estimate.split()) in squeezed and "".join(row.filter_ci.split()) in squeezed
 
 
 def test_the_training_pdf_prints_a_team_name_with_html_and_script_as_text(fitted_sample_db, tmp_path):
