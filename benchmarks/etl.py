@@ -65,7 +65,10 @@ TARGET_RATIO = 1.5
 
 
 def ensure_source(workdir: Path, calls: int, seed: int) -> Path:
-    """The generator's source folder for about ``calls`` calls (monthly files), made once."""
+    """The generator's source folder for about ``calls`` calls (monthly files), made once.
+
+    Without transcripts: this measures the load of the calls files against a bare read of them
+    (transcript detection has a benchmark of its own, ``benchmarks/detect.py``)."""
     source = workdir / f"source-{calls}-{seed}"
     marker = source / ".complete"
     if marker.exists():
@@ -77,7 +80,7 @@ def ensure_source(workdir: Path, calls: int, seed: int) -> Path:
     print(f"generating about {calls:,} calls ({customers:,} customers) into {source} ...", flush=True)
     start = time.perf_counter()
     subprocess.run([sys.executable, "-m", "calmline", "generate", "--out", str(source),
-                    "--customers", str(customers), "--seed", str(seed)],
+                    "--customers", str(customers), "--seed", str(seed), "--no-transcripts"],
                    check=True, stdout=subprocess.DEVNULL)
     print(f"generated in {time.perf_counter() - start:.1f} s", flush=True)
     marker.write_text("ok")
