@@ -59,27 +59,49 @@ def _csv(spark, i: int, src: SourceFile):
     match_columns(src, header)
     n = len(header)
     position = {h: k for k, h in enumerate(header)}
-    lines = spark.sparkContext.textFile(str(src.path)).zipWithIndex()
-    frame = spark.createDataFrame(lines, "value STRING, idx BIGINT").where("idx > 0 AND value <> ''")
+    frame = _numbered_lines(spark, src).where("idx > 0 AND value <> ''")
     schema = ", ".join(f"_r{k} STRING" for k in range(n + 1))
     options = {"quote": '"', "escape": '"', "nullValue": MISSING, "mode": "PERMISSIVE"}
     opts = "map(" + ", ".join(f"{lit(k)}, {lit(v)}" for k, v in options.items()) + ")"
     parsed = frame.selectExpr("idx + 1 AS _line", "value", f"from_csv(value, {lit(schema)}, {opts}) AS p")
     parsed = parsed.selectExpr("_line", "value", *[f"p._r{k} AS _r{k}" for k in range(n + 1)])
-    found = " + ".join(f"CASE WHEN _r{k} IS NOT NULL THEN 1 ELSE 0 END" for k in range(n + 1))
-    # the field where a short row ends: the first one it does not have
-    ends_before = "CASE " + " ".join(f"WHEN _r{k} IS NULL THEN {lit(h)}" for k, h in enumerate(header)) + " END"
-    short = (f"'short row: fewer fields than the header (' || ({found}) || ' of {n} fields; ends before ' "
+    # Fields: the commas outside quoted text, plus one (Spark's parser gives NULL both for a field
+    # the row lacks and for an empty last field, so it cannot tell a short row by itself).
+    unquoted = "regexp_replace(value, '\"([^\"]|\"\")*\"', '')"
+    found = f"(length({unquoted}) - length(replace({unquoted}, ',', '')) + 1)"
+    parsed = parsed.selectExpr("*", f"{found} AS _fields")
+    ends_before = "CASE _fields " + " ".join(f"WHEN {k} THEN {lit(h)}" for k, h in enumerate(header)) + " END"
+    short = (f"'short row: fewer fields than the header (' || _fields || ' of {n} fields; ends before ' "
              f"|| ({ends_before}) || ')'")
-    long = f"'long row: more fields than the header (' || ({found}) || ' fields, the header has {n})'"
+    long = f"'long row: more fields than the header (' || _fields || ' fields, the header has {n})'"
     text = to_spark("concat_ws(',', " + ", ".join(f"cl_csv_field(_r{k})" for k in range(n)) + ")")
     rows = parsed.selectExpr(
         f"{i} AS _file_idx", "_line",
-        f"CASE WHEN _r{n - 1} IS NULL OR _r{n} IS NOT NULL THEN value ELSE {text} END AS _text",
-        f"CASE WHEN _r{n - 1} IS NULL THEN ({ends_before}) END AS _parse_column",
-        f"CASE WHEN _r{n - 1} IS NULL THEN {short} WHEN _r{n} IS NOT NULL THEN {long} END AS _parse_rule",
+        f"CASE WHEN _fields <> {n} THEN value ELSE {text} END AS _text",
+        f"CASE WHEN _fields < {n} THEN ({ends_before}) END AS _parse_column",
+        f"CASE WHEN _fields < {n} THEN {short} WHEN _fields > {n} THEN {long} END AS _parse_rule",
         *_contract_fields(src, lambda own: f"_r{position[own]}"))
     return rows
+
+
+def _numbered_lines(spark, src: SourceFile):
+    """The file's lines (``value``) with their index from 0 (``idx``), in the JVM alone.
+
+    ``monotonically_increasing_id()`` is the partition's number in its upper 31 bits and the
+    row's position in the partition in its lower 33; a file's partitions come in file order,
+    so the index is the lines of the partitions before (one small count per partition) plus
+    the position: ``RDD.zipWithIndex`` without sending every line through Python.
+    """
+    frame = spark.read.text(str(src.path)).selectExpr(
+        "value", "shiftright(monotonically_increasing_id(), 33) AS part",
+        "monotonically_increasing_id() & 8589934591 AS pos")
+    counts = sorted(frame.groupBy("part").count().collect())
+    before, offsets = 0, []
+    for part, n in counts:
+        offsets.append(f"WHEN {part} THEN {before}")
+        before += n
+    start = f"CASE part {' '.join(offsets)} END" if offsets else "0"
+    return frame.selectExpr("value", f"{start} + pos AS idx")
 
 
 def _parquet(spark, i: int, src: SourceFile):
