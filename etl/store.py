@@ -11,6 +11,7 @@ from calmline.etl.contract import SQL_TYPES, Entity, entities
 from calmline.etl.sql_text import file_path_case, q
 from calmline.queries import load_sql
 from calmline.etl import work_tables
+from calmline.etl.staging import line_sql
 
 LINEAGE = ("_batch_id", "_source_file", "_source_line")
 """Columns every entity table carries: which batch, file and line last wrote the row."""
@@ -103,8 +104,6 @@ def adopt(con: duckdb.DuckDBPyConnection, entity: Entity, firsts: dict[int, int]
         ``_file_idx`` -> the rowid of the file's first staged row (as
         :class:`calmline.etl.staging.StagedFile` holds it).
     """
-    from calmline.etl.staging import line_sql
-
     name = entity.name
     if not work_tables.is_direct(con, name):
         return
