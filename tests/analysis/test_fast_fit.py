@@ -106,3 +106,22 @@ def test_separation_still_gets_statsmodels_words():
     assert logit.newton(X, y) is None
     fit = logit.fit(X, y, np.arange(400) % 20, ["intercept", "x"])
     assert not fit.ok and "separat" in fit.warning
+
+
+def test_chord_steps_with_a_sample_hessian_reach_the_maximum(model):
+    """Steps with a sample's X' W X and the full gradient (how fits above 2 x WARM_START_ROWS
+    run) end at statsmodels' maximum; a Hessian far off (steps that do not contract) falls back
+    to exact Newton steps and still does."""
+    X, y, _, _ = model
+    reference = sm.Logit(y, X).fit(method="newton", disp=0, tol=1e-12).params
+    rows = np.sort(np.random.default_rng(1).choice(len(y), 1500, replace=False))
+    start = logit.newton(X[rows], y[rows], tol=1e-4)
+    p = logit.predict(start, X[rows])
+    sample_hessian = logit.weighted_gram(X[rows], p * (1 - p)) * (len(y) / len(rows))
+    free = np.ones(X.shape[1], bool)
+    chord = logit._chord(X, y, None, start, sample_hessian, free)
+    assert chord is not None
+    np.testing.assert_allclose(chord, reference, rtol=0, atol=1e-8)
+    far_off = np.eye(X.shape[1]) * 1e-3
+    assert logit._chord(X, y, None, start, far_off, free) is None
+    np.testing.assert_allclose(logit.newton(X, y, start=start, hessian=far_off), reference, rtol=0, atol=1e-8)
