@@ -5,7 +5,8 @@ The estimate itself is :func:`calmline.analysis.filtered_runner.estimate` (read-
 the current database snapshot). Results are kept per process in a small least-recently-used cache
 keyed by plain values: the database file and its version (:func:`calmline.database.connection.file_version`,
 so a new load or fit starts afresh), the stored run (its id and horizon) and the filter's bound
-parameters. Two requests for the same key while it is being computed wait for one computation.
+parameters. Two requests for the same key while it is being computed wait for one computation,
+and a process computes one filter at a time (:data:`CONCURRENT`).
 """
 
 from __future__ import annotations
@@ -29,6 +30,11 @@ METHODS = {"logit": "Logit AME", "aipw": "AIPW"}
 """The methods a filter is estimated by, as the table names them (the forest plot's series)."""
 
 EFFECTS = {"total": "total", "landmark": "at the landmark (after-call practice)"}
+
+CONCURRENT = 1
+"""Filter estimates a process computes at the same time; more wait their turn, so that directors
+pressing the button together do not take every core from the other pages' callbacks."""
+_running = threading.BoundedSemaphore(CONCURRENT)
 
 
 class EstimateCache:
@@ -108,14 +114,14 @@ def estimate(params: dict, run: pd.Series, stored: pd.DataFrame) -> FilteredEsti
     """The estimate for ``params`` beside ``run`` (the stored run shown): from the cache, else
     computed on the current database snapshot for the run's horizon and practices."""
     def make() -> FilteredEstimate:
-        with snapshots.reading(data.database()) as con:
+        with _running, snapshots.reading(data.database()) as con:
             return filtered_runner.estimate(con, params, int(run["horizon_days"]), run_practices(stored))
     return _cache.get(_key(params, run), make)
 
 
 def _pp(value) -> float | None:
     """A risk difference as the number of points the page shows (one decimal)."""
-    return None if formats.is_missing(value) else round(float(value) * 100, 1)
+    return None if formats.is_missing(value) else round(float(value) * 100, 1) + 0.0  # no -0.0
 
 
 def _n(row) -> float | None:
@@ -135,6 +141,12 @@ COLUMNS = ["practice", "method", "effect",
            "centre_estimate_pp", "centre_ci_low_pp", "centre_ci_high_pp"]
 """The comparison table: the text columns are what the page shows (formats.points, interval_points);
 the ``_pp`` columns hold the same numbers, in percentage points rounded as shown, for the CSV."""
+
+EXPORTED = ["practice", "method", "effect",
+            "filter_estimate_pp", "filter_ci_low_pp", "filter_ci_high_pp", "filter_n_calls",
+            "centre_estimate_pp", "centre_ci_low_pp", "centre_ci_high_pp", "centre_n_calls", "note"]
+"""The columns of the CSV export: the numbers as numbers (the grid's text columns would reach a
+spreadsheet as text, "-4.1 pp" even quoted as "'-4.1 pp" by the spreadsheet-safe export)."""
 
 
 def comparison(filtered: FilteredEstimate, stored: pd.DataFrame) -> pd.DataFrame:

@@ -147,14 +147,15 @@ def how_to_read(horizon_days: int, run=None) -> list:
 def filter_panel() -> dbc.Card:
     """Estimates for this filter: a button that re-estimates the logit AME and AIPW for the calls
     the global filters keep, a spinner while it runs, and the table setting them beside the stored
-    centre-wide run (its CSV export holds the same numbers)."""
+    centre-wide run (its CSV export holds the same numbers, as numbers)."""
     grid = html.Div([
         dbc.Button("Export CSV", id=f"{FILTER_GRID}-export", size="sm", color="secondary", outline=True,
                    className="mb-1"),
         dag.AgGrid(id=FILTER_GRID, rowData=[], columnDefs=filtered_estimates.column_defs(),
                    defaultColDef=DEFAULT_COLUMN, style={"height": "420px"}, className="ag-theme-alpine",
-                   dashGridOptions={"tooltipShowDelay": 300},
-                   csvExportParams={"fileName": "practice-impact-for-filter.csv", **CSV_EXPORT}),
+                   dashGridOptions={"tooltipShowDelay": 300, "suppressColumnVirtualisation": True},
+                   csvExportParams={"fileName": "practice-impact-for-filter.csv", **CSV_EXPORT,
+                                    "allColumns": False, "columnKeys": filtered_estimates.EXPORTED}),
     ], id=FILTER_TABLE, style={"display": "none"})
     return dbc.Card(dbc.CardBody([
         html.H6("Estimates for this filter", className="mb-1"),
@@ -287,11 +288,11 @@ def filtered_view(chosen: dict | None, horizon: int | None, *, run_now: bool) ->
     stored = run_rows("practice_effects", run)
     found = filtered_estimates.cached(params, run)
     if found is None and not run_now:
-        return ([f"Filters set ({described}); the figures below are centre-wide (model run "
-                 f"{int(run['run_id'])}). Press ", html.B(FILTER_BUTTON_TEXT), " to estimate the logit AME "
-                 "and AIPW of each practice for the filtered upset calls, beside the centre-wide run "
-                 "(it fits the models again on those calls: seconds on a small centre, longer on millions "
-                 "of calls)."], shown, None, [], hidden)
+        return ([(f"Filters set ({described}); the figures below are centre-wide (model run "
+                  f"{int(run['run_id'])}). Press "), html.B(FILTER_BUTTON_TEXT),
+                 (" to estimate the logit AME and AIPW of each practice for the filtered upset calls, beside "
+                  "the centre-wide run (it fits the models again on those calls: seconds on a small centre, "
+                  "longer on millions of calls).")], shown, None, [], hidden)
     found = found or filtered_estimates.estimate(params, run, stored)
     status = f"Filters: {described}."
     if not found.ok:

@@ -69,6 +69,14 @@ def _in_model(upset: pd.DataFrame, practices: list[str], horizon: int = 90) -> p
     return complete_cases(window, practices, f"churned_{horizon}d")[0]
 
 
+def _walk(component):
+    yield component
+    children = getattr(component, "children", None)
+    for child in children if isinstance(children, list) else [children] if children is not None else []:
+        if hasattr(child, "to_plotly_json"):
+            yield from _walk(child)
+
+
 def _run_and_stored():
     from calmline.dashboard.horizons import run_of, run_rows
 
@@ -139,15 +147,19 @@ def test_the_table_sets_the_filter_beside_the_stored_centre_wide_run_with_n(esti
 
 
 def test_the_csv_holds_the_numbers_the_page_shows(estimated):
-    """The grid shows the formats' text; the export writes every column (hidden ones too), and the
-    points columns are those same numbers."""
-    from calmline.dashboard.grids import CSV_EXPORT
+    """The grid shows the formats' text; the export writes the hidden points columns, which are those
+    same numbers, and the n of each side."""
+    from calmline.dashboard import filtered_estimates
     from calmline.dashboard.pages import impact
 
     rows = estimated[3]
-    assert CSV_EXPORT["allColumns"] is True
-    layout = str(impact.filter_panel())
-    assert "practice-impact-for-filter.csv" in layout
+    [grid] = [c for c in _walk(impact.filter_panel()) if getattr(c, "id", None) == impact.FILTER_GRID]
+    export = grid.csvExportParams
+    assert export["fileName"] == "practice-impact-for-filter.csv" and export["allColumns"] is False
+    assert export["columnKeys"] == filtered_estimates.EXPORTED
+    hidden = {c["field"] for c in grid.columnDefs if c.get("hide")}
+    assert {"filter_estimate_pp", "centre_ci_high_pp"} <= hidden <= set(export["columnKeys"])
+    assert {"filter_n_calls", "centre_n_calls"} <= set(export["columnKeys"])
     for row in rows:
         for side in ("filter", "centre"):
             value, low, high = (row[f"{side}_{c}_pp"] for c in ("estimate", "ci_low", "ci_high"))
@@ -184,16 +196,17 @@ def test_an_over_narrow_filter_is_refused_with_its_n(fitted_sample_db, fits):
     from calmline.dashboard.pages import impact
 
     upset = _population(fitted_sample_db)
-    team = sorted(upset["team"].dropna().unique())[0]
+    team = min(upset["team"].dropna().unique())
     narrow = {"teams": [team], "channels": ["email"], "anger": ["5"]}
-    run, stored = _run_and_stored()
     from calmline.dashboard import filtered_estimates
+
+    _, stored = _run_and_stored()
     practices = filtered_estimates.run_practices(stored)
     df = _in_model(upset[(upset["team"] == team) & (upset["channel"] == "email") & (upset["anger_level"] == 5)],
                    practices)
     assert 0 < len(df) < MIN_CALLS
     before = len(fits)
-    status, _, result, rows, table_style = impact.filtered_view(narrow, None, run_now=True)
+    _, _, result, rows, table_style = impact.filtered_view(narrow, None, run_now=True)
     text = str(result.children)
     assert text.startswith("Too few calls to estimate for this filter")
     assert f"{len(df):,} upset calls ({int(df['churned_90d'].sum()):,} churned within 90 days, " \
@@ -206,10 +219,44 @@ def test_without_a_filter_the_page_shows_the_centre_wide_run_and_no_button(app):
     """The stored run stays the default: no filter, nothing estimated, the forest plot in place."""
     from calmline.dashboard.pages import impact
 
-    status, button, result, rows, _ = impact.filtered_view({}, None, run_now=False)
+    status, button, _, rows, _ = impact.filtered_view({}, None, run_now=False)
     assert "centre-wide" in status and button == {"display": "none"} and rows == []
     page = impact.layout()
     text = str(page)
     assert impact.FILTER_PANEL in text and impact.FOREST in text and impact.FILTER_GRID in text
     order = [text.index(i) for i in (impact.FILTER_PANEL, f"'{impact.FOREST}'")]
     assert order == sorted(order), "the filter's panel sits above the centre-wide forest plot"
+
+
+def test_a_process_estimates_one_filter_at_a_time_and_each_filter_once(app, monkeypatch):
+    """Directors pressing the button together: different filters queue (no two fits share the two
+    cores with the other pages), and the same filter asked twice at once is fitted once."""
+    import threading
+    import time
+
+    from calmline.analysis import filtered_runner
+    from calmline.dashboard import filtered_estimates
+
+    active, most, calls = [0], [0], []
+    lock = threading.Lock()
+
+    def slow(con, params, horizon_days, practices):
+        with lock:
+            active[0] += 1
+            most[0] = max(most[0], active[0])
+            calls.append(params["teams"])
+        time.sleep(0.3)
+        with lock:
+            active[0] -= 1
+        return filtered_runner.FilteredEstimate(horizon_days, 0, 0, 0, 0, pd.DataFrame(), refusal="none")
+
+    monkeypatch.setattr(filtered_runner, "estimate", slow)
+    run, stored = _run_and_stored()
+    chosen = [{"teams": [t]} for t in ("a", "b", "a")]
+    params = [{**dict.fromkeys(filtered_runner.PARAMETERS), "teams": c["teams"]} for c in chosen]
+    threads = [threading.Thread(target=filtered_estimates.estimate, args=(p, run, stored)) for p in params]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert most[0] == 1 and sorted(map(tuple, calls)) == [("a",), ("b",)]
