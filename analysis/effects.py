@@ -137,6 +137,7 @@ def _estimate(full: Design, targets: list[str], y: np.ndarray, groups: np.ndarra
         fits.append(("direct-effect logit", direct))
     rows, balance_rows = [], []
     squares = design.covariates * design.covariates
+    linear = X @ main.params if main.ok else None  # shared by every practice's AME
     for practice in targets:
         a = full.practices[:, full.practice_names.index(practice)]
         n_with, n_without = int(a.sum()), int(len(a) - a.sum())
@@ -151,7 +152,8 @@ def _estimate(full: Design, targets: list[str], y: np.ndarray, groups: np.ndarra
                      for m, e, s in model_rows]
             continue
         j = design.practice_names.index(practice)
-        rows += _logit_rows(main, X, j, base, effect, note)
+        effect_j = logit.ame(main, X, j, linear=linear) if main.ok else None
+        rows += _logit_rows(main, X, j, base, effect, note, effect_j)
         if direct is not None:
             seen = ~np.isnan(resolved)
             dbase = dict(base, n_analysed=int(seen.sum()))
@@ -162,7 +164,7 @@ def _estimate(full: Design, targets: list[str], y: np.ndarray, groups: np.ndarra
                                      _join(direct.warning or "no variation among calls with a recorded "
                                            "resolution", DIRECT_CAVEAT)))
         if main.ok:
-            _, _, p1, p0 = logit.ame(main, X, j)
+            _, _, p1, p0 = effect_j
             # the propensity design is the outcome model's without the practice's own column
             res = aipw.estimate(X, names, a, y, p1, p0, groups, trim=trim, exclude=j)
             rows.append(_aipw_row(res, base, effect, note))
@@ -213,7 +215,9 @@ def _naive(y: np.ndarray, a: np.ndarray, base: dict, effect: str = "total", note
 
 
 def _logit_rows(fit: logit.LogitFit, X: np.ndarray, j: int, base: dict, effect: str,
-                note: str | None = None) -> list[dict]:
+                note: str | None = None, marginal: tuple | None = None) -> list[dict]:
+    """Odds-ratio and AME rows of column ``j``; ``marginal`` is ``logit.ame(fit, X, j)`` when the
+    caller has it already."""
     if not fit.ok:
         return [_missing(base, "logit", effect, "odds_ratio", _join(fit.warning, note)),
                 _missing(base, "logit", effect, "risk_difference", _join(fit.warning, note))]
@@ -221,7 +225,7 @@ def _logit_rows(fit: logit.LogitFit, X: np.ndarray, j: int, base: dict, effect: 
     warning = _join(fit.warning, note)
     odds = _interval(base, "logit", effect, "odds_ratio", b, se_b, warning,
                      transform=lambda v: float(np.exp(v)), df=fit.df)
-    est, se, _, _ = logit.ame(fit, X, j)
+    est, se, _, _ = marginal if marginal is not None else logit.ame(fit, X, j)
     return [odds, _interval(base, "logit", effect, "risk_difference", est, se, warning, df=fit.df)]
 
 

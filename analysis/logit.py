@@ -424,9 +424,11 @@ def predict_linear(lin: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-lin))
 
 
-def ame(result: LogitFit, X: np.ndarray, j: int, weights: np.ndarray | None = None
-        ) -> tuple[float, float, np.ndarray, np.ndarray]:
+def ame(result: LogitFit, X: np.ndarray, j: int, weights: np.ndarray | None = None, *,
+        linear: np.ndarray | None = None) -> tuple[float, float, np.ndarray, np.ndarray]:
     """Average marginal effect of setting 0/1 column ``j`` to 1 vs 0 for every row.
+
+    ``linear``, when given, is ``X @ result.params`` (computed once for every column of one fit).
 
     Returns
     -------
@@ -435,7 +437,7 @@ def ame(result: LogitFit, X: np.ndarray, j: int, weights: np.ndarray | None = No
         and each row's predicted probability with and without.
     """
     w = np.ones(len(X)) if weights is None else weights
-    lin = X @ result.params - X[:, j] * result.params[j]
+    lin = (X @ result.params if linear is None else linear) - X[:, j] * result.params[j]
     p0 = 1.0 / (1.0 + np.exp(-lin))
     p1 = 1.0 / (1.0 + np.exp(-(lin + result.params[j])))
     total = w.sum()
