@@ -143,7 +143,8 @@ def _uses_a_module_fixture(item) -> bool:
     return any(defs and defs[-1].scope in ("module", "class") for defs in info.name2fixturedefs.values())
 
 
-def pytest_collection_modifyitems(items):
+@pytest.hookimpl(trylast=True)  # after -k/-m deselection; pytest-xdist's own hook does nothing here
+def pytest_collection_modifyitems(config, items):
     """Under pytest-xdist (`make test` runs two workers), the tests that drive Chromium or time a
     server's answers run one after another on one worker: dash_duo serves on one fixed port, and
     a timing test must not share the two cores with another worker's browser.
@@ -151,10 +152,27 @@ def pytest_collection_modifyitems(items):
     The tests of a module that builds something once per module (a generated world, a fitted
     centre, a sandbox process) also stay together on one worker: `--dist loadgroup` otherwise
     deals them out one test at a time, and each worker built the module's fixture itself (the
-    20,000-customer recovery world was generated, loaded and fitted on both workers)."""
+    20,000-customer recovery world was generated, loaded and fitted on both workers).
+
+    Each test's groups then go into its id as `--dist loadgroup` expects (``nodeid@group``):
+    pytest-xdist 3.8 writes that to ``item._nodeid``, which pytest 9 no longer reads (the id lives
+    in ``item._id``), so until now no group reached the scheduler at all."""
     for item in items:
         if "dash_duo" in getattr(item, "fixturenames", ()) or "browser" in item.path.name \
                 or item.path.name == "test_sign_in.py":
             item.add_marker(pytest.mark.xdist_group("browser"))
         elif item.get_closest_marker("xdist_group") is None and _uses_a_module_fixture(item):
             item.add_marker(pytest.mark.xdist_group(item.path.relative_to(ROOT).as_posix()))
+    if not getattr(config.option, "loadgroup", False):  # set on xdist workers only
+        return
+    for item in items:
+        names = sorted({str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
+                        for mark in item.iter_markers("xdist_group")})
+        if names and "@" not in item.nodeid:
+            grouped = f"{item.nodeid}@{'_'.join(names)}"
+            if hasattr(item, "_id"):  # pytest >= 9
+                from _pytest.nodeid import NodeId
+
+                item._id = NodeId.parse(grouped)
+            else:
+                item._nodeid = grouped
