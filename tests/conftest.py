@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -102,37 +103,59 @@ def _no_dash_app_left_current():
     app_context.reset(token)
 
 
+def built_once(tmp_path_factory, name: str, build) -> Path:
+    """The folder ``name`` with what ``build(folder)`` put in it, built once per test run and
+    shared by every pytest-xdist worker: the first worker to ask builds it in the run's common
+    temporary folder while the others wait on a file lock, then all read the same files (without
+    xdist, a folder of this session). For what tests only read."""
+    import fcntl
+
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        folder = tmp_path_factory.mktemp(name)
+        build(folder)
+        return folder
+    shared = tmp_path_factory.getbasetemp().parent / name  # the run's folder; each worker's is below it
+    done = shared.with_name(f"{name}.built")
+    with open(shared.with_name(f"{name}.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            shutil.rmtree(shared, ignore_errors=True)  # what a worker that failed half way left
+            shared.mkdir()
+            build(shared)
+            done.touch()
+    return shared
+
+
+def _load_sample(folder: Path) -> None:
+    load = run_cli("etl", "--source", str(ROOT / "sample_data"), "--db", str(folder / "calmline.duckdb"))
+    assert load.returncode == 0, load.stderr
+
+
 @pytest.fixture(scope="session")
 def sample_db(tmp_path_factory) -> Path:
-    """The bundled sample data, loaded once per test session. Read it only; never write to it."""
-    db = tmp_path_factory.mktemp("sample") / "calmline.duckdb"
-    load = run_cli("etl", "--source", str(ROOT / "sample_data"), "--db", str(db))
-    assert load.returncode == 0, load.stderr
-    return db
+    """The bundled sample data, loaded once per test run. Read it only; never write to it."""
+    return built_once(tmp_path_factory, "sample", _load_sample) / "calmline.duckdb"
 
 
 @pytest.fixture(scope="session")
-def fitted_sample_db(tmp_path_factory) -> Path:
-    """The sample data loaded and fitted, once per test session. Read it only."""
-    db = tmp_path_factory.mktemp("fitted") / "calmline.duckdb"
-    load = run_cli("etl", "--source", str(ROOT / "sample_data"), "--db", str(db))
-    assert load.returncode == 0, load.stderr
-    fit = run_cli("fit", "--db", str(db))
-    assert fit.returncode == 0, fit.stderr
-    return db
+def fitted_sample_db(sample_db, tmp_path_factory) -> Path:
+    """The sample data loaded and fitted, once per test run. Read it only."""
+    def build(folder: Path) -> None:
+        shutil.copyfile(sample_db, folder / "calmline.duckdb")  # the file a load of sample_data writes
+        fit = run_cli("fit", "--db", str(folder / "calmline.duckdb"))
+        assert fit.returncode == 0, fit.stderr
+    return built_once(tmp_path_factory, "fitted", build) / "calmline.duckdb"
 
 
 @pytest.fixture(scope="session")
 def multi_horizon_db(fitted_sample_db, tmp_path_factory) -> Path:
-    """The fitted sample data (90 days) with a 30-day run fitted after it, once per test session.
+    """The fitted sample data (90 days) with a 30-day run fitted after it, once per test run.
     Read it only."""
-    import shutil
-
-    db = tmp_path_factory.mktemp("horizons") / "calmline.duckdb"
-    shutil.copyfile(fitted_sample_db, db)
-    fit = run_cli("fit", "--db", str(db), "--horizon", "30")
-    assert fit.returncode == 0, fit.stderr
-    return db
+    def build(folder: Path) -> None:
+        shutil.copyfile(fitted_sample_db, folder / "calmline.duckdb")
+        fit = run_cli("fit", "--db", str(folder / "calmline.duckdb"), "--horizon", "30")
+        assert fit.returncode == 0, fit.stderr
+    return built_once(tmp_path_factory, "horizons", build) / "calmline.duckdb"
 
 
 def _uses_a_module_fixture(item) -> bool:

@@ -17,10 +17,10 @@ FILTERED_CALLS = (Path(__file__).parent / "filtered_calls.sql").read_text(encodi
 
 
 @pytest.fixture(scope="module")
-def app_db(tmp_path_factory):
+def app_db(fitted_sample_db, tmp_path_factory):
+    """This module's own copy of the fitted sample (one test loads more calls into it)."""
     db = tmp_path_factory.mktemp("dash") / "calmline.duckdb"
-    assert run_cli("etl", "--source", str(ROOT / "sample_data"), "--db", str(db)).returncode == 0
-    assert run_cli("fit", "--db", str(db)).returncode == 0
+    shutil.copyfile(fitted_sample_db, db)
     from calmline.dashboard.app import Settings, create_app
 
     create_app(Settings(db=db))

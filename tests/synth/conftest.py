@@ -1,4 +1,5 @@
-"""Generated worlds shared by the synth tests: built once per session."""
+"""Generated worlds shared by the synth tests: each generated once per test run, whichever
+pytest-xdist worker asks first (see tests.conftest.built_once). Read them only."""
 
 from __future__ import annotations
 
@@ -7,14 +8,14 @@ import json
 import pytest
 
 from calmline.synth import generate
+from tests.conftest import built_once
 from tests.synth.worlds import MEDIUM, MEDIUM_SEED, SEED, SMALL, read_calls
 
 
 @pytest.fixture(scope="session")
 def factual(tmp_path_factory):
     """The SMALL world as drawn: (folder, calls, ground truth)."""
-    folder = tmp_path_factory.mktemp("factual")
-    generate(folder, SMALL, SEED)
+    folder = built_once(tmp_path_factory, "factual", lambda out: generate(out, SMALL, SEED))
     return folder, read_calls(folder), json.loads((folder / "ground_truth.json").read_text())
 
 
@@ -25,9 +26,8 @@ def forced(tmp_path_factory):
 
     def world(practice, value):
         if (practice, value) not in cache:
-            folder = tmp_path_factory.mktemp(f"{practice}_{value}")
-            generate(folder, SMALL, SEED, force={practice: value}, transcripts=False)
-            cache[practice, value] = folder
+            cache[practice, value] = built_once(tmp_path_factory, f"{practice}_{value}", lambda out: generate(
+                out, SMALL, SEED, force={practice: value}, transcripts=False))
         return cache[practice, value]
     return world
 
@@ -35,6 +35,5 @@ def forced(tmp_path_factory):
 @pytest.fixture(scope="session")
 def medium(tmp_path_factory):
     """The MEDIUM world (the sample data's arguments, no dirty rows)."""
-    folder = tmp_path_factory.mktemp("medium")
-    generate(folder, MEDIUM, MEDIUM_SEED)
+    folder = built_once(tmp_path_factory, "medium", lambda out: generate(out, MEDIUM, MEDIUM_SEED))
     return folder, read_calls(folder), json.loads((folder / "ground_truth.json").read_text())
