@@ -66,8 +66,8 @@ def main(argv: list[str] | None = None) -> None:
 
     from calmline import vocabulary
     from calmline.analysis import filtered_runner
-    from calmline.database import snapshots
     from calmline.dashboard.filtered_estimates import EstimateCache
+    from calmline.database import snapshots
 
     with snapshots.reading(args.db) as con:
         con.execute("SET enable_progress_bar = false")
