@@ -175,7 +175,8 @@ def pytest_collection_modifyitems(config, items):
     The tests of a module that builds something once per module (a generated world, a fitted
     centre, a sandbox process) also stay together on one worker: `--dist loadgroup` otherwise
     deals them out one test at a time, and each worker built the module's fixture itself (the
-    20,000-customer recovery world was generated, loaded and fitted on both workers).
+    20,000-customer recovery world was generated, loaded and fitted on both workers). The tests
+    using the session's Spark session do too: one JVM and one Spark-loaded sample, not two.
 
     Each test's groups then go into its id as `--dist loadgroup` expects (``nodeid@group``):
     pytest-xdist 3.8 writes that to ``item._nodeid``, which pytest 9 no longer reads (the id lives
@@ -184,6 +185,8 @@ def pytest_collection_modifyitems(config, items):
         if "dash_duo" in getattr(item, "fixturenames", ()) or "browser" in item.path.name \
                 or item.path.name == "test_sign_in.py":
             item.add_marker(pytest.mark.xdist_group("browser"))
+        elif "spark" in getattr(item, "fixturenames", ()):  # one JVM and one Spark-loaded sample per run
+            item.add_marker(pytest.mark.xdist_group("spark"))
         elif item.get_closest_marker("xdist_group") is None and _uses_a_module_fixture(item):
             item.add_marker(pytest.mark.xdist_group(item.path.relative_to(ROOT).as_posix()))
     if not getattr(config.option, "loadgroup", False):  # set on xdist workers only
