@@ -22,6 +22,7 @@ from tests.conftest import query, run_cli
 
 PRACTICES = vocabulary.practice_names()
 ON_CALL = [p.name for p in vocabulary.PRACTICES if not p.after_call]
+SLOW = 1800  # seconds a step of the recovery world may take on a busy machine
 
 
 def _call_level_truth(truth, practice, horizon="90d"):
@@ -32,14 +33,18 @@ def _call_level_truth(truth, practice, horizon="90d"):
 
 @pytest.fixture(scope="module")
 def fitted(tmp_path_factory):
-    """20,000 generated customers (about 120,000 calls), loaded at the generator's as-of date, fitted."""
+    """20,000 generated customers (about 120,000 calls), loaded at the generator's as-of date, fitted.
+    About 125 CPU seconds, built once per run (its tests share one xdist group). On cores shared
+    with other work a step can outlast run_cli's default 300 s (the build took 400 s of wall time
+    at a load average of 15, and errored after 700 s at 20), hence the longer timeout."""
     root = tmp_path_factory.mktemp("recovery")
     source, db = root / "source", root / "calmline.duckdb"
-    assert run_cli("generate", "--out", str(source), "--customers", "20000", "--seed", "2024").returncode == 0
+    assert run_cli("generate", "--out", str(source), "--customers", "20000", "--seed", "2024",
+                   timeout=SLOW).returncode == 0
     truth = json.loads((source / "ground_truth.json").read_text())
-    loaded = run_cli("etl", "--source", str(source), "--db", str(db), "--as-of", truth["as_of"])
+    loaded = run_cli("etl", "--source", str(source), "--db", str(db), "--as-of", truth["as_of"], timeout=SLOW)
     assert loaded.returncode == 0, loaded.stderr
-    fitted = run_cli("fit", "--db", str(db))
+    fitted = run_cli("fit", "--db", str(db), timeout=SLOW)
     assert fitted.returncode == 0, fitted.stderr
     return db, truth
 
