@@ -44,7 +44,7 @@ def test_csv_has_one_row_per_readable_call_with_the_issues_columns_in_order(smal
 
 def test_csv_values_follow_the_hard_cases(small_csv):
     """fx-1: a real apology at turn 1 and "let me transfer you to billing" (a hand-off);
-    fx-2: "sorry, could you repeat the account number?" cutting into the opening account (no
+    fx-2: "sorry, could you repeat the account number?" starting before the opening account ends (no
     apology, an interruption) and "I understand, but that's our policy" (empathy negated plus
     policy language, not empathy)."""
     rows = {r["call_id"]: r for r in small_csv[0]}
