@@ -12,9 +12,10 @@ from calmline.transcripts import read_transcripts
 from calmline.transcripts.detect import detect
 
 LABELLED = Path(__file__).resolve().parent / "labelled"
-# dev: tune on it; holdout: scored by test_detection_accuracy; holdout2: written later, scored once by
-# the lead at the end of the session and never read while tuning (see labelled/README.md).
-SPLITS = ("dev", "holdout", "holdout2")
+# dev: tune on it; holdout: scored by test_detection_accuracy; holdout2 (session 7) and holdout3
+# (session 8): written later, each scored once by the lead at the end of the session that wrote it and
+# never read while tuning (see labelled/README.md).
+SPLITS = ("dev", "holdout", "holdout2", "holdout3")
 
 
 def labels(split: str) -> pd.DataFrame:
