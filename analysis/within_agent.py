@@ -73,19 +73,11 @@ def within_agent(X: np.ndarray, names: list[str], y: np.ndarray, agents, targets
     if n_agents < 2:
         why = "fewer than two agents with two or more calls: no within-agent comparison"
         return pd.DataFrame([dict(base, practice=t, warning=why) for t in targets], columns=COLUMNS)
-    Xw = demean(np.asarray(X, dtype=float), codes)
-    yw = demean(np.asarray(y, dtype=float)[:, None], codes)[:, 0]
-    scale = np.abs(Xw).max(axis=0)
-    keep = np.flatnonzero(scale > 1e-9)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        # hasconst=False: demeaned columns have none, and statsmodels' search for one costs an SVD
-        res = sm.OLS(yw, Xw[:, keep], hasconst=False).fit(cov_type="cluster", cov_kwds={"groups": codes},
-                                                          use_t=True)
+    fitted = _within_ols(np.asarray(X, dtype=float), np.asarray(y, dtype=float), codes)
+    if fitted is None:  # collinear within agents: statsmodels' pseudo-inverse decides
+        fitted = _within_ols_statsmodels(np.asarray(X, dtype=float), np.asarray(y, dtype=float), codes)
+    keep, params, bse, ci, pvalues = fitted
     position = {int(j): i for i, j in enumerate(keep)}
-    params, bse = np.asarray(res.params), np.asarray(res.bse)
-    ci = np.asarray(res.conf_int(0.05))
-    pvalues = np.asarray(res.pvalues)
     rows = []
     for name in targets:
         i = position.get(names.index(name))
@@ -101,6 +93,90 @@ def within_agent(X: np.ndarray, names: list[str], y: np.ndarray, agents, targets
                          ci_low=float(ci[i, 0]), ci_high=float(ci[i, 1]), p_value=float(pvalues[i]),
                          warning=None))
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+BLOCK_ROWS = 65_536
+"""Rows demeaned at a time: the within transformation is never held for all rows at once."""
+
+
+def _group_means(X: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Per group (0..G-1), the mean of each column of ``X``."""
+    g = int(codes.max()) + 1
+    counts = np.bincount(codes, minlength=g)
+    sums = np.column_stack([np.bincount(codes, weights=x, minlength=g) for x in X.T])
+    return sums / np.where(counts > 0, counts, 1)[:, None]
+
+
+def _within_ols(X: np.ndarray, y: np.ndarray, codes: np.ndarray):
+    """OLS of ``y`` on ``X``, both demeaned within ``codes``, with statsmodels' cluster covariance.
+
+    The same estimates as ``sm.OLS(yw, Xw).fit(cov_type="cluster", use_t=True)`` on the demeaned
+    columns that vary (coefficients from the normal equations by Cholesky instead of a
+    pseudo-inverse; CR1 scaled by G/(G-1) (N-1)/(N-K); t with G - 1 degrees of freedom), the
+    demeaned rows made a block at a time instead of a second n x k matrix. None when the
+    demeaned columns are collinear (the caller then asks statsmodels).
+
+    Returns
+    -------
+    keep, params, bse, ci, pvalues
+        The columns of ``X`` in the model, and per kept column its coefficient, standard error,
+        95% interval (k x 2) and p-value.
+    """
+    from scipy import linalg, stats
+
+    n = len(y)
+    means = _group_means(X, codes)
+    y_means = _group_means(y[:, None], codes)[:, 0]
+    k = X.shape[1]
+    gram, xty, scale = np.zeros((k, k)), np.zeros(k), np.zeros(k)
+    for a in range(0, n, BLOCK_ROWS):
+        c = codes[a:a + BLOCK_ROWS]
+        xw = X[a:a + BLOCK_ROWS] - means[c]
+        yw = y[a:a + BLOCK_ROWS] - y_means[c]
+        gram += xw.T @ xw
+        xty += xw.T @ yw
+        np.maximum(scale, np.abs(xw).max(axis=0), out=scale)
+    keep = np.flatnonzero(scale > 1e-9)
+    try:
+        factor = linalg.cho_factor(gram[np.ix_(keep, keep)], check_finite=True)
+        bread = linalg.cho_solve(factor, np.eye(len(keep)))
+    except (linalg.LinAlgError, ValueError):
+        return None
+    params = bread @ xty[keep]
+    # the demeaned columns are collinear if the Cholesky barely held: then statsmodels decides
+    if not np.all(np.isfinite(params)) or np.linalg.cond(gram[np.ix_(keep, keep)]) > 1e12:
+        return None
+    g = int(codes.max()) + 1
+    sums = np.zeros((g, len(keep)))
+    for a in range(0, n, BLOCK_ROWS):
+        c = codes[a:a + BLOCK_ROWS]
+        xw = X[a:a + BLOCK_ROWS][:, keep] - means[c][:, keep]
+        resid = (y[a:a + BLOCK_ROWS] - y_means[c]) - xw @ params
+        for j in range(len(keep)):
+            sums[:, j] += np.bincount(c, weights=xw[:, j] * resid, minlength=g)
+    n_groups = int(np.count_nonzero(np.bincount(codes)))
+    cov = bread @ (sums.T @ sums) @ bread
+    cov *= n_groups / (n_groups - 1) * (n - 1) / (n - len(keep))
+    bse = np.sqrt(np.diag(cov))
+    dist = stats.t(n_groups - 1)
+    half = dist.ppf(0.975) * bse
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pvalues = 2 * dist.sf(np.abs(params / bse))
+    return keep, params, bse, np.column_stack([params - half, params + half]), pvalues
+
+
+def _within_ols_statsmodels(X: np.ndarray, y: np.ndarray, codes: np.ndarray):
+    """:func:`_within_ols` by statsmodels (pseudo-inverse), for designs collinear within agents."""
+    Xw = demean(X, codes)
+    yw = demean(y[:, None], codes)[:, 0]
+    keep = np.flatnonzero(np.abs(Xw).max(axis=0) > 1e-9)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        # hasconst=False: demeaned columns have none, and statsmodels' search for one costs an SVD
+        res = sm.OLS(yw, Xw[:, keep], hasconst=False).fit(cov_type="cluster", cov_kwds={"groups": codes},
+                                                          use_t=True)
+    return (keep, np.asarray(res.params), np.asarray(res.bse), np.asarray(res.conf_int(0.05)),
+            np.asarray(res.pvalues))
 
 
 def disagrees(main_estimate, within_low, within_high) -> bool | None:
