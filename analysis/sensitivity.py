@@ -188,10 +188,27 @@ class _Gram:
     column ``v`` on columns ``S`` plus an intercept is ``G[v,v] - G[v,S] G[S,S]^-1 G[S,v]``.
     """
 
+    BLOCK_ROWS = 65_536
+
     def __init__(self, Z: np.ndarray) -> None:
         Zc = Z - Z.mean(axis=0)
         self.G = Zc.T @ Zc
         self.n = Z.shape[0]
+
+    @classmethod
+    def of_columns(cls, X: np.ndarray, keep: list[int], y: np.ndarray) -> "_Gram":
+        """The same as ``_Gram(np.column_stack([X[:, keep], y]))``, centred a block of rows at a
+        time (no n x k copy of the design is made)."""
+        gram = cls.__new__(cls)
+        n, k = len(y), len(keep) + 1
+        blocks = range(0, n, cls.BLOCK_ROWS)
+        mean = np.append(sum(X[a:a + cls.BLOCK_ROWS, keep].sum(axis=0) for a in blocks) / n, y.mean())
+        G = np.zeros((k, k))
+        for a in blocks:
+            block = np.column_stack([X[a:a + cls.BLOCK_ROWS, keep], y[a:a + cls.BLOCK_ROWS]]) - mean
+            G += block.T @ block
+        gram.G, gram.n = G, n
+        return gram
 
     def fit(self, v: int, S: list[int]) -> tuple[np.ndarray, float]:
         """(coefficients of column v on columns S, residual sum of squares)."""
@@ -235,7 +252,7 @@ def linear_sensitivity(X: np.ndarray, names: list[str], y: np.ndarray, targets: 
     """
     n = len(y)
     keep = [j for j in range(X.shape[1]) if np.ptp(X[:, j]) > 0]
-    gram = _Gram(np.column_stack([X[:, keep], y]))
+    gram = _Gram.of_columns(X, keep, np.asarray(y, dtype=float))
     pos = {j: i for i, j in enumerate(keep)}
     yv = len(keep)
     k = len(keep) + 1  # with the intercept

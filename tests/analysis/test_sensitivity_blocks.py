@@ -1,4 +1,4 @@
-"""The within-agent estimate by blocks and normal equations equals statsmodels' OLS on the demeaned
+"""Sensitivity checks by row blocks. The within-agent estimate by blocks and normal equations equals statsmodels' OLS on the demeaned
 columns (the previous implementation) to 1e-8: coefficients, cluster-robust standard errors,
 intervals and p-values."""
 
@@ -56,3 +56,28 @@ def test_columns_collinear_within_agents_fall_back_to_statsmodels():
     i = list(keep).index(names.index("thanked"))
     assert out.loc["thanked", "estimate"] == pytest.approx(ref.params[i], rel=1e-8)
     assert out.loc["thanked", "se"] == pytest.approx(ref.bse[i], rel=1e-8)
+
+
+def test_linear_sensitivity_by_row_blocks_equals_the_whole_matrix(monkeypatch):
+    """The centred cross products made a block of rows at a time equal those of the whole stacked
+    matrix (the implementation before), so every robustness value and benchmark is unchanged."""
+    from calmline.analysis import sensitivity
+    from calmline.analysis.design import covariate_groups
+
+    df = frames.population(n=2500, agents=30, seed=8)
+    design = build(df, frames.PRACTICES).varying()
+    X, names = design.matrix()
+    y = df["churned_90d"].astype(float).to_numpy()
+    keep = [j for j in range(X.shape[1]) if np.ptp(X[:, j]) > 0]
+    whole = sensitivity._Gram(np.column_stack([X[:, keep], y])).G
+    monkeypatch.setattr(sensitivity._Gram, "BLOCK_ROWS", 600)
+    assert np.allclose(sensitivity._Gram.of_columns(X, keep, y).G, whole, rtol=1e-12, atol=1e-9)
+    offset = len(design.practice_names)
+    groups = {c: [offset + j for j in cols] for c, cols in covariate_groups(design.covariate_names).items()}
+    blocked = sensitivity.linear_sensitivity(X, names, y, frames.PRACTICES, groups)
+    monkeypatch.setattr(sensitivity._Gram, "of_columns",
+                        classmethod(lambda cls, X, keep, y: cls(np.column_stack([X[:, keep], y]))))
+    before = sensitivity.linear_sensitivity(X, names, y, frames.PRACTICES, groups)
+    numbers = [c for c in before.columns if c not in ("practice", "benchmark", "benchmark_explains_away")]
+    assert np.allclose(blocked[numbers].to_numpy(float), before[numbers].to_numpy(float), rtol=1e-8, atol=1e-12)
+    assert blocked["benchmark"].tolist() == before["benchmark"].tolist()
