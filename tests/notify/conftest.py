@@ -90,3 +90,25 @@ def notify_db(fitted_sample_db, tmp_path) -> Path:
     db = tmp_path / "calmline.duckdb"
     shutil.copyfile(fitted_sample_db, db)
     return db
+
+
+NAME = ("<b>x</b><img src=1 onerror=\"document.body.append('EXEC'+'UTED')\">"
+        "</script><script>document.body.append('PWN'+'ED')</script>")
+"""A team name that would run in a renderer that did not escape it (the words EXECUTED or PWNED
+appear only if it runs: the text itself holds them split)."""
+
+
+@pytest.fixture
+def hostile_team_db(notify_db) -> Path:
+    """The private copy with its first team renamed to ``NAME`` in every table that has a team."""
+    import duckdb
+
+    con = duckdb.connect(str(notify_db))
+    team = con.execute("SELECT min(team) FROM agents").fetchone()[0]
+    tables = [t for (t,) in con.execute("SELECT c.table_name FROM duckdb_columns() c JOIN duckdb_tables() t "
+                                        "ON t.table_name = c.table_name AND t.schema_name = c.schema_name "
+                                        "WHERE c.column_name = 'team' AND c.schema_name = 'main'").fetchall()]
+    for table in tables:
+        con.execute(f'UPDATE "{table}" SET team = $name WHERE team = $team', {"name": NAME, "team": team})
+    con.close()
+    return notify_db

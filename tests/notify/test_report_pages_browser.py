@@ -7,15 +7,13 @@ Starts Chromium, so these run in the browser xdist group (see tests/conftest.py)
 from __future__ import annotations
 
 import html
-import shutil
 import unicodedata
 from datetime import UTC, datetime
 
-import duckdb
 import pytest
 
 from tests.conftest import query
-from tests.notify.test_report_pdf_browser import NAME
+from tests.notify.conftest import NAME
 from tests.notify.test_report_pdf_browser import pdf_pages as pdf_text
 
 
@@ -82,19 +80,10 @@ def test_a_subscription_with_page_impact_delivers_the_impact_pdf_with_the_pages_
             assert "".join(row.filter_estimate.split()) in squeezed and "".join(row.filter_ci.split()) in squeezed
 
 
-def test_the_training_pdf_prints_a_team_name_with_html_and_script_as_text(fitted_sample_db, tmp_path):
+def test_the_training_pdf_prints_a_team_name_with_html_and_script_as_text(hostile_team_db, tmp_path):
     from calmline.notify.report_file import page_html, write_report
 
-    db = tmp_path / "calmline.duckdb"
-    shutil.copyfile(fitted_sample_db, db)
-    con = duckdb.connect(str(db))
-    team = con.execute("SELECT min(team) FROM agents").fetchone()[0]
-    tables = [t for (t,) in con.execute("SELECT c.table_name FROM duckdb_columns() c JOIN duckdb_tables() t "
-                                        "ON t.table_name = c.table_name AND t.schema_name = c.schema_name "
-                                        "WHERE c.column_name = 'team' AND c.schema_name = 'main'").fetchall()]
-    for table in tables:
-        con.execute(f'UPDATE "{table}" SET team = $name WHERE team = $team', {"name": NAME, "team": team})
-    con.close()
+    db = hostile_team_db
 
     document = page_html(db, {"teams": [NAME]}, "training")
     assert NAME not in document and html.escape(NAME) in document  # in the filters and the tables, escaped

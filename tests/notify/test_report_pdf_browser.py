@@ -6,13 +6,12 @@ the browser xdist group (the file name says "browser"; see tests/conftest.py).""
 from __future__ import annotations
 
 import io
-import shutil
 from datetime import datetime, timedelta, timezone
 
-import duckdb
 import pytest
 
 from tests.conftest import query
+from tests.notify.conftest import NAME
 
 pytestmark = pytest.mark.xdist_group("browser")
 
@@ -61,25 +60,10 @@ def test_the_weekly_report_arrives_as_pdf_with_its_filters_on_every_page_and_the
     assert later.sent == [] and len(smtp_server.messages) == 1  # once per week
 
 
-NAME = ("<b>x</b><img src=1 onerror=\"document.body.append('EXEC'+'UTED')\">"
-        "</script><script>document.body.append('PWN'+'ED')</script>")
-"""A team name that would run in a renderer that did not escape it (the words EXECUTED or PWNED
-appear only if it runs: the text itself holds them split)."""
-
-
-def test_team_names_with_html_and_script_are_printed_as_text(fitted_sample_db, tmp_path):
+def test_team_names_with_html_and_script_are_printed_as_text(hostile_team_db, tmp_path):
     from calmline.notify.report_file import write_report
 
-    db = tmp_path / "calmline.duckdb"
-    shutil.copyfile(fitted_sample_db, db)
-    con = duckdb.connect(str(db))
-    team = con.execute("SELECT min(team) FROM agents").fetchone()[0]
-    tables = [t for (t,) in con.execute("SELECT c.table_name FROM duckdb_columns() c JOIN duckdb_tables() t "
-                                        "ON t.table_name = c.table_name AND t.schema_name = c.schema_name "
-                                        "WHERE c.column_name = 'team' AND c.schema_name = 'main'").fetchall()]
-    for table in tables:
-        con.execute(f'UPDATE "{table}" SET team = $name WHERE team = $team', {"name": NAME, "team": team})
-    con.close()
+    db = hostile_team_db
 
     out = write_report(db, tmp_path / "report.pdf", {"teams": [NAME]})
 
