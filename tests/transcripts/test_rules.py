@@ -1099,15 +1099,219 @@ OPTION_PHRASINGS = {
 }
 
 
+# Round 8 (issue #17, holdout2 studied): each class of phrasing the rules missed on holdout2, said in
+# US, UK, Indian and Australian English, formal and informal, chat shorthand and ASR lower case without
+# punctuation, with the hard negatives of the same class. Written from the rubric, not copied from a call.
+ROUND8_PHRASINGS = {
+    "asked_desired_outcome": (
+        [
+            "What outcome are you hoping for?",
+            "what result are you looking for from us sir",
+            "What would a fair resolution look like to you?",
+            "what's the fairest way to sort this out, in your view?",
+            "What would be best for you?",
+            "what would help on your side",
+            "What are you hoping we can do?",
+            "How would you like this resolved?",
+            "what would you prefer we do for you madam",
+            "Kindly tell me what you want us to do.",
+            "wat wud u like us to do",
+            "what do you reckon is fair mate",
+            "How can we make it up to you?",
+            "In your view, what should happen now?",
+        ],
+        [
+            "What's the best number to reach you on?",
+            "What would you like, the refund or the voucher?",
+            "which would you prefer?",
+            "anything else I can help with today?",
+            "what date would you prefer for the engineer, Tuesday or Thursday?",
+            "how would you like to pay today",
+            "What's the outcome of the investigation so far? Let me check.",
+        ],
+    ),
+    "took_ownership": (
+        [
+            "I'll look after your booking personally from here.",
+            "i'll handle your claim myself",
+            "I'm going to stay on this until it's fixed.",
+            "I'll stick with this until it's sorted, mate.",
+            "I'll be the one who sorts this out for you.",
+            "I'm putting my name on this one.",
+            "I'll keep this with me.",
+            "i am going to own this one",
+            "I will be handling your case personally, sir.",
+            "I'll keep hold of this one myself",
+        ],
+        [
+            "I'll stay on the line while it goes through.",
+            "I'll send you the form myself.",
+            "I'll keep you posted.",
+            "Our billing team will be the ones handling your case.",
+            "that's our responsibility, not yours.",
+        ],
+    ),
+    "blaming": (
+        [
+            "that'll be because you didn't register it with the manufacturer.",
+            "I understand madam, but you yourself shared the OTP.",
+            "the damage in your photo looks like misuse.",
+            "The assessor's report says the damage built up over time.",
+            "the driver's photos show it was left in your porch",
+            "you should have gotten a referral from your doctor before you started",
+            "u needed to get approval first",
+            "it's because you never renewed it",
+        ],
+        [
+            "have you checked the cables are all in?",
+            "that's not what you should have to deal with.",
+            "you should have got a text from us, I'm sorry you didn't.",
+            "since you didn't get the email, I'll resend it now.",
+            "the engineer's report shows a fault on our line.",
+            "has it been dropped at all?",
+            "did you share the OTP with anyone?",
+        ],
+    ),
+    "policy_language": (
+        [
+            "Billing disputes have to be submitted through the patient portal.",
+            "it's all on the website under returns",
+            "Our billing system estimates when no readings are received.",
+            "our return window is 30 days.",
+            "the second year only applies if you register",
+            "the fare is non-refundable.",
+            "as per RBI norms we cannot reverse it",
+            "I don't have access to change that.",
+        ],
+        [
+            "you selected the nonrefundable fare when you booked, so let me see what I can do.",
+            "590 reversed, it will reflect as per RBI norms within 7 days.",
+            "I don't have access to billing, I'll transfer you to our billing specialists.",
+            "you're still within our 30 day return window, so I can refund it.",
+            "our policy allows me to waive the fee when you move out of coverage.",
+        ],
+    ),
+    "compensation_offered": (
+        [
+            "I'm waiving your $500 deductible for the delay.",
+            "I'll add £30 credit for the missed appointments.",
+            "i can do a hundred dollar credit for the days you lost",
+            "i'll refund the forty pound delivery charge because of today",
+            "I'll waive your excess this time.",
+            "we'll put ₹500 on your account for the trouble",
+        ],
+        [
+            "our policy allows me to waive the early termination fee when you move somewhere we don't cover.",
+            "the policy lets me refund the delivery charge as well as the sofa.",
+            "I can put you on that with a hotel voucher for tonight.",
+            "we'll give you meal vouchers while you wait.",
+            "I'll refund the $45 we took in error.",
+        ],
+    ),
+    "handoff": (
+        [
+            "I'll get our complaints team to call you back.",
+            "I'm transferring you now.",
+            "you can report it to action fraud.",
+            "kindly report this to the cyber cell.",
+        ],
+        [
+            "I'm opening an investigation into the transfer.",
+            "Our surveyor will call you by tomorrow evening, and you can call me directly with the claim id.",
+            "the bank transfer went through this morning.",
+            "I'll report it to our fraud team myself and call you back.",
+        ],
+    ),
+    "empathized": (
+        [
+            "I'm sorry, that must be scary, with rent on the line",
+            "that is very tiring, being stuck there since morning.",
+            "emptying the room twice for nothing would drive me mad.",
+            "five weeks for a two week job, I'd be climbing the walls mate",
+            "honestly it shouldn't have taken three calls.",
+            "that's not what you should have to deal with.",
+            "that sounds draining",
+        ],
+        [
+            "sorry, the line is really bad, can you say that again?",
+            "I'll stay on the line.",
+            "I'd be happy to help with that.",
+            "you should have it by Friday.",
+        ],
+    ),
+}
+
+_PLAN = (A("I'll refund the fee today and add a ten pound credit. Does that work for you?"), C("yes please"))
+ROUND8_CASES = {
+    # summarized: the closing recap opened with "so", "done, so", "to confirm:", "all sorted,", ASR "so that's ... and ..."
+    "r8_summary_right_so": (_call(*_PLAN, A("right, so the fee back today and the credit on your next bill. thanks for your patience.")),
+                            "summarized", True),
+    "r8_summary_done_so": (_call(*_PLAN, A("Done, so £23.40 back in 3-5 days, nothing for you to return.")), "summarized", True),
+    "r8_summary_to_confirm": (_call(*_PLAN, A("To confirm: fee refunded today, £10 credit on the next bill, and we'll write to you.")),
+                              "summarized", True),
+    "r8_summary_all_sorted_and": (_call(*_PLAN, A("All sorted, you should get the money by Friday and the credit shows on your bill.")),
+                                  "summarized", True),
+    "r8_summary_asr_so_thats": (_call(*_PLAN, A("ill ring you tomorrow so thats the fee back today ten pounds off next bill and a call from me tomorrow thanks for bearing with us")),
+                                "summarized", True),
+    "r8_summary_done_colon": (_call(*_PLAN, A("Done: 25% refunded within 5 days, nothing to send back.")), "summarized", True),
+    # hard negatives: the plan restated to ask for agreement; a follow-up promise after "done"; "so that's why"
+    "r8_no_summary_plan_question": (_call(A("I'll refund the fee."), C("ok"), A("so the fee back today and a credit on the next bill, does that work?"),
+                                          C("yes")), "summarized", False),
+    "r8_no_summary_done_then_promise": (_call(*_PLAN, A("Done. I'm going to keep your case myself and I'll message you tomorrow to check it and see how it's going.")),
+                                        "summarized", False),
+    "r8_no_summary_so_thats_why": (_call(*_PLAN, A("the address was misspelled, so that's why the bills never came, sorry.")), "summarized", False),
+    # agreement_obtained: the plan with a tag question, "is it ok?", "is that all good?", "want me to set that up?", "Sound fair?"
+    "r8_agree_tag_ok": (_call(A("Great, two months free from next invoice, ok?"), C("ok yes")), "agreement_obtained", True),
+    "r8_agree_is_it_ok": (_call(A("I will send a new router tomorrow free of cost. is it ok?"), C("ok yes fine")), "agreement_obtained", True),
+    "r8_agree_all_good": (_call(A("Done, is that all good?"), C("yes")), "agreement_obtained", True),
+    "r8_agree_want_me_to": (_call(A("I can cancel it at no charge. Want me to set that up?"), C("yes please")), "agreement_obtained", True),
+    "r8_agree_sound_fair": (_call(A("I'll reimburse the taxi and add 5,000 points. Sound fair?"), C("sounds fair")), "agreement_obtained", True),
+    # hard negatives: a restatement checked with "yeah?" is verification, a bare "okay" is no acceptance
+    "r8_no_agree_restatement_yeah": (_call(A("so the bill went up by forty pounds and nobody told you, yeah?"), C("yep")),
+                                     "agreement_obtained", False),
+    "r8_no_agree_bare_okay_tag": (_call(A("I'll refund it today, ok?"), C("okay")), "agreement_obtained", False),
+    # verified_understanding: the check in fewer or other words
+    "r8_verify_that_right": (_call(A("So your bill's gone up forty pounds this month and nobody told you why. That right?"), C("yes")),
+                             "verified_understanding", True),
+    "r8_verify_got_all_that": (_call(A("so the bill went up by forty pounds and no one explained it. have i got all that?"), C("yes")),
+                               "verified_understanding", True),
+    "r8_verify_gist": (_call(A("so there's a forty pound rise on your bill that nobody warned you about. Is that the gist?"), C("yes")),
+                       "verified_understanding", True),
+    "r8_no_verify_number_read_back": (_call(A("so that's 4 4 1 2 5 5, that right?"), C("yes")), "verified_understanding", False),
+    # let_vent: an account-number question after the customer has finished is the agent's response, not an interruption
+    "r8_question_after_complaint_is_response": (_call(A("sorry, could you repeat your mobile number for me?"), C("07911 223 304"),
+                                                      A("thanks, I can see the charge")), "let_vent", True),
+}
+
+ROUND8_COUNTS = {
+    # options_offered: a plan over months, an invoice on hold, the trial reopened, goods sent again, a free upgrade, a waived
+    # excess; a cancellation with its fee waived counts once; a refund issued before the call and a bag on a flight are no options
+    "r8_plan_and_hold": ("I can set up a 6 month plan at around £63 a month, and I'll pause any collection activity for 3 months.", 2),
+    "r8_invoice_on_hold_and_split": ("I'll put the invoice on hold today, and we can split the $150 into 3 payments.", 2),
+    "r8_trial_reopened": ("I can reopen the trial for 5 more days from today.", 1),
+    "r8_reship_parts": ("I can send the hinge pack by next-day courier today.", 1),
+    "r8_no_reship_email": ("I can send the confirmation email today.", 0),
+    "r8_credit_upgrade_leave": ("I can do a hundred dollar credit for the days you lost, or bump you up to the faster plan free for three months. "
+                                "And if you'd rather go, you can leave with no break fee.", 3),
+    "r8_reimburse_and_waive_excess": ("I'll reimburse the hire car in full, and I'll waive your excess this time.", 2),
+    "r8_cancel_fee_waived_once": ("Our policy allows me to waive the early termination fee. I can cancel it from your moving date at no charge.", 1),
+    "r8_refund_already_issued": (["Yes, we received it on the ninth and the refund was issued on the eleventh.",
+                                  "C:okay", "you'll receive your refund in five to seven days from when it was issued."], 0),
+    "r8_bag_on_flight_no_rebook": ("your bag's on the first flight tomorrow, and we'll reimburse what you buy meanwhile.", 1),
+    "r8_emi_loan_is_no_plan": (["So an EMI bounce charge of 590 was debited, correct?", "C:yes",
+                                "I will reverse the 590 today, and I can move your EMI date to the 5th after your salary credit."], 2),
+    "r8_gesture_waiver_counted_once": ("I will send a new router tomorrow free of cost and waive one month bill for the trouble.", 2),
+}
+
 def _phrasing_cases() -> tuple[dict, dict]:
     flags, counts = {}, {}
-    for prefix, table in (("", PHRASINGS), ("more_", MORE_PHRASINGS)):
+    for prefix, table in (("", PHRASINGS), ("more_", MORE_PHRASINGS), ("r8_", ROUND8_PHRASINGS)):
         for practice, (positives, negatives) in table.items():
             for i, text in enumerate(positives):
                 flags[f"{prefix}{practice}_says_{i:02d}"] = (_call(A(text), C("ok")), practice, True)
             for i, text in enumerate(negatives):
                 flags[f"{prefix}{practice}_near_miss_{i:02d}"] = (_call(A(text), C("ok")), practice, False)
-    for name, (text, n) in OPTION_PHRASINGS.items():
+    for name, (text, n) in {**OPTION_PHRASINGS, **ROUND8_COUNTS}.items():
         lines = [C(t[2:]) if t.startswith("C:") else A(t) for t in ([text] if isinstance(text, str) else text)]
         counts[f"options_{name}"] = (_call(*lines, C("ok")), "options_offered", n)
     return flags, counts
@@ -1115,6 +1319,7 @@ def _phrasing_cases() -> tuple[dict, dict]:
 
 _FLAGS, _COUNTS = _phrasing_cases()
 CASES.update(_FLAGS)
+CASES.update(ROUND8_CASES)
 COUNT_CASES.update(_COUNTS)
 
 VERIFY_CASES = {
