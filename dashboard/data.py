@@ -129,6 +129,18 @@ def _missing(why: str) -> pd.DataFrame:
     return empty
 
 
+_memos: list = []
+"""The memo of every :func:`per_version` callback, for :func:`clear_caches`."""
+
+
+def clear_caches() -> None:
+    """Empty the data cache and every :func:`per_version` memo of this process, as a worker that
+    has just started or seen a new database has them (for measurements and tests)."""
+    _frames.clear()
+    for memo in _memos:
+        memo.cache_clear()
+
+
 def per_version(callback):
     """Memoize ``callback``'s result per (database file version, arguments).
 
@@ -139,6 +151,8 @@ def per_version(callback):
     @lru_cache(maxsize=64)
     def cached(_db: str, _version, *args):
         return callback(*args)
+
+    _memos.append(cached)
 
     @wraps(callback)
     def wrapper(*args):

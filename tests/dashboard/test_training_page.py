@@ -73,7 +73,18 @@ def test_adoption_trend_is_one_panel_per_practice_without_a_legend_over_the_titl
     assert fig.layout.showlegend is False and not any(t.showlegend for t in fig.data)
     coloured = [t for t in fig.data if t.mode == "lines+markers"]
     grey = [t for t in fig.data if t.mode == "lines"]
-    assert len(coloured) == 3 and len(grey) == 6  # each panel: its practice and the two others
+    assert len(coloured) == 3 and len(grey) == 3  # each panel: its practice, and the others in one grey trace
+    monthly = _monthly()
+    for practice, colour, context in zip(order, coloured, grey):
+        assert (colour.xaxis, colour.yaxis) == (context.xaxis, context.yaxis)  # both in the practice's panel
+        # the grey trace draws each of the two other practices as its own line: gaps between them
+        lines = [part for part in np.split(np.asarray(context.y, float),
+                                           np.flatnonzero(np.isnan(np.asarray(context.y, float)))) if
+                 len(part[~np.isnan(part)])]
+        others = [p for p in order if p != practice]
+        assert [list(line[~np.isnan(line)]) for line in lines] == [
+            pytest.approx(list(monthly.loc[monthly["practice"] == p, "adoption"] * 100)) for p in others]
+        assert context.hoverinfo == "skip" and not context.connectgaps
     thanked = coloured[order.index("thanked")]
     assert list(thanked.y) == pytest.approx([50, 55, 60, 65, 70, 75])
     # the month resting on 10 assessed calls is hollow and says so in the hover
