@@ -270,14 +270,15 @@ def _timing_sql(turns_table: str, s: dict) -> str:
     The customer's opening complaint starts at their first turn of ``opening_min_words`` words
     or more. A customer turn's words are those of two letters or more that are not
     ``spoken_digits`` (a reference or a number read out, "h s four four nine two one", is no
-    account and no carrying on with one). Each agent turn after that is, in order: a
-    backchannel in a pause (the opening goes on), an interruption (it starts before the
-    customer's last turn ended, or it is a short question after which the customer carries on
-    with the complaint: the rubric's "question cutting in between its parts"), or the agent's
-    response, which ends the opening. A question answered and not followed by more of the
-    complaint, such as an account number asked for once the customer has finished, is a
-    response, not an interruption. vent_interruptions counts the interruptions before the
-    response.
+    account and no carrying on with one), and sums of money ("$780"). Each agent turn after
+    that is, in order: an overlap (it starts before the customer's last turn ended: an
+    interruption, even "right okay"), a backchannel in a pause (the opening goes on), a
+    question cut in (a short question after which the customer carries on with the complaint:
+    two turns, or one of ``continuation_min_words`` words; the rubric's "question cutting in
+    between its parts"), or the agent's response, which ends
+    the opening. A question answered and not followed by more of the complaint, such as an
+    account number asked for once the customer has finished, is a response, not an
+    interruption. vent_interruptions counts the interruptions before the response.
     """
     return f"""
     CREATE OR REPLACE TEMP TABLE _tx_turn_facts AS
@@ -305,8 +306,8 @@ def _timing_sql(turns_table: str, s: dict) -> str:
         SELECT f.*, o.opening_turn,
                CASE WHEN f.speaker <> 'agent' OR o.opening_turn IS NULL OR f.turn < o.opening_turn
                          OR f.seg > o.opening_seg + {int(s['opening_max_agent_turns'])} THEN NULL
-                    WHEN regexp_matches(f.t, {_lit(s['backchannel'])}) THEN 'backchannel'
                     WHEN f.start_s < f.customer_end_before THEN 'overlap'
+                    WHEN regexp_matches(f.t, {_lit(s['backchannel'])}) THEN 'backchannel'
                     WHEN f.tokens <= {int(s['cut_in_max_words'])}
                          AND (coalesce(b.c_turns, 0) >= 2 OR coalesce(b.c_words, 0) >= {int(s['continuation_min_words'])})
                          AND regexp_matches(f.t, {_lit(s['cut_in_question'])}) THEN 'question_cut_in'
@@ -320,8 +321,9 @@ def _timing_sql(turns_table: str, s: dict) -> str:
 
 def _customer_words(s: dict) -> str:
     """The SQL list of a turn's words (``t``) that count towards the opening account: two
-    letters or more, and not a spoken digit when the rules name them (``spoken_digits``)."""
-    words = "regexp_extract_all(t, '[a-z]{2,}')"
+    letters or more, and not a spoken digit when the rules name them (``spoken_digits``), or a
+    sum of money ("$780", "£1,200")."""
+    words = "regexp_extract_all(t, '[a-z]{2,}|[$£€₹][0-9][0-9,.]*')"
     if not s.get("spoken_digits"):
         return words
     return f"list_filter({words}, lambda w: NOT regexp_full_match(w, {_lit(s['spoken_digits'])}))"

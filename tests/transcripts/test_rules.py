@@ -1212,6 +1212,8 @@ ROUND8_PHRASINGS = {
         [
             "I'll get our complaints team to call you back.",
             "I'm transferring you now.",
+            "I am transferring the chat to the relocation team.",
+            "let me transfer your query to billing",
             "you can report it to action fraud.",
             "kindly report this to the cyber cell.",
         ],
@@ -1238,6 +1240,28 @@ ROUND8_PHRASINGS = {
             "I'd be happy to help with that.",
             "you should have it by Friday.",
         ],
+    ),
+    "thanked": (
+        ["thx for your patience", "ty for holding, found it", "Thankyou for bearing with us."],
+        ["thx for the number", "ty, got the account"],
+    ),
+    "followup_promised": (
+        ["I'll come back to you within 2 days of them arriving.",
+         "so I'll check with you tomorrow that the SIM has arrived",
+         "I'll be your contact from here and check in Monday on the repair.",
+         "we will reach out to you once the engineer has been"],
+        ["you can check in at the desk from 6am.", "you'll get an automatic confirmation email.",
+         "I'll check the system now."],
+    ),
+    "apologized": (
+        ["sorry, that's on us.", "so sorry about that mate"],
+        ["I can book a redelivery on Saturday. sorry, it's the only slot.", "sorry but there's nothing earlier than Friday",
+         "sorry, could you spell that?"],
+    ),
+    "empathy_negated": (
+        ["Understood, but you must have subscribed by clicking the link.", "noted, however the fee stands.",
+         "of course madam, but the charge is correct."],
+        ["Understood, thanks.", "noted, I'll add that to the case.", "so it arrived late but the fee was still charged, is that right?"],
     ),
 }
 
@@ -1279,6 +1303,15 @@ ROUND8_CASES = {
                        "verified_understanding", True),
     "r8_no_verify_number_read_back": (_call(A("so that's 4 4 1 2 5 5, that right?"), C("yes")), "verified_understanding", False),
     # let_vent: an account-number question after the customer has finished is the agent's response, not an interruption
+    # an overlapping "right okay" interrupts (it starts before the customer's turn ends); a sum of money is a word of the
+    # account, so the terse chat opening "My bill is $780 for one month" starts it and the account-number question cuts in
+    "r8_overlapping_right_okay_interrupts": (_call(GREETING, ("customer", "so i upgraded my phone last week and the lad said no fee and now", 3.0, 12.0),
+                                                   ("agent", "right okay", 11.0, 11.8),
+                                                   ("customer", "now my bill's got a sixty pound fee on it", 12.5, 16.0),
+                                                   A("I'm sorry about that."), opening=False), "let_vent", False),
+    "r8_amount_starts_the_opening": (_call(C("My bill is $780 for one month"), A("Do you have the account number?"),
+                                           C("55-01928. It's a one bedroom apartment, I've never had a bill over $120"),
+                                           A("I'm sorry about that."), opening=False), "let_vent", False),
     "r8_question_after_complaint_is_response": (_call(A("sorry, could you repeat your mobile number for me?"), C("07911 223 304"),
                                                       A("thanks, I can see the charge")), "let_vent", True),
 }
