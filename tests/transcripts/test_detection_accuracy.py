@@ -1,9 +1,10 @@
 """Detection against the hand-labelled set (tests/transcripts/labelled/, see its README).
 
-The rules were tuned on dev only; holdout is scored, never read while tuning. Issue #17's
-target: F1 >= 0.85 for each practice and for verify_mode, and Cohen's kappa >= 0.8. Dev must
+The rules are tuned on dev and, since session 8, on holdout2 (scored once blind at the end of
+session 7, then studied); holdout is scored, never read while tuning. Issue #17's target: F1 >=
+0.85 for each practice and for verify_mode, and Cohen's kappa >= 0.8. The tuned-on splits must
 meet it; holdout must stay above floors that detection honestly reaches (F1 0.80, kappa 0.75),
-and its figures are printed (``pytest -s``) for the README and the report.
+and the figures are printed (``pytest -s``) for the README and the report.
 """
 
 from __future__ import annotations
@@ -21,11 +22,12 @@ TARGET_KAPPA = 0.80
 HOLDOUT_F1 = 0.80
 HOLDOUT_KAPPA = 0.75
 SCORED = qa_flags() + ("verify_mode",)
+TUNED_ON = ("dev", "holdout2")
 
 
 @pytest.fixture(scope="module")
 def scores() -> dict[str, pd.DataFrame]:
-    out = {split: score(labels(split), detected(split)).set_index("practice") for split in ("dev", "holdout")}
+    out = {split: score(labels(split), detected(split)).set_index("practice") for split in ("dev", "holdout2", "holdout")}
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         for split, table in out.items():
             print(f"\n{split} ({int(table['n'].iloc[0])} calls)")
@@ -34,11 +36,12 @@ def scores() -> dict[str, pd.DataFrame]:
     return out
 
 
+@pytest.mark.parametrize("split", TUNED_ON)
 @pytest.mark.parametrize("practice", SCORED)
-def test_dev_meets_the_issue_target(scores, practice):
-    row = scores["dev"].loc[practice]
-    assert row["f1"] >= TARGET_F1, f"{practice}: dev F1 {row['f1']:.3f}"
-    assert row["kappa"] >= TARGET_KAPPA, f"{practice}: dev kappa {row['kappa']:.3f}"
+def test_tuned_on_splits_meet_the_issue_target(scores, split, practice):
+    row = scores[split].loc[practice]
+    assert row["f1"] >= TARGET_F1, f"{practice}: {split} F1 {row['f1']:.3f}"
+    assert row["kappa"] >= TARGET_KAPPA, f"{practice}: {split} kappa {row['kappa']:.3f}"
 
 
 @pytest.mark.parametrize("practice", SCORED)
