@@ -684,7 +684,6 @@ PHRASINGS = {
             "we'd like to offer you some compensation.",
             "you'll receive a goodwill credit of £10 on your next statement.",
             "I can refund you a month's subscription for the trouble.",
-            "we'll cover the cost of the taxi as well.",
             "I've added some bonus miles to your account.",
             "i can offer u a 10 pound voucher",
             "I can give you cashback of £20.",
@@ -717,6 +716,8 @@ PHRASINGS = {
             "heres a voucher for your next order",
         ],
         [
+            # an out-of-pocket cost the fault caused, paid back, is a remedy, not compensation (labelled README)
+            "we'll cover the cost of the taxi as well.",
             "I'll refund the money we took by mistake.",
             "your credit card will be charged on the 1st.",
             "the discount ended last month.",
@@ -1119,6 +1120,9 @@ ROUND8_PHRASINGS = {
             "what do you reckon is fair mate",
             "How can we make it up to you?",
             "In your view, what should happen now?",
+            "wot do u want us to do",
+            "what'd you like us to do about it mate",
+            "is there a particular outcome you have in mind?",
         ],
         [
             "What's the best number to reach you on?",
@@ -1142,6 +1146,8 @@ ROUND8_PHRASINGS = {
             "i am going to own this one",
             "I will be handling your case personally, sir.",
             "I'll keep hold of this one myself",
+            "consider it handled, I'm on it personally",
+            "I'm keeping this case with me until it's resolved.",
         ],
         [
             "I'll stay on the line while it goes through.",
@@ -1161,6 +1167,8 @@ ROUND8_PHRASINGS = {
             "you should have gotten a referral from your doctor before you started",
             "u needed to get approval first",
             "it's because you never renewed it",
+            "the tracking shows you signed for it",
+            "you were the one who cancelled it",
         ],
         [
             "have you checked the cables are all in?",
@@ -1182,6 +1190,7 @@ ROUND8_PHRASINGS = {
             "the fare is non-refundable.",
             "as per RBI norms we cannot reverse it",
             "I don't have access to change that.",
+            "we're not able to make changes once it's dispatched",
         ],
         [
             "you selected the nonrefundable fare when you booked, so let me see what I can do.",
@@ -1206,6 +1215,8 @@ ROUND8_PHRASINGS = {
             "I can put you on that with a hotel voucher for tonight.",
             "we'll give you meal vouchers while you wait.",
             "I'll refund the $45 we took in error.",
+            "we'll reimburse the taxi.",
+            "I'll cover the cost of your hotel tonight.",
         ],
     ),
     "handoff": (
