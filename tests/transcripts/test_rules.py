@@ -1244,6 +1244,7 @@ ROUND8_PHRASINGS = {
             "honestly it shouldn't have taken three calls.",
             "that's not what you should have to deal with.",
             "that sounds draining",
+            "you've every right to be upset",
         ],
         [
             "sorry, the line is really bad, can you say that again?",
@@ -1260,9 +1261,10 @@ ROUND8_PHRASINGS = {
         ["I'll come back to you within 2 days of them arriving.",
          "so I'll check with you tomorrow that the SIM has arrived",
          "I'll be your contact from here and check in Monday on the repair.",
-         "we will reach out to you once the engineer has been"],
+         "we will reach out to you once the engineer has been", "I'll drop you an email tomorrow with an update",
+         "i will call u back tmrw"],
         ["you can check in at the desk from 6am.", "you'll get an automatic confirmation email.",
-         "I'll check the system now."],
+         "I'll check the system now.", "I'll email you the form now."],
     ),
     "apologized": (
         ["sorry, that's on us.", "so sorry about that mate"],
@@ -1288,6 +1290,8 @@ ROUND8_CASES = {
                                   "summarized", True),
     "r8_summary_asr_so_thats": (_call(*_PLAN, A("ill ring you tomorrow so thats the fee back today ten pounds off next bill and a call from me tomorrow thanks for bearing with us")),
                                 "summarized", True),
+    "r8_summary_lovely_so_colon": (_call(*_PLAN, A("Lovely, so: refund in 3-5 days, credit on the next bill."), C("thanks")),
+                                   "summarized", True),
     "r8_summary_done_colon": (_call(*_PLAN, A("Done: 25% refunded within 5 days, nothing to send back.")), "summarized", True),
     # hard negatives: the plan restated to ask for agreement; a follow-up promise after "done"; "so that's why"
     "r8_no_summary_plan_question": (_call(A("I'll refund the fee."), C("ok"), A("so the fee back today and a credit on the next bill, does that work?"),
@@ -1300,6 +1304,10 @@ ROUND8_CASES = {
     "r8_agree_is_it_ok": (_call(A("I will send a new router tomorrow free of cost. is it ok?"), C("ok yes fine")), "agreement_obtained", True),
     "r8_agree_all_good": (_call(A("Done, is that all good?"), C("yes")), "agreement_obtained", True),
     "r8_agree_want_me_to": (_call(A("I can cancel it at no charge. Want me to set that up?"), C("yes please")), "agreement_obtained", True),
+    "r8_agree_put_through": (_call(A("I'll refund the forty pounds today. Can I put that through for you?"), C("please do")),
+                             "agreement_obtained", True),
+    "r8_agree_very_happy": (_call(A("I'll refund the forty pounds today. Are you happy with that?"), C("very happy, thanks")),
+                            "agreement_obtained", True),
     "r8_agree_sound_fair": (_call(A("I'll reimburse the taxi and add 5,000 points. Sound fair?"), C("sounds fair")), "agreement_obtained", True),
     # hard negatives: a restatement checked with "yeah?" is verification, a bare "okay" is no acceptance
     "r8_no_agree_restatement_yeah": (_call(A("so the bill went up by forty pounds and nobody told you, yeah?"), C("yep")),
