@@ -68,21 +68,23 @@ def test_no_churn_at_all_gives_warnings_and_no_numbers(tmp_path):
 
 
 @pytest.mark.parametrize("horizon", [30, 180])
-def test_other_horizons_use_their_own_windows(tmp_path, horizon):
-    db = tmp_path / "db.duckdb"
-    assert run_cli("etl", "--source", str(ROOT / "sample_data"), "--db", str(db)).returncode == 0
-    assert run_cli("fit", "--db", str(db), "--horizon", str(horizon)).returncode == 0
-    (n_calls,), = query(db, "SELECT n_calls FROM model_runs")
+def test_other_horizons_use_their_own_windows(sample_db, multi_horizon_db, tmp_path, horizon):
+    db = multi_horizon_db  # the sample fitted at 90 days, then at 30
+    if horizon not in (30, 90):
+        db = tmp_path / "db.duckdb"
+        shutil.copyfile(sample_db, db)  # the bundled sample, loaded
+        assert run_cli("fit", "--db", str(db), "--horizon", str(horizon)).returncode == 0
+    (n_calls,), = query(db, "SELECT n_calls FROM model_runs WHERE horizon_days = $h", {"h": horizon})
     (closed,), = query(db, f"SELECT count(*) FROM customer_retention WHERE days_observable >= {horizon} "
                            f"AND NOT churned_before_call")
     assert 0 < n_calls <= closed
 
 
-def test_a_results_database_from_before_gains_the_new_columns_and_the_honest_estimands(tmp_path):
+def test_a_results_database_from_before_gains_the_new_columns_and_the_honest_estimands(sample_db, tmp_path):
     """A database fitted by an older calmline has practice_effects without the trimming counts:
     `calmline fit` adds them (ALTER TABLE ... ADD COLUMN IF NOT EXISTS) and fills them."""
     db = tmp_path / "db.duckdb"
-    assert run_cli("etl", "--source", str(ROOT / "sample_data"), "--db", str(db)).returncode == 0
+    shutil.copyfile(sample_db, db)  # the bundled sample, loaded
     con = duckdb.connect(str(db))
     con.execute("CREATE TABLE practice_effects (run_id INTEGER NOT NULL, practice VARCHAR NOT NULL, "
                 "method VARCHAR NOT NULL, effect VARCHAR NOT NULL, outcome VARCHAR NOT NULL, "

@@ -65,11 +65,11 @@ def test_fit_explains_what_it_needs(tmp_path):
     assert odd.returncode == 2 and "--horizon must be 30, 90 or 180" in odd.stderr
 
 
-def test_fit_on_the_sample_stores_a_run_per_horizon(tmp_path):
-    from tests.conftest import ROOT
+def test_fit_on_the_sample_stores_a_run_per_horizon(sample_db, tmp_path):
+    import shutil
 
     db = tmp_path / "s.duckdb"
-    assert run_cli("etl", "--source", str(ROOT / "sample_data"), "--db", str(db)).returncode == 0
+    shutil.copyfile(sample_db, db)  # the bundled sample, loaded
     proc = run_cli("fit", "--db", str(db), "--horizon", "30", "--horizon", "90")
     assert proc.returncode == 0, proc.stderr
     assert "model run(s) 1, 2 stored" in proc.stdout

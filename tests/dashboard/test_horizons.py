@@ -151,14 +151,16 @@ def test_the_training_page_shows_the_chosen_horizons_priorities(horizons_app, mu
     assert bars[30] != bars[90]
 
 
-def test_a_database_without_a_fit_offers_no_horizon(tmp_path):
+def test_a_database_without_a_fit_offers_no_horizon(sample_db, tmp_path):
+    import shutil
+
     from calmline.dashboard.app import Settings, create_app
-    from calmline.dashboard.pages import impact, training
-    from tests.conftest import ROOT, run_cli
 
     db = tmp_path / "only-etl.duckdb"
-    assert run_cli("etl", "--source", str(ROOT / "sample_data"), "--db", str(db)).returncode == 0
+    shutil.copyfile(sample_db, db)  # the bundled sample, loaded and not fitted
     create_app(Settings(db=db))
+    from calmline.dashboard.pages import impact, training  # registers its page: after the app
+
     assert horizons.follow_horizon(None, "?horizon=30", None, impact.HORIZON)[1:] == ([], None)
     assert "calmline fit" in str(impact.update("/impact", None)[4])
     assert "No model run yet" in training.describe(None)[1]

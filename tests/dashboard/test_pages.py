@@ -191,13 +191,14 @@ def test_training_completions_compare_adoption_in_the_90_days_around_each_comple
         assert np.allclose(shown.loc[expected.index, column].astype(float), want, equal_nan=True), column
 
 
-def test_a_database_without_a_fit_shows_empty_states(tmp_path):
+def test_a_database_without_a_fit_shows_empty_states(sample_db, tmp_path):
     from calmline.dashboard.app import Settings, create_app
-    from calmline.dashboard.pages import impact, training
 
     db = tmp_path / "only-etl.duckdb"
-    assert run_cli("etl", "--source", str(ROOT / "sample_data"), "--db", str(db)).returncode == 0
+    shutil.copyfile(sample_db, db)  # the bundled sample, loaded and not fitted
     create_app(Settings(db=db))
+    from calmline.dashboard.pages import impact, training  # registers its page: after the app
+
     forest, *_ , warnings = impact.update("/impact")[:5]
     assert "calmline fit" in str(warnings)
     assert training.update("all")[3] == []
