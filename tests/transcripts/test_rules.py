@@ -1352,6 +1352,18 @@ ROUND8_COUNTS = {
     "r8_bag_on_flight_no_rebook": ("your bag's on the first flight tomorrow, and we'll reimburse what you buy meanwhile.", 1),
     "r8_emi_loan_is_no_plan": (["So an EMI bounce charge of 590 was debited, correct?", "C:yes",
                                 "I will reverse the 590 today, and I can move your EMI date to the 5th after your salary credit."], 2),
+    "r8_plan_pause_and_hardship_grant": ("I can set up a payment plan at whatever you can afford, or pause payments for 3 months, "
+                                         "and I can apply a £150 hardship grant to the balance.", 3),
+    "r8_keep_it_with_part_refund": ("We can send a replacement, refund you in full, or you keep it and we refund 25% of the price.", 3),
+    "r8_keep_the_receipt_is_no_option": ("keep the receipt and we'll refund you in full once it's back.", 1),
+    "r8_free_upgrade_counted_once": ("I can give three months free upgrade to 200 Mbps, or one month bill waived.", 2),
+    "r8_waived_renewal_possessive": ("I'll reimburse the $260, and I'll waive next year's roadside renewal as a goodwill gesture.", 2),
+    "r8_charge_removed_by_pronoun": ("I see a duplicate charge for the physician; I'll remove it, which brings you to $150. "
+                                     "I can also split the $150 into 3 payments if that helps.", 2),
+    "r8_fee_refund_restated_once": (["I can refund this month's fee for your team, or add an extra month free at renewal.", "C:the refund",
+                                     "Done, this month's fee is refunded, 3-5 days."], 2),
+    "r8_first_drop_redelivery": ("i can get it on the first drop tomorrow, seven till nine, and i'll refund the forty pound delivery charge because of today", 2),
+    "r8_mortgage_payment_moved": ("if it helps i can move your mortgage payment to the day after payday.", 1),
     "r8_gesture_waiver_counted_once": ("I will send a new router tomorrow free of cost and waive one month bill for the trouble.", 2),
 }
 
