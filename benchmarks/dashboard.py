@@ -112,8 +112,11 @@ def choices(db: Path) -> dict[str, list]:
         found = con.execute("SELECT filter, value FROM (" + (ROOT / "queries/dashboard/filter_options.sql")
                             .read_text() + ")").fetchall()
         agents = con.execute("SELECT DISTINCT agent_id, team FROM agent_summary").fetchall()
-        practices = [r[0] for r in con.execute("SELECT DISTINCT practice FROM practice_effects").fetchall()]
-        horizons = [r[0] for r in con.execute("SELECT DISTINCT horizon_days FROM model_runs").fetchall()]
+        try:
+            practices = [r[0] for r in con.execute("SELECT DISTINCT practice FROM practice_effects").fetchall()]
+            horizons = [r[0] for r in con.execute("SELECT DISTINCT horizon_days FROM model_runs").fetchall()]
+        except duckdb.CatalogException:  # loaded, not fitted: the model pages say so
+            practices, horizons = ["took_ownership"], []
         # upset calls to open on the call page, a fixed sample (the page's link from a drill-down)
         calls = [r[0] for r in con.execute("SELECT call_id FROM calls USING SAMPLE 500 ROWS (reservoir, 7)"
                                            ).fetchall()]

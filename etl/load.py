@@ -37,19 +37,19 @@ MEMORY_LIMIT = "2GB"
 
 MARTS = (("call_timing", "TABLE"), ("call_context", "VIEW"), ("call_facts", "VIEW"),
          ("call_practice_flags", "VIEW"), ("call_practices", "VIEW"), ("customer_retention", "VIEW"),
-         ("horizon_churn", "VIEW"), ("call_practice_sources", "VIEW"), ("transcript_agreement", "VIEW"),
+         ("horizon_churn", "VIEW"), ("call_practice_sources", "VIEW"), ("transcript_agreement", "TABLE"),
          ("summary_context", "VIEW"), ("summary_calls", "VIEW"),
          ("call_summary", "TABLE"), ("agent_summary", "TABLE"), ("agent_practice_days", "TABLE"),
-         ("upset_customer_calls", "TABLE"))
+         ("upset_customer_calls", "TABLE"), ("agent_upset_calls", "TABLE"), ("practice_source_counts", "TABLE"))
 """Built after every load, in this order: (name, materialized as). The SQL is
 queries/marts/<name>.sql, except for the views that add the practices to a call
 (:data:`calmline.etl.practice_views.WITH_PRACTICES`) and call_practice_sources, derived from the
 vocabulary (:func:`calmline.etl.practice_views.mart_sql`)."""
 SHARED_INPUT = "summary_calls"
 """The view the summary tables read, held in a temporary table while they are built."""
-SHARED_COLUMNS = ("call_month, team, site, channel, issue_type, anger_level, agent_id, call_date, is_upset, "
+SHARED_COLUMNS = ("call_id, call_month, team, site, channel, issue_type, anger_level, agent_id, call_date, is_upset, "
                   "window_closed, churned_at, churned_before_call, customer_id, started_at, monthly_value, "
-                  "resolved, handle_s, csat, window_30d_closed")
+                  "resolved, handle_s, csat, window_30d_closed, practice_source")
 """The columns of it the summary tables use, besides the practices."""
 
 _DATES = {

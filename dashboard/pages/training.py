@@ -187,6 +187,22 @@ def describe(horizon=None):
 def update(team, horizon=None):
     """The chosen horizon's newest run (the default horizon's when none is chosen): priorities,
     adoption gaps and agent scorecards; training completions do not depend on the run."""
+    centre = _centre(horizon)
+    cards = centre["cards"]
+    if team not in (None, "all") and len(cards):
+        cards = cards[cards["team"] == team]
+    return (centre["options"],
+            priorities_bar(centre["priorities"], team or "all", horizon_days=centre["days"]),
+            centre["gaps"], grids.records(cards), centre["card_columns"],
+            centre["modules"], centre["module_columns"])
+
+
+@data.per_version
+def _centre(horizon=None) -> dict:
+    """What :func:`update` shows that does not depend on the team chosen, once per horizon and database
+    (a team picked then costs its bar chart and a filter): the run's priorities, the team options,
+    the adoption-gap heatmap (every team), all scorecards and their columns, the training completions.
+    Callers must not change it."""
     run = run_of(horizon)
     days = vocabulary.HEADLINE_HORIZON if run is None else int(run["horizon_days"])
     priorities = run_rows("training_priorities", run)
@@ -194,8 +210,6 @@ def update(team, horizon=None):
     coaching = run_rows("agent_coaching", run)
     teams = sorted(priorities["team"].unique()) if len(priorities) else ["all"]
     cards = scorecards(adoption, coaching) if len(priorities) else adoption
-    if team not in (None, "all") and len(cards):
-        cards = cards[cards["team"] == team]
     modules = data.frame("training_completions")
     fixed = ("agent_id", "team", "needs most", "needs_most_n_calls", "upset_calls", "team_level",
              "kept_per_month", "ci_low", "ci_high")
@@ -208,13 +222,14 @@ def update(team, horizon=None):
                              "team_level": "team-level need"}.get(col["field"], col["headerName"])
         if col["field"] in ("kept_per_month", "ci_low", "ci_high"):
             col["valueFormatter"] = {"function": "params.value == null ? '–' : d3.format('.2f')(params.value)"}
-    return ([{"label": "All teams" if t == "all" else t, "value": t} for t in teams],
-            priorities_bar(priorities, team or "all", horizon_days=days),
-            adoption_gap_heatmap(priorities, horizon_days=days),
-            grids.records(cards), card_columns,
-            grids.records(modules),
-            grids.columns(modules, percent=("adoption_before", "adoption_after"),
-                          counts=("agents", "calls_before", "calls_after")))
+    return {"days": days, "priorities": priorities, "coaching": coaching, "cards": cards,
+            "card_columns": card_columns,
+            "options": [{"label": "All teams" if t == "all" else t, "value": t} for t in teams],
+            "gaps": adoption_gap_heatmap(priorities, horizon_days=days),
+            "modules": grids.records(modules),
+            "module_columns": grids.columns(modules, percent=("adoption_before", "adoption_after"),
+                                            counts=("agents", "calls_before", "calls_after")),
+            "queue": queue_rows(coaching, None if run is None else days)}
 
 
 @callback(Output(RANKING, "children"), Output(QUEUE, "rowData"), Output(QUEUE, "columnDefs"),
@@ -223,11 +238,8 @@ def update(team, horizon=None):
 def queue(team, horizon=None):
     """How sure the team's ranking is, the coaching queue (the team's agents, or everyone's) and
     the team-level needs."""
-    run = run_of(horizon)
-    days = None if run is None else int(run["horizon_days"])
-    priorities = run_rows("training_priorities", run)
-    coaching = run_rows("agent_coaching", run)
-    rows = queue_rows(coaching, days)
+    centre = _centre(horizon)
+    priorities, coaching, rows = centre["priorities"], centre["coaching"], centre["queue"]
     if team not in (None, "all") and len(rows):
         rows = rows[rows["team"] == team]
     defs = _columns(rows, percent=("adoption", "adoption_ci_low", "adoption_ci_high", "target_adoption"),

@@ -1,6 +1,7 @@
 -- transcript_agreement: one row per calls-file practice column a transcript fills (the QA flags
 -- detection scores, and options_offered) that at least one call has both a QA value and a
--- detected value for (a view): how well detection agrees with QA, QA being the reference.
+-- detected value for (a table, built with every load: over every call it takes seconds at 2M calls):
+-- how well detection agrees with QA, QA being the reference.
 -- kind: 'flag' (true/false) or 'count' (options_offered). n_calls: calls compared (both values
 -- present); agreeing: calls where the two are equal (for options_offered the exact count);
 -- agreement = agreeing / n_calls. kappa: Cohen's kappa over the table of QA value by detected

@@ -1,0 +1,101 @@
+"""Dashboard queries moved from call-level views to marts the load builds (#12, speed): each gives
+what the query it replaced gave over call_facts and call_practice_sources, row for row.
+
+The references below are those queries as they were before the move (commit fd8cf26), run on the
+loaded sample (17,691 calls, 6,927 with a transcript, so detection has something to agree with).
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+import pytest
+
+from calmline.queries import load_sql
+
+AGENT_CALLS_OVER_CALL_FACTS = """
+SELECT c.call_id, c.started_at, c.customer_id, c.channel, c.issue_type, c.anger_level, c.resolved,
+    COLUMNS(practice_pattern()),
+    CASE WHEN c.call_date + 90 <= s.as_of
+         THEN c.churned_at IS NOT NULL AND c.churned_at <= c.call_date + 90 END AS churned_90d
+FROM call_facts c, etl_state s
+WHERE c.agent_id = $agent AND c.is_upset
+  AND ($start IS NULL OR c.call_date >= $start)
+  AND ($end IS NULL OR c.call_date <= $end)
+  AND in_filters(c.team, c.site, c.channel, c.issue_type, c.anger_level,
+                 $teams, $sites, $channels, $issues, $anger)
+  AND (c.churned_at IS NULL OR c.churned_at >= c.call_date)
+ORDER BY c.started_at DESC
+"""
+
+PRACTICE_SOURCES_OVER_CALL_FACTS = """
+WITH calls AS (
+    SELECT call_id, practice_source FROM call_facts
+), transcribed AS (
+    SELECT count(*) AS n FROM transcript_calls SEMI JOIN calls USING (call_id)
+), compared AS (
+    SELECT count(DISTINCT call_id) AS n FROM call_practice_sources
+    WHERE qa_value IS NOT NULL AND detected_value IS NOT NULL
+)
+SELECT count(*) AS calls,
+    count(*) FILTER (practice_source = 'qa') AS from_qa,
+    count(*) FILTER (practice_source = 'transcript') AS from_transcript,
+    count(*) FILTER (practice_source = 'qa+transcript') AS from_both,
+    count(*) FILTER (practice_source IS NULL) AS from_neither,
+    any_value((SELECT n FROM transcribed)) AS with_transcript,
+    any_value((SELECT n FROM compared)) AS compared
+FROM calls
+"""
+
+NO_FILTERS = dict(start=None, end=None, teams=None, sites=None, channels=None, issues=None, anger=None)
+
+
+@pytest.fixture(scope="module")
+def con(sample_db):
+    with duckdb.connect(str(sample_db), read_only=True) as connection:
+        yield connection
+
+
+@pytest.mark.parametrize("chosen", [
+    NO_FILTERS,
+    {**NO_FILTERS, "start": "2025-03-01", "end": "2025-08-31", "channels": ["phone", "chat"], "anger": [4, 5]},
+    {**NO_FILTERS, "sites": ["Leeds"], "issues": ["billing", "outage"]},
+], ids=["no filters", "period, channels, anger", "site, issues"])
+def test_agent_calls_from_the_mart_equal_the_query_over_call_facts(con, chosen):
+    """Every agent's upset calls: the same rows, columns, values and order (newest first)."""
+    agents = [r[0] for r in con.execute("SELECT agent_id FROM agents ORDER BY agent_id").fetchall()]
+    compared = 0
+    for agent in agents:
+        params = {**chosen, "agent": agent}
+        want = con.execute(AGENT_CALLS_OVER_CALL_FACTS, params).df()
+        got = con.execute(load_sql("dashboard/agent_calls"), params).df()
+        pd.testing.assert_frame_equal(got, want)
+        compared += len(want)
+    assert compared > 500
+
+
+def test_the_mart_holds_each_agents_upset_calls_together(con):
+    """Stored in agent order: one agent's calls are a few row groups, not spread over all of them."""
+    agents = [r[0] for r in con.execute("SELECT agent_id FROM agent_upset_calls").fetchall()]
+    assert agents == sorted(agents)
+    upset = con.execute("SELECT count(*) FROM call_facts WHERE is_upset AND (churned_at IS NULL OR "
+                        "churned_at >= call_date)").fetchone()[0]
+    assert len(agents) == upset
+
+
+def test_practice_sources_from_the_load_equal_the_count_over_call_facts(con):
+    want = con.execute(PRACTICE_SOURCES_OVER_CALL_FACTS).df()
+    got = con.execute(load_sql("dashboard/practice_sources")).df()
+    pd.testing.assert_frame_equal(got, want)
+    assert want["with_transcript"].iloc[0] > 0 and want["compared"].iloc[0] > 0  # detection has something to agree with
+
+
+def test_the_stored_agreement_equals_the_agreement_computed_from_the_calls(con):
+    """transcript_agreement is a table the load fills; its SQL run again over call_practice_sources
+    gives the same rows."""
+    assert con.execute("SELECT table_type FROM information_schema.tables WHERE table_name = "
+                       "'transcript_agreement'").fetchone()[0] == "BASE TABLE"
+    want = con.execute(load_sql("marts/transcript_agreement")).df().sort_values("practice", ignore_index=True)
+    got = con.execute("SELECT * FROM transcript_agreement").df().sort_values("practice", ignore_index=True)
+    assert len(want) > 5
+    pd.testing.assert_frame_equal(got, want)
