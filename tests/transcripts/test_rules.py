@@ -1169,6 +1169,7 @@ ROUND8_PHRASINGS = {
             "it's because you never renewed it",
             "the tracking shows you signed for it",
             "you were the one who cancelled it",
+            "if u had read the sms u would know",
         ],
         [
             "have you checked the cables are all in?",
@@ -1191,6 +1192,9 @@ ROUND8_PHRASINGS = {
             "as per RBI norms we cannot reverse it",
             "I don't have access to change that.",
             "we're not able to make changes once it's dispatched",
+            "sorry mate, rules is rules",
+            "it's past the 30 day return period",
+            "the fee is mandatory",
         ],
         [
             "you selected the nonrefundable fare when you booked, so let me see what I can do.",
@@ -1198,6 +1202,7 @@ ROUND8_PHRASINGS = {
             "I don't have access to billing, I'll transfer you to our billing specialists.",
             "you're still within our 30 day return window, so I can refund it.",
             "our policy allows me to waive the fee when you move out of coverage.",
+            "per our policy I can refund you in full today",
         ],
     ),
     "compensation_offered": (
