@@ -57,13 +57,15 @@ CACHE_BYTES = 256 * 1024 ** 2
 class FrameCache:
     """Least recently used DataFrames, bounded by their memory (``memory_usage(deep=True)``), not
     by their number. A frame bigger than the whole budget is returned but not kept. Thread-safe;
-    two threads asking for the same missing key may both compute it."""
+    a thread asking for a key another thread is computing waits for that result instead of running
+    the same query again (a page's callbacks fire together and often ask for the same frames)."""
 
     def __init__(self, budget: int) -> None:
         self.budget = budget
         self._frames: OrderedDict[tuple, tuple[pd.DataFrame, int]] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
+        self._computing: dict[tuple, threading.Lock] = {}
 
     @property
     def bytes(self) -> int:
@@ -77,6 +79,19 @@ class FrameCache:
             if key in self._frames:
                 self._frames.move_to_end(key)
                 return self._frames[key][0]
+            computing = self._computing.setdefault(key, threading.Lock())
+        with computing:  # one thread computes a key; the others wait, then find it kept
+            with self._lock:
+                if key in self._frames:
+                    self._frames.move_to_end(key)
+                    return self._frames[key][0]
+            try:
+                return self._make(key, make)
+            finally:
+                with self._lock:
+                    self._computing.pop(key, None)
+
+    def _make(self, key: tuple, make) -> pd.DataFrame:
         frame = make()
         size = int(frame.memory_usage(index=True, deep=True).sum()) + sys.getsizeof(key)
         with self._lock:
@@ -153,11 +168,21 @@ def per_version(callback):
         return callback(*args)
 
     _memos.append(cached)
+    computing: dict[tuple, threading.Lock] = {}
+    guard = threading.Lock()
 
     @wraps(callback)
     def wrapper(*args):
         db = database()
-        return cached(str(db), file_version(db), *args)
+        key = (str(db), file_version(db), *args)
+        with guard:
+            lock = computing.setdefault(key, threading.Lock())
+        with lock:  # threads asking for the same figures at once: one builds them, the others wait
+            try:
+                return cached(*key)
+            finally:
+                with guard:
+                    computing.pop(key, None)
 
     return wrapper
 

@@ -442,6 +442,30 @@ def compute_overview(params: dict) -> Overview:
         gap=top_gap(customers), freshness=data.frame("freshness"), period=period)
 
 
+def period_adoption(o: Overview) -> pd.DataFrame:
+    """The ``monthly_adoption`` rows of the chosen period (every month when none is chosen): the
+    overview's adoption trend. Taken from the all-months rows the numbers already hold, so the page
+    runs the query once per set of filters instead of once more for each period; the same rows
+    as the query with the period bound (tests/dashboard/test_overview_numbers.py checks it).
+
+    Parameters
+    ----------
+    o : Overview
+
+    Returns
+    -------
+    pandas.DataFrame
+        month, practice, assessed, used, adoption; one row per month of the period and practice.
+    """
+    adoption = o.adoption
+    first, last = _month(o.params.get("start")), _month(o.params.get("end"))
+    if adoption.empty or (first is None and last is None):
+        return adoption
+    months = pd.to_datetime(adoption["month"])
+    keep = (months >= first if first is not None else True) & (months <= last if last is not None else True)
+    return adoption[keep].reset_index(drop=True)
+
+
 # The words around the numbers, shared by the page and the HTML report ------------------------
 
 def headline_cards(o: Overview) -> list[dict]:

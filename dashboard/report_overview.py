@@ -171,6 +171,6 @@ def report_for(chosen: dict | None) -> str:
     params = filters.params(chosen)
     numbers = overview_numbers.overview_numbers(params)
     figures = [churn_trend(numbers.rates, overview_numbers.MIN_N),
-               adoption_small_multiples(data.frame("monthly_adoption", **params), title=ADOPTION_TITLE),
+               adoption_small_multiples(overview_numbers.period_adoption(numbers), title=ADOPTION_TITLE),
                team_bars(numbers.teams, overview_numbers.MIN_N), kpi_trends(numbers.rates, overview_numbers.MIN_N)]
     return overview_report(chosen, numbers, figures)

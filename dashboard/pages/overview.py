@@ -135,7 +135,7 @@ def update(chosen):
     numbers = overview_numbers.overview_numbers(params)
     head, teams = numbers.head, numbers.teams
     churn = churn_trend(numbers.rates, overview_numbers.MIN_N)
-    adoption = adoption_small_multiples(data.frame("monthly_adoption", **params), title=ADOPTION_TITLE)
+    adoption = adoption_small_multiples(overview_numbers.period_adoption(numbers), title=ADOPTION_TITLE)
     message = dbc.Alert(head.attrs["missing"], color="warning") if "missing" in head.attrs else None
     return (headline_cards(numbers), churn, adoption, grids.records(teams),
             grids.columns(teams, percent=("churn_upset", "took_ownership", "followed_up"),

@@ -394,3 +394,18 @@ def test_churn_by_anger_and_issue_carries_a_wilson_interval_and_a_few_calls_flag
     low, high = proportion_confint(judged["churned"], judged["closed_windows"], method="wilson")
     assert np.allclose(judged["ci_low"], low) and np.allclose(judged["ci_high"], high)
     assert (rows["few_calls"] == (rows["closed_windows"] < 30)).all() and rows["few_calls"].any()
+
+
+@pytest.mark.parametrize("chosen", [{}, {"start": "2025-03", "end": "2025-05"}, {"start": "2025-10"},
+                                    {"end": "2025-02", "anger": ["4", "5"], "channels": ["phone"]}],
+                         ids=["all months", "a period", "from a month", "to a month, filtered"])
+def test_the_adoption_trend_of_a_period_is_the_query_with_the_period_bound(app, chosen):
+    """#12: the trend is cut from the all-months rows the numbers hold instead of querying again."""
+    from calmline.dashboard import data, filters, overview_numbers
+
+    want = data.frame("monthly_adoption", **filters.params(chosen))
+    got = overview_numbers.period_adoption(numbers(chosen))
+    assert len(want)
+    if chosen.get("start") or chosen.get("end"):  # a period: fewer months than the numbers hold
+        assert len(want) < len(numbers(chosen).adoption)
+    pd.testing.assert_frame_equal(got, want)
