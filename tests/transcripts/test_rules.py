@@ -1283,6 +1283,32 @@ ROUND8_PHRASINGS = {
     ),
 }
 
+# A fourth probe set, written from the rubric for the flags that stay weakest on holdout (its calls were not read).
+ROUND8_MORE = {
+    "policy_language": (
+        ["we're bound by the contract you signed", "it's a regulatory requirement, I can't skip it", "price rises are written into the agreement",
+         "ya u can do it urself on the portal", "we don't accept returns on opened items", "the offer was only valid until the 31st",
+         "unfortunately I have no control over that", "we have to follow the regulator's rules on this"],
+        ["you're entitled to a refund under our terms, so I'll do that now", "I'll submit the form for you so you don't have to",
+         "let me check what the terms say", "the website had the wrong price, that's our mistake"],
+    ),
+    "blaming": (
+        ["you must not have read the confirmation", "you've missed the payment three times",
+         "the photos you sent show water damage, so that's not covered"],
+        ["you should have it by Friday", "we should have warned you", "it's not something you could have known",
+         "you were told it was fixed, and it wasn't, I'm sorry"],
+    ),
+    "compensation_offered": (
+        ["you'll get a 50 dollar credit for the outage day", "I can knock a tenner off your next bill"],
+        ["the refund for the cancelled flight is on its way", "I'll cancel the wrong direct debit"],
+    ),
+    "handoff": (
+        ["please email our complaints department directly", "your query has been assigned to our technical team and they'll call you"],
+        ["I'll speak to the team myself and ring you back", "I'll transfer the money back today",
+         "our engineer will visit on Tuesday and I'll call you after"],
+    ),
+}
+
 _PLAN = (A("I'll refund the fee today and add a ten pound credit. Does that work for you?"), C("yes please"))
 ROUND8_CASES = {
     # summarized: the closing recap opened with "so", "done, so", "to confirm:", "all sorted,", ASR "so that's ... and ..."
@@ -1374,7 +1400,7 @@ ROUND8_COUNTS = {
 
 def _phrasing_cases() -> tuple[dict, dict]:
     flags, counts = {}, {}
-    for prefix, table in (("", PHRASINGS), ("more_", MORE_PHRASINGS), ("r8_", ROUND8_PHRASINGS)):
+    for prefix, table in (("", PHRASINGS), ("more_", MORE_PHRASINGS), ("r8_", ROUND8_PHRASINGS), ("r8b_", ROUND8_MORE)):
         for practice, (positives, negatives) in table.items():
             for i, text in enumerate(positives):
                 flags[f"{prefix}{practice}_says_{i:02d}"] = (_call(A(text), C("ok")), practice, True)
