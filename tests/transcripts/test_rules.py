@@ -1302,6 +1302,22 @@ ROUND8_MORE = {
         ["you'll get a 50 dollar credit for the outage day", "I can knock a tenner off your next bill"],
         ["the refund for the cancelled flight is on its way", "I'll cancel the wrong direct debit"],
     ),
+    "asked_desired_outcome": (
+        ["how do you want this sorted", "how would you want us to make this right", "whats the ideal outcome for you"],
+        ["how would you like to receive the refund, card or bank transfer?", "what's the best time to call you back?"],
+    ),
+    "took_ownership": (
+        ["you won't have to chase this, i will", "i'll see this through to the end"],
+        ["our team will take care of it", "I'll take your details"],
+    ),
+    "verified_understanding": (
+        ["Let me make sure I have this right: your bill rose by £40 this month and there was no notice. Correct?"],
+        ["just to confirm, your email is sam at mail dot com?"],
+    ),
+    "empathized": (
+        ["i'd feel exactly the same in your shoes", "that's a really rough deal"],
+        ["i see what you mean about the date", "right, bear with me"],
+    ),
     "handoff": (
         ["please email our complaints department directly", "your query has been assigned to our technical team and they'll call you"],
         ["I'll speak to the team myself and ring you back", "I'll transfer the money back today",
