@@ -1355,6 +1355,10 @@ ROUND8_CASES = {
                              "agreement_obtained", True),
     "r8_agree_very_happy": (_call(A("I'll refund the forty pounds today. Are you happy with that?"), C("very happy, thanks")),
                             "agreement_obtained", True),
+    "r8_agree_thatd_be_grand": (_call(A("I'll refund the forty pounds today. Does that work for you?"), C("that'd be grand")),
+                                "agreement_obtained", True),
+    "r8_agree_ok_sure": (_call(A("I'll refund the forty pounds today. Does that work for you?"), C("ok sure")), "agreement_obtained", True),
+    "r8_no_agree_i_guess": (_call(A("I'll refund the forty pounds today. Does that work for you?"), C("hmm i guess")), "agreement_obtained", False),
     "r8_agree_sound_fair": (_call(A("I'll reimburse the taxi and add 5,000 points. Sound fair?"), C("sounds fair")), "agreement_obtained", True),
     # hard negatives: a restatement checked with "yeah?" is verification, a bare "okay" is no acceptance
     "r8_no_agree_restatement_yeah": (_call(A("so the bill went up by forty pounds and nobody told you, yeah?"), C("yep")),
@@ -1411,6 +1415,8 @@ ROUND8_COUNTS = {
                                      "Done, this month's fee is refunded, 3-5 days."], 2),
     "r8_first_drop_redelivery": ("i can get it on the first drop tomorrow, seven till nine, and i'll refund the forty pound delivery charge because of today", 2),
     "r8_mortgage_payment_moved": ("if it helps i can move your mortgage payment to the day after payday.", 1),
+    "r8_list_ending_in_a_voucher": ("you can have a refund, a replacement, or a £20 voucher.", 3),
+    "r8_credit_or_cheque": ("I can either credit your account or post you a cheque.", 2),
     "r8_gesture_waiver_counted_once": ("I will send a new router tomorrow free of cost and waive one month bill for the trouble.", 2),
 }
 
