@@ -1288,7 +1288,9 @@ ROUND8_MORE = {
     "policy_language": (
         ["we're bound by the contract you signed", "it's a regulatory requirement, I can't skip it", "price rises are written into the agreement",
          "ya u can do it urself on the portal", "we don't accept returns on opened items", "the offer was only valid until the 31st",
-         "unfortunately I have no control over that", "we have to follow the regulator's rules on this"],
+         "unfortunately I have no control over that", "we have to follow the regulator's rules on this",
+         # speech-to-text without punctuation or apostrophes
+         "you'd have to do that on the app", "im afraid thats our policy", "thats outside the thirty day window"],
         ["you're entitled to a refund under our terms, so I'll do that now", "I'll submit the form for you so you don't have to",
          "let me check what the terms say", "the website had the wrong price, that's our mistake"],
     ),
@@ -1303,11 +1305,12 @@ ROUND8_MORE = {
         ["the refund for the cancelled flight is on its way", "I'll cancel the wrong direct debit"],
     ),
     "asked_desired_outcome": (
-        ["how do you want this sorted", "how would you want us to make this right", "whats the ideal outcome for you"],
+        ["how do you want this sorted", "how would you want us to make this right", "whats the ideal outcome for you",
+         "so whats the outcome youre hoping for here"],
         ["how would you like to receive the refund, card or bank transfer?", "what's the best time to call you back?"],
     ),
     "took_ownership": (
-        ["you won't have to chase this, i will", "i'll see this through to the end"],
+        ["you won't have to chase this, i will", "i'll see this through to the end", "um im gonna take this on personally"],
         ["our team will take care of it", "I'll take your details"],
     ),
     "verified_understanding": (
