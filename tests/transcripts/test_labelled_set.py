@@ -24,6 +24,8 @@ MIN_EACH_WAY = 40
 MIN_CALLS = 170
 MIN_PER_MODE = 25
 MIN_EACH_WAY_HOLDOUT2 = 10
+MIN_EACH_WAY_HOLDOUT3 = 25
+MIN_CALLS_HOLDOUT3 = 100
 LONG_TURN_WORDS = 12
 
 
@@ -145,3 +147,19 @@ def test_holdout2_alone_has_enough_of_every_label_to_score():
     assert min(modes.count("verbatim"), modes.count("paraphrase")) >= MIN_EACH_WAY_HOLDOUT2
     options = [c["labels"]["options_offered"] for c in calls]
     assert all(options.count(n) >= 3 for n in (0, 1, 2, 3)), options
+
+
+def test_holdout3_alone_has_enough_of_every_label_to_score():
+    """holdout3 (session 8) is scored on its own, once, at the end: at least 100 calls, 25 positives
+    and 25 negatives of every flag (let_vent's negatives are the interrupted openings), 20 verbatim
+    and 20 paraphrase verifications and 10 calls of each options count, so F1 and kappa mean something."""
+    calls = [c for _, _, c in _calls("holdout3")]
+    assert len(calls) >= MIN_CALLS_HOLDOUT3, len(calls)
+    for flag in FLAGS:
+        positives = sum(c["labels"][flag] for c in calls)
+        assert positives >= MIN_EACH_WAY_HOLDOUT3, f"{flag}: {positives} positives"
+        assert len(calls) - positives >= MIN_EACH_WAY_HOLDOUT3, f"{flag}: {len(calls) - positives} negatives"
+    modes = [c["labels"]["verify_mode"] for c in calls]
+    assert min(modes.count("verbatim"), modes.count("paraphrase")) >= 20, modes
+    options = [c["labels"]["options_offered"] for c in calls]
+    assert all(options.count(n) >= 10 for n in (0, 1, 2, 3)), options
