@@ -99,3 +99,22 @@ def test_the_stored_agreement_equals_the_agreement_computed_from_the_calls(con):
     got = con.execute("SELECT * FROM transcript_agreement").df().sort_values("practice", ignore_index=True)
     assert len(want) > 5
     pd.testing.assert_frame_equal(got, want)
+
+
+def test_the_long_sources_view_has_call_contexts_calls_and_reads_one_call_without_the_rest(con):
+    """call_practice_sources keeps the calls of call_context (its semi join is now written on
+    customers, agents and the as-of date, so the call page's filter on one call_id reaches the
+    calls scan): the same rows as the view with the semi join on call_context."""
+    from calmline.etl import practice_views
+
+    filled = practice_views.transcript_filled(con)
+    assert filled  # the sample's transcripts fill QA columns: the detected values are compared too
+    current = practice_views.sources_sql(filled)
+    over_context = current[:current.index("    -- call_context's calls")] + \
+        "    SEMI JOIN call_context USING (call_id)\n" + current[current.index(")\nSELECT call_id"):]
+    want = con.execute(f"SELECT * FROM ({over_context}) ORDER BY ALL").df()
+    got = con.execute("SELECT * FROM call_practice_sources ORDER BY ALL").df()
+    assert len(want) > 100_000 and want["detected_value"].notna().any()
+    pd.testing.assert_frame_equal(got, want)
+    plan = con.execute("EXPLAIN SELECT * FROM call_practice_sources WHERE call_id = 'CALL-000001'").fetchall()
+    assert "call_context" not in str(plan) and "call_timing" not in str(plan)  # none of its joins
