@@ -1256,6 +1256,9 @@ ROUND8_PHRASINGS = {
             "I'll stay on the line.",
             "I'd be happy to help with that.",
             "you should have it by Friday.",
+            # an apology with its reason is an apology, not empathy
+            "sorry, that should never have happened",
+            "I apologise, you shouldn't have had to chase us.",
         ],
     ),
     "thanked": (
@@ -1348,6 +1351,8 @@ ROUND8_CASES = {
                                           C("yes")), "summarized", False),
     "r8_no_summary_done_then_promise": (_call(*_PLAN, A("Done. I'm going to keep your case myself and I'll message you tomorrow to check it and see how it's going.")),
                                         "summarized", False),
+    "r8_no_summary_offer_you_can": (_call(*_PLAN, A("okay, so you can cancel the contract and leave with no fee.")), "summarized", False),
+    "r8_no_summary_choices": (_call(*_PLAN, A("so you've got two choices: I can refund it, or I can send a new one.")), "summarized", False),
     "r8_no_summary_so_thats_why": (_call(*_PLAN, A("the address was misspelled, so that's why the bills never came, sorry.")), "summarized", False),
     # agreement_obtained: the plan with a tag question, "is it ok?", "is that all good?", "want me to set that up?", "Sound fair?"
     "r8_agree_tag_ok": (_call(A("Great, two months free from next invoice, ok?"), C("ok yes")), "agreement_obtained", True),
@@ -1420,6 +1425,8 @@ ROUND8_COUNTS = {
     "r8_mortgage_payment_moved": ("if it helps i can move your mortgage payment to the day after payday.", 1),
     "r8_list_ending_in_a_voucher": ("you can have a refund, a replacement, or a £20 voucher.", 3),
     "r8_credit_or_cheque": ("I can either credit your account or post you a cheque.", 2),
+    "r8_waiver_or_leave_without_exit_fee": ("I can waive the late fee, or you can leave without paying the exit fee.", 2),
+    "r8_waiver_or_credit_for_trouble": ("I can waive the late fee completely, or I can put a £20 credit on your account for the trouble.", 2),
     "r8_gesture_waiver_counted_once": ("I will send a new router tomorrow free of cost and waive one month bill for the trouble.", 2),
 }
 
