@@ -6,7 +6,9 @@
 Builds (once, cached in --workdir; --rebuild: again with the current code) a database from
 about 2M generated calls with `calmline etl` and `calmline fit`, starts gunicorn with
 `calmline.dashboard.wsgi:server` on loopback, signed in as an analyst (so the query explorer is
-served) and with docs/notify.example.toml as the Alerts page's rules file, then lets --clients
+served), with docs/notify.example.toml as the Alerts page's rules file and CALMLINE_WARM=1 (each
+worker builds the model pages' figures in the background when it first reads the database;
+--no-warm: not), then lets --clients
 threads replay every page's server callbacks, as the browser sends them, for --seconds: the
 filters, navigation and page router (every page, the call page with a call, Training with an
 agent), the overview (headline, comparisons and KPIs, drill-downs and their URL, chart clicks,
@@ -542,6 +544,9 @@ def main() -> None:
     parser.add_argument("--code", type=Path,
                         help="serve the calmline package in this folder instead of this checkout's "
                              "(see start_server), e.g. an earlier commit for a before/after run")
+    parser.add_argument("--no-warm", action="store_true",
+                        help="serve without CALMLINE_WARM=1 (each worker builds the model pages' figures on "
+                             "their first visit instead of in the background when it first reads the database)")
     parser.add_argument("--db", type=Path, help="serve this loaded and fitted database instead of building one")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
@@ -553,7 +558,8 @@ def main() -> None:
         users, auth = users_file(Path(folder))  # signed in as an analyst: the explorer is served
         port = free_port()
         server = start_server(db, port, args.workers, args.threads, auth=auth, code=args.code,
-                              env={"CALMLINE_USERS": str(users), "CALMLINE_RULES": str(RULES)})
+                              env={"CALMLINE_USERS": str(users), "CALMLINE_RULES": str(RULES),
+                                   "CALMLINE_WARM": "0" if args.no_warm else "1"})
         base = f"http://127.0.0.1:{port}"
         peak, stop = [0.0], threading.Event()
         sampler = threading.Thread(target=memory_sampler, args=(server.pid, peak, stop), daemon=True)

@@ -12,6 +12,8 @@ gives an empty DataFrame with ``attrs["missing"]`` saying what is missing.
 
 from __future__ import annotations
 
+import logging
+import os
 import re
 import sys
 import threading
@@ -26,6 +28,8 @@ from calmline.dashboard import access
 from calmline.queries import load_sql
 from calmline.database import snapshots
 from calmline.database.connection import file_version
+
+log = logging.getLogger("calmline.dashboard")
 
 FILTER_PARAMS = ("start", "end", "teams", "sites", "channels", "issues", "anger")
 """The global filters every filtered query takes (NULL = no filter)."""
@@ -47,7 +51,9 @@ def frame(name: str, db: Path | None = None, **params) -> pd.DataFrame:
     """Run ``queries/dashboard/<name>.sql`` with ``params`` bound; a copy the caller may change."""
     db = Path(db) if db is not None else database()
     key = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items()))
-    return _cached(str(db), file_version(db), name, key).copy()
+    version = file_version(db)
+    _warm_once(str(db), version)
+    return _cached(str(db), version, name, key).copy()
 
 
 CACHE_BYTES = 256 * 1024 ** 2
@@ -148,6 +154,42 @@ _memos: list = []
 """The memo of every :func:`per_version` callback, for :func:`clear_caches`."""
 
 
+WARM_ENV = "CALMLINE_WARM"
+"""Set to 1 (as benchmarks/dashboard.py does under gunicorn) to have each worker build the model
+pages' figures in the background as soon as it first reads a database (see :func:`warm`)."""
+_warmers: list = []
+_warmed: set = set()
+_warm_lock = threading.Lock()
+
+
+def warm(build) -> None:
+    """Register ``build()``, which asks for per-version results a page shows before any filter
+    (the model pages' figures for each fitted horizon), to run on a background thread of each
+    process the first time it reads a database version, when ``CALMLINE_WARM=1``. Its results go
+    into the :func:`per_version` memos, so the first visitors after a new database find them (or
+    wait for the one build already under way) instead of each worker building them on its first
+    visit of every page. Errors are logged, never raised."""
+    _warmers.append(build)
+
+
+def _warm_once(db: str, version) -> None:
+    if version is None or not _warmers or os.environ.get(WARM_ENV, "0") in ("", "0", "off", "false"):
+        return
+    with _warm_lock:
+        if (db, version) in _warmed:
+            return
+        _warmed.add((db, version))
+    threading.Thread(target=_run_warmers, name="calmline-warm", daemon=True).start()
+
+
+def _run_warmers() -> None:
+    for build in list(_warmers):
+        try:
+            build()
+        except Exception:  # a page that cannot draw yet (no fit) says so when it is visited
+            log.exception("warming the dashboard's caches failed in %s", getattr(build, "__name__", build))
+
+
 def clear_caches() -> None:
     """Empty the data cache and every :func:`per_version` memo of this process, as a worker that
     has just started or seen a new database has them (for measurements and tests)."""
@@ -175,6 +217,7 @@ def per_version(callback):
     def wrapper(*args):
         db = database()
         key = (str(db), file_version(db), *args)
+        _warm_once(key[0], key[1])
         with guard:
             lock = computing.setdefault(key, threading.Lock())
         with lock:  # threads asking for the same figures at once: one builds them, the others wait

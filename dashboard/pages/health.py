@@ -288,3 +288,12 @@ def agreement(_pathname):
 
 
 grids.register_exports(BATCHES, AGREEMENT)
+
+
+def _warm() -> None:
+    """The page as it opens (see :func:`data.warm`)."""
+    update("/health")
+    agreement("/health")
+
+
+data.warm(_warm)

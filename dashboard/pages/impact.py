@@ -302,3 +302,16 @@ def filtered_view(chosen: dict | None, horizon: int | None, *, run_now: bool) ->
               *(html.Div(n, className="small text-muted") for n in notes)]
     table = filtered_estimates.comparison(found, stored)
     return status, hidden, result, records(table), shown
+
+
+def _warm() -> None:
+    """The page's figures as it opens, for each fitted horizon and the default (see :func:`data.warm`)."""
+    for horizon in (None, *(int(h) for h in horizons.fitted_runs().get("horizon_days", []))):
+        describe(horizon)
+        practices = update("/impact", horizon)[3]
+        update_sensitivity(horizon)
+        update_km(practices, horizon)
+        update_disputes(horizon)
+
+
+data.warm(_warm)

@@ -316,3 +316,17 @@ def trend(team):
 
 
 grids.register_exports(AGENTS, MODULES, QUEUE, CALLS, IMPACT_TABLE)
+
+
+def _warm() -> None:
+    """What the page shows first, for each fitted horizon and the default (see :func:`data.warm`)."""
+    runs = horizons.fitted_runs()
+    for horizon in (None, *(int(h) for h in runs.get("horizon_days", []))):
+        describe(horizon)
+        update("all", horizon)
+        queue("all", horizon)
+        impact(horizon)
+    trend("all")
+
+
+data.warm(_warm)

@@ -78,3 +78,35 @@ def test_per_version_figures_asked_for_at_once_are_built_once(tmp_path, monkeypa
     assert built == [90] and all(r is results[0] for r in results)
     figures(30)
     assert built == [90, 30]
+
+
+def test_with_warming_on_the_first_read_of_a_database_builds_the_registered_figures_once(tmp_path, monkeypatch):
+    from calmline.dashboard import data
+
+    db = tmp_path / "calmline.duckdb"
+    db.write_bytes(b"")
+    monkeypatch.setattr(data, "database", lambda: db)
+    monkeypatch.setattr(data, "_warmers", [])
+    monkeypatch.setattr(data, "_warmed", set())
+    built, done = [], threading.Event()
+
+    @data.per_version
+    def figures(horizon):
+        built.append(horizon)
+        return {"horizon": horizon}
+
+    def warmer():
+        figures(90)
+        done.set()
+
+    data.warm(warmer)
+    monkeypatch.setenv(data.WARM_ENV, "0")
+    figures(30)
+    assert not done.wait(0.3) and built == [30]  # off unless asked for
+    monkeypatch.setenv(data.WARM_ENV, "1")
+    figures(30)  # the first read with warming on starts it, in the background
+    assert done.wait(10) and built == [30, 90]
+    assert figures(90) == {"horizon": 90} and built == [30, 90]  # the visitor finds it built
+    figures(30)
+    time.sleep(0.2)
+    assert built == [30, 90]  # once per database version
