@@ -228,6 +228,7 @@ def heterogeneity(df: pd.DataFrame, practices: list[str], outcome: str, design: 
     y_all = df[outcome].astype(float).to_numpy()
     groups_all = agent_codes(df["agent_id"])
     rows = []
+    previous: dict[str, float] = {}  # the last level's coefficients: each level's Newton starts there
     for dimension in ("anger_level", "issue_type"):
         values = df[dimension].astype("string").to_numpy()
         for level in sorted(set(values) - {None}):
@@ -241,7 +242,11 @@ def heterogeneity(df: pd.DataFrame, practices: list[str], outcome: str, design: 
             design = full.subset(mask)
             model = design.varying()
             X, names = model.matrix()
-            fit = logit.fit(X, y_all[mask], groups_all[mask], names)
+            start = np.array([previous.get(nm, 0.0) for nm in names]) if previous else None
+            fit = logit.fit(X, y_all[mask], groups_all[mask], names, start=start)
+            if fit.ok:
+                previous = dict(zip(names, fit.params))
+            linear = X @ fit.params if fit.ok else None  # shared by every practice's AME
             for i, practice in enumerate(practices):
                 a = design.practices[:, i]
                 if not fit.ok or a.min() == a.max():
@@ -249,7 +254,7 @@ def heterogeneity(df: pd.DataFrame, practices: list[str], outcome: str, design: 
                     rows.append(dict(base, practice=practice, estimate=None, ci_low=None, ci_high=None,
                                      p_value=None, warning=_join(why, note)))
                     continue
-                est, se, _, _ = logit.ame(fit, X, model.practice_names.index(practice))
+                est, se, _, _ = logit.ame(fit, X, model.practice_names.index(practice), linear=linear)
                 lo, hi, p = logit.wald(est, se, fit.df)
                 rows.append(dict(base, practice=practice, estimate=est if lo is not None else None,
                                  ci_low=lo, ci_high=hi, p_value=p,

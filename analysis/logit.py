@@ -45,7 +45,7 @@ class LogitFit:
 
 def fit(X: np.ndarray, y: np.ndarray, groups: np.ndarray, names: list[str],
         weights: np.ndarray | None = None, *, covariance: bool = True,
-        exclude: int | None = None) -> LogitFit:
+        exclude: int | None = None, start: np.ndarray | None = None) -> LogitFit:
     """Fit P(y = 1) = logistic(X b) by maximum likelihood; covariance clustered by ``groups``.
 
     Parameters
@@ -66,6 +66,10 @@ def fit(X: np.ndarray, y: np.ndarray, groups: np.ndarray, names: list[str],
         With ``covariance=False`` only: a column of ``X`` left out of the model (its
         coefficient is 0 in ``params``), the same fit as on ``np.delete(X, exclude, axis=1)``
         without the copy.
+    start : (k,) array, optional
+        Coefficients to start Newton from (a related model's, matched by column): the same
+        maximum, usually in fewer steps. Above 2 x :data:`WARM_START_ROWS` rows the sample fit
+        starts there.
 
     Returns
     -------
@@ -82,8 +86,9 @@ def fit(X: np.ndarray, y: np.ndarray, groups: np.ndarray, names: list[str],
         return LogitFit(None, None, names, "no churn events" if events == 0 else "every call churned")
     if exclude is not None and covariance:
         raise ValueError("exclude is for predictions only (covariance=False)")
-    start, hessian = _warm_start(X, y, exclude) if weights is None else (None, None)
-    fast = newton(X, y, weights, start, exclude=exclude, hessian=hessian)
+    fast = _fast_fit(X, y, weights, exclude, start)
+    if fast is None and start is not None:
+        fast = _fast_fit(X, y, weights, exclude, None)  # as without a start
     if fast is not None:
         params, converged = fast, True
     elif exclude is None:
@@ -111,6 +116,15 @@ def fit(X: np.ndarray, y: np.ndarray, groups: np.ndarray, names: list[str],
         return LogitFit(None, None, names, "perfect or quasi-perfect separation: some coefficient "
                                            "is unbounded")
     return LogitFit(params, cov, names, note, df)
+
+
+def _fast_fit(X, y, weights, exclude, start) -> np.ndarray | None:
+    """:func:`newton` from ``start`` (or the sample's fit above 2 x :data:`WARM_START_ROWS` rows,
+    itself started there, with its Hessian for the chord steps); None when it cannot say."""
+    first, hessian = _warm_start(X, y, exclude, start) if weights is None else (None, None)
+    if first is None and hessian is None:
+        first = start
+    return newton(X, y, weights, first, exclude=exclude, hessian=hessian)
 
 
 def _statsmodels_fit(X: np.ndarray, y: np.ndarray, weights: np.ndarray | None
@@ -379,8 +393,8 @@ WARM_START_ROWS = 100_000
 maximum, found in two or three full-data steps instead of six or seven."""
 
 
-def _warm_start(X: np.ndarray, y: np.ndarray, exclude: int | None = None
-                ) -> tuple[np.ndarray | None, np.ndarray | None]:
+def _warm_start(X: np.ndarray, y: np.ndarray, exclude: int | None = None,
+                start: np.ndarray | None = None) -> tuple[np.ndarray | None, np.ndarray | None]:
     """Start coefficients from a seeded sample's fit, and that sample's X' W X at them scaled to
     all rows (for :func:`_chord`); (None, None) at or below 2 x :data:`WARM_START_ROWS` rows."""
     if len(y) <= 2 * WARM_START_ROWS:
@@ -391,7 +405,7 @@ def _warm_start(X: np.ndarray, y: np.ndarray, exclude: int | None = None
     sample = X[rows]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        params = newton(sample, y[rows], maxiter=25, exclude=exclude, tol=1e-4)
+        params = newton(sample, y[rows], start=start, maxiter=25, exclude=exclude, tol=1e-4)
     if params is None or np.max(np.abs(params)) >= 15:
         return None, None
     p = predict(params, sample)
