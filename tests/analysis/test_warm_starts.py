@@ -41,3 +41,20 @@ def test_heterogeneity_with_warm_starts_equals_independent_fits(monkeypatch):
 
 
 _ame = logit.ame
+
+
+def test_the_statsmodels_fallback_takes_statsmodels_steps():
+    """The fallback's Hessian by blocks equals statsmodels' Logit.hessian, and the fallback ends where
+    statsmodels' own Newton ends (converged or not), on a well-posed and on a quasi-separated model."""
+    rng = np.random.default_rng(2)
+    n = 2000
+    X = np.column_stack([np.ones(n), rng.normal(size=n), rng.random(n) < 0.5]).astype(float)
+    y = (rng.random(n) < 1 / (1 + np.exp(-(0.3 + 0.8 * X[:, 1])))).astype(float)
+    params = np.array([0.2, 0.5, -0.3])
+    assert np.allclose(logit._Logit(y, X).hessian(params), sm.Logit(y, X).hessian(params), rtol=1e-12)
+    for yy in (y, np.where(X[:, 2] == 1, 1.0, y)):  # the second: churn whenever column 2 is 1
+        ours, converged, why = logit._statsmodels_fit(X, yy, None)
+        res = sm.Logit(yy, X, check_rank=False).fit(method="newton", maxiter=100, disp=0,
+                                                    start_params=logit._warm_start(X, yy)[0])
+        assert why is None and converged == res.mle_retvals["converged"]
+        assert np.allclose(ours, res.params, rtol=1e-8, atol=1e-8)
