@@ -31,7 +31,7 @@ import pandas as pd
 
 from calmline import vocabulary
 from calmline.analysis import aipw, effects
-from calmline.analysis.design import agent_codes, build
+from calmline.analysis.design import ENCODED, agent_codes, build
 
 MIN_CALLS = 300
 """Fewer compared calls than this and a point is not estimated: the floor of a subgroup's own
@@ -139,7 +139,10 @@ def dispute_effects(df: pd.DataFrame, calls: pd.DataFrame, practices: list[str],
             "with `calmline etl` and a transcripts file in the source folder (README: Transcripts)"]
     after = set(after_call)
     on_call = [p for p in practices if p not in after]
-    linked = df.merge(calls, on="call_id", how="inner", validate="one_to_one")
+    # only the columns the models read: the merge and every point's subset copy no more
+    used = ["call_id", "agent_id", outcome, *on_call, *ENCODED]
+    linked = df[[c for c in dict.fromkeys(used) if c in df.columns]].merge(
+        calls, on="call_id", how="inner", validate="one_to_one")
     rows = []
     for position, d in enumerate(disputes):
         rows += _point(linked, d, position, on_call, outcome, min_calls, trim)

@@ -128,6 +128,7 @@ def _fit_horizon(population: pd.DataFrame, practices: list[str], h: int,
     outcome = f"churned_{h}d"
     in_window = population[population["days_observable"] >= h]
     df, left_out = complete_cases(in_window, practices, outcome)
+    del in_window  # a copy of the population's rows: not held while the models run
     warnings = []
     if left_out:
         warnings.append(f"{left_out:,} upset calls with a practice not assessed were left out")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from calmline.analysis.design import build, complete_cases
+from calmline.analysis.design import ENCODED, build, complete_cases
 from calmline.analysis.multiplicity import bh_qvalues
 from calmline.analysis.power import mde_risk_difference
 from calmline.analysis.coaching import coaching_queue
@@ -37,7 +37,9 @@ def survival(population: pd.DataFrame, practices: list[str], *, after_call=(),
     curves start at the landmark too (survival given still active then, days from the call).
     Without ``landmark_days`` after-call practices get no Cox row and no curves.
     """
-    df, _ = complete_cases(population, practices, "time_days")
+    used = ["agent_id", "event", "time_days", *ENCODED, *practices]  # no copy of the other columns
+    df, _ = complete_cases(population[[c for c in dict.fromkeys(used) if c in population.columns]],
+                           practices, "time_days")
     if df.empty:
         return pd.DataFrame(), pd.DataFrame()
     after = [p for p in practices if p in set(after_call)]
