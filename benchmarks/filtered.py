@@ -24,6 +24,17 @@ import tempfile
 import time
 from pathlib import Path
 
+PHASES = {
+    "design": [("calmline.analysis.filtered_runner", "build")],
+    "logit": [("calmline.analysis.logit", "fit"), ("calmline.analysis.logit", "ame")],
+    "aipw": [("calmline.analysis.aipw", "estimate")],
+    "balance": [("calmline.analysis.aipw", "balance")],
+    "q/mde": [("calmline.analysis.filtered_runner", "add_q_and_mde")],
+}
+"""The estimate's phases, timed by wrapping these functions (module, name): the outcome logits and their
+AMEs, the AIPW estimates (their propensity logits included), the balance SMDs, the q-values and MDEs.
+A call inside another timed call counts in the outer one's phase (a propensity logit is AIPW's)."""
+
 FILTERS = {
     "one team (leeds-1)": {"teams": ["leeds-1"]},
     "email calls": {"channels": ["email"]},
@@ -32,6 +43,49 @@ FILTERS = {
 }
 """Filters as the dashboard binds them (data.filter_params); each keeps 10-30% of the model's calls
 on the generator's 2M-call centre (shares are printed)."""
+
+
+class PhaseTimer:
+    """Wall and CPU seconds per phase of :data:`PHASES`, accumulated while installed."""
+
+    def __init__(self) -> None:
+        self.wall: dict[str, float] = {}
+        self.cpu: dict[str, float] = {}
+        self._depth = 0
+        self._undo: list = []
+
+    def install(self) -> None:
+        import importlib
+
+        for phase, targets in PHASES.items():
+            for module_name, name in targets:
+                module = importlib.import_module(module_name)
+                if hasattr(module, name):
+                    original = getattr(module, name)
+                    self._undo.append((module, name, original))
+                    setattr(module, name, self._timed(phase, original))
+
+    def uninstall(self) -> None:
+        for module, name, original in reversed(self._undo):
+            setattr(module, name, original)
+        self._undo.clear()
+
+    def reset(self) -> None:
+        self.wall, self.cpu = {}, {}
+
+    def _timed(self, phase: str, fn):
+        def wrapper(*args, **kwargs):
+            if self._depth:
+                return fn(*args, **kwargs)
+            self._depth += 1
+            wall, cpu = time.perf_counter(), time.process_time()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                self._depth -= 1
+                self.wall[phase] = self.wall.get(phase, 0.0) + time.perf_counter() - wall
+                self.cpu[phase] = self.cpu.get(phase, 0.0) + time.process_time() - cpu
+        return wrapper
 
 
 def _params(chosen: dict) -> dict:
@@ -81,19 +135,30 @@ def main(argv: list[str] | None = None) -> None:
           f"{len(practices)} practices; {args.rounds} rounds", flush=True)
 
     times: dict[str, list[tuple[float, float, float, float, int]]] = {name: [] for name in FILTERS}
+    phases: dict[str, list[float]] = {}
+    timer = PhaseTimer()
+    timer.install()
     for r in range(args.rounds):
         for name, chosen in FILTERS.items():
+            timer.reset()
             with snapshots.reading(args.db) as con:
                 con.execute("SET enable_progress_bar = false")
                 wall, cpu = time.perf_counter(), time.process_time()
                 result = filtered_runner.estimate(con, _params(chosen), horizon, practices)
                 wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
             sec = result.seconds
+            rest = sec["estimate_cpu"] - sum(timer.cpu.values())
+            for phase in PHASES:
+                phases.setdefault(phase, []).append(timer.cpu.get(phase, 0.0))
+            phases.setdefault("other", []).append(rest)
             times[name].append((wall, cpu, sec["read"], sec["estimate"], sec["read_cpu"], sec["estimate_cpu"],
                                 result.n_calls))
             print(f"  round {r + 1}: {name}: {wall:.2f} s wall, {cpu:.2f} s CPU (read {sec['read']:.2f} s, "
                   f"{sec['read_cpu']:.2f} s CPU; estimate {sec['estimate']:.2f} s, {sec['estimate_cpu']:.2f} s CPU)"
                   + (f"; refused: {result.refusal}" if result.refusal else ""), flush=True)
+            print("    CPU s by phase: " + ", ".join(f"{p} {timer.cpu.get(p, 0.0):.2f}" for p in PHASES)
+                  + f", other {rest:.2f}", flush=True)
+    timer.uninstall()
 
     print(f"\n{'filter':<24}{'calls':>9}{'share':>7}{'read':>13}{'estimate':>13}{'total':>13}"
           "  (medians: wall s / CPU s)")
@@ -105,6 +170,8 @@ def main(argv: list[str] | None = None) -> None:
         n = rows[0][-1]
         print(f"{name:<24}{n:>9,}{n / run_calls:>7.0%}{med[2]:>7.2f} /{med[4]:>4.1f}{med[3]:>7.2f} /{med[5]:>4.1f}"
               f"{med[0]:>7.2f} /{med[1]:>4.1f}")
+    print("estimate's CPU s by phase, median over every (filter, round): "
+          + ", ".join(f"{p} {statistics.median(v):.2f}" for p, v in phases.items()))
     cache = EstimateCache()
     cache.get(("k",), lambda: result)
     start = time.perf_counter()
