@@ -2,8 +2,8 @@
 calls a filter (team, site, channel, issue type, anger level, period) keeps.
 
 Like :mod:`calmline.analysis.runner` this module touches the database, but only to read: the model
-population comes through ``queries/analysis/upset_calls.sql`` (the query `calmline fit` reads),
-restricted by ``queries/analysis/filtered_upset_calls.sql`` with the dashboard's filter macros
+population comes from the table ``model_population`` `calmline fit` stored (or, in a database fitted
+before it, through ``queries/analysis/upset_calls.sql``, the query the fit reads), restricted by ``queries/analysis/filtered_upset_calls.sql`` with the dashboard's filter macros
 (``in_filters``, ``in_months``). The estimates then follow the steps of one horizon of the fit:
 the calls whose outcome window has closed, complete cases
 (:func:`calmline.analysis.design.complete_cases`), the design (:func:`~calmline.analysis.design.build`),
@@ -27,6 +27,10 @@ from calmline.analysis.disputes import MIN_CALLS
 from calmline.analysis.effects import COLUMNS as EFFECT_COLUMNS, practice_effects
 from calmline.analysis.secondary import add_q_and_mde
 from calmline.queries import load_sql
+
+STORED = "model_population"
+"""The table `calmline fit` stores its model population in (:mod:`calmline.analysis.runner`); the runs
+fitted on it are in ``model_population_runs``."""
 
 POPULATION = "upset_population"
 """The name under which :func:`population` registers ``upset_calls.sql`` on the cursor (read by
@@ -74,8 +78,21 @@ def after_call(practices: list[str]) -> list[str]:
     return [p for p in practices if p in marked]
 
 
-def population(con: duckdb.DuckDBPyConnection, params: dict) -> pd.DataFrame:
+def stored_for(con: duckdb.DuckDBPyConnection, run_id: int) -> bool:
+    """Whether the database holds the stored model population (:data:`STORED`) run ``run_id`` was
+    fitted on (``model_population_runs`` lists it); False for a database fitted before the table."""
+    present = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name IN "
+                          "('model_population', 'model_population_runs')").fetchall()[0][0]
+    return present == 2 and con.execute("SELECT count(*) FROM model_population_runs WHERE run_id = $run",
+                                        {"run": int(run_id)}).fetchall()[0][0] > 0
+
+
+def population(con: duckdb.DuckDBPyConnection, params: dict, run_id: int | None = None) -> pd.DataFrame:
     """The model population's upset calls that pass the filter.
+
+    Read from the table ``model_population`` `calmline fit` stored when it holds ``run_id``'s
+    population (a WHERE on it), else through ``queries/analysis/upset_calls.sql`` (every call's
+    contact history recomputed: an older database, or ``run_id`` None).
 
     Parameters
     ----------
@@ -85,6 +102,8 @@ def population(con: duckdb.DuckDBPyConnection, params: dict) -> pd.DataFrame:
         :data:`PARAMETERS` as bound values: lists of teams, sites, channels, issue types and anger
         levels, and the period's first and last day (``YYYY-MM-DD``); a missing or None value does
         not filter.
+    run_id : int, optional
+        The stored run the estimate is shown beside.
 
     Returns
     -------
@@ -93,7 +112,9 @@ def population(con: duckdb.DuckDBPyConnection, params: dict) -> pd.DataFrame:
         that pass the filter.
     """
     bound = {name: params.get(name) for name in PARAMETERS}
-    con.register(POPULATION, con.sql(load_sql("analysis/upset_calls")))
+    source = (con.table(STORED) if run_id is not None and stored_for(con, run_id)
+              else con.sql(load_sql("analysis/upset_calls")))
+    con.register(POPULATION, source)
     try:
         return con.execute(load_sql("analysis/filtered_upset_calls"), bound).df()
     finally:
@@ -179,8 +200,8 @@ def estimate_population(upset: pd.DataFrame, practices: list[str], horizon_days:
     return result
 
 
-def estimate(con: duckdb.DuckDBPyConnection, params: dict, horizon_days: int, practices: list[str]
-             ) -> FilteredEstimate:
+def estimate(con: duckdb.DuckDBPyConnection, params: dict, horizon_days: int, practices: list[str],
+             run_id: int | None = None) -> FilteredEstimate:
     """Read the filter's upset calls (:func:`population`) and estimate (:func:`estimate_population`).
 
     Parameters
@@ -193,6 +214,8 @@ def estimate(con: duckdb.DuckDBPyConnection, params: dict, horizon_days: int, pr
         The churn horizon, that of the stored run shown beside the estimate.
     practices : list of str
         The practices to estimate.
+    run_id : int, optional
+        The stored run: its stored population is read when the database has it (:func:`population`).
 
     Returns
     -------
@@ -201,7 +224,7 @@ def estimate(con: duckdb.DuckDBPyConnection, params: dict, horizon_days: int, pr
         (CPU seconds of the process, DuckDB's and BLAS's threads included).
     """
     wall, cpu = time.perf_counter(), time.process_time()
-    upset = population(con, params)
+    upset = population(con, params, run_id)
     read, read_cpu = time.perf_counter() - wall, time.process_time() - cpu
     result = estimate_population(upset, practices, horizon_days)
     result.seconds = {"read": read, "estimate": time.perf_counter() - wall - read,

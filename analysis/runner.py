@@ -69,7 +69,7 @@ def fit(db: Path, practices: list[str], *, horizons: tuple[int, ...] = (90,),
         con = connect(work, read_only=False)
         try:
             say("reading upset calls")
-            population = con.execute(load_sql("analysis/upset_calls")).df()
+            population = _store_population(con)
             training = con.execute(load_sql("analysis/training_completions")).df()
             disputed = _dispute_calls(con)
             practices, unrecorded = _recorded(population, practices)
@@ -100,12 +100,25 @@ def fit(db: Path, practices: list[str], *, horizons: tuple[int, ...] = (90,),
                 summary.warnings += [f"{h}-day run {run_id}: {w}" for w in warnings]
                 for name, frame in tables.items():
                     summary.rows[name] = summary.rows.get(name, 0) + len(frame)
+            con.execute("INSERT INTO model_population_runs SELECT unnest($runs::INTEGER[])",
+                        {"runs": summary.runs})
             con.execute("CHECKPOINT")
         finally:
             con.close()
     summary.seconds = time.monotonic() - started
     summary.cpu_seconds = time.process_time() - started_cpu
     return summary
+
+
+def _store_population(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Write the model population (``queries/analysis/upset_calls.sql``, one row per upset call) as
+    the table ``model_population``, replacing the previous fit's, with ``model_population_runs``
+    emptied (the fit lists its runs there when done), and read it back: the rows every model of
+    this fit uses, and those the dashboard's estimates for a filter read with a WHERE."""
+    con.execute("DROP TABLE IF EXISTS model_population")
+    con.execute("CREATE OR REPLACE TABLE model_population_runs (run_id INTEGER NOT NULL)")
+    con.sql(load_sql("analysis/upset_calls")).create("model_population")
+    return con.table("model_population").df()
 
 
 def _recorded(population: pd.DataFrame, practices: list[str]) -> tuple[list[str], list[str]]:

@@ -144,7 +144,7 @@ def main(argv: list[str] | None = None) -> None:
             with snapshots.reading(args.db) as con:
                 con.execute("SET enable_progress_bar = false")
                 wall, cpu = time.perf_counter(), time.process_time()
-                result = filtered_runner.estimate(con, _params(chosen), horizon, practices)
+                result = filtered_runner.estimate(con, _params(chosen), horizon, practices, int(run[0]))
                 wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
             sec = result.seconds
             rest = sec["estimate_cpu"] - sum(timer.cpu.values())

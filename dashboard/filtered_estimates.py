@@ -115,7 +115,8 @@ def estimate(params: dict, run: pd.Series, stored: pd.DataFrame) -> FilteredEsti
     computed on the current database snapshot for the run's horizon and practices."""
     def make() -> FilteredEstimate:
         with _running, snapshots.reading(data.database()) as con:
-            return filtered_runner.estimate(con, params, int(run["horizon_days"]), run_practices(stored))
+            return filtered_runner.estimate(con, params, int(run["horizon_days"]), run_practices(stored),
+                                           int(run["run_id"]))
     return _cache.get(_key(params, run), make)
 
 

@@ -240,7 +240,7 @@ def test_a_process_estimates_one_filter_at_a_time_and_each_filter_once(app, monk
     active, most, calls = [0], [0], []
     lock = threading.Lock()
 
-    def slow(con, params, horizon_days, practices):
+    def slow(con, params, horizon_days, practices, run_id=None):
         with lock:
             active[0] += 1
             most[0] = max(most[0], active[0])
