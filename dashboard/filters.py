@@ -276,12 +276,28 @@ def not_applied(page: str, scope: str) -> html.Div:
         that are set and are not applied here.
     """
     ident = {"type": NOT_APPLIED, "page": page, "scope": scope}
-    return html.Div(not_applied_text(scope, {}), id=ident)
+    return html.Div(not_applied_text(scope, {}, page), id=ident)
 
 
-def not_applied_text(scope: str, chosen: dict | None):
-    """The notice's content: a quiet line without filters; a warning naming them when some are set."""
+ON_DEMAND = {"impact": "Estimate for this filter"}
+"""Pages whose stored results ignore the filters but that re-estimate for them on demand, and the
+button that does it (Practice impact: its stored estimates are centre-wide)."""
+
+
+def not_applied_text(scope: str, chosen: dict | None, page: str | None = None):
+    """The notice's content: a quiet line without filters; a warning naming them when some are set.
+    On a page of :data:`ON_DEMAND` it says the stored results are for every call and which button
+    re-estimates for the filters."""
     described = describe(chosen)
+    button = ON_DEMAND.get(page)
+    if button and not described:
+        return html.Div(f"{scope}: the stored estimates are for every upset call; set filters above and "
+                        f"press \"{button}\" to re-estimate the logit AME and AIPW for the calls they keep.",
+                        className="small text-muted mb-2")
+    if button:
+        return dbc.Alert(f"{scope}: the stored estimates below are for every upset call, not for the filters "
+                         f"set above ({described}); \"{button}\" re-estimates the logit AME and AIPW for the "
+                         "calls they keep.", color="info", className="py-1 mb-2")
     if not described:
         return html.Div(f"{scope}: the global filters are not applied on this page; they apply to the Overview.",
                         className="small text-muted mb-2")
@@ -291,7 +307,7 @@ def not_applied_text(scope: str, chosen: dict | None):
 
 def notices(chosen: dict | None, ids: list[dict]) -> list:
     """The content of every :func:`not_applied` notice on the page, for the filters ``chosen``."""
-    return [not_applied_text(i["scope"], chosen) for i in ids]
+    return [not_applied_text(i["scope"], chosen, i.get("page")) for i in ids]
 
 
 def describe(chosen: dict | None) -> str:

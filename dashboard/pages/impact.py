@@ -44,7 +44,7 @@ FILTER_BUTTON = "impact-filter-run"
 FILTER_TABLE = "impact-filter-table"
 FILTER_GRID = "impact-filter-grid"
 FILTER_RESULT = "impact-filter-result"
-FILTER_BUTTON_TEXT = "Estimate for this filter"
+FILTER_BUTTON_TEXT = filters.ON_DEMAND["impact"]
 
 ASSUMPTION = ("Key assumption: this assumes no unrecorded trait of the agent or the customer drives both the "
               "practice and churn.")

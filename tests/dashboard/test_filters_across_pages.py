@@ -30,7 +30,7 @@ def _notices(layout):
                  and c.id.get("type") == filters.NOT_APPLIED)
 
 
-@pytest.mark.parametrize("page", ["impact", "training", "explorer", "health"])
+@pytest.mark.parametrize("page", ["training", "explorer", "health"])  # impact: test_impact_notice.py
 def test_pages_that_ignore_the_filters_say_so_and_name_the_ones_set(app, page):
     """Before: ``/impact?teams=leeds-1&anger=5`` showed the centre-wide forest plot with the filters
     on screen and no word that they were not applied."""
