@@ -8,11 +8,21 @@ the fields quoted back into CSV, or the Parquet row as JSON, as the DuckDB engin
 fields, as DuckDB's reader reports it) and one text column per contract column (NULL where
 the file has none). Headers are checked by :mod:`calmline.etl.sources`, as for DuckDB.
 
-Known differences from the DuckDB reader: a quoted CSV field spanning lines and text that is
-not valid UTF-8 are not detected (Spark reads files line by line, replacing invalid bytes).
+A quoted CSV field spanning lines makes one record, numbered as DuckDB's reader numbers it
+(records, not lines: the header is 1, the first record 2, a record of two lines counts once).
+Spark reads text line by line, so the lines are first numbered (:func:`_numbered_lines`), the
+quotes that open or close a field counted per line in the same pass, and only the files with
+a line of an odd count are joined back into records (:func:`_records`): the driver gets the
+odd lines' numbers alone, never the text, and every other line stays where it was read.
+
+Known differences from the DuckDB reader: text that is not valid UTF-8 is not rejected (Spark
+replaces invalid bytes); a quote inside an unquoted value (``bad"quote``) is text, as DuckDB
+takes it, but a field-opening quote is found by its place (after a comma or at the start of a
+line), not by a full CSV parser's state.
 """
 
 from __future__ import annotations
+
 
 from calmline.etl.errors import LoadError
 from calmline.etl.sources import SourceFile, match_columns, read_csv_header
@@ -59,7 +69,7 @@ def _csv(spark, i: int, src: SourceFile):
     match_columns(src, header)
     n = len(header)
     position = {h: k for k, h in enumerate(header)}
-    frame = _numbered_lines(spark, src).where("idx > 0 AND value <> ''")
+    frame = _records(spark, src).where("idx > 0 AND value <> ''")
     schema = ", ".join(f"_r{k} STRING" for k in range(n + 1))
     options = {"quote": '"', "escape": '"', "nullValue": MISSING, "mode": "PERMISSIVE"}
     opts = "map(" + ", ".join(f"{lit(k)}, {lit(v)}" for k, v in options.items()) + ")"
@@ -67,7 +77,9 @@ def _csv(spark, i: int, src: SourceFile):
     parsed = parsed.selectExpr("_line", "value", *[f"p._r{k} AS _r{k}" for k in range(n + 1)])
     # Fields: the commas outside quoted text, plus one (Spark's parser gives NULL both for a field
     # the row lacks and for an empty last field, so it cannot tell a short row by itself).
-    unquoted = "regexp_replace(value, '\"([^\"]|\"\")*\"', '')"
+    # possessive: Java's backtracking regex recurses per character on ([^"]|"")* (a long field
+    # overflows its stack)
+    unquoted = "regexp_replace(value, '\"[^\"]*+(?:\"\"[^\"]*+)*+\"', '')"
     found = f"(length({unquoted}) - length(replace({unquoted}, ',', '')) + 1)"
     parsed = parsed.selectExpr("*", f"{found} AS _fields")
     ends_before = "CASE _fields " + " ".join(f"WHEN {k} THEN {lit(h)}" for k, h in enumerate(header)) + " END"
@@ -84,24 +96,80 @@ def _csv(spark, i: int, src: SourceFile):
     return rows
 
 
+STRUCTURAL_QUOTES = "regexp_replace(value, '(?<=[^,\"])\"(?=[^,\"])', '')"
+"""A line's text less the quotes inside an unquoted value (``bad"quote``, text to DuckDB too):
+what is left are the quotes that open or close a field, and doubled quotes inside one."""
+OPENS_OR_CLOSES = f"(length({STRUCTURAL_QUOTES}) - length(replace({STRUCTURAL_QUOTES}, '\"', ''))) % 2 = 1"
+"""Spark SQL: the line opens a quoted field it does not close, or closes one opened before."""
+
+
 def _numbered_lines(spark, src: SourceFile):
-    """The file's lines (``value``) with their index from 0 (``idx``), in the JVM alone.
+    """The file's lines (``value``) with their index from 0 (``idx``), in the JVM alone, and the
+    indexes of the lines with an odd count of field quotes (:data:`OPENS_OR_CLOSES`), sorted.
 
     ``monotonically_increasing_id()`` is the partition's number in its upper 31 bits and the
     row's position in the partition in its lower 33; a file's partitions come in file order,
     so the index is the lines of the partitions before (one small count per partition) plus
-    the position: ``RDD.zipWithIndex`` without sending every line through Python.
+    the position: ``RDD.zipWithIndex`` without sending every line through Python. The odd
+    lines come back in the same pass (a quoted field spanning lines opens and closes on one).
     """
     frame = spark.read.text(str(src.path)).selectExpr(
         "value", "shiftright(monotonically_increasing_id(), 33) AS part",
         "monotonically_increasing_id() & 8589934591 AS pos")
-    counts = sorted(frame.groupBy("part").count().collect())
-    before, offsets = 0, []
-    for part, n in counts:
-        offsets.append(f"WHEN {part} THEN {before}")
+    counts = sorted(frame.groupBy("part").agg(
+        {"*": "count"}).withColumnRenamed("count(1)", "n").join(
+        frame.where(OPENS_OR_CLOSES).groupBy("part").agg({"pos": "collect_list"})
+        .withColumnRenamed("collect_list(pos)", "odd"), "part", "left").collect())
+    before, offsets, odd = 0, {}, []
+    for part, n, positions in counts:
+        offsets[part] = before
+        odd.extend(before + p for p in positions or ())
         before += n
-    start = f"CASE part {' '.join(offsets)} END" if offsets else "0"
-    return frame.selectExpr("value", f"{start} + pos AS idx")
+    start = "CASE part " + " ".join(f"WHEN {p} THEN {b}" for p, b in offsets.items()) + " END" if offsets else "0"
+    return frame.selectExpr("value", f"{start} + pos AS idx", "part"), sorted(odd), offsets, before
+
+
+def _records(spark, src: SourceFile):
+    """The file's CSV records (``value``, lines joined by newlines where a quoted field spans
+    them) and their index from 0 as DuckDB's reader counts them (``idx``: the header is 0).
+
+    The odd lines pair up: a record opens on one and closes on the next (an open quote left at
+    the end runs to the last line, where the parser then reports it). Files without any are
+    returned as read. Otherwise the lines of each multi-line record are grouped (a small
+    frame: only those lines) and every later record moves up by the lines joined before it (a
+    running count within each read partition, the partitions' totals added on the driver).
+    """
+    from pyspark.sql import functions as F
+
+    lines, odd, offsets, total = _numbered_lines(spark, src)
+    if not odd:
+        return lines.select("value", "idx")
+    if len(odd) % 2:
+        odd.append(total - 1)
+    spans = [(odd[k], odd[k + 1]) for k in range(0, len(odd), 2)]
+    # The spans' lines are made on the executors (an open quote near the start of a large file
+    # spans most of it: never listed on the driver); broadcast when as few as usual.
+    span_frame = spark.createDataFrame(spans, "a LONG, b LONG")
+    small = sum(b - a + 1 for a, b in spans) <= 1_000_000
+    hint = F.broadcast if small else (lambda frame: frame)
+    members = span_frame.selectExpr("explode(sequence(a, b)) AS idx", "a AS record")
+    tagged = lines.join(hint(members), "idx", "left")
+    joined = tagged.where("record IS NOT NULL").groupBy("record").agg(
+        F.expr("min_by(part, idx)").alias("part"),
+        F.expr("array_join(transform(array_sort(collect_list(struct(idx, value))), x -> x.value), '\\n')")
+        .alias("value")).withColumnRenamed("record", "idx")
+    single = tagged.where("record IS NULL").select("idx", "part", "value")
+    # The lines joined into the record above them (a span's all but its first), as rows without
+    # text: each record moves up by those before it, counted within its read partition plus
+    # those of the partitions before (from the spans, on the driver).
+    base = {p: sum(max(0, min(b, first - 1) - a) for a, b in spans) for p, first in offsets.items()}
+    base_case = "CASE part " + " ".join(f"WHEN {p} THEN {n}" for p, n in base.items()) + " END"
+    gone = tagged.where("record IS NOT NULL AND idx > record").selectExpr(
+        "idx", "part", "CAST(NULL AS STRING) AS value")
+    return (single.unionByName(joined).unionByName(gone)
+            .selectExpr("value", "idx", f"{base_case} + count(CASE WHEN value IS NULL THEN 1 END) OVER "
+                        "(PARTITION BY part ORDER BY idx ROWS UNBOUNDED PRECEDING) AS shift")
+            .where("value IS NOT NULL").selectExpr("value", "idx - shift AS idx"))
 
 
 def _parquet(spark, i: int, src: SourceFile):

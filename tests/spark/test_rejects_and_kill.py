@@ -22,9 +22,6 @@ ACCOUNTS = "SELECT entity, file, rows_read, rows_loaded, rows_rejected FROM {} O
 REJECTS = "SELECT entity, source_file, line, column_name, rule, problems, row_text FROM {} ORDER BY ALL"
 
 
-@pytest.mark.xfail(strict=True, reason="known gap (#13): the Spark reader reads CSV line by line, so the corpus's "
-                   "quoted field spanning two lines splits its row and moves every later line of "
-                   "calls_2025-02.csv down by one (a fix in progress: /tmp/brief/spark_multiline_unfinished.diff)")
 def test_reject_corpus_same_accounting_and_reasons(spark, tmp_path):
     """tests/etl/data/same_tables/source_a (generator's dirty rows and hand-made ones: trimmed values,
     boolean spellings, an offset timestamp, a duplicate key, a short row, references to missing
