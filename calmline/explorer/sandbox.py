@@ -36,6 +36,18 @@ Findings (DuckDB 2.0.0, by experiment; tests/queries/test_sandbox.py keeps them 
     run on. ``disabled_filesystems`` reads back empty even when set, so
     :meth:`Sandbox.settings` probes it. Python replacement scans are off twice over:
     ``python_enable_replacements = false`` and external access off each stop it.
+(e) A database built by ``calmline etl --engine spark`` keeps its row-level tables in a lake:
+    its views read ``read_parquet('<lake>/batch-<n>/<table>/*.parquet')``. For such a file
+    (:func:`lake_folders` finds those folders in the views' SQL) the local file system stays on,
+    but ``allowed_directories`` lists exactly those folders before external access goes off:
+    DuckDB then opens files in them and nowhere else. By experiment: a path out of them through
+    ``..`` or through a symlink inside them is refused, as is a sibling folder whose name starts
+    the same (``calls2/``, the entries end in ``/``). What it cannot close: the attached file
+    itself stays on ``allowed_paths`` (DuckDB adds it when external access goes off and refuses
+    to change the list afterwards), so ``read_blob`` of the database file works on a lake
+    database, and a ``COPY ... TO`` inside an allowed folder would write there; the gate admits
+    one query (no COPY), so only code holding the raw connection could. ``local_file_system``
+    reads back ``lake only`` then (the attached file's folder refused), ``disabled`` otherwise.
 (d) An instance keeps reading the file (inode) it attached. When the ETL or a fit
     publishes a new file by rename, open a new Sandbox: it attaches the new file while
     the old one still serves its version. :meth:`Sandbox.is_current` says when to.
@@ -148,15 +160,21 @@ class Sandbox:
             "max_execution_time": round(limits.seconds * 1000), "temp_directory": "",
             "autoload_known_extensions": False, "autoinstall_known_extensions": False,
             "allow_community_extensions": False, "python_enable_replacements": False})
+        self.lake: tuple[str, ...] = ()
         try:
             path = str(self.db).replace("'", "''")
             for statement in (f"ATTACH '{path}' AS {ALIAS} (READ_ONLY)", f"USE {ALIAS}",
-                              "SET TimeZone = 'UTC'",
-                              "SET GLOBAL enable_external_access = false",
-                              "SET GLOBAL disabled_filesystems = 'LocalFileSystem'",
-                              "SET GLOBAL lock_configuration = true"):
+                              "SET TimeZone = 'UTC'"):
                 self._con.execute(statement)
-            want, have = required(limits), self.settings()
+            self.lake = lake_folders(self._con)
+            if self.lake:
+                listed = ", ".join("'" + f.replace("'", "''") + "'" for f in self.lake)
+                self._con.execute(f"SET GLOBAL allowed_directories = [{listed}]")
+            self._con.execute("SET GLOBAL enable_external_access = false")
+            if not self.lake:
+                self._con.execute("SET GLOBAL disabled_filesystems = 'LocalFileSystem'")
+            self._con.execute("SET GLOBAL lock_configuration = true")
+            want, have = self._required(), self.settings()
             wrong = [f"{name} is {have.get(name)!r}, must be {value!r}" for name, value in want.items()
                      if not _same(name, have.get(name), value)]
             if wrong:
@@ -166,6 +184,14 @@ class Sandbox:
         except BaseException:
             self._con.close()
             raise
+
+    def _required(self) -> dict[str, str]:
+        """:func:`required`, and for a lake database its folders as ``allowed_directories``
+        and the local file system open to them alone."""
+        want = required(self.limits)
+        if self.lake:
+            want.update({"allowed_directories": "[" + ", ".join(self.lake) + "]", "local_file_system": "lake only"})
+        return want
 
     def settings(self) -> dict[str, str]:
         """The effective settings, as read back from DuckDB.
@@ -179,16 +205,20 @@ class Sandbox:
             ``disabled_filesystems`` back as empty even when set, so this is probed by
             globbing the attached file itself (allowed to DuckDB, refused when disabled).
         """
-        names = [n for n in required(self.limits) if n not in _PROBED]
+        names = [n for n in self._required() if n not in _PROBED]
         rows = self._con.execute("SELECT name, value FROM duckdb_settings() WHERE list_contains($n, name)",
                                  {"n": names}).fetchall()
         read_only = self._con.execute("SELECT readonly FROM duckdb_databases() WHERE database_name = $a",
                                       {"a": ALIAS}).fetchone()
-        try:
-            self._con.execute("SELECT count(*) FROM glob($p)", {"p": str(self.db)}).fetchall()
-            local = "enabled"
-        except duckdb.PermissionException:
-            local = "disabled"
+        local = "disabled"
+        for probe, opened in ((str(self.db), "enabled"), (str(self.db.parent / "*"), "enabled")):
+            try:
+                self._con.execute("SELECT count(*) FROM glob($p)", {"p": probe}).fetchall()
+                local = opened
+            except duckdb.PermissionException:
+                if local == "enabled":  # the attached file alone (allowed_paths): a lake database
+                    local = "lake only"
+                break
         return {**{name: value or "" for name, value in rows}, "local_file_system": local,
                 "database_read_only": str(bool(read_only and read_only[0])).lower()}
 
@@ -342,6 +372,36 @@ def for_analysts(message: str, db: Path) -> str:
     for path, name in _server_paths(db):
         message = message.replace(path, name)
     return re.sub(r"(?<![\w.])/(?:[\w.-]+/)+[\w.-]*", "a path on the server", message)
+
+
+_LAKE_SCAN = re.compile(r"read_parquet\('((?:[^']|'')*)/\*\.parquet'\)")
+
+
+def lake_folders(con: duckdb.DuckDBPyConnection) -> tuple[str, ...]:
+    """The lake folders the attached database's views read: one per table a Spark load keeps in
+    the lake (its views read ``read_parquet('<folder>/*.parquet')``, :mod:`calmline.spark.write`).
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+        The sandbox's instance, with the database attached as :data:`ALIAS` (external access
+        still on: this runs before it goes off).
+
+    Returns
+    -------
+    tuple of str
+        Absolute folder paths ending in ``/``, sorted; empty for a database of the DuckDB
+        engine (its tables are in the file).
+    """
+    rows = con.execute("SELECT sql FROM duckdb_views() WHERE database_name = $a AND NOT internal",
+                       {"a": ALIAS}).fetchall()
+    found = set()
+    for (sql,) in rows:
+        for match in _LAKE_SCAN.finditer(sql or ""):
+            folder = re.sub(r"\[([*?\[])\]", r"\1", match[1].replace("''", "'"))  # glob escapes undone
+            if folder.startswith("/") and folder.strip("/") and ".." not in Path(folder).parts:
+                found.add(folder.rstrip("/") + "/")
+    return tuple(sorted(found))
 
 
 def _same(name: str, have: str | None, want: str) -> bool:
