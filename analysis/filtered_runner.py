@@ -20,11 +20,10 @@ from dataclasses import dataclass, field
 import duckdb
 import numpy as np
 import pandas as pd
-
-from calmline import vocabulary
-from calmline.analysis.design import active_at, build, complete_cases
+from calmline.analysis import runner
+from calmline.analysis.design import build
 from calmline.analysis.disputes import MIN_CALLS
-from calmline.analysis.effects import COLUMNS as EFFECT_COLUMNS, practice_effects
+from calmline.analysis.effects import COLUMNS as EFFECT_COLUMNS
 from calmline.analysis.secondary import add_q_and_mde
 from calmline.queries import load_sql
 
@@ -70,12 +69,6 @@ class FilteredEstimate:
     @property
     def ok(self) -> bool:
         return self.refusal is None
-
-
-def after_call(practices: list[str]) -> list[str]:
-    """The practices of ``practices`` the vocabulary marks as happening after the call."""
-    marked = {p.name for p in vocabulary.PRACTICES if p.after_call}
-    return [p for p in practices if p in marked]
 
 
 def stored_for(con: duckdb.DuckDBPyConnection, run_id: int) -> bool:
@@ -158,8 +151,7 @@ def estimate_population(upset: pd.DataFrame, practices: list[str], horizon_days:
     kept = [p for p in practices if p in upset and upset[p].notna().any()]
     warnings = [f"{p}: not recorded on any upset call of this filter, left out" for p in practices
                 if p not in kept]
-    in_window = upset[pd.to_numeric(upset["days_observable"], errors="coerce") >= horizon_days]
-    df, left_out = complete_cases(in_window, kept, outcome)
+    df, left_out = runner.in_model(upset, kept, horizon_days)
     n = len(df)
     events = int(df[outcome].astype(float).sum()) if n else 0
     agents = int(df["agent_id"].nunique()) if n else 0
@@ -181,11 +173,7 @@ def estimate_population(upset: pd.DataFrame, practices: list[str], horizon_days:
     if result.refusal:
         return result
     design = build(df, kept)
-    after = after_call(kept)
-    days = vocabulary.FOLLOWUP_WINDOW_DAYS
-    landmark = active_at(df, days)
-    effects, _, model_warnings = practice_effects(df, kept, outcome, design, after_call=after,
-                                                  landmark=landmark, landmark_days=days)
+    effects, _, model_warnings, after, landmark = runner.horizon_effects(df, kept, outcome, design)
     effects["outcome"] = f"churn_{horizon_days}d"
     # q-values are taken within method, effect and scale, so keeping only the rows shown changes
     # none of theirs, and spares the minimum detectable effects of the rows nobody reads here

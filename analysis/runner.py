@@ -128,6 +128,34 @@ def _recorded(population: pd.DataFrame, practices: list[str]) -> tuple[list[str]
                   for p in practices if p not in kept]
 
 
+def in_model(population: pd.DataFrame, practices: list[str], h: int) -> tuple[pd.DataFrame, int]:
+    """The upset calls a horizon's models use: outcome window closed (``days_observable >= h``) and
+    every practice assessed (:func:`calmline.analysis.design.complete_cases`); and how many calls
+    in the window were left out for a practice not assessed. The window's copy of the rows is not
+    held after it returns."""
+    in_window = population[pd.to_numeric(population["days_observable"], errors="coerce") >= h]
+    return complete_cases(in_window, practices, f"churned_{h}d")
+
+
+def horizon_effects(df: pd.DataFrame, practices: list[str], outcome: str, design: Design
+                    ) -> tuple[pd.DataFrame, pd.DataFrame, list[str], list[str], object]:
+    """:func:`calmline.analysis.effects.practice_effects` as every horizon runs it: the after-call
+    practices (the vocabulary's) left out of the others' models and estimated among the calls still
+    active when their window closes (the landmark, ``vocabulary.FOLLOWUP_WINDOW_DAYS``).
+
+    Returns
+    -------
+    effects, balance, warnings, after, landmark
+        practice_effects' three results, the after-call practices and the landmark mask.
+    """
+    after = _after_call(practices)
+    days = vocabulary.FOLLOWUP_WINDOW_DAYS
+    landmark = active_at(df, days)
+    effects, balance, warnings = practice_effects(df, practices, outcome, design, after_call=after,
+                                                  landmark=landmark, landmark_days=days)
+    return effects, balance, warnings, after, landmark
+
+
 def _after_call(practices: list[str]) -> list[str]:
     """The practices the vocabulary marks as happening after the call (never adjusted for)."""
     marked = {p.name for p in vocabulary.PRACTICES if p.after_call}
@@ -139,9 +167,7 @@ def _fit_horizon(population: pd.DataFrame, practices: list[str], h: int,
                  training: pd.DataFrame | None = None, disputed: pd.DataFrame | None = None,
                  cpu: dict[str, float] | None = None) -> tuple[dict[str, pd.DataFrame], list[str], dict]:
     outcome = f"churned_{h}d"
-    in_window = population[population["days_observable"] >= h]
-    df, left_out = complete_cases(in_window, practices, outcome)
-    del in_window  # a copy of the population's rows: not held while the models run
+    df, left_out = in_model(population, practices, h)
     warnings = []
     if left_out:
         warnings.append(f"{left_out:,} upset calls with a practice not assessed were left out")
@@ -160,12 +186,8 @@ def _fit_horizon(population: pd.DataFrame, practices: list[str], h: int,
         return out
 
     design = timed("design matrix", build, df, practices)
-    after = _after_call(practices)
-    days = vocabulary.FOLLOWUP_WINDOW_DAYS
-    landmark = active_at(df, days)
-    effects, balance, model_warnings = timed(
-        "logit and AIPW", lambda: practice_effects(df, practices, outcome, design, after_call=after,
-                                                   landmark=landmark, landmark_days=days))
+    effects, balance, model_warnings, after, landmark = timed(
+        "logit and AIPW", horizon_effects, df, practices, outcome, design)
     warnings += model_warnings
     effects["outcome"] = f"churn_{h}d"
     balance["kind"] = ["practice" if c in practices else "covariate" for c in balance["covariate"]]

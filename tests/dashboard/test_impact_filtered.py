@@ -30,14 +30,14 @@ def fits():
     from calmline.analysis import filtered_runner
 
     calls = []
-    original = filtered_runner.practice_effects
+    original = filtered_runner.runner.practice_effects
 
     def counted(*args, **kwargs):
         calls.append(args[2])
         return original(*args, **kwargs)
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(filtered_runner, "practice_effects", counted)
+        patch.setattr(filtered_runner.runner, "practice_effects", counted)
         yield calls
 
 
