@@ -47,12 +47,18 @@ WITH pairs AS (
     SELECT t.practice, t.n_calls, t.agreeing / t.n_calls AS p_o, e.p_e,
         (t.agreeing / t.n_calls - e.p_e) / nullif(1 - e.p_e, 0) AS kappa
     FROM totals t
-    JOIN (SELECT practice, sum(p_qa * p_det) AS p_e FROM margins GROUP BY practice) e USING (practice)
+    JOIN (SELECT practice, list_sum(list(p_qa * p_det ORDER BY category)) AS p_e FROM margins GROUP BY practice) e
+        USING (practice)
 ), variances AS (
-    -- var(kappa) = (A + B - C) / ((1 - p_e)^2 n): A over the agreeing cells, B the others
+    -- var(kappa) = (A + B - C) / ((1 - p_e)^2 n): A over the agreeing cells, B the others.
+    -- Sums of DOUBLEs here and in p_e add their terms in a fixed order (list_sum over an ordered
+    -- list), so the figures do not depend on the order the engine hands the rows over: the
+    -- Spark and DuckDB engines must store identical tables, to the last bit.
     SELECT k.practice,
-        (sum(CASE WHEN c.q = c.d THEN c.n / k.n_calls * (1 - (mq.p_qa + mq.p_det) * (1 - k.kappa)) ^ 2 ELSE 0 END)
-         + (1 - k.kappa) ^ 2 * sum(CASE WHEN c.q <> c.d THEN c.n / k.n_calls * (mq.p_det + md.p_qa) ^ 2 ELSE 0 END)
+        (list_sum(list(CASE WHEN c.q = c.d THEN c.n / k.n_calls * (1 - (mq.p_qa + mq.p_det) * (1 - k.kappa)) ^ 2
+                            ELSE 0 END ORDER BY c.q, c.d))
+         + (1 - k.kappa) ^ 2 * list_sum(list(CASE WHEN c.q <> c.d THEN c.n / k.n_calls * (mq.p_det + md.p_qa) ^ 2
+                                              ELSE 0 END ORDER BY c.q, c.d))
          - (k.kappa - k.p_e * (1 - k.kappa)) ^ 2)
         / ((1 - k.p_e) ^ 2 * k.n_calls) AS var_kappa
     FROM kappas k
