@@ -86,6 +86,8 @@ def fit(X: np.ndarray, y: np.ndarray, groups: np.ndarray, names: list[str],
         return LogitFit(None, None, names, "no churn events" if events == 0 else "every call churned")
     if exclude is not None and covariance:
         raise ValueError("exclude is for predictions only (covariance=False)")
+    if not covariance and weights is None and quasi_separated(X, y, exclude):
+        return LogitFit(None, None, names, NOT_CONVERGED)  # what statsmodels' 100 steps end with
     fast = _fast_fit(X, y, weights, exclude, start)
     if fast is None and start is not None:
         fast = _fast_fit(X, y, weights, exclude, None)  # as without a start
@@ -102,8 +104,7 @@ def fit(X: np.ndarray, y: np.ndarray, groups: np.ndarray, names: list[str],
         params = np.insert(params, exclude, 0.0)
     if not covariance:
         ok = converged and np.all(np.isfinite(params)) and np.max(np.abs(params)) <= 15
-        return LogitFit(params if ok else None, None, names,
-                        None if ok else "the model did not converge or separates perfectly")
+        return LogitFit(params if ok else None, None, names, None if ok else NOT_CONVERGED)
     try:
         cov, note = cluster_covariance(X, y, params, groups, weights)
         df = small_cluster_df(groups)
@@ -116,6 +117,69 @@ def fit(X: np.ndarray, y: np.ndarray, groups: np.ndarray, names: list[str],
         return LogitFit(None, None, names, "perfect or quasi-perfect separation: some coefficient "
                                            "is unbounded")
     return LogitFit(params, cov, names, note, df)
+
+
+NOT_CONVERGED = "the model did not converge or separates perfectly"
+"""Why a prediction-only model (``covariance=False``: a propensity) has no coefficients."""
+
+
+def constant_cell(X: np.ndarray, y: np.ndarray, exclude: int | None = None) -> tuple[int, float] | None:
+    """A 0/1 column ``j`` of ``X`` and a value ``v`` such that ``y`` is the same on every row with
+    ``X[:, j] == v`` (at least one such row), while ``y`` varies: quasi-complete separation
+    (Albert and Anderson 1984), so the maximum likelihood estimate does not exist.
+
+    The direction ``e_j`` (``v = 1``) or ``intercept - e_j`` (``v = 0``; only when ``X`` has a
+    column of ones) separates those rows from the others without error; the likelihood rises
+    without bound along it. Costs one pass over ``X`` (no model is fitted). ``exclude``: a
+    column not in the model (never reported, and never the intercept). None when no column
+    qualifies (the data may still be separated in another direction).
+    """
+    free = np.ones(X.shape[1], bool)
+    if exclude is not None:
+        free[exclude] = False
+    binary = np.ones(X.shape[1], bool)
+    ones = np.ones(X.shape[1], bool)
+    for start in range(0, len(X), CHUNK_ROWS):
+        block = X[start:start + CHUNK_ROWS]
+        binary &= ((block == 0) | (block == 1)).all(axis=0)
+        ones &= (block == 1).all(axis=0)
+    n, events = len(y), float(np.sum(y))
+    if events in (0.0, float(n)):
+        return None
+    has_intercept = bool(np.any(ones & free))
+    columns = np.flatnonzero(binary & free & ~ones)
+    if not len(columns):
+        return None
+    size, hits = np.ones(n) @ X, y @ X  # per column: rows with a 1, and events among them
+    for j, n1, e1 in zip(columns, size[columns], hits[columns]):
+        if 0 < n1 and e1 in (0.0, n1):
+            return int(j), 1.0
+        if has_intercept and n1 < n and events - e1 in (0.0, n - n1):
+            return int(j), 0.0
+    return None
+
+
+def quasi_separated(X: np.ndarray, y: np.ndarray, exclude: int | None = None) -> bool:
+    """True when the logit of ``y`` on ``X`` is quasi-completely but not completely separated,
+    proven cheaply: a :func:`constant_cell` separates some rows, and the other rows alone (its
+    column left out) have a maximum-likelihood fit that :func:`newton` finds. Then no finite
+    maximum exists, and, as the other rows overlap, no fitted value of statsmodels' Newton
+    reaches 0 or 1 on all rows (no ``PerfectSeparationWarning``): its 100 steps end unconverged
+    or with a coefficient beyond 15, which :func:`fit` reports as :data:`NOT_CONVERGED`.
+    False when it cannot prove it (the caller then fits as before).
+    """
+    cell = constant_cell(X, y, exclude)
+    if cell is None:
+        return False
+    j, value = cell
+    rest = (X[:, j] != value).astype(float)  # frequency weight 0 drops the cell's rows, no copy
+    if rest.sum() == 0:
+        return False
+    gone = [j] if exclude is None else [j, exclude]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        params = newton(X, y, rest, exclude=gone)
+    return params is not None
 
 
 def _fast_fit(X, y, weights, exclude, start) -> np.ndarray | None:
@@ -202,8 +266,8 @@ def newton(X: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None,
         Frequency weights.
     start : (k,) array, optional
         Starting coefficients (zeros otherwise).
-    exclude : int, optional
-        A column of ``X`` left out of the model: its coefficient stays 0, as if the column
+    exclude : int or list of int, optional
+        Columns of ``X`` left out of the model: their coefficients stay 0, as if the columns
         were deleted, without copying X (the propensity model of one practice given the others).
     tol : float, optional
         Stop once no coefficient moves more than this (default :data:`NEWTON_TOL`).
