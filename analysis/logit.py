@@ -371,8 +371,10 @@ def cluster_covariance(X: np.ndarray, y: np.ndarray, params: np.ndarray, groups:
     if kind == "CR2" or (kind == "auto" and n_groups < FEW_AGENTS):
         meat = cr2_meat(X, resid, w * p * (1 - p), codes, bread)
         return bread @ meat @ bread, few_agents_note(n_groups) if kind == "auto" else None
-    members = sparse.csr_matrix((np.ones(len(codes)), (codes, np.arange(len(codes)))))
-    sums = np.asarray(members @ (X * resid[:, None]))
+    # each cluster's score sum_i w (y - p) x_i as one sparse (clusters x rows) product, the residuals
+    # as its entries: one pass over X and no n x k temporary
+    members = sparse.csr_matrix((resid, (codes, np.arange(len(codes)))), shape=(int(codes.max()) + 1, len(codes)))
+    sums = np.asarray(members @ X)
     scale = n_groups / (n_groups - 1) * (n - 1) / (n - k)
     return bread @ (sums.T @ sums) @ bread * scale, None
 
