@@ -26,6 +26,9 @@ MIN_PER_MODE = 25
 MIN_EACH_WAY_HOLDOUT2 = 10
 MIN_EACH_WAY_HOLDOUT3 = 25
 MIN_CALLS_HOLDOUT3 = 100
+MIN_EACH_WAY_HOLDOUT4 = 30
+MIN_CALLS_HOLDOUT4 = 120
+MIN_PER_OPTIONS_COUNT_HOLDOUT4 = 20
 LONG_TURN_WORDS = 12
 
 
@@ -163,3 +166,19 @@ def test_holdout3_alone_has_enough_of_every_label_to_score():
     assert min(modes.count("verbatim"), modes.count("paraphrase")) >= 20, modes
     options = [c["labels"]["options_offered"] for c in calls]
     assert all(options.count(n) >= 10 for n in (0, 1, 2, 3)), options
+
+
+def test_holdout4_alone_has_enough_of_every_label_to_score():
+    """holdout4 (session 9) is scored on its own, once, at the end of session 9: at least 120 calls,
+    30 positives and 30 negatives of every flag (let_vent's negatives are the interrupted openings),
+    25 verbatim and 25 paraphrase verifications and 20 calls of each options count from 0 to 3."""
+    calls = [c for _, _, c in _calls("holdout4")]
+    assert len(calls) >= MIN_CALLS_HOLDOUT4, len(calls)
+    for flag in FLAGS:
+        positives = sum(c["labels"][flag] for c in calls)
+        assert positives >= MIN_EACH_WAY_HOLDOUT4, f"{flag}: {positives} positives"
+        assert len(calls) - positives >= MIN_EACH_WAY_HOLDOUT4, f"{flag}: {len(calls) - positives} negatives"
+    modes = [c["labels"]["verify_mode"] for c in calls]
+    assert min(modes.count("verbatim"), modes.count("paraphrase")) >= MIN_PER_MODE, modes
+    options = [c["labels"]["options_offered"] for c in calls]
+    assert all(options.count(n) >= MIN_PER_OPTIONS_COUNT_HOLDOUT4 for n in (0, 1, 2, 3)), options
