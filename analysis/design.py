@@ -113,16 +113,26 @@ def complete_cases(df: pd.DataFrame, practices: list[str], outcome: str) -> tupl
     return df.loc[keep].reset_index(drop=True), int((~keep).sum())
 
 
-def _dummies(values, prefix: str) -> tuple[np.ndarray, list[str]]:
-    """0/1 columns for every level but the most common (the reference); missing is a level."""
+def _dummies(values, prefix: str, naming=None) -> tuple[np.ndarray, list[str]]:
+    """0/1 columns for every level but the most common (the reference); missing is a level.
+
+    ``naming``: the labels of the distinct values (in order of appearance), when ``values`` are
+    codes of something else (months as integers, levels as small ints): the columns are then
+    those of the labelled values themselves, without a string per row."""
     codes, uniques = pd.factorize(values, use_na_sentinel=False)
-    labels = ["unknown" if pd.isna(u) else str(u) for u in uniques]
+    labels = (["unknown" if pd.isna(u) else str(u) for u in uniques] if naming is None
+              else list(naming(uniques)))
     reference = int(np.argmax(np.bincount(codes, minlength=len(labels)))) if len(labels) else 0
     keep = sorted((lbl, k) for k, lbl in enumerate(labels) if k != reference)
     if not keep:
         return np.empty((len(codes), 0)), []
-    return (np.column_stack([(codes == k).astype(float) for _, k in keep]),
-            [f"{prefix}[{lbl}]" for lbl, _ in keep])
+    column = np.full(len(labels), -1)
+    column[[k for _, k in keep]] = np.arange(len(keep))
+    target = column[codes]
+    rows = np.flatnonzero(target >= 0)
+    out = np.zeros((len(codes), len(keep)))
+    out[rows, target[rows]] = 1.0
+    return out, [f"{prefix}[{lbl}]" for lbl, _ in keep]
 
 
 def agent_codes(agents: pd.Series) -> np.ndarray:
@@ -174,7 +184,8 @@ def build(df: pd.DataFrame, practices: list[str]) -> Design:
     for col in ("issue_type", "channel", "plan", "region"):
         blocks.append(_dummies(df[col].to_numpy(dtype=object), col))
     months = pd.to_datetime(df["call_month"]).to_numpy().astype("datetime64[M]")
-    blocks.append(_dummies(months.astype(str), "month"))
+    blocks.append(_dummies(months.view("int64"), "month",
+                           lambda u: np.asarray(u, dtype="int64").view("datetime64[M]").astype(str)))
     blocks.append(_numeric(df["wait_s"], "log_wait_min", lambda x: np.log1p(np.clip(x, 0, None) / 60)))
     blocks.append(_numeric(df["tenure_days"], "log_tenure_years",
                            lambda x: np.log1p(np.clip(x, 0, None) / 365.25)))
@@ -184,17 +195,19 @@ def build(df: pd.DataFrame, practices: list[str]) -> Design:
                    ["short_break"]))
     prior = pd.to_numeric(df["prior_upset_calls_90d"], errors="coerce").to_numpy(dtype=float)
     levels = np.array([str(k) for k in range(PRIOR_UPSET_CAP)] + [f"{PRIOR_UPSET_CAP}+"], dtype=object)
-    blocks.append(_dummies(np.where(np.isnan(prior), None, levels[np.clip(
-        np.nan_to_num(prior), 0, PRIOR_UPSET_CAP).astype(int)]), "prior_upset_90d"))
+    level = np.where(np.isnan(prior), -1, np.clip(np.nan_to_num(prior), 0, PRIOR_UPSET_CAP)).astype(int)
+    blocks.append(_dummies(level, "prior_upset_90d", lambda u: ["unknown" if k < 0 else levels[k] for k in u]))
     blocks.append(_numeric(pd.to_numeric(df["repeat_contact_30d"].astype("Float64"), errors="coerce"),
                            "repeat_contact_30d", lambda x: (x > 0).astype(float)))
-    cov = np.column_stack([b for b, _ in blocks])
     names = [name for _, ns in blocks for name in ns]
+    each = [np.ptp(b, axis=0) > 0 if len(b) else np.zeros(b.shape[1], bool) for b, _ in blocks]
+    each[0][:] = True  # the intercept
+    varies = np.concatenate(each)
     notes = []
-    varies = np.ptp(cov, axis=0) > 0
-    varies[0] = True
     if not varies.all():
         notes.append("dropped covariates without variation: "
                      + ", ".join(nm for nm, v in zip(names, varies) if not v))
+    # one copy: the varying columns of each block side by side
+    cov = np.concatenate([b if v.all() else b[:, v] for (b, _), v in zip(blocks, each)], axis=1)
     prac = df[practices].astype(float).to_numpy()
-    return Design(cov[:, varies], [nm for nm, v in zip(names, varies) if v], prac, list(practices), notes)
+    return Design(cov, [nm for nm, v in zip(names, varies) if v], prac, list(practices), notes)

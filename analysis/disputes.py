@@ -176,7 +176,8 @@ def _point(linked: pd.DataFrame, d, position: int, on_call: list[str], outcome: 
     design = build(sub, adjusted + [d.name])
     y = sub[outcome].astype(float).to_numpy()
     found, _, model_warnings = effects._estimate(  # the practices' own estimator (one target)
-        design, [d.name], y, agent_codes(sub["agent_id"]), "total", trim, label=f"{d.name} logit")
+        design, [d.name], y, agent_codes(sub["agent_id"]), "total", trim, label=f"{d.name} logit",
+        balance=False)
     note = _adjustment_note(named, same)
     out = {}
     for r in found:

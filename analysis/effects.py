@@ -115,9 +115,10 @@ def practice_effects(df: pd.DataFrame, practices: list[str], outcome: str, desig
 
 def _estimate(full: Design, targets: list[str], y: np.ndarray, groups: np.ndarray, effect: str,
               trim: float, *, resolved: np.ndarray | None = None, note: str | None = None,
-              label: str) -> tuple[list[dict], list[dict], list[str]]:
+              label: str, balance: bool = True) -> tuple[list[dict], list[dict], list[str]]:
     """Naive, logit and AIPW rows of ``targets`` in one design (every practice in it adjusted for
-    the others); the direct logit too when ``resolved`` is given."""
+    the others); the direct logit too when ``resolved`` is given; no balance rows when not
+    ``balance`` (a caller that does not store them)."""
     design = full.varying()
     n = len(y)
     X, names = design.matrix()
@@ -136,7 +137,7 @@ def _estimate(full: Design, targets: list[str], y: np.ndarray, groups: np.ndarra
             logit.LogitFit(None, None, [], "no call has a recorded resolution")
         fits.append(("direct-effect logit", direct))
     rows, balance_rows = [], []
-    squares = design.covariates * design.covariates
+    squares = design.covariates * design.covariates if balance else None
     linear = X @ main.params if main.ok else None  # shared by every practice's AME
     for practice in targets:
         a = full.practices[:, full.practice_names.index(practice)]
@@ -168,7 +169,7 @@ def _estimate(full: Design, targets: list[str], y: np.ndarray, groups: np.ndarra
             # the propensity design is the outcome model's without the practice's own column
             res = aipw.estimate(X, names, a, y, p1, p0, groups, trim=trim, exclude=j)
             rows.append(_aipw_row(res, base, effect, note))
-            if res.propensity is not None:
+            if balance and res.propensity is not None:
                 balance_rows += [dict(practice=practice, covariate=c, smd_before=b, smd_after=w)
                                  for c, b, w in aipw.balance(
                                      design.covariates, design.covariate_names, a, res.propensity,
