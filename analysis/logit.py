@@ -130,33 +130,36 @@ def constant_cell(X: np.ndarray, y: np.ndarray, exclude: int | None = None) -> t
 
     The direction ``e_j`` (``v = 1``) or ``intercept - e_j`` (``v = 0``; only when ``X`` has a
     column of ones) separates those rows from the others without error; the likelihood rises
-    without bound along it. Costs one pass over ``X`` (no model is fitted). ``exclude``: a
+    without bound along it. Costs two products of ``X`` with a vector (its column sums, overall
+    and over the events), and a look at a column's values only when those sums allow such a cell
+    (no model is fitted). ``exclude``: a
     column not in the model (never reported, and never the intercept). None when no column
     qualifies (the data may still be separated in another direction).
     """
-    free = np.ones(X.shape[1], bool)
-    if exclude is not None:
-        free[exclude] = False
-    binary = np.ones(X.shape[1], bool)
-    ones = np.ones(X.shape[1], bool)
-    for start in range(0, len(X), CHUNK_ROWS):
-        block = X[start:start + CHUNK_ROWS]
-        binary &= ((block == 0) | (block == 1)).all(axis=0)
-        ones &= (block == 1).all(axis=0)
     n, events = len(y), float(np.sum(y))
     if events in (0.0, float(n)):
         return None
-    has_intercept = bool(np.any(ones & free))
-    columns = np.flatnonzero(binary & free & ~ones)
-    if not len(columns):
-        return None
-    size, hits = np.ones(n) @ X, y @ X  # per column: rows with a 1, and events among them
-    for j, n1, e1 in zip(columns, size[columns], hits[columns]):
-        if 0 < n1 and e1 in (0.0, n1):
-            return int(j), 1.0
-        if has_intercept and n1 < n and events - e1 in (0.0, n - n1):
-            return int(j), 0.0
+    free = np.ones(X.shape[1], bool)
+    if exclude is not None:
+        free[exclude] = False
+    size, hits = np.ones(n) @ X, y @ X  # per column: its sum, and its sum over the events
+    # a column's values are checked (a pass over it) only when its sums allow a constant cell
+    has_intercept = any(_all(X[:, j], 1.0) for j in np.flatnonzero(free & (size == n)))
+    for j in np.flatnonzero(free & (size < n)):
+        n1, e1 = size[j], hits[j]
+        ones_cell = 0 < n1 and e1 in (0.0, n1)
+        zeros_cell = has_intercept and events - e1 in (0.0, n - n1)
+        if (ones_cell or zeros_cell) and _binary(X[:, j]):
+            return int(j), (1.0 if ones_cell else 0.0)
     return None
+
+
+def _all(column: np.ndarray, value: float) -> bool:
+    return bool(np.all(column == value))
+
+
+def _binary(column: np.ndarray) -> bool:
+    return bool(np.all((column == 0) | (column == 1)))
 
 
 def quasi_separated(X: np.ndarray, y: np.ndarray, exclude: int | None = None) -> bool:
