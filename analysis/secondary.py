@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from calmline import vocabulary
 from calmline.analysis.design import ENCODED, build, complete_cases
 from calmline.analysis.multiplicity import bh_qvalues
 from calmline.analysis.power import mde_risk_difference
@@ -162,7 +163,7 @@ def add_q_and_mde(effects: pd.DataFrame, df: pd.DataFrame, practices: list[str],
 def priorities(population: pd.DataFrame, effects: pd.DataFrame, practices: list[str]
                ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Agents' shrunken adoption of each practice and the practices ranked by customers kept."""
-    upset = population.copy()
+    upset = _columns(population, ["agent_id", "team", "call_month", *practices])
     upset["team"] = upset["team"].astype("string").fillna("unassigned")
     flags = upset[practices].astype(float)
     keys = [upset["agent_id"].astype("string"), upset["team"]]
@@ -181,6 +182,12 @@ def priorities(population: pd.DataFrame, effects: pd.DataFrame, practices: list[
     chosen = _best_effect(effects, practices)
     ranked = training_priorities(chosen, adoption, volume[["team", "upset_calls_per_month"]])
     return ranked, shrunk
+
+
+def _columns(population: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """A copy of only these columns of the population (those it has): the other columns, strings
+    among them, are never copied."""
+    return population[[c for c in dict.fromkeys(columns) if c in population.columns]].copy()
 
 
 def _best_effect(effects: pd.DataFrame, practices: list[str]) -> pd.DataFrame:
@@ -219,7 +226,9 @@ def trainer_tables(population: pd.DataFrame, effects: pd.DataFrame, priorities: 
     window has closed) around each module in ``completions`` (agent_id, module,
     completed_at); empty when there are no completions.
     """
-    upset = population.copy()
+    modules = vocabulary.module_practice().values()  # the practices training_impact may read
+    upset = _columns(population, ["agent_id", "team", "call_month", "days_observable",
+                                  f"churned_{horizon}d", *practices, *modules])
     upset["team"] = upset["team"].astype("string").fillna("unassigned")
     upset["agent_id"] = upset["agent_id"].astype("string")
     months = max(1, upset["call_month"].nunique())
