@@ -45,7 +45,8 @@ def landmark_note(landmark_days: int | None) -> str:
 
 def practice_effects(df: pd.DataFrame, practices: list[str], outcome: str, design: Design | None = None,
                      *, after_call=(), landmark: np.ndarray | None = None,
-                     landmark_days: int | None = None, trim: float = aipw.TRIM
+                     landmark_days: int | None = None, trim: float = aipw.TRIM,
+                     with_direct: bool = True, with_balance: bool = True
                      ) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     """Estimate every practice's effect on ``outcome`` (0/1) in the complete-case population ``df``.
 
@@ -70,6 +71,9 @@ def practice_effects(df: pd.DataFrame, practices: list[str], outcome: str, desig
         The landmark in days after the call, for the rows' note.
     trim : float
         AIPW's overlap bound.
+    with_direct, with_balance : bool
+        False leaves out the direct-effect logit (its rows and its warnings) or the balance SMDs
+        (``balance`` then empty), for a caller that shows neither; every other row is the same.
 
     Returns
     -------
@@ -91,7 +95,8 @@ def practice_effects(df: pd.DataFrame, practices: list[str], outcome: str, desig
     resolved = pd.to_numeric(df["resolved"].astype("Float64"), errors="coerce").to_numpy(
         dtype=float, na_value=np.nan)
     rows, balance, warnings = _estimate(full.dropping(after), on_call, y, groups, "total", trim,
-                                        resolved=resolved, label="total-effect logit")
+                                        resolved=resolved if with_direct else None,
+                                        label="total-effect logit", balance=with_balance)
     warnings = list(full.notes) + warnings
     note = landmark_note(landmark_days)
     for practice in after:
@@ -104,7 +109,7 @@ def practice_effects(df: pd.DataFrame, practices: list[str], outcome: str, desig
             continue
         sub = full.dropping([p for p in after if p != practice]).subset(landmark)
         r, b, w = _estimate(sub, [practice], y[landmark], groups[landmark], "landmark", trim,
-                            note=note, label=f"{practice} landmark logit")
+                            note=note, label=f"{practice} landmark logit", balance=with_balance)
         rows += r
         balance += b
         warnings += w

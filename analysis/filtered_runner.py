@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 import duckdb
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
+
 from calmline.analysis import runner
 from calmline.analysis.design import build
 from calmline.analysis.disputes import MIN_CALLS
@@ -40,6 +42,12 @@ PARAMETERS = ("teams", "sites", "channels", "issues", "anger", "start", "end")
 
 SHOWN = (("logit", "risk_difference"), ("aipw", "risk_difference"))
 """The (method, scale) rows a filter's estimate is read by: the logit AME and AIPW."""
+
+BLAS_THREADS = 1
+"""BLAS threads while a filter is estimated. Its matrices (tens of thousands of rows by about 45
+columns, in blocks) gain little from a second thread, and on a busy server OpenBLAS's waiting
+threads spin: at 84,000 calls on 2 shared cores two threads took 8.0 CPU s where one took 3.5, and
+longer on the clock. The dashboard's other callbacks keep the second core."""
 
 
 @dataclass
@@ -120,8 +128,8 @@ def counts_text(n_calls: int, n_events: int, n_agents: int, horizon_days: int) -
             f"{horizon_days} days, {n_agents:,} agent{'' if n_agents == 1 else 's'})")
 
 
-def estimate_population(upset: pd.DataFrame, practices: list[str], horizon_days: int
-                        ) -> FilteredEstimate:
+def estimate_population(upset: pd.DataFrame, practices: list[str], horizon_days: int, *,
+                        threads: int | None = BLAS_THREADS) -> FilteredEstimate:
     """Each practice's effect on churn within ``horizon_days`` among the upset calls ``upset``.
 
     The estimand is the fit's: per practice, the mean over the calls of P(churn | used) - P(churn
@@ -138,6 +146,8 @@ def estimate_population(upset: pd.DataFrame, practices: list[str], horizon_days:
         records are left out, with a warning.
     horizon_days : int
         The churn horizon (the stored run's).
+    threads : int or None
+        BLAS threads for the models (:data:`BLAS_THREADS`); None leaves BLAS as it is.
 
     Returns
     -------
@@ -172,12 +182,15 @@ def estimate_population(upset: pd.DataFrame, practices: list[str], horizon_days:
                           + ", so there is no difference in churn to estimate.")
     if result.refusal:
         return result
-    design = build(df, kept)
-    effects, _, model_warnings, after, landmark = runner.horizon_effects(df, kept, outcome, design)
-    effects["outcome"] = f"churn_{horizon_days}d"
-    # q-values are taken within method, effect and scale, so keeping only the rows shown changes
-    # none of theirs, and spares the minimum detectable effects of the rows nobody reads here
-    shown = add_q_and_mde(shown_rows(effects), df, kept, outcome, after_call=after, landmark=landmark)
+    with threadpool_limits(threads, user_api="blas"):
+        design = build(df, kept)
+        # only what the page and its CSV show: no direct-effect logit, no balance SMDs
+        effects, _, model_warnings, after, landmark = runner.horizon_effects(
+            df, kept, outcome, design, with_direct=False, with_balance=False)
+        effects["outcome"] = f"churn_{horizon_days}d"
+        # q-values are taken within method, effect and scale, so keeping only the rows shown changes
+        # none of theirs, and spares the minimum detectable effects of the rows nobody reads here
+        shown = add_q_and_mde(shown_rows(effects), df, kept, outcome, after_call=after, landmark=landmark)
     result.warnings += model_warnings
     if shown["estimate"].isna().all():
         reasons = shown["warning"].dropna().astype(str)

@@ -137,11 +137,12 @@ def in_model(population: pd.DataFrame, practices: list[str], h: int) -> tuple[pd
     return complete_cases(in_window, practices, f"churned_{h}d")
 
 
-def horizon_effects(df: pd.DataFrame, practices: list[str], outcome: str, design: Design
+def horizon_effects(df: pd.DataFrame, practices: list[str], outcome: str, design: Design, **shown
                     ) -> tuple[pd.DataFrame, pd.DataFrame, list[str], list[str], object]:
     """:func:`calmline.analysis.effects.practice_effects` as every horizon runs it: the after-call
     practices (the vocabulary's) left out of the others' models and estimated among the calls still
     active when their window closes (the landmark, ``vocabulary.FOLLOWUP_WINDOW_DAYS``).
+    ``shown``: practice_effects' ``with_direct`` / ``with_balance`` (the estimate for a filter skips both).
 
     Returns
     -------
@@ -152,7 +153,7 @@ def horizon_effects(df: pd.DataFrame, practices: list[str], outcome: str, design
     days = vocabulary.FOLLOWUP_WINDOW_DAYS
     landmark = active_at(df, days)
     effects, balance, warnings = practice_effects(df, practices, outcome, design, after_call=after,
-                                                  landmark=landmark, landmark_days=days)
+                                                  landmark=landmark, landmark_days=days, **shown)
     return effects, balance, warnings, after, landmark
 
 
