@@ -1,7 +1,8 @@
 """Detection against the hand-labelled set (tests/transcripts/labelled/, see its README).
 
 The rules are tuned on dev and, since session 8, on holdout2 (scored once blind at the end of
-session 7, then studied); holdout is scored, never read while tuning. Issue #17's target: F1 >=
+session 7, then studied), and since session 9 on holdout3 (scored once blind at the end of session 8,
+then studied); holdout is scored, never read while tuning. Issue #17's target: F1 >=
 0.85 for each practice and for verify_mode, and Cohen's kappa >= 0.8. The tuned-on splits must
 meet it; holdout must stay above floors that detection honestly reaches (F1 0.80, kappa 0.75),
 and the figures are printed (``pytest -s``) for the README and the report.
@@ -22,12 +23,12 @@ TARGET_KAPPA = 0.80
 HOLDOUT_F1 = 0.80
 HOLDOUT_KAPPA = 0.75
 SCORED = qa_flags() + ("verify_mode",)
-TUNED_ON = ("dev", "holdout2")
+TUNED_ON = ("dev", "holdout2", "holdout3")
 
 
 @pytest.fixture(scope="module")
 def scores() -> dict[str, pd.DataFrame]:
-    out = {split: score(labels(split), detected(split)).set_index("practice") for split in ("dev", "holdout2", "holdout")}
+    out = {split: score(labels(split), detected(split)).set_index("practice") for split in (*TUNED_ON, "holdout")}
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         for split, table in out.items():
             print(f"\n{split} ({int(table['n'].iloc[0])} calls)")

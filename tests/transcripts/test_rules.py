@@ -1430,9 +1430,230 @@ ROUND8_COUNTS = {
     "r8_gesture_waiver_counted_once": ("I will send a new router tomorrow free of cost and waive one month bill for the trouble.", 2),
 }
 
+# Round 9 (#17): each class of holdout3's misses, with phrasings written from the rubric before holdout3's wording was read
+# (then a few of holdout3's own shapes), across registers: US, UK, Indian, Australian, South African English, formal and
+# informal, chat shorthand, ASR lower case without punctuation. Positives, then the hard negatives of the same class.
+ROUND9_PHRASINGS = {
+    # empathy wordings: the feeling named in any frame (understood, put to the customer, the agent's own reaction, validated);
+    # not a bare acknowledgement, "concern" or "urgency", an interjection opening a restatement, or a worry to clear up
+    'empathized': (
+        ['oh no thats the last thing you need you must be so annoyed', 'man that would annoy me too honestly',
+         'yeah i can imagine how stressful thats been for you',
+         'i can understand your worry for your mother sir', 'eish, that must have been so stressful for you',
+         "that'd drive me up the wall too mate", 'ugh that sucks, totally get why ur annoyed',
+         'i can only imagine how anxious you must be', 'you must be absolutely worn out chasing this',
+         'I do appreciate how frustrating this has been for you', 'that would give anyone a fright',
+         "i know how disappointing this must be ma'am", 'your frustration is completely understandable',
+         "that's gotta be so frustrating", "I'd be pretty ticked off too", 'your frustration makes total sense',
+         "it's completely fair that you're annoyed", "I get why you're upset",
+         'I know this has been a really stressful week for you', 'I hear how upset you are', "that's a right pain",
+         'that sounds like a proper nightmare', 'you must be sick of it by now',
+         "I can appreciate how stressful that's been", 'I appreciate how frustrating this is',
+         'I can feel your frustration', 'I understand your pain sir', "I completely understand your feelings ma'am",
+         "that's a shocker mate", "that'd do my head in too", "ag shame, that's really not nice",
+         "eish, that's terrible", 'omg that sounds so annoying 😩', "ugh that's the worst", 'totally get why ur upset',
+         'that sucks', 'i can understand how upsetting that is', 'that must have been really worrying for you',
+         'your frustration is completely valid', "it's natural to feel let down", "you're right to be annoyed",
+         "I'd be just as frustrated", "I'd be equally upset in your position", "I'd be really disappointed too",
+         'I can tell this has really upset you', 'you sound really worried', "it makes sense that you're angry",
+         'I realise how stressful this has been', 'I recognise this has caused you a lot of worry',
+         'I can understand your disappointment', 'i know how disappointing this is',
+         "you've clearly been through a lot with this",
+         "I'm sorry you've had to go through all that, it sounds exhausting", "no wonder you're fed up",
+         "that's not good enough and you're right to be cross", "I'd be livid", 'i get how annoying it is',
+         "that's incredibly frustrating, I get it", 'what a horrible experience for you',
+         'i can imagine that was very distressing', 'I appreciate this has been really upsetting for you',
+         "it's understandable that you're frustrated", 'i really feel for you', 'I totally feel for you there',
+         'my heart goes out to you',],
+        ['right okay so whats the account number', 'yeah i understand let me have a look',
+         'i understand sir, kindly share the account number', 'ugh, so the charge came back again?',
+         "if you're worried about the cost, I can spread it", "no need to worry, it's all sorted",
+         'i appreciate your patience', 'I understand your concern, let me check', "that's a mess on our end, sorry",
+         'I understand.', 'I see what you mean.', 'I get it, let me look.', 'I appreciate your patience.',
+         'I understand the bill is higher this month.', "I'm sorry to hear that.", 'that makes sense, let me check.',
+         'no worries.', "fair enough, what's the account number?", 'I understand your concern.', 'I hear you.',
+         'I hope you feel better soon.', 'I can see the charge on the account.',
+         'i understand sir, one moment please', 'noted, I understand the issue', 'I get what happened now',],
+    ),
+    # apology-like phrases that are not apologies: a softened refusal, the line, the agent's own slip or wait, the customer
+    # leaving or unwell, an ASR self-correction, a reply delay, the agent's interruption
+    'apologized': (
+        ['yeah im really sorry about that we messed up there', 'soz for the mix up 🙏',
+         'soz about that!!', 'we regret the inconvenience caused to you sir', 'sry abt the mix up',
+         'i do apologise for the trouble this has caused', 'so sorry this happened to you', 'soz about that',
+         'we regret the delay', 'my sincere apologies for the mix-up', 'I apologise on behalf of the company',
+         "I'm really sorry this happened", "sorry, that's on us", "apologies, that's our mistake",
+         "I'm so sorry you've been put through this", "that should never have happened, I'm sorry",
+         'really sorry for the trouble', 'sorry for messing you around', 'pls accept our apologies', 'sry about that',
+         'so sorry abt the delay in ur refund', 'sorry about the mix up with your order', 'i do apologise for that',
+         "i'm sorry we let you down", 'sorry for any confusion this caused',],
+        ['im sorry but thats the policy i cant change it', 'sorry you cut out there say again',
+         'it was the twelfth sorry the thirteenth',
+         'sorry sir, line is not clear, can you repeat', "sorry, you're breaking up a bit",
+         "sorry, i didn't catch the last bit", "my apologies, I typed the wrong date, it's the 15th",
+         'sorry, just bear with me while it loads', "I'm sorry, but our policy needs 24 hours' notice",
+         "sorry to see you go ma'am", "we'll be sorry to lose you", 'ah sorry to hear about the knee',
+         'on the fifth sorry the sixth of june', 'no need to apologise at all', 'apologies for the late reply',
+         'sorry to interrupt, can i take your postcode', 'sorry to see you go', "I'm sorry for your loss",
+         "sorry, I didn't catch that", 'sorry, you broke up there', 'sorry, say that again?', 'sorry?',
+         "sorry, the line's bad", 'sorry, one moment', 'sorry, I misspoke, I meant Tuesday',
+         'sorry, typo, I meant the 14th', 'sorry, just bear with me', "sorry, I'm just pulling it up",
+         'sorry to interrupt, can I get your postcode', 'sorry to keep you waiting', 'sorry about the hold',
+         'apologies for the delay in replying', 'sorry, my system is slow today',
+         "I'm sorry, but we can't refund that", "sorry but that's our policy", 'no need to apologise',
+         "don't be sorry", 'sorry to bother you, but can I ask your date of birth', 'sorry, who am I speaking to?',
+         "I'm sorry if you feel we've let you down", 'sorry, just to confirm your date of birth?',
+         'sorry, what was the reference again?', 'it was the fifth sorry the sixth', 'sorry mate, you cut out',
+         'sorry for the slow response', "sorry, I'll need to put you on hold",
+         "sorry, I'm going to have to transfer you", "sorry to hear you've been unwell", 'sorry, can you spell that?',
+         'sorry for the delay in getting back to you', 'pardon, sorry, what was that',
+         'oh sorry, wrong account, one sec',],
+    ),
+    # blame as correction of the customer: a record, a signature or a tick, what they would have been told, no record of it;
+    # not the same record read in their favour, nor credit given to them
+    'blaming': (
+        ['i hear ya but the contract shows you ticked the box so the excess applies',
+         'well you did agree to the terms when you booked',
+         'i hear ya but the contract shows you ticked the box declining the waiver',
+         'our records show we called you on Tuesday', "the officer's photos show no permit on the dashboard",
+         'you signed the inventory at delivery saying no damage', "you would've been told at sign-up",
+         "you'd have to have sent in the change of bank form",
+         "there's no record of a submission before 2pm on our side",
+         'the consent form you signed covers a scale and polish', 'sir you gave us the wrong account number',
+         'the address you gave us was incorrect',
+         'actually the charge is correct, you signed up for the premium plan',
+         'no, the order was delivered on the 3rd', "that's incorrect, we did send the letter",
+         'actually you were informed at checkout', 'the records show you cancelled it yourself',
+         'well you did agree to the terms', 'no, you booked the wrong date',
+         'with respect, the fee was explained to you', 'we have no record of you calling',
+         'the driver left it at your door as per your instructions', 'the problem is on your side',
+         "you're the one who cancelled", "it's there in black and white", 'that was your choice',
+         'you chose the non-refundable fare', 'you gave us the wrong address', 'the address you gave us was wrong',
+         "that's simply not the case", "that isn't true", 'the meter reading you submitted was wrong',
+         'it was sent to the email you provided', 'you paid late', "it's the customer's responsibility to check",
+         "it's up to you to check the booking", "you'd have been aware of the fee",
+         "that's not what our records show", 'our records show you never paid', "i don't think that's accurate",
+         'u entered the wrong card number thats why', 'you didnt cancel in time so the fee applies',
+         'you left it too late', 'you were late with the payment',
+         "the item was damaged because it wasn't packed properly on your end",],
+        ['our records show we never sent the letter thats our mistake',
+         'our records show the payment arrived on the 3rd, so the fee was our mistake',
+         "thanks for reporting it, you're the one who helped us spot it", "the system shows it's still in processing",
+         "our notes show we never sent the letter, that's on us",
+         'so you were told it would be fixed by friday, is that right?', 'you should receive it by friday',
+         'did you get a chance to check the email?', 'you should receive it by Friday', 'we should have told you',
+         'you did everything right', 'the records show we made a mistake',
+         'our records show the payment arrived on the 3rd, so the fee is wrong',
+         "that's not right at all, let me fix it", "the address we had was wrong, that's our error",
+         "it's not your fault", 'are you able to check the email?', "you're right, that shouldn't have happened",
+         'that was our choice, not yours', "you didn't do anything wrong", 'the mistake was ours',
+         'it was delivered to the wrong address by our driver', 'you paid on time, so the late fee was wrong',
+         'we have a record of your call, thanks',],
+    ),
+    # compensation as a goodwill credit, a one-off waiver or a refund of a fee on top; not a refund owed, a refusal, a booking voucher
+    'compensation_offered': (
+        ['ill waive the fee this once given the circumstances', 'im adding two free months for the hassle',
+         "given the circumstances I'll waive it this once",
+         "i've put a fifty pound credit on your account for the mess and the day off",
+         "I'll courier the tablets today and I'll refund the whole order as well",
+         "I'm adding two free boxes when you're ready", 'i can give you three months of the premium tier free',
+         "i'm waiving this month's subscription",
+         "we'll pay you a hundred and fifty pounds for the months you've lived with it",
+         'a complimentary breakfast voucher for the trouble', "as a courtesy I'll refund the late fee",
+         "i'll knock the first month's bill off", "I'll pop a £15 credit on for your trouble",
+         "I'll waive this month's service charge as an apology", "I've refunded your delivery fee as well",
+         "I'll add 500 bonus points to your account", "we'll give you the next month at no charge",
+         "I'll comp the room for tonight", "I'll take 20% off your next order",
+         "I'll credit you a month's fee for the hassle", 'I can give you a £25 gift card',
+         'let me put a thank-you credit on your account', "I've arranged a payment of £50 for the inconvenience",
+         'I can offer you 2,000 rewards points', "I'll waive the annual fee", "I've applied a one-off credit of $40",
+         "I'll refund the late fee as a courtesy", "as a courtesy I'll reverse the charge",
+         "I'll cover your next month's subscription", 'free delivery on your next three orders',
+         "I'll knock 10 percent off", "I'll throw in a month of premium for free",
+         'i can waive the service fee this time', "as a gesture I'll refund the booking fee",],
+        ['ill refund the wrong charge today',
+         "compensation isn't payable under our conditions", 'the new voucher is in your email',
+         'our terms let me waive the cancellation fee on medical grounds', "I'll refund the postage in full",
+         "i'll send a free replacement tomorrow", 'a hotel voucher for tonight', "I'll refund the overcharge",
+         "I'll reverse the duplicate charge", "I'll reimburse the taxi",
+         "we'll fix the meter reading and your bill will come down", 'your refund will be in 3 to 5 days',
+         "we can't offer compensation", 'you can claim compensation through the form',
+         "I'll credit back the wrong charge", "I'll refund you as store credit", 'pay by credit card',
+         "I'll take the wrong late fee off since you paid on time",],
+    ),
+    # the customer sent on: the matter belongs to another party, they must take it up with them, another team answers instead
+    'handoff': (
+        ['youd need to take that up with the landlord directly', 'ill raise it to my supervisor and they will call you tomorrow',
+         "that's with the club manager, I'll send them your details",
+         "you'd need to take up the storage fees with the tow company directly",
+         'i will raise it to my supervisor, they will call you within 48 hours',
+         'the damage claim goes to their claims team', "you'd file a claim with our risk management department",
+         'you can raise a dispute with the RTB', 'our compliance team will review it and reply within 48 hours',
+         "your homeowner's insurer handles that claim", 'kindly contact your card issuer',
+         "i've escalated it to engineering who will email you", "you'll need to speak to the lender",
+         'our specialist team will take over from here', 'please reach out to the airline',
+         "I'll get a senior colleague to give you a ring", 'let me connect you with a specialist',
+         "you'll have to take it up with the courier", "that needs to go to our complaints team, they'll be in touch",
+         "I'm passing this over to our escalations team", 'someone from the claims department will reach out',
+         "I'll have the store manager call you", 'please contact your card issuer', 'contact the hotel directly',
+         'you need to call the number on the back of your card', "I'd suggest you call your GP",
+         'a member of our resolutions team will be in touch within 48 hours', 'our tier 2 support will pick this up',
+         "I've logged it with our engineering team who will email you",
+         "i'll escalate this to my supervisor and she'll call you back",
+         'your best bet is to contact the manufacturer',
+         "the warranty is with the manufacturer, so you'd deal with them",],
+        ['ill chase the landlord myself and ring you back',
+         "i'll raise a dispute with the billing team myself and call you back",
+         "it's with the network team as a cabinet fault", 'no need to transfer, i can do it here',
+         "I'll chase the courier on your behalf", "that's down to the courier",
+         "I'll check with my supervisor and come back to you", "I've spoken to the team and they've approved it",
+         "I'll transfer the funds today", "I'll chase the courier for you", 'the engineer will come Tuesday',
+         "the team is looking into it and I'll update you", "no need to call anyone else, I'll handle it",],
+    ),
+    # the rule named with its owner, the process or the system as the reason; not a rule cited to grant or to say when money lands
+    'policy_language': (
+        ['as per the rental terms the fee applies', 'the system only gives me next week',
+         'per the cruise contract the line may reassign cabins',
+         'as per RBI guidelines nothing can be done before that', 'our process requires the sender to open a claim',
+         'the next slot the system gives me is three weeks out',
+         'claims have to be filed within nine days per the bill of lading', "your plan doesn't cover that",
+         "unfortunately that's outside our returns window", "the rules don't allow me to do that",
+         "I'm afraid the system won't let me", "that's just how the billing cycle works", "it's company policy",
+         'you can do that through the app', "you'll find the form on our website", "there's nothing more I can do",
+         'per the terms you agreed, the fee applies', "we're not permitted to do that",
+         "the fare conditions don't allow changes", "that's not covered under your plan",
+         "our guidelines say we can't", "that's the standard process", "I don't have the authority to do that",
+         "you'd have to submit a request online", "your plan doesn't include that",],
+        ['our terms let me waive it for you',
+         "you're due 250 euros under the delay regulations", 'it will reflect as per RBI norms within 7 days',
+         'our terms let me waive the fee on medical grounds', "under your policy you're covered for this",
+         'our policy lets me refund you', "what's your policy number?",
+         "I'll check the terms for you and since you're within 30 days I can refund",],
+    ),
+}
+
+ROUND9_CASES = {
+    # a record read out in a turn that owns the fault is no blame; what the customer was told, restated and checked, is no hand-off
+    "r9_record_then_admission_no_blame": (_call(A("Our records show the payment reached us on the 3rd. That's our mistake, I'll remove the fee.")),
+                                          "blaming", False),
+    "r9_record_contradicts_blame": (_call(A("I get it, but our records show we called you on Tuesday to reschedule."), C("nobody called")),
+                                    "blaming", True),
+    "r9_restated_referral_no_handoff": (_call(A("So every time you chase you're told it's with the valuations team. Is that right?"), C("yes")),
+                                        "handoff", False),
+    # a "sorry" softening a refusal is no apology, and the apology after it still counts
+    "r9_sorry_but_refusal_then_apology": (_call(A("I'm sorry, but the fee stands."), C("that's ridiculous"),
+                                                A("You're right, I'm really sorry about this, I'll take it off.")), "apologized", True),
+    "r9_sorry_but_refusal_only": (_call(A("I'm sorry, but the fee stands."), C("that's ridiculous")), "apologized", False),
+    # the first counting apology is the one after the line trouble
+    "r9_first_apology_after_line_sorry": (_call(A("sorry, you're breaking up, say again?"), C("the fee"), A("ah, I'm so sorry about that fee.")),
+                                          "apologized", True),
+}
+
+
 def _phrasing_cases() -> tuple[dict, dict]:
     flags, counts = {}, {}
-    for prefix, table in (("", PHRASINGS), ("more_", MORE_PHRASINGS), ("r8_", ROUND8_PHRASINGS), ("r8b_", ROUND8_MORE)):
+    for prefix, table in (("", PHRASINGS), ("more_", MORE_PHRASINGS), ("r8_", ROUND8_PHRASINGS), ("r8b_", ROUND8_MORE),
+                          ("r9_", ROUND9_PHRASINGS)):
         for practice, (positives, negatives) in table.items():
             for i, text in enumerate(positives):
                 flags[f"{prefix}{practice}_says_{i:02d}"] = (_call(A(text), C("ok")), practice, True)
@@ -1447,6 +1668,7 @@ def _phrasing_cases() -> tuple[dict, dict]:
 _FLAGS, _COUNTS = _phrasing_cases()
 CASES.update(_FLAGS)
 CASES.update(ROUND8_CASES)
+CASES.update(ROUND9_CASES)
 COUNT_CASES.update(_COUNTS)
 
 VERIFY_CASES = {
@@ -1509,6 +1731,11 @@ def test_agent_talk_share_is_the_agents_share_of_speaking_time(calls):
     assert calls.loc["apology", "agent_talk_share"] == pytest.approx(0.5)
 
 
+def test_first_apology_turn_skips_the_sorry_about_the_line(calls):
+    """Turn 2 is "sorry, you're breaking up" (not an apology); turn 4 apologises."""
+    assert calls.loc["r9_first_apology_after_line_sorry", "first_apology_turn"] == 4
+
+
 def test_first_apology_position_is_the_share_of_the_call_elapsed(calls):
     """Turns of 2 s after 0.5 s pauses: the apology (turn 2) starts at 5.5 s of a call from 0.5 s
     to 10.0 s: (5.5 - 0.5) / 9.5."""
@@ -1517,12 +1744,13 @@ def test_first_apology_position_is_the_share_of_the_call_elapsed(calls):
 
 def test_a_centre_can_add_its_own_phrases(tmp_path):
     extra = tmp_path / "ours.toml"
-    extra.write_text("[[rule]]\nname = \"apology\"\nmatch = ['''\\bwe regret\\b''']\n", encoding="utf-8")
+    # (a phrase the shipped rules do not hold: "we regret" became one of theirs in round 9)
+    extra.write_text("[[rule]]\nname = \"apology\"\nmatch = ['''\\bmea culpa\\b''']\n", encoding="utf-8")
     rules = load_rules("en", extra=[extra])
     con = duckdb.connect()
     con.execute("CREATE TABLE transcript_turns AS SELECT * FROM (VALUES "
                 "('x', 0, 'customer', 0.0, 5.0, 'my parcel never came and I waited in all day for it'), "
-                "('x', 1, 'agent', 5.5, 8.0, 'we regret the missed delivery.')) t(call_id, turn, speaker, start_s, end_s, text)")
+                "('x', 1, 'agent', 5.5, 8.0, 'mea culpa on the missed delivery.')) t(call_id, turn, speaker, start_s, end_s, text)")
     detect(con)
     assert not con.execute("SELECT apologized FROM transcript_calls").fetchone()[0]
     detect(con, rules=rules)
