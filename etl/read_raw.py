@@ -63,6 +63,9 @@ class RawSource:
     """CSV: a SELECT reading only file i, to fetch rejected rows' text."""
     trim: bool = True
     """False when no value read can change under ``trim`` (see :func:`calmline.etl.sources.scan_field_edges`)."""
+    empty_is_null: bool = False
+    """True when the reader already gives NULL for every empty value (DuckDB's CSV reader does,
+    quoted or not), so untrimmed values need no ``nullif(v, '')``."""
 
 
 def create_parse_rejects(con: duckdb.DuckDBPyConnection) -> None:
@@ -235,7 +238,7 @@ def _csv(con, files: list[tuple[int, SourceFile]]) -> RawSource:
               for i, s in files}
     return RawSource(select, text, has_line=False, text_in_stage=False,
                      scan_before=_last_scan(con), files=list(files), single=single,
-                     trim=any(s.may_need_trim for _, s in files))
+                     trim=any(s.may_need_trim for _, s in files), empty_is_null=True)
 
 
 def _jsonl(con, src: SourceFile, i: int) -> RawSource:

@@ -74,8 +74,11 @@ def stage_files(con: duckdb.DuckDBPyConnection, entity: Entity, raw: RawSource,
     the SQL giving each row's file as users see it, written into ``_batch_id`` and
     ``_source_file`` (``_source_line`` is known once the reader's rejects are counted)."""
     line = "_line" if raw.has_line else "NULL::BIGINT"
-    trim = "trim({})" if raw.trim else "{}"
-    trimmed = ", ".join(f"nullif({trim.format(q(c.name))}, '') AS {q(c.name)}" for c in entity.columns)
+    # An empty value is NULL: after trim, or where the reader gives '' (JSON, Parquet); the CSV
+    # reader gives NULL itself (0.2 CPU-s for 25 columns of 1M calls).
+    empty = "{}" if raw.empty_is_null and not raw.trim else "nullif({}, '')"
+    trim = empty.format("trim({})" if raw.trim else "{}")
+    trimmed = ", ".join(f"{trim.format(q(c.name))} AS {q(c.name)}" for c in entity.columns)
     typed = ", ".join(_typed(c) for c in entity.columns)
     cleaned_copies = ", ".join(f"{q(c.name)} AS {q('raw_' + c.name)}" for c in entity.columns)
     checks = [(c.name, cond, message) for c in entity.columns for cond, message in _checks(c)]
