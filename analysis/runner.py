@@ -118,7 +118,24 @@ def _store_population(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     con.execute("DROP TABLE IF EXISTS model_population")
     con.execute("CREATE OR REPLACE TABLE model_population_runs (run_id INTEGER NOT NULL)")
     con.sql(load_sql("analysis/upset_calls")).create("model_population")
-    return con.table("model_population").df()
+    _release_buffers(con)
+    population = con.table("model_population").df()
+    _release_buffers(con)  # the table's blocks the read pinned
+    return population
+
+
+def _release_buffers(con: duckdb.DuckDBPyConnection) -> None:
+    """Have DuckDB hand back the memory its buffer pool kept from the population query and its
+    read (about 2 GB at 1M upset calls, held while every model runs otherwise): a low memory
+    limit evicts the buffers, then the default limit is back. A limit set on purpose is left
+    alone (DuckDB shows it rounded, so it could not be put back exactly)."""
+    query = "SELECT current_setting('memory_limit')"
+    with duckdb.connect() as fresh:
+        default = fresh.execute(query).fetchall()[0][0]
+    if con.execute(query).fetchall()[0][0] != default:
+        return
+    con.execute("SET memory_limit = '256MB'")
+    con.execute("RESET memory_limit")
 
 
 def _recorded(population: pd.DataFrame, practices: list[str]) -> tuple[list[str], list[str]]:
