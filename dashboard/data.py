@@ -64,10 +64,12 @@ class FrameCache:
     """Least recently used DataFrames, bounded by their memory (``memory_usage(deep=True)``), not
     by their number. A frame bigger than the whole budget is returned but not kept. Thread-safe;
     a thread asking for a key another thread is computing waits for that result instead of running
-    the same query again (a page's callbacks fire together and often ask for the same frames)."""
+    the same query again (a page's callbacks fire together and often ask for the same frames).
+    ``measure``: the size of a value that is not a DataFrame (``len`` for the reports' text)."""
 
-    def __init__(self, budget: int) -> None:
+    def __init__(self, budget: int, measure=None) -> None:
         self.budget = budget
+        self.measure = measure
         self._frames: OrderedDict[tuple, tuple[pd.DataFrame, int]] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
@@ -99,7 +101,8 @@ class FrameCache:
 
     def _make(self, key: tuple, make) -> pd.DataFrame:
         frame = make()
-        size = int(frame.memory_usage(index=True, deep=True).sum()) + sys.getsizeof(key)
+        size = (int(self.measure(frame)) if self.measure is not None
+                else int(frame.memory_usage(index=True, deep=True).sum())) + sys.getsizeof(key)
         with self._lock:
             if key in self._frames or size > self.budget:
                 return frame
@@ -190,12 +193,24 @@ def _run_warmers() -> None:
             log.exception("warming the dashboard's caches failed in %s", getattr(build, "__name__", build))
 
 
+_clearable: list = []
+"""Other caches of this process :func:`clear_caches` empties (:func:`clears_with_caches`)."""
+
+
+def clears_with_caches(cache):
+    """Have :func:`clear_caches` empty ``cache`` (anything with ``clear()``) too; returns it."""
+    _clearable.append(cache)
+    return cache
+
+
 def clear_caches() -> None:
     """Empty the data cache and every :func:`per_version` memo of this process, as a worker that
     has just started or seen a new database has them (for measurements and tests)."""
     _frames.clear()
     for memo in _memos:
         memo.cache_clear()
+    for cache in _clearable:
+        cache.clear()
 
 
 def per_version(callback):

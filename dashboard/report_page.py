@@ -10,6 +10,7 @@ data is escaped (``html.escape``) before it reaches the document.
 from __future__ import annotations
 
 import html
+import re
 from datetime import UTC, datetime
 
 import pandas as pd
@@ -196,6 +197,18 @@ def definitions_html(title: str, items: list[tuple[str, str]]) -> str:
             + "</dl>")
 
 
+def _stamp() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+_MADE = re.compile(r"<small>Made \d{4}-\d\d-\d\d \d\d:\d\d UTC</small>")
+
+
+def restamp(text: str) -> str:
+    """A :func:`document` made earlier (kept by the report route) with its "Made" time now."""
+    return _MADE.sub(lambda _: f"<small>Made {_stamp()}</small>", text, count=1)
+
+
 def document(title: str, chosen: dict | None, context: list[str], body: str) -> str:
     """A report as one self-contained HTML document.
 
@@ -215,7 +228,7 @@ def document(title: str, chosen: dict | None, context: list[str], body: str) -> 
     -------
     str
     """
-    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    stamp = _stamp()
     lines = "<br>".join(html.escape(line) for line in context)
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>calmline {html.escape(title)}</title>
