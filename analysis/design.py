@@ -65,7 +65,7 @@ class Design:
         estimated, and would make the model singular)."""
         keep = np.ptp(self.practices, axis=0) > 0 if len(self.practices) else \
             np.zeros(len(self.practice_names), bool)
-        return Design(self.covariates, self.covariate_names, self.practices[:, keep],
+        return Design(self.covariates, self.covariate_names, self.practices if keep.all() else self.practices[:, keep],
                       [p for p, k in zip(self.practice_names, keep) if k], list(self.notes))
 
     def subset(self, rows: np.ndarray) -> "Design":
@@ -73,7 +73,8 @@ class Design:
         cov = self.covariates[rows]
         varies = np.ptp(cov, axis=0) > 0 if len(cov) else np.zeros(cov.shape[1], bool)
         varies[0] = True
-        return Design(cov[:, varies], [n for n, v in zip(self.covariate_names, varies) if v],
+        return Design(cov if varies.all() else cov[:, varies],  # no second copy when all vary
+                      [n for n, v in zip(self.covariate_names, varies) if v],
                       self.practices[rows], list(self.practice_names), list(self.notes))
 
     def matrix(self, extra: np.ndarray | None = None, extra_names: list[str] | None = None
