@@ -1650,6 +1650,46 @@ ROUND9_CASES = {
 }
 
 
+# Round 9 (#17): the options count, class by class (holdout3 counted too few, in most misses): remedies in words the groups
+# did not hold, and what counted too many. Steps of one plan stay one remedy.
+ROUND9_COUNTS = {
+    # an amount in words; a remedy as a question or a running action; a partial release; a pro-rata credit
+    "r9_removed_amount_in_words": ("right, I've removed the twelve pounds and the block is off.", 1),
+    "r9_waive_amount_in_words": ("it's a fair point, i'll waive the forty dollars this time.", 1),
+    "r9_refund_as_question": ("Want me to refund the $15.99 and close the account properly?", 1),
+    "r9_refunding_now_chat": ("soz about that, refunding those 5 items now, £23.60", 1),
+    "r9_release_part_of_deposit": ("I can release eighty percent of the deposit now.", 1),
+    "r9_prorata_credit_and_gesture": ("I'll credit you for the eleven days without signal, and give you the sports package free for a month for the trouble.", 2),
+    # another room, seat or vehicle; the old price kept; alternatives by day
+    "r9_room_or_refund": ("I can give you a room in Block F from Saturday, or I can refund the hostel fee fully.", 2),
+    "r9_vehicle_free_or_refund_and_money_off": ("I can put you in a 7-seat SUV at no extra cost, or refund the whole booking, and either way I'm taking $50 off for the wait.", 3),
+    "r9_old_price_refund_free_month": ("I can keep you on your old plan at the old price for a year, refund the £340 extra, and add a free month for the disruption.", 3),
+    "r9_flights_by_day_or_refund": ("I can get you on Tuesday's direct flight, or Wednesday via Singapore, or refund it in full.", 3),
+    # money off the next order; free goods; time to pay; an arrangement; an emergency loan; Delay Repay; a standby phone
+    "r9_money_off_next_order": ("Plus £5 off your next order for the hassle.", 1),
+    "r9_refund_and_free_boxes": ("I'm refunding this week's box in full and adding two free boxes when you're ready.", 2),
+    "r9_extension": ("I can give you an extension: one hundred today and the rest by the twentieth, with no late fee.", 1),
+    "r9_hold_and_arrangement": ("I can put the account on hold today, and I can set up an arrangement so you pay the old amount.", 2),
+    "r9_deferral_or_loan": ("I can put a 30-day deferral on the balance, or I can set you up with a short-term emergency loan.", 2),
+    "r9_delay_repay_and_taxi": ("So that's the £64 taxi reimbursed plus £23.40 Delay Repay.", 2),
+    "r9_standby_phone": ("kindly wait for the part, meanwhile i can arrange a standby phone from the service centre", 1),
+    # counted too many before: a refusal with "don't"; the refund as a topic; a stop that did not happen; an item removed;
+    # the credit restated; a hardship credit; money to collect; an engineer booked as the repair
+    "r9_no_plans_in_house": ("That's our policy. We don't do payment plans in-house.", 0),
+    "r9_refund_as_topic": ("I can see the refund failed because the bank account is not pre-validated.", 0),
+    "r9_refund_terms_blame": ("Ma'am you should have read the refund terms before starting.", 0),
+    "r9_didnt_stop_dd_then_refund": ("the cancellation didn't stop the direct debit, that's on us, so i can refund all three payments", 1),
+    "r9_remove_seat_refund_charge": ("I'll remove the duplicate seat and refund its charge.", 1),
+    "r9_credit_lands_restated": (["I can take 75% of the roaming charges off as a one-off.", "C:ok", "I'll text you when the credit lands."], 1),
+    "r9_hardship_credit_once": ("there's a hardship credit of fifty euro i can put on today and i'm adding twenty euro for the hassle", 2),
+    "r9_payment_to_collect_once": ("what i can do is arrange an urgent needs payment you can collect at the post office tomorrow", 1),
+    "r9_engineer_booked_is_repair": ("I'm booking an engineer to replace the meter valve, the first slot is Tuesday morning.", 0),
+    "r9_engineer_slot_offered_is_option": ("You've got a few choices: I can refund the £40 today, or I can book the first slot we have for an engineer.", 2),
+    "r9_month_off_and_month_free_once": (["I'll send you a 4G router tomorrow, and I'll knock the first month's bill off.", "C:great",
+                                          "so: router tomorrow, first month free."], 2),
+}
+
+
 def _phrasing_cases() -> tuple[dict, dict]:
     flags, counts = {}, {}
     for prefix, table in (("", PHRASINGS), ("more_", MORE_PHRASINGS), ("r8_", ROUND8_PHRASINGS), ("r8b_", ROUND8_MORE),
@@ -1659,7 +1699,7 @@ def _phrasing_cases() -> tuple[dict, dict]:
                 flags[f"{prefix}{practice}_says_{i:02d}"] = (_call(A(text), C("ok")), practice, True)
             for i, text in enumerate(negatives):
                 flags[f"{prefix}{practice}_near_miss_{i:02d}"] = (_call(A(text), C("ok")), practice, False)
-    for name, (text, n) in {**OPTION_PHRASINGS, **ROUND8_COUNTS}.items():
+    for name, (text, n) in {**OPTION_PHRASINGS, **ROUND8_COUNTS, **ROUND9_COUNTS}.items():
         lines = [C(t[2:]) if t.startswith("C:") else A(t) for t in ([text] if isinstance(text, str) else text)]
         counts[f"options_{name}"] = (_call(*lines, C("ok")), "options_offered", n)
     return flags, counts
