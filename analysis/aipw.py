@@ -38,7 +38,7 @@ class AipwResult:
 
 def estimate(X_other: np.ndarray, names_other: list[str], a: np.ndarray, y: np.ndarray,
              p1: np.ndarray, p0: np.ndarray, groups: np.ndarray, *, trim: float = TRIM,
-             exclude: int | None = None) -> AipwResult:
+             exclude: int | None = None, propensity: logit.LogitFit | None = None) -> AipwResult:
     """AIPW estimate of the effect of binary ``a`` on ``y``.
 
     Parameters
@@ -58,6 +58,10 @@ def estimate(X_other: np.ndarray, names_other: list[str], a: np.ndarray, y: np.n
     exclude : int, optional
         A column of ``X_other`` that is not in the propensity model (the practice itself, when
         ``X_other`` is the outcome model's design): the same as deleting it, without a copy.
+    propensity : LogitFit, optional
+        The propensity model already fitted (``logit.fit(X_other, a, groups, names_other,
+        covariance=False, exclude=exclude)``, or :func:`calmline.analysis.logit.propensities`
+        for several practices together); fitted here otherwise.
 
     Returns
     -------
@@ -69,7 +73,8 @@ def estimate(X_other: np.ndarray, names_other: list[str], a: np.ndarray, y: np.n
     if a.min() == a.max():
         return AipwResult(None, None, n, 0, None, None, "no variation: the practice is used on "
                           + ("every" if a.min() == 1 else "no") + " call")
-    prop = logit.fit(X_other, a, groups, names_other, covariance=False, exclude=exclude)
+    prop = propensity if propensity is not None else logit.fit(
+        X_other, a, groups, names_other, covariance=False, exclude=exclude)
     if not prop.ok:
         return AipwResult(None, None, n, 0, None, None, f"propensity model: {prop.warning}")
     e = logit.predict(prop.params, X_other)

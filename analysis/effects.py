@@ -144,6 +144,11 @@ def _estimate(full: Design, targets: list[str], y: np.ndarray, groups: np.ndarra
     rows, balance_rows = [], []
     squares = design.covariates * design.covariates if balance else None
     linear = X @ main.params if main.ok else None  # shared by every practice's AME
+    # every practice's propensity model at once (their full-data steps share passes over X)
+    varied = [p for p in targets if p in design.practice_names]
+    columns = [design.practice_names.index(p) for p in varied]
+    propensity = dict(zip(varied, logit.propensities(X, X[:, columns], columns, names))) \
+        if main.ok and len(varied) > 1 else {}
     for practice in targets:
         a = full.practices[:, full.practice_names.index(practice)]
         n_with, n_without = int(a.sum()), int(len(a) - a.sum())
@@ -172,7 +177,8 @@ def _estimate(full: Design, targets: list[str], y: np.ndarray, groups: np.ndarra
         if main.ok:
             _, _, p1, p0 = effect_j
             # the propensity design is the outcome model's without the practice's own column
-            res = aipw.estimate(X, names, a, y, p1, p0, groups, trim=trim, exclude=j)
+            res = aipw.estimate(X, names, a, y, p1, p0, groups, trim=trim, exclude=j,
+                                propensity=propensity.get(practice))
             rows.append(_aipw_row(res, base, effect, note))
             if balance and res.propensity is not None:
                 balance_rows += [dict(practice=practice, covariate=c, smd_before=b, smd_after=w)

@@ -43,7 +43,7 @@ class LogitFit:
         return self.params is not None
 
 
-def fit(X: np.ndarray, y: np.ndarray, groups: np.ndarray, names: list[str],
+def fit(X: np.ndarray, y: np.ndarray, groups: np.ndarray | None, names: list[str],
         weights: np.ndarray | None = None, *, covariance: bool = True,
         exclude: int | None = None, start: np.ndarray | None = None) -> LogitFit:
     """Fit P(y = 1) = logistic(X b) by maximum likelihood; covariance clustered by ``groups``.
@@ -465,6 +465,93 @@ def _chord(X: np.ndarray, y: np.ndarray, weights: np.ndarray | None, beta: np.nd
             return beta
         previous = size
     return None
+
+
+def propensities(X: np.ndarray, A: np.ndarray, columns: list[int], names: list[str]) -> list[LogitFit]:
+    """Prediction-only fits (``covariance=False``) of several 0/1 treatments on one design, each
+    without its own column: ``[fit(X, A[:, t], None, names, covariance=False, exclude=columns[t])
+    for t ...]``, the same coefficients, with the full-data chord steps of every model taken
+    together (AIPW's propensity models of the practices).
+
+    Above 2 x :data:`WARM_START_ROWS` rows each model starts from its own sample fit, as in
+    :func:`fit`; then each chord step of all of them is one product ``X @ B`` (B holding every
+    model's coefficients) and one ``X' R`` (R their residuals), instead of two passes over X per
+    model and step: the same arithmetic per model (:func:`_chord`'s steps, tolerance and
+    contraction test), so the same coefficients up to rounding. A model whose steps do not
+    contract, or that :func:`quasi_separated` or a small sample sends elsewhere, is fitted by
+    :func:`fit` alone.
+
+    Parameters
+    ----------
+    X : (n, k) array
+        The shared design (the outcome model's).
+    A : (n, m) array of 0/1
+        The treatments, one column per model.
+    columns : list of int
+        For each treatment, its column of ``X`` (left out of its model).
+    names : list of str
+        Column names of ``X``.
+
+    Returns
+    -------
+    list of LogitFit
+        One per treatment, ``params`` with 0 at its excluded column, or None with a warning.
+    """
+    m = A.shape[1]
+    out: list[LogitFit | None] = [None] * m
+    starts, factors, frees = {}, {}, {}
+    for t in range(m):
+        a = A[:, t]
+        if a.min() == a.max() or quasi_separated(X, a, columns[t]):
+            continue  # fit() says why (or refuses at once)
+        first, hessian = _warm_start(X, a, columns[t])
+        if hessian is None:
+            continue
+        free = np.ones(X.shape[1], bool)
+        free[columns[t]] = False
+        try:
+            factors[t] = linalg.cho_factor(hessian[np.ix_(free, free)], check_finite=True)
+        except (linalg.LinAlgError, ValueError):
+            continue
+        beta = (np.zeros(X.shape[1]) if first is None else np.array(first, dtype=float))
+        beta[~free] = 0.0
+        starts[t], frees[t] = beta, free
+    for t, beta in _joint_chord(X, A, starts, factors, frees).items():
+        out[t] = LogitFit(beta, None, names)
+    return [found if found is not None else
+            fit(X, A[:, t], None, names, covariance=False, exclude=columns[t])
+            for t, found in enumerate(out)]
+
+
+def _joint_chord(X: np.ndarray, A: np.ndarray, starts: dict, factors: dict, frees: dict) -> dict:
+    """:func:`_chord` for several models at once: {model: coefficients} for those that settle."""
+    active = sorted(starts)
+    betas = {t: starts[t].copy() for t in active}
+    previous = {t: np.inf for t in active}
+    done = {}
+    for _ in range(CHORD_MAXITER):
+        if not active:
+            break
+        B = np.column_stack([betas[t] for t in active])
+        R = A[:, active] - predict_linear(X @ B)
+        G = X.T @ R
+        still = []
+        for i, t in enumerate(active):
+            step = np.zeros(len(betas[t]))
+            step[frees[t]] = linalg.cho_solve(factors[t], G[frees[t], i])
+            size = float(np.max(np.abs(step)))
+            if not np.isfinite(size) or size > 0.5 * previous[t]:
+                continue  # not contracting: fit() alone takes it
+            betas[t] = betas[t] + step
+            if np.max(np.abs(betas[t])) > 15:
+                continue
+            if size < CHORD_TOL:
+                done[t] = betas[t]
+                continue
+            previous[t] = size
+            still.append(t)
+        active = still
+    return done
 
 
 WARM_START_ROWS = 100_000
