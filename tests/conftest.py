@@ -148,13 +148,15 @@ def fitted_sample_db(sample_db, tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def multi_horizon_db(fitted_sample_db, tmp_path_factory) -> Path:
-    """The fitted sample data (90 days) with a 30-day run fitted after it, once per test run.
-    Read it only."""
+def multi_horizon_db(sample_db, tmp_path_factory) -> Path:
+    """The loaded sample fitted at 90 days (run 1) and at 30 days (run 2) by one call,
+    ``calmline fit --horizon 90 --horizon 30``, once per test run; what that call printed is in
+    ``fit.out`` next to the database (tests/calmline/test_cli.py reads it). Read it only."""
     def build(folder: Path) -> None:
-        shutil.copyfile(fitted_sample_db, folder / "calmline.duckdb")
-        fit = run_cli("fit", "--db", str(folder / "calmline.duckdb"), "--horizon", "30")
+        shutil.copyfile(sample_db, folder / "calmline.duckdb")  # the bundled sample, loaded
+        fit = run_cli("fit", "--db", str(folder / "calmline.duckdb"), "--horizon", "90", "--horizon", "30")
         assert fit.returncode == 0, fit.stderr
+        (folder / "fit.out").write_text(fit.stdout, encoding="utf-8")
     return built_once(tmp_path_factory, "horizons", build) / "calmline.duckdb"
 
 

@@ -65,17 +65,15 @@ def test_fit_explains_what_it_needs(tmp_path):
     assert odd.returncode == 2 and "--horizon must be 30, 90 or 180" in odd.stderr
 
 
-def test_fit_on_the_sample_stores_a_run_per_horizon(sample_db, tmp_path):
-    import shutil
-
-    db = tmp_path / "s.duckdb"
-    shutil.copyfile(sample_db, db)  # the bundled sample, loaded
-    proc = run_cli("fit", "--db", str(db), "--horizon", "30", "--horizon", "90")
-    assert proc.returncode == 0, proc.stderr
-    assert "model run(s) 1, 2 stored" in proc.stdout
-    assert query(db, "SELECT horizon_days FROM model_runs ORDER BY run_id") == [(30,), (90,)]
-    assert query(db, "SELECT DISTINCT outcome FROM practice_effects WHERE run_id = 1 AND method <> 'cox'") == [
-        ("churn_30d",)]
+def test_fit_on_the_sample_stores_a_run_per_horizon(multi_horizon_db):
+    """The session's two-horizon sample is made by one call on the loaded sample,
+    ``calmline fit --horizon 90 --horizon 30`` (tests/conftest.py); its output is in fit.out."""
+    output = (multi_horizon_db.parent / "fit.out").read_text(encoding="utf-8")
+    assert "model run(s) 1, 2 stored" in output
+    assert query(multi_horizon_db, "SELECT horizon_days FROM model_runs ORDER BY run_id") == [(90,), (30,)]
+    for run, outcome in ((1, "churn_90d"), (2, "churn_30d")):
+        assert query(multi_horizon_db, "SELECT DISTINCT outcome FROM practice_effects WHERE run_id = $r "
+                                       "AND method <> 'cox'", {"r": run}) == [(outcome,)]
 
 
 def test_serve_refuses_other_machines_without_sign_in(tmp_path):

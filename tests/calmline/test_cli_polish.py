@@ -98,11 +98,15 @@ def test_make_demo_takes_a_port():
     assert "calmline demo --db calmline.duckdb --port 8060" in proc.stdout
 
 
-def test_demo_twice_stores_one_model_run_and_force_fits_again(tmp_path):
+def test_demo_twice_stores_one_model_run_and_force_fits_again(fitted_sample_db, tmp_path):
+    """The demo's first run is `calmline etl` of sample_data then `calmline fit` at the headline
+    horizon: the session's fitted sample is exactly that (tests/conftest.py), so a copy of it is
+    what a first demo leaves, and the demo run here is the second one."""
+    import shutil
+
     db = tmp_path / "demo.duckdb"
-    first = run_cli("demo", "--db", str(db), "--no-serve")
-    assert first.returncode == 0, first.stderr
-    # (the demo without serving: loads and fits the sample, keeping its 25 rejected rows)
+    shutil.copyfile(fitted_sample_db, db)
+    # (what the first demo left: the sample loaded and fitted, keeping its 25 rejected rows)
     assert query(db, "SELECT count(*) FROM model_runs") == [(1,)]
     assert query(db, "SELECT count(*) FROM rejected_rows") == [(25,)]
     second = run_cli("demo", "--db", str(db), "--no-serve")
@@ -112,6 +116,7 @@ def test_demo_twice_stores_one_model_run_and_force_fits_again(tmp_path):
     assert f"nothing changed: all {files} files are identical" in second.stdout
     assert "90-day models: run 1 was fitted on the same data and specification; not fitted again" in second.stdout
     assert query(db, "SELECT count(*) FROM model_runs") == [(1,)]
+    assert query(db, "SELECT count(*) FROM rejected_rows") == [(25,)]
     forced = run_cli("fit", "--db", str(db), "--force")
     assert forced.returncode == 0, forced.stderr
     assert query(db, "SELECT run_id, horizon_days FROM model_runs ORDER BY run_id") == [(1, 90), (2, 90)]
