@@ -1610,9 +1610,18 @@ ROUND9_PHRASINGS = {
          "I'll transfer the funds today", "I'll chase the courier for you", 'the engineer will come Tuesday',
          "the team is looking into it and I'll update you", "no need to call anyone else, I'll handle it",],
     ),
-    # the rule named with its owner, the process or the system as the reason; not a rule cited to grant or to say when money lands
+    # the rule named with its owner, the process or the system as the reason, self-service "online", the matter put outside
+    # the company, a missed time limit, an exclusion; not a rule cited to grant or to say when money lands, nor blame or a transfer
     'policy_language': (
-        ['as per the rental terms the fee applies', 'the system only gives me next week',
+        [
+         'you can rebook for another day online', "you'll need to update your details online",
+         "i'd keep an eye on our service status page", "it's a separate company, so we can't do anything about the install",
+         "it's the network operator's process, not ours", "i'm afraid we can't control that",
+         "I can't see uncleared cheques from here", "it wasn't used within thirty days so it lapsed",
+         'it says in the setup guide that you need to check them',
+         'any related condition is excluded under the policy terms', 'sir that is excluded as per the terms',
+         'its a third party provider so we cant help with that',
+         'as per the rental terms the fee applies', 'the system only gives me next week',
          'per the cruise contract the line may reassign cabins',
          'as per RBI guidelines nothing can be done before that', 'our process requires the sender to open a claim',
          'the next slot the system gives me is three weeks out',
@@ -1624,7 +1633,11 @@ ROUND9_PHRASINGS = {
          "the fare conditions don't allow changes", "that's not covered under your plan",
          "our guidelines say we can't", "that's the standard process", "I don't have the authority to do that",
          "you'd have to submit a request online", "your plan doesn't include that",],
-        ['our terms let me waive it for you',
+        [
+         'you should have rearranged it online', "no, it's a different department, I'll transfer you",
+         "these things do happen, I'm so sorry", 'you can see the refund online once it lands',
+         "you're covered under your policy for this", "we can control that from here, I'll fix it",
+         'our terms let me waive it for you',
          "you're due 250 euros under the delay regulations", 'it will reflect as per RBI norms within 7 days',
          'our terms let me waive the fee on medical grounds', "under your policy you're covered for this",
          'our policy lets me refund you', "what's your policy number?",
