@@ -66,6 +66,15 @@ def sandbox() -> Explorer:
     return Explorer(data.database(), limits())
 
 
+def close_thread_sandbox(wait: float = 2.0) -> None:
+    """End this server thread's explorer thread and close its sandbox process, if it has one (a
+    background thread that only warmed a cache must not keep a sandbox open)."""
+    helper = getattr(_local, "explorer", None)
+    if helper is not None:
+        helper.stop(wait)
+        _local.explorer = None
+
+
 def in_explorer_thread(work):
     """``work()`` run on this server thread's low-priority explorer thread; its result or exception."""
     helper = getattr(_local, "explorer", None)

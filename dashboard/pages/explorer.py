@@ -343,6 +343,21 @@ def _schema() -> pd.DataFrame:
     return explorer_threads.sandbox().schema()
 
 
+def _warm() -> None:
+    """The schema browser's rows, read in the background when ``CALMLINE_WARM=1`` (see
+    :func:`calmline.dashboard.data.warm`), so an analyst's first visit to a worker does not wait
+    for a sandbox process to start (about 1 s); that sandbox is closed again at once."""
+    if not explorer_threads.settings().explorer:
+        return
+    try:
+        _schema()
+    finally:
+        explorer_threads.close_thread_sandbox()
+
+
+data.warm(_warm)
+
+
 @callback(Output(SCHEMA_TABLE, "children"), Input(SCHEMA, "selectedRows"), prevent_initial_call=True)
 def show_table(selected):
     """What the table of the clicked schema row holds (its grain, what it is for)."""
