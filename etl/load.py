@@ -11,6 +11,7 @@ leaves the published database exactly as it was.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from calmline.etl import cross_checks, practice_views, staging, store, transcrip
 from calmline.etl.contract import entities
 from calmline.etl.errors import LoadError
 from calmline.etl.load_report import FileResult, LoadReport
-from calmline.etl.sql_text import insert_many
+from calmline.etl.sql_text import insert_many, q
 from calmline.etl.sources import SourceFile, discover
 from calmline.queries import load_sql
 from calmline.database.connection import connect
@@ -186,10 +187,10 @@ def _load_into(con, source: Path, db: Path, sources: list[SourceFile], as_of: da
     con.execute("DELETE FROM etl_state")
     con.execute("INSERT INTO etl_state VALUES ($as_of, $src, $batch, $now)",
                 {"as_of": as_of, "src": as_of_source, "batch": batch_id, "now": _now()})
-    _record_batches(con, batch_id, results, load_started)
+    record_batches(con, batch_id, results, load_started)
     tick("building marts", len(sources) + 2, steps)
     work_tables.drop_all(con)  # the staging tables are done with; freed, the marts need not spill
-    _build_marts(con)
+    build_marts(con)
     examples = con.execute("SELECT source_file, line, column_name, problems FROM rejected_rows "
                            "WHERE batch_id = $b ORDER BY source_file, line LIMIT $n",
                            {"b": batch_id, "n": EXAMPLES}).fetchall()
@@ -250,9 +251,25 @@ def _file_result(con, batch_id: int, f: staging.StagedFile, written: store.Writt
     return res
 
 
-def _build_marts(con) -> None:
-    """Reads the entity tables; writes the vocabulary's macros and table, every mart and the
-    dashboard's filter macros (queries/marts/filter_macros.sql)."""
+def build_marts(con, elsewhere: Mapping[str, tuple[str, str]] | None = None) -> None:
+    """Build every mart of :data:`MARTS` in the database, in order.
+
+    Reads the entity tables (and ``transcript_calls``, ``etl_state``); writes the vocabulary's
+    macros and ``practices`` table, every mart and the dashboard's filter macros
+    (queries/marts/filter_macros.sql).
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+        The load's connection.
+    elsewhere : mapping, optional
+        Marts whose rows another engine computed from the same SQL (the Spark load's, as
+        Parquet): mart name -> (a DuckDB relation holding its rows, such as
+        ``read_parquet('...')``; ``TABLE`` or ``VIEW``). Each is created from that relation,
+        with the column names and DuckDB types its own SQL gives here (bound, not run), instead
+        of running its SQL.
+    """
+    elsewhere = elsewhere or {}
     practice_views.create_macros(con)
     practice_views.write_practices(con)
     for mart, _ in reversed(MARTS):  # dependents first
@@ -261,17 +278,40 @@ def _build_marts(con) -> None:
         if existing:
             con.execute(f"DROP {'VIEW' if existing[0] == 'VIEW' else 'TABLE'} {mart}")
     for mart, kind in MARTS:
-        sql = practice_views.mart_sql(mart, con) or load_sql("marts/" + mart)
+        sql = mart_sql(mart, con)
+        if mart in elsewhere:
+            relation, kind = elsewhere[mart]
+            shape = con.execute(f"DESCRIBE {sql}").fetchall()
+            sql = "SELECT " + ", ".join(f"CAST({q(name)} AS {sql_type}) AS {q(name)}"
+                                        for name, sql_type, *_ in shape) + f" FROM {relation}"
         con.execute(f"CREATE {kind} {mart} AS {sql}")
-        if mart == SHARED_INPUT:
+        if mart == SHARED_INPUT and not elsewhere:
             # The summary tables after it all read this view, whose joins over every call would
             # otherwise run once per table: a temporary table of the same name, which this
             # connection finds first, holds its rows while they are built (6 s instead of 9 s
-            # at 2M calls).
+            # at 2M calls). Not when another engine built them: nothing here would read it.
             con.execute(f"CREATE TEMP TABLE {mart} AS SELECT {SHARED_COLUMNS}, "
                         f"COLUMNS(practice_pattern()) FROM main.{mart}")
     con.execute(f"DROP TABLE IF EXISTS temp.{SHARED_INPUT}")
     con.execute(load_sql("marts/filter_macros"))
+
+
+def mart_sql(mart: str, con) -> str:
+    """The DuckDB SELECT of a mart of :data:`MARTS`: written from the vocabulary
+    (:func:`calmline.etl.practice_views.mart_sql`) or queries/marts/<mart>.sql.
+
+    Parameters
+    ----------
+    mart : str
+        The mart's name.
+    con : duckdb.DuckDBPyConnection
+        The load's connection, once ``transcript_calls`` exists.
+
+    Returns
+    -------
+    str
+    """
+    return practice_views.mart_sql(mart, con) or load_sql("marts/" + mart)
 
 
 def _now() -> datetime:
@@ -295,7 +335,9 @@ def _as_of(con, explicit: date | None, by_entity: dict[str, dict[int, str]]) -> 
     return best, "latest date in the inputs"
 
 
-def _record_batches(con, batch_id: int, results: dict[int, FileResult], started: datetime) -> None:
+def record_batches(con, batch_id: int, results: dict[int, FileResult], started: datetime) -> None:
+    """Write one ``load_batches`` row per file of the load (``results``: file index -> its counts),
+    the load having started at ``started`` and finished now."""
     finished = _now()
     insert_many(con, 
         "INSERT INTO load_batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -25,6 +25,7 @@ writes those macros, the ``practices`` table and the three views (:func:`mart_sq
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 import duckdb
 
@@ -85,16 +86,25 @@ def _pattern(names) -> str:
     return "^(" + "|".join(re.escape(n) for n in names) + ")$"
 
 
-def create_macros(con: duckdb.DuckDBPyConnection) -> None:
-    """(Re)create the vocabulary's macros in the database."""
+def macro_sql() -> str:
+    """The vocabulary's macros (practice_pattern(), practice_names(), practice_assessed_pattern(),
+    upset_anger(), followup_window_days()) as ``CREATE OR REPLACE MACRO`` statements, one per
+    line: what :func:`create_macros` runs, and what :mod:`calmline.spark.dialect` expands when
+    it writes a mart's SQL for Spark."""
     names = vocabulary.practice_names()
     pattern = _pattern(names)
     listed = "[" + ", ".join(lit(n) for n in names) + "]"
-    con.execute(f"CREATE OR REPLACE MACRO practice_pattern() AS {lit(pattern)}")
-    con.execute(f"CREATE OR REPLACE MACRO practice_names() AS {listed}")
-    con.execute(f"CREATE OR REPLACE MACRO practice_assessed_pattern() AS {lit(pattern[:-2] + ')_assessed$')}")
-    con.execute(f"CREATE OR REPLACE MACRO upset_anger() AS {int(vocabulary.UPSET_ANGER)}")
-    con.execute(f"CREATE OR REPLACE MACRO followup_window_days() AS {int(vocabulary.FOLLOWUP_WINDOW_DAYS)}")
+    return "\n".join([
+        f"CREATE OR REPLACE MACRO practice_pattern() AS {lit(pattern)};",
+        f"CREATE OR REPLACE MACRO practice_names() AS {listed};",
+        f"CREATE OR REPLACE MACRO practice_assessed_pattern() AS {lit(pattern[:-2] + ')_assessed$')};",
+        f"CREATE OR REPLACE MACRO upset_anger() AS {int(vocabulary.UPSET_ANGER)};",
+        f"CREATE OR REPLACE MACRO followup_window_days() AS {int(vocabulary.FOLLOWUP_WINDOW_DAYS)};"])
+
+
+def create_macros(con: duckdb.DuckDBPyConnection) -> None:
+    """(Re)create the vocabulary's macros (:func:`macro_sql`) in the database."""
+    con.execute(macro_sql())
 
 
 def write_practices(con: duckdb.DuckDBPyConnection) -> None:
@@ -108,7 +118,7 @@ def write_practices(con: duckdb.DuckDBPyConnection) -> None:
                       p.module, p.after_call, i) for i, p in enumerate(vocabulary.PRACTICES)])
 
 
-def with_practices_sql(source: str, filled: tuple[str, ...] = ()) -> str:
+def with_practices_sql(source: str, filled: tuple[str, ...] = (), columns: Sequence[str] | None = None) -> str:
     """A SELECT of every column of ``source`` but the practice flags, ``practice_source``, then
     every practice.
 
@@ -121,6 +131,10 @@ def with_practices_sql(source: str, filled: tuple[str, ...] = ()) -> str:
         value of ``transcript_calls`` where ``source`` has NULL and the call has a transcript;
         a value QA gave is kept. The derived practices then read the filled columns
         (offered_options from options_offered) but are never filled themselves.
+    columns : sequence of str, optional
+        Every column of ``source``, when known: the SELECT then names them instead of using
+        DuckDB's star expressions (``COLUMNS(lambda ...)``, ``* REPLACE``), so that it also runs
+        on Spark once transpiled (:mod:`calmline.spark.marts`). The same rows and columns.
 
     Returns
     -------
@@ -132,6 +146,8 @@ def with_practices_sql(source: str, filled: tuple[str, ...] = ()) -> str:
     derived = ",\n    ".join(f"CAST(({p.expression}) AS BOOLEAN) AS {q(p.name)}"
                              for p in vocabulary.PRACTICES)
     from_qa = " OR ".join(f"s.{q(c)} IS NOT NULL" for c in qa_recorded())
+    if columns is not None:
+        return _with_practices_listed(source, filled, columns, derived, from_qa)
     if filled:
         coalesced = ", ".join(f"coalesce(s.{q(c)}, t.{q(c)}) AS {q(c)}" for c in filled)
         from_transcript = " OR ".join(f"(s.{q(c)} IS NULL AND t.{q(c)} IS NOT NULL)" for c in filled)
@@ -145,6 +161,25 @@ def with_practices_sql(source: str, filled: tuple[str, ...] = ()) -> str:
                      f"  FROM {source} s {joined})")
     return (f"SELECT COLUMNS(lambda c: NOT regexp_matches(c, practice_pattern())),\n    {derived}\n"
             f"FROM {filled_source}")
+
+
+def _with_practices_listed(source: str, filled: tuple[str, ...], columns: Sequence[str], derived: str,
+                           from_qa: str) -> str:
+    """:func:`with_practices_sql` with every column of ``source`` named (no star expressions)."""
+    practices = re.compile(_pattern(vocabulary.practice_names()))
+    inner = ", ".join(f"coalesce(s.{q(c)}, t.{q(c)}) AS {q(c)}" if c in filled else f"s.{q(c)}" for c in columns)
+    if filled:
+        from_transcript = " OR ".join(f"(s.{q(c)} IS NULL AND t.{q(c)} IS NOT NULL)" for c in filled)
+        joined = f"LEFT JOIN {tables.CALLS} t ON t.call_id = s.call_id"
+    else:
+        from_transcript, joined = "false", ""
+    outer = ", ".join([*(q(c) for c in columns if not practices.match(c)), "practice_source"])
+    return (f"SELECT {outer},\n    {derived}\n"
+            f"FROM (SELECT {inner},\n"
+            f"    CASE WHEN ({from_qa}) AND ({from_transcript}) THEN '{SOURCES[2]}'\n"
+            f"         WHEN {from_qa} THEN '{SOURCES[0]}'\n"
+            f"         WHEN {from_transcript} THEN '{SOURCES[1]}' END AS practice_source\n"
+            f"  FROM {source} s {joined})")
 
 
 def sources_sql(filled: tuple[str, ...] = ()) -> str:

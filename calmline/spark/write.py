@@ -14,18 +14,20 @@ from __future__ import annotations
 
 import re
 import shutil
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import duckdb
 
 from calmline.database.connection import connect
 from calmline.database.publish import staged_database
-from calmline.etl import load as duck_load, store, transcripts_step
+from calmline.etl import store, transcripts_step
+from calmline.etl.load import EXAMPLES, MEMORY_LIMIT, build_marts, record_batches
 from calmline.etl.contract import SQL_TYPES, Entity, entities
 from calmline.etl.load_report import FileResult, LoadReport
 from calmline.etl.sql_text import lit, q
 from calmline.queries import load_sql
+from calmline.spark import marts
 
 REJECTED_COLUMNS = "batch_id, entity, source_file, line, column_name, rule, problems, row_text"
 """The columns of ``rejected_rows`` (queries/etl/schema.sql), in order."""
@@ -77,9 +79,11 @@ def entity_view_sql(entity: Entity, folder: Path) -> str:
             f"CAST(_source_line AS BIGINT) AS _source_line FROM read_parquet({parquet_glob(folder / entity.name)})")
 
 
-def publish(db: Path, folder: Path, batch_id: int, results: dict[int, FileResult], as_of: date,
+def publish(spark, db: Path, folder: Path, batch_id: int, results: dict[int, FileResult], as_of: date,
             as_of_source: str, started: datetime, source: Path, redact: bool = False) -> LoadReport:
     """Write the load into a copy of ``db`` and publish it (see the module's text).
+
+    ``spark`` computes the heavy marts (:func:`calmline.spark.marts.build`), into ``folder``.
 
     Returns
     -------
@@ -88,10 +92,10 @@ def publish(db: Path, folder: Path, batch_id: int, results: dict[int, FileResult
     """
     with staged_database(db) as work:
         con = connect(work, read_only=False)
-        con.execute(f"SET memory_limit = '{duck_load.MEMORY_LIMIT}'")
+        con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
         con.execute(f"SET temp_directory = '{work}.tmp'")
         try:
-            report = _write(con, db, folder, batch_id, results, as_of, as_of_source, started, source, redact)
+            report = _write(spark, con, db, folder, batch_id, results, as_of, as_of_source, started, source, redact)
             con.execute("CHECKPOINT")
         finally:
             con.close()
@@ -105,7 +109,7 @@ def _drop(con, name: str) -> None:
         con.execute(f"DROP {'VIEW' if kind[0] == 'VIEW' else 'TABLE'} {q(name)}")
 
 
-def _write(con, db: Path, folder: Path, batch_id: int, results: dict[int, FileResult], as_of: date,
+def _write(spark, con, db: Path, folder: Path, batch_id: int, results: dict[int, FileResult], as_of: date,
            as_of_source: str, started: datetime, source: Path, redact: bool) -> LoadReport:
     for e in entities():
         _drop(con, e.name)
@@ -123,14 +127,18 @@ def _write(con, db: Path, folder: Path, batch_id: int, results: dict[int, FileRe
     transcripts_step.ensure_tables(con)
     con.execute("DELETE FROM etl_state")
     con.execute("INSERT INTO etl_state VALUES ($as_of, $src, $batch, $now)",
-                {"as_of": as_of, "src": as_of_source, "batch": batch_id, "now": duck_load._now()})
-    duck_load._record_batches(con, batch_id, results, started)
-    duck_load._build_marts(con)
+                {"as_of": as_of, "src": as_of_source, "batch": batch_id, "now": _now()})
+    record_batches(con, batch_id, results, started)
+    build_marts(con, elsewhere=marts.build(spark, con, folder, as_of))
     examples = con.execute("SELECT source_file, line, column_name, problems FROM rejected_rows "
                            "WHERE batch_id = $b ORDER BY source_file, line LIMIT $n",
-                           {"b": batch_id, "n": duck_load.EXAMPLES}).fetchall()
+                           {"b": batch_id, "n": EXAMPLES}).fetchall()
     return LoadReport(db, batch_id, as_of, as_of_source, [results[i] for i in sorted(results)],
                       examples=examples)
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 def remove_old_batches(lake: Path, keep: tuple[int, ...]) -> None:

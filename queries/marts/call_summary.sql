@@ -21,7 +21,9 @@ SELECT call_month,
     count(resolved) AS resolved_known,
     count(*) FILTER (resolved) AS resolved,
     count(handle_s) AS handled,
-    coalesce(sum(handle_s), 0) AS handle_s_sum,
+    -- summed as exact decimals (to the microsecond), so that the total does not depend on the order
+    -- the rows come in, which differs between threads and engines (a DOUBLE sum does)
+    coalesce(CAST(sum(CAST(handle_s AS DECIMAL(18, 6))) AS DOUBLE), 0) AS handle_s_sum,
     count(csat) AS csat_scored,
     coalesce(sum(csat), 0) AS csat_sum,
     count(COLUMNS(practice_pattern())) AS '\1_assessed',

@@ -8,7 +8,9 @@
 -- customer had another upset call (any, whoever took it) within 30 days after this one.
 -- Reads: summary_calls. Parameters: none.
 WITH upset AS (
-    SELECT *, lead(started_at) OVER (PARTITION BY customer_id ORDER BY started_at) AS next_upset_at
+    -- call_id breaks a tie between two calls of a customer at the same second, so that every
+    -- engine and thread pairs them alike
+    SELECT *, lead(started_at) OVER (PARTITION BY customer_id ORDER BY started_at, call_id) AS next_upset_at
     FROM summary_calls
     WHERE is_upset
 )

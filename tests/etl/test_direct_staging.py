@@ -44,7 +44,7 @@ def test_a_load_failing_after_direct_staging_leaves_the_database_as_it_was(tmp_p
     def broken(con):
         raise RuntimeError("marts failed")
 
-    monkeypatch.setattr(load_module, "_build_marts", broken)
+    monkeypatch.setattr(load_module, "build_marts", broken)
     with pytest.raises(RuntimeError):
         load(make_source(tmp_path / "b"), db)
     assert file_digest(db) == before
