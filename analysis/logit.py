@@ -9,6 +9,8 @@ standard error comes from the delta method with the cluster-robust covariance.
 from __future__ import annotations
 
 import warnings
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 import numpy as np
@@ -558,14 +560,30 @@ WARM_START_ROWS = 100_000
 """Above this many rows, Newton starts from a fit on a seeded sample of this size: the same
 maximum, found in two or three full-data steps instead of six or seven."""
 
+_warm_rows: ContextVar[int | None] = ContextVar("calmline_warm_start_rows", default=None)
+
+
+@contextmanager
+def warm_start_rows(rows: int):
+    """Within the block (in this thread), the sample warm start and chord steps of :func:`fit` and
+    :func:`propensities` use ``rows`` sampled rows and apply above 2 x ``rows`` rows, instead of
+    :data:`WARM_START_ROWS`: the same maxima (the steps' tolerances are unchanged), for mid-size
+    fits such as the dashboard's estimates for a filter (tens of thousands of calls)."""
+    token = _warm_rows.set(int(rows))
+    try:
+        yield
+    finally:
+        _warm_rows.reset(token)
+
 
 def _warm_start(X: np.ndarray, y: np.ndarray, exclude: int | None = None,
                 start: np.ndarray | None = None) -> tuple[np.ndarray | None, np.ndarray | None]:
     """Start coefficients from a seeded sample's fit, and that sample's X' W X at them scaled to
     all rows (for :func:`_chord`); (None, None) at or below 2 x :data:`WARM_START_ROWS` rows."""
-    if len(y) <= 2 * WARM_START_ROWS:
+    size = _warm_rows.get() or WARM_START_ROWS
+    if len(y) <= 2 * size:
         return None, None
-    rows = np.sort(np.random.default_rng(0).choice(len(y), WARM_START_ROWS, replace=False))
+    rows = np.sort(np.random.default_rng(0).choice(len(y), size, replace=False))
     if y[rows].min() == y[rows].max():
         return None, None
     sample = X[rows]
@@ -575,7 +593,7 @@ def _warm_start(X: np.ndarray, y: np.ndarray, exclude: int | None = None,
     if params is None or np.max(np.abs(params)) >= 15:
         return None, None
     p = predict(params, sample)
-    return params, weighted_gram(sample, p * (1 - p)) * (len(y) / WARM_START_ROWS)
+    return params, weighted_gram(sample, p * (1 - p)) * (len(y) / size)
 
 
 def _codes(groups: np.ndarray) -> np.ndarray:
