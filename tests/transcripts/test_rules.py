@@ -1512,7 +1512,10 @@ ROUND9_PHRASINGS = {
     # blame as correction of the customer: a record, a signature or a tick, what they would have been told, no record of it;
     # not the same record read in their favour, nor credit given to them
     'blaming': (
-        ['i hear ya but the contract shows you ticked the box so the excess applies',
+        [
+         'the holiday pay settings are configured by the customer during setup', 'well it was booked from your account, so somebody in your house booked it',
+         'that change was requested by the account holder', 'someone in your household authorised the payment',
+         'i hear ya but the contract shows you ticked the box so the excess applies',
          'well you did agree to the terms when you booked',
          'i hear ya but the contract shows you ticked the box declining the waiver',
          'our records show we called you on Tuesday', "the officer's photos show no permit on the dashboard",
@@ -1536,7 +1539,8 @@ ROUND9_PHRASINGS = {
          'u entered the wrong card number thats why', 'you didnt cancel in time so the fee applies',
          'you left it too late', 'you were late with the payment',
          "the item was damaged because it wasn't packed properly on your end",],
-        ['our records show we never sent the letter thats our mistake',
+        ['the booking was made by our agent in error', 'someone from our team will call you', "it was booked from your account, and that's fine",
+         'our records show we never sent the letter thats our mistake',
          'our records show the payment arrived on the 3rd, so the fee was our mistake',
          "thanks for reporting it, you're the one who helped us spot it", "the system shows it's still in processing",
          "our notes show we never sent the letter, that's on us",
@@ -1583,7 +1587,10 @@ ROUND9_PHRASINGS = {
     ),
     # the customer sent on: the matter belongs to another party, they must take it up with them, another team answers instead
     'handoff': (
-        ['youd need to take that up with the landlord directly', 'ill raise it to my supervisor and they will call you tomorrow',
+        [
+         "it's the operator's process, you'd need to chase them", "you'll have to contact them directly",
+         'u need to call them directly',
+         'youd need to take that up with the landlord directly', 'ill raise it to my supervisor and they will call you tomorrow',
          "that's with the club manager, I'll send them your details",
          "you'd need to take up the storage fees with the tow company directly",
          'i will raise it to my supervisor, they will call you within 48 hours',
@@ -1602,7 +1609,8 @@ ROUND9_PHRASINGS = {
          "i'll escalate this to my supervisor and she'll call you back",
          'your best bet is to contact the manufacturer',
          "the warranty is with the manufacturer, so you'd deal with them",],
-        ['ill chase the landlord myself and ring you back',
+        ["you won't need to chase them, I'll do it", "I'll contact them directly for you",
+         'ill chase the landlord myself and ring you back',
          "i'll raise a dispute with the billing team myself and call you back",
          "it's with the network team as a cabinet fault", 'no need to transfer, i can do it here',
          "I'll chase the courier on your behalf", "that's down to the courier",
