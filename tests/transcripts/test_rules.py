@@ -1651,6 +1651,39 @@ ROUND9_PHRASINGS = {
          'our policy lets me refund you', "what's your policy number?",
          "I'll check the terms for you and since you're within 30 days I can refund",],
     ),
+    # the check after a full stop or as a tag ("... Correct?", "... correct sir", "Have I understood that properly?"), a
+    # restatement opened by an interjection, a narrative subject, "there's" or a past "we"; not a detail read back with a
+    # tag, a plan put with "is that it?", or a lone "Right?"
+    'verified_understanding': (
+        [
+         'Thank you. So your bill went up by forty pounds this month and nobody told you. Correct?',
+         'so your bill has gone up forty pounds without any notice correct sir',
+         'okay so the bill jumped by forty pounds and nobody warned you is that it',
+         "So the bill's risen by forty pounds with no letter. Have I understood that properly?",
+         'Ugh, so your bill went up by forty pounds again and nobody told you?',
+         'So someone changed your tariff and the bill went up forty pounds without a word?',
+         "so there's a forty pound rise on the bill, but nothing in your letters about it?",
+         "if I've got it right, your bill rose forty pounds this month and no one explained it?",
+         'can I just check I have this right, the bill went up forty pounds and there was no notice?',
+         "so the bill's up by forty pounds this month and nobody said why, have I got that?",
+        ],
+        [
+         "so that's 4 4 1 2 5 5, correct?", 'your email is sam at mail dot com, correct sir',
+         "okay, so I'll refund the forty pounds today, is that it?", "so there's nothing else I can help with?",
+         'Thank you. Right?', 'so we can refund it today or send a credit, which would you prefer?',
+        ],
+    ),
+    # thanks for calling straight away is thanks for raising it; thanks for an ID, a ref or a rego is thanks for a detail
+    'thanked': (
+        [
+         'thanks for calling us straight away', 'thank you for ringing us before paying it',
+         'thanks for getting in touch so promptly',
+        ],
+        [
+         'thanks for the workspace ID', 'hi Priya, thanks for the booking ref', 'thanks for the rego',
+         'thank you for the policy number',
+        ],
+    ),
 }
 
 ROUND9_CASES = {
