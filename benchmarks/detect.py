@@ -17,7 +17,10 @@ the same-round CPU ratio old/new: on a shared machine the wall time measures the
 the CPU time and the same-run ratio much less so. With ``--against REV`` each round also runs
 the detection (rules and SQL) of git revision REV, exported to a temporary folder, in a fresh
 process right before the current one, and prints the same-round CPU ratio REV/current: what a
-change of the rules or of detect.py costs.
+change of the rules or of detect.py costs. With ``--current REV`` the "current" detection is that
+of git revision REV too (exported like ``--against``), not the working tree: on a shared checkout
+a benchmark that waits for the bench lock then measures the commit it was queued for, whatever is
+edited meanwhile.
 
     .venv/bin/python -m benchmarks.detect --calls 100000 --compare
     .venv/bin/python -m benchmarks.detect --parquet /tmp/g/transcripts.parquet --calls 40000 --compare
@@ -133,6 +136,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--parquet", type=Path, help="a transcripts.parquet from calmline generate")
     parser.add_argument("--compare", action="store_true", help="also run the previous plan, alternating")
     parser.add_argument("--against", metavar="REV", help="also run git revision REV's detection, alternating")
+    parser.add_argument("--current", metavar="REV", help="measure git revision REV's detection as the current one "
+                        "(default: the working tree)")
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "calmline-bench")
     args = parser.parse_args(argv)
     args.workdir.mkdir(parents=True, exist_ok=True)
@@ -152,7 +157,8 @@ def main(argv: list[str] | None = None) -> None:
     turns = duckdb.connect(str(db), read_only=True).execute("SELECT count(*) FROM transcript_turns").fetchone()[0]
     print(f"input: {db.name}, {turns:,} turns; load average {os.getloadavg()[0]:.1f}", flush=True)
     # (label, plan, source folder): the current detection last in each round
-    variants = [("each_sentence", "each_sentence", ""), ("distinct", "distinct", "")] if args.compare else [("distinct", "distinct", "")]
+    current = str(export(args.current, Path(tempfile.mkdtemp(prefix="calmline-current-")))) if args.current else ""
+    variants = [("each_sentence", "each_sentence", current), ("distinct", "distinct", current)] if args.compare else [("distinct", "distinct", current)]
     if args.against:
         tree = export(args.against, Path(tempfile.mkdtemp(prefix="calmline-against-")))
         variants.insert(0, (args.against, "distinct", str(tree)))
