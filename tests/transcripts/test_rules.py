@@ -1744,6 +1744,25 @@ ROUND9_COUNTS = {
 }
 
 
+ROUND9_AGREEMENT = {
+    # the plan put as "want me to <remedy>?", "would you like me to apply both?", the Irish "will I do that so?", an ASR "is it
+    # okay sir" with no question mark; a yes after the customer's pick ("the refund, that works for me")
+    "r9_agree_want_me_to_refund": (_call(A("The cancellation didn't stick. Want me to refund the $15.99 and close the account?"), C("yes pls")),
+                                   "agreement_obtained", True),
+    "r9_agree_apply_both": (_call(A("I can refund the difference and add a $200 credit. Would you like me to apply both?"), C("Yes, please.")),
+                            "agreement_obtained", True),
+    "r9_agree_will_i_do_that_so": (_call(A("Freeze from today till 1 March, no payments in between. Will I do that so?"), C("yes go on")),
+                                   "agreement_obtained", True),
+    "r9_agree_asr_is_it_okay_sir": (_call(A("i am refunding the full amount today and giving five gb free data is it okay sir"), C("yes okay madam thank you")),
+                                    "agreement_obtained", True),
+    "r9_agree_pick_then_works": (_call(A("i can refund the ninety nine or extend the freeze, does that work for you"), C("the refund, that works for me")),
+                                 "agreement_obtained", True),
+    "r9_no_agree_want_me_to_check": (_call(A("Want me to check the account?"), C("yes")), "agreement_obtained", False),
+    "r9_no_agree_works_no_question": (_call(A("I'll refund the ninety nine today."), C("the refund, that works for me")), "agreement_obtained", False),
+    "r9_no_agree_is_it_okay_grudging": (_call(A("i am refunding the full amount today is it okay sir"), C("i suppose")), "agreement_obtained", False),
+}
+
+
 def _phrasing_cases() -> tuple[dict, dict]:
     flags, counts = {}, {}
     for prefix, table in (("", PHRASINGS), ("more_", MORE_PHRASINGS), ("r8_", ROUND8_PHRASINGS), ("r8b_", ROUND8_MORE),
@@ -1763,6 +1782,7 @@ _FLAGS, _COUNTS = _phrasing_cases()
 CASES.update(_FLAGS)
 CASES.update(ROUND8_CASES)
 CASES.update(ROUND9_CASES)
+CASES.update(ROUND9_AGREEMENT)
 COUNT_CASES.update(_COUNTS)
 
 VERIFY_CASES = {
