@@ -1763,6 +1763,16 @@ ROUND9_AGREEMENT = {
 }
 
 
+ROUND9_SUMMARY = {
+    # "nothing else for you to do" closes a recap; "Done." and a goodbye, or one item confirmed after "so yes,", does not
+    "r9_summary_nothing_else_for_you": (_call(*_PLAN, A("Done. Both go back to your card within 5 days. Nothing else for you to do.")),
+                                        "summarized", True),
+    "r9_no_summary_done_then_thanks": (_call(*_PLAN, A("Done. Thanks for letting us know about the knee, mind yourself.")), "summarized", False),
+    "r9_no_summary_so_yes_one_item": (_call(*_PLAN, C("so do i get the money back?"), A("Done. So yes, the £49 comes back to you.")),
+                                      "summarized", False),
+}
+
+
 def _phrasing_cases() -> tuple[dict, dict]:
     flags, counts = {}, {}
     for prefix, table in (("", PHRASINGS), ("more_", MORE_PHRASINGS), ("r8_", ROUND8_PHRASINGS), ("r8b_", ROUND8_MORE),
@@ -1783,6 +1793,7 @@ CASES.update(_FLAGS)
 CASES.update(ROUND8_CASES)
 CASES.update(ROUND9_CASES)
 CASES.update(ROUND9_AGREEMENT)
+CASES.update(ROUND9_SUMMARY)
 COUNT_CASES.update(_COUNTS)
 
 VERIFY_CASES = {
