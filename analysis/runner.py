@@ -113,13 +113,15 @@ def fit(db: Path, practices: list[str], *, horizons: tuple[int, ...] = (90,),
 def _store_population(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Write the model population (``queries/analysis/upset_calls.sql``, one row per upset call) as
     the table ``model_population``, replacing the previous fit's, with ``model_population_runs``
-    emptied (the fit lists its runs there when done), and read it back: the rows every model of
-    this fit uses, and those the dashboard's estimates for a filter read with a WHERE."""
+    emptied (the fit lists its runs there when done), and read it back without the columns no
+    model reads (customer_id, site): the rows every model of this fit uses, and those the
+    dashboard's estimates for a filter read with a WHERE."""
     con.execute("DROP TABLE IF EXISTS model_population")
     con.execute("CREATE OR REPLACE TABLE model_population_runs (run_id INTEGER NOT NULL)")
     con.sql(load_sql("analysis/upset_calls")).create("model_population")
     _release_buffers(con)
-    population = con.table("model_population").df()
+    # the columns no model reads (the stored table keeps them, for the estimates for a filter)
+    population = con.sql("SELECT * EXCLUDE (customer_id, site) FROM model_population").df()
     _release_buffers(con)  # the table's blocks the read pinned
     return population
 
