@@ -1741,6 +1741,18 @@ ROUND9_COUNTS = {
     "r9_engineer_slot_offered_is_option": ("You've got a few choices: I can refund the £40 today, or I can book the first slot we have for an engineer.", 2),
     "r9_month_off_and_month_free_once": (["I'll send you a 4G router tomorrow, and I'll knock the first month's bill off.", "C:great",
                                           "so: router tomorrow, first month free."], 2),
+
+    # a replacement said plainly; a cancellation offered now; a charge to be taken off later; a statutory payment and a claim for
+    # the customer's losses; an emergency cash withdrawal; a letter for a third party
+    "r9_we_can_replace_it": ("yeah it's twenty-two days, so we can replace it. the earliest delivery's Friday", 1),
+    "r9_rehem_or_new_dress_and_fee": ("we can order a new dress in your size, and either way I'll refund the alteration fee.", 2),
+    "r9_cancel_it_now_and_refund": ("I can cancel it right now for you, no need to transfer. I'll also refund the two months you've been billed.", 2),
+    "r9_cancel_it_is_the_fee_once": ("i'll cancel it now and refund the two fees to your card", 1),
+    "r9_taken_off_later": ("the two thirty will be taken off once fraud confirm, usually within a week.", 1),
+    "r9_statutory_payment_and_food_claim": ("you're entitled to a payment of ninety-five pounds, and I can also take a claim for the food.", 2),
+    "r9_emergency_cash": ("You could request an emergency cash withdrawal at any branch with ID.", 1),
+    "r9_letter_for_employer": ("I've added 3 months of Pro free. I'm also happy to write a short note confirming the outage for your employer.", 2),
+    "r9_refund_policy_grants": ("Our refund policy allows a full refund within 30 days, so I've processed it.", 1),
 }
 
 
