@@ -2,7 +2,8 @@
 
 Each case breaks one rule in one row of an otherwise valid folder and checks
 that exactly that row is rejected, with the file, line, column and rule a
-data owner needs to fix it, while every other row loads.
+data owner needs to fix it, while every other row loads. The calls' rules are
+checked together: one folder with one bad row per rule, loaded once per way in.
 """
 
 from __future__ import annotations
@@ -43,21 +44,50 @@ BAD_CALL = {  # field overrides on a fourth call, K9, written at line 5 of the c
 }
 
 
-@pytest.mark.parametrize("case", list(BAD_CALL), ids=list(BAD_CALL))
-def test_a_call_breaking_a_rule_is_rejected_with_its_reason(tmp_path, db, loader, case):
-    over, column, rule = BAD_CALL[case]
-    source = make_source(tmp_path / "src", calls=[*CALLS, call(**{"call_id": "K9", **over})])
-    outcome = loader(source, db)
+@pytest.fixture(scope="module", params=["api", "cli"])
+def every_bad_call_loaded(request, tmp_path_factory):
+    """One folder holding the three valid calls and, after them, one call per case of
+    ``BAD_CALL`` (line 5 onwards, in the order of ``BAD_CALL``, each breaking that case's rule
+    only), loaded once through the Python API and once through `calmline etl`, instead of one
+    folder and one load per case (a load costs about a second of CPU, whatever its size).
+
+    Every rule checked is one row's own (a value, or a reference to a customer or an agent):
+    none depends on another rejected row, so each case's row is rejected for its rule alone,
+    as it was alone in its folder; a rule that stopped working loads its row, which the case's
+    test and the count of loaded calls then see.
+
+    Returns (database, {case: line of its row}).
+    """
+    from tests.conftest import load_api, load_cli
+
+    root = tmp_path_factory.mktemp(f"bad_calls_{request.param}")
+    bad = [call(**{"call_id": f"K{9 + i}", **over}) for i, (over, _, _) in enumerate(BAD_CALL.values())]
+    source = make_source(root / "src", calls=[*CALLS, *bad])
+    db = root / "calmline.duckdb"
+    outcome = (load_api if request.param == "api" else load_cli)(source, db)
     assert outcome.code == 0, outcome.output
-    rejected = query(db, "SELECT source_file, line, column_name, rule, row_text FROM rejected_rows")
-    assert len(rejected) == 1, rejected
-    file, line, col, why, text = rejected[0]
-    assert (file, line, col) == ("calls/calls_2025-01.csv", 5, column)
-    assert rule in why
-    assert text.startswith(over.get("call_id", "K9") + ",")
+    return db, {case: 5 + i for i, case in enumerate(BAD_CALL)}
+
+
+def test_every_bad_call_is_rejected_and_only_the_valid_calls_load(every_bad_call_loaded):
+    db, lines = every_bad_call_loaded
     assert query(db, "SELECT count(*) FROM calls")[0][0] == 3
     assert query(db, "SELECT rows_read, rows_loaded, rows_rejected FROM load_batches "
-                     "WHERE entity = 'calls'") == [(4, 3, 1)]
+                     "WHERE entity = 'calls'") == [(3 + len(lines), 3, len(lines))]
+    assert sorted(line for (line,) in query(db, "SELECT line FROM rejected_rows")) == sorted(lines.values())
+
+
+@pytest.mark.parametrize("case", list(BAD_CALL), ids=list(BAD_CALL))
+def test_a_call_breaking_a_rule_is_rejected_with_its_reason(every_bad_call_loaded, case):
+    db, lines = every_bad_call_loaded
+    over, column, rule = BAD_CALL[case]
+    rejected = query(db, "SELECT source_file, line, column_name, rule, row_text FROM rejected_rows "
+                         "WHERE line = $line", {"line": lines[case]})
+    assert len(rejected) == 1, rejected
+    file, line, col, why, text = rejected[0]
+    assert (file, line, col) == ("calls/calls_2025-01.csv", lines[case], column)
+    assert rule in why
+    assert text.startswith(over.get("call_id", f"K{lines[case] + 4}") + ",")
 
 
 def test_duplicate_call_id_in_a_file_rejects_the_later_row(tmp_path, db, loader):
