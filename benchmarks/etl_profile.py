@@ -1,11 +1,16 @@
 """Where a load's time goes: every SQL statement of one `calmline etl` run, timed in process.
 
-    python -m benchmarks.etl_profile SOURCE [--top 25]
+    python -m benchmarks.etl_profile SOURCE [--top 25] [--bare]
 
 Loads SOURCE into a new database in a temporary folder and prints the slowest statements
 with wall and CPU seconds (user + system of the whole process, so DuckDB's threads count),
-then the totals. For finding the next thing to speed up, not for quoting: the figures that
-compare with the bare read are :mod:`benchmarks.etl`'s.
+then the same time by step of the load (:func:`step_of`: reading and checking the calls, the
+other entities, cross-row checks, storing, each mart, the checkpoint, the rest), then the
+totals. ``--bare`` also times, in the same process, the bare read that :mod:`benchmarks.etl`
+compares with (``CREATE TABLE calls AS SELECT * FROM read_csv(...)`` of the calls files into a
+new database, with its checkpoint), so the steps can be read against it. For finding the next
+thing to speed up and for showing what costs what, not for quoting the ratio: the figures that
+compare with the bare read are :mod:`benchmarks.etl`'s (fresh processes, start-up included).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import re
 import resource
 import tempfile
 import time
+from collections import defaultdict
 from pathlib import Path
 
 
@@ -40,10 +46,60 @@ class _Timed:
         return getattr(self._con, name)
 
 
+_STEPS = (
+    (r"INSERT INTO stage_calls_t", "calls: read, type and check per row (one pass, into the stored layout)"),
+    (r"INSERT INTO stage_\w+_t", "other entities: read, type and check per row"),
+    (r"INSERT INTO cross_|HAVING count\(\*\) > 1", "cross-row checks (keys, references, dates)"),
+    (r"UPDATE main\.stage_|DELETE FROM main\.stage_|ALTER TABLE main\.stage_|rejected_rows|cl_rejected|cl_texts",
+     "storing: lines, rejected rows, the staged table made the stored one"),
+    (r"_tx_|transcript_(turns|calls|practices)", "transcripts step (detection of no calls when there are none)"),
+    (r"^CHECKPOINT", "checkpoint (publishing)"),
+)
+
+
+def step_of(sql: str) -> str:
+    """The step of the load a statement belongs to, for the breakdown: a mart by its name."""
+    if re.match(r"\s*CREATE VIEW \w+ AS", sql):
+        return "mart views (definitions only: nothing computed)"
+    mart = re.match(r"\s*CREATE (?:TEMP )?TABLE (\w+) AS", sql)
+    if mart:
+        return f"mart {mart.group(1)}" + (" (temporary: the summary tables' shared rows)"
+                                          if sql.lstrip().startswith("CREATE TEMP") else "")
+    for pattern, step in _STEPS:
+        if re.search(pattern, sql):
+            return step
+    return "other statements (schema, bookkeeping, views, macros, small queries)"
+
+
+def breakdown(log: list) -> list[tuple[str, int, float, float]]:
+    """(step, statements, wall s, CPU s) per step of :func:`step_of`, the costliest first."""
+    steps: dict[str, list[float]] = defaultdict(lambda: [0, 0.0, 0.0])
+    for wall, cpu, sql in log:
+        row = steps[step_of(sql)]
+        row[0] += 1
+        row[1] += wall
+        row[2] += cpu
+    return sorted(((k, int(v[0]), v[1], v[2]) for k, v in steps.items()), key=lambda r: -r[3])
+
+
+def bare_read(source: Path, folder: Path) -> tuple[float, float]:
+    """(wall, CPU) seconds of the benchmark's bare read of ``source``'s calls files, in process."""
+    import duckdb
+
+    from benchmarks.etl import calls_files
+
+    wall, cpu = time.perf_counter(), _cpu()
+    con = duckdb.connect(str(folder / "bare.duckdb"))
+    con.execute("CREATE TABLE calls AS SELECT * FROM read_csv(?)", [calls_files(source)])
+    con.close()
+    return time.perf_counter() - wall, _cpu() - cpu
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("source", type=Path)
     parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--bare", action="store_true", help="also time the bare read, in process")
     args = parser.parse_args()
     from calmline.etl import load as load_module
 
@@ -54,8 +110,17 @@ def main() -> None:
         wall, cpu = time.perf_counter(), _cpu()
         load_module.load(args.source, Path(tmp) / "profile.duckdb")
         wall, cpu = time.perf_counter() - wall, _cpu() - cpu
+        bare = bare_read(args.source, Path(tmp)) if args.bare else None
     for w, c, sql in sorted(log, reverse=True)[: args.top]:
         print(f"{w:6.2f} s {c:6.2f} CPU-s  {sql}")
+    print("\nby step (wall s, CPU s, statements):")
+    for step, n, w, c in breakdown(log):
+        print(f"{w:6.2f} s {c:6.2f} CPU-s {n:4d}  {step}")
+    outside = (wall - sum(w for w, _, _ in log), cpu - sum(c for _, c, _ in log))
+    print(f"{outside[0]:6.2f} s {outside[1]:6.2f} CPU-s       outside SQL statements (Python; the hashing thread)")
+    if bare:
+        print(f"bare read, same process: {bare[0]:.2f} s ({bare[1]:.2f} CPU-s); load / bare read "
+              f"{wall / bare[0]:.2f} wall, {cpu / bare[1]:.2f} CPU (in process, no start-up)")
     print(f"statements {sum(w for w, _, _ in log):.2f} s ({sum(c for _, c, _ in log):.2f} CPU-s) of "
           f"{wall:.2f} s ({cpu:.2f} CPU-s) in all, {len(log)} statements")
 
