@@ -6,8 +6,8 @@ a filter keeps, on the 2M-call database of benchmarks/dashboard.py.
 
 Each round runs every filter once, cold (no cache), in this process, on a cursor of a read-only
 snapshot as the dashboard does: :func:`calmline.analysis.filtered_runner.estimate` (read the
-filter's upset calls through upset_calls.sql and the filter macros, then complete cases, design,
-practice_effects, q-values and MDE). Prints per filter the share of the run's model calls it keeps,
+filter's upset calls from the stored model population and the filter macros, then complete cases,
+design, practice_effects without the direct logit and balance, q-values and MDE, on one BLAS thread). Prints per filter the share of the run's model calls it keeps,
 the median wall time of reading and of estimating, the median total wall and CPU seconds (CPU: the
 process's, DuckDB's threads included), then the median and p95 over every (filter, round), the
 time of a cached answer, and the load average. Target (#12): p95 <= 3 s for filters keeping at
@@ -27,12 +27,14 @@ from pathlib import Path
 PHASES = {
     "design": [("calmline.analysis.filtered_runner", "build")],
     "logit": [("calmline.analysis.logit", "fit"), ("calmline.analysis.logit", "ame")],
-    "aipw": [("calmline.analysis.aipw", "estimate")],
+    "aipw": [("calmline.analysis.aipw", "estimate"), ("calmline.analysis.logit", "propensities")],
     "balance": [("calmline.analysis.aipw", "balance")],
     "q/mde": [("calmline.analysis.filtered_runner", "add_q_and_mde")],
 }
 """The estimate's phases, timed by wrapping these functions (module, name): the outcome logits and their
-AMEs, the AIPW estimates (their propensity logits included), the balance SMDs, the q-values and MDEs.
+AMEs, the AIPW estimates (their propensity logits included, also when fitted together by
+``logit.propensities`` before the estimates), the balance SMDs (none since the filter skips them),
+the q-values and MDEs.
 A call inside another timed call counts in the outer one's phase (a propensity logit is AIPW's)."""
 
 FILTERS = {
