@@ -1785,6 +1785,29 @@ ROUND9_SUMMARY = {
 }
 
 
+ROUND9_HOW = {
+    # an acknowledgement negated: with an adverb, by "we", or with a clause before the "but"; a "but" with no acknowledgement
+    # before it does not negate
+    "r9_negated_certainly": (_call(A("I can certainly understand your disappointment, however per the contract the line may change cabins.")),
+                             "empathy_negated", True),
+    "r9_negated_we_concern": (_call(A("We understand your concern, but as per our policy the operator can change the hotel.")),
+                              "empathy_negated", True),
+    "r9_negated_after_a_clause": (_call(A("I hear you, that's a horrible thing to discover, but the settings are configured during setup.")),
+                                  "empathy_negated", True),
+    "r9_negated_see_what_you_mean": (_call(A("okay, I see what you mean, that's a long wait, but exports take time to set up")),
+                                     "empathy_negated", True),
+    "r9_not_negated_explanation": (_call(A("The engineer came on Tuesday, but the part was missing, so I've ordered it.")), "empathy_negated", False),
+    # a personal commitment with another verb; a later contact in other words
+    "r9_owner_see_to_it": (_call(A("I'll see to it myself, and I'll phone you next Friday.")), "took_ownership", True),
+    "r9_owner_walk_it_over": (_call(A("I'm going to walk it over to the duty doctor myself now and get it signed.")), "took_ownership", True),
+    "r9_no_owner_send_it_myself": (_call(A("I'll send you the form myself.")), "took_ownership", False),
+    "r9_followup_findings": (_call(A("I'm opening an investigation and I'll send you the findings personally within 10 days.")),
+                             "followup_promised", True),
+    "r9_followup_team_reply": (_call(A("Our compliance team will review it and reply within 48 hours.")), "followup_promised", True),
+    "r9_no_followup_send_form_now": (_call(A("I'll send you the form now.")), "followup_promised", False),
+}
+
+
 def _phrasing_cases() -> tuple[dict, dict]:
     flags, counts = {}, {}
     for prefix, table in (("", PHRASINGS), ("more_", MORE_PHRASINGS), ("r8_", ROUND8_PHRASINGS), ("r8b_", ROUND8_MORE),
@@ -1806,6 +1829,7 @@ CASES.update(ROUND8_CASES)
 CASES.update(ROUND9_CASES)
 CASES.update(ROUND9_AGREEMENT)
 CASES.update(ROUND9_SUMMARY)
+CASES.update(ROUND9_HOW)
 COUNT_CASES.update(_COUNTS)
 
 VERIFY_CASES = {
