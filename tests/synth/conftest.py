@@ -9,7 +9,7 @@ import pytest
 
 from calmline.synth import generate
 from tests.conftest import built_once
-from tests.synth.worlds import MEDIUM, MEDIUM_SEED, SEED, SMALL, read_calls
+from tests.synth.worlds import MEDIUM, MEDIUM_SEED, SEED, SMALL, generate_files_only, read_calls
 
 
 @pytest.fixture(scope="session")
@@ -17,23 +17,6 @@ def factual(tmp_path_factory):
     """The SMALL world as drawn: (folder, calls, ground truth)."""
     folder = built_once(tmp_path_factory, "factual", lambda out: generate(out, SMALL, SEED))
     return folder, read_calls(folder), json.loads((folder / "ground_truth.json").read_text())
-
-
-def _generate_without_truth(out, customers, seed, **kwargs):
-    """``generate`` without the ground truth's computation, which re-runs the world with every
-    practice and disputed point forced (3.5 of its 3.6 CPU s for a forced SMALL world). It runs
-    after every data file is written and changes none of them (checked: the 16 other files of a
-    forced world are byte-identical either way); ground_truth.json then holds no truth."""
-    import sys
-    from unittest import mock
-
-    module = sys.modules["calmline.synth.generate"]
-    from calmline import vocabulary
-
-    stub = {"horizons": {f"{vocabulary.HEADLINE_HORIZON}d": {"n_upset_calls_in_window": None}},
-            "practices": {}, "disputes": {}}
-    with mock.patch.object(module, "ground_truth", lambda *args: stub):
-        return generate(out, customers, seed, **kwargs)
 
 
 @pytest.fixture(scope="session")
@@ -45,7 +28,7 @@ def forced(tmp_path_factory):
     def world(practice, value):
         if (practice, value) not in cache:
             cache[practice, value] = built_once(tmp_path_factory, f"{practice}_{value}", lambda out: (
-                _generate_without_truth(out, SMALL, SEED, force={practice: value}, transcripts=False)))
+                generate_files_only(out, SMALL, SEED, force={practice: value}, transcripts=False)))
         return cache[practice, value]
     return world
 

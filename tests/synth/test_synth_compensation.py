@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from calmline.synth import effects, generate
-from tests.synth.worlds import churned_at, churned_by, read_calls, upset_in_window
+from calmline.synth import effects
+from tests.synth.worlds import churned_at, churned_by, generate_files_only, read_calls, upset_in_window
 
 
 def amount(calls):
@@ -110,9 +110,9 @@ def test_compensation_comes_with_the_other_practices(medium):
 def test_compensation_draws_move_no_other_column(monkeypatch, tmp_path):
     """Compensation has its own random stream: granting far more credits changes churn (so which
     calls happen) but not one value of any call that happens in both worlds."""
-    generate(tmp_path / "usual", 600, 4, transcripts=False)
+    generate_files_only(tmp_path / "usual", 600, 4, transcripts=False)  # calls read only
     monkeypatch.setattr(effects, "COMPENSATION_ADOPTION", (1.0, 0.5, 0.45))
-    generate(tmp_path / "generous", 600, 4, transcripts=False)
+    generate_files_only(tmp_path / "generous", 600, 4, transcripts=False)
     usual, generous = read_calls(tmp_path / "usual"), read_calls(tmp_path / "generous")
     assert (amount(generous) > 0).mean() > (amount(usual) > 0).mean() + 0.3
     both = usual.merge(generous, on="call_id", suffixes=("", "_g"))

@@ -13,7 +13,6 @@ import pandas as pd
 import pytest
 
 from calmline import vocabulary
-from calmline.synth import generate
 from tests.synth.worlds import (
     SEED,
     SMALL,
@@ -152,14 +151,14 @@ def test_training_raises_adoption_of_its_practice(medium):
     assert np.mean(gains) > 0.08
 
 
-def test_short_break_in_the_files_is_the_planted_one(tmp_path):
-    """The break the churn model used is the one anyone can compute from started_at and handle_s."""
+def test_short_break_in_the_files_is_the_planted_one(factual):
+    """The break the churn model used is the one anyone can compute from started_at and handle_s
+    (in the files of the SMALL world, ``factual``)."""
     import datetime as dt
 
     from calmline.synth.world import build_world, call_state, churn_of
 
-    generate(tmp_path, SMALL, SEED)
-    calls = read_calls(tmp_path)
+    _, calls, _ = factual
     upset = calls[calls.anger >= 3].copy()
     upset["start"] = pd.to_datetime(upset.started_at)
     upset = upset.sort_values(["agent_id", "start", "call_id"])

@@ -9,7 +9,7 @@ import pytest
 
 from calmline import vocabulary
 from calmline.synth import effects, generate
-from tests.synth.worlds import read_calls
+from tests.synth.worlds import generate_files_only, read_calls
 
 SMILED = vocabulary.Practice("smiled", "Smiled", "The agent smiled audibly.", ("HEARD",),
                              module="smiled")
@@ -63,11 +63,11 @@ def test_a_new_flag_with_parameters_is_written_trained_and_planted(monkeypatch, 
 
 def test_a_new_module_draws_from_its_own_stream(monkeypatch, tmp_path):
     """Another module's completions do not move the existing ones."""
-    generate(tmp_path / "before", 600, 3)
+    generate_files_only(tmp_path / "before", 600, 3)  # training.csv read only
     monkeypatch.setattr(vocabulary, "PRACTICES", (*vocabulary.PRACTICES, SMILED))
     monkeypatch.setitem(effects.TRIGGER_PRACTICE, "smiled", 0.0)
     monkeypatch.setitem(effects.PRACTICE_ADOPTION, "smiled", (0.0, 0.8, 0.0))
-    generate(tmp_path / "after", 600, 3)
+    generate_files_only(tmp_path / "after", 600, 3)
     before = pd.read_csv(tmp_path / "before" / "training.csv", dtype=str)
     after = pd.read_csv(tmp_path / "after" / "training.csv", dtype=str)
     assert (after.module == "smiled").sum() > 0
