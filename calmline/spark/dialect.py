@@ -17,6 +17,9 @@ so that both give the same value for every input:
 - ``CAST(arithmetic AS BIGINT)`` (or another integer type): DuckDB rounds the number half to
   even, Spark truncates it (``4.35 * 1e6`` is 4349999.999999999: DuckDB 4350000, Spark
   4349999), so the number goes through ``bround`` (half to even) first;
+- ``TIMESTAMPTZ``: Spark's ``TIMESTAMP_LTZ`` (sqlglot writes ``TIMESTAMP``, which a session
+  with ``spark.sql.timestampType = TIMESTAMP_NTZ`` reads without the offset), its text given
+  seconds when it has none (Spark reads no offset after ``HH:MM``);
 - ``list_sum(list(x ORDER BY k))`` (a sum in a fixed order): Spark's ``aggregate`` over the
   sorted ``collect_list`` of (k, x), the same additions in the same order;
 - ``to_microseconds(n)``, ``to_days(n)`` (no Spark functions): ``n * INTERVAL '0.000001' SECOND``,
@@ -101,6 +104,15 @@ def _spark_meaning(node: exp.Expression) -> exp.Expression:
                                  expression=sqlglot.parse_one("INTERVAL '1' DAY", read="spark")))
     if isinstance(node, exp.CTE) and node.args.get("materialized") is not None:
         node.set("materialized", None)  # a planner hint of DuckDB's (Spark decides for itself)
+        return node
+    if isinstance(node, (exp.Cast, exp.TryCast)) and node.to.is_type("timestamptz"):
+        # sqlglot writes TIMESTAMP, which a calmline session reads as TIMESTAMP_NTZ (the
+        # offset then dropped: '10:00+02:00' stayed 10:00 where DuckDB stores 08:00), and Spark
+        # offset) and reads no offset after minutes without seconds ('10:00Z': NULL): add ':00'
+        node.set("to", exp.DataType.build("TIMESTAMPLTZ"))
+        node.set("this", exp.RegexpReplace(
+            this=_inner(node.this), expression=exp.Literal.string(r"^([0-9-]+[T ][0-9]{2}:[0-9]{2})(?![:0-9])"),
+            replacement=exp.Literal.string("$1:00")))
         return node
     if isinstance(node, exp.Anonymous) and node.name.lower() == "list_sum":
         return _ordered_sum(node)
