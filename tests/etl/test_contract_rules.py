@@ -127,15 +127,37 @@ CUSTOMER_CASES = {
 }
 
 
+@pytest.fixture(scope="module", params=["api", "cli"])
+def every_bad_customer_loaded(request, tmp_path_factory):
+    """The three valid customers and, from line 5 on, one customer per case of
+    ``CUSTOMER_CASES`` (C9, C10, ... unless the case sets the id), loaded once per way in, as
+    ``every_bad_call_loaded`` does for the calls. Returns (database, {case: line})."""
+    from tests.conftest import load_api, load_cli
+
+    root = tmp_path_factory.mktemp(f"bad_customers_{request.param}")
+    extra = [{"customer_id": f"C{9 + i}", "signup_date": "2020-01-01", "plan": "basic",
+              "monthly_value": "10", "region": "west", "churned_at": "", **over}
+             for i, (over, _, _) in enumerate(CUSTOMER_CASES.values())]
+    source = make_source(root / "src", customers=[*CUSTOMERS, *extra])
+    db = root / "calmline.duckdb"
+    outcome = (load_api if request.param == "api" else load_cli)(source, db)
+    assert outcome.code == 0, outcome.output
+    return db, {case: 5 + i for i, case in enumerate(CUSTOMER_CASES)}
+
+
+def test_only_the_valid_customers_load(every_bad_customer_loaded):
+    db, lines = every_bad_customer_loaded
+    assert query(db, "SELECT count(*) FROM customers") == [(len(CUSTOMERS),)]
+    assert sorted(line for (line,) in query(db, "SELECT line FROM rejected_rows")) == sorted(lines.values())
+
+
 @pytest.mark.parametrize("case", list(CUSTOMER_CASES), ids=list(CUSTOMER_CASES))
-def test_customer_rules(tmp_path, db, loader, case):
+def test_customer_rules(every_bad_customer_loaded, case):
+    db, lines = every_bad_customer_loaded
     over, column, rule = CUSTOMER_CASES[case]
-    extra = {"customer_id": "C9", "signup_date": "2020-01-01", "plan": "basic",
-             "monthly_value": "10", "region": "west", "churned_at": "", **over}
-    source = make_source(tmp_path / "src", customers=[*CUSTOMERS, extra])
-    assert loader(source, db).code == 0
-    rejected = query(db, "SELECT source_file, line, column_name, rule FROM rejected_rows")
-    assert [(f, n, c) for f, n, c, _ in rejected] == [("customers.csv", 5, column)]
+    rejected = query(db, "SELECT source_file, line, column_name, rule FROM rejected_rows WHERE line = $line",
+                     {"line": lines[case]})
+    assert [(f, n, c) for f, n, c, _ in rejected] == [("customers.csv", lines[case], column)]
     assert rule in rejected[0][3]
 
 
