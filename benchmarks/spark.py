@@ -100,7 +100,10 @@ def measure(engine: str, source: Path, workdir: Path, master: str, interval: flo
         err.seek(0)
         text = out.read()
         if child.returncode != 0:
-            sys.exit(f"{engine} load failed:\n{err.read()[-3000:]}")
+            reached = [line for line in text.splitlines() if line.startswith("STEP ")]
+            why = [line for line in err.read().splitlines() if "Exception" in line or "Error" in line][:3]
+            sys.exit(f"{engine} load failed after {wall:,.0f} s (peak RSS {peak}; steps reached: {reached}):\n"
+                     + "\n".join(why))
     # The JVM's own CPU is counted in its pid's times; the driver's children_* double-count
     # nothing here (the JVM is reaped after the driver's last sample).
     steps = []

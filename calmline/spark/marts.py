@@ -134,7 +134,11 @@ def build(spark, con, batch: Path, as_of: date) -> dict[str, tuple[str, str]]:
                 raise
             if where == SESSION:
                 if mart == READ_BY_MANY:
-                    frame = frame.persist()
+                    # on disk, not in the heap: on local[N] the executors share the driver's JVM,
+                    # and at 1M calls (1 GB default heap) a broadcast join then failed for memory
+                    from pyspark import StorageLevel
+
+                    frame = frame.persist(StorageLevel.DISK_ONLY)
                     kept.append(frame)
                 frame.createOrReplaceTempView(mart)
                 continue

@@ -19,6 +19,8 @@ SETTINGS = {
     "spark.sql.shuffle.partitions": "8",
 }
 """Session settings every Spark load needs, whatever the cluster."""
+LOCAL_DRIVER_MEMORY = "3g"
+"""The JVM heap of a ``local[N]`` session (driver and executors in one process)."""
 
 
 def spark_session(master: str = DEFAULT_MASTER, app_name: str = "calmline-etl"):
@@ -43,6 +45,10 @@ def spark_session(master: str = DEFAULT_MASTER, app_name: str = "calmline-etl"):
     builder = SparkSession.builder.master(master).appName(app_name)
     for key, value in SETTINGS.items():
         builder = builder.config(key, value)
+    if master.startswith("local"):
+        # the driver and its executors are one JVM here: Spark's default 1 GB heap failed a
+        # broadcast join at 1M calls on local[2] (a cluster's driver is sized by its own settings)
+        builder = builder.config("spark.driver.memory", LOCAL_DRIVER_MEMORY)
     spark = builder.getOrCreate()
     for key, value in SETTINGS.items():  # a session made earlier (tests share one) gets them too
         if not key.startswith("spark.ui"):
