@@ -72,6 +72,7 @@ def fit(db: Path, practices: list[str], *, horizons: tuple[int, ...] = (90,),
             population = _store_population(con)
             training = con.execute(load_sql("analysis/training_completions")).df()
             disputed = _dispute_calls(con)
+            _release_buffers(con)  # and those the transcripts' query kept
             practices, unrecorded = _recorded(population, practices)
             as_of, batches = con.execute(
                 "SELECT (SELECT as_of FROM etl_state), "
