@@ -50,3 +50,27 @@ def test_fit_on_the_spark_database_gives_the_same_estimates(spark_sample_db, fit
     for key, values in want.items():
         for a, b in zip(got[key], values):
             assert (a is None and b is None) or a == pytest.approx(b, abs=1e-9), key
+
+
+def test_marts_over_every_call_come_from_spark(spark_sample_db):
+    """The marts over every call were computed on Spark (calmline.spark.marts.ON_SPARK): the
+    row-level ones are views of their Parquet in the load's lake folder, the summaries tables in
+    the file; the rest are DuckDB views."""
+    from calmline.etl.load import MARTS
+    from calmline.spark.marts import FILE, LAKE, ON_SPARK
+
+    con = duckdb.connect(str(spark_sample_db), read_only=True)
+    try:
+        kinds = dict(con.execute("SELECT table_name, table_type FROM information_schema.tables").fetchall())
+        views = dict(con.execute("SELECT view_name, sql FROM duckdb_views() WHERE NOT internal").fetchall())
+    finally:
+        con.close()
+    for mart, kind in MARTS:
+        where = ON_SPARK.get(mart)
+        if where == LAKE:
+            assert kinds[mart] == "VIEW" and f"/marts/{mart}/" in views[mart], mart
+        elif where == FILE:
+            assert kinds[mart] == "BASE TABLE", mart
+        else:
+            assert kinds[mart] == ("VIEW" if kind == "VIEW" else "BASE TABLE"), mart
+    assert any(where == LAKE for where in ON_SPARK.values()) and any(where == FILE for where in ON_SPARK.values())
