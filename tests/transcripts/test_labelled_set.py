@@ -152,33 +152,26 @@ def test_holdout2_alone_has_enough_of_every_label_to_score():
     assert all(options.count(n) >= 3 for n in (0, 1, 2, 3)), options
 
 
-def test_holdout3_alone_has_enough_of_every_label_to_score():
-    """holdout3 (session 8) is scored on its own, once, at the end: at least 100 calls, 25 positives
-    and 25 negatives of every flag (let_vent's negatives are the interrupted openings), 20 verbatim
-    and 20 paraphrase verifications and 10 calls of each options count, so F1 and kappa mean something."""
-    calls = [c for _, _, c in _calls("holdout3")]
-    assert len(calls) >= MIN_CALLS_HOLDOUT3, len(calls)
-    for flag in FLAGS:
-        positives = sum(c["labels"][flag] for c in calls)
-        assert positives >= MIN_EACH_WAY_HOLDOUT3, f"{flag}: {positives} positives"
-        assert len(calls) - positives >= MIN_EACH_WAY_HOLDOUT3, f"{flag}: {len(calls) - positives} negatives"
-    modes = [c["labels"]["verify_mode"] for c in calls]
-    assert min(modes.count("verbatim"), modes.count("paraphrase")) >= 20, modes
-    options = [c["labels"]["options_offered"] for c in calls]
-    assert all(options.count(n) >= 10 for n in (0, 1, 2, 3)), options
+BLIND_SPLIT_MINIMA = {
+    # split: (calls, positives and negatives of every flag, verbatim and paraphrase, calls per options count)
+    "holdout3": (MIN_CALLS_HOLDOUT3, MIN_EACH_WAY_HOLDOUT3, 20, 10),
+    "holdout4": (MIN_CALLS_HOLDOUT4, MIN_EACH_WAY_HOLDOUT4, MIN_PER_MODE, MIN_PER_OPTIONS_COUNT_HOLDOUT4),
+}
+"""What each blind split written to be scored on its own must hold (holdout3 in session 8,
+holdout4 in session 9), so that its F1 and kappa mean something. let_vent's negatives are the
+interrupted openings."""
 
 
-def test_holdout4_alone_has_enough_of_every_label_to_score():
-    """holdout4 (session 9) is scored on its own, once, at the end of session 9: at least 120 calls,
-    30 positives and 30 negatives of every flag (let_vent's negatives are the interrupted openings),
-    25 verbatim and 25 paraphrase verifications and 20 calls of each options count from 0 to 3."""
-    calls = [c for _, _, c in _calls("holdout4")]
-    assert len(calls) >= MIN_CALLS_HOLDOUT4, len(calls)
+@pytest.mark.parametrize("split", list(BLIND_SPLIT_MINIMA))
+def test_a_blind_split_alone_has_enough_of_every_label_to_score(split):
+    min_calls, each_way, per_mode, per_count = BLIND_SPLIT_MINIMA[split]
+    calls = [c for _, _, c in _calls(split)]
+    assert len(calls) >= min_calls, len(calls)
     for flag in FLAGS:
         positives = sum(c["labels"][flag] for c in calls)
-        assert positives >= MIN_EACH_WAY_HOLDOUT4, f"{flag}: {positives} positives"
-        assert len(calls) - positives >= MIN_EACH_WAY_HOLDOUT4, f"{flag}: {len(calls) - positives} negatives"
+        assert positives >= each_way, f"{flag}: {positives} positives"
+        assert len(calls) - positives >= each_way, f"{flag}: {len(calls) - positives} negatives"
     modes = [c["labels"]["verify_mode"] for c in calls]
-    assert min(modes.count("verbatim"), modes.count("paraphrase")) >= MIN_PER_MODE, modes
+    assert min(modes.count("verbatim"), modes.count("paraphrase")) >= per_mode, modes
     options = [c["labels"]["options_offered"] for c in calls]
-    assert all(options.count(n) >= MIN_PER_OPTIONS_COUNT_HOLDOUT4 for n in (0, 1, 2, 3)), options
+    assert all(options.count(n) >= per_count for n in (0, 1, 2, 3)), options
