@@ -10,7 +10,6 @@ rates are in percentage **points**.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -420,11 +419,10 @@ def compute_overview(params: dict) -> Overview:
         months, the KPIs, the top practice gap's cost and the data's freshness.
     """
     everything = {**params, "start": None, "end": None}
-    frames = frames_at_once({"headline": params, "customer_headline": params, "monthly": everything,
-                             "monthly_adoption": everything, "teams": params, "freshness": {}})
-    head, customers = frames["headline"], frames["customer_headline"]
-    all_rates = monthly_rates(frames["monthly"])
-    adoption_all = frames["monthly_adoption"]
+    head = data.frame("headline", **params)
+    customers = data.frame("customer_headline", **params)
+    all_rates = monthly_rates(data.frame("monthly", **everything))
+    adoption_all = data.frame("monthly_adoption", **everything)
     first, last = _month(params.get("start")), _month(params.get("end"))
     rates = all_rates
     if len(all_rates):
@@ -439,22 +437,9 @@ def compute_overview(params: dict) -> Overview:
     period = (period_words(rates["month"].min(), rates["month"].max()) if len(rates) else "")
     return Overview(
         params=params, head=head, customers=customers, rates=rates, all_rates=all_rates,
-        adoption=adoption_all, teams=frames["teams"], comparisons=compared,
+        adoption=adoption_all, teams=data.frame("teams", **params), comparisons=compared,
         early=early_signal(all_rates, adoption_all, first, last), kpis=kpis(rates),
-        gap=top_gap(customers), freshness=frames["freshness"], period=period)
-
-
-_queries = ThreadPoolExecutor(max_workers=8, thread_name_prefix="calmline-overview")
-"""Runs the overview's queries side by side (DuckDB releases the GIL while it works)."""
-
-
-def frames_at_once(queries: dict[str, dict]) -> dict[str, pd.DataFrame]:
-    """:func:`calmline.dashboard.data.frame` of each dashboard query named in ``queries`` with its
-    parameters, run at the same time on the served database (each on its own cursor): the page
-    waits for the slowest query instead of their sum. The same frames as asking one by one."""
-    db = data.database()  # resolved here: the pool's threads do not carry the request's app
-    running = {name: _queries.submit(data.frame, name, db, **params) for name, params in queries.items()}
-    return {name: future.result() for name, future in running.items()}
+        gap=top_gap(customers), freshness=data.frame("freshness"), period=period)
 
 
 def period_adoption(o: Overview) -> pd.DataFrame:
