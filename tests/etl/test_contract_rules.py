@@ -58,15 +58,21 @@ def every_bad_call_loaded(request, tmp_path_factory):
 
     Returns (database, {case: line of its row}).
     """
+    bad = [call(**{"call_id": f"K{9 + i}", **over}) for i, (over, _, _) in enumerate(BAD_CALL.values())]
+    return _loaded(tmp_path_factory, request.param, BAD_CALL, calls=[*CALLS, *bad])
+
+
+def _loaded(tmp_path_factory, way: str, cases: dict, **entities) -> tuple:
+    """Load a folder of ``entities`` (make_source's keywords) through the API or the CLI (``way``);
+    the rows of ``cases`` follow the three valid rows and a header, from line 5 on.
+    Returns (database, {case: line of its row})."""
     from tests.conftest import load_api, load_cli
 
-    root = tmp_path_factory.mktemp(f"bad_calls_{request.param}")
-    bad = [call(**{"call_id": f"K{9 + i}", **over}) for i, (over, _, _) in enumerate(BAD_CALL.values())]
-    source = make_source(root / "src", calls=[*CALLS, *bad])
+    root = tmp_path_factory.mktemp(f"bad_{way}")
     db = root / "calmline.duckdb"
-    outcome = (load_api if request.param == "api" else load_cli)(source, db)
+    outcome = (load_api if way == "api" else load_cli)(make_source(root / "src", **entities), db)
     assert outcome.code == 0, outcome.output
-    return db, {case: 5 + i for i, case in enumerate(BAD_CALL)}
+    return db, {case: 5 + i for i, case in enumerate(cases)}
 
 
 def test_every_bad_call_is_rejected_and_only_the_valid_calls_load(every_bad_call_loaded):
@@ -132,17 +138,10 @@ def every_bad_customer_loaded(request, tmp_path_factory):
     """The three valid customers and, from line 5 on, one customer per case of
     ``CUSTOMER_CASES`` (C9, C10, ... unless the case sets the id), loaded once per way in, as
     ``every_bad_call_loaded`` does for the calls. Returns (database, {case: line})."""
-    from tests.conftest import load_api, load_cli
-
-    root = tmp_path_factory.mktemp(f"bad_customers_{request.param}")
     extra = [{"customer_id": f"C{9 + i}", "signup_date": "2020-01-01", "plan": "basic",
               "monthly_value": "10", "region": "west", "churned_at": "", **over}
              for i, (over, _, _) in enumerate(CUSTOMER_CASES.values())]
-    source = make_source(root / "src", customers=[*CUSTOMERS, *extra])
-    db = root / "calmline.duckdb"
-    outcome = (load_api if request.param == "api" else load_cli)(source, db)
-    assert outcome.code == 0, outcome.output
-    return db, {case: 5 + i for i, case in enumerate(CUSTOMER_CASES)}
+    return _loaded(tmp_path_factory, request.param, CUSTOMER_CASES, customers=[*CUSTOMERS, *extra])
 
 
 def test_only_the_valid_customers_load(every_bad_customer_loaded):
