@@ -449,24 +449,7 @@ def _chord(X: np.ndarray, y: np.ndarray, weights: np.ndarray | None, beta: np.nd
         factor = linalg.cho_factor(hessian, check_finite=True)
     except (linalg.LinAlgError, ValueError):
         return None
-    beta = beta.copy()
-    previous = np.inf
-    for _ in range(CHORD_MAXITER):
-        r = y - predict(beta, X)
-        if weights is not None:
-            r = r * weights
-        step = np.zeros(len(beta))
-        step[free] = linalg.cho_solve(factor, (X.T @ r)[free])
-        size = float(np.max(np.abs(step)))
-        if not np.isfinite(size) or size > 0.5 * previous:
-            return None  # not contracting fast: the sample's Hessian is not close enough
-        beta = beta + step
-        if np.max(np.abs(beta)) > 15:
-            return None
-        if size < CHORD_TOL:
-            return beta
-        previous = size
-    return None
+    return _joint_chord(X, y[:, None], {0: beta}, {0: factor}, {0: free}, weights).get(0)
 
 
 def propensities(X: np.ndarray, A: np.ndarray, columns: list[int], names: list[str]) -> list[LogitFit]:
@@ -525,8 +508,12 @@ def propensities(X: np.ndarray, A: np.ndarray, columns: list[int], names: list[s
             for t, found in enumerate(out)]
 
 
-def _joint_chord(X: np.ndarray, A: np.ndarray, starts: dict, factors: dict, frees: dict) -> dict:
-    """:func:`_chord` for several models at once: {model: coefficients} for those that settle."""
+def _joint_chord(X: np.ndarray, A: np.ndarray, starts: dict, factors: dict, frees: dict,
+                 weights: np.ndarray | None = None) -> dict:
+    """The chord steps of :func:`_chord` for several models at once (the columns of ``A``, each
+    with its start, factorised Hessian and free columns): {model: coefficients} for those that
+    settle; a model whose steps do not shrink steadily (the sample's Hessian is not close
+    enough), leave the +-15 box or do not settle within :data:`CHORD_MAXITER` is left out."""
     active = sorted(starts)
     betas = {t: starts[t].copy() for t in active}
     previous = {t: np.inf for t in active}
@@ -536,6 +523,8 @@ def _joint_chord(X: np.ndarray, A: np.ndarray, starts: dict, factors: dict, free
             break
         B = np.column_stack([betas[t] for t in active])
         R = A[:, active] - predict_linear(X @ B)
+        if weights is not None:
+            R = R * weights[:, None]
         G = X.T @ R
         still = []
         for i, t in enumerate(active):
