@@ -1,7 +1,7 @@
 """The hand-labelled transcript set (tests/transcripts/labelled/) is well formed and large enough
 to measure detection against: every line parses, the labels follow the rubric's types and rules,
 every practice has enough positives and negatives, and the splits (dev, holdout and the later holdout2,
-holdout3 and holdout4) share no call ids and no call or long turn text."""
+holdout3, holdout4 and holdout5) share no call ids and no call or long turn text."""
 
 from __future__ import annotations
 
@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 LABELLED = Path(__file__).resolve().parent / "labelled"
-SPLITS = ("dev", "holdout", "holdout2", "holdout3", "holdout4")
-ID_PREFIX = {"dev": "ev-0", "holdout": "ev-1", "holdout2": "ev-2", "holdout3": "ev-3", "holdout4": "ev-4"}
+SPLITS = ("dev", "holdout", "holdout2", "holdout3", "holdout4", "holdout5")
+ID_PREFIX = {"dev": "ev-0", "holdout": "ev-1", "holdout2": "ev-2", "holdout3": "ev-3", "holdout4": "ev-4",
+             "holdout5": "ev-5"}
 PRACTICES = ("let_vent", "verified_understanding", "empathized", "apologized", "asked_desired_outcome",
              "agreement_obtained", "took_ownership", "summarized", "thanked", "followup_promised")
 FLAGS = PRACTICES + ("empathy_negated", "policy_language", "handoff", "blaming", "compensation_offered")
