@@ -22,12 +22,17 @@ import duckdb
 from calmline.etl.load_report import FileResult
 from calmline.etl.staging import shown_path
 from calmline.transcripts import detect, read_transcripts, tables
+from calmline.transcripts.detect import CALL_COLUMNS, PRACTICE_COLUMNS
 from calmline.transcripts.read import ENTITY, FORMATS, transcript_files
 from calmline.transcripts.rulebook import load_rules
 
 SUFFIXES = (".jsonl", ".ndjson", ".csv", ".parquet")
 """Suffixes of a single ``transcripts`` file in the source folder (a folder may also hold
 Amazon Transcribe ``.json`` files)."""
+
+TURN_COLUMNS = (("call_id", "VARCHAR"), ("turn", "INTEGER"), ("speaker", "VARCHAR"), ("start_s", "DOUBLE"),
+                ("end_s", "DOUBLE"), ("text", "VARCHAR"))
+"""``transcript_turns``' columns and types, in order, as a load without transcripts creates it."""
 
 
 def find(source: Path) -> Path | None:
@@ -57,15 +62,18 @@ def find(source: Path) -> Path | None:
 
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Create the three transcript tables, empty, when no load has written them yet, so that
-    every calmline database has them with the same columns (detection of no calls gives their
-    exact shape)."""
+    every calmline database has them with the same columns: the columns detection writes
+    (:data:`calmline.transcripts.detect.PRACTICE_COLUMNS` and ``CALL_COLUMNS``), created directly
+    rather than by running detection over no calls (0.4 CPU s of a small load without transcripts).
+    """
     exists = con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' AND "
                          "table_name = $t", {"t": tables.CALLS}).fetchone()[0]
     if exists:
         return
-    con.execute(f"CREATE TABLE IF NOT EXISTS {tables.TURNS} (call_id VARCHAR, turn INTEGER, speaker VARCHAR, "
-                f"start_s DOUBLE, end_s DOUBLE, text VARCHAR)")
-    detect(con)
+    for table, columns in ((tables.TURNS, TURN_COLUMNS), (tables.PRACTICES, PRACTICE_COLUMNS),
+                           (tables.CALLS, CALL_COLUMNS)):
+        typed = ", ".join(f'"{name}" {kind}' for name, kind in columns)
+        con.execute(f"CREATE TABLE IF NOT EXISTS {table} ({typed})")
 
 
 def unchanged(con: duckdb.DuckDBPyConnection, path: Path, source: Path, batch_id: int) -> list[FileResult] | None:

@@ -33,6 +33,10 @@ CALL_COLUMNS = (("call_id", "VARCHAR"),) + tuple((f, "BOOLEAN") for f in qa_flag
     (f, "BOOLEAN") for f in FLAGS) + (("agent_talk_share", "DOUBLE"), ("turns", "INTEGER"))
 """``transcript_calls``' columns and types, in order."""
 
+PRACTICE_COLUMNS = (("call_id", "VARCHAR"), ("practice", "VARCHAR"), ("value", "VARCHAR"), ("turn", "INTEGER"),
+                    ("evidence", "VARCHAR"), ("rule", "VARCHAR"))
+"""``transcript_practices``' columns and types, in order."""
+
 _DERIVED = {"let_vent", "verified_understanding"}
 
 
