@@ -30,6 +30,9 @@ MIN_CALLS_HOLDOUT3 = 100
 MIN_EACH_WAY_HOLDOUT4 = 30
 MIN_CALLS_HOLDOUT4 = 120
 MIN_PER_OPTIONS_COUNT_HOLDOUT4 = 20
+MIN_EACH_WAY_HOLDOUT5 = 40
+MIN_CALLS_HOLDOUT5 = 140
+MIN_PER_OPTIONS_COUNT_HOLDOUT5 = 25
 LONG_TURN_WORDS = 12
 
 
@@ -157,9 +160,10 @@ BLIND_SPLIT_MINIMA = {
     # split: (calls, positives and negatives of every flag, verbatim and paraphrase, calls per options count)
     "holdout3": (MIN_CALLS_HOLDOUT3, MIN_EACH_WAY_HOLDOUT3, 20, 10),
     "holdout4": (MIN_CALLS_HOLDOUT4, MIN_EACH_WAY_HOLDOUT4, MIN_PER_MODE, MIN_PER_OPTIONS_COUNT_HOLDOUT4),
+    "holdout5": (MIN_CALLS_HOLDOUT5, MIN_EACH_WAY_HOLDOUT5, MIN_PER_MODE, MIN_PER_OPTIONS_COUNT_HOLDOUT5),
 }
 """What each blind split written to be scored on its own must hold (holdout3 in session 8,
-holdout4 in session 9), so that its F1 and kappa mean something. let_vent's negatives are the
+holdout4 in session 9, holdout5 in session 10), so that its F1 and kappa mean something. let_vent's negatives are the
 interrupted openings."""
 
 
