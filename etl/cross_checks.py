@@ -108,7 +108,7 @@ def _reference(con, entity: Entity, column: str, parent_name: str, clean: str,
     parent = contract.entity(parent_name)
     key = parent.key[0]
     rejected = "SELECT NULL::VARCHAR AS k, NULL::VARCHAR AS at WHERE false"
-    if parent_name in staged:
+    if parent_name in staged and _any_rejected(con, parent_name):
         rejected = (
             f"SELECT r.{q(key)} AS k, arg_min({file_path_case('r._file_idx', every_file)} || ':' || r._line, "
             f"(r._file_idx, r._line)) AS at FROM {work_tables.stage(parent_name)} r "
@@ -121,3 +121,12 @@ def _reference(con, entity: Entity, column: str, parent_name: str, clean: str,
         f"FROM {clean} s ANTI JOIN ({_known_keys(parent, q(key), staged)}) p "
         f"ON s.{q(column)} = p.{q(key)} LEFT JOIN ({rejected}) x ON x.k = s.{q(column)}"
     )
+
+
+def _any_rejected(con, name: str) -> bool:
+    """Whether this load rejected any staged row of ``name`` so far: one broke a per-row rule, or
+    its cross-row checks found a problem. When none was, no reference to it can point at a
+    rejected row, and :func:`_reference` skips looking for them (at 1M calls the look-up joined
+    every staged call with the accepted ones: about 0.2 CPU s for the follow-ups' references)."""
+    return con.execute(f"SELECT EXISTS (SELECT 1 FROM {work_tables.staged(name)} WHERE _ok IS NOT TRUE) "
+                       f"OR EXISTS (SELECT 1 FROM {work_tables.cross(name)})").fetchone()[0]
