@@ -23,7 +23,7 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from calmline.analysis import logit, runner
-from calmline.analysis.design import build
+from calmline.analysis.design import ENCODED, build
 from calmline.analysis.disputes import MIN_CALLS
 from calmline.analysis.effects import COLUMNS as EFFECT_COLUMNS
 from calmline.analysis.secondary import add_q_and_mde
@@ -95,7 +95,19 @@ def stored_for(con: duckdb.DuckDBPyConnection, run_id: int) -> bool:
                                         {"run": int(run_id)}).fetchall()[0][0] > 0
 
 
-def population(con: duckdb.DuckDBPyConnection, params: dict, run_id: int | None = None) -> pd.DataFrame:
+def model_columns(practices: list[str], horizon_days: int) -> list[str]:
+    """The population columns :func:`estimate_population` reads for ``practices`` and a horizon: the
+    agent (clusters), the design's covariates (:data:`calmline.analysis.design.ENCODED`), the
+    practices, ``resolved``, the survival and observation columns and the horizon's outcome. Reading
+    only these (no call, customer, team or site strings, no other horizons) takes about half the
+    read's CPU at 2M calls; the estimate is the same."""
+    wanted = ["agent_id", *ENCODED, *practices, "resolved", "event", "time_days", "days_observable",
+              f"churned_{horizon_days}d"]
+    return list(dict.fromkeys(wanted))
+
+
+def population(con: duckdb.DuckDBPyConnection, params: dict, run_id: int | None = None,
+               columns: list[str] | None = None) -> pd.DataFrame:
     """The model population's upset calls that pass the filter.
 
     Read from the table ``model_population`` `calmline fit` stored when it holds ``run_id``'s
@@ -112,6 +124,9 @@ def population(con: duckdb.DuckDBPyConnection, params: dict, run_id: int | None 
         not filter.
     run_id : int, optional
         The stored run the estimate is shown beside.
+    columns : list of str, optional
+        Only these columns (:func:`model_columns`), in this order, those the population has; all
+        by default.
 
     Returns
     -------
@@ -124,7 +139,11 @@ def population(con: duckdb.DuckDBPyConnection, params: dict, run_id: int | None 
               else con.sql(load_sql("analysis/upset_calls")))
     con.register(POPULATION, source)
     try:
-        return con.execute(load_sql("analysis/filtered_upset_calls"), bound).df()
+        filtered = con.sql(load_sql("analysis/filtered_upset_calls"), params=bound)
+        if columns is None:
+            return filtered.df()
+        present = set(filtered.columns)  # a column the population lacks stays missing, as with all
+        return filtered.select(*(duckdb.ColumnExpression(c) for c in columns if c in present)).df()
     finally:
         con.unregister(POPULATION)
 
@@ -232,7 +251,7 @@ def estimate(con: duckdb.DuckDBPyConnection, params: dict, horizon_days: int, pr
         (CPU seconds of the process, DuckDB's and BLAS's threads included).
     """
     wall, cpu = time.perf_counter(), time.process_time()
-    upset = population(con, params, run_id)
+    upset = population(con, params, run_id, model_columns(practices, horizon_days))
     read, read_cpu = time.perf_counter() - wall, time.process_time() - cpu
     result = estimate_population(upset, practices, horizon_days)
     result.seconds = {"read": read, "estimate": time.perf_counter() - wall - read,
