@@ -136,6 +136,15 @@ def _dummies(values, prefix: str, naming=None) -> tuple[np.ndarray, list[str]]:
     return out, [f"{prefix}[{lbl}]" for lbl, _ in keep]
 
 
+def _text(values: pd.Series):
+    """A text column as :func:`_dummies` factorises it: Arrow-backed strings as they are (Arrow
+    encodes them, no Python object per value), anything else as an object array; the same
+    codes and levels either way (missing is ``pd.NA`` or None, a level of its own)."""
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        return values.array
+    return values.to_numpy(dtype=object)
+
+
 def agent_codes(agents: pd.Series) -> np.ndarray:
     """Integer cluster codes for the agents (missing agent = one cluster of its own)."""
     return pd.factorize(agents, use_na_sentinel=False)[0]
@@ -183,7 +192,7 @@ def build(df: pd.DataFrame, practices: list[str]) -> Design:
     blocks = [(np.ones((n, 1)), ["intercept"])]
     blocks.append(_dummies(df["anger_level"].to_numpy(), "anger"))
     for col in ("issue_type", "channel", "plan", "region"):
-        blocks.append(_dummies(df[col].to_numpy(dtype=object), col))
+        blocks.append(_dummies(_text(df[col]), col))
     months = pd.to_datetime(df["call_month"]).to_numpy().astype("datetime64[M]")
     blocks.append(_dummies(months.view("int64"), "month",
                            lambda u: np.asarray(u, dtype="int64").view("datetime64[M]").astype(str)))
@@ -201,8 +210,11 @@ def build(df: pd.DataFrame, practices: list[str]) -> Design:
     blocks.append(_numeric(pd.to_numeric(df["repeat_contact_30d"].astype("Float64"), errors="coerce"),
                            "repeat_contact_30d", lambda x: (x > 0).astype(float)))
     names = [name for _, ns in blocks for name in ns]
-    each = [np.ptp(b, axis=0) > 0 if len(b) else np.zeros(b.shape[1], bool) for b, _ in blocks]
-    each[0][:] = True  # the intercept
+    # a level column of _dummies (``name[level]``) always varies, as its level and the reference
+    # both occur, and the intercept is kept: only the numeric blocks need a pass for their range
+    each = [np.ones(b.shape[1], bool) if k == 0 or all("[" in nm for nm in ns) else
+            np.ptp(b, axis=0) > 0 if len(b) else np.zeros(b.shape[1], bool)
+            for k, (b, ns) in enumerate(blocks)]
     varies = np.concatenate(each)
     notes = []
     if not varies.all():

@@ -109,9 +109,10 @@ def dose_response(df: pd.DataFrame, practices: list[str], outcome: str, design: 
         cov_keep = [i for i, nm in enumerate(design.covariate_names) if nm != "short_break"]
         if factor != "break_minutes":
             cov_keep = list(range(len(design.covariate_names)))
-        present = [lvl for lvl in order if (levels == lvl).any()]
+        at_level = {lvl: (levels == lvl).to_numpy(dtype=bool) for lvl in order}  # once per level
+        present = [lvl for lvl in order if at_level[lvl].any()]
         others = [lvl for lvl in present if lvl != reference]
-        dummies = np.column_stack([(levels == lvl).to_numpy(dtype=float) for lvl in others]) if others \
+        dummies = np.column_stack([at_level[lvl].astype(float) for lvl in others]) if others \
             else np.empty((len(levels), 0))
         X = np.column_stack([design.practices, design.covariates[:, cov_keep], dummies])
         names = design.practice_names + [design.covariate_names[i] for i in cov_keep] + \
@@ -120,7 +121,7 @@ def dose_response(df: pd.DataFrame, practices: list[str], outcome: str, design: 
         first = X.shape[1] - len(others)
         at = _Levels(fit, X, first, others) if fit.ok else None
         for lvl in present:
-            n = int((levels == lvl).sum())
+            n = int(at_level[lvl].sum())
             if not fit.ok or reference not in present:
                 why = fit.warning if not fit.ok else f"no calls at the reference level {reference}"
                 rows.append(dict(factor=factor, level=lvl, reference=reference, estimate=None, ci_low=None,
@@ -230,9 +231,11 @@ def heterogeneity(df: pd.DataFrame, practices: list[str], outcome: str, design: 
     rows = []
     previous: dict[str, float] = {}  # the last level's coefficients: each level's Newton starts there
     for dimension in ("anger_level", "issue_type"):
-        values = df[dimension].astype("string").to_numpy()
-        for level in sorted(set(values) - {None}):
-            mask = values == level
+        # each level's rows from one factorisation (a comparison of codes, not of strings)
+        codes, uniques = pd.factorize(df[dimension])
+        labels = {str(u): k for k, u in enumerate(uniques)}
+        for level in sorted(labels):
+            mask = codes == labels[level]
             base = dict(dimension=dimension, level=str(level), n=int(mask.sum()))
             if mask.sum() < min_calls:
                 rows += [dict(base, practice=p, estimate=None, ci_low=None, ci_high=None, p_value=None,
