@@ -81,7 +81,7 @@ def detect(con: duckdb.DuckDBPyConnection, turns_table: str = tables.TURNS, *, r
     bounds = list(zip(starts, starts[1:] + [None])) or [(None, None)]
     texts = _texts_sql(rules)  # None with the each-sentence plan
     sql = [_sentences_sql(_CHUNK, s), *([texts] if texts else []), _hits_sql(rules), None,
-           _timing_sql(_CHUNK, s), _verify_mode_sql(rules, s)]
+           _timing_sql(_CHUNK, s), _verify_mode_sql(rules, s), *([_alternatives_sql(rules, s)] if s.get("choice_split") else [])]
     for i, (low, high) in enumerate(bounds):
         con.execute(f"CREATE OR REPLACE TEMP TABLE {_CHUNK} AS SELECT * FROM {turns_table} "
                     f"WHERE ($low IS NULL OR call_id >= $low) AND ($high IS NULL OR call_id < $high)",
@@ -95,7 +95,7 @@ def detect(con: duckdb.DuckDBPyConnection, turns_table: str = tables.TURNS, *, r
         for table, select in ((tables.PRACTICES, f"SELECT * FROM {_CHUNK_PRACTICES}"), (tables.CALLS, _calls_sql(rules))):
             con.execute(f"CREATE OR REPLACE TABLE {table} AS {select}" if i == 0 else f"INSERT INTO {table} {select}")
     n = con.execute(f"SELECT count(*) FROM {tables.CALLS}").fetchone()[0]
-    for t in (_CHUNK, _CHUNK_PRACTICES, tables.SENTENCES, tables.HITS, "_tx_texts", "_tx_turn_facts", "_tx_verify"):
+    for t in (_CHUNK, _CHUNK_PRACTICES, tables.SENTENCES, tables.HITS, "_tx_texts", "_tx_turn_facts", "_tx_verify", "_tx_choices"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
     return n
 
@@ -179,7 +179,7 @@ def _hits_sql(rules: Rules) -> str:
             WHERE xs.x IS NOT NULL OR (x.sentence = 1 AND xt.x IS NOT NULL)"""
     return f"""
     CREATE OR REPLACE TEMP TABLE {tables.HITS} AS
-    SELECT call_id, turn, speaker, rule, evidence FROM (
+    SELECT call_id, turn, speaker, sentence, rule, evidence FROM (
         UNPIVOT (SELECT x.call_id, x.turn, x.speaker, x.sentence, {cols} FROM {source})
         ON {names} INTO NAME rule VALUE evidence)
     """
@@ -259,7 +259,7 @@ def _keep_replies(con: duckdb.DuckDBPyConnection, rules: Rules) -> None:
         ), questions AS (
             SELECT call_id, turn, first(evidence) AS evidence FROM {tables.HITS} WHERE rule = {asked} GROUP BY ALL
         )
-        SELECT h.call_id, h.turn, h.speaker, h.rule,
+        SELECT h.call_id, h.turn, h.speaker, h.sentence, h.rule,
                CASE WHEN h.rule = {name} THEN q.evidence || ' -> ' || h.evidence ELSE h.evidence END AS evidence
         FROM {tables.HITS} h
         LEFT JOIN previous p ON h.rule = {name} AND p.call_id = h.call_id AND p.turn = h.turn
@@ -357,6 +357,49 @@ def _verify_mode_sql(rules: Rules, s: dict) -> str:
     """
 
 
+def _alternatives_sql(rules: Rules, s: dict) -> str:
+    """``_tx_choices``: the alternatives a sentence offers beyond the kinds of remedy it names.
+
+    An options group counts a kind of remedy once, so "a $50 voucher or a free day on your next
+    hire" (two gestures, both credits) or "tonight's 21:40 via Madrid or tomorrow's 07:15 direct"
+    (two flights) would count one. Each agent sentence in which an options rule fired and that
+    offers a choice (``choice_marker``: "or", "alternatively") is split into its alternatives at
+    ``choice_split`` ("or", "alternatively", and the gesture that comes with either: "either way",
+    "whichever you choose"), after ``choice_protect`` has blanked the "or"s that join no
+    alternatives ("one or two days", "or so", "whether or not"). An alternative is an offer when it
+    holds the evidence of an options rule or offers something (``choice_offer``: money, a free or
+    discounted thing, goods, another departure, data); "or your bank account" is none. ``choices``
+    is the number of offers beyond the kinds of remedy the sentence fired (steps of one plan joined
+    by "and" stay in one alternative); the call adds the largest such number over its sentences,
+    so a choice restated in the recap counts once. A sentence where the generic ``alternative``
+    group fired ("or the 10am") is left to that rule. Reads ``HITS`` and ``SENTENCES``.
+    """
+    rule_names = _list([r.name for r in rules.rules if r.practice == "options_offered" and r.group])
+    rule_groups = _list([r.group for r in rules.rules if r.practice == "options_offered" and r.group])
+    return f"""
+    CREATE OR REPLACE TEMP TABLE _tx_choices AS
+    WITH fired AS (
+        SELECT h.call_id, h.turn, h.sentence,
+               list(DISTINCT trim(list_last(regexp_split_to_array(' ' || h.evidence, {_lit(s['choice_split'])})))) AS evs,
+               bool_or(g.grp = 'alternative') AS generic, count(DISTINCT g.grp) AS kinds
+        FROM {tables.HITS} h JOIN (SELECT unnest({rule_names}) AS rule, unnest({rule_groups}) AS grp) g USING (rule)
+        GROUP BY ALL
+    ), offers AS (
+        SELECT x.call_id, x.turn, x.s, f.evs, f.kinds,
+               regexp_split_to_array(regexp_replace(x.s, {_lit(s['choice_protect'])}, ' ', 'g'), {_lit(s['choice_split'])}) AS alts
+        FROM {tables.SENTENCES} x JOIN fired f USING (call_id, turn, sentence)
+        -- a sentence whose second offer a generic alternative rule already counts ("or the 10am") is left to it
+        WHERE x.speaker = 'agent' AND NOT f.generic AND regexp_matches(x.s, {_lit(s['choice_marker'])})
+    ), counted AS (
+        SELECT call_id, turn, s, kinds,
+               len(list_filter(alts, lambda a: len(list_filter(evs, lambda e: contains(a, e))) > 0
+                                               OR regexp_matches(a, {_lit(s['choice_offer'])}))) AS offered
+        FROM offers
+    )
+    SELECT call_id, turn, s AS evidence, (offered - kinds)::BIGINT AS choices FROM counted WHERE offered > kinds
+    """
+
+
 def _practices_sql(rules: Rules) -> str:
     """The select of ``transcript_practices``: every detected value with its turn, evidence and rule."""
     phrase = ", ".join(_lit(r.name) for r in rules.rules if r.practice not in _DERIVED)
@@ -374,6 +417,9 @@ def _practices_sql(rules: Rules) -> str:
                              FROM {tables.HITS} WHERE rule IN ({", ".join(_lit(r.name) for r in rules.for_practice("verified_understanding"))})
                              GROUP BY ALL) h USING (call_id, turn)
     UNION ALL
+    SELECT call_id, 'options_offered', 'another choice ' || k, turn, evidence, 'choices'
+    FROM (SELECT *, unnest(range(1, choices::BIGINT + 1)) AS k FROM ({{choices}}))
+    UNION ALL
     SELECT call_id, 'verify_mode', CASE WHEN shared IS NOT NULL THEN 'verbatim' ELSE 'paraphrase' END, turn,
            coalesce(shared, ''), 'verbatim_words'
     FROM _tx_verify
@@ -387,7 +433,9 @@ def _practices_sql(rules: Rules) -> str:
                  || ', all ' || round(sum(end_s - start_s), 1), 'talk_time'
     FROM _tx_turn_facts GROUP BY call_id
     ORDER BY call_id, turn NULLS LAST, practice
-    """.replace("$names", _list([r.name for r in rules.rules])).replace(
+    """.replace("{choices}", "SELECT * FROM _tx_choices" if rules.settings.get("choice_split") else
+                "SELECT NULL::VARCHAR AS call_id, NULL::INTEGER AS turn, NULL::VARCHAR AS evidence, 0::BIGINT AS choices WHERE false").replace(
+        "$names", _list([r.name for r in rules.rules])).replace(
         "$practices", _list([r.practice for r in rules.rules])).replace(
         "$groups", _list([r.group or "" for r in rules.rules]))
 

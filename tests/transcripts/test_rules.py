@@ -1808,6 +1808,140 @@ ROUND9_HOW = {
 }
 
 
+# ROUND 10 probes, written from the rubric before reading holdout4's wording.
+_ASK = "I'll refund the forty pounds today and add a ten pound credit."
+
+ROUND10_AGREEMENT = {
+    # the plan put for acceptance in other words (the agent's question) ...
+    **{f"r10_agree_ask_{i:02d}": (_call(A(f"{_ASK} {q}"), C(a)), "agreement_obtained", True) for i, (q, a) in enumerate([
+        ("Are you happy for me to go ahead?", "yes go ahead"),
+        ("Would that be acceptable?", "yes, that's acceptable"),
+        ("Can I go ahead and do that for you?", "yes please"),
+        ("Is that alright with you?", "yeah that's alright"),
+        ("Okay to proceed?", "yes proceed"),
+        ("Should I proceed?", "yes kindly proceed"),
+        ("Would you like to go ahead with that?", "yes let's do that"),
+        ("Fair enough?", "fair enough, yes"),
+        ("Are we good?", "yeah we're good"),
+        ("Can we agree on that?", "agreed"),
+        ("Would you be okay with that?", "i would yes"),
+        ("does that work for you", "ya that works"),
+        ("Is that something you'd like me to do?", "yes please do"),
+        ("What do you think?", "that sounds fair to me"),
+        ("Can I confirm that for you?", "yes confirm it"),
+        ("Shall we go with that?", "let's go with that"),
+        ("ok for you?", "ok can"),
+        ("Would you like me to action that?", "yes, action it please"),
+    ])},
+    # ... and the customer's yes in other registers (US, UK, Irish, Australian, South African, Nigerian, Indian, Singaporean, chat)
+    **{f"r10_agree_says_{i:02d}": (_call(A(f"{_ASK} Does that work for you?"), C(a)), "agreement_obtained", True) for i, a in enumerate([
+        "yeah, go on then", "alright, do that", "sounds like a plan", "deal", "ok lets do that", "cool, go for it",
+        "grand so, work away", "too easy mate, yeah", "ja that's fine", "yes oh, please do it", "yes ma'am kindly do the needful",
+        "can lah, ok", "yh thats fine", "yes, that'd be brilliant, thank you", "that's perfect thank you", "ok thank you that's fine",
+        "uh yeah yeah that's fine", "yes I'm happy with that", "yes that's all I wanted", "I'll take that, thanks",
+        "fine, yes, do it", "okay great", "okay perfect thanks", "that'll do", "that's good enough for me",
+    ])},
+    # hard negatives: back-channel "ok" that is no acceptance, grudging or deferring replies, a yes to a check or to "anything else?"
+    **{f"r10_no_agree_{i:02d}": (_call(*lines), "agreement_obtained", False) for i, lines in enumerate([
+        (A(f"{_ASK}"), C("okay")),
+        (A(f"{_ASK} Does that work for you?"), C("we'll see")),
+        (A(f"{_ASK} Does that work for you?"), C("i suppose it'll have to")),
+        (A(f"{_ASK} Does that work for you?"), C("not really, no")),
+        (A(f"{_ASK} Does that work for you?"), C("fine, whatever")),
+        (A(f"{_ASK} Does that work for you?"), C("hmm, i'd rather have the full refund")),
+        (A(f"{_ASK} Does that work for you?"), C("ok but what about the other charge?")),
+        (A("so your bill went up by forty pounds and nobody told you, is that right?"), C("yes")),
+        (A("Is there anything else I can help with?"), C("no that's all")),
+        (A("Can I take your account number?"), C("yes it's 4 4 1 2")),
+        (A(f"{_ASK}"), C("right okay")),
+        (A(f"{_ASK}"), C("ok thanks")),
+        (A("i'll refund the forty pounds ok"), C("ok")),
+    ])},
+}
+
+ROUND10_HANDOFF = {
+    **{f"r10_handoff_says_{i:02d}": (_call(A(t), C("ok")), "handoff", True) for i, t in enumerate([
+        "I'm going to put you through to our retentions team now.",
+        "I'll have to send you over to the claims department for that.",
+        "you'll need to speak with our billing team about that one.",
+        "I'll escalate this to my supervisor and she'll call you back this afternoon.",
+        "our fraud team will take it from here.",
+        "transferring you now, please hold.",
+        "please hold while I connect you to the mortgages desk",
+        "I'll need to refer you to our complaints team.",
+        "your case has been moved to the escalations team, they'll contact you within 48 hours.",
+        "kindly visit the branch and speak to the manager there.",
+        "it's best to contact your bank directly about the chargeback.",
+        "let me get my supervisor on the line for you.",
+        "i'll pass you to a colleague in the moves team",
+        "im gonna transfer u to tech support ok",
+        "ill put you through to billing now sir one moment",
+        "this needs to go to our specialist team, I'm handing it over and they'll be in touch.",
+        "my manager will be taking over your complaint from here.",
+        "you'll have to ring the airline, we can't change their flights.",
+        "I'll warm transfer you to a specialist who can sort that.",
+        "the disputes team handles chargebacks, I'll route your chat to them now.",
+        "i'm raising a ticket with the network team and they'll contact you directly",
+        "that's for the landlord to sort, you'd need to take it up with the letting agent.",
+        # round 10, the classes of holdout4's misses in other words: another party named any way, a place to go with what to
+        # bring, the matter said to be another party's, a formal route with another body, another team taking the case
+        "please log the fault with your line provider directly.",
+        "you contact your dealer directly sir",
+        "kindly visit the nearest service centre with the invoice",
+        "go to your branch with your ID and they will sort it out",
+        "repairs are handled by the building contractor, please contact them.",
+        "you'd need to lodge a formal complaint with the head teacher.",
+        "you can appeal to the ombudsman if you disagree.",
+        "you'll need to go through the other party's insurance company.",
+        "please take it up with the letting agent.",
+        "go back to the clinic and ask them to ring us",
+        "i am raising a request to collections team they will call you tomorrow",
+        "the claims unit will take it from here, they'll ring you.",
+        "I'm passing the job to our roofing contractor, they'll be in touch to book it.",
+    ])},
+    # consulting a colleague or a team while the agent keeps the customer is no hand-off
+    **{f"r10_no_handoff_{i:02d}": (_call(A(t), C("ok")), "handoff", False) for i, t in enumerate([
+        "I'll check with my team leader and come back to you myself.",
+        "let me just ask a colleague, please hold.",
+        "I'll raise it with our engineers and I'll keep you updated myself.",
+        "no need to transfer you, I can do that here.",
+        "you can do a balance transfer to the new card.",
+        "I've spoken to billing and they've approved the refund.",
+        "I'll get the engineers to look at it and I'll ring you tomorrow with what they find.",
+        "I'm just going to put you on a brief hold while I check the system.",
+        "the payments team have confirmed the refund went out today.",
+        "I'll transfer the money to your account today.",
+        "i'll ask my supervisor to approve the credit while you hold",
+        "did you manage to speak to the bank?",
+        "I'll take this from here, you won't need to call again.",
+        "we'll take it from here and I'll ring you on Friday",
+        "I'm really sorry we put you through all that.",
+        "I won't hand it to the queue, I'm keeping it myself.",
+        "I'll contact the courier directly for you.",
+        "you can call me directly on this number.",
+    ])},
+}
+
+# options: alternatives the customer chooses between, offered with "or", "either", "alternatively", "another option", numbered
+# lists, within one turn or across turns; steps of one plan joined by "and then", a restated option and a withdrawn one count once
+# or not at all
+ROUND10_COUNTS = {
+    "r10_either_refund_or_replacement": ("either I refund you or we send a replacement, whichever you prefer.", 2),
+    "r10_alternatively_credit": ("I can refund the delivery charge. Alternatively I can put a £15 credit on your account.", 2),
+    "r10_another_option_cancel": ("I can move you to the cheaper plan. Another option is to cancel with no fee.", 2),
+    "r10_numbered_three": ("You've got three options: one, a full refund; two, a replacement next week; three, a £20 voucher and keep the item.", 3),
+    "r10_asr_or_or": ("so i can do a refund or a replacement or we can knock ten pound off and you keep it", 3),
+    "r10_across_turns": (["I can refund the £30 today.", "C:is there anything else?", "I could also send you a replacement instead if you'd rather."], 2),
+    "r10_steps_and_then": ("I'll cancel the order and then refund the £40 to your card.", 1),
+    "r10_steps_collect_then_refund": ("the courier will collect it tomorrow and then we'll refund you once it arrives back.", 1),
+    "r10_restated_refund": (["I can refund the £40 today.", "C:ok", "so that's the £40 refund going back today."], 1),
+    "r10_withdrawn_option": ("I could offer a replacement, actually no, they're out of stock, so it's a full refund.", 1),
+    "r10_chat_or": ("can do refund or credit, up to u", 2),
+    "r10_indian_or_else": ("ma'am I can reverse the charges or else I can give 500 rupees cashback, kindly tell me", 2),
+    "r10_troubleshooting_no_option": ("please restart the router, and if that fails I'll book an engineer to look at the line.", 0),
+}
+
+
 def _phrasing_cases() -> tuple[dict, dict]:
     flags, counts = {}, {}
     for prefix, table in (("", PHRASINGS), ("more_", MORE_PHRASINGS), ("r8_", ROUND8_PHRASINGS), ("r8b_", ROUND8_MORE),
@@ -1817,7 +1951,7 @@ def _phrasing_cases() -> tuple[dict, dict]:
                 flags[f"{prefix}{practice}_says_{i:02d}"] = (_call(A(text), C("ok")), practice, True)
             for i, text in enumerate(negatives):
                 flags[f"{prefix}{practice}_near_miss_{i:02d}"] = (_call(A(text), C("ok")), practice, False)
-    for name, (text, n) in {**OPTION_PHRASINGS, **ROUND8_COUNTS, **ROUND9_COUNTS}.items():
+    for name, (text, n) in {**OPTION_PHRASINGS, **ROUND8_COUNTS, **ROUND9_COUNTS, **ROUND10_COUNTS}.items():
         lines = [C(t[2:]) if t.startswith("C:") else A(t) for t in ([text] if isinstance(text, str) else text)]
         counts[f"options_{name}"] = (_call(*lines, C("ok")), "options_offered", n)
     return flags, counts
@@ -1830,6 +1964,8 @@ CASES.update(ROUND9_CASES)
 CASES.update(ROUND9_AGREEMENT)
 CASES.update(ROUND9_SUMMARY)
 CASES.update(ROUND9_HOW)
+CASES.update(ROUND10_AGREEMENT)
+CASES.update(ROUND10_HANDOFF)
 COUNT_CASES.update(_COUNTS)
 
 VERIFY_CASES = {
