@@ -92,7 +92,67 @@ def fit_cox(df: pd.DataFrame, terms, *, time: str = "time_days", event: str = "e
     t, e = _values(df, time, rows), _values(df, event, rows)
     if (t < 0).any() or not np.isin(e, (0.0, 1.0)).all():
         raise ValueError(f"{time} must be >= 0 and {event} 0 or 1")
-    left_out = len(df) - len(t)
+    codes = None
+    if cluster:
+        codes = pd.factorize(df[cluster] if rows is None else df[cluster][rows])[0]
+    return _fit_sorted(terms, lambda term: _values(df, term, rows), None, t, e, codes, len(df) - len(t),
+                       ties, alpha, {})
+
+
+def fit_cox_columns(columns: dict[str, np.ndarray], time: np.ndarray, event: np.ndarray,
+                    clusters=None, *, rows: np.ndarray | None = None, ties: str = "efron",
+                    alpha: float = 0.05, start: dict[str, float] | None = None) -> pd.DataFrame:
+    """:func:`fit_cox` on arrays: the same model and the same table, without a DataFrame of the
+    terms. Each term's column is read once, straight into the time-sorted matrix the engine
+    fits (no frame, no second copy of the design), and ``rows`` picks the calls without a copy
+    of the design either (a landmark model's subset).
+
+    Parameters
+    ----------
+    columns : dict of str to (n,) array
+        Each term's values over all n calls (views of a design's columns will do), in the
+        order the terms are reported.
+    time, event : (n,) arrays
+        Days to churn or censoring, and 1 for churn, 0 for censored.
+    clusters : (n,) array-like, optional
+        Cluster labels (the agent), missing ones left out as :func:`fit_cox` leaves them.
+    rows : (n,) bool array, optional
+        The calls of the model (all by default); missing values are counted among them.
+    ties, alpha
+        As :func:`fit_cox`.
+    start : dict of str to float, optional
+        Log hazard ratios to start Newton from (a related model's, by term; 0 for the others):
+        the same maximum, usually in fewer steps.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`fit_cox`.
+    """
+    terms = list(columns)
+    if ties not in ("efron", "breslow"):
+        raise ValueError(f"ties must be 'efron' or 'breslow', not {ties!r}")
+    t_all, e_all = np.asarray(time, dtype=float), np.asarray(event, dtype=float)
+    chosen = np.ones(len(t_all), bool) if rows is None else np.asarray(rows, dtype=bool)
+    complete = chosen & ~np.isnan(t_all) & ~np.isnan(e_all)
+    for values in columns.values():
+        complete &= ~np.isnan(values)
+    if clusters is not None:
+        complete &= ~np.asarray(pd.isna(clusters), dtype=bool)
+    idx = np.flatnonzero(complete)
+    if (t_all[idx] < 0).any() or not np.isin(e_all[idx], (0.0, 1.0)).all():
+        raise ValueError("time must be >= 0 and event 0 or 1")
+    codes = None
+    if clusters is not None:
+        codes = pd.factorize(pd.Series(clusters, copy=False).take(idx))[0]
+    return _fit_sorted(terms, columns.__getitem__, idx, t_all[idx], e_all[idx], codes,
+                       int(chosen.sum()) - len(idx), ties, alpha, start or {})
+
+
+def _fit_sorted(terms, column, idx, t, e, codes, left_out, ties, alpha, start) -> pd.DataFrame:
+    """The model of :func:`fit_cox` once its calls are chosen: ``column(term)`` gives a term's
+    values (over all calls when ``idx`` says which to take, else over the chosen ones), ``t``,
+    ``e`` and ``codes`` are the chosen calls'."""
     notes = [f"{left_out} call{'s' if left_out > 1 else ''} with missing values left out"] if left_out else []
     out = pd.DataFrame({"term": terms, "n": len(t), "n_events": int(e.sum())})
     for col in NUMBERS:
@@ -104,15 +164,15 @@ def fit_cox(df: pd.DataFrame, terms, *, time: str = "time_days", event: str = "e
         return _finish(out, reasons, [why, *notes])
     order = cox_engine.sort_order(t, e)
     t, e = t[order], e[order]
+    pick = order if idx is None else idx[order]
     X = np.empty((len(t), len(terms)), order="F")  # one column per term, contiguous
     for j, term in enumerate(terms):
-        np.take(_values(df, term, rows), order, out=X[:, j], mode="clip")  # in range: no checks
+        np.take(column(term), pick, out=X[:, j], mode="clip")  # in range: no checks
     keep = _screen_terms(X, e, terms, reasons)
     if keep:
-        codes = None
-        if cluster:
-            codes = pd.factorize(df[cluster] if rows is None else df[cluster][rows])[0][order]
-        notes += _fit_kept(out, t, e, _kept_centred(X, keep), keep, codes, ties, alpha, reasons)
+        first = np.array([start.get(terms[j], 0.0) for j in keep]) if start else None
+        notes += _fit_kept(out, t, e, _kept_centred(X, keep), keep, None if codes is None else codes[order],
+                           ties, alpha, reasons, first)
     return _finish(out, reasons, notes)
 
 
@@ -195,12 +255,13 @@ def _collinear(X, columns, tol: float = 1e-10) -> list[int]:
     return out
 
 
-def _fit_kept(out, t, e, X, keep, codes, ties, alpha, reasons) -> list[str]:
-    """Fit the screened terms, fill their rows of ``out``; return model-wide notes."""
+def _fit_kept(out, t, e, X, keep, codes, ties, alpha, reasons, start=None) -> list[str]:
+    """Fit the screened terms (Newton from ``start``, or 0), fill their rows of ``out``; return
+    model-wide notes."""
     names = out["term"].to_numpy()[keep]
     rs = cox_engine.risk_sets(t, e, ties)
     try:
-        fit = cox_engine.newton(X, e, rs, max_iter=MAX_ITER)
+        fit = cox_engine.newton(X, e, rs, max_iter=MAX_ITER, start=start)
         beta, cov = fit["beta"], np.linalg.inv(fit["information"])
     except (np.linalg.LinAlgError, ValueError, FloatingPointError, OverflowError) as exc:
         return [f"the model could not be fitted ({exc}): no estimates shown"]

@@ -17,7 +17,7 @@ from calmline.analysis.coaching import coaching_queue
 from calmline.analysis.priorities import training_priorities
 from calmline.analysis.training_impact import training_impact
 from calmline.analysis.shrinkage import shrink_rates
-from calmline.analysis.cox import fit_cox
+from calmline.analysis.cox import fit_cox_columns
 from calmline.analysis.kaplan_meier import km_curves
 
 KM_HORIZON_DAYS = 180
@@ -46,8 +46,8 @@ def survival(population: pd.DataFrame, practices: list[str], *, after_call=(),
     after = [p for p in practices if p in set(after_call)]
     on_call = [p for p in practices if p not in after]
     full = build(df, practices)
-    rows, groups = _cox_rows(df, full.dropping(after), on_call, df["time_days"], "total",
-                             "time_to_churn", None)
+    rows, groups, fitted = _cox_rows(df, full.dropping(after), on_call, df["time_days"], "total",
+                                     "time_to_churn", None)
     km = km_curves(groups, on_call, horizon_days=KM_HORIZON_DAYS) if on_call else pd.DataFrame()
     if landmark_days is not None:
         time = pd.to_numeric(df["time_days"], errors="coerce").to_numpy(dtype=float)
@@ -57,10 +57,11 @@ def survival(population: pd.DataFrame, practices: list[str], *, after_call=(),
         for p in after:
             if alive.sum() == 0:
                 continue
-            sub = df.loc[alive].reset_index(drop=True)
-            design = full.dropping([q for q in after if q != p]).subset(alive)
-            r, g = _cox_rows(sub, design, [p], sub["time_days"] - landmark_days, "landmark",
-                             f"time_to_churn_from_day_{landmark_days}", note)
+            # the landmark rows of the design are picked inside the fit (no copy of them), and its
+            # Newton starts from the total model's coefficients (the same maximum, fewer steps)
+            design = full.dropping([q for q in after if q != p])
+            r, g, _ = _cox_rows(df, design, [p], df["time_days"] - landmark_days, "landmark",
+                                f"time_to_churn_from_day_{landmark_days}", note, rows=alive, start=fitted)
             rows = pd.concat([rows, r], ignore_index=True)
             curves = km_curves(g, [p], horizon_days=KM_HORIZON_DAYS - landmark_days)
             curves["day"] = curves["day"] + landmark_days
@@ -69,31 +70,38 @@ def survival(population: pd.DataFrame, practices: list[str], *, after_call=(),
 
 
 def _cox_rows(df: pd.DataFrame, design, targets: list[str], time: pd.Series, effect: str,
-              outcome: str, note: str | None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """One Cox model of ``design`` (its practices and covariates): rows for ``targets``, and the
-    0/1 columns with time and event for their Kaplan-Meier curves."""
-    # covariate column 0 is the intercept, which Cox has no use for
-    keep = design.practice_names + design.covariate_names[1:]
-    frame = pd.DataFrame(np.column_stack([design.practices, design.covariates[:, 1:]]), columns=keep)
-    frame["time_days"] = time.astype(float).to_numpy()
-    frame["event"] = df["event"].astype(float).to_numpy()
-    frame["agent_id"] = df["agent_id"].astype("string").to_numpy()
-    cox = fit_cox(frame, keep)
+              outcome: str, note: str | None, *, rows: np.ndarray | None = None,
+              start: dict[str, float] | None = None) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """One Cox model of ``design`` (its practices and covariates) on the calls ``rows`` (all by
+    default; a covariate constant among them is left out as the model's screen does): rows for
+    ``targets``, the 0/1 columns with time and event for their Kaplan-Meier curves, and every
+    term's log hazard ratio (a related model's Newton ``start``)."""
+    # covariate column 0 is the intercept, which Cox has no use for; the design's columns are
+    # handed over as they are (views), with no frame or second copy of them
+    columns = {name: design.practices[:, j] for j, name in enumerate(design.practice_names)}
+    columns.update({name: design.covariates[:, j] for j, name in enumerate(design.covariate_names) if j})
+    event = df["event"].astype(float).to_numpy()
+    time = time.astype(float).to_numpy()
+    cox = fit_cox_columns(columns, time, event, df["agent_id"].array, rows=rows, start=start)
+    fitted = {t: float(v) for t, v in zip(cox["term"], cox["log_hr"]) if pd.notna(v)}
     cox = cox[cox["term"].isin(targets)]
     for column in ("hazard_ratio", "ci_low", "ci_high", "p_value", "ph_p_value"):
         cox[column] = pd.to_numeric(cox[column], errors="coerce").astype(float)  # NA -> NaN, as effects
-    n_with = {p: int(design.practices[:, design.practice_names.index(p)].sum()) for p in targets}
-    rows = pd.DataFrame({
+    chosen = np.ones(len(df), bool) if rows is None else rows
+    n_calls = int(chosen.sum())
+    n_with = {p: int(design.practices[chosen, design.practice_names.index(p)].sum()) for p in targets}
+    out = pd.DataFrame({
         "practice": cox["term"], "method": "cox", "effect": effect, "outcome": outcome,
         "scale": "hazard_ratio", "estimate": cox["hazard_ratio"], "ci_low": cox["ci_low"],
         "ci_high": cox["ci_high"], "p_value": cox["p_value"],
-        "n_with": cox["term"].map(n_with), "n_without": cox["term"].map(lambda p: len(df) - n_with[p]),
-        "n_calls": len(df), "n_analysed": cox["n"].astype(int),
+        "n_with": cox["term"].map(n_with), "n_without": cox["term"].map(lambda p: n_calls - n_with[p]),
+        "n_calls": n_calls, "n_analysed": cox["n"].astype(int),
         "warning": [_join(w, _ph_warning(p), note) for w, p in zip(cox["warning"], cox["ph_p_value"])],
     })
-    groups = df[targets].astype(int)
-    groups["time_days"], groups["event"] = frame["time_days"], frame["event"]
-    return rows, groups
+    picked = df.loc[chosen, targets] if rows is not None else df[targets]
+    groups = picked.astype(int).reset_index(drop=True)
+    groups["time_days"], groups["event"] = time[chosen], event[chosen]
+    return out, groups, fitted
 
 
 def _ph_warning(p) -> str | None:
