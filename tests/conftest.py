@@ -204,3 +204,35 @@ def pytest_collection_modifyitems(config, items):
                 item._id = NodeId.parse(grouped)
             else:
                 item._nodeid = grouped
+    items[:] = _longest_groups_first(items)
+
+
+FIRST_GROUPS = ("spark", "browser")
+"""The xdist groups dealt out first, longest first: the Spark group (a JVM and two Spark loads)
+is the longest chain of the run, and started late it left one worker busy long after the other
+had finished."""
+
+
+def _group(item) -> str | None:
+    """The xdist group in a test's id (``nodeid@group``), or None."""
+    nodeid = item.nodeid
+    return nodeid.rsplit("@", 1)[1] if nodeid.rfind("@") > nodeid.rfind("]") else None
+
+
+def _longest_groups_first(items: list) -> list:
+    """The order in which `--dist loadgroup` deals the groups out (pyproject's addopts turn off
+    its own reordering, which put the groups with the most tests first, whatever they cost):
+    :data:`FIRST_GROUPS`, then the other groups, most tests first, then the tests in no group,
+    as collected. Within a group the collected order is kept."""
+    sizes: dict[str | None, int] = {}
+    first: dict[str | None, int] = {}
+    for i, item in enumerate(items):
+        sizes[_group(item)] = sizes.get(_group(item), 0) + 1
+        first.setdefault(_group(item), i)
+
+    def rank(item) -> tuple:
+        group = _group(item)
+        if group in FIRST_GROUPS:
+            return (0, FIRST_GROUPS.index(group), 0)
+        return (1, -sizes[group], first[group]) if group is not None else (2, 0, 0)
+    return sorted(items, key=rank)  # stable: ties keep the collected order
