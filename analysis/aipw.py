@@ -118,8 +118,15 @@ def _cluster_se(centered: np.ndarray, groups: np.ndarray, *, small: bool = False
     return float(np.sqrt(g / (g - 1) * np.sum(sums ** 2)) / n)
 
 
+def squared(columns: np.ndarray) -> dict[int, np.ndarray]:
+    """The squares :func:`balance` needs of ``columns``: ``{j: column_j ** 2}`` for the columns that
+    are not 0/1 only (a 0/1 column is its own square, bit for bit), so checking balance on many
+    practices holds a few squared columns, not a second copy of the covariates."""
+    return {j: x * x for j, x in enumerate(columns.T) if not np.all((x == 0) | (x == 1))}
+
+
 def balance(covariates: np.ndarray, names: list[str], a: np.ndarray, e: np.ndarray,
-            kept: np.ndarray, squares: np.ndarray | None = None, *,
+            kept: np.ndarray, squares: np.ndarray | dict | None = None, *,
             practices: np.ndarray | None = None, practice_names: list[str] | None = None
             ) -> list[tuple[str, float, float]]:
     """Standardized mean differences (used minus not used) before and after weighting.
@@ -132,8 +139,9 @@ def balance(covariates: np.ndarray, names: list[str], a: np.ndarray, e: np.ndarr
         Column names of ``covariates``.
     a, e, kept : (n,) arrays
         The practice (0/1), its propensity and the calls inside the overlap.
-    squares : (n, k) array, optional
-        ``covariates`` squared, when balance is checked for many practices on the same covariates.
+    squares : (n, k) array or dict, optional
+        ``covariates`` squared, or :func:`squared` of them, when balance is checked for many
+        practices on the same covariates.
     practices : (n, m) array of 0/1, optional
         The other practices on the call (the co-practices, the main confounders); their balance
         is reported too, after the covariates'.
@@ -154,18 +162,29 @@ def balance(covariates: np.ndarray, names: list[str], a: np.ndarray, e: np.ndarr
     out = []
     if covariates.shape[1] >= 2:
         X = covariates[:, 1:]  # column 0 is the intercept; slicing makes no copy
-        sq = (squares if squares is not None else covariates * covariates)[:, 1:]
+        if squares is None:
+            squares = squared(covariates)
+        sq = squares[:, 1:] if isinstance(squares, np.ndarray) else \
+            {j - 1: v for j, v in squares.items() if j}  # without the intercept
         out += _smd(X, sq, names[1:], t, c, w)
     if practices is not None and practices.shape[1]:
-        out += _smd(practices, practices * practices, list(practice_names), t, c, w)
+        out += _smd(practices, squared(practices), list(practice_names), t, c, w)
     return out
 
 
-def _smd(X: np.ndarray, sq: np.ndarray, names: list[str], t: np.ndarray, c: np.ndarray, w: np.ndarray
+def _smd(X: np.ndarray, sq: np.ndarray | dict, names: list[str], t: np.ndarray, c: np.ndarray, w: np.ndarray
          ) -> list[tuple[str, float, float]]:
-    """(name, SMD before, SMD after weighting by ``w``) of the columns of ``X`` that vary."""
-    m1, m0 = (t @ X) / t.sum(), (c @ X) / c.sum()
-    v1, v0 = (t @ sq) / t.sum() - m1 ** 2, (c @ sq) / c.sum() - m0 ** 2
+    """(name, SMD before, SMD after weighting by ``w``) of the columns of ``X`` that vary; ``sq`` is
+    X squared, or :func:`squared` of X (the other columns being 0/1, their own squares)."""
+    s1, s0 = t @ X, c @ X
+    m1, m0 = s1 / t.sum(), s0 / c.sum()
+    if isinstance(sq, np.ndarray):
+        q1, q0 = t @ sq, c @ sq
+    else:
+        q1, q0 = s1.copy(), s0.copy()
+        for j, v in sq.items():
+            q1[j], q0[j] = t @ v, c @ v
+    v1, v0 = q1 / t.sum() - m1 ** 2, q0 / c.sum() - m0 ** 2
     pooled = np.sqrt(np.clip((v1 + v0) / 2, 0, None))
     varies = pooled > 0
     pooled = np.where(varies, pooled, 1.0)

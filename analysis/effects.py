@@ -142,7 +142,7 @@ def _estimate(full: Design, targets: list[str], y: np.ndarray, groups: np.ndarra
             logit.LogitFit(None, None, [], "no call has a recorded resolution")
         fits.append(("direct-effect logit", direct))
     rows, balance_rows = [], []
-    squares = design.covariates * design.covariates if balance else None
+    squares = aipw.squared(design.covariates) if balance else None  # only the columns not 0/1
     linear = X @ main.params if main.ok else None  # shared by every practice's AME
     # every practice's propensity model at once (their full-data steps share passes over X)
     varied = [p for p in targets if p in design.practice_names]
