@@ -1939,6 +1939,26 @@ ROUND10_COUNTS = {
     "r10_chat_or": ("can do refund or credit, up to u", 2),
     "r10_indian_or_else": ("ma'am I can reverse the charges or else I can give 500 rupees cashback, kindly tell me", 2),
     "r10_troubleshooting_no_option": ("please restart the router, and if that fails I'll book an engineer to look at the line.", 0),
+    # the kinds of remedy holdout4 showed missing, each in other words: a stalled payment released, goods remade or set aside
+    # at no charge, a parcel redirected, an allowance for essentials, a hold on collections, an emergency top-up, a cash
+    # settlement or the insurer's builder, money off a later order, a fee taken off, leaving without the exit fee, a refund as
+    # a choice, an appointment offered; and what is none of these
+    "r10_release_stalled_payment": ("I'm releasing the three hundred pounds that was held up, it'll be with you today.", 1),
+    "r10_approve_claim": ("I'll approve your claim now and the money lands on Friday.", 1),
+    "r10_remake_at_no_charge": ("we'll remake the curtains at no charge, ready next week.", 1),
+    "r10_fresh_one_no_charge": ("I'll have a fresh cake made for you this afternoon, no charge.", 1),
+    "r10_redirect_parcel": ("i can redirect your parcel to the pickup point near you", 1),
+    "r10_allowance_essentials": ("we can pay an interim allowance for essentials while we trace the case.", 1),
+    "r10_breathing_space": ("I can put the account on a 30-day breathing space while you sort things out.", 1),
+    "r10_emergency_top_up": ("I'll send an emergency top-up code by text for tonight.", 1),
+    "r10_settlement_or_builder": ("you can take a cash settlement, or our builder can do the repair.", 2),
+    "r10_money_off_next_order_hassle": ("I'll take £15 off your next order for the hassle.", 1),
+    "r10_taking_off_fee": ("I'm taking off the late payment fee now.", 1),
+    "r10_leave_without_exit_fee": ("if you'd rather leave, I won't charge you the exit fee.", 1),
+    "r10_choose_refund_or_new": ("you can choose: a full refund, or a new one sent tomorrow.", 2),
+    "r10_appointment_offered": ("the nurse can see you at nine tomorrow morning.", 1),
+    "r10_never_released_no_option": ("the claim was never released, I'm chasing the claims team now.", 0),
+    "r10_bank_releases_no_option": ("your bank will release the funds in three days.", 0),
 }
 
 
