@@ -249,15 +249,17 @@ def heterogeneity(df: pd.DataFrame, practices: list[str], outcome: str, design: 
             fit = logit.fit(X, y_all[mask], groups_all[mask], names, start=start)
             if fit.ok:
                 previous = dict(zip(names, fit.params))
-            linear = X @ fit.params if fit.ok else None  # shared by every practice's AME
+            # every practice's AME of the cell, their gradients from one pass over X
+            estimable = [p for i, p in enumerate(practices) if fit.ok and np.ptp(design.practices[:, i]) > 0]
+            found = dict(zip(estimable, zip(*logit.ames(fit, X, [model.practice_names.index(p) for p in estimable]))))\
+                if estimable else {}
             for i, practice in enumerate(practices):
-                a = design.practices[:, i]
-                if not fit.ok or a.min() == a.max():
+                if practice not in found:
                     why = fit.warning if not fit.ok else "no variation in this group"
                     rows.append(dict(base, practice=practice, estimate=None, ci_low=None, ci_high=None,
                                      p_value=None, warning=_join(why, note)))
                     continue
-                est, se, _, _ = logit.ame(fit, X, model.practice_names.index(practice), linear=linear)
+                est, se = (float(v) for v in found[practice])
                 lo, hi, p = logit.wald(est, se, fit.df)
                 rows.append(dict(base, practice=practice, estimate=est if lo is not None else None,
                                  ci_low=lo, ci_high=hi, p_value=p,

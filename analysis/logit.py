@@ -636,6 +636,38 @@ def ame(result: LogitFit, X: np.ndarray, j: int, weights: np.ndarray | None = No
     return estimate, se, p1, p0
 
 
+def ames(result: LogitFit, X: np.ndarray, columns: list[int], *, linear: np.ndarray | None = None
+         ) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`ame` of several 0/1 columns of one fit (no weights): the estimates and their
+    delta-method standard errors, with every column's gradient ``X' (d1 - d0) / n`` from one
+    product of X with the columns' slopes (one pass over X instead of one per column), the
+    same numbers up to rounding.
+
+    Returns
+    -------
+    estimates, ses : arrays, one per column
+    """
+    lin_all = X @ result.params if linear is None else linear
+    n = len(X)
+    slopes = np.empty((n, len(columns)))
+    estimates, ends = np.empty(len(columns)), np.empty(len(columns))
+    for i, j in enumerate(columns):
+        lin = lin_all - X[:, j] * result.params[j]
+        p0 = 1.0 / (1.0 + np.exp(-lin))
+        p1 = 1.0 / (1.0 + np.exp(-(lin + result.params[j])))
+        estimates[i] = float(np.sum(p1 - p0) / n)
+        d1 = p1 * (1 - p1)
+        slopes[:, i] = d1 - p0 * (1 - p0)
+        ends[i] = np.sum(d1) / n
+    grads = (X.T @ slopes) / n
+    ses = np.empty(len(columns))
+    for i, j in enumerate(columns):
+        grad = grads[:, i]
+        grad[j] = ends[i]  # in X1 column j is 1, in X0 it is 0
+        ses[i] = float(np.sqrt(max(grad @ result.cov @ grad, 0.0)))
+    return estimates, ses
+
+
 NO_SE = ("the standard error is zero or not finite (the data cannot say how uncertain this is): "
          "no estimate, interval or p-value shown")
 """The warning of a row whose standard error cannot give an interval."""
