@@ -521,11 +521,7 @@ def _joint_chord(X: np.ndarray, A: np.ndarray, starts: dict, factors: dict, free
     for _ in range(CHORD_MAXITER):
         if not active:
             break
-        B = np.column_stack([betas[t] for t in active])
-        R = A[:, active] - predict_linear(X @ B)
-        if weights is not None:
-            R = R * weights[:, None]
-        G = X.T @ R
+        G = _chord_gradient(X, A, active, np.column_stack([betas[t] for t in active]), weights)
         still = []
         for i, t in enumerate(active):
             step = np.zeros(len(betas[t]))
@@ -543,6 +539,29 @@ def _joint_chord(X: np.ndarray, A: np.ndarray, starts: dict, factors: dict, free
             still.append(t)
         active = still
     return done
+
+
+GRADIENT_ROWS = 8_192
+"""Rows per block of :func:`_chord_gradient`: a block of X (a few MB) is read from memory once per
+step and used twice while in cache."""
+
+
+def _chord_gradient(X: np.ndarray, A: np.ndarray, active: list[int], B: np.ndarray,
+                    weights: np.ndarray | None) -> np.ndarray:
+    """``X' (A[:, active] - logistic(X B))`` (residuals times ``weights`` when given), over row blocks:
+    each block's predictions and its share of the gradient while the block is in cache, one read
+    of X from memory per step instead of two (``X @ B``, then ``X' R``); the same sums in another
+    order (about 1e-14 apart)."""
+    G = np.zeros((X.shape[1], len(active)))
+    whole = len(active) == A.shape[1] and active == list(range(A.shape[1]))
+    for start in range(0, len(X), GRADIENT_ROWS):
+        rows = slice(start, start + GRADIENT_ROWS)
+        block = X[rows]
+        R = (A[rows] if whole else A[rows][:, active]) - predict_linear(block @ B)
+        if weights is not None:
+            R *= weights[rows, None]
+        G += block.T @ R
+    return G
 
 
 WARM_START_ROWS = 100_000
