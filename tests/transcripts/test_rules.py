@@ -1962,6 +1962,33 @@ ROUND10_COUNTS = {
 }
 
 
+# Round 10: compensation and follow-up by holdout4's classes, in other words: a gesture offered for the trouble with any offer
+# verb, in either order; a pro-rata credit for days without service is money back, not compensation. Another person or team
+# will contact the customer; the agent's later contact in chat words or a "quick" call; automatic messages stay no follow-up.
+ROUND10_HOW = {
+    **{f"r10_compensation_says_{i:02d}": (_call(A(t), C("ok")), "compensation_offered", True) for i, t in enumerate([
+        "Either way I'll throw in a free dessert for the hassle.",
+        "For the trouble, you can have a £20 voucher or free delivery on the next one.",
+        "i'll knock the service fee off for the mix-up",
+        "we're adding 500 bonus points for the disruption",
+    ])},
+    **{f"r10_no_compensation_{i:02d}": (_call(A(t), C("ok")), "compensation_offered", False) for i, t in enumerate([
+        "I'll credit you for the three days without internet.",
+        "sorry for the delay, we're checking it now.",
+        "sorry for the wait, I'll transfer you to the right team.",
+    ])},
+    **{f"r10_followup_says_{i:02d}": (_call(A(t), C("ok")), "followup_promised", True) for i, t in enumerate([
+        "I'll pass it to our billing team, they'll email you by Friday.",
+        "the nurse will ring you this afternoon.",
+        "I will whatsapp you tomorrow with the tracking",
+        "I'll give you a quick ring on Monday to check it's working.",
+    ])},
+    **{f"r10_no_followup_{i:02d}": (_call(A(t), C("ok")), "followup_promised", False) for i, t in enumerate([
+        "you'll get a confirmation email automatically.",
+        "the system will email you a confirmation straight away.",
+    ])},
+}
+
 def _phrasing_cases() -> tuple[dict, dict]:
     flags, counts = {}, {}
     for prefix, table in (("", PHRASINGS), ("more_", MORE_PHRASINGS), ("r8_", ROUND8_PHRASINGS), ("r8b_", ROUND8_MORE),
@@ -1986,6 +2013,7 @@ CASES.update(ROUND9_SUMMARY)
 CASES.update(ROUND9_HOW)
 CASES.update(ROUND10_AGREEMENT)
 CASES.update(ROUND10_HANDOFF)
+CASES.update(ROUND10_HOW)
 COUNT_CASES.update(_COUNTS)
 
 VERIFY_CASES = {
