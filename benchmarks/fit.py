@@ -30,14 +30,25 @@ UPSET_SHARE = 0.39
 """About this share of generated calls is upset (anger_level >= 3)."""
 
 FIT = """
-import json, sys
+import json, sys, threading, time
 from pathlib import Path
-from calmline.analysis.runner import fit
+import calmline.analysis.runner as runner
 from calmline import vocabulary
-summary = fit(Path(sys.argv[1]), list(vocabulary.practice_names()))
+step, peaks, done = ["start"], {}, threading.Event()
+
+def sample():  # resident memory every 0.2 s, kept per progress step (the step's peak)
+    while not done.is_set():
+        with open("/proc/self/status") as status:
+            mb = next(int(line.split()[1]) / 1024 for line in status if line.startswith("VmRSS"))
+        peaks[step[0]] = max(peaks.get(step[0], 0.0), mb)
+        time.sleep(0.2)
+
+threading.Thread(target=sample, daemon=True).start()
+summary = runner.fit(Path(sys.argv[1]), list(vocabulary.practice_names()), progress=lambda m: step.__setitem__(0, m))
+done.set()
 Path(sys.argv[2]).write_text(json.dumps({"seconds": summary.seconds, "timings": summary.timings,
                                          "cpu": summary.cpu, "cpu_seconds": summary.cpu_seconds,
-                                         "rows": summary.rows}))
+                                         "rows": summary.rows, "peaks": peaks, "code": runner.__file__}))
 """
 
 
@@ -90,7 +101,10 @@ def main() -> None:
                 families.setdefault(family, []).append((seconds, result.get("cpu", {}).get(family, float("nan"))))
             work.unlink()
             print(f"  round: {wall:.1f} s wall, {cpus[-1]:.1f} s CPU (fit process), peak {rss:,.0f} MB, "
-                  f"load average {load:.1f} at start", flush=True)
+                  f"load average {load:.1f} at start / {os.getloadavg()[0]:.1f} at end; code {result.get('code')}",
+                  flush=True)
+            for step, mb in result.get("peaks", {}).items():
+                print(f"    peak resident memory in {step:<38} {mb:7,.0f} MB")
         print(f"\n{n_upset:,} upset calls ({n_window:,} with a closed 90-day window), median of "
               f"{args.rounds}: fit {median(walls):.1f} s wall, {median(cpus):.1f} s CPU, "
               f"peak {median(peaks):,.0f} MB")
