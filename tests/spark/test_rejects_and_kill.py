@@ -13,6 +13,7 @@ import duckdb
 import pytest
 
 from tests.conftest import file_digest
+from tests.etl.builders import make_source
 from tests.etl.same_tables import DATA
 from tests.spark.conftest import ROOT, copy_database
 
@@ -42,17 +43,22 @@ def test_reject_corpus_same_accounting_and_reasons(spark, tmp_path):
 
 
 def test_killed_spark_load_leaves_the_database_intact(spark_sample_db, tmp_path):
+    """The Spark-loaded sample's database, then a second Spark load into it (in its own process and
+    JVM) killed as soon as it starts writing its lake folder: the file and what its views read
+    are as they were. The second load reads a small valid folder (tests.etl.builders: five
+    entities, three calls), so that the stages before its lake cost little; the publish it never
+    reached is the same step whatever the folder holds."""
     db = copy_database(spark_sample_db, tmp_path / "calmline.duckdb")
     lake = tmp_path / "lake"
     before = file_digest(db)
     calls = duckdb.connect(str(db), read_only=True).execute("SELECT count(*) FROM call_summary").fetchone()
     job = subprocess.Popen([sys.executable, "-m", "calmline", "etl", "--engine", "spark", "--source",
-                            str(ROOT / "sample_data"), "--db", str(db), "--lake", str(lake)],
+                            str(make_source(tmp_path / "source")), "--db", str(db), "--lake", str(lake)],
                            cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 600
         while not any(lake.glob("batch-*/*")) and job.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.2)
+            time.sleep(0.05)
         assert job.poll() is None, "the load ended before it could be killed"
         os.killpg(job.pid, signal.SIGKILL)  # the CLI and its Spark JVM
         job.wait(60)
