@@ -122,13 +122,17 @@ def squared(columns: np.ndarray) -> dict[int, np.ndarray]:
     """The squares :func:`balance` needs of ``columns``: ``{j: column_j ** 2}`` for the columns that
     are not 0/1 only (a 0/1 column is its own square, bit for bit), so checking balance on many
     practices holds a few squared columns, not a second copy of the covariates."""
-    return {j: x * x for j, x in enumerate(columns.T) if not np.all((x == 0) | (x == 1))}
+    other = np.zeros(columns.shape[1], bool)  # a value neither 0 nor 1, found over row blocks
+    for start in range(0, len(columns), 32_768):
+        block = columns[start:start + 32_768]
+        other |= ((block != 0) & (block != 1)).any(axis=0)
+    return {j: columns[:, j] * columns[:, j] for j in np.flatnonzero(other)}
 
 
 def balance(covariates: np.ndarray, names: list[str], a: np.ndarray, e: np.ndarray,
             kept: np.ndarray, squares: np.ndarray | dict | None = None, *,
-            practices: np.ndarray | None = None, practice_names: list[str] | None = None
-            ) -> list[tuple[str, float, float]]:
+            practices: np.ndarray | None = None, practice_names: list[str] | None = None,
+            skip: int | None = None) -> list[tuple[str, float, float]]:
     """Standardized mean differences (used minus not used) before and after weighting.
 
     Parameters
@@ -147,6 +151,9 @@ def balance(covariates: np.ndarray, names: list[str], a: np.ndarray, e: np.ndarr
         is reported too, after the covariates'.
     practice_names : list of str, optional
         Column names of ``practices``.
+    skip : int, optional
+        A column of ``practices`` left out (the practice itself, when ``practices`` holds all of
+        them): the same rows as without that column, and no copy of the others.
 
     Returns
     -------
@@ -168,7 +175,9 @@ def balance(covariates: np.ndarray, names: list[str], a: np.ndarray, e: np.ndarr
             {j - 1: v for j, v in squares.items() if j}  # without the intercept
         out += _smd(X, sq, names[1:], t, c, w)
     if practices is not None and practices.shape[1]:
-        out += _smd(practices, squared(practices), list(practice_names), t, c, w)
+        # 0/1 columns, their own squares; a skipped column is computed alongside and left out
+        found = _smd(practices, {}, list(practice_names), t, c, w)
+        out += [r for r in found if skip is None or r[0] != practice_names[skip]]
     return out
 
 

@@ -184,8 +184,8 @@ def _estimate(full: Design, targets: list[str], y: np.ndarray, groups: np.ndarra
                 balance_rows += [dict(practice=practice, covariate=c, smd_before=b, smd_after=w)
                                  for c, b, w in aipw.balance(
                                      design.covariates, design.covariate_names, a, res.propensity,
-                                     res.kept, squares, practices=np.delete(design.practices, j, axis=1),
-                                     practice_names=[p for p in design.practice_names if p != practice])]
+                                     res.kept, squares, practices=design.practices,
+                                     practice_names=design.practice_names, skip=j)]
         else:
             rows.append(_missing(dict(base, n_trimmed=0), "aipw", effect, "risk_difference",
                                  _join(main.warning, note)))
