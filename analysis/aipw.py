@@ -185,7 +185,9 @@ def _smd(X: np.ndarray, sq: np.ndarray | dict, names: list[str], t: np.ndarray, 
          ) -> list[tuple[str, float, float]]:
     """(name, SMD before, SMD after weighting by ``w``) of the columns of ``X`` that vary; ``sq`` is
     X squared, or :func:`squared` of X (the other columns being 0/1, their own squares)."""
-    s1, s0 = t @ X, c @ X
+    wt, wc = w * t, w * c
+    # the four weighted column sums from one pass over X (one product, not four)
+    s1, s0, u1, u0 = np.column_stack([t, c, wt, wc]).T @ X
     m1, m0 = s1 / t.sum(), s0 / c.sum()
     if isinstance(sq, np.ndarray):
         q1, q0 = t @ sq, c @ sq
@@ -198,7 +200,6 @@ def _smd(X: np.ndarray, sq: np.ndarray | dict, names: list[str], t: np.ndarray, 
     varies = pooled > 0
     pooled = np.where(varies, pooled, 1.0)
     before = (m1 - m0) / pooled
-    wt, wc = w * t, w * c
-    after = (((wt @ X) / wt.sum() - (wc @ X) / wc.sum()) / pooled if wt.sum() > 0 and wc.sum() > 0
+    after = ((u1 / wt.sum() - u0 / wc.sum()) / pooled if wt.sum() > 0 and wc.sum() > 0
              else np.zeros(X.shape[1]))
     return [(names[j], float(before[j]), float(after[j])) for j in range(X.shape[1]) if varies[j]]
