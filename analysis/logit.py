@@ -125,7 +125,8 @@ NOT_CONVERGED = "the model did not converge or separates perfectly"
 """Why a prediction-only model (``covariance=False``: a propensity) has no coefficients."""
 
 
-def constant_cell(X: np.ndarray, y: np.ndarray, exclude: int | None = None) -> tuple[int, float] | None:
+def constant_cell(X: np.ndarray, y: np.ndarray, exclude: int | None = None, *,
+                  sums: np.ndarray | None = None) -> tuple[int, float] | None:
     """A 0/1 column ``j`` of ``X`` and a value ``v`` such that ``y`` is the same on every row with
     ``X[:, j] == v`` (at least one such row), while ``y`` varies: quasi-complete separation
     (Albert and Anderson 1984), so the maximum likelihood estimate does not exist.
@@ -144,7 +145,8 @@ def constant_cell(X: np.ndarray, y: np.ndarray, exclude: int | None = None) -> t
     free = np.ones(X.shape[1], bool)
     if exclude is not None:
         free[exclude] = False
-    size, hits = np.ones(n) @ X, y @ X  # per column: its sum, and its sum over the events
+    # per column: its sum (``sums``, when the caller has them for several y), and its sum over the events
+    size, hits = (np.ones(n) @ X if sums is None else sums), y @ X
     # a column's values are checked (a pass over it) only when its sums allow a constant cell
     has_intercept = any(_all(X[:, j], 1.0) for j in np.flatnonzero(free & (size == n)))
     for j in np.flatnonzero(free & (size < n)):
@@ -164,7 +166,8 @@ def _binary(column: np.ndarray) -> bool:
     return bool(np.all((column == 0) | (column == 1)))
 
 
-def quasi_separated(X: np.ndarray, y: np.ndarray, exclude: int | None = None) -> bool:
+def quasi_separated(X: np.ndarray, y: np.ndarray, exclude: int | None = None, *,
+                    sums: np.ndarray | None = None) -> bool:
     """True when the logit of ``y`` on ``X`` is quasi-completely but not completely separated,
     proven cheaply: a :func:`constant_cell` separates some rows, and the other rows alone (its
     column left out) have a maximum-likelihood fit that :func:`newton` finds. Then no finite
@@ -173,7 +176,7 @@ def quasi_separated(X: np.ndarray, y: np.ndarray, exclude: int | None = None) ->
     or with a coefficient beyond 15, which :func:`fit` reports as :data:`NOT_CONVERGED`.
     False when it cannot prove it (the caller then fits as before).
     """
-    cell = constant_cell(X, y, exclude)
+    cell = constant_cell(X, y, exclude, sums=sums)
     if cell is None:
         return False
     j, value = cell
@@ -485,9 +488,10 @@ def propensities(X: np.ndarray, A: np.ndarray, columns: list[int], names: list[s
     m = A.shape[1]
     out: list[LogitFit | None] = [None] * m
     starts, factors, frees = {}, {}, {}
+    sums = np.ones(len(X)) @ X  # X's column sums, for every model's separation check
     for t in range(m):
         a = A[:, t]
-        if a.min() == a.max() or quasi_separated(X, a, columns[t]):
+        if a.min() == a.max() or quasi_separated(X, a, columns[t], sums=sums):
             continue  # fit() says why (or refuses at once)
         first, hessian = _warm_start(X, a, columns[t])
         if hessian is None:
