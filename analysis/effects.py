@@ -147,6 +147,10 @@ def _estimate(full: Design, targets: list[str], y: np.ndarray, groups: np.ndarra
     # every practice's propensity model at once (their full-data steps share passes over X)
     varied = [p for p in targets if p in design.practice_names]
     columns = [design.practice_names.index(p) for p in varied]
+    # every practice's AME and standard error (all vary: the design is ``varying()``), their
+    # gradients from one product with X instead of a pass over X each
+    marginal = dict(zip(varied, zip(*logit.ames(main, X, columns, linear=linear)))) \
+        if main.ok and varied else {}
     propensity = dict(zip(varied, logit.propensities(X, X[:, columns], columns, names))) \
         if main.ok and len(varied) > 1 else {}
     for practice in targets:
@@ -163,7 +167,11 @@ def _estimate(full: Design, targets: list[str], y: np.ndarray, groups: np.ndarra
                      for m, e, s in model_rows]
             continue
         j = design.practice_names.index(practice)
-        effect_j = logit.ame(main, X, j, linear=linear) if main.ok else None
+        effect_j = None
+        if main.ok:  # the AME from the shared product, each call's predictions with and without
+            lin = linear - X[:, j] * main.params[j]
+            effect_j = (*marginal[practice], logit.predict_linear(lin + main.params[j]),
+                        logit.predict_linear(lin))
         rows += _logit_rows(main, X, j, base, effect, note, effect_j)
         if direct is not None:
             seen = ~np.isnan(resolved)
