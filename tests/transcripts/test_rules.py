@@ -1959,6 +1959,10 @@ ROUND10_COUNTS = {
     "r10_appointment_offered": ("the nurse can see you at nine tomorrow morning.", 1),
     "r10_never_released_no_option": ("the claim was never released, I'm chasing the claims team now.", 0),
     "r10_bank_releases_no_option": ("your bank will release the funds in three days.", 0),
+    "r10_gone_up_is_no_removal": (["so your bill has gone up by thirty pounds and no one said why, is that right?", "C:yes"], 0),
+    "r10_refund_for_the_trouble_once": ("I'll refund fifty pounds of the delivery fee for the trouble.", 1),
+    "r10_bag_onto_later_flight_no_rebook": ("your case was loaded in Dubai onto the later flight, it lands at six.", 0),
+    "r10_cash_out_and_gesture": ("I can do a cash-out of six hundred dollars, and I'll add a $50 credit for the trouble.", 2),
 }
 
 
