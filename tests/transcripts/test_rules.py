@@ -1981,6 +1981,22 @@ ROUND10_HOW = {
         "sorry for the delay, we're checking it now.",
         "sorry for the wait, I'll transfer you to the right team.",
     ])},
+    # policy: the rule cited by its owner or kind with no "our"; the system with no article or with "cannot"; self-service as
+    # the only way; a rule that grants a remedy stays no deflection
+    **{f"r10_policy_says_{i:02d}": (_call(A(t), C("ok")), "policy_language", True) for i, t in enumerate([
+        "the club rules only allow one freeze a year.",
+        "company policy is that refunds go back to the original card.",
+        "the regulations don't allow us to backdate it.",
+        "the warranty documents are clear on that.",
+        "it's in the hire agreement.",
+        "system shows the parcel as delivered.",
+        "the system cannot undo a completed transfer.",
+        "returns can be started only through the app",
+    ])},
+    **{f"r10_no_policy_{i:02d}": (_call(A(t), C("ok")), "policy_language", False) for i, t in enumerate([
+        "the scheme rules allow me to refund the shortfall, so I've done that.",
+        "our terms say you're entitled to a full refund, so it's on its way.",
+    ])},
     **{f"r10_followup_says_{i:02d}": (_call(A(t), C("ok")), "followup_promised", True) for i, t in enumerate([
         "I'll pass it to our billing team, they'll email you by Friday.",
         "the nurse will ring you this afternoon.",
