@@ -1,7 +1,7 @@
 """`calmline etl --engine spark` against the DuckDB engine on the same calls: wall time, CPU and peak memory.
 
-    flock /tmp/brief/s9/bench.lock .venv/bin/python -m benchmarks.spark                  # 10M calls
-    flock /tmp/brief/s9/bench.lock .venv/bin/python -m benchmarks.spark --calls 1000000 --engines spark duckdb
+    flock /tmp/brief/s10/bench.lock .venv/bin/python -m benchmarks.spark                  # 10M calls
+    flock /tmp/brief/s10/bench.lock .venv/bin/python -m benchmarks.spark --calls 1000000 --engines spark duckdb
 
 The source folder is the generator's (12 monthly calls files, no transcripts), made once and
 cached in --workdir (shared with ``benchmarks.etl``). Each engine loads it into a new database

@@ -27,13 +27,18 @@ def _bq(name: str) -> str:
     return "`" + name.replace("`", "``") + "`"
 
 
-def stage(raw, entity: Entity):
+def stage(raw, entity: Entity, keep_unsplit: bool = False):
     """Rows of ``raw`` (:func:`calmline.spark.read.read_file` frames of one entity, unioned) the
     reader could split, typed, with ``_ok`` and ``problems`` (array of (column, rule)) as
-    :mod:`calmline.etl.validate` computes them."""
+    :mod:`calmline.etl.validate` computes them.
+
+    With ``keep_unsplit``, the rows the reader could not split are kept too, with the reader's
+    ``_parse_column`` and ``_parse_rule`` (NULL for the others; their other columns mean
+    nothing): one frame to store once, split by ``_parse_rule IS NULL`` afterwards."""
     names = entity.column_names
-    keep = ["_file_idx", "_line", "_text"]
-    trimmed = raw.where("_parse_rule IS NULL").selectExpr(
+    keep = ["_file_idx", "_line", "_text"] + (["_parse_column", "_parse_rule"] if keep_unsplit else [])
+    rows = raw if keep_unsplit else raw.where("_parse_rule IS NULL")
+    trimmed = rows.selectExpr(
         *keep, *[f"{to_spark('nullif(trim(' + q(n) + '), ' + lit('') + ')')} AS {_bq(n)}" for n in names])
     typed = trimmed.selectExpr(
         *keep, *[to_spark(validate._typed(c)) for c in entity.columns],
@@ -62,7 +67,8 @@ def cross_problems(spark, entity: Entity, staged: dict, accepted_so_far: dict, f
     staged : dict
         Entity name -> its :func:`stage` frame (this entity's, and its parents').
     accepted_so_far : dict
-        Entity name -> :func:`accepted` frame, for the parents checked before.
+        Entity name -> the accepted rows of the parents checked before (their key columns, and
+        the calls' ``started_at``: the lake's tables do).
     files : dict
         File index -> path as shown, for every file of the load.
     as_of_limit : date, optional
@@ -89,10 +95,11 @@ def cross_problems(spark, entity: Entity, staged: dict, accepted_so_far: dict, f
         key = _bq(parent.key[0])
         accepted_so_far[parent.name].createOrReplaceTempView("cl_parent_ok")
         staged[parent.name].createOrReplaceTempView("cl_parent_all")
+        # The parent's first row per key: consulted only for keys no accepted parent row has,
+        # whose rows were therefore all rejected (no anti join of rows needed).
         parts.append(spark.sql(
             f"WITH rejected AS (SELECT r.{key} AS k, min_by({file_path_case('r._file_idx', files)} || ':' || r._line, "
-            f"struct(r._file_idx, r._line)) AS at FROM cl_parent_all r LEFT ANTI JOIN cl_parent_ok a "
-            f"ON r._file_idx = a._file_idx AND r._line = a._line WHERE r.{key} IS NOT NULL GROUP BY r.{key}) "
+            f"struct(r._file_idx, r._line)) AS at FROM cl_parent_all r WHERE r.{key} IS NOT NULL GROUP BY r.{key}) "
             f"SELECT s._file_idx, s._line, {lit(column.name)} AS column, "
             f"CASE WHEN x.at IS NULL THEN {lit(f'not found in {parent.name} (got ')} "
             f"ELSE {lit(f'its {parent.name} row was rejected (')} || x.at || ') (got ' END || s.{_bq(column.name)} || ')' AS rule "
@@ -126,8 +133,9 @@ def accepted(staged, cross):
 def rejected(spark, entity: Entity, raw, staged, cross, files: dict[int, str], batch_id: int):
     """``rejected_rows`` of one entity's files: one row per row not loaded, every rule it broke in
     ``problems`` (per-row rules in the contract's order, then cross-row ones by column) and the
-    first in ``column_name`` and ``rule``; rows the reader could not split, with the reader's
-    rule. Columns as the ``rejected_rows`` table (queries/etl/schema.sql)."""
+    first in ``column_name`` and ``rule``; rows the reader could not split (those of ``raw``
+    with a ``_parse_rule``), with the reader's rule. Columns as the ``rejected_rows`` table
+    (queries/etl/schema.sql)."""
     raw.createOrReplaceTempView("cl_raw")
     staged.createOrReplaceTempView("cl_staged")
     cross.createOrReplaceTempView("cl_cross")

@@ -1,13 +1,17 @@
 """`calmline etl --engine spark`: the contract checked on Spark, the rows written to a lake.
 
-Flow: find the files (:func:`calmline.etl.sources.discover`, as the DuckDB engine) -> read each
-on Spark as text (:mod:`calmline.spark.read`) -> every contract rule
+Flow: find the files (:func:`calmline.etl.sources.discover`, as the DuckDB engine) -> read an
+entity's files on Spark as text, as one frame (:mod:`calmline.spark.read`) -> every contract rule
 (:mod:`calmline.spark.contract`) -> the accepted rows of each entity and the rejected rows as
 Parquet in a new folder of the lake, ``<lake>/batch-<n>/<table>/`` -> the DuckDB database
 (:mod:`calmline.spark.write`): load bookkeeping, rejected rows, the entity tables as views over
 the lake's Parquet, the transcripts step and the marts, published atomically. Until that
 publish, the previous database, and the lake folder its views read, are untouched: a job that
 fails or is killed half-way leaves them as they were, and the next load removes its folder.
+
+Each step's result is stored as Parquet and read back (the typed rows under the batch's
+``_work`` folder, the lake's tables), so that the next plans over a file scan: about three jobs
+per entity and a few for the whole load, none per file.
 
 A Spark load is a full load of the source folder: every entity's rows are this load's, checked
 against each other (the DuckDB engine also upserts into what earlier loads stored).
@@ -27,7 +31,8 @@ from calmline.etl.sources import check_not_empty, discover, fingerprint
 from calmline.etl.staging import shown_path
 from calmline.spark import contract, read, write
 from calmline.spark.dialect import to_spark
-from calmline.spark.session import DEFAULT_MASTER, spark_session
+from calmline.spark.marts import WORK
+from calmline.spark.session import DEFAULT_MASTER, shuffle_partitions, spark_session
 
 DATES = {
     "calls": "CAST(started_at AS DATE)",
@@ -103,6 +108,7 @@ def load(source: Path, db: Path, *, lake: Path | None = None, master: str = DEFA
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
+    shutil.rmtree(folder / WORK, ignore_errors=True)
     write.remove_old_batches(lake, keep=(batch_id, batch_id - 1))
     report.notes[:0] = notes
     report.seconds = time.monotonic() - started
@@ -110,23 +116,33 @@ def load(source: Path, db: Path, *, lake: Path | None = None, master: str = DEFA
     return report
 
 
+def _stored(frame, path: Path):
+    """Write ``frame`` as Parquet at ``path`` and read it back: one job, and what follows plans
+    over a file scan instead of the whole lineage again (the contract's projections are wide:
+    re-planning them per use took longer than running them)."""
+    frame.write.mode("overwrite").parquet(str(path))
+    return frame.sparkSession.read.parquet(str(path))
+
+
 def _check_and_write(spark, source: Path, db: Path, sources, folder: Path, batch_id: int, as_of: date | None,
                      tick, steps: int):
+    """Every contract rule, entity by entity, parents first; writes ``folder``'s entity tables and
+    ``rejected_rows``. Jobs: per entity, one to read, split and type its files (stored under
+    ``_work``), one for its cross-row problems, one for its accepted rows; then one for the
+    default as-of date, one for every rejected row, one for the per-file counts."""
     files = {i: shown_path(s.path, source) for i, s in enumerate(sources)}
-    raws, staged = {}, {}
+    work = folder / WORK
+    spark.conf.set("spark.sql.shuffle.partitions", str(shuffle_partitions(spark, sum(s.size for s in sources))))
+    staged, unsplit = {}, {}
     for e in entities():
         mine = [(i, s) for i, s in enumerate(sources) if s.entity.name == e.name]
         if not mine:
             continue
-        frames = []
-        for i, s in mine:
-            tick(f"reading {files[i]}", i, steps)
-            frames.append(read.read_file(spark, i, s))
-        raw = frames[0]
-        for f in frames[1:]:
-            raw = raw.unionByName(f)
-        raws[e.name] = raw.persist()
-        staged[e.name] = contract.stage(raws[e.name], e).persist()
+        tick(f"reading {e.name} ({len(mine)} file{'s' if len(mine) > 1 else ''})", mine[0][0], steps)
+        raw = read.read_files(spark, mine)
+        back = _stored(contract.stage(raw, e, keep_unsplit=True), work / "staged" / e.name)
+        staged[e.name] = back.where("_parse_rule IS NULL")
+        unsplit[e.name] = back.where("_parse_rule IS NOT NULL")
     explicit = as_of is not None
     if explicit:
         as_of_source = "--as-of"
@@ -136,41 +152,38 @@ def _check_and_write(spark, source: Path, db: Path, sources, folder: Path, batch
         as_of = max([d for d in (found, previous) if d is not None], default=_now().date())
         as_of_source = "latest date in the inputs"
     limit = as_of if explicit else _now().date()
-    tick("checking references and duplicates", len(sources), steps)
+    tick("checking references and duplicates, writing the lake", len(sources), steps)
+    path = contract.file_path_case("_file_idx", files)
     accepted, rejects = {}, []
     for e in entities():
         if e.name not in staged:
+            spark.createDataFrame([], write.spark_schema(e)).write.mode("overwrite").parquet(str(folder / e.name))
             continue
-        cross = contract.cross_problems(spark, e, staged, accepted, files, limit, explicit).persist()
-        accepted[e.name] = contract.accepted(staged[e.name], cross).persist()
-        rejects.append(contract.rejected(spark, e, raws[e.name], staged[e.name], cross, files, batch_id))
-    tick("writing the lake", len(sources) + 1, steps)
-    path = contract.file_path_case("_file_idx", files)
-    loaded: dict[int, int] = {}
-    for e in entities():
+        cross = _stored(contract.cross_problems(spark, e, staged, accepted, files, limit, explicit),
+                        work / "cross" / e.name)
         columns = [f"CAST(`{c.name}` AS {_spark_type(c.kind)}) AS `{c.name}`" for c in e.columns]
         lineage = [f"CAST({batch_id} AS INT) AS _batch_id", f"{path} AS _source_file", "_line AS _source_line"]
-        if e.name in accepted:
-            loaded.update(dict(accepted[e.name].groupBy("_file_idx").count().collect()))
-            accepted[e.name].selectExpr(*columns, *lineage).write.mode("overwrite").parquet(str(folder / e.name))
-        else:
-            empty = spark.createDataFrame([], write.spark_schema(e))
-            empty.write.mode("overwrite").parquet(str(folder / e.name))
+        accepted[e.name] = _stored(contract.accepted(staged[e.name], cross).selectExpr(*columns, *lineage),
+                                   folder / e.name)
+        rejects.append(contract.rejected(spark, e, unsplit[e.name], staged[e.name], cross, files, batch_id))
+    tick("writing the rejected rows", len(sources) + 1, steps)
     all_rejects = rejects[0]
     for r in rejects[1:]:
         all_rejects = all_rejects.unionByName(r)
-    all_rejects.write.mode("overwrite").parquet(str(folder / "rejected_rows"))
-    rejected = dict(spark.read.parquet(str(folder / "rejected_rows")).groupBy("_file_idx").count().collect())
+    all_rejects = _stored(all_rejects, folder / "rejected_rows")
+    counted = all_rejects.selectExpr("source_file AS file", "'rejected' AS kind")
+    for frame in accepted.values():
+        counted = counted.unionByName(frame.selectExpr("_source_file AS file", "'loaded' AS kind"))
+    counts = {(r.file, r.kind): r.n for r in counted.groupBy("file", "kind").agg({"*": "count"})
+              .withColumnRenamed("count(1)", "n").collect()}
     results = {}
     for i, s in enumerate(sources):
         r = FileResult(s.entity.name, files[i], s.format, s.sha256, s.size, extra_columns=s.extra_columns)
-        r.rows_inserted = loaded.get(i, 0)
-        r.rows_rejected = rejected.get(i, 0)
+        r.rows_inserted = counts.get((files[i], "loaded"), 0)
+        r.rows_rejected = counts.get((files[i], "rejected"), 0)
         r.rows_read = r.rows_loaded + r.rows_rejected
         r.status = "loaded with rejections" if r.rows_rejected else "loaded"
         results[i] = r
-    for frame in (*raws.values(), *staged.values(), *accepted.values()):
-        frame.unpersist()
     return results, as_of, as_of_source
 
 
@@ -179,16 +192,21 @@ def _spark_type(kind: str) -> str:
 
 
 def _as_of_from_data(spark, staged: dict) -> date | None:
+    """The latest of :data:`DATES` over the rows that passed the per-row rules, not in the
+    future: one job for every entity."""
     today = _now().date()
-    found = []
+    parts = []
     for name, expr in DATES.items():
         if name in staged:
             spark_expr = to_spark(expr)
-            row = staged[name].where("_ok").selectExpr(f"max(CASE WHEN {spark_expr} <= DATE'{today}' "
-                                                      f"THEN {spark_expr} END) AS d").collect()[0]
-            if row.d is not None:
-                found.append(row.d)
-    return max(found) if found else None
+            parts.append(staged[name].where("_ok").selectExpr(
+                f"max(CASE WHEN {spark_expr} <= DATE'{today}' THEN CAST({spark_expr} AS DATE) END) AS d"))
+    if not parts:
+        return None
+    every = parts[0]
+    for part in parts[1:]:
+        every = every.unionByName(part)
+    return every.selectExpr("max(d) AS d").collect()[0].d
 
 
 def _now() -> datetime:

@@ -11,8 +11,9 @@ result goes (:data:`ON_SPARK`):
 - ``file``: the summary marts (cells of a few dimensions, one row per agent and day...),
   written as Parquet beside them and copied by DuckDB into a table of the file (read by DuckDB
   from Parquet, never collected to the driver);
-- ``session``: a view the marts after it read (``summary_calls``...): a Spark temporary view
-  only; DuckDB creates its own view of the same SQL.
+- ``session``: a view the marts after it read (``summary_calls``...): Parquet under the batch's
+  :data:`WORK` folder, read back as a Spark temporary view; DuckDB creates its own view of the
+  same SQL.
 
 The rest stay DuckDB views over the lake (call_context, call_facts, call_practice_flags,
 call_practices, customer_retention, horizon_churn and the views above): a view computes
@@ -51,8 +52,9 @@ ON_SPARK = {
     "practice_source_counts": FILE,
 }
 """The marts computed on Spark, and where each goes (see the module's text)."""
-READ_BY_MANY = "summary_calls"
-"""The session view five summary marts read: kept (memory, then disk) while they are built."""
+WORK = "_work"
+"""The batch folder's sub-folder for a load's intermediate Parquet (the ``session`` marts, the
+staged rows): removed once the load is published."""
 TRANSCRIPT_CALLS = "transcript_calls"
 
 
@@ -121,32 +123,26 @@ def build(spark, con, batch: Path, as_of: date) -> dict[str, tuple[str, str]]:
         return spark.table(name).columns
 
     elsewhere: dict[str, tuple[str, str]] = {}
-    kept = []
-    try:
-        for mart, _ in MARTS:
-            where = ON_SPARK.get(mart)
-            if where is None:
-                continue
-            try:
-                frame = spark.sql(spark_sql(mart, con, columns_of))
-            except Exception as exc:  # noqa: BLE001 - Spark raises its own error types
-                exc.add_note(f"while computing the mart {mart} on Spark")
-                raise
-            if where == SESSION:
-                if mart == READ_BY_MANY:
-                    # on disk, not in the heap: on local[N] the executors share the driver's JVM,
-                    # and at 1M calls (1 GB default heap) a broadcast join then failed for memory
-                    from pyspark import StorageLevel
-
-                    frame = frame.persist(StorageLevel.DISK_ONLY)
-                    kept.append(frame)
-                frame.createOrReplaceTempView(mart)
-                continue
-            out = folder_of(batch, mart)
-            (frame.coalesce(1) if where == FILE else frame).write.mode("overwrite").parquet(str(out))
+    for mart, _ in MARTS:
+        where = ON_SPARK.get(mart)
+        if where is None:
+            continue
+        try:
+            frame = spark.sql(spark_sql(mart, con, columns_of))
+        except Exception as exc:  # noqa: BLE001 - Spark raises its own error types
+            exc.add_note(f"while computing the mart {mart} on Spark")
+            raise
+        if where == SESSION:
+            # stored as Parquet under the batch's _work folder and read back: the marts after
+            # it plan over a file scan, not over its whole SQL again (planning the inlined
+            # lineage took longer than computing it), and it is on disk, not in the heap
+            # (on local[N] the executors share the driver's JVM)
+            out = batch / WORK / "marts" / mart
+            frame.write.mode("overwrite").parquet(str(out))
             spark.read.parquet(str(out)).createOrReplaceTempView(mart)
-            elsewhere[mart] = (f"read_parquet({parquet_glob(out)})", "TABLE" if where == FILE else "VIEW")
-    finally:
-        for frame in kept:
-            frame.unpersist()
+            continue
+        out = folder_of(batch, mart)
+        (frame.coalesce(1) if where == FILE else frame).write.mode("overwrite").parquet(str(out))
+        spark.read.parquet(str(out)).createOrReplaceTempView(mart)
+        elsewhere[mart] = (f"read_parquet({parquet_glob(out)})", "TABLE" if where == FILE else "VIEW")
     return elsewhere

@@ -23,6 +23,7 @@ line), not by a full CSV parser's state.
 
 from __future__ import annotations
 
+from pathlib import Path
 
 from calmline.etl.errors import LoadError
 from calmline.etl.sources import SourceFile, match_columns, read_csv_header
@@ -64,17 +65,99 @@ def _contract_fields(src: SourceFile, field_of) -> list[str]:
     return out
 
 
+def read_files(spark, items: list[tuple[int, SourceFile]]):
+    """The rows of one entity's files as one frame (the columns of :func:`read_file`).
+
+    The CSV files that share a header are read as one text source: a single job numbers every
+    file's lines (per file chunk: its lines and the positions of its lines with an odd count of
+    field quotes, from ``_metadata.file_path`` and ``_metadata.file_block_start``), and one
+    projection splits them, instead of a job and a plan per file. A file with a quoted field
+    spanning lines (an odd line) is read on its own by :func:`read_file`.
+
+    Parameters
+    ----------
+    spark : pyspark.sql.SparkSession
+    items : list of (int, SourceFile)
+        The files, each with its index in this load.
+
+    Returns
+    -------
+    pyspark.sql.DataFrame
+    """
+    frames, groups = [], {}
+    for i, src in items:
+        if src.format != "csv":
+            frames.append(read_file(spark, i, src))
+            continue
+        header = read_csv_header(src)
+        match_columns(src, header)
+        groups.setdefault((tuple(header), tuple(sorted(src.columns.items()))), []).append((i, src, header))
+    for group in groups.values():
+        frames.extend(_csv_group(spark, group))
+    out = frames[0]
+    for frame in frames[1:]:
+        out = out.unionByName(frame)
+    return out
+
+
+def _csv_group(spark, group: list[tuple[int, SourceFile, list[str]]]) -> list:
+    """Frames for CSV files with the same header: one for those without odd lines, one per file
+    with some (see :func:`read_files`)."""
+    from urllib.parse import unquote, urlparse
+
+    from pyspark.sql import functions as F
+
+    index = {src.path.resolve(): i for i, src, _ in group}
+    lines = spark.read.text([str(src.path) for _, src, _ in group]).selectExpr(
+        "value", "_metadata.file_path AS path", "_metadata.file_block_start AS block",
+        "monotonically_increasing_id() AS pos")
+    chunks = lines.groupBy("path", "block").agg(F.count("*").alias("n"), F.min("pos").alias("first"))
+    odd = lines.where(OPENS_OR_CLOSES).groupBy("path", "block").agg(F.collect_list("pos").alias("odd"))
+    found: dict[int, list] = {}
+    for path, block, n, first, positions in chunks.join(odd, ["path", "block"], "left").select(
+            "path", "block", "n", "first", "odd").collect():
+        i = index.get(Path(unquote(urlparse(path).path)).resolve())
+        if i is None:
+            raise LoadError(Path(path), "Spark read a file the load did not list")
+        found.setdefault(i, []).append((block, path, n, first, positions or []))
+    deltas, alone = [], []
+    for i, parts in found.items():
+        parts.sort()
+        if any(positions for *_, positions in parts):
+            alone.append(i)
+            continue
+        before = 0
+        for block, path, n, first, _ in parts:
+            deltas.append((path, block, before - first, i))  # line index = pos + delta
+            before += n
+    frames = [read_file(spark, i, src) for i, src, _ in group if i in alone]
+    if deltas:
+        delta = spark.createDataFrame(deltas, "path STRING, block LONG, delta LONG, _file_idx INT")
+        numbered = lines.join(F.broadcast(delta), ["path", "block"]).selectExpr(
+            "value", "pos + delta AS idx", "_file_idx")
+        _, src, header = group[0]
+        frames.append(_parse_csv(numbered, src, header))
+    return frames
+
+
 def _csv(spark, i: int, src: SourceFile):
     header = read_csv_header(src)
     match_columns(src, header)
+    return _parse_csv(_records(spark, src).selectExpr("value", "idx", f"{i} AS _file_idx"), src, header)
+
+
+def _parse_csv(records, src: SourceFile, header: list[str]):
+    """Split CSV records (``value``, ``idx`` from 0 with the header at 0, ``_file_idx``) into the
+    contract's text columns (see the module's text)."""
     n = len(header)
     position = {h: k for k, h in enumerate(header)}
-    frame = _records(spark, src).where("idx > 0 AND value <> ''")
+    frame = records.where("idx > 0 AND value <> ''")
     schema = ", ".join(f"_r{k} STRING" for k in range(n + 1))
     options = {"quote": '"', "escape": '"', "nullValue": MISSING, "mode": "PERMISSIVE"}
     opts = "map(" + ", ".join(f"{lit(k)}, {lit(v)}" for k, v in options.items()) + ")"
-    parsed = frame.selectExpr("idx + 1 AS _line", "value", f"from_csv(value, {lit(schema)}, {opts}) AS p")
-    parsed = parsed.selectExpr("_line", "value", *[f"p._r{k} AS _r{k}" for k in range(n + 1)])
+    parsed = frame.selectExpr("_file_idx", "idx + 1 AS _line", "value",
+                              f"from_csv(value, {lit(schema)}, {opts}) AS p")
+    parsed = parsed.selectExpr("_file_idx", "_line", "value", *[f"p._r{k} AS _r{k}" for k in range(n + 1)])
     # Fields: the commas outside quoted text, plus one (Spark's parser gives NULL both for a field
     # the row lacks and for an empty last field, so it cannot tell a short row by itself).
     # possessive: Java's backtracking regex recurses per character on ([^"]|"")* (a long field
@@ -88,7 +171,7 @@ def _csv(spark, i: int, src: SourceFile):
     long = f"'long row: more fields than the header (' || _fields || ' fields, the header has {n})'"
     text = to_spark("concat_ws(',', " + ", ".join(f"cl_csv_field(_r{k})" for k in range(n)) + ")")
     rows = parsed.selectExpr(
-        f"{i} AS _file_idx", "_line",
+        "CAST(_file_idx AS INT) AS _file_idx", "_line",
         f"CASE WHEN _fields <> {n} THEN value ELSE {text} END AS _text",
         f"CASE WHEN _fields < {n} THEN ({ends_before}) END AS _parse_column",
         f"CASE WHEN _fields < {n} THEN {short} WHEN _fields > {n} THEN {long} END AS _parse_rule",
