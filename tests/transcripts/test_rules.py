@@ -1997,6 +1997,22 @@ ROUND10_HOW = {
         "the scheme rules allow me to refund the shortfall, so I've done that.",
         "our terms say you're entitled to a full refund, so it's on its way.",
     ])},
+    # empathy: the feeling acknowledged as the customer's state (even before a "but"), the Irish "ye", "not surprised you're
+    # ...", a bad way to start the day, a real fright, what would make anyone angry; "that is not on us" is no empathy
+    **{f"r10_empathy_says_{i:02d}": (_call(A(t), C("ok")), "empathized", True) for i, t in enumerate([
+        "I can hear you're really worried, but the parcel is still in transit.",
+        "I understand you're frustrated, however the fee was applied correctly.",
+        "ye must be fed up with the lot of us",
+        "i'm not surprised you're annoyed after three visits",
+        "what a horrible way to start your holiday.",
+        "that must have given you a proper scare.",
+        "waiting in all day for nobody would make anyone furious.",
+        "you must be sick of chasing us by now.",
+    ])},
+    **{f"r10_no_empathy_{i:02d}": (_call(A(t), C("ok")), "empathized", False) for i, t in enumerate([
+        "I understand, but that is not on us, the bank rejected it.",
+        "I hear you're moving house next month, so I'll update the address.",
+    ])},
     **{f"r10_followup_says_{i:02d}": (_call(A(t), C("ok")), "followup_promised", True) for i, t in enumerate([
         "I'll pass it to our billing team, they'll email you by Friday.",
         "the nurse will ring you this afternoon.",
