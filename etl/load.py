@@ -190,10 +190,6 @@ def _load_into(con, source: Path, db: Path, sources: list[SourceFile], as_of: da
     record_batches(con, batch_id, results, load_started)
     tick("building marts", len(sources) + 2, steps)
     work_tables.drop_all(con)  # the staging tables are done with; freed, the marts need not spill
-    # The stored rows written to disk before the marts read them: the marts then scan the
-    # checkpointed calls rather than the staged table the load altered into them (call_timing
-    # 2.2 -> 1.4-1.7 CPU s at 1M calls; the two checkpoints cost what the one at publishing did).
-    con.execute("CHECKPOINT")
     build_marts(con)
     examples = con.execute("SELECT source_file, line, column_name, problems FROM rejected_rows "
                            "WHERE batch_id = $b ORDER BY source_file, line LIMIT $n",
