@@ -2013,6 +2013,21 @@ ROUND10_HOW = {
         "I understand, but that is not on us, the bank rejected it.",
         "I hear you're moving house next month, so I'll update the address.",
     ])},
+    # let_vent: an identity request in the imperative cuts in like a question when the customer carries on with the complaint;
+    # asked once the complaint is over and answered with the reference alone, it is the agent's response
+    "r10_imperative_id_request_cuts_in": (_call(GREETING, C("my parcel never arrived and the tracking says delivered"),
+                                                A("Please share the order number."),
+                                                C("A7719. and nobody answers the phone at the depot, i've tried all morning"),
+                                                A("I'm sorry about that."), opening=False), "let_vent", False),
+    "r10_number_please_cuts_in": (_call(GREETING, C("you charged my card twice for one night at the hotel"), A("Booking number please"),
+                                        C("BK5521. and the front desk told me to call you, I'm going round in circles"),
+                                        A("That's not good enough, I'm sorry."), opening=False), "let_vent", False),
+    "r10_id_request_after_complaint_is_response": (_call(GREETING, C("my parcel never arrived and the tracking says delivered"),
+                                                         A("Kindly send the order number."), C("A7719"),
+                                                         A("thanks, I can see the driver's note."), opening=False), "let_vent", True),
+    # summarized: a recap opened with an Australian "beauty, so ..."
+    "r10_summary_beauty_so": (_call(*_PLAN, A("beauty, so the fee back today, ten quid credit on the bill, and I'll ring you Friday")),
+                              "summarized", True),
     **{f"r10_followup_says_{i:02d}": (_call(A(t), C("ok")), "followup_promised", True) for i, t in enumerate([
         "I'll pass it to our billing team, they'll email you by Friday.",
         "the nurse will ring you this afternoon.",
