@@ -100,23 +100,17 @@ def dose_response(df: pd.DataFrame, practices: list[str], outcome: str, design: 
         levels = levels_of(df)
         if levels.isna().all():
             continue  # not recorded on these calls
-        full, y, groups, note = whole, y_all, groups_all, None
+        rows_of, y, groups, note = None, y_all, groups_all, None
         if replaces in after_call and landmark is not None:
-            full = whole.subset(landmark).varying()
+            rows_of = landmark
             levels, y, groups = levels[landmark], y_all[landmark], groups_all[landmark]
             note = LANDMARK_NOTE
-        design = full.dropping([*after_call, replaces])
-        cov_keep = [i for i, nm in enumerate(design.covariate_names) if nm != "short_break"]
-        if factor != "break_minutes":
-            cov_keep = list(range(len(design.covariate_names)))
         at_level = {lvl: (levels == lvl).to_numpy(dtype=bool) for lvl in order}  # once per level
         present = [lvl for lvl in order if at_level[lvl].any()]
         others = [lvl for lvl in present if lvl != reference]
-        dummies = np.column_stack([at_level[lvl].astype(float) for lvl in others]) if others \
-            else np.empty((len(levels), 0))
-        X = np.column_stack([design.practices, design.covariates[:, cov_keep], dummies])
-        names = design.practice_names + [design.covariate_names[i] for i in cov_keep] + \
-            [f"{factor}[{lvl}]" for lvl in others]
+        X, names = _factor_matrix(whole, rows_of, [*after_call, replaces],
+                                  ["short_break"] if factor == "break_minutes" else [],
+                                  [at_level[lvl] for lvl in others], [f"{factor}[{lvl}]" for lvl in others])
         fit = logit.fit(X, y, groups, names)
         first = X.shape[1] - len(others)
         at = _Levels(fit, X, first, others) if fit.ok else None
@@ -140,6 +134,34 @@ def dose_response(df: pd.DataFrame, practices: list[str], outcome: str, design: 
                              warning=_join(note, logit.NO_SE if lo is None else None,
                                            "fewer than 100 calls at this level" if n < 100 else None)))
     return pd.DataFrame(rows, columns=DOSE_COLUMNS)
+
+
+def _factor_matrix(whole: Design, rows: np.ndarray | None, drop: list[str], skip: list[str],
+                   dummies: list[np.ndarray], dummy_names: list[str]) -> tuple[np.ndarray, list[str]]:
+    """A factor model's design, written once into its matrix: ``whole``'s practices but ``drop``,
+    its covariates but ``skip``, then the level dummies, on the calls ``rows`` (all when None),
+    where a practice or covariate (not the intercept) constant on those calls is left out. The
+    matrix and names of ``whole.subset(rows).varying().dropping(drop)`` with the ``skip`` columns
+    removed and the dummies appended, without those designs' copies of the calls' rows."""
+    def picked(column):
+        return column if rows is None else column[rows]
+
+    columns = [(nm, whole.practices[:, j]) for j, nm in enumerate(whole.practice_names) if nm not in drop]
+    covariates = [(nm, whole.covariates[:, j]) for j, nm in enumerate(whole.covariate_names)]
+    if rows is not None:  # subset(): covariates varying on the rows (and the intercept); varying(): practices
+        columns = [(nm, c) for nm, c in columns if np.ptp(picked(c)) > 0]
+        covariates = [(nm, c) for j, (nm, c) in enumerate(covariates) if j == 0 or np.ptp(picked(c)) > 0]
+    columns += [(nm, c) for nm, c in covariates if nm not in skip]
+    at = None if rows is None else np.flatnonzero(rows)
+    n = len(whole.covariates) if at is None else len(at)
+    X = np.empty((n, len(columns) + len(dummies)))
+    sources = [c for _, c in columns] + [None] * len(dummies)
+    for start in range(0, n, 8_192):  # row blocks: each block of X is written while in cache
+        block = slice(start, start + 8_192)
+        take = block if at is None else at[block]
+        for i, column in enumerate(sources):
+            X[block, i] = column[take] if column is not None else dummies[i - len(columns)][block]
+    return X, [nm for nm, _ in columns] + list(dummy_names)
 
 
 def _at_level(fit, X: np.ndarray, first: int, others: list[str], level: str, base: np.ndarray
