@@ -141,6 +141,14 @@ def _estimate(full: Design, targets: list[str], y: np.ndarray, groups: np.ndarra
         direct = logit.fit(Xd, y[seen], groups[seen], names_d) if seen.any() else \
             logit.LogitFit(None, None, [], "no call has a recorded resolution")
         fits.append(("direct-effect logit", direct))
+    # the direct AMEs of every practice varying among those calls, from one product with its
+    # design, which is then let go (not held through the propensities and the AIPW loop)
+    direct_marginal = {}
+    if direct is not None and direct.ok and Xd is not None:
+        varying_d = [k for k in range(len(design.practice_names)) if np.ptp(Xd[:, k]) > 0]
+        if varying_d:
+            direct_marginal = dict(zip(varying_d, zip(*logit.ames(direct, Xd, varying_d))))
+    Xd = None
     rows, balance_rows = [], []
     squares = aipw.squared(design.covariates) if balance else None  # only the columns not 0/1
     linear = X @ main.params if main.ok else None  # shared by every practice's AME
@@ -176,8 +184,9 @@ def _estimate(full: Design, targets: list[str], y: np.ndarray, groups: np.ndarra
         if direct is not None:
             seen = ~np.isnan(resolved)
             dbase = dict(base, n_analysed=int(seen.sum()))
-            if direct.ok and Xd is not None and np.ptp(Xd[:, j]) > 0:
-                rows += _logit_rows(direct, Xd, j, dbase, "direct", DIRECT_CAVEAT)[1:]
+            if j in direct_marginal:
+                rows += _logit_rows(direct, None, j, dbase, "direct", DIRECT_CAVEAT,
+                                    (*direct_marginal[j], None, None))[1:]
             else:
                 rows.append(_missing(dbase, "logit", "direct", "risk_difference",
                                      _join(direct.warning or "no variation among calls with a recorded "
