@@ -239,7 +239,8 @@ def _keep_replies(con: duckdb.DuckDBPyConnection, rules: Rules) -> None:
 
     The previous turn of the other speaker comes from a window over the turns of the calls
     that have such hits (not a correlated subquery per hit). A kept acceptance carries the
-    plan question as evidence too: ``question -> answer``.
+    plan question as evidence too: ``question -> answer``, the turn's first when it asks more
+    than one (so that every load stores the same evidence).
     """
     for r in rules.rules:
         if not r.reply_to:
@@ -257,7 +258,8 @@ def _keep_replies(con: duckdb.DuckDBPyConnection, rules: Rules) -> None:
             FROM turns
             WINDOW w AS (PARTITION BY call_id ORDER BY turn ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
         ), questions AS (
-            SELECT call_id, turn, first(evidence) AS evidence FROM {tables.HITS} WHERE rule = {asked} GROUP BY ALL
+            SELECT call_id, turn, first(evidence ORDER BY sentence, evidence) AS evidence
+            FROM {tables.HITS} WHERE rule = {asked} GROUP BY ALL
         )
         SELECT h.call_id, h.turn, h.speaker, h.sentence, h.rule,
                CASE WHEN h.rule = {name} THEN q.evidence || ' -> ' || h.evidence ELSE h.evidence END AS evidence
@@ -413,7 +415,8 @@ def _practices_sql(rules: Rules) -> str:
          USING (rule) WHERE r.practice = 'options_offered'
     UNION ALL
     SELECT v.call_id, 'verified_understanding', 'true', v.turn, h.evidence, h.rule
-    FROM _tx_verify v JOIN (SELECT call_id, turn, first(evidence ORDER BY rule) AS evidence, first(rule ORDER BY rule) AS rule
+    FROM _tx_verify v JOIN (SELECT call_id, turn, first(evidence ORDER BY rule, sentence, evidence) AS evidence,
+                                    first(rule ORDER BY rule) AS rule
                              FROM {tables.HITS} WHERE rule IN ({", ".join(_lit(r.name) for r in rules.for_practice("verified_understanding"))})
                              GROUP BY ALL) h USING (call_id, turn)
     UNION ALL
@@ -427,11 +430,12 @@ def _practices_sql(rules: Rules) -> str:
     SELECT call_id, 'vent_interruptions', kind, turn, t, kind FROM _tx_turn_facts
     WHERE kind IN ('overlap', 'question_cut_in') AND turn < coalesce(response_turn, 1e9)
     UNION ALL
-    SELECT call_id, 'agent_talk_share',
-           round(sum(end_s - start_s) FILTER (WHERE speaker = 'agent') / nullif(sum(end_s - start_s), 0), 4)::VARCHAR,
-           NULL, 'seconds spoken: agent ' || round(sum(end_s - start_s) FILTER (WHERE speaker = 'agent'), 1)
-                 || ', all ' || round(sum(end_s - start_s), 1), 'talk_time'
-    FROM _tx_turn_facts GROUP BY call_id
+    -- summed in whole milliseconds: a sum of doubles depends on the order the threads meet the
+    -- turns, and a tenth of calls have an agent total on a rounding boundary (x.x5 s)
+    SELECT call_id, 'agent_talk_share', round(agent_ms / nullif(all_ms, 0), 4)::VARCHAR, NULL,
+           'seconds spoken: agent ' || round(agent_ms / 1000, 1) || ', all ' || round(all_ms / 1000, 1), 'talk_time'
+    FROM (SELECT call_id, sum(ms) FILTER (WHERE speaker = 'agent')::DOUBLE AS agent_ms, sum(ms)::DOUBLE AS all_ms
+          FROM (SELECT call_id, speaker, round((end_s - start_s) * 1000)::BIGINT AS ms FROM _tx_turn_facts) GROUP BY call_id)
     ORDER BY call_id, turn NULLS LAST, practice
     """.replace("{choices}", "SELECT * FROM _tx_choices" if rules.settings.get("choice_split") else
                 "SELECT NULL::VARCHAR AS call_id, NULL::INTEGER AS turn, NULL::VARCHAR AS evidence, 0::BIGINT AS choices WHERE false").replace(

@@ -2159,3 +2159,23 @@ def test_a_rule_file_with_a_broken_rule_is_refused(tmp_path):
                    encoding="utf-8")
     with pytest.raises(ValueError, match="speaker"):
         load_rules("en", extra=[bad])
+
+
+def test_an_agreement_cites_the_first_of_the_turns_plan_questions():
+    """Two plan questions in one turn: the stored evidence is the first sentence's, on every load
+    (it was whichever the aggregate met first, so two loads of one file could differ)."""
+    con = duckdb.connect()
+    turns = _call(A("So I can refund the forty pounds today, does that work for you? Or shall I credit the account?"),
+                  C("yes please"))
+    con.register("cases", pd.DataFrame([{"call_id": "x", "turn": i, "speaker": s, "start_s": a, "end_s": b, "text": t}
+                                        for i, (s, t, a, b) in enumerate(turns)]))
+    con.execute("CREATE TABLE transcript_turns AS SELECT * FROM cases")
+    seen = set()
+    for threads in (1, 2, 4):
+        con.execute(f"SET threads = {threads}")
+        detect(con)
+        seen.add(tuple(map(tuple, con.execute("SELECT * FROM transcript_practices ORDER BY ALL").fetchall())))
+        agreed = con.execute("SELECT evidence FROM transcript_practices WHERE practice = 'agreement_obtained'").fetchall()
+        assert agreed and "does that work" in agreed[0][0] and "shall i" not in agreed[0][0], agreed
+    assert len(seen) == 1
+    con.close()
