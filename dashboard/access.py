@@ -228,10 +228,16 @@ ADDRESS_FAILURES = (10, 300.0)
 NAME_FAILURES = (5, 300.0)
 """(failures, seconds): a user name that failed this often must wait (HTTP 429)."""
 TOO_MANY = b"Too many failed sign-ins; try again later.\n"
+BUSY = b"The server is busy checking sign-ins; try again in a moment.\n"
 HASHING_AT_ONCE = 1
+"""Slow password checks running at once, at most; a try finding them all busy waits its turn."""
+HASH_WAIT_SECONDS = 20.0
+"""How long a try waits for its turn at the password check before it is answered 503 (busy, not a
+failed sign-in, and not counted as one). Generous: a correct password must not be refused because
+the server is slow (under load a check takes several times its 0.1 s of CPU, and every thread of a
+worker asks with the same user's password on its first requests)."""
 HELD_AT_ONCE, HOLD_SECONDS = 4, 1.0
 """Refused tries from a limited client kept waiting at once, at most, and for how long (it sends fewer)."""
-"""Slow password checks running at once, at most; a try finding them all busy is asked to retry."""
 
 
 def _sign_in_class():
@@ -248,7 +254,9 @@ def _sign_in_class():
           signed in from before, is let in even then, so guessing at a name from elsewhere
           does not lock its owner out.
         - At most :data:`HASHING_AT_ONCE` slow hashes run at once, so a flood of tries from
-          many addresses takes a bounded share of the CPU.
+          many addresses takes a bounded share of the CPU. A try waits its turn (up to
+          :data:`HASH_WAIT_SECONDS`, then 503, never 429: being slow is not a failed sign-in),
+          and a password that checked out while it waited is not hashed again.
         """
 
         def __init__(self, app, users: dict[str, User]) -> None:
@@ -296,6 +304,7 @@ def _sign_in_class():
 
         def is_authorized(self) -> bool:
             flask.g.calmline_retry_after = None
+            flask.g.calmline_busy = False
             auth = flask.request.authorization  # None for a malformed header
             if auth is None or auth.type != "basic" or not auth.username:
                 return False
@@ -307,10 +316,12 @@ def _sign_in_class():
             if wait:
                 flask.g.calmline_retry_after = wait
                 return False
-            if not self._hashing.acquire(timeout=0.2):
-                flask.g.calmline_retry_after = 1.0
+            if not self._hashing.acquire(timeout=HASH_WAIT_SECONDS):
+                flask.g.calmline_busy = True
                 return False
             try:
+                # a request with the same password that held the turn before this one has made it
+                # remembered: then this compares a digest and does not hash again
                 good = self._check(name, password)
             finally:
                 self._hashing.release()
@@ -328,6 +339,8 @@ def _sign_in_class():
             return True
 
         def login_request(self):
+            if flask.g.get("calmline_busy"):
+                return flask.Response(BUSY, status=503, mimetype="text/plain", headers={"Retry-After": "1"})
             wait = flask.g.get("calmline_retry_after")
             if wait:
                 return flask.Response(TOO_MANY, status=429, mimetype="text/plain",

@@ -139,6 +139,59 @@ def test_repeated_failures_get_429_with_retry_after_and_no_more_hashing(signed_i
     assert client.get("/", headers=_basic("ana", "guess")).status_code == 429
 
 
+def _slow_hashing(monkeypatch, seconds: float) -> list:
+    """Make every password check take ``seconds`` (a server under load); returns the checks made."""
+    import werkzeug.security
+
+    hashed = []
+    real = werkzeug.security.check_password_hash
+
+    def slow(h, p):
+        hashed.append(p)
+        time.sleep(seconds)
+        return real(h, p)
+
+    monkeypatch.setattr(werkzeug.security, "check_password_hash", slow)
+    return hashed
+
+
+def test_a_right_password_is_never_refused_because_the_password_check_is_slow(signed_in_app, monkeypatch):
+    """Session 10's load test: the benchmark's own analyst got HTTP 429 "Too many failed sign-ins".
+    A worker's threads all asked with her password at once; one hashed it (0.1 s of CPU, several
+    times that at load 6-10) and the others, finding the check busy for more than 0.2 s, were
+    refused. Now they wait their turn, and the password that checked out is not hashed again."""
+    hashed = _slow_hashing(monkeypatch, 0.6)
+    answers = []
+
+    def ask():
+        answers.append(_Client(signed_in_app).get("/", headers=_basic("ana")).status_code)
+
+    threads = [threading.Thread(target=ask) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert answers == [200] * 6, answers
+    assert len(hashed) == 1, "the others compared against the password that checked out"
+
+
+def test_a_sign_in_that_cannot_get_a_turn_is_told_the_server_is_busy_not_that_it_failed(signed_in_app,
+                                                                                           monkeypatch):
+    from calmline.dashboard import access
+
+    monkeypatch.setattr(access, "HASH_WAIT_SECONDS", 0.2)
+    _slow_hashing(monkeypatch, 1.5)
+    first = threading.Thread(target=lambda: _Client(signed_in_app, "10.0.0.8").get("/", headers=_basic("dana")))
+    first.start()
+    time.sleep(0.3)  # dana's check holds the turn
+    busy = _Client(signed_in_app, "10.0.0.9").get("/", headers=_basic("ana"))
+    first.join()
+    assert busy.status_code == 503 and busy.headers["Retry-After"] == "1"
+    assert b"failed" not in busy.data
+    monkeypatch.setattr(access, "HASH_WAIT_SECONDS", 20.0)
+    assert _Client(signed_in_app, "10.0.0.9").get("/", headers=_basic("ana")).status_code == 200
+
+
 def test_the_throttle_forgets_after_its_window_and_bounds_its_memory():
     from calmline.dashboard.access import Throttle
 
