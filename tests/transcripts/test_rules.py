@@ -2040,6 +2040,64 @@ ROUND10_HOW = {
     ])},
 }
 
+# ROUND 11 probes, one per class of holdout5's misses, in wordings of their own (not holdout5's sentences), each class
+# with its hard negatives next to it.
+_OFFER = "I can put a twenty pound credit on the account and waive the late fee."
+
+ROUND11_AGREEMENT = {
+    # (1)-(6) the plan put for acceptance with its object after the verb, as "happy for me to", as a short tag, as a bare
+    # question, as a slot to take, or as "want me to" with another remedy verb
+    **{f"r11_agree_ask_{i:02d}": (_call(A(f"{_OFFER} {q}"), C(a)), "agreement_obtained", True) for i, (q, a) in enumerate([
+        ("Will I put the credit on for you now?", "yes please"),
+        ("Shall I arrange the waiver along with it?", "yes"),
+        ("Should we add the credit today?", "yes, thanks"),
+        ("Can I take the late fee off for you?", "yes please"),
+        ("Could I go ahead and process both for you?", "yeah"),
+        ("so i'll do both of those shall i apply them", "yes"),
+        ("Happy for me to set that up?", "yes"),
+        ("Happy with the credit and the waiver?", "yes, lovely"),
+        ("Both of those ok?", "yes"),
+        ("Credit and waiver, that okay?", "yeah"),
+        ("The waiver ok for you?", "yep"),
+        ("Credit it then?", "yes"),
+        ("Does the Friday morning slot work?", "yes that works"),
+        ("Want me to pop that on now?", "yes"),
+        ("Want me to approve the waiver?", "sure"),
+    ])},
+    # (7) the customer's acceptance in other registers: an emoji, a grudging go-ahead, Singlish, Australian, Scottish, Nigerian,
+    # Indian, chat shorthand
+    **{f"r11_agree_says_{i:02d}": (_call(A(f"{_OFFER} Shall I go ahead?"), C(a)), "agreement_obtained", True) for i, a in enumerate([
+        "👍", "👍🏽", "👌 thanks", "✅", "fine, go ahead then", "ok fine, process it", "right, do both then",
+        "alright, if I have to, book it", "sure whatever gets this closed", "ok lor", "ok lah", "sweet, the credit will do",
+        "sweet as", "aye, that's grand", "no wahala, apply it", "haan ji, please proceed", "kk go ahead", "k yep",
+        "the credit one works", "no bother, do it", "the waiver, yes, send it",
+    ])},
+    # hard negatives: the same questions when they ask for a hold, a detail, a check or a transfer; replies that refuse,
+    # dismiss, ask back or turn the plan down
+    **{f"r11_no_agree_{i:02d}": (_call(*lines), "agreement_obtained", False) for i, lines in enumerate([
+        (A("Can I put you on a short hold while I check?"), C("yes")),
+        (A("Shall I read the reference back to you?"), C("go ahead")),
+        (A("Can I take your postcode please?"), C("go ahead, it's SW1 2AB")),
+        (A("Should I check the line from here first?"), C("yes go ahead")),
+        (A("Does the router work now?"), C("yes")),
+        (A("I'll put you on a short hold, that ok?"), C("yeah")),
+        (A("Should we move on to your other question?"), C("yes")),
+        (A("Can I put you through to billing?"), C("fine, do it")),
+        (A(f"{_OFFER} Shall I go ahead?"), C("👎")),
+        (A(f"{_OFFER} Shall I go ahead?"), C("🤔")),
+        (A(f"{_OFFER} Shall I go ahead?"), C("fine. put me through to a manager")),
+        (A(f"{_OFFER} Shall I go ahead?"), C("don't book it yet, I need to ask my wife")),
+        (A(f"{_OFFER} Shall I go ahead?"), C("yeah whatever")),
+        (A(f"{_OFFER} Shall I go ahead?"), C("whatever you think")),
+        (A(f"{_OFFER} Shall I go ahead?"), C("can you do it today?")),
+        (A(f"{_OFFER} Shall I go ahead?"), C("yeah... actually no, leave it")),
+        (A(f"{_OFFER}"), C("ok lor")),
+        (A(f"{_OFFER}"), C("👍")),
+        (A(f"{_OFFER} Which would you like done first?"), C("the credit")),
+    ])},
+}
+
+
 def _phrasing_cases() -> tuple[dict, dict]:
     flags, counts = {}, {}
     for prefix, table in (("", PHRASINGS), ("more_", MORE_PHRASINGS), ("r8_", ROUND8_PHRASINGS), ("r8b_", ROUND8_MORE),
@@ -2065,6 +2123,7 @@ CASES.update(ROUND9_HOW)
 CASES.update(ROUND10_AGREEMENT)
 CASES.update(ROUND10_HANDOFF)
 CASES.update(ROUND10_HOW)
+CASES.update(ROUND11_AGREEMENT)
 COUNT_CASES.update(_COUNTS)
 
 VERIFY_CASES = {
