@@ -2098,6 +2098,37 @@ ROUND11_AGREEMENT = {
 }
 
 
+ROUND11_SUMMARY = {
+    # (1)-(4) the closing recap: two items or more after the word that closes the work, then more statements; other closing
+    # words; a sum with a decimal point inside the items; openers in a row before "so" in an unpunctuated turn
+    **{f"r11_summary_says_{i:02d}": (_call(*_PLAN, A(t)), "summarized", True) for i, t in enumerate([
+        "Done: the fee is off, the £10 credit shows on Monday's bill. I'll ring you Tuesday to check. Bye for now.",
+        "Booked: engineer Wednesday 8-1, credit on your next statement. Anything you need, just message us.",
+        "Arranged. New meter fitted on the 9th, old readings cleared, no charge to you. Thanks for bearing with us.",
+        "Applied, so £40 off this bill and the late fee gone. You'll get a corrected statement by post.",
+        "it's all sorted, the fee's reversed and the credit is on, and i'll give you a call friday",
+        "done madam, refund in three days, late fee reversed, and I will call you Monday.",
+        "Great. Refund of £12.50 today, the £10 credit on the account, and the tariff back to what it was.",
+        "Grand. Fee gone from this bill and ten euro credit on the next one. Mind yourself.",
+        "Done, $14.99 back within 5 days, plan stays the same. Thanks for your patience.",
+        "okay done so the credit's on and you won't see the late fee again thanks for calling",
+        "Cancelled from today, nothing more to pay, confirmation by email within the hour.",
+    ])},
+    # hard negatives: one item, thanks or a goodbye after the closing word, a promise after a bare "Lovely.", an offer after
+    # it, a recap that asks for agreement, the closing word with only a follow-up
+    **{f"r11_no_summary_{i:02d}": (_call(*_PLAN, A(t)), "summarized", False) for i, t in enumerate([
+        "Done, the £10 credit is on. You'll get an automatic confirmation email.",
+        "Done. Thanks for your patience, and have a good weekend.",
+        "Lovely. Leave it with me, I'll ring you Thursday to confirm.",
+        "Great, I'll refund the fee and add the credit today.",
+        "Done. I can also move your payment date, or spread the balance, if you'd like.",
+        "Booked: engineer Wednesday, credit on the next bill. Does that all work for you?",
+        "Sorted. I'll call you Friday.",
+        "Perfect. What else can I help you with today, and is the number ending 42 still best?",
+    ])},
+}
+
+
 def _phrasing_cases() -> tuple[dict, dict]:
     flags, counts = {}, {}
     for prefix, table in (("", PHRASINGS), ("more_", MORE_PHRASINGS), ("r8_", ROUND8_PHRASINGS), ("r8b_", ROUND8_MORE),
@@ -2124,6 +2155,7 @@ CASES.update(ROUND10_AGREEMENT)
 CASES.update(ROUND10_HANDOFF)
 CASES.update(ROUND10_HOW)
 CASES.update(ROUND11_AGREEMENT)
+CASES.update(ROUND11_SUMMARY)
 COUNT_CASES.update(_COUNTS)
 
 VERIFY_CASES = {
