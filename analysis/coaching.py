@@ -78,28 +78,45 @@ def coaching_queue(adoption: pd.DataFrame, effects: pd.DataFrame, targets: pd.Da
     per_month = frame["upset_calls"].fillna(0).astype(float) / months
     frame["kept"] = -frame["effect"] * (frame["target"] - frame["shrunk_rate"]).clip(lower=0) * per_month
 
+    # each agent's rows by group number (the groups in sorted order, as iterating the groupby
+    # gives them), then one pass over the agents with plain numbers: the same draws in the same
+    # order as a loop over the groups' frames, without a frame per agent
+    grouped = frame.groupby(["agent_id", "team"], sort=True, dropna=False)
+    group = grouped.ngroup().to_numpy()
+    keys = grouped.size().index
+    kept_all = frame["kept"].to_numpy(dtype=float)
+    known = ~np.isnan(kept_all)
+    order = np.argsort(group, kind="stable")  # rows of each group together, in the frame's order
+    bounds = np.searchsorted(group[order], np.arange(len(keys) + 1))
+    upset_calls = frame["upset_calls"].fillna(0).to_numpy()
+    columns = {c: frame[c].to_numpy() for c in ("practice", "n_calls", "n_used", "shrunk_rate",
+                                                 "ci_low", "ci_high", "prior_a", "prior_b")}
+    effect_all, se_all = frame["effect"].to_numpy(dtype=float), frame["se"].to_numpy(dtype=float)
+    target_all, month_all = frame["target"].to_numpy(dtype=float), per_month.to_numpy(dtype=float)
     rows = []
-    for (agent, team), part in frame.groupby(["agent_id", "team"], sort=True, dropna=False):
-        known = part[part["kept"].notna()]
-        row = {"agent_id": agent, "team": team,
-               "upset_calls": int(part["upset_calls"].fillna(0).iloc[0])}
-        if known.empty or known["kept"].max() <= 0:
-            rows.append({**row, "warning": "no practice gap with a benefit" if len(known)
+    for g, (agent, team) in enumerate(keys):
+        members = order[bounds[g]:bounds[g + 1]]
+        row = {"agent_id": agent, "team": team, "upset_calls": int(upset_calls[members[0]])}
+        mine = members[known[members]]
+        if len(mine) == 0 or kept_all[mine].max() <= 0:
+            rows.append({**row, "warning": "no practice gap with a benefit" if len(mine)
                          else "no effect or target for the agent's practices"})
             continue
-        best = known.loc[known["kept"].idxmax()]
-        post_a = best["prior_a"] + best["n_used"]
-        post_b = best["prior_b"] + best["n_calls"] - best["n_used"]
+        b = mine[int(np.argmax(kept_all[mine]))]  # the first row with the most kept (idxmax)
+        post_a = columns["prior_a"][b] + columns["n_used"][b]
+        post_b = columns["prior_b"][b] + columns["n_calls"][b] - columns["n_used"][b]
         rate = rng.beta(post_a, post_b, n_draws)
-        draw = best["effect"] + (0 if pd.isna(best["se"]) else best["se"]) * rng.standard_normal(n_draws)
-        kept = -draw * np.clip(best["target"] - rate, 0, None) * per_month[best.name]
-        low, high = np.percentile(kept, [2.5, 97.5]) if pd.notna(best["se"]) else (np.nan, np.nan)
-        rows.append({**row, "needs_most": best["practice"], "n_calls": int(best["n_calls"]),
-                     "n_used": int(best["n_used"]), "adoption": float(best["shrunk_rate"]),
-                     "adoption_ci_low": float(best["ci_low"]), "adoption_ci_high": float(best["ci_high"]),
-                     "target_adoption": float(best["target"]), "kept_per_month": float(best["kept"]),
+        se = se_all[b]
+        draw = effect_all[b] + (0 if np.isnan(se) else se) * rng.standard_normal(n_draws)
+        kept = -draw * np.clip(target_all[b] - rate, 0, None) * month_all[b]
+        low, high = np.percentile(kept, [2.5, 97.5]) if not np.isnan(se) else (np.nan, np.nan)
+        rows.append({**row, "needs_most": columns["practice"][b], "n_calls": int(columns["n_calls"][b]),
+                     "n_used": int(columns["n_used"][b]), "adoption": float(columns["shrunk_rate"][b]),
+                     "adoption_ci_low": float(columns["ci_low"][b]),
+                     "adoption_ci_high": float(columns["ci_high"][b]),
+                     "target_adoption": float(target_all[b]), "kept_per_month": float(kept_all[b]),
                      "ci_low": float(low) + 0.0, "ci_high": float(high) + 0.0,
-                     "warning": None if pd.notna(best["se"]) else "standard error missing: no interval"})
+                     "warning": None if not np.isnan(se) else "standard error missing: no interval"})
     out = pd.DataFrame(rows).reindex(columns=COLUMNS)
     out["queue_rank"] = out["kept_per_month"].rank(ascending=False, method="min")
     # the share counts every agent of the team, including those who need nothing

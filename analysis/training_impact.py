@@ -94,6 +94,7 @@ def training_impact(calls: pd.DataFrame, completions: pd.DataFrame, outcomes: di
     cells = _cells(calls["agent_id"].astype(str), months, calls[columns])
     done = completions.assign(month=pd.to_datetime(completions["completed_at"]).dt.to_period("M"))
     done = done.groupby(["module", "agent_id"])["month"].min()
+    start = months.min()  # the data's first month (a scan of every call: once, not per module)
     rows = []
     for module, practice in modules.items():
         if practice not in calls:
@@ -101,7 +102,7 @@ def training_impact(calls: pd.DataFrame, completions: pd.DataFrame, outcomes: di
         first = done.loc[module] if module in done.index.get_level_values(0) else pd.Series(dtype=object)
         for name, column in [("adoption", practice), *outcomes.items()]:
             rows.append({"module": module, "practice": practice, "outcome": name,
-                         **_did(cells[column], months, first, window_months)})
+                         **_did(cells[column], start, first, window_months)})
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
@@ -119,25 +120,31 @@ def _cells(agent: pd.Series, month: pd.Series, values: pd.DataFrame) -> dict[str
     return out
 
 
-def _did(cells: pd.DataFrame, month: pd.Series, completed: pd.Series, window: int) -> dict:
+def _month_numbers(months) -> np.ndarray:
+    """Monthly periods as month numbers (months since 1970-01; NaN for a missing one): their
+    order and differences in months, without a Period object per value."""
+    index = pd.PeriodIndex(months, freq="M")
+    return np.where(index.isna(), np.nan, index.asi8.astype(float))
+
+
+def _did(cells: pd.DataFrame, start: pd.Period, completed: pd.Series, window: int) -> dict:
     """The difference in differences of one outcome's agent-month ``cells`` (see :func:`_cells`)
-    for one module (completion month per agent); ``month`` is every call's month."""
-    completed = completed.copy()
-    completed.index = completed.index.astype(str)
-    start = month.min()
-    trained_month = cells["agent"].map(completed)
-    never = trained_month.isna()
-    is_trained = pd.Series([not gone and m > start for gone, m in zip(never, trained_month)],
-                           index=cells.index, dtype=bool)
-    offset = pd.Series(np.nan, index=cells.index)
-    offset[is_trained] = [(m - c).n for m, c in zip(cells.loc[is_trained, "month"],
-                                                    trained_month[is_trained])]
-    in_window = is_trained & (offset != 0) & (offset.abs() <= window)
+    for one module (completion month per agent); ``start`` is the first month of the data."""
+    by_agent = pd.Series(_month_numbers(completed.to_numpy()) if len(completed) else np.empty(0),
+                         index=completed.index.astype(str), dtype=float)
+    trained_month = cells["agent"].map(by_agent).to_numpy(dtype=float)  # NaN: never trained
+    month = _month_numbers(cells["month"])
+    never = np.isnan(trained_month)
+    first = start.ordinal if pd.notna(start) else np.inf  # no month known: nobody counts as trained
+    is_trained = ~never & (trained_month > first)  # completed after the data's first month
+    offset = np.where(is_trained, month - trained_month, np.nan)  # months after completion
+    in_window = is_trained & (offset != 0) & (np.abs(offset) <= window)
     trained = cells[in_window].assign(post=(offset[in_window] > 0).astype(float))
     both = trained.groupby("agent")["post"].agg(["min", "max"])
     keep = both.index[(both["min"] == 0) & (both["max"] == 1)]  # a before and an after
+    chosen = in_window & cells["agent"].isin(keep).to_numpy()
     trained = trained[trained["agent"].isin(keep)]
-    comparison = cells[never & cells["month"].isin(set(trained["month"]))].assign(post=0.0)
+    comparison = cells[never & np.isin(month, month[chosen])].assign(post=0.0)
     out = {"trained_agents": int(trained["agent"].nunique()),
            "comparison_agents": int(comparison["agent"].nunique()),
            "n_calls": int(trained["n"].sum() + comparison["n"].sum()),
