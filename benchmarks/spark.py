@@ -1,7 +1,7 @@
 """`calmline etl --engine spark` against the DuckDB engine on the same calls: wall time, CPU and peak memory.
 
-    flock /tmp/brief/s10/bench.lock .venv/bin/python -m benchmarks.spark                  # 10M calls
-    flock /tmp/brief/s10/bench.lock .venv/bin/python -m benchmarks.spark --calls 1000000 --engines spark duckdb
+    flock /tmp/brief/s11/bench.lock .venv/bin/python -m benchmarks.spark                  # 10M calls
+    flock /tmp/brief/s11/bench.lock .venv/bin/python -m benchmarks.spark --calls 1000000 --engines spark duckdb
 
 The source folder is the generator's (12 monthly calls files, no transcripts), made once and
 cached in --workdir (shared with ``benchmarks.etl``). Each engine loads it into a new database
@@ -11,7 +11,9 @@ lake beside the database. While the child runs, its process tree is sampled ever
 (on ``local[N]`` the Spark driver and its executors are one JVM: executors are threads in it)
 and of the whole tree at once, and each process's CPU seconds (user + system; summed over the
 tree at the end). The child prints when each step of the load starts, so each stage's wall time
-is reported too. Then the sizes of what stays: the DuckDB file, the lake, and the Parquet of the
+is reported too, with the local session's heap (:func:`calmline.spark.session.local_driver_memory`:
+a quarter of the machine, or ``CALMLINE_SPARK_DRIVER_MEMORY``) and the shuffle partitions the
+source's size gives. Then the sizes of what stays: the DuckDB file, the lake, and the Parquet of the
 summary marts that DuckDB copied into the file.
 
 Prints one block per engine and a JSON line with everything (``--json FILE`` writes it too).
@@ -116,13 +118,21 @@ def measure(engine: str, source: Path, workdir: Path, master: str, interval: flo
             rows = [int(x) for x in line.split()[1:]]
     stages = [(step, round(nxt - at, 1)) for (at, step), (nxt, _) in zip(steps, steps[1:])]
     small = {}
+    settings = {}
+    if engine == "spark":
+        from calmline.spark.session import SHUFFLE_BYTES_PER_PARTITION, local_driver_memory
+
+        source_bytes = sum(f.stat().st_size for f in source.rglob("*.csv"))
+        settings = {"heap": local_driver_memory() if master.startswith("local") else None,
+                    "source_mb": round(source_bytes / 2**20, 1),
+                    "shuffle_partitions_at_least": -(-source_bytes // SHUFFLE_BYTES_PER_PARTITION)}
     for part in sorted(lake.glob("batch-*/marts/*")):
         small[part.name] = round(_folder_mb(part), 2)
     return {"engine": engine, "master": master if engine == "spark" else None, "wall_s": round(wall, 1),
             "cpu_s": round(sum(cpu.values()), 1), "peak_mb": {k: round(v) for k, v in peak.items()},
             "rows_loaded": rows[0] if rows else None, "rows_rejected": rows[1] if rows else None,
             "stages_s": stages, "duckdb_file_mb": round(_folder_mb(db), 1), "lake_mb": round(_folder_mb(lake), 1),
-            "mart_parquet_mb": small, "load_before": [round(x, 2) for x in load_before],
+            "mart_parquet_mb": small, "settings": settings, "load_before": [round(x, 2) for x in load_before],
             "load_after": [round(x, 2) for x in os.getloadavg()]}
 
 
@@ -151,6 +161,9 @@ def main(argv: list[str] | None = None) -> None:
               f"executors) {r['peak_mb']['jvm']:,} MB, whole tree {r['peak_mb']['tree']:,} MB")
         print(f"  rows loaded {r['rows_loaded']:,}, rejected {r['rows_rejected']:,}; DuckDB file "
               f"{r['duckdb_file_mb']:,} MB, lake {r['lake_mb']:,} MB")
+        if r["settings"]:
+            print(f"  source {r['settings']['source_mb']:,} MB of CSV; local heap {r['settings']['heap']}, "
+                  f"shuffle partitions {r['settings']['shuffle_partitions_at_least']} (or twice the cores)")
         for step, seconds in r["stages_s"]:
             print(f"    {seconds:>9,.1f} s  {step}")
         if r["mart_parquet_mb"]:
