@@ -2129,6 +2129,40 @@ ROUND11_SUMMARY = {
 }
 
 
+ROUND11_HANDOFF = {
+    # (1) the matter belongs to another party; (2) the customer must take it up with them; (3) sent to a branch, store or
+    # office; (4) another team or party takes it and will contact the customer
+    **{f"r11_handoff_says_{i:02d}": (_call(A(t), C("ok")), "handoff", True) for i, t in enumerate([
+        "Parking fines are something the site operator deals with, not us.",
+        "Your home insurer covers that, so you'll need to claim with them.",
+        "Warranty repairs go through the original manufacturer.",
+        "Our deliveries are done by a partner courier.",
+        "That payment went through PayPal, so you'll have to ask them for the refund.",
+        "The refund for the hotel night you'll need to request from the hotel directly.",
+        "You'd need to raise a dispute with the seller directly.",
+        "You'll have to book the new slot with them.",
+        "You'd need to claim on your home insurance for the carpet.",
+        "Please visit any of our branches with photo ID.",
+        "You will have to go to your home branch with the passbook, they can update it.",
+        "For that you'd need to pop into one of our stores.",
+        "I've forwarded it to our loss adjusters, they will be in touch by Friday.",
+        "The depot will ring you to book the collection.",
+    ])},
+    # hard negatives: the agent chasing the other party, a membership moved, the agent keeping the case, a document to bring
+    # to the agent, feedback passed on, a store named as where the item was bought
+    **{f"r11_handoff_near_miss_{i:02d}": (_call(A(t), C("ok")), "handoff", False) for i, t in enumerate([
+        "We can transfer you to the nearest club at no cost.",
+        "I'll contact the seller directly for you and call you back.",
+        "The courier handles the last mile, but I'll chase them myself and update you.",
+        "Our deliveries are usually on time, I'm sorry this one wasn't.",
+        "You'll need to send us the receipt with the form.",
+        "I've passed your comments on to the store manager.",
+        "You bought it in our Leeds store, so I can see the receipt here.",
+        "I'll pass it to our billing team and I'll call you myself tomorrow.",
+    ])},
+}
+
+
 def _phrasing_cases() -> tuple[dict, dict]:
     flags, counts = {}, {}
     for prefix, table in (("", PHRASINGS), ("more_", MORE_PHRASINGS), ("r8_", ROUND8_PHRASINGS), ("r8b_", ROUND8_MORE),
@@ -2156,6 +2190,7 @@ CASES.update(ROUND10_HANDOFF)
 CASES.update(ROUND10_HOW)
 CASES.update(ROUND11_AGREEMENT)
 CASES.update(ROUND11_SUMMARY)
+CASES.update(ROUND11_HANDOFF)
 COUNT_CASES.update(_COUNTS)
 
 VERIFY_CASES = {
