@@ -2163,6 +2163,45 @@ ROUND11_HANDOFF = {
 }
 
 
+ROUND11_BLAMING = {
+    # (1) what the customer was told, signed or agreed to; (2) what they ought to have done or had; (3) the fault put on
+    # them; (4) a record against them; (5) their account doubted; a duty not done in time, a wrong detail they entered,
+    # their own instruction followed
+    **{f"r11_blaming_says_{i:02d}": (_call(A(t), C("that's not fair")), "blaming", True) for i, t in enumerate([
+        "You were told at check-in that the room rate excludes parking.",
+        "It's all in the tenancy agreement you signed.",
+        "You would have signed the hire form saying fuel is extra.",
+        "You'd have agreed to that when you renewed.",
+        "You ought to have read the renewal letter.",
+        "If you'd registered the warranty this wouldn't have happened.",
+        "You didn't declare the extension when you applied.",
+        "You'd have needed a visa for the layover, that's on the traveller.",
+        "You upgraded the plan yourself last month.",
+        "That's not what the engineer's job sheet says.",
+        "The camera at the gate shows you leaving the car there.",
+        "Did you actually wait in for the whole slot?",
+        "Are you sure no one else in the family used the card?",
+        "You didn't send the meter reading before the deadline.",
+        "You had typed the wrong postcode at checkout.",
+        "The parcel was left in the porch as you instructed.",
+    ])},
+    # hard negatives: the company's failure or a neutral check, a record in the customer's favour, a restatement with a tag,
+    # a promise, an offer
+    **{f"r11_blaming_near_miss_{i:02d}": (_call(A(t), C("okay")), "blaming", False) for i, t in enumerate([
+        "Nothing changes on your end, it's all done here.",
+        "So the fee was added again and you never agreed to it, correct?",
+        "So you paid on the fifth and it still shows as late, right.",
+        "The meter log shows a fault on our side, so the bill is wrong.",
+        "If you'd like, I can book the engineer for Friday.",
+        "You were told at the desk it was cancelled, and it wasn't, I'm sorry.",
+        "Did you get the text we sent this morning?",
+        "You should have the refund by Friday.",
+        "The camera shows a fault with the barrier, so the fine is cancelled.",
+        "We didn't send the reminder before the deadline, that's on us.",
+    ])},
+}
+
+
 def _phrasing_cases() -> tuple[dict, dict]:
     flags, counts = {}, {}
     for prefix, table in (("", PHRASINGS), ("more_", MORE_PHRASINGS), ("r8_", ROUND8_PHRASINGS), ("r8b_", ROUND8_MORE),
@@ -2191,6 +2230,7 @@ CASES.update(ROUND10_HOW)
 CASES.update(ROUND11_AGREEMENT)
 CASES.update(ROUND11_SUMMARY)
 CASES.update(ROUND11_HANDOFF)
+CASES.update(ROUND11_BLAMING)
 COUNT_CASES.update(_COUNTS)
 
 VERIFY_CASES = {
