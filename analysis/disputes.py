@@ -31,7 +31,7 @@ import pandas as pd
 
 from calmline import vocabulary
 from calmline.analysis import aipw, effects
-from calmline.analysis.design import ENCODED, agent_codes, build
+from calmline.analysis.design import ENCODED, Design, agent_codes, build
 
 MIN_CALLS = 300
 """Fewer compared calls than this and a point is not estimated: the floor of a subgroup's own
@@ -142,10 +142,50 @@ def dispute_effects(df: pd.DataFrame, calls: pd.DataFrame, practices: list[str],
     # only the columns the models read: the merge and every point's subset copy no more
     used = ["call_id", "agent_id", outcome, *on_call, *ENCODED]
     linked = _linked(df[[c for c in dict.fromkeys(used) if c in df.columns]], calls)
+    # one design for every linked call, each point's rows taken from it (not a build per point)
+    shared = build(linked, on_call) if len(linked) else None
     rows = []
     for position, d in enumerate(disputes):
-        rows += _point(linked, d, position, on_call, outcome, min_calls, trim)
+        rows += _point(linked, d, position, on_call, outcome, min_calls, trim, shared)
     return pd.DataFrame(rows, columns=COLUMNS), []
+
+
+def _rows_design(shared: Design, rows: np.ndarray, practices: list[str], treated: np.ndarray,
+                 name: str) -> Design:
+    """The design :func:`calmline.analysis.design.build` gives the calls ``rows`` of ``shared``
+    (``build`` of all linked calls) with the practices ``practices`` and the 0/1 column ``treated``
+    (named ``name``) last: the same model, from the shared columns.
+
+    A covariate constant on those calls is left out, as ``build`` leaves it out. A level column
+    of a categorical covariate is kept when the level occurs among the calls; when the shared
+    design's reference level does not occur, the most common level among them becomes the
+    reference (its column is left out), so the levels still have one. ``build`` of the rows
+    themselves takes their most common level as the reference: where that differs from the
+    shared one, the columns span the same space, so the fit's predictions, average marginal
+    effects, propensities and their standard errors are the same up to rounding. Numeric
+    covariates keep the shared design's value for a missing one (the median of all linked
+    calls); with their ``_missing`` indicator in the model, the fit is again the same."""
+    cov = shared.covariates[rows]
+    n = len(rows)
+    keep = np.ones(cov.shape[1], bool)
+    levels: dict[str, list[int]] = {}
+    for j, label in enumerate(shared.covariate_names):
+        if j == 0:
+            continue  # the intercept
+        if "[" in label:
+            levels.setdefault(label.split("[")[0], []).append(j)
+        elif n == 0 or np.ptp(cov[:, j]) == 0:
+            keep[j] = False
+    for columns in levels.values():
+        counts = cov[:, columns].sum(axis=0)
+        keep[columns] = counts > 0
+        if n - counts.sum() == 0:  # the shared reference level does not occur among these calls
+            keep[columns[int(np.argmax(counts))]] = False
+    picked = [shared.practice_names.index(p) for p in practices]
+    return Design(cov if keep.all() else cov[:, keep],
+                  [label for label, k in zip(shared.covariate_names, keep) if k],
+                  np.column_stack([shared.practices[np.ix_(rows, picked)], treated]),
+                  [*practices, name], [])
 
 
 def _linked(df: pd.DataFrame, calls: pd.DataFrame) -> pd.DataFrame:
@@ -170,16 +210,18 @@ def _linked(df: pd.DataFrame, calls: pd.DataFrame) -> pd.DataFrame:
 
 
 def _point(linked: pd.DataFrame, d, position: int, on_call: list[str], outcome: str, min_calls: int,
-           trim: float) -> list[dict]:
-    """The rows of one point: its compared calls, then each method's estimate or why there is none."""
+           trim: float, shared: Design | None = None) -> list[dict]:
+    """The rows of one point: its compared calls, then each method's estimate or why there is none.
+    ``shared``: the design of every linked call (``build(linked, on_call)``)."""
     among = linked[among_column(d.name)].astype("boolean").fillna(False).to_numpy(dtype=bool)
     side = linked[treated_column(d.name)].astype("boolean")
-    sub = linked.loc[among & side.notna().to_numpy()].reset_index(drop=True)
-    t = sub[treated_column(d.name)].astype(bool).to_numpy().astype(float)
-    n, n_t = len(sub), int(t.sum())
+    rows = np.flatnonzero(among & side.notna().to_numpy())
+    t = side.to_numpy(dtype=bool, na_value=False)[rows].astype(float)
+    agents = linked["agent_id"].take(rows)
+    n, n_t = len(rows), int(t.sum())
     base = dict(dispute=d.name, position=position, label=d.label, claim=d.claim, playbooks=d.playbooks,
                 counter=d.counter or None, treated_label=d.treated_label, control_label=d.control_label,
-                n_calls=n, n_treated=n_t, n_control=n - n_t, n_agents=int(sub["agent_id"].nunique()),
+                n_calls=n, n_treated=n_t, n_control=n - n_t, n_agents=int(agents.nunique()),
                 n_analysed=n)
     if n == 0:
         return _refused(base, "no upset call in this horizon's window has a transcript that puts it in "
@@ -189,14 +231,15 @@ def _point(linked: pd.DataFrame, d, position: int, on_call: list[str], outcome: 
     if n_t in (0, n):
         which = d.treated_label if n_t == n else d.control_label
         return _refused(base, f"no variation: every one of the {n:,} calls compared was \"{which}\"")
+    shared = shared if shared is not None else build(linked, on_call)
+    column = {p: shared.practices[rows, j] for j, p in enumerate(shared.practice_names)}
     named = [p for p in on_call if re.search(rf"\b{re.escape(p)}\b", f"{d.among} {d.treated}")]
-    same = [p for p in on_call if p not in named and _determined(sub[p], t)]
+    same = [p for p in on_call if p not in named and _determined(column[p], t)]
     adjusted = [p for p in on_call if p not in named and p not in same]
-    sub = sub.assign(**{d.name: t})
-    design = build(sub, adjusted + [d.name])
-    y = sub[outcome].astype(float).to_numpy()
+    design = _rows_design(shared, rows, adjusted, t, d.name)
+    y = linked[outcome].astype(float).to_numpy()[rows]
     found, _, model_warnings = effects._estimate(  # the practices' own estimator (one target)
-        design, [d.name], y, agent_codes(sub["agent_id"]), "total", trim, label=f"{d.name} logit",
+        design, [d.name], y, agent_codes(agents), "total", trim, label=f"{d.name} logit",
         balance=False)
     note = _adjustment_note(named, same)
     out = {}
@@ -213,9 +256,9 @@ def _point(linked: pd.DataFrame, d, position: int, on_call: list[str], outcome: 
     return [dict(out[m], headline=m == headline) for m in METHODS]
 
 
-def _determined(values: pd.Series, t: np.ndarray) -> bool:
-    """The practice is the treated side, or its opposite, on every compared call."""
-    a = values.astype(float).to_numpy()
+def _determined(values, t: np.ndarray) -> bool:
+    """The practice (0/1 values) is the treated side, or its opposite, on every compared call."""
+    a = np.asarray(values, dtype=float)
     return bool(np.all(a == t) or np.all(a == 1 - t))
 
 
