@@ -17,7 +17,8 @@ LABELLED = Path(__file__).resolve().parent / "labelled"
 # never read while tuning (see labelled/README.md). holdout2, once scored, was studied in session 8 and
 # is now tuned on like dev; holdout3, once scored, was studied in session 9 and is tuned on too. holdout4 (session 9): the same, scored once by the lead at the end of session 9.
 # holdout5 (session 10): the same, written blind, scored once by the lead at the end of session 10.
-SPLITS = ("dev", "holdout", "holdout2", "holdout3", "holdout4", "holdout5")
+# holdout6 (session 11): the same, written blind, scored once by the lead at the end of session 11.
+SPLITS = ("dev", "holdout", "holdout2", "holdout3", "holdout4", "holdout5", "holdout6")
 
 
 def labels(split: str) -> pd.DataFrame:
