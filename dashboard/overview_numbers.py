@@ -10,6 +10,7 @@ rates are in percentage **points**.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -243,15 +244,27 @@ def comparisons(rates: pd.DataFrame, first=None, last=None) -> list[Comparison]:
     return out
 
 
-def early_signal(rates: pd.DataFrame, adoption: pd.DataFrame, first=None, last=None) -> pd.DataFrame:
+def still_open(rates: pd.DataFrame, first=None, last=None) -> pd.DataFrame:
+    """The rows of :func:`monthly_rates` for months with upset calls whose 90-day windows are not all
+    closed, within first..last (months; None = open)."""
+    open_months = rates[rates["provisional"] & (rates["upset_calls"] > 0)]
+    if first is not None:
+        open_months = open_months[open_months["month"] >= pd.Timestamp(first)]
+    if last is not None:
+        open_months = open_months[open_months["month"] <= pd.Timestamp(last)]
+    return open_months
+
+
+def early_signal(rates: pd.DataFrame, adoption, first=None, last=None) -> pd.DataFrame:
     """For the months whose 90-day windows are still open: 30-day churn and practice adoption.
 
     Parameters
     ----------
     rates : pandas.DataFrame
         :func:`monthly_rates` over every month.
-    adoption : pandas.DataFrame
-        The ``monthly_adoption`` query over every month (month, practice, assessed, used).
+    adoption : pandas.DataFrame or callable
+        The ``monthly_adoption`` query over every month (month, practice, assessed, used), or a
+        function giving it, called only when some month of the period is still open.
     first, last : month, optional
         Limit to the chosen period.
 
@@ -267,13 +280,11 @@ def early_signal(rates: pd.DataFrame, adoption: pd.DataFrame, first=None, last=N
     if rates.empty:
         return pd.DataFrame(columns=cols)
     reference = latest_closed_month(rates)
-    open_months = rates[rates["provisional"] & (rates["upset_calls"] > 0)]
-    if first is not None:
-        open_months = open_months[open_months["month"] >= pd.Timestamp(first)]
-    if last is not None:
-        open_months = open_months[open_months["month"] <= pd.Timestamp(last)]
+    open_months = still_open(rates, first, last)
     if open_months.empty:
         return pd.DataFrame(columns=cols)
+    if callable(adoption):
+        adoption = adoption()
     rows = pd.concat([rates[rates["month"] == reference], open_months]).drop_duplicates("month")
     rows = rows.assign(reference=rows["month"] == reference)
     if adoption.empty:
@@ -327,23 +338,105 @@ def kpis(rates: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-@dataclass
 class Overview:
-    """Everything the overview shows, for one set of filters (see :func:`overview_numbers`)."""
+    """Everything the overview shows, for one set of filters (see :func:`overview_numbers`).
 
-    params: dict
-    head: pd.DataFrame
-    customers: pd.DataFrame
-    rates: pd.DataFrame
-    all_rates: pd.DataFrame
-    adoption: pd.DataFrame
-    teams: pd.DataFrame
-    comparisons: list[Comparison]
-    early: pd.DataFrame
-    kpis: pd.DataFrame
-    gap: dict | None
-    freshness: pd.DataFrame
-    period: str = ""
+    Each part is computed when first asked for, then kept: the page's two callbacks each show
+    some of them (the headline and teams, or the comparisons and KPIs) and each asks only for
+    what it shows; the HTML report asks for all. Thread-safe: a part asked for by two threads
+    at once is computed once. Parts: head, customers, rates, all_rates, adoption, teams,
+    comparisons, early, kpis, gap, freshness, period (see :func:`compute_overview`).
+    """
+
+    def __init__(self, params: dict) -> None:
+        self.params = params
+        self._parts: dict = {}
+        self._lock = threading.RLock()
+        first, last = _month(params.get("start")), _month(params.get("end"))
+        self._first, self._last = first, last
+
+    def _part(self, name: str, make):
+        with self._lock:
+            if name not in self._parts:
+                self._parts[name] = make()
+            return self._parts[name]
+
+    @property
+    def _monthly(self) -> pd.DataFrame:
+        """The monthly query over every month (the period not applied), as it comes."""
+        return self._part("_monthly", lambda: data.frame("monthly", **{**self.params, "start": None,
+                                                                        "end": None}))
+
+    @property
+    def head(self) -> pd.DataFrame:
+        return self._part("head", lambda: headline_from_months(self._monthly, self._first, self._last))
+
+    @property
+    def customers(self) -> pd.DataFrame:
+        return self._part("customers", lambda: data.frame("customer_headline", **self.params))
+
+    @property
+    def all_rates(self) -> pd.DataFrame:
+        return self._part("all_rates", lambda: monthly_rates(self._monthly))
+
+    @property
+    def rates(self) -> pd.DataFrame:
+        def make():
+            rates = self.all_rates
+            if len(rates):
+                lo = self._first if self._first is not None else rates["month"].min()
+                hi = self._last if self._last is not None else rates["month"].max()
+                rates = rates[(rates["month"] >= lo) & (rates["month"] <= hi)].reset_index(drop=True)
+            return rates
+        return self._part("rates", make)
+
+    @property
+    def adoption(self) -> pd.DataFrame:
+        return self._part("adoption", lambda: data.frame("monthly_adoption", **{**self.params, "start": None,
+                                                                                 "end": None}))
+
+    @property
+    def teams(self) -> pd.DataFrame:
+        return self._part("teams", lambda: data.frame("teams", **self.params))
+
+    @property
+    def comparisons(self) -> list[Comparison]:
+        def make():
+            rates = self.rates
+            if (self._first is not None or self._last is not None) and len(rates):
+                return comparisons(self.all_rates, rates["month"].min(), rates["month"].max())
+            return comparisons(self.all_rates)
+        return self._part("comparisons", make)
+
+    @property
+    def early(self) -> pd.DataFrame:
+        # the adoption query runs only when some month of the period is still open
+        return self._part("early", lambda: early_signal(self.all_rates, lambda: self.adoption,
+                                                        self._first, self._last))
+
+    @property
+    def kpis(self) -> pd.DataFrame:
+        return self._part("kpis", lambda: kpis(self.rates))
+
+    @property
+    def gap(self) -> dict | None:
+        return self._part("gap", lambda: top_gap(self.customers))
+
+    @property
+    def freshness(self) -> pd.DataFrame:
+        return self._part("freshness", lambda: data.frame("freshness"))
+
+    @property
+    def period(self) -> str:
+        rates = self.rates
+        return period_words(rates["month"].min(), rates["month"].max()) if len(rates) else ""
+
+    def everything(self) -> "Overview":
+        """Compute every part now (for tests and the report); returns itself."""
+        for name in ("head", "customers", "rates", "all_rates", "adoption", "teams", "comparisons", "early",
+                     "kpis", "gap", "freshness"):
+            getattr(self, name)
+        return self
 
 
 def _month(value):
@@ -416,30 +509,69 @@ def compute_overview(params: dict) -> Overview:
         The headline (calls), the customer figures, monthly rates for the period and for every
         month, the comparisons (the chosen period, or by default the latest month whose 90-day
         windows have closed, vs the one before and a year earlier), the early signal for open
-        months, the KPIs, the top practice gap's cost and the data's freshness.
+        months, the KPIs, the top practice gap's cost and the data's freshness; each computed
+        when first asked for.
     """
-    everything = {**params, "start": None, "end": None}
-    head = data.frame("headline", **params)
-    customers = data.frame("customer_headline", **params)
-    all_rates = monthly_rates(data.frame("monthly", **everything))
-    adoption_all = data.frame("monthly_adoption", **everything)
-    first, last = _month(params.get("start")), _month(params.get("end"))
-    rates = all_rates
-    if len(all_rates):
-        lo = first if first is not None else all_rates["month"].min()
-        hi = last if last is not None else all_rates["month"].max()
-        rates = all_rates[(all_rates["month"] >= lo) & (all_rates["month"] <= hi)].reset_index(drop=True)
-    chosen = first is not None or last is not None
-    if chosen and len(rates):
-        compared = comparisons(all_rates, rates["month"].min(), rates["month"].max())
-    else:
-        compared = comparisons(all_rates)
-    period = (period_words(rates["month"].min(), rates["month"].max()) if len(rates) else "")
-    return Overview(
-        params=params, head=head, customers=customers, rates=rates, all_rates=all_rates,
-        adoption=adoption_all, teams=data.frame("teams", **params), comparisons=compared,
-        early=early_signal(all_rates, adoption_all, first, last), kpis=kpis(rates),
-        gap=top_gap(customers), freshness=data.frame("freshness"), period=period)
+    return Overview(params)
+
+
+HEADLINE_COLUMNS = ("upset_calls", "calm_calls", "churn_upset", "churn_calm", "upset_closed", "upset_retained",
+                    "has_previous", "prev_upset_calls", "prev_churn_upset", "prev_upset_closed",
+                    "prev_upset_retained")
+"""The ``headline`` query's columns, in its order."""
+
+
+def headline_from_months(monthly: pd.DataFrame, first=None, last=None) -> pd.DataFrame:
+    """The ``headline`` query's row, summed from the ``monthly`` query's rows over every month (the
+    same filters, the period not applied): the same numbers without a query of its own.
+
+    Parameters
+    ----------
+    monthly : pandas.DataFrame
+        The ``monthly`` query over every month, as it comes (before :func:`monthly_rates`).
+    first, last : Timestamp, optional
+        The period's first and last months (a month's first day); None = open.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row, the headline query's columns (float64 counts, NaN where it gives NULL); the previous
+        period (as many months, just before ``first``) only when both ends are chosen. Empty, with
+        the monthly frame's ``attrs["missing"]``, when that query could not run.
+    """
+    if "missing" in monthly.attrs:
+        return monthly.copy()
+    months = pd.to_datetime(monthly["month"]) if len(monthly) else pd.Series([], dtype="datetime64[us]")
+
+    def sums(keep, *columns):
+        rows = monthly[keep] if len(monthly) else monthly
+        return [float(pd.to_numeric(rows[c]).sum()) if len(rows) else 0.0 for c in columns]
+
+    def ratio(k, n):
+        return k / n if n else np.nan
+
+    keep = pd.Series(True, index=monthly.index)
+    if first is not None:
+        keep &= months >= first
+    if last is not None:
+        keep &= months <= last
+    upset, calm, closed, churned, calm_closed, calm_churned = sums(
+        keep, "upset_calls", "calm_calls", "upset_closed_90d", "upset_churned_90d", "calm_closed_90d",
+        "calm_churned_90d")
+    row = dict(upset_calls=upset, calm_calls=calm, churn_upset=ratio(churned, closed),
+               churn_calm=ratio(calm_churned, calm_closed), upset_closed=closed, upset_retained=closed - churned,
+               has_previous=first is not None and last is not None,
+               prev_upset_calls=np.nan, prev_churn_upset=np.nan, prev_upset_closed=np.nan,
+               prev_upset_retained=np.nan)
+    if row["has_previous"]:
+        span = (last.year - first.year) * 12 + last.month - first.month + 1
+        before = (months >= first - pd.DateOffset(months=span)) & (months <= first - pd.DateOffset(months=1))
+        p_upset, p_closed, p_churned = sums(before, "upset_calls", "upset_closed_90d", "upset_churned_90d")
+        if p_upset:  # the query's sums over no upset cell are NULL
+            row.update(prev_upset_calls=p_upset, prev_churn_upset=ratio(p_churned, p_closed),
+                       prev_upset_closed=p_closed, prev_upset_retained=p_closed - p_churned)
+    head = pd.DataFrame({c: [row[c]] for c in HEADLINE_COLUMNS})
+    return head.astype({c: "float64" for c in HEADLINE_COLUMNS if c != "has_previous"})
 
 
 def period_adoption(o: Overview) -> pd.DataFrame:

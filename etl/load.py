@@ -41,7 +41,8 @@ MARTS = (("call_timing", "TABLE"), ("call_context", "VIEW"), ("call_facts", "VIE
          ("horizon_churn", "VIEW"), ("call_practice_sources", "VIEW"), ("transcript_agreement", "TABLE"),
          ("summary_context", "VIEW"), ("summary_calls", "VIEW"),
          ("call_summary", "TABLE"), ("agent_summary", "TABLE"), ("agent_practice_days", "TABLE"),
-         ("upset_customer_calls", "TABLE"), ("agent_upset_calls", "TABLE"), ("practice_source_counts", "TABLE"))
+         ("upset_customer_calls", "TABLE"), ("agent_upset_calls", "TABLE"), ("practice_source_counts", "TABLE"),
+         ("upset_repeat_summary", "TABLE"))
 """Built after every load, in this order: (name, materialized as). The SQL is
 queries/marts/<name>.sql, except for the views that add the practices to a call
 (:data:`calmline.etl.practice_views.WITH_PRACTICES`) and call_practice_sources, derived from the

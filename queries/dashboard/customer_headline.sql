@@ -5,7 +5,8 @@
 -- customers_retained / customers_lost: of those, still with us / churned within the 90 days;
 -- value_lost: the monthly value of the customers lost (sum of customers.monthly_value; unknown
 -- values count as nothing), value_unknown: lost customers without a recorded value; value_all,
--- valued: the monthly value summed over all the customers / how many have one; as_of.
+-- valued: the monthly value summed over all the customers / how many have one; as_of. Values are
+-- summed as decimals to the millionth, so the sums are the same on every run.
 -- Reads: upset_customer_calls, etl_state. Parameters: $teams, $sites, $channels, $issues (lists,
 -- NULL = all), $anger (list of levels, NULL = all), $start, $end (dates, NULL = open; whole months).
 WITH state AS (
@@ -25,6 +26,9 @@ customers AS (
 ),
 judged AS (
     SELECT c.*,
+        -- summed as exact decimals (to the millionth), so that the total does not depend on the
+        -- order the threads add the rows in (a DOUBLE sum does, in its last digits)
+        CAST(c.monthly_value AS DECIMAL(18, 6)) AS money,
         c.last_upset_call + 90 <= s.as_of AS closed,
         coalesce(c.churned_at <= c.last_upset_call + 90, false) AS lost
     FROM customers c CROSS JOIN state s
@@ -33,9 +37,9 @@ SELECT count(*) AS customers,
     count(*) FILTER (closed) AS customers_closed,
     count(*) FILTER (closed AND NOT lost) AS customers_retained,
     count(*) FILTER (closed AND lost) AS customers_lost,
-    coalesce(sum(monthly_value) FILTER (closed AND lost), 0) AS value_lost,
+    coalesce(CAST(sum(money) FILTER (closed AND lost) AS DOUBLE), 0) AS value_lost,
     count(*) FILTER (closed AND lost AND monthly_value IS NULL) AS value_unknown,
-    coalesce(sum(monthly_value), 0) AS value_all,
+    coalesce(CAST(sum(money) AS DOUBLE), 0) AS value_all,
     count(monthly_value) AS valued,
     (SELECT as_of FROM state) AS as_of
 FROM judged

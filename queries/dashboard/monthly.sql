@@ -2,14 +2,16 @@
 -- Call-level counts, so a rate's n is in calls: upset_calls, calm_calls; upset_closed_90d /
 -- upset_churned_90d: upset calls whose 90-day window has closed by the as-of date / of those,
 -- whose customer churned within 90 days (churn_upset = their ratio), and the same for calm calls
--- (churn_calm); upset_closed_30d / upset_churned_30d: the same over 30 days (the early signal for
--- months still open at 90 days). Contact-centre KPIs over all filtered calls: resolved_known,
--- resolved (first-contact resolution), handled, handle_s_sum (handle time, seconds), csat_scored,
--- csat_sum (CSAT 1-5); repeat_closed_30d, repeat_30d (upset calls followed by another upset call
--- from the same customer within 30 days). Practice adoption: monthly_adoption.
--- Reads: filtered_summary (a table macro the ETL creates), upset_customer_calls. Parameters: $teams, $sites,
--- $channels, $issues (lists, NULL = all), $anger (list of levels, NULL = all), and
--- $start, $end (dates, NULL = open; whole months).
+-- (calm_closed_90d, calm_churned_90d, churn_calm); upset_closed_30d / upset_churned_30d: the same
+-- over 30 days (the early signal for months still open at 90 days). Contact-centre KPIs over all
+-- filtered calls: resolved_known, resolved (first-contact resolution), handled, handle_s_sum
+-- (handle time, seconds), csat_scored, csat_sum (CSAT 1-5); repeat_closed_30d, repeat_30d (upset
+-- calls followed by another upset call from the same customer within 30 days). Practice
+-- adoption: monthly_adoption. The overview's headline figures are sums of these rows
+-- (overview_numbers.headline_from_months; the headline query is their reference).
+-- Reads: filtered_summary (a table macro the ETL creates), upset_repeat_summary. Parameters:
+-- $teams, $sites, $channels, $issues (lists, NULL = all), $anger (list of levels, NULL = all),
+-- and $start, $end (dates, NULL = open; whole months).
 WITH cells AS (
     FROM filtered_summary($teams, $sites, $channels, $issues, $anger)
 ),
@@ -19,9 +21,9 @@ in_period AS (
 ),
 repeats AS (
     SELECT call_month,
-        count(*) FILTER (repeat_known) AS repeat_closed_30d,
-        count(*) FILTER (repeat_known AND repeat_30d) AS repeat_30d
-    FROM upset_customer_calls
+        CAST(sum(repeat_closed_30d) AS BIGINT) AS repeat_closed_30d,
+        CAST(sum(repeat_30d) AS BIGINT) AS repeat_30d
+    FROM upset_repeat_summary
     WHERE in_filters(team, site, channel, issue_type, anger_level, $teams, $sites, $channels, $issues, $anger)
       AND in_months(call_month, $start, $end)
     GROUP BY call_month
@@ -34,6 +36,7 @@ by_month AS (
         coalesce(sum(churned_90d) FILTER (is_upset), 0) AS upset_churned_90d,
         sum(churned_90d) FILTER (is_upset) / nullif(sum(closed_90d) FILTER (is_upset), 0) AS churn_upset,
         coalesce(sum(closed_90d) FILTER (NOT is_upset), 0) AS calm_closed_90d,
+        coalesce(sum(churned_90d) FILTER (NOT is_upset), 0) AS calm_churned_90d,
         sum(churned_90d) FILTER (NOT is_upset) / nullif(sum(closed_90d) FILTER (NOT is_upset), 0) AS churn_calm,
         coalesce(sum(closed_30d) FILTER (is_upset), 0) AS upset_closed_30d,
         coalesce(sum(churned_30d) FILTER (is_upset), 0) AS upset_churned_30d,
