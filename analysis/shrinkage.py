@@ -5,8 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
-from scipy.special import expit, logit
-from scipy.stats import beta, betabinom
+from functools import lru_cache
+
+from scipy.special import betaln, expit, logit
+from scipy.stats import beta
 
 WEAK_PRIOR = (1.0, 1.0)
 """Uniform Beta(1, 1), used when fewer than two agents in a group have any calls."""
@@ -17,6 +19,15 @@ def _fit_prior(x: np.ndarray, n: np.ndarray) -> tuple[float, float]:
     used = n > 0
     order = np.lexsort((x[used], n[used]))  # the fit depends on the counts, not row order
     x, n = x[used][order], n[used][order]
+    # the same counts give the same prior: the priorities fit each practice's agents twice
+    # (by agent and team, and by agent), which are the same counts when no agent changed team
+    return _fitted_prior(x.tobytes(), n.tobytes())
+
+
+@lru_cache(maxsize=64)
+def _fitted_prior(x_bytes: bytes, n_bytes: bytes) -> tuple[float, float]:
+    """:func:`_fit_prior` of the sorted counts of agents with calls (float64 bytes)."""
+    x, n = np.frombuffer(x_bytes), np.frombuffer(n_bytes)
     if len(n) < 2:
         return WEAK_PRIOR
     total = float(n.sum())  # cap on a + b: the prior is never worth more than all the calls
@@ -32,9 +43,15 @@ def _fit_prior(x: np.ndarray, n: np.ndarray) -> tuple[float, float]:
     strength0 = pooled * (1 - pooled) / between - 1 if between > 0 else 1e3
     start = [logit(pooled), np.log(np.clip(strength0, 1e-1, total))]
 
+    # scipy's betabinom.logpmf, term for term (the same numbers), without its argument checks:
+    # log C(n, x) is the same at every step
+    k = np.floor(x)
+    combiln = -np.log(n + 1) - betaln(n - k + 1, k + 1)
+
     def neg_loglik(theta):
         mean, strength = expit(theta[0]), np.exp(theta[1])
-        return -betabinom.logpmf(x, n, mean * strength, (1 - mean) * strength).sum()
+        a, b = mean * strength, (1 - mean) * strength
+        return -(combiln + betaln(k + a, n - k + b) - betaln(a, b)).sum()
 
     fit = minimize(neg_loglik, start, method="L-BFGS-B",
                    bounds=[(-20, 20), (np.log(1e-2), np.log(total))],
