@@ -2202,6 +2202,38 @@ ROUND11_BLAMING = {
 }
 
 
+ROUND11_COUNTS = {
+    # remedies in words the groups did not hold, one class each, with the remedy already counted next to it
+    "r11_hire_car_and_refund": ("I'll refund the excess and get you a courtesy car from tomorrow.", 2),
+    "r11_loan_hotspot": ("The engineer fixes the line Monday, and I can post you a dongle to use until then.", 1),
+    "r11_cheaper_plan_named_by_price": ("I'll refund the roaming charge and move you to the twenty nine plan from today.", 2),
+    "r11_plan_at_a_price": ("I can switch you onto the family plan at forty five pounds and refund the difference.", 2),
+    "r11_due_date_pushed_out": ("I'll refund the second payment and push your next bill's due date out ten days.", 2),
+    "r11_rest_over_months": ("I'll take off the late fee and the rest you can pay over four months.", 2),
+    "r11_standby": ("I can list you standby on the 8:10 for a $50 fee.", 1),
+    "r11_flights_moved": ("I can move your flights to new dates for a change fee of forty pounds.", 1),
+    "r11_cancel_the_direct_debit": ("I'll refund the two extra payments and cancel the direct debit from today.", 2),
+    "r11_cancel_today": ("Since the branch closed, I can cancel today with nothing more to pay.", 1),
+    "r11_passive_recredit": ("The failed top-up will be re-credited to your card within a day.", 1),
+    "r11_hold_on_the_balance": ("I'll put a hold on the balance while I resubmit the claim.", 1),
+    "r11_letter_for_the_landlord": ("I'll refund the fee and send you a letter for your landlord explaining it was our error.", 2),
+    "r11_days_off_the_rent": ("I'll take those five days off your rent and lend you a dehumidifier.", 2),
+    "r11_sent_out_again": ("I can send your groceries out again tonight between 6 and 8.", 1),
+    "r11_refund_if_you_prefer": (["I can exchange it for the right size.", "Or if you'd prefer, a full refund."], 2),
+    # counted too many before: a withdrawn option, a pending credit reported, a meter swapped, goods another party must send,
+    # "take it off and refund", a loan at our cost, a payment plan at a price, a stopped direct debit (a hold)
+    "r11_scratch_that": ("I can refund the box or send another. I could add 10% off too, actually scratch that, that offer ended.", 2),
+    "r11_i_was_going_to_say": ("I was going to say I could refund the unused leg, but since it's been flown I can't.", 0),
+    "r11_credit_pending": ("I can see the credit is pending approval on our side.", 0),
+    "r11_meter_swapped": ("I'll swap the meter onto the right account and refund what you paid.", 1),
+    "r11_they_must_send": ("you'd need to take that up with the surgery, they'll have to send it again.", 0),
+    "r11_take_it_off_and_refund": ("I'll take it off and refund the three months.", 1),
+    "r11_loan_at_our_cost": ("I'll arrange a loan chair at our cost until yours is repaired.", 1),
+    "r11_payment_plan_at_a_price": ("I can put you on a payment plan at £60 a month.", 1),
+    "r11_stop_the_direct_debit": ("I'll stop the direct debit until the bill is corrected.", 1),
+}
+
+
 def _phrasing_cases() -> tuple[dict, dict]:
     flags, counts = {}, {}
     for prefix, table in (("", PHRASINGS), ("more_", MORE_PHRASINGS), ("r8_", ROUND8_PHRASINGS), ("r8b_", ROUND8_MORE),
@@ -2211,7 +2243,7 @@ def _phrasing_cases() -> tuple[dict, dict]:
                 flags[f"{prefix}{practice}_says_{i:02d}"] = (_call(A(text), C("ok")), practice, True)
             for i, text in enumerate(negatives):
                 flags[f"{prefix}{practice}_near_miss_{i:02d}"] = (_call(A(text), C("ok")), practice, False)
-    for name, (text, n) in {**OPTION_PHRASINGS, **ROUND8_COUNTS, **ROUND9_COUNTS, **ROUND10_COUNTS}.items():
+    for name, (text, n) in {**OPTION_PHRASINGS, **ROUND8_COUNTS, **ROUND9_COUNTS, **ROUND10_COUNTS, **ROUND11_COUNTS}.items():
         lines = [C(t[2:]) if t.startswith("C:") else A(t) for t in ([text] if isinstance(text, str) else text)]
         counts[f"options_{name}"] = (_call(*lines, C("ok")), "options_offered", n)
     return flags, counts
