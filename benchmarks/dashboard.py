@@ -11,8 +11,8 @@ worker builds the model pages' figures in the background when it first reads the
 --no-warm: not), then lets --clients
 threads replay every page's server callbacks, as the browser sends them, for --seconds: the
 filters, navigation and page router (every page, the call page with a call, Training with an
-agent), the overview (headline, comparisons and KPIs, drill-downs and their URL, chart clicks,
-download links, the HTML report route), Practice impact (horizon, figures, KM curve,
+agent), the overview (headline, teams, adoption trend, comparisons, revenue at risk and KPIs,
+drill-downs and their URL, chart clicks, download links, the HTML report route), Practice impact (horizon, figures, KM curve,
 sensitivity, the disputed points, its report), Training priorities (by team, coaching queue, an
 agent's calls, training impact, adoption trend, its report), Data health (load, rejected rows
 and their CSV, detection vs QA), the explorer's schema, saved-query pick, history and chart,
@@ -325,8 +325,13 @@ def scenarios(deps: list[dict], pick: dict, layout: dict | None = None) -> dict:
                                                           [store(rng)], "id"),
         "page router": router,
         # Overview
-        "overview: headline, trends, teams": lambda rng: body("overview-headline.children", [store(rng)]),
-        "overview: comparisons, KPIs": lambda rng: body("overview-comparison.children", [store(rng)]),
+        # (before 2026-12-01 session 11 the first two were two callbacks: headline, trends and teams;
+        # comparisons and KPIs. Split in five since; an app of either shape is replayed, see below)
+        "overview: headline, churn trend": lambda rng: body("overview-headline.children", [store(rng)]),
+        "overview: comparisons, early signal": lambda rng: body("overview-comparison.children", [store(rng)]),
+        "overview: teams": lambda rng: body("overview-teams.rowData", [store(rng)]),
+        "overview: adoption trend": lambda rng: body("overview-adoption-trend.figure", [store(rng)]),
+        "overview: revenue at risk, KPIs": lambda rng: body("overview-director.children", [store(rng)]),
         "overview: team -> agents": lambda rng: body("overview-agents.rowData", [team(rng)], [store(rng)]),
         "overview: agent -> calls": lambda rng: body("overview-calls.rowData", [agent(rng)], [store(rng)]),
         "overview: chart click -> URL": clicked,
@@ -391,6 +396,14 @@ def scenarios(deps: list[dict], pick: dict, layout: dict | None = None) -> dict:
     }
     for grid in _exports(by_output):
         plays[f"grid CSV export ({grid})"] = export(grid)
+    # an app from before the overview's split (an earlier commit served with --code) has two
+    # overview callbacks: its headline one also draws the teams and the adoption trend, its
+    # comparisons one also the KPIs; the split's other three are then not replayed
+    for name, prefix in (("overview: teams", "overview-teams.rowData"),
+                         ("overview: adoption trend", "overview-adoption-trend.figure"),
+                         ("overview: revenue at risk, KPIs", "overview-director.children")):
+        if not any(o.lstrip(".").startswith(prefix) for o in by_output):
+            del plays[name]
     covered = {spec_of(p) for p in _sample_bodies(plays, pick)}
     left = [o for o, d in by_output.items() if not d.get("clientside_function") and o not in covered
             and not any(o.lstrip(".").startswith(skip) for skip in NOT_REPLAYED)]

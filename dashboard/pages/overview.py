@@ -124,36 +124,77 @@ def director_cards(numbers: overview_numbers.Overview) -> list:
     return [_card(**c) for c in cards]
 
 
-@callback(
-    Output(HEADLINE, "children"), Output(CHURN_TREND, "figure"), Output(ADOPTION_TREND, "figure"),
-    Output(TEAMS, "rowData"), Output(TEAMS, "columnDefs"), Output(TEAM_BARS, "figure"),
-    Output(MESSAGE, "children"), Input(filters.STORE, "data"),
-)
-def update(chosen):
-    """Everything on the page that follows the global filters."""
-    params = filters.params(chosen)
-    numbers = overview_numbers.overview_numbers(params)
-    head, teams = numbers.head, numbers.teams
-    churn = churn_trend(numbers.rates, overview_numbers.MIN_N)
-    adoption = adoption_small_multiples(overview_numbers.period_adoption(numbers), title=ADOPTION_TITLE)
+# The page's parts that follow the filters are five callbacks, each asking the overview's numbers
+# only for what it shows (overview_numbers.Overview computes a part when first asked for and keeps
+# it per database version and filters): the browser sends the five at once, each part is drawn as
+# soon as its own numbers are ready, and none waits for numbers it does not show (the headline's
+# customer count is the slowest; the teams, the adoption trend and the comparisons do not need it).
+
+@callback(Output(HEADLINE, "children"), Output(CHURN_TREND, "figure"), Output(MESSAGE, "children"),
+          Input(filters.STORE, "data"))
+def show_headline(chosen):
+    """The headline cards, the churn trend and the message saying what is missing, if anything."""
+    numbers = overview_numbers.overview_numbers(filters.params(chosen))
+    head = numbers.head
     message = dbc.Alert(head.attrs["missing"], color="warning") if "missing" in head.attrs else None
-    return (headline_cards(numbers), churn, adoption, grids.records(teams),
+    return headline_cards(numbers), churn_trend(numbers.rates, overview_numbers.MIN_N), message
+
+
+@callback(Output(TEAMS, "rowData"), Output(TEAMS, "columnDefs"), Output(TEAM_BARS, "figure"),
+          Input(filters.STORE, "data"))
+def show_teams(chosen):
+    """The teams' table and bars."""
+    teams = overview_numbers.overview_numbers(filters.params(chosen)).teams
+    return (grids.records(teams),
             grids.columns(teams, percent=("churn_upset", "took_ownership", "followed_up"),
                           counts=("agents", "upset_calls", "closed_90d", "churned_90d")),
-            team_bars(teams, overview_numbers.MIN_N), message)
+            team_bars(teams, overview_numbers.MIN_N))
 
 
-@callback(
-    Output(COMPARISON, "children"), Output(EARLY, "children"), Output(DIRECTOR, "children"),
-    Output(KPI_TRENDS, "figure"), Input(filters.STORE, "data"),
-)
-def update_director(chosen):
-    """The director's view: what changed, the early signal, revenue at risk and the KPIs."""
+@callback(Output(ADOPTION_TREND, "figure"), Input(filters.STORE, "data"))
+def show_adoption(chosen):
+    """The practices' adoption trend over the period, one small panel each."""
     numbers = overview_numbers.overview_numbers(filters.params(chosen))
-    if numbers.head.empty or not numbers.head["upset_calls"].iloc[0]:
-        return None, None, [], kpi_trends(numbers.rates, overview_numbers.MIN_N)
-    return (comparison_panel(numbers), early_panel(numbers), director_cards(numbers),
-            kpi_trends(numbers.rates, overview_numbers.MIN_N))
+    return adoption_small_multiples(overview_numbers.period_adoption(numbers), title=ADOPTION_TITLE)
+
+
+def _no_calls(numbers: overview_numbers.Overview) -> bool:
+    return numbers.head.empty or not numbers.head["upset_calls"].iloc[0]
+
+
+@callback(Output(COMPARISON, "children"), Output(EARLY, "children"), Input(filters.STORE, "data"))
+def show_comparisons(chosen):
+    """What changed (vs the period before and a year earlier) and the early signal."""
+    numbers = overview_numbers.overview_numbers(filters.params(chosen))
+    if _no_calls(numbers):
+        return None, None
+    return comparison_panel(numbers), early_panel(numbers)
+
+
+@callback(Output(DIRECTOR, "children"), Output(KPI_TRENDS, "figure"), Input(filters.STORE, "data"))
+def show_director(chosen):
+    """Revenue at risk, the top practice gap's cost and the KPIs, as cards and monthly trends."""
+    numbers = overview_numbers.overview_numbers(filters.params(chosen))
+    trends = kpi_trends(numbers.rates, overview_numbers.MIN_N)
+    return ([] if _no_calls(numbers) else director_cards(numbers)), trends
+
+
+def update(chosen):
+    """The headline, trends and teams for the filters ``chosen``, as one tuple (headline cards,
+    churn trend, adoption trend, teams' rows, their columns, team bars, message): what
+    :func:`show_headline`, :func:`show_teams` and :func:`show_adoption` send, in the order the
+    page's single callback sent them before they were split (tests read it so)."""
+    cards, churn, message = show_headline(chosen)
+    rows, columns, bars = show_teams(chosen)
+    return cards, churn, show_adoption(chosen), rows, columns, bars, message
+
+
+def update_director(chosen):
+    """The director's view for the filters ``chosen``, as one tuple (comparison, early signal,
+    director cards, KPI trends): what :func:`show_comparisons` and :func:`show_director` send."""
+    comparison, early = show_comparisons(chosen)
+    cards, trends = show_director(chosen)
+    return comparison, early, cards, trends
 
 
 @callback(
