@@ -2234,6 +2234,34 @@ ROUND11_COUNTS = {
 }
 
 
+ROUND11_POLICY = {
+    # (1) the rule named by what sets it; (2) the system or portal as the limit; (3) an exclusion or a list; (4) self-service
+    **{f"r11_policy_says_{i:02d}": (_call(A(t), C("seriously?")), "policy_language", True) for i, t in enumerate([
+        "Refund windows are set by our returns standards, I'm afraid.",
+        "Late fees are fixed by the tenancy agreement.",
+        "The council bylaw says bins must be out by 7am.",
+        "As per our escalation procedure it has to wait 72 hours.",
+        "Disputes follow the chargeback protocol, so I can't speed it up.",
+        "Account closures need fourteen days' written notice.",
+        "Our system only shows payments once they clear.",
+        "The portal will only update after the month-end run.",
+        "Your plan excludes cosmetic dental work.",
+        "That brand isn't on our formulary.",
+        "You can track the progress online.",
+    ])},
+    # hard negatives: a rule that grants or times a remedy, an insurance policy as the product, a process the agent uses for
+    # the customer
+    **{f"r11_policy_near_miss_{i:02d}": (_call(A(t), C("ok")), "policy_language", False) for i, t in enumerate([
+        "You're entitled to 250 euros each under the delay regulations, I'll submit it now.",
+        "It will reflect within 7 days, as per the bank's timelines.",
+        "When you took the policy out the conservatory wasn't listed.",
+        "I'm going to waive the fee under our hardship process.",
+        "Our bereavement procedure lets me close the account today with no charge.",
+        "I'll track the parcel myself and update you.",
+    ])},
+}
+
+
 def _phrasing_cases() -> tuple[dict, dict]:
     flags, counts = {}, {}
     for prefix, table in (("", PHRASINGS), ("more_", MORE_PHRASINGS), ("r8_", ROUND8_PHRASINGS), ("r8b_", ROUND8_MORE),
@@ -2263,6 +2291,7 @@ CASES.update(ROUND11_AGREEMENT)
 CASES.update(ROUND11_SUMMARY)
 CASES.update(ROUND11_HANDOFF)
 CASES.update(ROUND11_BLAMING)
+CASES.update(ROUND11_POLICY)
 COUNT_CASES.update(_COUNTS)
 
 VERIFY_CASES = {
