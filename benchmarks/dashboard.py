@@ -325,13 +325,15 @@ def scenarios(deps: list[dict], pick: dict, layout: dict | None = None) -> dict:
                                                           [store(rng)], "id"),
         "page router": router,
         # Overview
-        # (before 2026-12-01 session 11 the first two were two callbacks: headline, trends and teams;
-        # comparisons and KPIs. Split in five since; an app of either shape is replayed, see below)
-        "overview: headline, churn trend": lambda rng: body("overview-headline.children", [store(rng)]),
+        # (until 2026-12-01 session 11 two callbacks: headline, trends and teams; comparisons and
+        # KPIs. Split in seven since; an app of either shape is replayed, see below)
+        "overview: headline": lambda rng: body("overview-headline.children", [store(rng)]),
         "overview: comparisons, early signal": lambda rng: body("overview-comparison.children", [store(rng)]),
+        "overview: churn trend": lambda rng: body("overview-churn-trend.figure", [store(rng)]),
         "overview: teams": lambda rng: body("overview-teams.rowData", [store(rng)]),
         "overview: adoption trend": lambda rng: body("overview-adoption-trend.figure", [store(rng)]),
         "overview: revenue at risk, KPIs": lambda rng: body("overview-director.children", [store(rng)]),
+        "overview: KPI trends": lambda rng: body("overview-kpi-trends.figure", [store(rng)]),
         "overview: team -> agents": lambda rng: body("overview-agents.rowData", [team(rng)], [store(rng)]),
         "overview: agent -> calls": lambda rng: body("overview-calls.rowData", [agent(rng)], [store(rng)]),
         "overview: chart click -> URL": clicked,
@@ -397,11 +399,13 @@ def scenarios(deps: list[dict], pick: dict, layout: dict | None = None) -> dict:
     for grid in _exports(by_output):
         plays[f"grid CSV export ({grid})"] = export(grid)
     # an app from before the overview's split (an earlier commit served with --code) has two
-    # overview callbacks: its headline one also draws the teams and the adoption trend, its
-    # comparisons one also the KPIs; the split's other three are then not replayed
-    for name, prefix in (("overview: teams", "overview-teams.rowData"),
+    # overview callbacks: its headline one also draws the trends and the teams, its comparisons
+    # one also the KPIs; the split's other five are then not replayed
+    for name, prefix in (("overview: churn trend", "overview-churn-trend.figure"),
+                         ("overview: teams", "overview-teams.rowData"),
                          ("overview: adoption trend", "overview-adoption-trend.figure"),
-                         ("overview: revenue at risk, KPIs", "overview-director.children")):
+                         ("overview: revenue at risk, KPIs", "overview-director.children"),
+                         ("overview: KPI trends", "overview-kpi-trends.figure")):
         if not any(o.lstrip(".").startswith(prefix) for o in by_output):
             del plays[name]
     covered = {spec_of(p) for p in _sample_bodies(plays, pick)}

@@ -124,20 +124,26 @@ def director_cards(numbers: overview_numbers.Overview) -> list:
     return [_card(**c) for c in cards]
 
 
-# The page's parts that follow the filters are five callbacks, each asking the overview's numbers
+# The page's parts that follow the filters are seven callbacks, each asking the overview's numbers
 # only for what it shows (overview_numbers.Overview computes a part when first asked for and keeps
-# it per database version and filters): the browser sends the five at once, each part is drawn as
-# soon as its own numbers are ready, and none waits for numbers it does not show (the headline's
-# customer count is the slowest; the teams, the adoption trend and the comparisons do not need it).
+# it per database version and filters): the browser sends them at once, each part is drawn as soon
+# as its own numbers are ready, and none waits for numbers it does not show (the customer count
+# behind the headline and revenue cards is the slowest; the trends, teams and comparisons do not
+# need it).
 
-@callback(Output(HEADLINE, "children"), Output(CHURN_TREND, "figure"), Output(MESSAGE, "children"),
-          Input(filters.STORE, "data"))
+@callback(Output(HEADLINE, "children"), Output(MESSAGE, "children"), Input(filters.STORE, "data"))
 def show_headline(chosen):
-    """The headline cards, the churn trend and the message saying what is missing, if anything."""
+    """The headline cards, and the message saying what is missing, if anything."""
     numbers = overview_numbers.overview_numbers(filters.params(chosen))
     head = numbers.head
     message = dbc.Alert(head.attrs["missing"], color="warning") if "missing" in head.attrs else None
-    return headline_cards(numbers), churn_trend(numbers.rates, overview_numbers.MIN_N), message
+    return headline_cards(numbers), message
+
+
+@callback(Output(CHURN_TREND, "figure"), Input(filters.STORE, "data"))
+def show_churn_trend(chosen):
+    """Churn within 90 days after upset calls, month by month."""
+    return churn_trend(overview_numbers.overview_numbers(filters.params(chosen)).rates, overview_numbers.MIN_N)
 
 
 @callback(Output(TEAMS, "rowData"), Output(TEAMS, "columnDefs"), Output(TEAM_BARS, "figure"),
@@ -171,30 +177,35 @@ def show_comparisons(chosen):
     return comparison_panel(numbers), early_panel(numbers)
 
 
-@callback(Output(DIRECTOR, "children"), Output(KPI_TRENDS, "figure"), Input(filters.STORE, "data"))
+@callback(Output(DIRECTOR, "children"), Input(filters.STORE, "data"))
 def show_director(chosen):
-    """Revenue at risk, the top practice gap's cost and the KPIs, as cards and monthly trends."""
+    """Revenue at risk, the top practice gap's cost and the KPIs, as cards."""
     numbers = overview_numbers.overview_numbers(filters.params(chosen))
-    trends = kpi_trends(numbers.rates, overview_numbers.MIN_N)
-    return ([] if _no_calls(numbers) else director_cards(numbers)), trends
+    return [] if _no_calls(numbers) else director_cards(numbers)
+
+
+@callback(Output(KPI_TRENDS, "figure"), Input(filters.STORE, "data"))
+def show_kpi_trends(chosen):
+    """The contact-centre KPIs, month by month."""
+    return kpi_trends(overview_numbers.overview_numbers(filters.params(chosen)).rates, overview_numbers.MIN_N)
 
 
 def update(chosen):
     """The headline, trends and teams for the filters ``chosen``, as one tuple (headline cards,
     churn trend, adoption trend, teams' rows, their columns, team bars, message): what
-    :func:`show_headline`, :func:`show_teams` and :func:`show_adoption` send, in the order the
-    page's single callback sent them before they were split (tests read it so)."""
-    cards, churn, message = show_headline(chosen)
+    :func:`show_headline`, :func:`show_churn_trend`, :func:`show_teams` and :func:`show_adoption`
+    send, in the order the page's single callback sent them before it was split (tests read it so)."""
+    cards, message = show_headline(chosen)
     rows, columns, bars = show_teams(chosen)
-    return cards, churn, show_adoption(chosen), rows, columns, bars, message
+    return cards, show_churn_trend(chosen), show_adoption(chosen), rows, columns, bars, message
 
 
 def update_director(chosen):
     """The director's view for the filters ``chosen``, as one tuple (comparison, early signal,
-    director cards, KPI trends): what :func:`show_comparisons` and :func:`show_director` send."""
+    director cards, KPI trends): what :func:`show_comparisons`, :func:`show_director` and
+    :func:`show_kpi_trends` send."""
     comparison, early = show_comparisons(chosen)
-    cards, trends = show_director(chosen)
-    return comparison, early, cards, trends
+    return comparison, early, show_director(chosen), show_kpi_trends(chosen)
 
 
 @callback(

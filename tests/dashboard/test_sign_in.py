@@ -277,11 +277,10 @@ def _request(outputs: list[str]) -> dict:
 
 
 OVERVIEW = [_request(o) for o in (
-    ["overview-headline.children", "overview-churn-trend.figure", "overview-message.children"],
+    ["overview-headline.children", "overview-message.children"], ["overview-churn-trend.figure"],
     ["overview-teams.rowData", "overview-teams.columnDefs", "overview-team-bars.figure"],
-    ["overview-adoption-trend.figure"],
-    ["overview-comparison.children", "overview-early-signal.children"],
-    ["overview-director.children", "overview-kpi-trends.figure"])]
+    ["overview-adoption-trend.figure"], ["overview-comparison.children", "overview-early-signal.children"],
+    ["overview-director.children"], ["overview-kpi-trends.figure"])]
 """The overview page's callbacks, every one the page sends when the filters change."""
 
 
