@@ -2262,6 +2262,30 @@ ROUND11_POLICY = {
 }
 
 
+ROUND11_VERIFY = {
+    # (1) the restatement as the question after an apology or interjection; (2) after a self-correction; (3) another subject
+    # with the customer in it; (4) "and you're ... ?"; (5) an ASR restatement closed by "correct"
+    **{f"r11_verify_says_{i:02d}": (_call(A(t), C("yes")), "verified_understanding", True) for i, t in enumerate([
+        "Oh no, I'm sorry, so the bill went up forty pounds and nobody told you why?",
+        "Ah sorry to hear that, so the increase came with no letter and no email at all?",
+        "so my, so your bill has gone up by forty pounds this month without any warning?",
+        "So a bill you thought was fixed jumped by forty pounds this month?",
+        "So forty pounds extra this month and you've had no explanation from anyone?",
+        "So we've put your bill up by forty pounds and never told you the reason?",
+        "and you're now paying forty pounds more and nobody has explained it?",
+        "really sorry sir so your bill has gone up forty pounds and no one told you correct",
+    ])},
+    # hard negatives: a detail read back with a tag, a plan put as a question, a question for a detail
+    **{f"r11_verify_near_miss_{i:02d}": (_call(A(t), C("yes")), "verified_understanding", False) for i, t in enumerate([
+        "so that's sort code twenty forty, account ending four four one two, correct?",
+        "Okay, so that's the forty pounds back and a ten pound credit, does that work?",
+        "and you're happy for me to refund the forty pounds and add the credit?",
+        "Oh sorry, so what's the account number on the bill?",
+        "so your date of birth is the third of May, correct?",
+    ])},
+}
+
+
 def _phrasing_cases() -> tuple[dict, dict]:
     flags, counts = {}, {}
     for prefix, table in (("", PHRASINGS), ("more_", MORE_PHRASINGS), ("r8_", ROUND8_PHRASINGS), ("r8b_", ROUND8_MORE),
@@ -2292,6 +2316,7 @@ CASES.update(ROUND11_SUMMARY)
 CASES.update(ROUND11_HANDOFF)
 CASES.update(ROUND11_BLAMING)
 CASES.update(ROUND11_POLICY)
+CASES.update(ROUND11_VERIFY)
 COUNT_CASES.update(_COUNTS)
 
 VERIFY_CASES = {
