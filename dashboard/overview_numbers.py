@@ -153,26 +153,35 @@ def monthly_rates(monthly: pd.DataFrame) -> pd.DataFrame:
         resolution), handle_min (average handle time, minutes), csat (average, 1-5),
         repeat_rate (upset calls followed by another from the same customer within 30 days).
     """
-    df = monthly.copy()
-    if df.empty:
-        return df
-    df["month"] = pd.to_datetime(df["month"])
-    num = df.drop(columns="month").apply(pd.to_numeric, errors="coerce").fillna(0)
-    df[num.columns] = num
+    if monthly.empty:
+        return monthly.copy()
+    values = monthly.drop(columns="month")
+    if all(pd.api.types.is_numeric_dtype(t) for t in values.dtypes):
+        num = values.fillna(0)  # what to_numeric gives for numeric columns, without a pass per column
+    else:
+        num = values.apply(pd.to_numeric, errors="coerce").fillna(0)
 
     def ratio(a, b):
-        return (num[a] / num[b].where(num[b] > 0)).astype(float)
+        below = num[b].to_numpy()
+        return num[a].to_numpy() / np.where(below > 0, below, np.nan).astype(float)
 
-    df["churn_upset"] = ratio("upset_churned_90d", "upset_closed_90d")
-    df["churn_ci_low"], df["churn_ci_high"] = wilson(num["upset_churned_90d"], num["upset_closed_90d"])
-    df["provisional"] = num["upset_closed_90d"] < num["upset_calls"]
-    df["small"] = num["upset_closed_90d"] < MIN_N
-    df["churn_30d"] = ratio("upset_churned_30d", "upset_closed_30d")
-    df["churn_30d_ci_low"], df["churn_30d_ci_high"] = wilson(num["upset_churned_30d"], num["upset_closed_30d"])
-    df["fcr"] = ratio("resolved", "resolved_known")
-    df["handle_min"] = ratio("handle_s_sum", "handled") / 60
-    df["csat"] = ratio("csat_sum", "csat_scored")
-    df["repeat_rate"] = ratio("repeat_30d", "repeat_closed_30d")
+    churn_low, churn_high = wilson(num["upset_churned_90d"], num["upset_closed_90d"])
+    early_low, early_high = wilson(num["upset_churned_30d"], num["upset_closed_30d"])
+    # the new columns in one frame, not one insertion each (a frame's column insert is slow)
+    columns = {"month": pd.to_datetime(monthly["month"]), **{c: num[c] for c in num.columns}}
+    columns["churn_upset"] = ratio("upset_churned_90d", "upset_closed_90d")
+    columns.update(
+        churn_ci_low=churn_low, churn_ci_high=churn_high,
+        provisional=(num["upset_closed_90d"] < num["upset_calls"]).to_numpy(),
+        small=(num["upset_closed_90d"] < MIN_N).to_numpy(),
+        churn_30d=ratio("upset_churned_30d", "upset_closed_30d"),
+        churn_30d_ci_low=early_low, churn_30d_ci_high=early_high,
+        fcr=ratio("resolved", "resolved_known"),
+        handle_min=ratio("handle_s_sum", "handled") / 60,
+        csat=ratio("csat_sum", "csat_scored"),
+        repeat_rate=ratio("repeat_30d", "repeat_closed_30d"))
+    df = pd.DataFrame(columns, index=monthly.index)
+    df.attrs = dict(monthly.attrs)
     return df
 
 

@@ -142,3 +142,44 @@ def test_each_part_of_the_overview_asked_for_alone_equals_it_computed_with_the_o
         data.clear_caches()
         alone = overview_numbers.compute_overview(params)
         assert alone.comparisons == whole.comparisons and alone.gap == whole.gap and alone.period == whole.period
+
+
+def _monthly_rates_before(monthly: pd.DataFrame) -> pd.DataFrame:
+    """overview_numbers.monthly_rates as it was at 1c24be0 (a column inserted at a time)."""
+    from calmline.dashboard.overview_numbers import MIN_N, wilson
+
+    df = monthly.copy()
+    if df.empty:
+        return df
+    df["month"] = pd.to_datetime(df["month"])
+    num = df.drop(columns="month").apply(pd.to_numeric, errors="coerce").fillna(0)
+    df[num.columns] = num
+
+    def ratio(a, b):
+        return (num[a] / num[b].where(num[b] > 0)).astype(float)
+
+    df["churn_upset"] = ratio("upset_churned_90d", "upset_closed_90d")
+    df["churn_ci_low"], df["churn_ci_high"] = wilson(num["upset_churned_90d"], num["upset_closed_90d"])
+    df["provisional"] = num["upset_closed_90d"] < num["upset_calls"]
+    df["small"] = num["upset_closed_90d"] < MIN_N
+    df["churn_30d"] = ratio("upset_churned_30d", "upset_closed_30d")
+    df["churn_30d_ci_low"], df["churn_30d_ci_high"] = wilson(num["upset_churned_30d"], num["upset_closed_30d"])
+    df["fcr"] = ratio("resolved", "resolved_known")
+    df["handle_min"] = ratio("handle_s_sum", "handled") / 60
+    df["csat"] = ratio("csat_sum", "csat_scored")
+    df["repeat_rate"] = ratio("repeat_30d", "repeat_closed_30d")
+    return df
+
+
+def test_monthly_rates_built_in_one_frame_equal_them_inserted_a_column_at_a_time(con):
+    import numpy as np
+
+    from calmline.dashboard.overview_numbers import monthly_rates
+
+    frames = [con.execute(load_sql("dashboard/monthly"), chosen).df() for chosen in _filter_sets(con)]
+    odd = frames[0].copy()
+    odd["csat_sum"] = odd["csat_sum"].astype(object)  # a column that is not numeric, and a NULL
+    odd.loc[0, "resolved"] = np.nan
+    for monthly in [*frames, odd]:
+        pd.testing.assert_frame_equal(monthly_rates(monthly), _monthly_rates_before(monthly), check_exact=True)
+    assert sum(len(f) for f in frames) > 100
