@@ -2286,6 +2286,35 @@ ROUND11_VERIFY = {
 }
 
 
+ROUND11_HOW = {
+    # took_ownership: the case kept "myself" in other words, the other party chased in person; hard negatives next to them
+    **{f"r11_ownership_says_{i:02d}": (_call(A(t), C("ok")), "took_ownership", True) for i, t in enumerate([
+        "I'm keeping your case myself from here.",
+        "I'll stay across this one myself until it's fixed.",
+        "I will sort this for you myself today.",
+        "I'm taking this claim myself.",
+        "I'll ring the contractor myself this afternoon and call you back.",
+    ])},
+    **{f"r11_ownership_near_miss_{i:02d}": (_call(A(t), C("ok")), "took_ownership", False) for i, t in enumerate([
+        "I'll send you the form myself.",
+        "You can fill it in yourself online.",
+        "I'm keeping your case myself, but I'll have to transfer you to billing for the refund.",
+    ])},
+    # followup_promised: the agent's check-in in other words, even beside an automatic confirmation; hard negatives next to them
+    **{f"r11_followup_says_{i:02d}": (_call(A(t), C("ok")), "followup_promised", True) for i, t in enumerate([
+        "I'll check in here on Friday to see it's working.",
+        "I'll check back in with you next week.",
+        "You'll get the usual confirmation email, and I'll check in with you Tuesday.",
+        "I'll message you the day before to make sure it's all still fine.",
+    ])},
+    **{f"r11_followup_near_miss_{i:02d}": (_call(A(t), C("ok")), "followup_promised", False) for i, t in enumerate([
+        "I'll email you a prepaid returns label now.",
+        "You'll get an automatic confirmation email today.",
+        "Can you check in the app whether the payment shows?",
+    ])},
+}
+
+
 def _phrasing_cases() -> tuple[dict, dict]:
     flags, counts = {}, {}
     for prefix, table in (("", PHRASINGS), ("more_", MORE_PHRASINGS), ("r8_", ROUND8_PHRASINGS), ("r8b_", ROUND8_MORE),
@@ -2317,6 +2346,7 @@ CASES.update(ROUND11_HANDOFF)
 CASES.update(ROUND11_BLAMING)
 CASES.update(ROUND11_POLICY)
 CASES.update(ROUND11_VERIFY)
+CASES.update(ROUND11_HOW)
 COUNT_CASES.update(_COUNTS)
 
 VERIFY_CASES = {
