@@ -142,26 +142,46 @@ def _factor_matrix(whole: Design, rows: np.ndarray | None, drop: list[str], skip
     its covariates but ``skip``, then the level dummies, on the calls ``rows`` (all when None),
     where a practice or covariate (not the intercept) constant on those calls is left out. The
     matrix and names of ``whole.subset(rows).varying().dropping(drop)`` with the ``skip`` columns
-    removed and the dummies appended, without those designs' copies of the calls' rows."""
-    def picked(column):
-        return column if rows is None else column[rows]
+    removed and the dummies appended, without those designs' copies of the calls' rows.
 
-    columns = [(nm, whole.practices[:, j]) for j, nm in enumerate(whole.practice_names) if nm not in drop]
-    covariates = [(nm, whole.covariates[:, j]) for j, nm in enumerate(whole.covariate_names)]
-    if rows is not None:  # subset(): covariates varying on the rows (and the intercept); varying(): practices
-        columns = [(nm, c) for nm, c in columns if np.ptp(picked(c)) > 0]
-        covariates = [(nm, c) for j, (nm, c) in enumerate(covariates) if j == 0 or np.ptp(picked(c)) > 0]
-    columns += [(nm, c) for nm, c in covariates if nm not in skip]
+    The calls' rows are gathered a block at a time (all of a block's columns in one gather), once
+    to find the columns constant on them (each column's smallest and largest value) and once to
+    write X: the same matrix as gathering column by column, in two passes over the rows."""
+    pj = [j for j, nm in enumerate(whole.practice_names) if nm not in drop]
+    cj = list(range(len(whole.covariate_names)))
     at = None if rows is None else np.flatnonzero(rows)
     n = len(whole.covariates) if at is None else len(at)
-    X = np.empty((n, len(columns) + len(dummies)))
-    sources = [c for _, c in columns] + [None] * len(dummies)
-    for start in range(0, n, 8_192):  # row blocks: each block of X is written while in cache
-        block = slice(start, start + 8_192)
+    if at is not None:  # subset(): covariates varying on the rows (and the intercept); varying(): practices
+        lows = [np.full(len(pj), np.inf), np.full(len(cj), np.inf)]
+        highs = [np.full(len(pj), -np.inf), np.full(len(cj), -np.inf)]
+        for start in range(0, n, BLOCK_ROWS):
+            take = at[start:start + BLOCK_ROWS]
+            for i, (source, columns) in enumerate(((whole.practices, pj), (whole.covariates, cj))):
+                if not columns:
+                    continue
+                block = source[take][:, columns]
+                np.minimum(lows[i], block.min(axis=0), out=lows[i])
+                np.maximum(highs[i], block.max(axis=0), out=highs[i])
+        pj = [j for j, lo, hi in zip(pj, lows[0], highs[0]) if hi - lo > 0]
+        cj = [j for j, lo, hi in zip(cj, lows[1], highs[1]) if j == 0 or hi - lo > 0]
+    cj = [j for j in cj if whole.covariate_names[j] not in skip]
+    names = [whole.practice_names[j] for j in pj] + [whole.covariate_names[j] for j in cj] + list(dummy_names)
+    X = np.empty((n, len(pj) + len(cj) + len(dummies)))
+    first, last = len(pj), len(pj) + len(cj)
+    for start in range(0, n, BLOCK_ROWS):  # row blocks: each block of X is written while in cache
+        block = slice(start, start + BLOCK_ROWS)
         take = block if at is None else at[block]
-        for i, column in enumerate(sources):
-            X[block, i] = column[take] if column is not None else dummies[i - len(columns)][block]
-    return X, [nm for nm, _ in columns] + list(dummy_names)
+        if pj:
+            X[block, :first] = whole.practices[take][:, pj]
+        if cj:
+            X[block, first:last] = whole.covariates[take][:, cj]
+        for i, dummy in enumerate(dummies):
+            X[block, last + i] = dummy[block]
+    return X, names
+
+
+BLOCK_ROWS = 8_192
+"""Rows per block when :func:`_factor_matrix` gathers a model's rows."""
 
 
 def _at_level(fit, X: np.ndarray, first: int, others: list[str], level: str, base: np.ndarray
@@ -264,16 +284,15 @@ def heterogeneity(df: pd.DataFrame, practices: list[str], outcome: str, design: 
                               warning=_join(f"only {mask.sum()} calls: too few to estimate", note))
                          for p in practices]
                 continue
-            design = full.subset(mask)
-            model = design.varying()
-            X, names = model.matrix()
+            # the cell's design (``full.subset(mask).varying().matrix()``) written once into X
+            X, names = _factor_matrix(full, mask, [], [], [], [])
             start = np.array([previous.get(nm, 0.0) for nm in names]) if previous else None
             fit = logit.fit(X, y_all[mask], groups_all[mask], names, start=start)
             if fit.ok:
                 previous = dict(zip(names, fit.params))
-            # every practice's AME of the cell, their gradients from one pass over X
-            estimable = [p for i, p in enumerate(practices) if fit.ok and np.ptp(design.practices[:, i]) > 0]
-            found = dict(zip(estimable, zip(*logit.ames(fit, X, [model.practice_names.index(p) for p in estimable]))))\
+            # every practice's AME of the cell (those varying in it), their gradients from one pass over X
+            estimable = [p for p in practices if fit.ok and p in names]
+            found = dict(zip(estimable, zip(*logit.ames(fit, X, [names.index(p) for p in estimable]))))\
                 if estimable else {}
             for i, practice in enumerate(practices):
                 if practice not in found:

@@ -34,3 +34,18 @@ def test_the_matrix_of_the_old_path(landmark, skip):
     assert np.array_equal(X, old)
     if landmark:
         assert not any(nm.startswith("anger[") for nm in names)  # constant on the landmark rows
+
+
+def test_a_heterogeneity_cell_is_the_subset_of_its_rows_over_several_blocks():
+    """A cell of the heterogeneity (an anger level's calls, more than one block of rows): the
+    matrix and names of ``full.subset(mask).varying().matrix()``, the level's own anger columns
+    and a practice used on every call of the cell left out."""
+    df = population(20_000, seed=15)
+    mask = (df["anger_level"] == 4).to_numpy()
+    df.loc[mask, "thanked"] = True  # no variation within the cell
+    full = build(df, PRACTICES)
+    old, old_names = full.subset(mask).varying().matrix()
+    X, names = _factor_matrix(full, mask, [], [], [], [])
+    assert mask.sum() > 8_192 and "thanked" not in names
+    assert names == old_names
+    assert np.array_equal(X, old)
