@@ -40,7 +40,7 @@ def test_a_heterogeneity_cell_is_the_subset_of_its_rows_over_several_blocks():
     """A cell of the heterogeneity (an anger level's calls, more than one block of rows): the
     matrix and names of ``full.subset(mask).varying().matrix()``, the level's own anger columns
     and a practice used on every call of the cell left out."""
-    df = population(20_000, seed=15)
+    df = population(30_000, seed=15)
     mask = (df["anger_level"] == 4).to_numpy()
     df.loc[mask, "thanked"] = True  # no variation within the cell
     full = build(df, PRACTICES)
