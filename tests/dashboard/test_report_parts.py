@@ -87,3 +87,30 @@ def test_page_components_print_as_escaped_html():
     assert printed.startswith('<div id="x"><h5>Team &lt;script&gt;')
     assert "<p>a <b>b</b><br>3</p>" in printed and "<details open><summary>more</summary>" in printed
     assert component_text(tree) == f"Team {attack} a b 3 more {attack}"
+
+
+def test_a_figure_copied_for_print_has_the_json_of_its_validated_copy(app):
+    """report_page.for_print copies a figure without plotly's validation: the JSON is what the
+    validated copy (go.Figure(fig), as before) gives, for every chart of the overview report and
+    an empty figure."""
+    import json
+
+    import plotly.graph_objects as go
+    from plotly.io.json import to_json_plotly
+
+    from calmline.dashboard import report_page
+    from calmline.dashboard.figures.style import empty_figure
+    from calmline.dashboard.pages import overview
+
+    def validated(fig):
+        fig = go.Figure(fig)
+        fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.15, "x": 0, "xanchor": "left"},
+                          margin={"t": 90, "b": 110})
+        return fig
+
+    figures = [empty_figure("nothing here", "A title")]
+    for chosen in ({}, {"start": "2025-03", "end": "2025-06"}, {"teams": ["leeds-1"], "anger": ["5"]}):
+        shown, director = overview.update(chosen), overview.update_director(chosen)
+        figures += [shown[1], shown[2], shown[5], director[3]]
+    for fig in figures:
+        assert json.loads(to_json_plotly(report_page.for_print(fig))) == json.loads(to_json_plotly(validated(fig)))
