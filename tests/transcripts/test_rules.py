@@ -2315,6 +2315,33 @@ ROUND11_HOW = {
 }
 
 
+ROUND11_EMPATHY = {
+    # empathized: the feeling validated as the customer's right, a reaction anyone would have, in other words
+    **{f"r11_empathy_says_{i:02d}": (_call(A(t), C("it is")), "empathized", True) for i, t in enumerate([
+        "You'd be well within your rights to feel gutted.",
+        "That would make anyone grumpy, a bill like that.",
+        "I'd be fizzing, to be fair.",
+        "It'd be a nasty scare opening that letter.",
+        "So frustrating when you'd already paid it.",
+    ])},
+    **{f"r11_empathy_near_miss_{i:02d}": (_call(A(t), C("ok")), "empathized", False) for i, t in enumerate([
+        "You're entitled to a refund for the missed days.",
+        "That would make the bill forty pounds lower.",
+        "So the charge came with no warning at all, is that right?",
+    ])},
+    # empathy_negated: an acknowledgement or a named feeling followed by "but"/"however", with or without a comma
+    **{f"r11_negated_says_{i:02d}": (_call(A(t), C("right")), "empathy_negated", True) for i, t in enumerate([
+        "I get you, but the fee still applies.",
+        "i can tell you're annoyed but the system has it as paid",
+        "I can see you're worried, however the payment hasn't cleared.",
+    ])},
+    **{f"r11_negated_near_miss_{i:02d}": (_call(A(t), C("yes")), "empathy_negated", False) for i, t in enumerate([
+        "So you were worried about the letter but you'd already paid, is that right?",
+        "I'll refund it today, but it can take three days to show.",
+    ])},
+}
+
+
 def _phrasing_cases() -> tuple[dict, dict]:
     flags, counts = {}, {}
     for prefix, table in (("", PHRASINGS), ("more_", MORE_PHRASINGS), ("r8_", ROUND8_PHRASINGS), ("r8b_", ROUND8_MORE),
@@ -2347,6 +2374,7 @@ CASES.update(ROUND11_BLAMING)
 CASES.update(ROUND11_POLICY)
 CASES.update(ROUND11_VERIFY)
 CASES.update(ROUND11_HOW)
+CASES.update(ROUND11_EMPATHY)
 COUNT_CASES.update(_COUNTS)
 
 VERIFY_CASES = {
