@@ -165,3 +165,26 @@ def test_training_completions_equal_the_query_before_it_was_made_cheaper(con):
     got = con.execute(load_sql("dashboard/training_completions")).df()
     assert len(want) > 10 and want["agents"].sum() > 0
     pd.testing.assert_frame_equal(got, want)
+
+
+AGENT_TRANSCRIPTS_OVER_CALLS = """
+SELECT t.call_id, t.turns
+FROM transcript_calls t
+JOIN calls c USING (call_id)
+WHERE c.agent_id = $agent
+"""
+
+
+def test_agent_transcripts_from_the_mart_give_the_agents_grids_the_same_links(con):
+    """agent_transcripts reads the agent's upset calls from agent_upset_calls instead of every call:
+    the links of the agent's upset-call grid (agent_calls) are the same as with the query over calls."""
+    calls_of = {r[0] for r in con.execute("SELECT DISTINCT agent_id FROM agent_upset_calls").fetchall()}
+    linked = 0
+    for agent in sorted(calls_of)[:25]:
+        calls = con.execute(load_sql("dashboard/agent_calls"), {**NO_FILTERS, "agent": agent}).df()
+        old = dict(con.execute(AGENT_TRANSCRIPTS_OVER_CALLS, {"agent": agent}).fetchall())
+        new = dict(con.execute(load_sql("dashboard/agent_transcripts"), {"agent": agent}).fetchall())
+        assert {c: old.get(c) for c in calls["call_id"]} == {c: new.get(c) for c in calls["call_id"]}
+        assert set(new) <= set(calls["call_id"])
+        linked += sum(c in new for c in calls["call_id"])
+    assert linked > 100  # the sample's transcripts are there to be linked
