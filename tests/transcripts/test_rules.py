@@ -2342,6 +2342,20 @@ ROUND11_EMPATHY = {
 }
 
 
+ROUND11_COMPENSATION = {
+    **{f"r11_compensation_says_{i:02d}": (_call(A(t), C("ok")), "compensation_offered", True) for i, t in enumerate([
+        "Sorry the curry was cold, I'll add a $5 voucher for next time.",
+        "I'll give you two weeks' streaming free while it's fixed.",
+    ])},
+    # hard negatives: a discount due for the customer's circumstances, backdated; a gesture withdrawn in the same sentence
+    **{f"r11_compensation_near_miss_{i:02d}": (_call(A(t), C("ok")), "compensation_offered", False) for i, t in enumerate([
+        "I'll backdate your student discount to September.",
+        "So the pensioner discount from March, and the rest over six months.",
+        "I could add a month free, oh wait, no, that's not available on your plan.",
+    ])},
+}
+
+
 def _phrasing_cases() -> tuple[dict, dict]:
     flags, counts = {}, {}
     for prefix, table in (("", PHRASINGS), ("more_", MORE_PHRASINGS), ("r8_", ROUND8_PHRASINGS), ("r8b_", ROUND8_MORE),
@@ -2375,6 +2389,7 @@ CASES.update(ROUND11_POLICY)
 CASES.update(ROUND11_VERIFY)
 CASES.update(ROUND11_HOW)
 CASES.update(ROUND11_EMPATHY)
+CASES.update(ROUND11_COMPENSATION)
 COUNT_CASES.update(_COUNTS)
 
 VERIFY_CASES = {
