@@ -3,9 +3,20 @@
 -- (NULL while the window is open at the as-of date; window_closes says when it closes;
 -- churned_before when the customer had already left before this call), and what detection found
 -- in its transcript (has_transcript false and the detected columns NULL when none was loaded).
--- Reads: call_facts, etl_state, transcript_calls. Parameters: $call_id (text, bound).
+-- The call's columns are call_context's (calls with its agent's team and site and its customer's
+-- churn date, started by the as-of date), read from those tables directly: call_context also joins
+-- call_timing, which is not stored in call_id order, so reading one call through it scanned every
+-- row of call_timing (tests/dashboard/test_mart_queries.py compares with the query over call_facts).
+-- Reads: calls, agents, customers, etl_state, transcript_calls. Parameters: $call_id (text, bound).
 WITH call AS (
-    SELECT * FROM call_facts WHERE call_id = $call_id
+    SELECT c.call_id, c.started_at, c.agent_id, a.team, a.site, c.channel, c.issue_type, c.anger_level,
+        c.anger_level >= upset_anger() AS is_upset, c.resolved, CAST(c.started_at AS DATE) AS call_date,
+        cu.churned_at
+    FROM calls c
+    JOIN customers cu USING (customer_id)
+    JOIN agents a USING (agent_id)
+    SEMI JOIN etl_state s ON c.started_at < s.as_of + INTERVAL 1 DAY
+    WHERE c.call_id = $call_id
 ), state AS (
     SELECT as_of FROM etl_state
 ), detected AS (

@@ -188,3 +188,41 @@ def test_agent_transcripts_from_the_mart_give_the_agents_grids_the_same_links(co
         assert set(new) <= set(calls["call_id"])
         linked += sum(c in new for c in calls["call_id"])
     assert linked > 100  # the sample's transcripts are there to be linked
+
+
+CALL_HEADER_OVER_CALL_FACTS = """
+WITH call AS (
+    SELECT * FROM call_facts WHERE call_id = $call_id
+), state AS (
+    SELECT as_of FROM etl_state
+), detected AS (
+    SELECT * FROM transcript_calls WHERE call_id = $call_id
+)
+SELECT c.call_id, c.started_at, c.agent_id, c.team, c.site, c.channel, c.issue_type, c.anger_level,
+    c.is_upset, c.resolved,
+    c.churned_at IS NOT NULL AND c.churned_at < c.call_date AS churned_before,
+    CASE WHEN c.call_date + 90 <= s.as_of
+         THEN c.churned_at IS NOT NULL AND c.churned_at <= c.call_date + 90 END AS churned_90d,
+    (c.call_date + 90)::DATE AS window_closes,
+    s.as_of::DATE AS as_of,
+    d.call_id IS NOT NULL AS has_transcript,
+    d.turns, d.options_offered AS detected_options_offered, d.verify_mode, d.first_apology_turn,
+    d.first_apology_position, d.vent_interruptions, d.empathy_negated, d.policy_language, d.handoff,
+    d.blaming, d.compensation_offered, d.agent_talk_share
+FROM call c CROSS JOIN state s LEFT JOIN detected d USING (call_id)
+"""
+
+
+def test_the_call_header_read_from_the_tables_equals_it_read_through_call_facts(con):
+    """call_header reads the call's columns from calls, agents and customers instead of call_facts
+    (whose call_timing join scanned every row for one call): the same row for calls with and
+    without a transcript, and none for an unknown id."""
+    ids = [r[0] for r in con.execute("SELECT call_id FROM calls USING SAMPLE 120 ROWS (reservoir, 3)").fetchall()]
+    ids += [r[0] for r in con.execute("SELECT call_id FROM transcript_calls ORDER BY call_id LIMIT 20").fetchall()]
+    rows = 0
+    for call_id in [*ids, "NO-SUCH-CALL"]:
+        want = con.execute(CALL_HEADER_OVER_CALL_FACTS, {"call_id": call_id}).df()
+        got = con.execute(load_sql("dashboard/call_header"), {"call_id": call_id}).df()
+        pd.testing.assert_frame_equal(got, want, check_exact=True)
+        rows += len(want)
+    assert rows == len(ids)
