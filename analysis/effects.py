@@ -136,8 +136,14 @@ def _estimate(full: Design, targets: list[str], y: np.ndarray, groups: np.ndarra
         if not seen.all():
             warnings.append(f"{int((~seen).sum()):,} upset calls without a recorded resolution were left "
                             "out of the direct-effect model (not counted as unresolved)")
-        Xd, names_d = design.subset(seen).matrix(resolved[seen][:, None], ["resolved"]) if seen.any() \
-            else (None, None)
+        if seen.all() and (np.ptp(design.covariates[:, 1:], axis=0) > 0).all():
+            # every call (and no constant covariate, which subset() would drop): the outcome
+            # model's X and resolved, without a subset copy of the covariates first
+            Xd, names_d = np.empty((n, X.shape[1] + 1)), names + ["resolved"]
+            Xd[:, :-1], Xd[:, -1] = X, resolved
+        else:
+            Xd, names_d = design.subset(seen).matrix(resolved[seen][:, None], ["resolved"]) if seen.any() \
+                else (None, None)
         direct = logit.fit(Xd, y[seen], groups[seen], names_d) if seen.any() else \
             logit.LogitFit(None, None, [], "no call has a recorded resolution")
         fits.append(("direct-effect logit", direct))

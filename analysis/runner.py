@@ -89,8 +89,12 @@ def fit(db: Path, practices: list[str], *, horizons: tuple[int, ...] = (90,),
             summary.cpu["Cox and Kaplan-Meier"] = time.process_time() - start_cpu
             for h in horizons:
                 run_id = con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM model_runs").fetchone()[0]
-                tables, warnings, counts = _fit_horizon(population, practices, h, survival, say,
+                df, left_out = in_model(population, practices, h)
+                if h == horizons[-1]:  # the models read df from here on: keep only what the rest reads
+                    population = _after_models(population, practices, horizons)
+                tables, warnings, counts = _fit_horizon(df, left_out, population, practices, h, survival, say,
                                                         summary.timings, training, disputed, summary.cpu)
+                del df
                 warnings = unrecorded + warnings
                 _write(con, run_id, tables)
                 con.execute("INSERT INTO model_runs VALUES ($run, $now, $as_of, $h, $n, $events, $left, "
@@ -204,12 +208,23 @@ def _after_call(practices: list[str]) -> list[str]:
     return [p for p in practices if p in marked]
 
 
-def _fit_horizon(population: pd.DataFrame, practices: list[str], h: int,
+def _after_models(population: pd.DataFrame, practices: list[str], horizons) -> pd.DataFrame:
+    """The columns of every upset call that the training priorities and the trainer's tables read
+    (:func:`calmline.analysis.secondary.priorities`, :func:`~calmline.analysis.secondary.trainer_tables`),
+    copied, so the rest of the population frame (the covariates, the outcome windows, the text
+    columns) is not held while the models run."""
+    wanted = ["agent_id", "team", "call_month", "days_observable", *(f"churned_{h}d" for h in horizons),
+              *practices, *vocabulary.module_practice().values()]
+    return population[[c for c in dict.fromkeys(wanted) if c in population.columns]].copy()
+
+
+def _fit_horizon(df: pd.DataFrame, left_out: int, population: pd.DataFrame, practices: list[str], h: int,
                  survival: tuple[pd.DataFrame, pd.DataFrame], say: Progress, timings: dict[str, float],
                  training: pd.DataFrame | None = None, disputed: pd.DataFrame | None = None,
                  cpu: dict[str, float] | None = None) -> tuple[dict[str, pd.DataFrame], list[str], dict]:
+    """Every model of one horizon on its calls ``df`` (:func:`in_model`, ``left_out`` the calls it
+    left out); ``population`` holds at least :func:`_after_models`' columns of every upset call."""
     outcome = f"churned_{h}d"
-    df, left_out = in_model(population, practices, h)
     warnings = []
     if left_out:
         warnings.append(f"{left_out:,} upset calls with a practice not assessed were left out")
