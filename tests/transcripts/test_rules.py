@@ -2356,6 +2356,17 @@ ROUND11_COMPENSATION = {
 }
 
 
+ROUND11_OTHER = {
+    "r11_outcome_feel_fair": (_call(A("What would feel fair to you here?"), C("money back")), "asked_desired_outcome", True),
+    "r11_outcome_what_is_it": (_call(A("what is it you'd like us to do?"), C("refund it")), "asked_desired_outcome", True),
+    "r11_no_outcome_which": (_call(A("What would you prefer, the refund or the credit?"), C("refund")), "asked_desired_outcome", False),
+    "r11_no_apology_refusal_sorry": (_call(A("I can't waive that, sorry."), C("right")), "apologized", False),
+    "r11_apology_still": (_call(A("Sorry, that should never have happened."), C("right")), "apologized", True),
+    "r11_no_thanks_for_code": (_call(A("Thanks for the voucher code."), C("ok")), "thanked", False),
+    "r11_thanks_code_and_patience": (_call(A("Thanks for the voucher code and for your patience today."), C("ok")), "thanked", True),
+}
+
+
 def _phrasing_cases() -> tuple[dict, dict]:
     flags, counts = {}, {}
     for prefix, table in (("", PHRASINGS), ("more_", MORE_PHRASINGS), ("r8_", ROUND8_PHRASINGS), ("r8b_", ROUND8_MORE),
@@ -2390,6 +2401,7 @@ CASES.update(ROUND11_VERIFY)
 CASES.update(ROUND11_HOW)
 CASES.update(ROUND11_EMPATHY)
 CASES.update(ROUND11_COMPENSATION)
+CASES.update(ROUND11_OTHER)
 COUNT_CASES.update(_COUNTS)
 
 VERIFY_CASES = {
