@@ -3,6 +3,10 @@
 -- prev_upset_end: when the same agent's previous upset call (anger_level >= 3,
 -- earlier by start time, then call_id) ended (started_at + handle_s); NULL if none.
 -- Materialized as a narrow table; call_facts joins it. Reads: calls, follow_ups.
+-- Stored in call_id order, like calls: a page reading one call's row then reads one row group
+-- instead of all of them (the window leaves the rows in agent order). At 1M calls the sort costs
+-- the load about 0.2 CPU s (0.92-0.96 -> 1.10-1.15 for this statement) and one call's read falls
+-- from 22 to 4 ms of CPU.
 -- Parameters: none.
 -- calls_narrow is read twice: NOT MATERIALIZED scans calls twice instead of buffering
 -- every call for the two readers (at 2M calls 0.8 s instead of 1.0 s on its own).
@@ -28,3 +32,4 @@ first_followup AS (
 SELECT p.call_id, f.first_followup_at, p.prev_upset_end
 FROM previous_upset p
 LEFT JOIN first_followup f USING (call_id)
+ORDER BY call_id
