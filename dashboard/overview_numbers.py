@@ -360,12 +360,21 @@ class Overview:
     def __init__(self, params: dict) -> None:
         self.params = params
         self._parts: dict = {}
-        self._lock = threading.RLock()
+        self._locks: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
         first, last = _month(params.get("start")), _month(params.get("end"))
         self._first, self._last = first, last
 
     def _part(self, name: str, make):
-        with self._lock:
+        """The part ``name``, made by ``make()`` the first time. One lock a part: two callbacks
+        asking for different parts compute them side by side (a part asks only for parts before
+        it in the order head/rates <- all_rates <- the monthly rows, so they cannot wait on each
+        other in a circle)."""
+        if name in self._parts:
+            return self._parts[name]
+        with self._guard:
+            lock = self._locks.setdefault(name, threading.Lock())
+        with lock:
             if name not in self._parts:
                 self._parts[name] = make()
             return self._parts[name]

@@ -183,3 +183,29 @@ def test_monthly_rates_built_in_one_frame_equal_them_inserted_a_column_at_a_time
     for monthly in [*frames, odd]:
         pd.testing.assert_frame_equal(monthly_rates(monthly), _monthly_rates_before(monthly), check_exact=True)
     assert sum(len(f) for f in frames) > 100
+
+
+def test_the_seven_callbacks_at_once_show_what_they_show_one_by_one(app):
+    """The browser sends the overview's callbacks together: computed side by side (a lock per part
+    of the numbers), each answers what it answers alone, and none waits forever."""
+    import threading
+
+    from plotly.io.json import to_json_plotly
+
+    from calmline.dashboard import data
+    from calmline.dashboard.pages import overview
+
+    callbacks = [overview.show_headline, overview.show_churn_trend, overview.show_teams, overview.show_adoption,
+                 overview.show_comparisons, overview.show_director, overview.show_kpi_trends]
+    for chosen in ({}, {"start": "2025-09", "end": "2025-12"}, {"teams": ["leeds-1"], "anger": ["4", "5"]}):
+        data.clear_caches()
+        alone = [to_json_plotly(cb(chosen)) for cb in callbacks]
+        data.clear_caches()
+        together: dict = {}
+        threads = [threading.Thread(target=lambda i=i, cb=cb: together.__setitem__(i, to_json_plotly(cb(chosen))))
+                   for i, cb in enumerate(callbacks)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        assert [together.get(i) for i in range(len(callbacks))] == alone
