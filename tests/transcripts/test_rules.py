@@ -2231,6 +2231,9 @@ ROUND11_COUNTS = {
     "r11_loan_at_our_cost": ("I'll arrange a loan chair at our cost until yours is repaired.", 1),
     "r11_payment_plan_at_a_price": ("I can put you on a payment plan at £60 a month.", 1),
     "r11_stop_the_direct_debit": ("I'll stop the direct debit until the bill is corrected.", 1),
+    "r11_upgrade_on_this_booking_once": ("I'll refund the surcharge and give you a free upgrade on this stay for the hassle.", 2),
+    "r11_upgrade_next_booking_still_counts": ("I'll refund the fee and put a free upgrade on your next booking for the trouble.", 2),
+    "r11_should_have_spread_it": ("You should have joined the budget plan to spread it over the year.", 0),
 }
 
 
