@@ -45,6 +45,9 @@ class Design:
     practices: np.ndarray
     practice_names: list[str]
     notes: list[str] = field(default_factory=list)
+    combined: np.ndarray | None = None
+    """The matrix :meth:`matrix` returns (practices, then covariates), when ``practices`` and
+    ``covariates`` are views of it: it is then handed out as it is, not copied."""
 
     def without(self, practice: str) -> "Design":
         """The same design with one practice left out (its column removed)."""
@@ -66,7 +69,8 @@ class Design:
         keep = np.ptp(self.practices, axis=0) > 0 if len(self.practices) else \
             np.zeros(len(self.practice_names), bool)
         return Design(self.covariates, self.covariate_names, self.practices if keep.all() else self.practices[:, keep],
-                      [p for p, k in zip(self.practice_names, keep) if k], list(self.notes))
+                      [p for p, k in zip(self.practice_names, keep) if k], list(self.notes),
+                      self.combined if keep.all() else None)
 
     def subset(self, rows: np.ndarray) -> "Design":
         """The design restricted to ``rows`` (a boolean mask), covariates constant there dropped."""
@@ -79,7 +83,10 @@ class Design:
 
     def matrix(self, extra: np.ndarray | None = None, extra_names: list[str] | None = None
                ) -> tuple[np.ndarray, list[str]]:
-        """Practices first, then covariates, then ``extra`` columns."""
+        """Practices first, then covariates, then ``extra`` columns (without ``extra``, the design's
+        ``combined`` matrix itself when it has one)."""
+        if extra is None and self.combined is not None:
+            return self.combined, self.practice_names + self.covariate_names
         parts = [self.practices, self.covariates] + ([extra] if extra is not None else [])
         names = self.practice_names + self.covariate_names + (extra_names or [])
         return np.column_stack(parts), names

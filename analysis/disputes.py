@@ -165,27 +165,47 @@ def _rows_design(shared: Design, rows: np.ndarray, practices: list[str], treated
     effects, propensities and their standard errors are the same up to rounding. Numeric
     covariates keep the shared design's value for a missing one (the median of all linked
     calls); with their ``_missing`` indicator in the model, the fit is again the same."""
-    cov = shared.covariates[rows]
-    n = len(rows)
-    keep = np.ones(cov.shape[1], bool)
+    n, width = len(rows), len(shared.covariate_names)
+    # each covariate's smallest and largest value and sum on the rows, a block of rows at a time
+    low, high, total = np.full(width, np.inf), np.full(width, -np.inf), np.zeros(width)
+    for start in range(0, n, BLOCK_ROWS):
+        block = shared.covariates[rows[start:start + BLOCK_ROWS]]
+        np.minimum(low, block.min(axis=0), out=low)
+        np.maximum(high, block.max(axis=0), out=high)
+        total += block.sum(axis=0)
+    keep = np.ones(width, bool)
     levels: dict[str, list[int]] = {}
     for j, label in enumerate(shared.covariate_names):
         if j == 0:
             continue  # the intercept
         if "[" in label:
             levels.setdefault(label.split("[")[0], []).append(j)
-        elif n == 0 or np.ptp(cov[:, j]) == 0:
+        elif n == 0 or high[j] - low[j] == 0:
             keep[j] = False
     for columns in levels.values():
-        counts = cov[:, columns].sum(axis=0)
+        counts = total[columns]  # calls at each level (0/1 columns: exact sums)
         keep[columns] = counts > 0
         if n - counts.sum() == 0:  # the shared reference level does not occur among these calls
             keep[columns[int(np.argmax(counts))]] = False
     picked = [shared.practice_names.index(p) for p in practices]
-    return Design(cov if keep.all() else cov[:, keep],
-                  [label for label, k in zip(shared.covariate_names, keep) if k],
-                  np.column_stack([shared.practices[np.ix_(rows, picked)], treated]),
-                  [*practices, name], [])
+    kept = np.flatnonzero(keep)
+    # the model's matrix (practices, the treated side, covariates) written once, the design's
+    # arrays views of it: its matrix() is then this matrix, not a copy
+    p = len(picked) + 1
+    X = np.empty((n, p + len(kept)))
+    for start in range(0, n, BLOCK_ROWS):
+        block = slice(start, start + BLOCK_ROWS)
+        take = rows[block]
+        if picked:
+            X[block, :p - 1] = shared.practices[take][:, picked]
+        X[block, p - 1] = treated[block]
+        X[block, p:] = shared.covariates[take][:, kept]
+    return Design(X[:, p:], [shared.covariate_names[j] for j in kept], X[:, :p], [*practices, name], [],
+                  combined=X)
+
+
+BLOCK_ROWS = 8_192
+"""Rows per block when :func:`_rows_design` gathers a point's calls."""
 
 
 def _linked(df: pd.DataFrame, calls: pd.DataFrame) -> pd.DataFrame:
