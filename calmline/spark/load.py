@@ -104,7 +104,8 @@ def load(source: Path, db: Path, *, lake: Path | None = None, master: str = DEFA
         results, as_of, as_of_source = _check_and_write(spark, source, db, sources, folder, batch_id, as_of,
                                                         tick, steps)
         tick("publishing", steps - 1, steps)
-        report = write.publish(spark, db, folder, batch_id, results, as_of, as_of_source, load_started, source, redact)
+        report = write.publish(spark, db, folder, batch_id, results, as_of, as_of_source, load_started, source, redact,
+                               tick=lambda step: tick(f"publishing: {step}", steps - 1, steps))
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise

@@ -89,7 +89,7 @@ def spark_sql(mart: str, con, columns_of) -> str:
     return to_spark(sql, columns_of)
 
 
-def build(spark, con, batch: Path, as_of: date) -> dict[str, tuple[str, str]]:
+def build(spark, con, batch: Path, as_of: date, tick=None) -> dict[str, tuple[str, str]]:
     """Compute the marts of :data:`ON_SPARK` on Spark, writing their Parquet into ``batch``.
 
     Parameters
@@ -102,6 +102,8 @@ def build(spark, con, batch: Path, as_of: date) -> dict[str, tuple[str, str]]:
         The load's lake folder, holding one Parquet folder per entity.
     as_of : date
         The load's as-of date (``etl_state``).
+    tick : callable, optional
+        ``tick(step)`` as each mart starts (the benchmark's per-mart times).
 
     Returns
     -------
@@ -127,6 +129,8 @@ def build(spark, con, batch: Path, as_of: date) -> dict[str, tuple[str, str]]:
         where = ON_SPARK.get(mart)
         if where is None:
             continue
+        if tick:
+            tick(f"{mart} on Spark")
         try:
             frame = spark.sql(spark_sql(mart, con, columns_of))
         except Exception as exc:  # noqa: BLE001 - Spark raises its own error types

@@ -162,8 +162,11 @@ def _parse_csv(records, src: SourceFile, header: list[str]):
     # the row lacks and for an empty last field, so it cannot tell a short row by itself).
     # possessive: Java's backtracking regex recurses per character on ([^"]|"")* (a long field
     # overflows its stack)
+    # A line without a quote (most lines: none in the generator's files) skips the regular
+    # expressions: its commas are its separators, and its fields need no quoting back.
     unquoted = "regexp_replace(value, '\"[^\"]*+(?:\"\"[^\"]*+)*+\"', '')"
-    found = f"(length({unquoted}) - length(replace({unquoted}, ',', '')) + 1)"
+    found = (f"CASE WHEN {NO_QUOTE} THEN length(value) - length(replace(value, ',', '')) + 1 "
+             f"ELSE length({unquoted}) - length(replace({unquoted}, ',', '')) + 1 END")
     parsed = parsed.selectExpr("*", f"{found} AS _fields")
     ends_before = "CASE _fields " + " ".join(f"WHEN {k} THEN {lit(h)}" for k, h in enumerate(header)) + " END"
     short = (f"'short row: fewer fields than the header (' || _fields || ' of {n} fields; ends before ' "
@@ -172,7 +175,7 @@ def _parse_csv(records, src: SourceFile, header: list[str]):
     text = to_spark("concat_ws(',', " + ", ".join(f"cl_csv_field(_r{k})" for k in range(n)) + ")")
     rows = parsed.selectExpr(
         "CAST(_file_idx AS INT) AS _file_idx", "_line",
-        f"CASE WHEN _fields <> {n} THEN value ELSE {text} END AS _text",
+        f"CASE WHEN _fields <> {n} OR {NO_QUOTE} THEN value ELSE {text} END AS _text",
         f"CASE WHEN _fields < {n} THEN ({ends_before}) END AS _parse_column",
         f"CASE WHEN _fields < {n} THEN {short} WHEN _fields > {n} THEN {long} END AS _parse_rule",
         *_contract_fields(src, lambda own: f"_r{position[own]}"))
@@ -182,8 +185,12 @@ def _parse_csv(records, src: SourceFile, header: list[str]):
 STRUCTURAL_QUOTES = "regexp_replace(value, '(?<=[^,\"])\"(?=[^,\"])', '')"
 """A line's text less the quotes inside an unquoted value (``bad"quote``, text to DuckDB too):
 what is left are the quotes that open or close a field, and doubled quotes inside one."""
-OPENS_OR_CLOSES = f"(length({STRUCTURAL_QUOTES}) - length(replace({STRUCTURAL_QUOTES}, '\"', ''))) % 2 = 1"
-"""Spark SQL: the line opens a quoted field it does not close, or closes one opened before."""
+NO_QUOTE = "instr(value, '\"') = 0"
+"""Spark SQL: the line has no quote at all (its fields are its commas' pieces, each as written)."""
+OPENS_OR_CLOSES = (f"(NOT {NO_QUOTE} AND "
+                   f"(length({STRUCTURAL_QUOTES}) - length(replace({STRUCTURAL_QUOTES}, '\"', ''))) % 2 = 1)")
+"""Spark SQL: the line opens a quoted field it does not close, or closes one opened before (a
+line without quotes is decided without the regular expression)."""
 
 
 def _numbered_lines(spark, src: SourceFile):

@@ -80,10 +80,11 @@ def entity_view_sql(entity: Entity, folder: Path) -> str:
 
 
 def publish(spark, db: Path, folder: Path, batch_id: int, results: dict[int, FileResult], as_of: date,
-            as_of_source: str, started: datetime, source: Path, redact: bool = False) -> LoadReport:
+            as_of_source: str, started: datetime, source: Path, redact: bool = False, tick=None) -> LoadReport:
     """Write the load into a copy of ``db`` and publish it (see the module's text).
 
-    ``spark`` computes the heavy marts (:func:`calmline.spark.marts.build`), into ``folder``.
+    ``spark`` computes the heavy marts (:func:`calmline.spark.marts.build`), into ``folder``;
+    ``tick(step)``, when given, is called as each mart starts and as DuckDB's part starts.
 
     Returns
     -------
@@ -95,7 +96,8 @@ def publish(spark, db: Path, folder: Path, batch_id: int, results: dict[int, Fil
         con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
         con.execute(f"SET temp_directory = '{work}.tmp'")
         try:
-            report = _write(spark, con, db, folder, batch_id, results, as_of, as_of_source, started, source, redact)
+            report = _write(spark, con, db, folder, batch_id, results, as_of, as_of_source, started, source, redact,
+                            tick or (lambda _: None))
             con.execute("CHECKPOINT")
         finally:
             con.close()
@@ -110,7 +112,7 @@ def _drop(con, name: str) -> None:
 
 
 def _write(spark, con, db: Path, folder: Path, batch_id: int, results: dict[int, FileResult], as_of: date,
-           as_of_source: str, started: datetime, source: Path, redact: bool) -> LoadReport:
+           as_of_source: str, started: datetime, source: Path, redact: bool, tick) -> LoadReport:
     for e in entities():
         _drop(con, e.name)
     store.ensure_schema(con)
@@ -129,7 +131,9 @@ def _write(spark, con, db: Path, folder: Path, batch_id: int, results: dict[int,
     con.execute("INSERT INTO etl_state VALUES ($as_of, $src, $batch, $now)",
                 {"as_of": as_of, "src": as_of_source, "batch": batch_id, "now": _now()})
     record_batches(con, batch_id, results, started)
-    build_marts(con, elsewhere=marts.build(spark, con, folder, as_of))
+    elsewhere = marts.build(spark, con, folder, as_of, tick)
+    tick("the marts in DuckDB")
+    build_marts(con, elsewhere=elsewhere)
     examples = con.execute("SELECT source_file, line, column_name, problems FROM rejected_rows "
                            "WHERE batch_id = $b ORDER BY source_file, line LIMIT $n",
                            {"b": batch_id, "n": EXAMPLES}).fetchall()
