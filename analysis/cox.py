@@ -166,14 +166,49 @@ def _fit_sorted(terms, column, idx, t, e, codes, left_out, ties, alpha, start) -
     t, e = t[order], e[order]
     pick = order if idx is None else idx[order]
     X = np.empty((len(t), len(terms)), order="F")  # one column per term, contiguous
-    for j, term in enumerate(terms):
-        np.take(column(term), pick, out=X[:, j], mode="clip")  # in range: no checks
+    _gather(X, [column(term) for term in terms], pick)
     keep = _screen_terms(X, e, terms, reasons)
     if keep:
         first = np.array([start.get(terms[j], 0.0) for j in keep]) if start else None
         notes += _fit_kept(out, t, e, _kept_centred(X, keep), keep, None if codes is None else codes[order],
                            ties, alpha, reasons, first)
     return _finish(out, reasons, notes)
+
+
+GATHER_ROWS = 8_192
+"""Rows per block when :func:`_gather` reads the rows of a design's array."""
+
+
+def _column_of(values) -> tuple[np.ndarray, int] | None:
+    """(array, column) when ``values`` is a whole column of a C-ordered 2-D float array (a view
+    such as ``design.practices[:, j]``), else None."""
+    base = values.base if isinstance(values, np.ndarray) else None
+    if (base is None or not isinstance(base, np.ndarray) or base.ndim != 2 or values.ndim != 1
+            or not base.flags.c_contiguous or base.dtype != np.float64 or values.dtype != np.float64
+            or len(values) != base.shape[0] or values.strides[0] != base.strides[0]):
+        return None
+    column, rest = divmod(values.__array_interface__["data"][0] - base.__array_interface__["data"][0],
+                          base.itemsize)
+    return (base, column) if rest == 0 and 0 <= column < base.shape[1] else None
+
+
+def _gather(X: np.ndarray, sources: list, pick: np.ndarray) -> None:
+    """``X[:, j] = sources[j][pick]`` for every j. Columns that are views of one 2-D array (the
+    design's) are read from it a block of rows at a time, each row of it once for all its
+    columns, instead of a strided pass per column; the same values."""
+    shared: dict[int, tuple[np.ndarray, list[int], list[int]]] = {}
+    for j, values in enumerate(sources):
+        found = _column_of(values)
+        if found is None:
+            np.take(values, pick, out=X[:, j], mode="clip")  # in range: no checks
+            continue
+        base, column = found
+        entry = shared.setdefault(id(base), (base, [], []))
+        entry[1].append(j)
+        entry[2].append(column)
+    for base, targets, columns in shared.values():
+        for start in range(0, len(pick), GATHER_ROWS):
+            X[start:start + GATHER_ROWS, targets] = base[pick[start:start + GATHER_ROWS]][:, columns]
 
 
 def _complete_rows(df, columns):

@@ -112,3 +112,22 @@ def test_survival_rows_are_those_of_the_dataframe_path(calls):
         assert row.n_analysed == ref.loc[row.practice, "n"]
     assert rows.loc[rows.effect == "landmark", "n_calls"].tolist() == [int(alive.sum())]
     assert set(km["practice"]) == set(ALL)
+
+
+def test_columns_that_are_views_of_one_array_give_the_table_of_separate_copies():
+    """fit_cox_columns reads columns that are views of one 2-D array (a design's) a block of rows
+    at a time: the same table, number for number, as separate contiguous copies of the columns,
+    on more rows than one block and on a subset of the rows."""
+    from calmline.analysis.cox import fit_cox_columns
+    rng = np.random.default_rng(31)
+    n = 20_000
+    M = np.column_stack([rng.integers(0, 2, n), rng.normal(size=n), rng.integers(0, 2, n)]).astype(float)
+    time = rng.exponential(100, n).round()
+    event = (rng.random(n) < 0.3).astype(float)
+    agents = rng.integers(0, 50, n)
+    rows = rng.random(n) < 0.7
+    for chosen in (None, rows):
+        views = fit_cox_columns({"a": M[:, 0], "x": M[:, 1], "b": M[:, 2]}, time, event, agents, rows=chosen)
+        copies = fit_cox_columns({"a": M[:, 0].copy(), "x": M[:, 1].copy(), "b": M[:, 2].copy()}, time, event,
+                                 agents, rows=chosen)
+        pd.testing.assert_frame_equal(views, copies)
