@@ -12,12 +12,11 @@ from calmline.transcripts import read_transcripts
 from calmline.transcripts.detect import detect
 
 LABELLED = Path(__file__).resolve().parent / "labelled"
-# dev: tune on it; holdout: scored by test_detection_accuracy; holdout2 (session 7) and holdout3
-# (session 8): written later, each scored once by the lead at the end of the session that wrote it and
-# never read while tuning (see labelled/README.md). holdout2, once scored, was studied in session 8 and
-# is now tuned on like dev; holdout3, once scored, was studied in session 9 and is tuned on too. holdout4 (session 9): the same, scored once by the lead at the end of session 9.
-# holdout5 (session 10): the same, written blind, scored once by the lead at the end of session 10.
-# holdout6 (session 11): the same, written blind, scored once by the lead at the end of session 11.
+# dev: tune on it; holdout: scored by test_detection_accuracy. Each later holdout (holdout2 in session 7
+# to holdout6 in session 11) was written blind by a helper who did not see the rules, scored once by the
+# lead in the session that wrote it, then studied and tuned on in the next (holdout2 to holdout5 are
+# now tuned on: test_detection_accuracy.TUNED_ON). holdout6 was scored once, blind, in session 11 at
+# rules 0c738be (see labelled/README.md).
 SPLITS = ("dev", "holdout", "holdout2", "holdout3", "holdout4", "holdout5", "holdout6")
 
 
