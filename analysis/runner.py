@@ -87,10 +87,10 @@ def fit(db: Path, practices: list[str], *, horizons: tuple[int, ...] = (90,),
             # the same for every horizon
             summary.timings["Cox and Kaplan-Meier"] = time.monotonic() - start
             summary.cpu["Cox and Kaplan-Meier"] = time.process_time() - start_cpu
-            for h in horizons:
+            for i, h in enumerate(horizons):
                 run_id = con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM model_runs").fetchone()[0]
                 df, left_out = in_model(population, practices, h)
-                if h == horizons[-1]:  # the models read df from here on: keep only what the rest reads
+                if i == len(horizons) - 1:  # the models read df from here on: keep only what the rest reads
                     population = _after_models(population, practices, horizons)
                 tables, warnings, counts = _fit_horizon(df, left_out, population, practices, h, survival, say,
                                                         summary.timings, training, disputed, summary.cpu)
