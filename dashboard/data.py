@@ -165,14 +165,20 @@ _warmed: set = set()
 _warm_lock = threading.Lock()
 
 
-def warm(build) -> None:
+def warm(build, first: bool = False) -> None:
     """Register ``build()``, which asks for per-version results a page shows before any filter
     (the model pages' figures for each fitted horizon), to run on a background thread of each
     process the first time it reads a database version, when ``CALMLINE_WARM=1``. Its results go
     into the :func:`per_version` memos, so the first visitors after a new database find them (or
     wait for the one build already under way) instead of each worker building them on its first
-    visit of every page. Errors are logged, never raised."""
-    _warmers.append(build)
+    visit of every page. Errors are logged, never raised. The builds run one after the other, in
+    the order registered; ``first``: before those registered so far (for a build that mostly
+    waits on another process, such as the explorer's schema from its sandbox, so that it is not
+    queued behind seconds of figure building)."""
+    if first:
+        _warmers.insert(0, build)
+    else:
+        _warmers.append(build)
 
 
 def _warm_once(db: str, version) -> None:

@@ -355,7 +355,7 @@ def _warm() -> None:
         explorer_threads.close_thread_sandbox()
 
 
-data.warm(_warm)
+data.warm(_warm, first=True)  # before the reports' and model pages' figures: it waits on a child process
 
 
 @callback(Output(SCHEMA_TABLE, "children"), Input(SCHEMA, "selectedRows"), prevent_initial_call=True)

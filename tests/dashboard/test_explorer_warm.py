@@ -40,3 +40,17 @@ def test_warming_reads_the_schema_and_leaves_no_sandbox_open(sample_db, monkeypa
             rows = explorer.show_schema(explorer.SCHEMA)
     assert len(opened) == 1 and rows == [{"table": "calls", "kind": "table", "column": "call_id"}]
     data.clear_caches()
+
+
+def test_the_schema_is_warmed_before_the_figures(sample_db):
+    """A worker's warming reads the explorer's schema first (it mostly waits on the sandbox's own
+    process), not after seconds of report and model-page figures: session 11's load tests saw the
+    first schema request of a run wait 1.2-13 s behind them."""
+    from calmline.dashboard import data
+    from calmline.dashboard.app import Settings, create_app
+
+    create_app(Settings(db=sample_db))
+    from calmline.dashboard.pages import explorer
+
+    assert data._warmers[0] is explorer._warm
+    assert len(data._warmers) > 1  # the figures' builds come after it
