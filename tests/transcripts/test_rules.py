@@ -2370,6 +2370,107 @@ ROUND11_OTHER = {
 }
 
 
+# round 12 (session 11): holdout6's misses by class, in wordings of their own, each class with its hard negatives
+ROUND12_HANDOFF = {
+    # (1) the matter handled or arranged by another party, who takes it over; (2) a kind of case that goes to another party who
+    # will contact the customer; (3) the customer told to take it to another party in other words
+    **{f"r12_handoff_says_{i:02d}": (_call(A(t), C("ok")), "handoff", True) for i, t in enumerate([
+        "Boiler cover is handled by our heating partner, you'll hear from them this week.",
+        "Chargebacks are handled by our disputes team, I've logged it and they will email you by Thursday.",
+        "Garden waste collections are arranged by the council, please contact the council directly.",
+        "The gym desk handles memberships, I've sent them your details.",
+        "Noise complaints go to the building manager, they'll call you tomorrow.",
+        "For the parking ticket you must write to the city office directly.",
+        "For the charger, contact the original vendor on the app store.",
+        "Please contact them on the returns page.",
+        "You'd need to appeal it with the tribunal.",
+        "That fine is between you and the council.",
+        "You'll need a plumber to fix the pipe on your side.",
+        "He'll need to go through them for the paperwork.",
+    ])},
+    # hard negatives: the company's own team doing the work while the agent keeps the customer; the agent contacting the party;
+    # something done by the agent; a check of what the customer did
+    **{f"r12_handoff_near_miss_{i:02d}": (_call(A(t), C("ok")), "handoff", False) for i, t in enumerate([
+        "Repairs are handled by our engineering team and I'll keep you posted myself.",
+        "Refunds are handled by me, so it's going back today.",
+        "I'll write to the council directly on your behalf.",
+        "Did you contact the seller directly?",
+        "Your new card is arranged by us and should arrive Monday.",
+    ])},
+}
+
+ROUND12_POLICY = {
+    # (1) the system as the subject that charges, issues or blocks, or the one that set a price; (2) an exclusion or a rule in
+    # a document; (3) self-service as the only way
+    **{f"r12_policy_says_{i:02d}": (_call(A(t), C("ok")), "policy_language", True) for i, t in enumerate([
+        "Our billing system doesn't allow refunds after the statement date.",
+        "The system auto-cancels unpaid bookings after an hour.",
+        "The late fee is applied automatically by the payment system.",
+        "Sorry, that's the booking system.",
+        "It's the regulation, I'm afraid. That is the process.",
+        "Your membership agreement, as you'll know, excludes personal items.",
+        "As stated in the tenant handbook, bins must be in by 8.",
+        "The subscription renews automatically each March.",
+        "Delivery updates can only be checked via the tracking portal.",
+        "Please refer to the help centre article on passwords.",
+    ])},
+    # hard negatives: the system's own error, a remedy granted, a check during troubleshooting, where the matter stands
+    **{f"r12_policy_near_miss_{i:02d}": (_call(A(t), C("ok")), "policy_language", False) for i, t in enumerate([
+        "Our billing system charged you twice by mistake, I'll refund one now.",
+        "The booking system cancelled it in error, I've put it back.",
+        "Could you refresh the app and tell me what you see?",
+        "I'll call you Friday with where it stands.",
+        "Our agreement lets me waive the fee this time.",
+    ])},
+}
+
+ROUND12_BLAMING = {
+    # (1) what a page or a preview told the customer; (2) the fault traced to what they did or approved; (3) what they should not
+    # have done or should have got; (4) a guess at their conduct; (5) a duty questioned against the instructions
+    **{f"r12_blaming_says_{i:02d}": (_call(A(t), C("ok")), "blaming", True) for i, t in enumerate([
+        "The checkout page warned you about the size.",
+        "You bought it knowing it was final sale.",
+        "It seems you cancelled the direct debit, that's why the account is in arrears.",
+        "You signed off the design last week.",
+        "I can see your signature on the delivery note.",
+        "You shouldn't have given the PIN to the caller.",
+        "You should have got a survey before buying.",
+        "You must have been driving in the bus lane.",
+        "Did you store it flat as the label said?",
+    ])},
+    # hard negatives: a feeling guessed with "must've", sympathy with "shouldn't have had to", a restatement asked back, the
+    # company's own warning that failed
+    **{f"r12_blaming_near_miss_{i:02d}": (_call(A(t), C("ok")), "blaming", False) for i, t in enumerate([
+        "You must've been freezing out there.",
+        "You must have been waiting ages for that.",
+        "You shouldn't have had to chase us like this.",
+        "So the app logged you out and you missed the sale?",
+        "The app should have warned you and it didn't, that's on us.",
+    ])},
+}
+
+ROUND12_COMPENSATION = {
+    # (1) a job or a reprint at half price; (2) a gesture named as an apology; (3) the next services free; (4) a fee refunded
+    # while the job is still redone
+    **{f"r12_compensation_says_{i:02d}": (_call(*[A(x) for x in t], C("ok")), "compensation_offered", True) for i, t in enumerate([
+        ["If you want it redone, we can do it for half the price."],
+        ["As an apology, your next order ships free."],
+        ["Your next three washes are on us."],
+        ["We'll remake the cake for Saturday. And I'll refund the delivery fee."],
+        ["We'll re-treat the lawn on Monday, and I'll refund today's treatment fee as well."],
+    ])},
+    # hard negatives: a refund instead of redoing; a gesture the system won't allow; a free rebooking of a lost lesson; a fee
+    # refunded because the service failed
+    **{f"r12_compensation_near_miss_{i:02d}": (_call(*[A(x) for x in t], C("ok")), "compensation_offered", False) for i, t in enumerate([
+        ["I can refund the fitting fee, or send a fitter to redo it on Friday."],
+        ["The system won't let me add a free session to a closed account."],
+        ["I can give you a free lesson to make up the time you lost."],
+        ["I can refund this week's cleaning fee since the visit never happened."],
+        ["I can book you a free retest for Thursday."],
+    ])},
+}
+
+
 def _phrasing_cases() -> tuple[dict, dict]:
     flags, counts = {}, {}
     for prefix, table in (("", PHRASINGS), ("more_", MORE_PHRASINGS), ("r8_", ROUND8_PHRASINGS), ("r8b_", ROUND8_MORE),
@@ -2405,6 +2506,10 @@ CASES.update(ROUND11_HOW)
 CASES.update(ROUND11_EMPATHY)
 CASES.update(ROUND11_COMPENSATION)
 CASES.update(ROUND11_OTHER)
+CASES.update(ROUND12_HANDOFF)
+CASES.update(ROUND12_POLICY)
+CASES.update(ROUND12_BLAMING)
+CASES.update(ROUND12_COMPENSATION)
 COUNT_CASES.update(_COUNTS)
 
 VERIFY_CASES = {
