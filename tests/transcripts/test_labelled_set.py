@@ -1,7 +1,7 @@
 """The hand-labelled transcript set (tests/transcripts/labelled/) is well formed and large enough
 to measure detection against: every line parses, the labels follow the rubric's types and rules,
 every practice has enough positives and negatives, and the splits (dev, holdout and the later holdout2,
-holdout3, holdout4, holdout5 and holdout6) share no call ids and no call or long turn text."""
+holdout3, holdout4, holdout5, holdout6 and holdout7) share no call ids and no call or long turn text."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 LABELLED = Path(__file__).resolve().parent / "labelled"
-SPLITS = ("dev", "holdout", "holdout2", "holdout3", "holdout4", "holdout5", "holdout6")
+SPLITS = ("dev", "holdout", "holdout2", "holdout3", "holdout4", "holdout5", "holdout6", "holdout7")
 ID_PREFIX = {"dev": "ev-0", "holdout": "ev-1", "holdout2": "ev-2", "holdout3": "ev-3", "holdout4": "ev-4",
-             "holdout5": "ev-5", "holdout6": "ev-6"}
+             "holdout5": "ev-5", "holdout6": "ev-6", "holdout7": "ev-7"}
 PRACTICES = ("let_vent", "verified_understanding", "empathized", "apologized", "asked_desired_outcome",
              "agreement_obtained", "took_ownership", "summarized", "thanked", "followup_promised")
 FLAGS = PRACTICES + ("empathy_negated", "policy_language", "handoff", "blaming", "compensation_offered")
@@ -36,6 +36,10 @@ MIN_PER_OPTIONS_COUNT_HOLDOUT5 = 25
 MIN_EACH_WAY_HOLDOUT6 = 50
 MIN_CALLS_HOLDOUT6 = 200
 MIN_PER_OPTIONS_COUNT_HOLDOUT6 = 25
+MIN_EACH_WAY_HOLDOUT7 = 40
+MIN_CALLS_HOLDOUT7 = 200
+MIN_PER_MODE_HOLDOUT7 = 20
+MIN_PER_OPTIONS_COUNT_HOLDOUT7 = 20
 LONG_TURN_WORDS = 12
 
 
@@ -165,9 +169,10 @@ BLIND_SPLIT_MINIMA = {
     "holdout4": (MIN_CALLS_HOLDOUT4, MIN_EACH_WAY_HOLDOUT4, MIN_PER_MODE, MIN_PER_OPTIONS_COUNT_HOLDOUT4),
     "holdout5": (MIN_CALLS_HOLDOUT5, MIN_EACH_WAY_HOLDOUT5, MIN_PER_MODE, MIN_PER_OPTIONS_COUNT_HOLDOUT5),
     "holdout6": (MIN_CALLS_HOLDOUT6, MIN_EACH_WAY_HOLDOUT6, MIN_PER_MODE, MIN_PER_OPTIONS_COUNT_HOLDOUT6),
+    "holdout7": (MIN_CALLS_HOLDOUT7, MIN_EACH_WAY_HOLDOUT7, MIN_PER_MODE_HOLDOUT7, MIN_PER_OPTIONS_COUNT_HOLDOUT7),
 }
 """What each blind split written to be scored on its own must hold (holdout3 in session 8,
-holdout4 in session 9, holdout5 in session 10, holdout6 in session 11), so that its F1 and kappa mean something. let_vent's negatives are the
+holdout4 in session 9, holdout5 in session 10, holdout6 and holdout7 in session 11), so that its F1 and kappa mean something. let_vent's negatives are the
 interrupted openings."""
 
 
