@@ -10,8 +10,9 @@ lake beside the database. While the child runs, its process tree is sampled ever
 ``--interval`` seconds with psutil: the peak resident memory of the Python driver, of the JVM
 (on ``local[N]`` the Spark driver and its executors are one JVM: executors are threads in it)
 and of the whole tree at once, and each process's CPU seconds (user + system; summed over the
-tree at the end). The child prints when each step of the load starts, so each stage's wall time
-is reported too, with the local session's heap (:func:`calmline.spark.session.local_driver_memory`:
+tree at the end), and every 15 s the lake folder's size (its peak includes the intermediate
+``_work`` Parquet a load removes when it publishes). The child prints when each step of the load
+starts, so each stage's wall time is reported too, with the local session's heap (:func:`calmline.spark.session.local_driver_memory`:
 a quarter of the machine, or ``CALMLINE_SPARK_DRIVER_MEMORY``) and the shuffle partitions the
 source's size gives. Then the sizes of what stays: the DuckDB file, the lake, and the Parquet of the
 summary marts that DuckDB copied into the file.
@@ -77,7 +78,16 @@ def measure(engine: str, source: Path, workdir: Path, master: str, interval: flo
         root = psutil.Process(child.pid)
         peak = {"driver_python": 0.0, "jvm": 0.0, "tree": 0.0}
         cpu: dict[int, float] = {}
+        disk_peak, disk_at = 0.0, 0.0
         while child.poll() is None:
+            if engine == "spark" and time.perf_counter() - disk_at >= 15:
+                # the lake folder while the load runs: with its _work folder of intermediate
+                # Parquet (removed at publish), what a load needs on disk at its peak
+                disk_at = time.perf_counter()
+                try:
+                    disk_peak = max(disk_peak, _folder_mb(lake))
+                except OSError:  # a file removed while walked
+                    pass
             try:
                 procs = [root, *root.children(recursive=True)]
             except psutil.Error:
@@ -132,7 +142,8 @@ def measure(engine: str, source: Path, workdir: Path, master: str, interval: flo
             "cpu_s": round(sum(cpu.values()), 1), "peak_mb": {k: round(v) for k, v in peak.items()},
             "rows_loaded": rows[0] if rows else None, "rows_rejected": rows[1] if rows else None,
             "stages_s": stages, "duckdb_file_mb": round(_folder_mb(db), 1), "lake_mb": round(_folder_mb(lake), 1),
-            "mart_parquet_mb": small, "settings": settings, "load_before": [round(x, 2) for x in load_before],
+            "mart_parquet_mb": small, "settings": settings, "lake_peak_mb": round(disk_peak, 1),
+            "load_before": [round(x, 2) for x in load_before],
             "load_after": [round(x, 2) for x in os.getloadavg()]}
 
 
@@ -161,6 +172,9 @@ def main(argv: list[str] | None = None) -> None:
               f"executors) {r['peak_mb']['jvm']:,} MB, whole tree {r['peak_mb']['tree']:,} MB")
         print(f"  rows loaded {r['rows_loaded']:,}, rejected {r['rows_rejected']:,}; DuckDB file "
               f"{r['duckdb_file_mb']:,} MB, lake {r['lake_mb']:,} MB")
+        if r["lake_peak_mb"]:
+            print(f"  lake folder at its peak (with the intermediate _work folder, sampled every 15 s): "
+                  f"{r['lake_peak_mb']:,} MB")
         if r["settings"]:
             print(f"  source {r['settings']['source_mb']:,} MB of CSV; local heap {r['settings']['heap']}, "
                   f"shuffle partitions {r['settings']['shuffle_partitions_at_least']} (or twice the cores)")
