@@ -2470,6 +2470,52 @@ ROUND12_COMPENSATION = {
     ])},
 }
 
+ROUND12_EMPATHY = {
+    # (1) the feeling put to the customer with "must've", "ye" or a feeling word of its own; (2) the agent's own reaction as a
+    # conditional; (3) the situation named by what it does to a person; (4) imagined; (5) chat spelling; (6) imagined before "but"
+    **{f"r12_empathy_says_{i:02d}": (_call(A(t), C("ok")), "empathized", True) for i, t in enumerate([
+        "You must've been drenched waiting at that stop.",
+        "Ye must be shattered after a night of that.",
+        "You both must be absolutely knackered by now.",
+        "I'd be worried sick if it were my mum.",
+        "Honestly I'd have been spitting feathers.",
+        "That would leave anyone's stomach in knots.",
+        "Being cut off for a week must be so isolating.",
+        "I can imagine you're fuming about the second bill.",
+        "I totally understand ur disappointment.",
+    ])},
+    **{f"r12_empathy_near_miss_{i:02d}": (_call(A(t), C("ok")), "empathized", False) for i, t in enumerate([
+        "You must've been sent the old form by mistake.",
+        "I'd be happy to look into that for you.",
+        "I can imagine the courier left it at the depot.",
+        "You must be the account holder, then.",
+    ])},
+    "r12_empathy_negated_imagine": (_call(A("I can imagine how stressful the wait was, but the lab sets the dates."), C("ok")),
+                                    "empathy_negated", True),
+    "r12_empathy_not_negated_plan": (_call(A("I can imagine the refund will land by Friday."), C("ok")), "empathy_negated", False),
+}
+
+ROUND12_AGREEMENT = {
+    # (1) the plan question as "would <the plan> be ok?", "would that be a start?", "would both help?", "ok to <do it>?";
+    # (2) the yes after the customer's pick, followed by a go-ahead or thanks; "that's grand"
+    **{f"r12_agreement_says_{i:02d}": (_call(A(q), C(a)), "agreement_obtained", True) for i, (q, a) in enumerate([
+        ("Would a refund to your card be okay?", "yes that's fine"),
+        ("I can credit the fee and send a new router. Would that be a start?", "Yes, it's a start"),
+        ("A credit and a new slot, would both help?", "yep both"),
+        ("ok to cancel the order now?", "yes"),
+        ("I can rebook you Tuesday or refund it. Shall I book Tuesday?", "tuesday, yes please, book me in"),
+        ("A new kettle or a refund, shall I go ahead?", "the kettle, yes, that's great"),
+        ("I can send a fresh box tomorrow, is that ok?", "fresh box, and that's grand"),
+    ])},
+    # hard negatives: a question about something else, a yes taken back, a hedge
+    **{f"r12_agreement_near_miss_{i:02d}": (_call(A(q), C(a)), "agreement_obtained", False) for i, (q, a) in enumerate([
+        ("Would a call back tomorrow help you find the receipt? Or do you have it?", "i'll look"),
+        ("Would a refund to your card be okay?", "I suppose, but I'd rather have the cash"),
+        ("ok to cancel the order now?", "no, not yet"),
+        ("Is this still your number?", "yes, that's lovely of you to check"),
+    ])},
+}
+
 
 def _phrasing_cases() -> tuple[dict, dict]:
     flags, counts = {}, {}
@@ -2510,6 +2556,8 @@ CASES.update(ROUND12_HANDOFF)
 CASES.update(ROUND12_POLICY)
 CASES.update(ROUND12_BLAMING)
 CASES.update(ROUND12_COMPENSATION)
+CASES.update(ROUND12_EMPATHY)
+CASES.update(ROUND12_AGREEMENT)
 COUNT_CASES.update(_COUNTS)
 
 VERIFY_CASES = {
