@@ -2516,6 +2516,25 @@ ROUND12_AGREEMENT = {
     ])},
 }
 
+ROUND12_VERIFY = {
+    # the restatement put as a question that starts with another subject, or that holds an "or" inside the account; the account
+    # after "let me make sure I have everything:"
+    **{f"r12_verify_says_{i:02d}": (_call(A(t), C("yes")), "verified_understanding", True) for i, t in enumerate([
+        "So it was left on the porch in the rain and the box was soaked through when you got home?",
+        "So she was charged twice for June and nobody has replied to either of her emails?",
+        "So all four chairs arrived with scratches on the legs even though you paid for the premium wrap?",
+        "So the bill went up in May, or at least the direct debit did, and nobody wrote to you about it?",
+        "Let me make sure I have everything: the boiler leaks, the engineer never came, and you've had no hot water since Monday.",
+    ])},
+    # hard negatives: a choice at the end, a plan question, a question about what the customer did, a detail read back
+    **{f"r12_verify_near_miss_{i:02d}": (_call(A(t), C("yes")), "verified_understanding", False) for i, t in enumerate([
+        "So the fastest fix is to send a new one tomorrow, or the refund today?",
+        "So it's the refund you want, shall I put that through now for you?",
+        "So did you try turning the router off and on again before you rang?",
+        "So that's card ending four four one two, registered to the flat in Leeds?",
+    ])},
+}
+
 
 def _phrasing_cases() -> tuple[dict, dict]:
     flags, counts = {}, {}
@@ -2558,6 +2577,7 @@ CASES.update(ROUND12_BLAMING)
 CASES.update(ROUND12_COMPENSATION)
 CASES.update(ROUND12_EMPATHY)
 CASES.update(ROUND12_AGREEMENT)
+CASES.update(ROUND12_VERIFY)
 COUNT_CASES.update(_COUNTS)
 
 VERIFY_CASES = {
