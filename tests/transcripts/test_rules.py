@@ -2535,6 +2535,33 @@ ROUND12_VERIFY = {
     ])},
 }
 
+ROUND12_HOW = {
+    # ownership: the case taken in other words
+    **{f"r12_ownership_says_{i:02d}": (_call(A(t), C("ok")), "took_ownership", True) for i, t in enumerate([
+        "I'm taking personal charge of your claim from today.",
+        "From here on I'll be your single point of contact.",
+        "I'll handle your complaint myself.",
+        "That's on our side, and I'll fix it myself.",
+    ])},
+    **{f"r12_ownership_near_miss_{i:02d}": (_call(A(t), C("ok")), "took_ownership", False) for i, t in enumerate([
+        "Our claims team will take charge of it from here.",
+        "Can you check the settings yourself?",
+        "That's our responsibility.",
+    ])},
+    # asked_desired_outcome: what would make the coming days right, what matters most, what they'd like from us
+    **{f"r12_outcome_says_{i:02d}": (_call(A(t), C("a refund")), "asked_desired_outcome", True) for i, t in enumerate([
+        "What would make the rest of your stay better?",
+        "Is there anything that would make this month easier for you?",
+        "Can I ask what matters most to you about the move?",
+        "Is there anything you'd like from us to put this right?",
+    ])},
+    **{f"r12_outcome_near_miss_{i:02d}": (_call(A(t), C("no")), "asked_desired_outcome", False) for i, t in enumerate([
+        "What would make the app crash like that?",
+        "Is there anything else I can help with?",
+        "Is there anything else on the order you'd like changed?",
+    ])},
+}
+
 
 def _phrasing_cases() -> tuple[dict, dict]:
     flags, counts = {}, {}
@@ -2578,6 +2605,7 @@ CASES.update(ROUND12_COMPENSATION)
 CASES.update(ROUND12_EMPATHY)
 CASES.update(ROUND12_AGREEMENT)
 CASES.update(ROUND12_VERIFY)
+CASES.update(ROUND12_HOW)
 COUNT_CASES.update(_COUNTS)
 
 VERIFY_CASES = {
