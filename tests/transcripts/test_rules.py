@@ -2562,6 +2562,28 @@ ROUND12_HOW = {
     ])},
 }
 
+def _late(*lines):
+    """A call whose last agent turns come late (a recap is read after 0.7 of the call's turns)."""
+    return _call(A("I'm sorry about that."), C("ok"), A("I can refund it and add a credit, shall I?"), C("yes please"), *lines)
+
+
+ROUND12_SUMMARY = {
+    # the closing word with an emoji or a particle before two items; "recap" after a colon or an interjection inside the turn
+    **{f"r12_summary_says_{i:02d}": (_late(A(t), C("thanks")), "summarized", True) for i, t in enumerate([
+        "Done 👍 $25 back on your card by Friday and the new charger ships tomorrow. Take care.",
+        "Done na. Refund of 900 rupees in 5 days, and the order is cancelled so nothing more is charged.",
+        "I'll watch this myself: recap, refund today, new box Monday, no fee.",
+        "perfect, recap: new card by Tuesday, old one blocked, fee gone.",
+    ])},
+    # hard negatives: one item, thanks after the closing word, a promise after it, a recap that asks for agreement
+    **{f"r12_summary_near_miss_{i:02d}": (_late(A(t), C("thanks")), "summarized", False) for i, t in enumerate([
+        "Done po, refunded.",
+        "Done ✅ Thanks for waiting, Sam, and for your patience.",
+        "Done. I'll keep your case myself and I'll ring you tomorrow.",
+        "Lovely, recap: refund today and a new box Monday, does that work?",
+    ])},
+}
+
 
 def _phrasing_cases() -> tuple[dict, dict]:
     flags, counts = {}, {}
@@ -2606,6 +2628,7 @@ CASES.update(ROUND12_EMPATHY)
 CASES.update(ROUND12_AGREEMENT)
 CASES.update(ROUND12_VERIFY)
 CASES.update(ROUND12_HOW)
+CASES.update(ROUND12_SUMMARY)
 COUNT_CASES.update(_COUNTS)
 
 VERIFY_CASES = {
