@@ -2584,6 +2584,20 @@ ROUND12_SUMMARY = {
     ])},
 }
 
+ROUND12_FOLLOWUP = {
+    # the agent's later contact in the present tense; another person or team who will reach out
+    **{f"r12_followup_says_{i:02d}": (_call(A(t), C("ok")), "followup_promised", True) for i, t in enumerate([
+        "Either way I ring you Thursday with the result.",
+        "I've sent it to the valuations team and they'll reach out by next week.",
+        "Our nurse has your notes, she'll contact you this afternoon.",
+    ])},
+    **{f"r12_followup_near_miss_{i:02d}": (_call(A(t), C("ok")), "followup_promised", False) for i, t in enumerate([
+        "I message you the link now, it's in your inbox.",
+        "They reached out yesterday, so the case is closed.",
+        "She contacted you last week about the form, I can see the note.",
+    ])},
+}
+
 
 def _phrasing_cases() -> tuple[dict, dict]:
     flags, counts = {}, {}
@@ -2629,6 +2643,7 @@ CASES.update(ROUND12_AGREEMENT)
 CASES.update(ROUND12_VERIFY)
 CASES.update(ROUND12_HOW)
 CASES.update(ROUND12_SUMMARY)
+CASES.update(ROUND12_FOLLOWUP)
 COUNT_CASES.update(_COUNTS)
 
 VERIFY_CASES = {
