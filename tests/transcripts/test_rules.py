@@ -2598,6 +2598,15 @@ ROUND12_FOLLOWUP = {
     ])},
 }
 
+ROUND12_THANKS = {
+    "r12_thanks_and_patience": (_call(A("Thanks for calling, and for your patience today."), C("bye")), "thanked", True),
+    "r12_thanks_told_me_fast": (_call(A("Thank you for telling us so quickly, it helped."), C("ok")), "thanked", True),
+    "r12_no_thanks_and_reference": (_call(A("Thanks for calling, and for the reference."), C("bye")), "thanked", False),
+    "r12_no_thanks_reaching_out": (_call(A("Thanks for reaching out. Returns close after 30 days."), C("ok")), "thanked", False),
+    "r12_no_apology_system_refusal": (_call(A("sorry, the system won't let me move it inside 24 hours"), C("k")), "apologized", False),
+    "r12_apology_still_with_system": (_call(A("Sorry about that, our system sent it to the wrong address."), C("ok")), "apologized", True),
+}
+
 
 def _phrasing_cases() -> tuple[dict, dict]:
     flags, counts = {}, {}
@@ -2644,6 +2653,7 @@ CASES.update(ROUND12_VERIFY)
 CASES.update(ROUND12_HOW)
 CASES.update(ROUND12_SUMMARY)
 CASES.update(ROUND12_FOLLOWUP)
+CASES.update(ROUND12_THANKS)
 COUNT_CASES.update(_COUNTS)
 
 VERIFY_CASES = {
