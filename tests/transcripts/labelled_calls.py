@@ -13,11 +13,10 @@ from calmline.transcripts.detect import detect
 
 LABELLED = Path(__file__).resolve().parent / "labelled"
 # dev: tune on it; holdout: scored by test_detection_accuracy. Each later holdout (holdout2 in session 7
-# to holdout6 in session 11) was written blind by a helper who did not see the rules, scored once by the
-# lead in the session that wrote it, then studied and tuned on in the next (holdout2 to holdout5 are
-# now tuned on: test_detection_accuracy.TUNED_ON). holdout6 was scored once, blind, in session 11 at
-# rules 0c738be (see labelled/README.md). holdout7 was written blind in session 11 by the helper "labels2", to be
-scored once by the lead like holdout6.
+# to holdout7 in session 11) was written blind by a helper who did not see the rules, scored once by the
+# lead, then studied and tuned on (test_detection_accuracy.TUNED_ON: holdout2 to holdout6). holdout6 was
+# scored once, blind, in session 11 at rules 0c738be, then tuned on in round 12; holdout7, written blind
+# in session 11, was scored once by the lead after round 12 (see labelled/README.md).
 SPLITS = ("dev", "holdout", "holdout2", "holdout3", "holdout4", "holdout5", "holdout6", "holdout7")
 
 
