@@ -231,11 +231,13 @@ TOO_MANY = b"Too many failed sign-ins; try again later.\n"
 BUSY = b"The server is busy checking sign-ins; try again in a moment.\n"
 HASHING_AT_ONCE = 1
 """Slow password checks running at once, at most; a try finding them all busy waits its turn."""
-HASH_WAIT_SECONDS = 20.0
+HASH_WAIT_SECONDS = 2.0
 """How long a try waits for its turn at the password check before it is answered 503 (busy, not a
-failed sign-in, and not counted as one). Generous: a correct password must not be refused because
-the server is slow (under load a check takes several times its 0.1 s of CPU, and every thread of a
-worker asks with the same user's password on its first requests)."""
+failed sign-in, and not counted as one). Long enough for a worker's threads that all ask with the
+same user's password on their first requests (one hashes, 0.1 s of CPU or several times that under
+load; the others then compare its digest); short, because a waiting try holds a server thread, and
+a flood of wrong passwords from many addresses must not keep the signed-in users' requests (which
+skip the queue) from finding one."""
 HELD_AT_ONCE, HOLD_SECONDS = 4, 1.0
 """Refused tries from a limited client kept waiting at once, at most, and for how long (it sends fewer)."""
 
