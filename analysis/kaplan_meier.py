@@ -1,10 +1,12 @@
 """Kaplan-Meier curves of staying a customer, for calls with and without each practice.
 
-The product-limit estimate and its Greenwood standard error come from statsmodels'
-``SurvfuncRight``; this module reads the step function at whole days and puts the
-log(-log) interval on it (statsmodels gives the standard error, not that interval). Measured
-on 500,000 calls with day-valued times: 0.37 s for ``SurvfuncRight`` against 0.42 s for the
-hand-written estimator it replaced, so the library costs nothing here.
+The product-limit estimate and its Greenwood standard error are statsmodels'
+``SurvfuncRight``'s (``_calc_survfunc_right``, the same operations on the same counts), computed
+from per-time counts: the calls' distinct times are found once (one sort) for every practice and
+group, and each group's churns and calls per time are a ``bincount`` over them, instead of one
+``SurvfuncRight`` per group sorting its own times (26 sorts of up to 1M times at 1M upset
+calls). This module reads the step function at whole days and puts the log(-log) interval on it
+(statsmodels gives the standard error, not that interval).
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from scipy import stats
-from statsmodels.duration.survfunc import SurvfuncRight
 
 COLUMNS = ["practice", "group", "day", "survival", "ci_low", "ci_high", "at_risk", "events"]
 
@@ -62,18 +63,23 @@ def km_curves(df: pd.DataFrame, groups, *, time: str = "time_days", event: str =
     if missing:
         raise ValueError(f"columns not in the data: {missing}")
     days = np.arange(0, horizon_days + 1, step_days)
+    t_all = df[time].to_numpy(dtype=float, na_value=np.nan)
+    e_all = df[event].to_numpy(dtype=float, na_value=np.nan)
+    present = ~(np.isnan(t_all) | np.isnan(e_all))
+    # every call's distinct time, once: each group's counts per time are bincounts over them
+    t_all, e_all = t_all[present], e_all[present]
+    times, rank = np.unique(t_all, return_inverse=True)
     frames = []
     for practice in groups:
-        data = df[[time, event, practice]].dropna()
-        t = data[time].to_numpy(dtype=float)
-        e = data[event].to_numpy(dtype=float)
-        used = data[practice].to_numpy(dtype=float)
+        used = df[practice].to_numpy(dtype=float, na_value=np.nan)[present]
+        kept = ~np.isnan(used)
+        t, e, used, at = t_all[kept], e_all[kept], used[kept], rank[kept]
         if (t < 0).any() or not np.isin(e, (0.0, 1.0)).all() or not np.isin(used, (0.0, 1.0)).all():
             raise ValueError(f"{time} must be >= 0, and {event} and {practice} 0 or 1")
         for label, value in (("with", 1.0), ("without", 0.0)):
             part = used == value
             if part.any():
-                curve = _km_at_days(t[part], e[part], days)
+                curve = _km_at_days(times, at[part], e[part], days)
                 frames.append(curve.assign(practice=practice, group=label))
     if not frames:
         return pd.DataFrame({c: pd.Series(dtype=_dtype(c)) for c in COLUMNS})
@@ -85,23 +91,27 @@ def _dtype(column: str) -> str:
             "at_risk": "int64", "events": "int64"}.get(column, "object")
 
 
-def _km_at_days(t: np.ndarray, e: np.ndarray, days: np.ndarray, level: float = 0.95) -> pd.DataFrame:
+def _km_at_days(times: np.ndarray, rank: np.ndarray, e: np.ndarray, days: np.ndarray,
+                level: float = 0.95) -> pd.DataFrame:
     """The Kaplan-Meier step function of one group, read at ``days``.
 
-    ``SurvfuncRight`` steps at the churn times only; Greenwood's variance of log S is
-    (surv_prob_se / surv_prob)^2 there.
+    ``times`` are distinct times in increasing order (those of all groups will do) and ``rank``
+    each of the group's calls' position in them; ``e`` its churn indicators. The estimate
+    steps at the churn times only; Greenwood's variance of log S is (se / S)^2 there, with
+    ``SurvfuncRight``'s standard error.
     """
-    fit = SurvfuncRight(t, e)
-    times = np.asarray(fit.surv_times, dtype=float)
-    survival = np.asarray(fit.surv_prob, dtype=float)
-    deaths = np.asarray(fit.n_events, dtype=float)
+    calls = np.bincount(rank, minlength=len(times))
+    deaths = np.bincount(rank, weights=e, minlength=len(times))
+    at_risk = np.cumsum(calls[::-1])[::-1]  # calls with time >= each time
+    churned = np.flatnonzero(deaths > 0)
+    survival, se = _survfunc_right(deaths[churned], at_risk[churned])
+    deaths, times_churned = deaths[churned], times[churned]
     with np.errstate(divide="ignore", invalid="ignore"):
-        greenwood = np.where(survival > 0, (np.asarray(fit.surv_prob_se, dtype=float) / survival) ** 2,
-                             np.inf)
-    if len(times) == 0:  # no churn in the group: the curve stays at 1
-        times, survival, deaths, greenwood = (np.zeros(1), np.ones(1), np.zeros(1), np.zeros(1))
+        greenwood = np.where(survival > 0, (se / survival) ** 2, np.inf)
+    if len(times_churned) == 0:  # no churn in the group: the curve stays at 1
+        times_churned, survival, deaths, greenwood = (np.zeros(1), np.ones(1), np.zeros(1), np.zeros(1))
 
-    last = np.searchsorted(times, days, side="right") - 1  # last time <= day, -1 if none
+    last = np.searchsorted(times_churned, days, side="right") - 1  # last time <= day, -1 if none
     seen = last >= 0
     s = np.where(seen, survival[last], 1.0)
     var = np.where(seen, greenwood[last], 0.0)
@@ -118,6 +128,26 @@ def _km_at_days(t: np.ndarray, e: np.ndarray, days: np.ndarray, level: float = 0
         "survival": s,
         "ci_low": pd.arrays.FloatingArray(np.where(undefined, 0.0, low), undefined),
         "ci_high": pd.arrays.FloatingArray(np.where(undefined, 0.0, high), undefined),
-        "at_risk": len(t) - np.searchsorted(np.sort(t), days, side="left"),
+        "at_risk": np.append(at_risk, 0)[np.searchsorted(times, days, side="left")],
         "events": np.where(seen, np.cumsum(deaths)[last], 0.0).astype("int64"),
     })
+
+
+def _survfunc_right(d: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """statsmodels' ``_calc_survfunc_right`` (0.14, no weights or entry times) from its counts:
+    the product-limit survival and Greenwood's standard error at each churn time, ``d`` the
+    churns there and ``n`` the calls at risk just before. The same operations in the same order,
+    so the same numbers."""
+    sp = 1 - d / n.astype(np.float64)
+    tiny = sp < 1e-16
+    sp[tiny] = 1e-16
+    sp = np.exp(np.cumsum(np.log(sp)))
+    sp[tiny] = 0
+    denom = np.clip(n * (n - d), 1e-12, np.inf)
+    se = d / denom.astype(np.float64)
+    se[(n == d) | (n == 0)] = np.nan
+    se = np.sqrt(np.cumsum(se))
+    finite = np.isfinite(se) | (sp != 0)
+    se[finite] *= sp[finite]
+    se[~finite] = np.nan
+    return sp, se
