@@ -19,7 +19,7 @@ from statsmodels.stats.proportion import (confint_proportions_2indep, proportion
                                           test_proportions_2indep)
 
 from calmline import vocabulary
-from calmline.dashboard import data
+from calmline.dashboard import customer_counts, data
 
 HORIZON = vocabulary.HEADLINE_HORIZON
 """Days after a call in which churn counts (the headline horizon)."""
@@ -391,7 +391,8 @@ class Overview:
 
     @property
     def customers(self) -> pd.DataFrame:
-        return self._part("customers", lambda: data.frame("customer_headline", **self.params))
+        # the customer_headline query's row, from the worker's index of the upset calls (exact, ~6x less CPU)
+        return self._part("customers", lambda: customer_counts.customer_headline(self.params))
 
     @property
     def all_rates(self) -> pd.DataFrame:
