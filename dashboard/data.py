@@ -147,6 +147,14 @@ _FIT_TABLES = {"model_runs", "practice_effects", "km_curves", "dose_response", "
                "training_priorities", "agent_adoption", "practice_balance", "practice_sensitivity"}
 
 
+def read(work, db: Path | None = None):
+    """``work(cursor)``, run on a read-only cursor of the database as published now, for a reader
+    that is not one query file of queries/ (the explorer's data dictionary, built from the catalog
+    by :mod:`calmline.explorer.dictionary`). Not cached: the caller keeps what it needs."""
+    with snapshots.reading(Path(db) if db is not None else database()) as con:
+        return work(con)
+
+
 def _missing(why: str) -> pd.DataFrame:
     empty = pd.DataFrame()
     empty.attrs["missing"] = why
@@ -181,13 +189,23 @@ def warm(build, first: bool = False) -> None:
         _warmers.append(build)
 
 
+def warm_now(db: Path | None = None) -> None:
+    """Start the warming of :func:`warm` for ``db`` (default: the app's database) now, as a worker
+    starts (``calmline.dashboard.wsgi``), instead of at its first request; nothing when
+    ``CALMLINE_WARM`` is not set or there is no database yet. Runs once per process and database
+    version: a process forked later (gunicorn ``--preload``) warms on its own first read."""
+    db = Path(db) if db is not None else database()
+    _warm_once(str(db), file_version(db))
+
+
 def _warm_once(db: str, version) -> None:
     if version is None or not _warmers or os.environ.get(WARM_ENV, "0") in ("", "0", "off", "false"):
         return
+    key = (db, version, os.getpid())  # a forked worker does not inherit its parent's threads
     with _warm_lock:
-        if (db, version) in _warmed:
+        if key in _warmed:
             return
-        _warmed.add((db, version))
+        _warmed.add(key)
     threading.Thread(target=_run_warmers, name="calmline-warm", daemon=True).start()
 
 

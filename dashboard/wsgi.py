@@ -9,7 +9,9 @@ The app cannot see which address gunicorn listens on, so the query explorer is s
 behind sign-in: set ``CALMLINE_USERS`` to a users file (see :mod:`calmline.dashboard.access`) and every
 page asks for a password and only analysts see the explorer. Without it the explorer is
 switched off. ``CALMLINE_EXPLORER=off`` switches it off in any case. ``CALMLINE_RULES`` names the
-`calmline notify` rules file the Alerts page lists.
+`calmline notify` rules file the Alerts page lists. ``CALMLINE_WARM=1``: each worker starts
+filling its caches (the explorer's schema, the overview's customer index, the model pages'
+figures and reports) in the background as it starts (see :func:`calmline.dashboard.data.warm`).
 
 Failed sign-ins are limited per client address. Behind a reverse proxy every request comes from
 the proxy's address; set ``CALMLINE_PROXIES`` to the number of proxies in front (usually 1) and
@@ -22,6 +24,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from calmline.dashboard import data
 from calmline.dashboard.access import read_users
 from calmline.dashboard.app import Settings, create_app
 
@@ -33,6 +36,7 @@ server = create_app(Settings(
     explorer=_users is not None and os.environ.get("CALMLINE_EXPLORER", "on") != "off",
     rules=Path(os.environ["CALMLINE_RULES"]) if os.environ.get("CALMLINE_RULES") else None,
 )).server
+data.warm_now()  # CALMLINE_WARM=1: each worker fills its caches as it starts, not at its first request
 _proxies = int(os.environ.get("CALMLINE_PROXIES", "0") or 0)
 if _proxies > 0:
     from werkzeug.middleware.proxy_fix import ProxyFix

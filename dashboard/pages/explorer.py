@@ -340,13 +340,15 @@ def show_schema(_id):
 
 @data.per_version
 def _schema() -> pd.DataFrame:
-    return explorer_threads.sandbox().schema()
+    # the sandbox's rows, read in this process (explorer_threads.schema): no query process to start
+    return explorer_threads.schema()
 
 
 def _warm() -> None:
     """The schema browser's rows, read in the background when ``CALMLINE_WARM=1`` (see
-    :func:`calmline.dashboard.data.warm`), so an analyst's first visit to a worker does not wait
-    for a sandbox process to start (about 1 s); that sandbox is closed again at once."""
+    :func:`calmline.dashboard.data.warm`). Since they are read in this process (~20-60 ms), not
+    in a sandbox process, this only saves an analyst's first visit to a worker those milliseconds;
+    a sandbox opened by anything it calls is closed again at once."""
     if not explorer_threads.settings().explorer:
         return
     try:

@@ -1,6 +1,7 @@
-"""Warming (CALMLINE_WARM=1) reads the explorer's schema in the background (#12, Pages: a worker's
-first schema load waited ~1 s for its sandbox process), then closes the sandbox it opened; an
-analyst's first visit then gets the rows without opening one."""
+"""The explorer's schema (#12, Pages): a worker's first schema load waited ~1 s (1.2-13 s in session
+11's load tests) for a sandbox process to start. The schema's rows are now read in the worker on
+a snapshot cursor, the same rows the sandbox gives, without starting a query process; warming
+(CALMLINE_WARM=1) still reads them first, in the background, and leaves no sandbox open."""
 
 from __future__ import annotations
 
@@ -9,24 +10,33 @@ import threading
 import pandas as pd
 
 
-def test_warming_reads_the_schema_and_leaves_no_sandbox_open(sample_db, monkeypatch):
+def test_the_schema_read_in_the_worker_is_the_sandboxs(sample_db):
+    from calmline.dashboard import data, explorer_threads
+    from calmline.dashboard.app import Settings, create_app
+    from calmline.explorer.sandbox import Limits, Sandbox
+
+    app = create_app(Settings(db=sample_db))
+    data.clear_caches()
+    with Sandbox(sample_db, Limits()) as box:
+        want = box.schema()
+    with app.server.test_request_context("/"):
+        got = explorer_threads.schema()
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    assert len(want) > 100 and "data_dictionary" in set(want["table"])
+
+
+def test_the_schema_opens_no_sandbox_and_warming_leaves_none_open(sample_db, monkeypatch):
     from calmline.dashboard import data, explorer_threads
     from calmline.dashboard.app import Settings, create_app
 
     app = create_app(Settings(db=sample_db))
     from calmline.dashboard.pages import explorer
     data.clear_caches()
-    opened, closed = [], []
+    opened = []
 
     class Sandbox:  # stands in for the sandbox process (starting one takes about a second)
         def __init__(self, db, *args, **kwargs):
             opened.append(db)
-
-        def schema(self):
-            return pd.DataFrame({"table": ["calls"], "kind": ["table"], "column": ["call_id"]})
-
-        def close(self):
-            closed.append(True)
 
     monkeypatch.setattr(explorer_threads, "QueryProcess", Sandbox)
     before = set(explorer_threads._ExplorerThread.running)
@@ -34,18 +44,22 @@ def test_warming_reads_the_schema_and_leaves_no_sandbox_open(sample_db, monkeypa
         worker = threading.Thread(target=explorer._warm)  # as data.warm runs it: its own thread
         worker.start()
         worker.join(60)
-        assert len(opened) == 1 and closed == [True]
         assert not [t for t in explorer_threads._ExplorerThread.running if t not in before and t.is_alive()]
         with app.server.test_request_context("/"):
             rows = explorer.show_schema(explorer.SCHEMA)
-    assert len(opened) == 1 and rows == [{"table": "calls", "kind": "table", "column": "call_id"}]
+        data.clear_caches()
+        with app.server.test_request_context("/"):  # not warmed: the first request reads them itself
+            again = explorer.show_schema(explorer.SCHEMA)
+    assert opened == []
+    assert rows == again
+    assert any(r["table"] == "calls" and r["column"] == "call_id" for r in rows)
     data.clear_caches()
 
 
 def test_the_schema_is_warmed_before_the_figures(sample_db):
-    """A worker's warming reads the explorer's schema first (it mostly waits on the sandbox's own
-    process), not after seconds of report and model-page figures: session 11's load tests saw the
-    first schema request of a run wait 1.2-13 s behind them."""
+    """A worker's warming reads the explorer's schema first, not after seconds of report and
+    model-page figures: session 11's load tests saw the first schema request of a run wait 1.2-13 s
+    behind them."""
     from calmline.dashboard import data
     from calmline.dashboard.app import Settings, create_app
 
