@@ -19,6 +19,7 @@ makes has it, under the app's own path prefix, and the view runs with that app a
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import parse_qs, urlencode
 
 import dash
@@ -38,20 +39,45 @@ PAGE_PARAM = "page"
 """The query parameter naming the report's page (:data:`calmline.dashboard.html_report.PAGES`)."""
 
 REPORT_BYTES = 64 * 1024 ** 2
-"""The reports a process keeps (about 5 MB each, plotly.js inlined): the least recently asked for
-goes first. A report is made once per database version, page, horizon and filters."""
-_reports = data.clears_with_caches(data.FrameCache(REPORT_BYTES, measure=len))
+"""The reports a process keeps (the least recently asked for goes first), each without the
+plotly.js it inlines (~4.6 MB, the same in every report: kept once, :func:`_plotlyjs_bytes`), so
+about 100-300 kB a report. A report is made once per database version, page, horizon and filters."""
+_reports = data.clears_with_caches(data.FrameCache(REPORT_BYTES, measure=lambda parts: sum(map(len, parts))))
 
 
-def report_text(chosen: dict, page: str, horizon: int | None) -> str:
-    """:func:`calmline.dashboard.html_report.report_for`, kept per database file version, page,
-    horizon and filters (a new load or fit makes it again; two requests for the same report at
-    once make it once; its "Made" time is the request's): 0.4-0.9 s of CPU a report at 2M calls,
-    then a few milliseconds."""
+def report_parts(chosen: dict, page: str, horizon: int | None) -> tuple[str, str]:
+    """:func:`calmline.dashboard.html_report.report_for` as the text before plotly.js and the text
+    after it ("" when the report holds no chart), kept per database file version, page, horizon and
+    filters (a new load or fit makes it again; two requests for the same report at once make it
+    once): the report is ``before + plotly.js + after``. Its "Made" time is the request's (in
+    ``before``). ~0.1-0.3 s of CPU a report at 2M calls, then well under a millisecond."""
     db = data.database()
     values = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in (chosen or {}).items()))
     key = (str(db.resolve()), file_version(db), page, horizon, values)
-    return report_page.restamp(_reports.get(key, lambda: html_report.report_for(chosen, page, horizon)))
+    before, after = _reports.get(key, lambda: _split(html_report.report_for(chosen, page, horizon)))
+    return report_page.restamp(before), after
+
+
+def _split(text: str) -> tuple[str, str]:
+    """A report's text before and after plotly.js (all of it and "" when it holds none)."""
+    script = report_page.plotlyjs()
+    at = text.find(report_page.plotlyjs_block())
+    if at < 0:
+        return text, ""
+    at += report_page.plotlyjs_block().index(script)
+    return text[:at], text[at + len(script):]
+
+
+def report_text(chosen: dict, page: str, horizon: int | None) -> str:
+    """The whole report (:func:`report_parts` joined around plotly.js), as one string."""
+    before, after = report_parts(chosen, page, horizon)
+    return before + report_page.plotlyjs() + after if after else before
+
+
+@lru_cache(maxsize=1)
+def _plotlyjs_bytes() -> bytes:
+    """plotly.js as UTF-8, encoded once per process."""
+    return report_page.plotlyjs().encode("utf-8")
 
 
 def pdf_filename(page: str = html_report.OVERVIEW) -> str:
@@ -192,9 +218,12 @@ def serve_report() -> flask.Response:
         return _unknown_page(search)
     if problems:
         return _refusal(problems)
-    page = report_text(chosen, which, horizon)
-    return flask.Response(page, mimetype="text/html", headers={
+    before, after = report_parts(chosen, which, horizon)
+    pieces = [before.encode("utf-8"), _plotlyjs_bytes(), after.encode("utf-8")] if after else [before.encode("utf-8")]
+    # streamed in its pieces: plotly.js (~4.6 MB) is sent from the one copy, never joined into a report
+    return flask.Response(iter(pieces), mimetype="text/html", headers={
         "Content-Disposition": f'attachment; filename="{html_report.filename(which)}"',
+        "Content-Length": str(sum(map(len, pieces))),
         "Cache-Control": "no-store",  # the centre's figures: not kept by proxies or the browser cache
     })
 
@@ -240,10 +269,10 @@ def _warm() -> None:
     """The reports a page's download button asks for before any filter is set (the overview's, and
     the model pages' for each fitted horizon and the default), made in the background when
     ``CALMLINE_WARM=1`` (see :func:`calmline.dashboard.data.warm`)."""
-    report_text({}, html_report.OVERVIEW, None)
+    report_parts({}, html_report.OVERVIEW, None)
     for horizon in (None, *(int(h) for h in horizons.fitted_runs().get("horizon_days", []))):
         for page in html_report.PAGES[1:]:
-            report_text({}, page, horizon)
+            report_parts({}, page, horizon)
 
 
 data.warm(_warm)
