@@ -659,31 +659,41 @@ def ame(result: LogitFit, X: np.ndarray, j: int, weights: np.ndarray | None = No
     return estimate, se, p1, p0
 
 
+AMES_ROWS = 8_192
+"""Rows per block of :func:`ames`: a block of X and the columns' predictions stay in cache."""
+
+
 def ames(result: LogitFit, X: np.ndarray, columns: list[int], *, linear: np.ndarray | None = None
          ) -> tuple[np.ndarray, np.ndarray]:
     """:func:`ame` of several 0/1 columns of one fit (no weights): the estimates and their
-    delta-method standard errors, with every column's gradient ``X' (d1 - d0) / n`` from one
-    product of X with the columns' slopes (one pass over X instead of one per column), the
-    same numbers up to rounding.
+    delta-method standard errors, the same numbers up to rounding (about 1e-16 relative).
+
+    Computed over blocks of :data:`AMES_ROWS` rows, every column at once while the block is in
+    cache: each row's predictions with and without each column (a block x columns array), their
+    sums, and every column's gradient ``X' (d1 - d0) / n`` from one product with the block; one
+    read of X from memory in all, and no n x columns array.
 
     Returns
     -------
     estimates, ses : arrays, one per column
     """
     lin_all = X @ result.params if linear is None else linear
-    n = len(X)
-    slopes = np.empty((n, len(columns)))
-    estimates, ends = np.empty(len(columns)), np.empty(len(columns))
-    for i, j in enumerate(columns):
-        lin = lin_all - X[:, j] * result.params[j]
+    n, m = len(X), len(columns)
+    b = result.params[columns]
+    sums, ends = np.zeros(m), np.zeros(m)
+    grads = np.zeros((m, X.shape[1]))
+    for start in range(0, n, AMES_ROWS):
+        rows = slice(start, start + AMES_ROWS)
+        block = X[rows]
+        lin = lin_all[rows, None] - block[:, columns] * b  # each column's linear predictor without it
         p0 = 1.0 / (1.0 + np.exp(-lin))
-        p1 = 1.0 / (1.0 + np.exp(-(lin + result.params[j])))
-        estimates[i] = float(np.sum(p1 - p0) / n)
+        p1 = 1.0 / (1.0 + np.exp(-(lin + b)))
+        sums += (p1 - p0).sum(axis=0)
         d1 = p1 * (1 - p1)
-        slopes[:, i] = d1 - p0 * (1 - p0)
-        ends[i] = np.sum(d1) / n
-    grads = (X.T @ slopes) / n
-    ses = np.empty(len(columns))
+        ends += d1.sum(axis=0)
+        grads += (d1 - p0 * (1 - p0)).T @ block
+    estimates, grads, ends = sums / n, grads.T / n, ends / n
+    ses = np.empty(m)
     for i, j in enumerate(columns):
         grad = grads[:, i]
         grad[j] = ends[i]  # in X1 column j is 1, in X0 it is 0
