@@ -379,6 +379,11 @@ class Overview:
                 self._parts[name] = make()
             return self._parts[name]
 
+    def kept(self, name: str, make):
+        """Something else made from these numbers (a chart: :mod:`calmline.dashboard.overview_figures`),
+        made by ``make()`` the first time it is asked for, then kept with them, as a part is."""
+        return self._part(name, make)
+
     @property
     def _monthly(self) -> pd.DataFrame:
         """The monthly query over every month (the period not applied), as it comes."""

@@ -13,15 +13,13 @@ import html
 
 import pandas as pd
 import plotly.graph_objects as go
-from calmline.dashboard import data, filters, formats, overview_numbers, report_page
-from calmline.dashboard.figures import churn_trend, kpi_trends, team_bars
-from calmline.dashboard.figures.training import adoption_small_multiples
+from calmline.dashboard import data, filters, formats, overview_figures, overview_numbers, report_page
 
 from calmline import vocabulary
 
 FILENAME = "calmline-overview.html"
 """The name the report is downloaded as."""
-ADOPTION_TITLE = "Adoption by month (share of assessed upset calls)"
+ADOPTION_TITLE = overview_figures.ADOPTION_TITLE
 """The adoption chart's title, on the page and in the report."""
 
 TEAM_COLUMNS = {
@@ -170,7 +168,5 @@ def report_for(chosen: dict | None) -> str:
     """
     params = filters.params(chosen)
     numbers = overview_numbers.overview_numbers(params)
-    figures = [churn_trend(numbers.rates, overview_numbers.MIN_N),
-               adoption_small_multiples(overview_numbers.period_adoption(numbers), title=ADOPTION_TITLE),
-               team_bars(numbers.teams, overview_numbers.MIN_N), kpi_trends(numbers.rates, overview_numbers.MIN_N)]
-    return overview_report(chosen, numbers, figures)
+    # the page's charts, made once per filters and kept with the numbers (the page's callbacks share them)
+    return overview_report(chosen, numbers, overview_figures.all_four(numbers))

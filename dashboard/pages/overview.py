@@ -9,9 +9,8 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 
-from calmline.dashboard import call_links, data, filters, grids, html_report, overview_numbers, report_route
-from calmline.dashboard.figures import churn_trend, kpi_trends, team_bars
-from calmline.dashboard.figures.training import adoption_small_multiples
+from calmline.dashboard import (call_links, data, filters, grids, html_report, overview_figures, overview_numbers,
+                                report_route)
 
 dash.register_page(__name__, path="/", name="Overview", title="calmline - overview", order=0)
 
@@ -143,25 +142,25 @@ def show_headline(chosen):
 @callback(Output(CHURN_TREND, "figure"), Input(filters.STORE, "data"))
 def show_churn_trend(chosen):
     """Churn within 90 days after upset calls, month by month."""
-    return churn_trend(overview_numbers.overview_numbers(filters.params(chosen)).rates, overview_numbers.MIN_N)
+    return overview_figures.churn(overview_numbers.overview_numbers(filters.params(chosen)))
 
 
 @callback(Output(TEAMS, "rowData"), Output(TEAMS, "columnDefs"), Output(TEAM_BARS, "figure"),
           Input(filters.STORE, "data"))
 def show_teams(chosen):
     """The teams' table and bars."""
-    teams = overview_numbers.overview_numbers(filters.params(chosen)).teams
+    numbers = overview_numbers.overview_numbers(filters.params(chosen))
+    teams = numbers.teams
     return (grids.records(teams),
             grids.columns(teams, percent=("churn_upset", "took_ownership", "followed_up"),
                           counts=("agents", "upset_calls", "closed_90d", "churned_90d")),
-            team_bars(teams, overview_numbers.MIN_N))
+            overview_figures.teams(numbers))
 
 
 @callback(Output(ADOPTION_TREND, "figure"), Input(filters.STORE, "data"))
 def show_adoption(chosen):
     """The practices' adoption trend over the period, one small panel each."""
-    numbers = overview_numbers.overview_numbers(filters.params(chosen))
-    return adoption_small_multiples(overview_numbers.period_adoption(numbers), title=ADOPTION_TITLE)
+    return overview_figures.adoption(overview_numbers.overview_numbers(filters.params(chosen)))
 
 
 def _no_calls(numbers: overview_numbers.Overview) -> bool:
@@ -187,7 +186,7 @@ def show_director(chosen):
 @callback(Output(KPI_TRENDS, "figure"), Input(filters.STORE, "data"))
 def show_kpi_trends(chosen):
     """The contact-centre KPIs, month by month."""
-    return kpi_trends(overview_numbers.overview_numbers(filters.params(chosen)).rates, overview_numbers.MIN_N)
+    return overview_figures.kpis(overview_numbers.overview_numbers(filters.params(chosen)))
 
 
 def update(chosen):

@@ -103,3 +103,29 @@ def test_a_report_without_charts_is_kept_whole(app, monkeypatch):
     assert response.get_data(as_text=True).endswith(" no charts")
     assert int(response.headers["Content-Length"]) == len(response.get_data())
     data.clear_caches()
+
+
+def test_the_report_draws_the_charts_the_page_drew_for_the_same_filters(app, monkeypatch):
+    """The overview's charts are kept with its numbers: a report after the page (same filters) draws
+    none again, and shows the page's figures."""
+    from calmline.dashboard import data, overview_figures, report_page
+    from calmline.dashboard.pages import overview
+
+    data.clear_caches()
+    drawn = []
+    for name in ("churn_trend", "adoption_small_multiples", "team_bars", "kpi_trends"):
+        original = getattr(overview_figures, name)
+        monkeypatch.setattr(overview_figures, name,
+                            lambda *a, _name=name, _original=original, **k: drawn.append(_name) or _original(*a, **k))
+    chosen = {"anger": ["4", "5"]}
+    with app.server.test_request_context("/"):
+        shown = overview.update(chosen)
+        page = [shown[1], shown[2], shown[5], overview.update_director(chosen)[3]]
+        before = len(drawn)
+        printed = []
+        monkeypatch.setattr(report_page, "charts", lambda figures, with_plotlyjs=True: printed.extend(figures) or "")
+        app.server.test_client().get("/report.html?anger=4&anger=5")
+    assert before == 4 and len(drawn) == before
+    assert printed == page and all(a is b for a, b in zip(printed, page))
+    assert overview_figures.ADOPTION_TITLE == overview.ADOPTION_TITLE
+    data.clear_caches()
