@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -17,9 +18,10 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pyarrow as pa
+from threadpoolctl import threadpool_limits
 
 from calmline import vocabulary
-from calmline.analysis import disputes, secondary
+from calmline.analysis import disputes, schedule, secondary
 from calmline.analysis.design import Design, active_at, agent_codes, build, complete_cases
 from calmline.analysis.dose import dose_response, heterogeneity
 from calmline.analysis.effects import practice_effects
@@ -42,14 +44,16 @@ class FitSummary:
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
-    """Wall seconds per step."""
+    """Wall seconds per step (steps on different threads overlap: these add up to more than
+    ``seconds``)."""
     cpu: dict[str, float] = field(default_factory=dict)
-    """CPU seconds of this process per step (all its threads), beside ``timings``."""
+    """CPU seconds per step, beside ``timings``: of the thread that ran it when the models run on
+    several threads, of the whole process when on one (BLAS on one thread either way)."""
     cpu_seconds: float = 0.0
 
 
 def fit(db: Path, practices: list[str], *, horizons: tuple[int, ...] = (90,),
-        progress: Progress | None = None) -> FitSummary:
+        progress: Progress | None = None, threads: int | None = None) -> FitSummary:
     """Fit every model for each horizon and store the results as new runs in ``db``.
 
     Parameters
@@ -61,47 +65,58 @@ def fit(db: Path, practices: list[str], *, horizons: tuple[int, ...] = (90,),
     horizons : tuple of int
         Days after the call within which churn counts (30, 90, 180 supported).
     progress : callable, optional
-        Called with a description as each step starts.
+        Called with a description of the steps running whenever they change (several steps,
+        joined by ``"; "``, when they run at once).
+    threads : int, optional
+        Threads the model families run on (:func:`calmline.analysis.schedule.threads`: the
+        ``CALMLINE_FIT_THREADS`` setting, else the cores this process may use, at most 2).
+        The stored results are the same whatever the number.
     """
     started, started_cpu = time.monotonic(), time.process_time()
     say = progress or (lambda _: None)
+    lanes = schedule.threads() if threads is None else max(1, threads)
     summary = FitSummary(db)
-    with staged_database(db) as work:
+    with staged_database(db) as work, _blas_threads():
         con = connect(work, read_only=False)
         try:
             say("reading upset calls")
+            start, start_cpu = time.monotonic(), time.process_time()
             population = _store_population(con)
             training = con.execute(load_sql("analysis/training_completions")).df()
             disputed = _dispute_calls(con)
             _release_buffers(con)  # and those the transcripts' query kept
+            summary.timings["reading upset calls"] = time.monotonic() - start
+            summary.cpu["reading upset calls"] = time.process_time() - start_cpu
             practices, unrecorded = _recorded(population, practices)
             as_of, batches = con.execute(
                 "SELECT (SELECT as_of FROM etl_state), "
                 "(SELECT list(DISTINCT batch_id ORDER BY batch_id) FROM load_batches "
                 " WHERE status LIKE 'loaded%')").fetchone()
             con.execute(load_sql("analysis/results_schema"))
-            say("Cox and Kaplan-Meier")
-            start, start_cpu = time.monotonic(), time.process_time()
-            survival = secondary.survival(population, practices, after_call=_after_call(practices),
-                                          landmark_days=vocabulary.FOLLOWUP_WINDOW_DAYS)
-            # the same for every horizon
-            summary.timings["Cox and Kaplan-Meier"] = time.monotonic() - start
-            summary.cpu["Cox and Kaplan-Meier"] = time.process_time() - start_cpu
+            cox_input = [population]  # handed to the Cox step once, then not held by the runner
+            survival = None
             for i, h in enumerate(horizons):
                 run_id = con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM model_runs").fetchone()[0]
                 df, left_out = in_model(population, practices, h)
                 if i == len(horizons) - 1:  # the models read df from here on: keep only what the rest reads
                     population = _after_models(population, practices, horizons)
-                tables, warnings, counts = _fit_horizon(df, left_out, population, practices, h, survival, say,
-                                                        summary.timings, training, disputed, summary.cpu)
+                steps = [] if survival is not None else [schedule.Step(
+                    "cox", "Cox and Kaplan-Meier", lambda: secondary.survival(
+                        cox_input.pop(), practices, after_call=_after_call(practices),
+                        landmark_days=vocabulary.FOLLOWUP_WINDOW_DAYS))]  # the same for every horizon
+                tables, warnings, counts, survival = _fit_horizon(
+                    df, left_out, population, practices, h, steps, survival, training, disputed, lanes, say, summary)
                 del df
                 warnings = unrecorded + warnings
+                start, start_cpu = time.monotonic(), time.process_time()
                 _write(con, run_id, tables)
                 con.execute("INSERT INTO model_runs VALUES ($run, $now, $as_of, $h, $n, $events, $left, "
                             "$batches, $spec, $warnings)",
                             {"run": run_id, "now": datetime.now(timezone.utc).replace(tzinfo=None),
                              "as_of": as_of, "h": h, **counts, "batches": batches or [],
                              "spec": specification(h), "warnings": warnings})
+                summary.timings[f"writing ({h}d)"] = time.monotonic() - start
+                summary.cpu[f"writing ({h}d)"] = time.process_time() - start_cpu
                 summary.runs.append(run_id)
                 summary.warnings += [f"{h}-day run {run_id}: {w}" for w in warnings]
                 for name, frame in tables.items():
@@ -116,6 +131,19 @@ def fit(db: Path, practices: list[str], *, horizons: tuple[int, ...] = (90,),
     return summary
 
 
+BLAS_THREADS = 1
+"""BLAS threads while the models run (None leaves BLAS as it is). One: the fit's lanes already use
+the cores (a BLAS thread of its own per lane would wait for the other lane's), its matrices (about 45
+columns) gain little from a second one, and OpenBLAS's spinning threads doubled the fit's CPU on a
+busy machine (benchmarks/README.md, Fitting). Also the numbers do not depend on the lanes: a
+product summed by two BLAS threads can differ from one thread's in the last digit."""
+
+
+def _blas_threads():
+    """BLAS limited to :data:`BLAS_THREADS` threads (threadpoolctl), or left as it is."""
+    return nullcontext() if BLAS_THREADS is None else threadpool_limits(BLAS_THREADS, user_api="blas")
+
+
 def _store_population(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Write the model population (``queries/analysis/upset_calls.sql``, one row per upset call) as
     the table ``model_population``, replacing the previous fit's, with ``model_population_runs``
@@ -126,8 +154,10 @@ def _store_population(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     con.execute("CREATE OR REPLACE TABLE model_population_runs (run_id INTEGER NOT NULL)")
     con.sql(load_sql("analysis/upset_calls")).create("model_population")
     _release_buffers(con)
-    # the columns no model reads (the stored table keeps them, for the estimates for a filter)
-    population = read_frame(con.sql("SELECT * EXCLUDE (customer_id, site) FROM model_population"))
+    # the columns no model reads (the stored table keeps them, for the estimates for a filter); in
+    # call_id order, as the query's parallel plan returns its rows in an order of its own each time:
+    # the same database then gives the same numbers to the last digit, on any number of threads
+    population = read_frame(con.sql("SELECT * EXCLUDE (customer_id, site) FROM model_population ORDER BY call_id"))
     _release_buffers(con)  # the table's blocks the read pinned
     return population
 
@@ -139,7 +169,7 @@ def read_frame(relation: duckdb.DuckDBPyRelation) -> pd.DataFrame:
     encoding. Every other column has ``df()``'s dtype (bool, or ``boolean`` when it has a
     missing value; int64, or float64 when it has one; dates as ``datetime64[us]``); missing
     text is ``pd.NA`` rather than None, which every model reads the same way."""
-    table = relation.fetch_arrow_table()
+    table = relation.to_arrow_table()
     mapped = {pa.string(): pd.StringDtype("pyarrow"), pa.large_string(): pd.StringDtype("pyarrow"),
               pa.bool_(): pd.BooleanDtype()}
     frame = table.to_pandas(types_mapper=mapped.get, date_as_object=False)
@@ -219,59 +249,86 @@ def _after_models(population: pd.DataFrame, practices: list[str], horizons) -> p
 
 
 def _fit_horizon(df: pd.DataFrame, left_out: int, population: pd.DataFrame, practices: list[str], h: int,
-                 survival: tuple[pd.DataFrame, pd.DataFrame], say: Progress, timings: dict[str, float],
-                 training: pd.DataFrame | None = None, disputed: pd.DataFrame | None = None,
-                 cpu: dict[str, float] | None = None) -> tuple[dict[str, pd.DataFrame], list[str], dict]:
+                 steps: list[schedule.Step], survival: tuple[pd.DataFrame, pd.DataFrame] | None,
+                 training: pd.DataFrame | None, disputed: pd.DataFrame | None, lanes: int, say: Progress,
+                 summary: FitSummary) -> tuple[dict[str, pd.DataFrame], list[str], dict, tuple]:
     """Every model of one horizon on its calls ``df`` (:func:`in_model`, ``left_out`` the calls it
-    left out); ``population`` holds at least :func:`_after_models`' columns of every upset call."""
+    left out), run by :func:`calmline.analysis.schedule.run` on ``lanes`` threads with ``steps``
+    (the Cox step, when ``survival`` is not known yet) first; ``population`` holds at least
+    :func:`_after_models`' columns of every upset call. Records each step's wall and CPU seconds in
+    ``summary``. Returns the tables, warnings and counts of the run, and the survival tables."""
     outcome = f"churned_{h}d"
     warnings = []
     if left_out:
         warnings.append(f"{left_out:,} upset calls with a practice not assessed were left out")
     counts = {"n": len(df), "events": int(df[outcome].sum()) if len(df) else 0, "left": left_out}
     if len(df) == 0:
-        return {}, warnings + ["no upset calls with a complete outcome window: nothing to estimate"], counts
+        if survival is None:
+            done, timings = schedule.run(steps, lanes, keep=["cox"], progress=say)
+            survival = done["cox"]
+            _record(summary, steps, timings, h)
+        return {}, warnings + ["no upset calls with a complete outcome window: nothing to estimate"], counts, survival
+    after = _after_call(practices)
+    landmark = active_at(df, vocabulary.FOLLOWUP_WINDOW_DAYS)  # as horizon_effects finds it
+    cox = [] if survival is None else [schedule.Step("cox", "", lambda: survival)]
 
-    def timed(label: str, fn, *args):
-        say(f"{h} days: {label}")
-        start, start_cpu = time.monotonic(), time.process_time()
-        out = fn(*args)
-        key = f"{label} ({h}d)"
-        timings[key] = timings.get(key, 0.0) + time.monotonic() - start
-        if cpu is not None:
-            cpu[key] = cpu.get(key, 0.0) + time.process_time() - start_cpu
-        return out
+    def effects_step(design):
+        effects, balance, model_warnings, _, _ = horizon_effects(df, practices, outcome, design)
+        effects["outcome"] = f"churn_{h}d"
+        balance["kind"] = ["practice" if c in practices else "covariate" for c in balance["covariate"]]
+        return effects, balance, model_warnings
 
-    design = timed("design matrix", build, df, practices)
-    effects, balance, model_warnings, after, landmark = timed(
-        "logit and AIPW", horizon_effects, df, practices, outcome, design)
-    warnings += model_warnings
-    effects["outcome"] = f"churn_{h}d"
-    balance["kind"] = ["practice" if c in practices else "covariate" for c in balance["covariate"]]
-    tables = {"practice_effects": effects, "practice_balance": balance,
-              "practice_sensitivity": timed("sensitivity checks", _sensitivity, effects, design, df,
-                                            practices, outcome, after, landmark),
-              "dose_response": timed("dose-response", lambda: dose_response(
-                  df, practices, outcome, design, after_call=after, landmark=landmark)),
-              "effect_heterogeneity": timed("heterogeneity", lambda: heterogeneity(
-                  df, practices, outcome, design, after_call=after, landmark=landmark))}
-    cox, km = survival
-    if len(cox):
-        effects = pd.concat([effects.astype(object), cox.reindex(columns=effects.columns).astype(object)],
-                            ignore_index=True)
-    tables["practice_effects"] = secondary.add_q_and_mde(effects, df, practices, outcome,
-                                                         after_call=after, landmark=landmark)
-    tables["km_curves"] = km
-    priorities, adoption = timed("training priorities", secondary.priorities, population, tables[
-        "practice_effects"], practices)
-    tables["training_priorities"], tables["agent_adoption"] = priorities, adoption
-    tables.update(timed("coaching and training impact", secondary.trainer_tables, population,
-                        tables["practice_effects"], priorities, adoption, practices, h, training))
-    points, point_warnings = timed("disputed points", lambda: disputes.dispute_effects(
-        df, disputed, practices, outcome, after_call=after))
-    tables["dispute_effects"] = points.assign(horizon=h)
-    warnings += point_warnings
-    return tables, warnings, counts
+    def with_cox(main, survival):
+        effects, cox_rows = main[0], survival[0]
+        if len(cox_rows):
+            effects = pd.concat([effects.astype(object), cox_rows.reindex(columns=effects.columns).astype(object)],
+                                ignore_index=True)
+        return secondary.add_q_and_mde(effects, df, practices, outcome, after_call=after, landmark=landmark)
+
+    def step(key, label, run, *needs):
+        return schedule.Step(key, f"{h} days: {label}", run, needs)
+
+    # in order of the longest chain of work after each (CPU s at 1M upset calls, session 11): the
+    # design (0.4), logit and AIPW (8.5), then sensitivity (3.4), q-values, priorities (2.4) and
+    # coaching (2.5) in a chain; Cox (9.3) and the disputed points (10.6) beside it; then the rest
+    steps = [step("design", "design matrix", lambda: build(df, practices)),
+             step("effects", "logit and AIPW", effects_step, "design"),
+             *(steps or cox),
+             step("points", "disputed points", lambda: disputes.dispute_effects(
+                 df, disputed, practices, outcome, after_call=after)),
+             step("sensitivity", "sensitivity checks", lambda main, design: _sensitivity(
+                 main[0], design, df, practices, outcome, after, landmark), "effects", "design"),
+             step("heterogeneity", "heterogeneity", lambda design: heterogeneity(
+                 df, practices, outcome, design, after_call=after, landmark=landmark), "design"),
+             step("dose", "dose-response", lambda design: dose_response(
+                 df, practices, outcome, design, after_call=after, landmark=landmark), "design"),
+             step("q", "q-values and MDE", with_cox, "effects", "cox"),
+             step("priorities", "training priorities", lambda effects: secondary.priorities(
+                 population, effects, practices), "q"),
+             step("coaching", "coaching and training impact", lambda effects, ranked: secondary.trainer_tables(
+                 population, effects, ranked[0], ranked[1], practices, h, training), "q", "priorities")]
+    done, timings = schedule.run(steps, lanes, progress=say, keep=[
+        "cox", "effects", "sensitivity", "dose", "heterogeneity", "q", "priorities", "coaching", "points"])
+    _record(summary, steps, timings, h)
+    effects, balance, model_warnings = done["effects"]
+    points, point_warnings = done["points"]
+    tables = {"practice_effects": done["q"], "practice_balance": balance,
+              "practice_sensitivity": done["sensitivity"], "dose_response": done["dose"],
+              "effect_heterogeneity": done["heterogeneity"], "km_curves": done["cox"][1],
+              "training_priorities": done["priorities"][0], "agent_adoption": done["priorities"][1],
+              **done["coaching"], "dispute_effects": points.assign(horizon=h)}
+    return tables, warnings + model_warnings + point_warnings, counts, done["cox"]
+
+
+def _record(summary: FitSummary, steps: list[schedule.Step], timings: dict[str, schedule.Timing], h: int) -> None:
+    """Each step's wall and CPU seconds in ``summary``: the Cox step under its label, a horizon's
+    steps as ``"logit and AIPW (90d)"``; a step that only handed on a result is not listed."""
+    for s in steps:
+        if not s.label:
+            continue
+        key = s.label if s.key == "cox" else f"{s.label.split(': ', 1)[1]} ({h}d)"
+        summary.timings[key] = summary.timings.get(key, 0.0) + timings[s.key].wall
+        summary.cpu[key] = summary.cpu.get(key, 0.0) + timings[s.key].cpu
 
 
 def _dispute_calls(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

@@ -2,12 +2,17 @@
 
     python -m benchmarks.fit                       # 100k and 1M upset calls
     python -m benchmarks.fit --sizes 100000 1000000 2000000
+    python -m benchmarks.fit --sizes 1000000 --threads 1 2   # each round: one thread, then two
 
 For each size: generate a centre with about that many upset calls (cached in
 --workdir), load it, then run the whole model suite (90-day horizon) in a fresh
-child process. Prints the wall time and peak resident memory of the fit, and
-the time (wall and CPU seconds) spent in each model family, with the load average
-at the start of each round (the machine is shared). Target (issue #12): the suite at
+child process, once per --threads value in each round (CALMLINE_FIT_THREADS; the
+default is the fit's own: the cores it may use, at most 2). Prints the wall time,
+CPU seconds and peak resident memory of the fit, the time (wall and CPU seconds) spent
+in each model family, and the peak resident memory while each step ran (steps run at
+the same time share their peaks), with the load average at the start and end of each
+round (the machine is shared); with two --threads values or more, the same-round ratios
+of wall and CPU seconds against the first. Target (issue #12): the suite at
 1M upset calls in <= 20 s and <= 1.5 GB on the 2-core machine; 10M completes in <= 4 GB.
 """
 
@@ -30,17 +35,21 @@ UPSET_SHARE = 0.39
 """About this share of generated calls is upset (anger_level >= 3)."""
 
 FIT = """
-import json, sys, threading, time
+import json, os, sys, threading, time
 from pathlib import Path
 import calmline.analysis.runner as runner
 from calmline import vocabulary
+from calmline.analysis import schedule
 step, peaks, done = ["start"], {}, threading.Event()
+if os.environ.get("BENCH_FREE_BLAS"):
+    runner.BLAS_THREADS = None  # BLAS's threads as the environment sets them (the fit sets one)
 
-def sample():  # resident memory every 0.2 s, kept per progress step (the step's peak)
+def sample():  # resident memory every 0.2 s, kept per running step (the steps' peak)
     while not done.is_set():
         with open("/proc/self/status") as status:
             mb = next(int(line.split()[1]) / 1024 for line in status if line.startswith("VmRSS"))
-        peaks[step[0]] = max(peaks.get(step[0], 0.0), mb)
+        for name in step[0].split("; "):
+            peaks[name] = max(peaks.get(name, 0.0), mb)
         time.sleep(0.2)
 
 threading.Thread(target=sample, daemon=True).start()
@@ -48,7 +57,8 @@ summary = runner.fit(Path(sys.argv[1]), list(vocabulary.practice_names()), progr
 done.set()
 Path(sys.argv[2]).write_text(json.dumps({"seconds": summary.seconds, "timings": summary.timings,
                                          "cpu": summary.cpu, "cpu_seconds": summary.cpu_seconds,
-                                         "rows": summary.rows, "peaks": peaks, "code": runner.__file__}))
+                                         "rows": summary.rows, "peaks": peaks, "code": runner.__file__,
+                                         "threads": schedule.threads()}))
 """
 
 
@@ -74,6 +84,10 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--rounds", type=int, default=1, help="fits per size (medians printed)")
+    parser.add_argument("--threads", nargs="+", default=[""], metavar="N",
+                        help="CALMLINE_FIT_THREADS of each fit of a round, run back to back (default: unset)")
+    parser.add_argument("--free-blas", action="store_true",
+                        help="leave BLAS's threads as the environment sets them (the fit sets one)")
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "calmline-bench")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
@@ -86,31 +100,51 @@ def main() -> None:
             "SELECT count(*), count(*) FILTER (WHERE days_observable >= 90) FROM customer_retention"
         ).fetchone()
         con.close()
-        walls, peaks, cpus, families = [], [], [], {}
+        runs = {t: {"walls": [], "peaks": [], "cpus": [], "families": {}} for t in args.threads}
         for _ in range(args.rounds):
-            work = args.workdir / f"fit-run-{upset}.duckdb"
-            work.write_bytes(db.read_bytes())
-            figures = args.workdir / f"fit-run-{upset}.json"
-            load = os.getloadavg()[0]
-            wall, rss, _ = run_child([sys.executable, "-c", FIT, str(work), str(figures)])
-            result = json.loads(figures.read_text())
-            walls.append(wall)
-            peaks.append(rss)
-            cpus.append(result.get("cpu_seconds", float("nan")))
-            for family, seconds in result["timings"].items():
-                families.setdefault(family, []).append((seconds, result.get("cpu", {}).get(family, float("nan"))))
-            work.unlink()
-            print(f"  round: {wall:.1f} s wall, {cpus[-1]:.1f} s CPU (fit process), peak {rss:,.0f} MB, "
-                  f"load average {load:.1f} at start / {os.getloadavg()[0]:.1f} at end; code {result.get('code')}",
-                  flush=True)
-            for step, mb in result.get("peaks", {}).items():
-                print(f"    peak resident memory in {step:<38} {mb:7,.0f} MB")
-        print(f"\n{n_upset:,} upset calls ({n_window:,} with a closed 90-day window), median of "
-              f"{args.rounds}: fit {median(walls):.1f} s wall, {median(cpus):.1f} s CPU, "
-              f"peak {median(peaks):,.0f} MB")
-        print(f"  {'family':<40} {'wall s':>7} {'CPU s':>7}")
-        for family, pairs in sorted(families.items(), key=lambda kv: -median(w for w, _ in kv[1])):
-            print(f"  {family:<40} {median(w for w, _ in pairs):7.1f} {median(c for _, c in pairs):7.1f}")
+            for threads in args.threads:
+                _round(db, upset, threads, args, runs[threads])
+        first = runs[args.threads[0]]
+        for threads, got in runs.items():
+            print(f"\n{n_upset:,} upset calls ({n_window:,} with a closed 90-day window), "
+                  f"CALMLINE_FIT_THREADS={threads or 'unset'}, median of {args.rounds}: fit "
+                  f"{median(got['walls']):.1f} s wall, {median(got['cpus']):.1f} s CPU, peak {median(got['peaks']):,.0f} MB")
+            if got is not first:
+                wall = median(a / b for a, b in zip(got["walls"], first["walls"]))
+                cpu = median(a / b for a, b in zip(got["cpus"], first["cpus"]))
+                print(f"  against CALMLINE_FIT_THREADS={args.threads[0] or 'unset'}, median same-round ratio: "
+                      f"wall {wall:.2f}, CPU {cpu:.2f}")
+            print(f"  {'family':<40} {'wall s':>7} {'CPU s':>7}")
+            for family, pairs in sorted(got["families"].items(), key=lambda kv: -median(w for w, _ in kv[1])):
+                print(f"  {family:<40} {median(w for w, _ in pairs):7.1f} {median(c for _, c in pairs):7.1f}")
+
+
+def _round(db: Path, upset: int, threads: str, args, got: dict) -> None:
+    """One fit of a copy of ``db`` in a child process with CALMLINE_FIT_THREADS=``threads`` (unset
+    when empty); its figures appended to ``got``."""
+    work = args.workdir / f"fit-run-{upset}.duckdb"
+    work.write_bytes(db.read_bytes())
+    figures = args.workdir / f"fit-run-{upset}.json"
+    os.environ.pop("CALMLINE_FIT_THREADS", None)
+    os.environ.pop("BENCH_FREE_BLAS", None)
+    if threads:
+        os.environ["CALMLINE_FIT_THREADS"] = threads
+    if args.free_blas:
+        os.environ["BENCH_FREE_BLAS"] = "1"
+    load = os.getloadavg()[0]
+    wall, rss, _ = run_child([sys.executable, "-c", FIT, str(work), str(figures)])
+    result = json.loads(figures.read_text())
+    got["walls"].append(wall)
+    got["peaks"].append(rss)
+    got["cpus"].append(result.get("cpu_seconds", float("nan")))
+    for family, seconds in result["timings"].items():
+        got["families"].setdefault(family, []).append((seconds, result.get("cpu", {}).get(family, float("nan"))))
+    work.unlink()
+    print(f"  round, {result.get('threads')} thread(s): {wall:.1f} s wall, {got['cpus'][-1]:.1f} s CPU (fit process), "
+          f"peak {rss:,.0f} MB, load average {load:.1f} at start / {os.getloadavg()[0]:.1f} at end; "
+          f"code {result.get('code')}", flush=True)
+    for step, mb in result.get("peaks", {}).items():
+        print(f"    peak resident memory while {step:<38} {mb:7,.0f} MB")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,95 @@
+"""The fit's scheduler (calmline.analysis.schedule, #12): a step starts only once the steps it reads
+are done, two run at once on two threads, a result no step still needs is let go, an error stops
+the run, and CALMLINE_FIT_THREADS sets the threads."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+
+import pytest
+
+from calmline.analysis import schedule
+from calmline.analysis.schedule import Step
+
+
+def _diamond(log: list, gate: threading.Barrier | None = None):
+    """a -> (b, c) -> d; b and c wait for each other at ``gate`` (so they must overlap)."""
+    def step(name, value):
+        def run(*inputs):
+            log.append(("start", name))
+            if gate is not None and name in ("b", "c"):
+                gate.wait(timeout=5)
+            log.append(("end", name))
+            return value + sum(inputs)
+        return run
+    return [Step("a", "A", step("a", 1)), Step("b", "B", step("b", 10), ("a",)),
+            Step("c", "C", step("c", 100), ("a",)), Step("d", "D", step("d", 1000), ("b", "c"))]
+
+
+@pytest.mark.parametrize("lanes", [1, 2])
+def test_each_step_starts_after_the_steps_it_reads_and_gets_their_results(lanes):
+    log = []
+    gate = threading.Barrier(2) if lanes == 2 else None
+    results, timings = schedule.run(_diamond(log, gate), lanes, keep=["d", "b"])
+    assert results == {"d": 1000 + 11 + 101, "b": 11}  # a and c let go: nothing kept them
+    assert set(timings) == {"a", "b", "c", "d"}
+    order = [entry for entry in log]
+    assert order.index(("end", "a")) < order.index(("start", "b")) < order.index(("start", "d"))
+    assert order.index(("end", "c")) < order.index(("start", "d"))
+    if lanes == 1:
+        assert [n for kind, n in log if kind == "start"] == ["a", "b", "c", "d"]
+
+
+def test_two_lanes_run_two_steps_at_once_and_say_so():
+    said = []
+    gate = threading.Barrier(2)  # b and c both waiting at once: a timeout here means they did not overlap
+    schedule.run(_diamond([], gate), 2, progress=said.append)
+    assert said[0] == "A" and "B; C" in said and said[-1] == "D"
+
+
+def test_thread_cpu_is_counted_per_step_on_two_lanes():
+    def spin(seconds):
+        def run(*_):
+            end = time.thread_time() + seconds
+            while time.thread_time() < end:
+                pass
+        return run
+
+    steps = [Step("x", "X", spin(0.15)), Step("y", "Y", lambda: time.sleep(0.15))]
+    _, timings = schedule.run(steps, 2)
+    assert timings["x"].cpu >= 0.14 and timings["y"].cpu < 0.05  # y slept while x spun
+    assert timings["y"].wall >= 0.14
+
+
+def test_an_error_stops_the_run_and_is_raised():
+    ran = []
+
+    def fail():
+        raise RuntimeError("singular matrix")
+
+    steps = [Step("bad", "bad", fail), Step("slow", "slow", lambda: time.sleep(0.1) or ran.append("slow")),
+             Step("after", "after", lambda _: ran.append("after"), ("bad",))]
+    for lanes in (1, 2):
+        ran.clear()
+        with pytest.raises(RuntimeError, match="singular matrix"):
+            schedule.run(steps, lanes)
+        assert "after" not in ran
+
+
+def test_a_step_must_come_after_what_it_needs():
+    with pytest.raises(ValueError, match="not an earlier step"):
+        schedule.run([Step("b", "B", lambda a: a, ("a",)), Step("a", "A", lambda: 1)], 2)
+
+
+def test_threads_setting(monkeypatch):
+    monkeypatch.delenv(schedule.THREADS_SETTING, raising=False)
+    cores = len(os.sched_getaffinity(0))
+    assert schedule.threads() == max(1, min(schedule.MAX_THREADS, cores))
+    assert schedule.threads("1") == 1 and schedule.threads(" 3 ") == 3 and schedule.threads("") == schedule.threads()
+    monkeypatch.setenv(schedule.THREADS_SETTING, "1")
+    assert schedule.threads() == 1
+    for bad in ("0", "two", "-1"):
+        with pytest.raises(ValueError, match=schedule.THREADS_SETTING):
+            schedule.threads(bad)
