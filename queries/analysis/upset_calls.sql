@@ -9,6 +9,9 @@
 -- amount, results of the call (resolved, transfers: only for the direct effect), follow-up
 -- timing, the outcome windows and the survival time. Practices are NULL where QA did not assess the call.
 -- Reads: call_facts, call_context, customer_retention. Parameters: none.
+-- The joins are written with the wide rows (facts) first and the narrow sides after them: `calmline
+-- fit` runs this query with DuckDB's join reordering off (runner._joins_as_written), so its hash
+-- tables hold history and retention, not every column of 1M upset calls (half the query's memory).
 WITH retention AS (
     SELECT call_id, event, time_days, days_observable, churned_30d, churned_90d, churned_180d
     FROM customer_retention
