@@ -24,7 +24,10 @@ Chromium). A server callback the app has and the benchmark does not know stops i
 Each request draws fresh random filters (period, teams, sites, channels, issue types, anger
 levels), so most miss the per-worker cache. Each client waits a random think time (mean
 --think seconds, default 1) between requests, as a person does; --think 0 sends back to
-back, a saturation test. Prints per-callback count, p50, p95 and max latency, the error
+back, a saturation test. ``--first``: no load; as soon as the server answers, each of
+:data:`FIRST` (the explorer's schema, the overview's card callbacks, its report) is asked from
+--clients threads at once, the workers' first requests, and their latencies are printed.
+Prints per-callback count, p50, p95 and max latency, the error
 count, and the server's peak memory (master and workers). Target (issue #12): p95 <= 150 ms
 for every callback, zero errors.
 """
@@ -534,6 +537,41 @@ def load(base: str, plays: dict, clients: int, seconds: float, seed: int,
     return times, len(errors), errors[:5], resent[0]
 
 
+FIRST = ("explorer: schema", "overview: headline", "overview: revenue at risk, KPIs", "overview: HTML report")
+"""What ``--first`` asks a just-started server for: the callbacks and route a worker's first request
+made slow (its sandbox, the customer count's first read, the first report)."""
+
+
+def first_requests(base: str, plays: dict, names: tuple[str, ...], clients: int, seed: int,
+                   auth: tuple[str, str] | None = None) -> dict[str, list[float]]:
+    """Each of ``names`` asked by ``clients`` threads at once, one name after the other, as soon as
+    the server answers (its workers just started): the latencies in seconds per name."""
+    import requests
+
+    out: dict[str, list[float]] = {}
+    for name in names:
+        spent: list[float] = []
+
+        def one(i: int, name=name, spent=spent) -> None:
+            payload = plays[name](random.Random(seed * 1000 + i))
+            started = time.perf_counter()
+            if isinstance(payload, str):
+                resp = requests.get(base + payload, timeout=120, auth=auth)
+            else:
+                resp = requests.post(f"{base}/_dash-update-component", json=payload, timeout=120, auth=auth)
+            spent.append(time.perf_counter() - started)
+            if resp.status_code not in (200, 204) or b'"sideUpdate"' in resp.content:
+                raise SystemExit(f"{name}: HTTP {resp.status_code} {resp.text[:200]}")
+
+        threads = [threading.Thread(target=one, args=(i,)) for i in range(clients)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        out[name] = sorted(spent)
+    return out
+
+
 def memory_sampler(pid: int, peak: list[float], stop: threading.Event) -> None:
     import psutil
 
@@ -573,6 +611,9 @@ def main() -> None:
                         help="serve without CALMLINE_WARM=1 (each worker builds the model pages' figures on "
                              "their first visit instead of in the background when it first reads the database)")
     parser.add_argument("--db", type=Path, help="serve this loaded and fitted database instead of building one")
+    parser.add_argument("--first", action="store_true",
+                        help="no load: as soon as the server answers, ask each of FIRST from --clients threads "
+                             "at once (its workers' first requests) and print the latencies")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     db = args.db or prepare(args.workdir, args.calls, args.seed, rebuild=args.rebuild)
@@ -595,6 +636,11 @@ def main() -> None:
             get = lambda what: requests.get(f"{base}/{what}", timeout=30, auth=auth).json()  # noqa: E731
             plays = scenarios(get("_dash-dependencies"), pick, get("_dash-layout"))
             plays["app layout"] = None
+            if args.first:
+                for name, spent in first_requests(base, plays, FIRST, args.clients, args.seed, auth).items():
+                    print(f"first requests, {name}: " + ", ".join(f"{1000 * t:,.0f}" for t in spent) + " ms",
+                          flush=True)
+                return
             print(f"{args.clients} clients (think time {args.think:.1f} s mean), "
                   f"{args.workers} gunicorn workers x {args.threads} threads, signed in, "
                   f"{args.seconds:.0f} s, {len(plays)} callbacks and routes; "

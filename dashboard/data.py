@@ -12,11 +12,13 @@ gives an empty DataFrame with ``attrs["missing"]`` saying what is missing.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import re
 import sys
 import threading
+import time
 from collections import OrderedDict
 from functools import lru_cache, wraps
 from pathlib import Path
@@ -203,18 +205,38 @@ def _warm_once(db: str, version) -> None:
         return
     key = (db, version, os.getpid())  # a forked worker does not inherit its parent's threads
     with _warm_lock:
-        if key in _warmed:
+        if key in _warmed or _stop_warming.is_set():
             return
         _warmed.add(key)
-    threading.Thread(target=_run_warmers, name="calmline-warm", daemon=True).start()
+        thread = threading.Thread(target=_run_warmers, name="calmline-warm", daemon=True)
+        _warming.append(thread)
+    thread.start()
+
+
+_stop_warming = threading.Event()
+_warming: list[threading.Thread] = []
 
 
 def _run_warmers() -> None:
     for build in list(_warmers):
+        if _stop_warming.is_set():  # the process is exiting: start no more builds
+            return
         try:
             build()
         except Exception:  # a page that cannot draw yet (no fit) says so when it is visited
-            log.exception("warming the dashboard's caches failed in %s", getattr(build, "__name__", build))
+            if not _stop_warming.is_set():
+                log.exception("warming the dashboard's caches failed in %s", getattr(build, "__name__", build))
+
+
+@atexit.register
+def _end_warming(wait: float = 10.0) -> None:
+    """At exit, let a warming thread finish the build it is in (at most ``wait`` seconds) and start no
+    other: a daemon thread stopped inside DuckDB at interpreter exit aborts the process (seen when a
+    worker stopped seconds after it started warming)."""
+    _stop_warming.set()
+    deadline = time.monotonic() + wait
+    for thread in list(_warming):
+        thread.join(max(0.0, deadline - time.monotonic()))
 
 
 _clearable: list = []
