@@ -47,15 +47,25 @@ _reports = data.clears_with_caches(data.FrameCache(REPORT_BYTES, measure=lambda 
 
 def report_parts(chosen: dict, page: str, horizon: int | None) -> tuple[str, str]:
     """:func:`calmline.dashboard.html_report.report_for` as the text before plotly.js and the text
-    after it ("" when the report holds no chart), kept per database file version, page, horizon and
-    filters (a new load or fit makes it again; two requests for the same report at once make it
+    after it ("" when the report holds no chart), kept per database file version, page, model run
+    shown (:func:`_shown_run`: no horizon and the default horizon share one report) and filters (a new load or fit makes it again; two requests for the same report at once make it
     once): the report is ``before + plotly.js + after``. Its "Made" time is the request's (in
     ``before``). ~0.1-0.3 s of CPU a report at 2M calls, then well under a millisecond."""
     db = data.database()
     values = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in (chosen or {}).items()))
-    key = (str(db.resolve()), file_version(db), page, horizon, values)
+    key = (str(db.resolve()), file_version(db), page, _shown_run(page, horizon), values)
     before, after = _reports.get(key, lambda: _split(html_report.report_for(chosen, page, horizon)))
     return report_page.restamp(before), after
+
+
+def _shown_run(page: str, horizon: int | None):
+    """What of ``horizon`` a page's report depends on: for the model pages the run shown (its id:
+    a horizon not named, or not fitted, shows the default horizon's run, the same report as asking
+    for that horizon, tested), for the overview nothing (it has no horizon)."""
+    if page == html_report.OVERVIEW:
+        return None
+    run = horizons.run_of(horizon)
+    return ("run", None if run is None else int(run["run_id"]))
 
 
 def _split(text: str) -> tuple[str, str]:

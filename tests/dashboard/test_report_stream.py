@@ -129,3 +129,18 @@ def test_the_report_draws_the_charts_the_page_drew_for_the_same_filters(app, mon
     assert printed == page and all(a is b for a, b in zip(printed, page))
     assert overview_figures.ADOPTION_TITLE == overview.ADOPTION_TITLE
     data.clear_caches()
+
+
+@pytest.mark.parametrize("page", ["impact", "training"])
+def test_no_horizon_and_the_default_horizon_are_the_same_report(app, fixed_ids, page):
+    """Why the route keeps one report for both (report_route._shown_run)."""
+    from calmline.dashboard import data, horizons, html_report
+
+    with app.server.test_request_context("/"):
+        default = int(horizons.run_of(None)["horizon_days"])
+        made = []
+        for horizon in (None, default):
+            data.clear_caches()
+            fixed_ids()
+            made.append(STAMP.sub("", html_report.report_for({"anger": ["5"]}, page, horizon)))
+    assert made[0] == made[1] and len(made[0]) > 100_000
