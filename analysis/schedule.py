@@ -40,12 +40,16 @@ class Step:
         Called with the results of ``needs``, in that order.
     needs : tuple of str
         Keys of the steps whose results it reads (listed earlier in the same run).
+    heavy : bool
+        One whose temporaries are among the largest: two heavy steps never run at once (the
+        memory of the two would add up), a heavy one runs beside any other.
     """
 
     key: str
     label: str
     run: Callable[..., Any]
     needs: tuple[str, ...] = ()
+    heavy: bool = False
 
 
 @dataclass
@@ -158,9 +162,12 @@ def run(steps: Sequence[Step], lanes: int, *, keep: Sequence[str] = (),
     error: BaseException | None = None
     with ThreadPoolExecutor(max_workers=lanes, thread_name_prefix="calmline-fit") as pool:
         while todo or running:
-            ready = [s for s in todo if all(n in timings for n in s.needs)] if error is None else []
             started = False
-            for step in ready[:lanes - len(running)]:
+            for step in [s for s in todo if all(n in timings for n in s.needs)] if error is None else []:
+                if len(running) == lanes:
+                    break
+                if step.heavy and any(r.heavy for r in running.values()):
+                    continue
                 todo.remove(step)
                 running[pool.submit(_timed, step, [results[n] for n in step.needs], time.thread_time)] = step
                 started = True

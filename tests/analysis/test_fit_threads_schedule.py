@@ -93,3 +93,25 @@ def test_threads_setting(monkeypatch):
     for bad in ("0", "two", "-1"):
         with pytest.raises(ValueError, match=schedule.THREADS_SETTING):
             schedule.threads(bad)
+
+
+def test_two_heavy_steps_never_run_at_once():
+    running, most = set(), []
+    lock = threading.Lock()
+
+    def work(name):
+        def run():
+            with lock:
+                running.add(name)
+                most.append(sum(1 for n in running if n.startswith("heavy")))
+            time.sleep(0.05)
+            with lock:
+                running.discard(name)
+        return run
+
+    steps = [Step("heavy1", "H1", work("heavy1"), heavy=True), Step("heavy2", "H2", work("heavy2"), heavy=True),
+             Step("light", "L", work("light"))]
+    said = []
+    schedule.run(steps, 2, progress=said.append)
+    assert max(most) == 1
+    assert said[0] == "H1; L"  # the light one runs beside the first heavy one, the second waits
