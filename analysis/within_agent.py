@@ -100,11 +100,21 @@ BLOCK_ROWS = 65_536
 
 
 def _group_means(X: np.ndarray, codes: np.ndarray) -> np.ndarray:
-    """Per group (0..G-1), the mean of each column of ``X``."""
+    """Per group (0..G-1), the mean of each column of ``X``.
+
+    The sums are one sparse product (groups x rows, its entries ones) with X, which reads X's
+    rows in order, instead of a ``bincount`` per column reading it column by column (strided):
+    each group's rows added in the same order, so the same sums bit for bit."""
     g = int(codes.max()) + 1
     counts = np.bincount(codes, minlength=g)
-    sums = np.column_stack([np.bincount(codes, weights=x, minlength=g) for x in X.T])
+    sums = _by_group(np.ones(len(codes)), codes, g) @ X
     return sums / np.where(counts > 0, counts, 1)[:, None]
+
+
+def _by_group(values: np.ndarray, codes: np.ndarray, g: int) -> sparse.csr_matrix:
+    """The (g, n) sparse matrix with ``values[i]`` at (codes[i], i): its product with an (n, k)
+    array sums each group's rows, times their values, in row order (as ``bincount`` does)."""
+    return sparse.csr_matrix((values, (codes, np.arange(len(codes)))), shape=(g, len(codes)))
 
 
 def _within_ols(X: np.ndarray, y: np.ndarray, codes: np.ndarray):
@@ -152,8 +162,7 @@ def _within_ols(X: np.ndarray, y: np.ndarray, codes: np.ndarray):
         c = codes[a:a + BLOCK_ROWS]
         xw = X[a:a + BLOCK_ROWS][:, keep] - means[c][:, keep]
         resid = (y[a:a + BLOCK_ROWS] - y_means[c]) - xw @ params
-        for j in range(len(keep)):
-            sums[:, j] += np.bincount(c, weights=xw[:, j] * resid, minlength=g)
+        sums += _by_group(resid, c, g) @ xw  # each agent's sum of resid * xw, rows in order
     n_groups = int(np.count_nonzero(np.bincount(codes)))
     cov = bread @ (sums.T @ sums) @ bread
     cov *= n_groups / (n_groups - 1) * (n - 1) / (n - len(keep))
