@@ -13,8 +13,9 @@ vectors of one number per call and a few arrays of one row per distinct time
 from __future__ import annotations
 
 import numpy as np
+from scipy.linalg import blas
 
-CHUNK = 16_384         # rows per block of the information's weighted cross-product
+CHUNK = 4_096          # rows per block of the information's weighted cross-product
 STEP_TOL = 1e-9        # converged: no log hazard ratio moves by more than this ...
 LOGLIK_TOL = 1e-12     # ... and the log partial likelihood by less than this, relative
 MAX_HALVINGS = 30      # halve a step that lowers the likelihood at most this often
@@ -114,11 +115,19 @@ def information(X: np.ndarray, e: np.ndarray, rs: dict, ev: dict) -> np.ndarray:
 def _information(X, e, rs, ev):
     s1, d1 = ev["s1"], ev["d1"]
     wt = ev["w"] * (np.repeat(ev["a1"].cumsum(), rs["sizes"]) - e * np.repeat(ev["f1"], rs["sizes"]))
-    info = np.zeros((X.shape[1], X.shape[1]))
-    block = np.empty((min(CHUNK, len(wt)), X.shape[1]), order="F")
+    # sum_i wt_i x_i x_i' as a symmetric rank-k update of sqrt(wt) x over blocks of rows, each
+    # written into one buffer that stays in cache (wt >= 0: a call's weight in the risk sets it
+    # is in, less the part of its own churn's sub-steps taken off it, (1 - l/d)/c each)
+    k = X.shape[1]
+    root = np.sqrt(np.maximum(wt, 0.0))
+    upper = np.zeros((k, k), order="F")
+    block = np.empty((min(CHUNK, len(wt)), k))
     for a in range(0, len(wt), CHUNK):
         rows = X[a:a + CHUNK]
-        info += rows.T @ np.multiply(rows, wt[a:a + CHUNK, None], out=block[:len(rows)])
+        np.multiply(rows, root[a:a + CHUNK, None], out=block[:len(rows)])
+        upper = blas.dsyrk(1.0, block[:len(rows)].T, beta=1.0, c=upper, trans=0, lower=0, overwrite_c=1)
+    upper = np.triu(upper)
+    info = upper + np.triu(upper, 1).T
     # sum over sub-steps of (s1 - frac d1)(s1 - frac d1)' / c**2, expanded
     mixed = s1.T @ (d1 * ev["f2"][:, None])
     info -= s1.T @ (s1 * ev["a2"][:, None]) - mixed - mixed.T + d1.T @ (d1 * ev["ff2"][:, None])
