@@ -46,6 +46,9 @@ def survival(population: pd.DataFrame, practices: list[str], *, after_call=(),
     after = [p for p in practices if p in set(after_call)]
     on_call = [p for p in practices if p not in after]
     full = build(df, practices)
+    # the encoded covariates live in the design from here on: the frame keeps only what the Cox
+    # rows and the curves read (about 0.15 GB less held through the fits at 1M upset calls)
+    df = df[[c for c in dict.fromkeys(["agent_id", "event", "time_days", *practices]) if c in df.columns]]
     rows, groups, fitted = _cox_rows(df, full.dropping(after), on_call, df["time_days"], "total",
                                      "time_to_churn", None)
     km = km_curves(groups, on_call, horizon_days=KM_HORIZON_DAYS) if on_call else pd.DataFrame()
