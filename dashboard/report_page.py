@@ -12,6 +12,8 @@ from __future__ import annotations
 import html
 import re
 from datetime import UTC, datetime
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 
 import pandas as pd
@@ -179,11 +181,39 @@ between them (16 before the block's place, 12 after it)."""
 
 def _with_plotlyjs(div: str) -> str:
     """A figure's div written without plotly.js, with plotly's plotly.js block put where
-    ``include_plotlyjs=True`` puts it."""
+    ``include_plotlyjs=True`` puts it (with :data:`PLOTLYJS_MARK` for plotly.js itself inside
+    :func:`plotlyjs_apart`)."""
     start = div.index('">') + 2  # the end of the outer div's opening tag
     if div[start:start + _GAP] != " " * _GAP:
         raise ValueError("plotly wrote a figure's div in a form this module does not know")
-    return div[:start + 16] + plotlyjs_block() + div[start + 16:]
+    block = _marked_block() if _apart.get() else plotlyjs_block()
+    return div[:start + 16] + block + div[start + 16:]
+
+
+@lru_cache(maxsize=1)
+def _marked_block() -> str:
+    """:func:`plotlyjs_block` with :data:`PLOTLYJS_MARK` in place of plotly.js."""
+    block, script = plotlyjs_block(), plotlyjs()
+    at = block.index(script)
+    return block[:at] + PLOTLYJS_MARK + block[at + len(script):]
+
+
+PLOTLYJS_MARK = "<!--calmline: plotly.js-->"
+"""What stands for plotly.js in a report made inside :func:`plotlyjs_apart` (never in escaped
+text: every piece of data is escaped before it reaches a report, so no '<!--' comes from data)."""
+_apart: ContextVar[bool] = ContextVar("calmline_plotlyjs_apart", default=False)
+
+
+@contextmanager
+def plotlyjs_apart():
+    """Reports made inside this hold :data:`PLOTLYJS_MARK` where plotly.js goes, for a caller that
+    sends plotly.js from one copy (the report route): a report is then ~100-300 kB of text to make
+    and keep instead of ~5 MB."""
+    token = _apart.set(True)
+    try:
+        yield
+    finally:
+        _apart.reset(token)
 
 
 @lru_cache(maxsize=1)

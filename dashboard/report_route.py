@@ -54,7 +54,7 @@ def report_parts(chosen: dict, page: str, horizon: int | None) -> tuple[str, str
     db = data.database()
     values = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in (chosen or {}).items()))
     key = (str(db.resolve()), file_version(db), page, _shown_run(page, horizon), values)
-    before, after = _reports.get(key, lambda: _split(html_report.report_for(chosen, page, horizon)))
+    before, after = _reports.get(key, lambda: _split(_made_apart(chosen, page, horizon)))
     return report_page.restamp(before), after
 
 
@@ -68,14 +68,16 @@ def _shown_run(page: str, horizon: int | None):
     return ("run", None if run is None else int(run["run_id"]))
 
 
+def _made_apart(chosen: dict, page: str, horizon: int | None) -> str:
+    """The report with :data:`calmline.dashboard.report_page.PLOTLYJS_MARK` where plotly.js goes."""
+    with report_page.plotlyjs_apart():
+        return html_report.report_for(chosen, page, horizon)
+
+
 def _split(text: str) -> tuple[str, str]:
-    """A report's text before and after plotly.js (all of it and "" when it holds none)."""
-    script = report_page.plotlyjs()
-    at = text.find(report_page.plotlyjs_block())
-    if at < 0:
-        return text, ""
-    at += report_page.plotlyjs_block().index(script)
-    return text[:at], text[at + len(script):]
+    """A report's text before and after plotly.js's mark (all of it and "" when it holds none)."""
+    before, mark, after = text.partition(report_page.PLOTLYJS_MARK)
+    return (before, after) if mark else (text, "")
 
 
 def report_text(chosen: dict, page: str, horizon: int | None) -> str:
