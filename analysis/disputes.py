@@ -96,8 +96,8 @@ def select_list(disputes=None) -> str:
 
 
 def dispute_effects(df: pd.DataFrame, calls: pd.DataFrame, practices: list[str], outcome: str, *,
-                    after_call=(), disputes=None, min_calls: int = MIN_CALLS, trim: float = aipw.TRIM
-                    ) -> tuple[pd.DataFrame, list[str]]:
+                    after_call=(), disputes=None, min_calls: int = MIN_CALLS, trim: float = aipw.TRIM,
+                    design: Design | None = None) -> tuple[pd.DataFrame, list[str]]:
     """Estimate every disputed point's change in churn, adjusted like a practice.
 
     Parameters
@@ -122,6 +122,11 @@ def dispute_effects(df: pd.DataFrame, calls: pd.DataFrame, practices: list[str],
         Fewer compared calls than this: no estimate, and the note says why.
     trim : float
         AIPW's overlap bound.
+    design : Design, optional
+        ``build(df, practices)`` (the horizon's design, which the caller has): when every call of
+        ``df`` has a transcript, the linked calls are ``df``'s rows in their order, so their
+        design is this one without the after-call practices, the same arrays ``build`` would
+        give them, and it is not built again.
 
     Returns
     -------
@@ -139,11 +144,19 @@ def dispute_effects(df: pd.DataFrame, calls: pd.DataFrame, practices: list[str],
             "with `calmline etl` and a transcripts file in the source folder (README: Transcripts)"]
     after = set(after_call)
     on_call = [p for p in practices if p not in after]
+    found, at = _positions(df, calls)
+    # when every call is linked (the rows of df, in order), their design is the caller's: the
+    # linked frame then needs none of the columns it encodes
+    reuse = (design is not None and len(found) == len(df) and len(design.covariates) == len(df)
+             and set(on_call) <= set(design.practice_names))
     # only the columns the models read: the merge and every point's subset copy no more
-    used = ["call_id", "agent_id", outcome, *on_call, *ENCODED]
-    linked = _linked(df[[c for c in dict.fromkeys(used) if c in df.columns]], calls)
+    used = ["call_id", "agent_id", outcome, *([] if reuse else [*on_call, *ENCODED])]
+    linked = _linked(df[[c for c in dict.fromkeys(used) if c in df.columns]], calls, (found, at))
     # one design for every linked call, each point's rows taken from it (not a build per point)
-    shared = build(linked, on_call) if len(linked) else None
+    if reuse:
+        shared = design.dropping([p for p in design.practice_names if p not in on_call])
+    else:
+        shared = build(linked, on_call) if len(linked) else None
     rows = []
     for position, d in enumerate(disputes):
         rows += _point(linked, d, position, on_call, outcome, min_calls, trim, shared)
@@ -208,25 +221,38 @@ BLOCK_ROWS = 8_192
 """Rows per block when :func:`_rows_design` gathers a point's calls."""
 
 
-def _linked(df: pd.DataFrame, calls: pd.DataFrame) -> pd.DataFrame:
+def _linked(df: pd.DataFrame, calls: pd.DataFrame, positions: tuple[np.ndarray, np.ndarray] | None = None
+            ) -> pd.DataFrame:
     """``df.merge(calls, on="call_id", how="inner", validate="one_to_one")``, by position: each
     call's row of ``calls`` looked up in one hash index of its call ids, no sort or MultiIndex of
     both key columns (the merge's validation factorised them again): the same rows, in ``df``'s
-    order, with the same columns.
+    order, with the same columns. ``positions``: :func:`_positions` of the two frames, when the
+    caller has them.
 
     Raises
     ------
     pandas.errors.MergeError
         A call id repeats in either frame, as the merge's validation would."""
+    found, at = _positions(df, calls) if positions is None else positions
+    left = df.take(found).reset_index(drop=True)
+    right = calls.drop(columns="call_id").take(at[found]).reset_index(drop=True)
+    return pd.concat([left, right], axis=1)
+
+
+def _positions(df: pd.DataFrame, calls: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The rows of ``df`` whose call has a row in ``calls`` (in ``df``'s order), and for every row
+    of ``df`` the position of its call's row in ``calls`` (-1 for none).
+
+    Raises
+    ------
+    pandas.errors.MergeError
+        A call id repeats in either frame."""
     keys = pd.Index(calls["call_id"])
     if not keys.is_unique or not df["call_id"].is_unique:
         raise pd.errors.MergeError("Merge keys are not unique in either left or right dataset; "
                                    "not a one-to-one merge")
     at = keys.get_indexer(df["call_id"])
-    found = np.flatnonzero(at >= 0)
-    left = df.take(found).reset_index(drop=True)
-    right = calls.drop(columns="call_id").take(at[found]).reset_index(drop=True)
-    return pd.concat([left, right], axis=1)
+    return np.flatnonzero(at >= 0), at
 
 
 def _point(linked: pd.DataFrame, d, position: int, on_call: list[str], outcome: str, min_calls: int,
