@@ -262,7 +262,8 @@ times the curvature's scale) of the maximum: tests hold them to statsmodels' to 
 
 def newton(X: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None,
            start: np.ndarray | None = None, *, maxiter: int = 60, exclude: int | None = None,
-           tol: float | None = None, hessian: np.ndarray | None = None) -> np.ndarray | None:
+           tol: float | None = None, hessian: np.ndarray | None = None,
+           last_gram: list | None = None) -> np.ndarray | None:
     """Maximum-likelihood logit coefficients by Newton-Raphson, or None when it cannot say.
 
     The same maximum as statsmodels' ``Logit(y, X).fit(method="newton")`` (and ``GLM`` with
@@ -289,6 +290,10 @@ def newton(X: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None,
         An approximation of X' W X near the maximum (a sample's, scaled to n rows): steps
         then use it with the exact gradient of all rows (:func:`_chord`), and the exact
         Hessian only if they do not settle.
+    last_gram : list, optional
+        Receives X' W X (all columns) at the coefficients of the last exact step, which are
+        within ``tol`` of those returned (:func:`_warm_start` scales it for the chord steps
+        instead of computing it again).
     """
     tol = NEWTON_TOL if tol is None else tol
     free = np.ones(X.shape[1], bool)
@@ -308,6 +313,8 @@ def newton(X: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None,
             v, r = v * weights, r * weights
         try:
             gram = weighted_gram(X, v)
+            if last_gram is not None:
+                last_gram[:] = [gram]
             if exclude is not None:
                 gram = gram[np.ix_(free, free)]
             factor = linalg.cho_factor(gram, check_finite=True)
@@ -495,11 +502,12 @@ def propensities(X: np.ndarray, A: np.ndarray, columns: list[int], names: list[s
     out: list[LogitFit | None] = [None] * m
     starts, factors, frees = {}, {}, {}
     sums = np.ones(len(X)) @ X  # X's column sums, for every model's separation check
+    sample = _sample(X)  # the same rows for every model: gathered once
     for t in range(m):
         a = A[:, t]
         if a.min() == a.max() or quasi_separated(X, a, columns[t], sums=sums):
             continue  # fit() says why (or refuses at once)
-        first, hessian = _warm_start(X, a, columns[t])
+        first, hessian = _warm_start(X, a, columns[t], sample=sample)
         if hessian is None:
             continue
         free = np.ones(X.shape[1], bool)
@@ -597,23 +605,35 @@ def warm_start_rows(rows: int):
 
 
 def _warm_start(X: np.ndarray, y: np.ndarray, exclude: int | None = None,
-                start: np.ndarray | None = None) -> tuple[np.ndarray | None, np.ndarray | None]:
-    """Start coefficients from a seeded sample's fit, and that sample's X' W X at them scaled to
-    all rows (for :func:`_chord`); (None, None) at or below 2 x :data:`WARM_START_ROWS` rows."""
-    size = _warm_rows.get() or WARM_START_ROWS
-    if len(y) <= 2 * size:
+                start: np.ndarray | None = None, sample: tuple[np.ndarray, np.ndarray] | None = None
+                ) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Start coefficients from a seeded sample's fit, and that sample's X' W X scaled to all rows
+    (for :func:`_chord`); (None, None) at or below 2 x :data:`WARM_START_ROWS` rows.
+
+    The X' W X is the one of the sample fit's last Newton step, at coefficients within its
+    tolerance (1e-4) of the start returned: the chord steps only need it close (their fixed point
+    is the exact gradient's zero), so it is not computed again. ``sample``: :func:`_sample` of X
+    when the caller fits several models on one X (the same rows for each)."""
+    rows, part = _sample(X) if sample is None else sample
+    if rows is None or y[rows].min() == y[rows].max():
         return None, None
-    rows = np.sort(np.random.default_rng(0).choice(len(y), size, replace=False))
-    if y[rows].min() == y[rows].max():
-        return None, None
-    sample = X[rows]
+    gram: list = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        params = newton(sample, y[rows], start=start, maxiter=25, exclude=exclude, tol=1e-4)
-    if params is None or np.max(np.abs(params)) >= 15:
+        params = newton(part, y[rows], start=start, maxiter=25, exclude=exclude, tol=1e-4, last_gram=gram)
+    if params is None or np.max(np.abs(params)) >= 15 or not gram:
         return None, None
-    p = predict(params, sample)
-    return params, weighted_gram(sample, p * (1 - p)) * (len(y) / size)
+    return params, gram[0] * (len(y) / len(rows))
+
+
+def _sample(X: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """The warm start's seeded sample of X's rows (:func:`warm_start_rows` of them, sorted) and
+    those rows of X; (None, None) at or below twice that many rows."""
+    size = _warm_rows.get() or WARM_START_ROWS
+    if len(X) <= 2 * size:
+        return None, None
+    rows = np.sort(np.random.default_rng(0).choice(len(X), size, replace=False))
+    return rows, X[rows]
 
 
 def _codes(groups: np.ndarray) -> np.ndarray:
