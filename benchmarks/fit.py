@@ -11,8 +11,10 @@ default is the fit's own: the cores it may use, at most 2). Prints the wall time
 CPU seconds and peak resident memory of the fit, the time (wall and CPU seconds) spent
 in each model family, and the peak resident memory while each step ran (steps run at
 the same time share their peaks), with the load average at the start and end of each
-round (the machine is shared); with two --threads values or more, the same-round ratios
-of wall and CPU seconds against the first. Target (issue #12): the suite at
+round and the seconds the fit's threads were ready to run but waited for a core (the
+machine is shared: two threads gain nothing when the other core is busy); with two
+--threads values or more, the same-round ratios of wall and CPU seconds against the first.
+--free-blas leaves BLAS's threads as the environment sets them (the fit sets one). Target (issue #12): the suite at
 1M upset calls in <= 20 s and <= 1.5 GB on the 2-core machine; 10M completes in <= 4 GB.
 """
 
@@ -44,12 +46,19 @@ step, peaks, done = ["start"], {}, threading.Event()
 if os.environ.get("BENCH_FREE_BLAS"):
     runner.BLAS_THREADS = None  # BLAS's threads as the environment sets them (the fit sets one)
 
+waited = {}  # per thread: seconds it was ready to run but waited for a core (/proc schedstat)
+
 def sample():  # resident memory every 0.2 s, kept per running step (the steps' peak)
     while not done.is_set():
         with open("/proc/self/status") as status:
             mb = next(int(line.split()[1]) / 1024 for line in status if line.startswith("VmRSS"))
         for name in step[0].split("; "):
             peaks[name] = max(peaks.get(name, 0.0), mb)
+        for task in Path("/proc/self/task").iterdir():
+            try:
+                waited[task.name] = int((task / "schedstat").read_text().split()[1]) / 1e9
+            except (OSError, IndexError, ValueError):
+                pass  # the thread ended
         time.sleep(0.2)
 
 threading.Thread(target=sample, daemon=True).start()
@@ -58,7 +67,7 @@ done.set()
 Path(sys.argv[2]).write_text(json.dumps({"seconds": summary.seconds, "timings": summary.timings,
                                          "cpu": summary.cpu, "cpu_seconds": summary.cpu_seconds,
                                          "rows": summary.rows, "peaks": peaks, "code": runner.__file__,
-                                         "threads": schedule.threads()}))
+                                         "threads": schedule.threads(), "waited": sum(waited.values())}))
 """
 
 
@@ -142,6 +151,7 @@ def _round(db: Path, upset: int, threads: str, args, got: dict) -> None:
     work.unlink()
     print(f"  round, {result.get('threads')} thread(s): {wall:.1f} s wall, {got['cpus'][-1]:.1f} s CPU (fit process), "
           f"peak {rss:,.0f} MB, load average {load:.1f} at start / {os.getloadavg()[0]:.1f} at end; "
+          f"its threads waited {result.get('waited', float('nan')):.1f} s for a core (busy with other work); "
           f"code {result.get('code')}", flush=True)
     for step, mb in result.get("peaks", {}).items():
         print(f"    peak resident memory while {step:<38} {mb:7,.0f} MB")
