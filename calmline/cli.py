@@ -157,6 +157,7 @@ def fit(
     store a duplicate run. --force fits it anyway.
     """
     from calmline.analysis.runner import fit as run_fit
+    from calmline.analysis.schedule import threads
     from calmline.database.publish import WriterBusy
 
     horizons = tuple(dict.fromkeys(horizon or [vocabulary.HEADLINE_HORIZON]))
@@ -164,6 +165,11 @@ def fit(
     if bad:
         allowed = ", ".join(map(str, vocabulary.HORIZONS[:-1])) + f" or {vocabulary.HORIZONS[-1]}"
         err.print(f"[red]--horizon must be {allowed} (got {bad[0]})[/red]")
+        raise typer.Exit(2)
+    try:
+        threads()  # CALMLINE_FIT_THREADS, checked before any work
+    except ValueError as exc:
+        err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2)
     if not db.exists():
         err.print(f"[red]{db}: no database here; run `calmline etl` first[/red]")
