@@ -8,7 +8,6 @@ standard error comes from the delta method with the cluster-robust covariance.
 
 from __future__ import annotations
 
-import warnings
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -19,6 +18,8 @@ from scipy import linalg, sparse
 from scipy.linalg import blas
 from scipy import stats
 from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
+
+from calmline.analysis import warnings_guard
 
 Z95 = stats.norm.ppf(0.975)
 
@@ -184,8 +185,7 @@ def quasi_separated(X: np.ndarray, y: np.ndarray, exclude: int | None = None, *,
     if rest.sum() == 0:
         return False
     gone = [j] if exclude is None else [j, exclude]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with warnings_guard.filters(("ignore", Warning)):
         params = newton(X, y, rest, exclude=gone)
     return params is not None
 
@@ -215,9 +215,7 @@ def _statsmodels_fit(X: np.ndarray, y: np.ndarray, weights: np.ndarray | None
     no convergence), so their warnings are statsmodels' own: (params, converged, why not)."""
     model = (sm.GLM(y, X, family=sm.families.Binomial(), freq_weights=weights) if weights is not None
              else _Logit(y, X, check_rank=False))
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", PerfectSeparationWarning)
-        warnings.simplefilter("ignore", ConvergenceWarning)
+    with warnings_guard.filters(("error", PerfectSeparationWarning), ("ignore", ConvergenceWarning)):
         try:
             if weights is not None:
                 res = model.fit()
@@ -618,8 +616,7 @@ def _warm_start(X: np.ndarray, y: np.ndarray, exclude: int | None = None,
     if rows is None or y[rows].min() == y[rows].max():
         return None, None
     gram: list = []
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with warnings_guard.filters(("ignore", Warning)):
         params = newton(part, y[rows], start=start, maxiter=25, exclude=exclude, tol=1e-4, last_gram=gram)
     if params is None or np.max(np.abs(params)) >= 15 or not gram:
         return None, None

@@ -11,11 +11,11 @@ re-estimates the effect as well.
 from __future__ import annotations
 
 import math
-import warnings
 
 import numpy as np
 import pandas as pd
 
+from calmline.analysis import warnings_guard
 from calmline.analysis.shrinkage import shrink_rates
 
 Z_95 = 1.96
@@ -276,8 +276,7 @@ def _bootstrap(out: pd.DataFrame, effect: pd.DataFrame, adoption: pd.DataFrame, 
     in_top = (higher < TOP) & np.isfinite(ranked)
     p_top = in_top.mean(axis=0)
     kept = np.where(np.isfinite(ranked), retained, np.nan)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # rows with no figure are all-NaN
+    with warnings_guard.filters(("ignore", RuntimeWarning)):  # rows with no figure are all-NaN
         low, high = np.nanpercentile(kept, [2.5, 97.5], axis=0)
     for index, row in out.iterrows():
         if row["retained_per_month"] is None:

@@ -15,17 +15,17 @@ parameters); its coefficient is a risk difference, on the scale of the main esti
 Disagreement rule (:func:`disagrees`): the main estimate lies outside the within-agent 95%
 interval, i.e. comparing an agent's own calls rules out the effect the main model reports.
 
-This module imports nothing of calmline's.
+This module imports nothing of calmline's but its warning filters (:mod:`calmline.analysis.warnings_guard`).
 """
 
 from __future__ import annotations
-
-import warnings
 
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 from scipy import sparse
+
+from calmline.analysis import warnings_guard
 
 COLUMNS = ["practice", "estimate", "se", "ci_low", "ci_high", "p_value", "n", "n_agents", "warning"]
 """What :func:`within_agent` returns (estimates in probability units)."""
@@ -179,8 +179,7 @@ def _within_ols_statsmodels(X: np.ndarray, y: np.ndarray, codes: np.ndarray):
     Xw = demean(X, codes)
     yw = demean(y[:, None], codes)[:, 0]
     keep = np.flatnonzero(np.abs(Xw).max(axis=0) > 1e-9)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with warnings_guard.filters(("ignore", Warning)):
         # hasconst=False: demeaned columns have none, and statsmodels' search for one costs an SVD
         res = sm.OLS(yw, Xw[:, keep], hasconst=False).fit(cov_type="cluster", cov_kwds={"groups": codes},
                                                           use_t=True)
