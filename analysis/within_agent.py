@@ -111,10 +111,12 @@ def _group_means(X: np.ndarray, codes: np.ndarray) -> np.ndarray:
     return sums / np.where(counts > 0, counts, 1)[:, None]
 
 
-def _by_group(values: np.ndarray, codes: np.ndarray, g: int) -> sparse.csr_matrix:
+def _by_group(values: np.ndarray, codes: np.ndarray, g: int) -> sparse.csc_matrix:
     """The (g, n) sparse matrix with ``values[i]`` at (codes[i], i): its product with an (n, k)
-    array sums each group's rows, times their values, in row order (as ``bincount`` does)."""
-    return sparse.csr_matrix((values, (codes, np.arange(len(codes)))), shape=(g, len(codes)))
+    array sums each group's rows, times their values, in row order (as ``bincount`` does).
+    Column-compressed, one entry per row in row order: the product reads the array's rows in
+    order (see :func:`calmline.analysis.logit.by_cluster`)."""
+    return sparse.csc_matrix((values, codes, np.arange(len(codes) + 1)), shape=(g, len(codes)))
 
 
 def _within_ols(X: np.ndarray, y: np.ndarray, codes: np.ndarray):
