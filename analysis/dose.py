@@ -105,7 +105,11 @@ def dose_response(df: pd.DataFrame, practices: list[str], outcome: str, design: 
             rows_of = landmark
             levels, y, groups = levels[landmark], y_all[landmark], groups_all[landmark]
             note = LANDMARK_NOTE
-        at_level = {lvl: (levels == lvl).to_numpy(dtype=bool) for lvl in order}  # once per level
+        # once per level, from one factorisation (integer comparisons, not one of strings per level)
+        codes, uniques = pd.factorize(levels)
+        code_of = {u: k for k, u in enumerate(uniques)}
+        at_level = {lvl: codes == code_of[lvl] if lvl in code_of else np.zeros(len(codes), bool)
+                    for lvl in order}
         present = [lvl for lvl in order if at_level[lvl].any()]
         others = [lvl for lvl in present if lvl != reference]
         X, names = _factor_matrix(whole, rows_of, [*after_call, replaces],
