@@ -15,12 +15,14 @@ when ``CALMLINE_WARM=1``.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from calmline.dashboard import data
+from calmline.database.connection import file_version
 
 HORIZON_DAYS = 90
 """Days after a customer's last upset call in the period within which a churn counts as lost (the
@@ -61,8 +63,8 @@ class CustomerIndex:
 def read_index() -> CustomerIndex | None:
     """The index of the database the app serves (two queries; None when the database has no
     ``upset_customer_calls`` yet: the caller asks ``customer_headline`` then)."""
-    calls = data.frame("upset_customer_index")
-    dims = data.frame("upset_customer_dimensions")
+    calls = data.frame_once("upset_customer_index")
+    dims = data.frame_once("upset_customer_dimensions")
     if calls.attrs.get("missing") or dims.attrs.get("missing") or dims.empty:
         return None
     customer = calls["customer_no"].to_numpy(np.int32)
@@ -84,9 +86,27 @@ def read_index() -> CustomerIndex | None:
         as_of=as_of, as_of_day=None if pd.isna(as_of) else (pd.Timestamp(as_of) - pd.Timestamp("1970-01-01")).days)
 
 
-@data.per_version
+_held: dict = data.clears_with_caches({})
+"""Per database path: (its file version, the index), the newest version read only (a new load
+replaces the index instead of keeping one per version)."""
+_reading = threading.Lock()
+
+
 def _index() -> CustomerIndex | None:
-    return read_index()
+    """The index of the database the app serves, read once per worker and database version (threads
+    asking while it is read wait for that one read)."""
+    db = str(data.database())
+    version = file_version(db)
+    held = _held.get(db)
+    if held is not None and held[0] == version:
+        return held[1]
+    with _reading:
+        held = _held.get(db)
+        if held is not None and held[0] == version:
+            return held[1]
+        index = read_index()
+        _held[db] = (version, index)
+        return index
 
 
 def _allowed(index: CustomerIndex, param: str, chosen) -> np.ndarray:

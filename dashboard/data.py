@@ -58,6 +58,14 @@ def frame(name: str, db: Path | None = None, **params) -> pd.DataFrame:
     return _cached(str(db), version, name, key).copy()
 
 
+def frame_once(name: str, db: Path | None = None, **params) -> pd.DataFrame:
+    """:func:`frame` without keeping the result in the data cache, for a caller that keeps it in
+    another form (the overview's customer index: ~40 MB as a frame, ~20 MB as its arrays)."""
+    db = Path(db) if db is not None else database()
+    key = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items()))
+    return _query(str(db), file_version(db), name, key)
+
+
 CACHE_BYTES = 256 * 1024 ** 2
 """The data cache's budget per process: the sum of its DataFrames' deep memory use."""
 

@@ -74,3 +74,20 @@ def test_a_database_without_the_upset_calls_mart_falls_back_to_the_query(app, mo
         data.clear_caches()
         out = customer_counts.customer_headline({"teams": None})
     assert asked == ["customer_headline"] and out["customers"].iloc[0] == 1
+
+
+def test_the_index_is_read_once_per_database_version_and_a_new_version_replaces_it(app, monkeypatch):
+    from calmline.dashboard import customer_counts, data
+
+    data.clear_caches()
+    reads = []
+    original = customer_counts.read_index
+    monkeypatch.setattr(customer_counts, "read_index", lambda: reads.append(1) or original())
+    with app.server.test_request_context("/"):
+        first = customer_counts._index()
+        assert customer_counts._index() is first and len(reads) == 1
+        assert data._frames.bytes < 1_000_000  # the calls are kept as the index's arrays, not as a frame too
+        monkeypatch.setattr(customer_counts, "file_version", lambda db: ("a new load", 1))
+        assert customer_counts._index() is not first and len(reads) == 2
+        assert len(customer_counts._held) == 1  # the old version's index is not kept
+    data.clear_caches()
