@@ -203,9 +203,16 @@ class _Gram:
         n, k = len(y), len(keep) + 1
         blocks = range(0, n, cls.BLOCK_ROWS)
         mean = np.append(sum(X[a:a + cls.BLOCK_ROWS, keep].sum(axis=0) for a in blocks) / n, y.mean())
+        # each block's columns written into one reused buffer and centred there (no column_stack
+        # and no centred copy): the same block, so the same sums
+        buffer = np.empty((min(cls.BLOCK_ROWS, n), k))
         G = np.zeros((k, k))
         for a in blocks:
-            block = np.column_stack([X[a:a + cls.BLOCK_ROWS, keep], y[a:a + cls.BLOCK_ROWS]]) - mean
+            rows = X[a:a + cls.BLOCK_ROWS]
+            block = buffer[:len(rows)]
+            block[:, :-1] = rows[:, keep]
+            block[:, -1] = y[a:a + cls.BLOCK_ROWS]
+            block -= mean
             G += block.T @ block
         gram.G, gram.n = G, n
         return gram
@@ -251,7 +258,9 @@ def linear_sensitivity(X: np.ndarray, names: list[str], y: np.ndarray, targets: 
         Probability units.
     """
     n = len(y)
-    keep = [j for j in range(X.shape[1]) if np.ptp(X[:, j]) > 0]
+    # the columns that vary, from each column's range in one pass over the rows (not one strided
+    # pass per column)
+    keep = [int(j) for j in np.flatnonzero(X.max(axis=0) - X.min(axis=0) > 0)] if len(X) else []
     gram = _Gram.of_columns(X, keep, np.asarray(y, dtype=float))
     pos = {j: i for i, j in enumerate(keep)}
     yv = len(keep)
