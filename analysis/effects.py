@@ -151,7 +151,9 @@ def _estimate(full: Design, targets: list[str], y: np.ndarray, groups: np.ndarra
     # design, which is then let go (not held through the propensities and the AIPW loop)
     direct_marginal = {}
     if direct is not None and direct.ok and Xd is not None:
-        varying_d = [k for k in range(len(design.practice_names)) if np.ptp(Xd[:, k]) > 0]
+        m = len(design.practice_names)  # the practices' columns, their ranges in one pass over the rows
+        varying_d = [int(k) for k in np.flatnonzero(Xd[:, :m].max(axis=0) - Xd[:, :m].min(axis=0) > 0)] \
+            if m and len(Xd) else []
         if varying_d:
             direct_marginal = dict(zip(varying_d, zip(*logit.ames(direct, Xd, varying_d))))
     Xd = None
