@@ -38,9 +38,12 @@ def survival(population: pd.DataFrame, practices: list[str], *, after_call=(),
     curves start at the landmark too (survival given still active then, days from the call).
     Without ``landmark_days`` after-call practices get no Cox row and no curves.
     """
-    used = ["agent_id", "event", "time_days", *ENCODED, *practices]  # no copy of the other columns
-    df, _ = complete_cases(population[[c for c in dict.fromkeys(used) if c in population.columns]],
-                           practices, "time_days")
+    used = ["agent_id", "event", "time_days", *ENCODED, *practices]
+    if len(population) and population[[*practices, "time_days"]].notna().all(axis=None):
+        df = population  # every call complete (complete_cases' rule): read as it is, no copy of it
+    else:  # the complete calls, a copy of the columns used only
+        df, _ = complete_cases(population[[c for c in dict.fromkeys(used) if c in population.columns]],
+                               practices, "time_days")
     if df.empty:
         return pd.DataFrame(), pd.DataFrame()
     after = [p for p in practices if p in set(after_call)]
