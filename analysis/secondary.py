@@ -52,9 +52,10 @@ def survival(population: pd.DataFrame, practices: list[str], *, after_call=(),
     # the encoded covariates live in the design from here on: the frame keeps only what the Cox
     # rows and the curves read (about 0.15 GB less held through the fits at 1M upset calls)
     df = df[[c for c in dict.fromkeys(["agent_id", "event", "time_days", *practices]) if c in df.columns]]
-    rows, groups, fitted = _cox_rows(df, full.dropping(after), on_call, df["time_days"], "total",
-                                     "time_to_churn", None)
+    rows, groups, fitted = _cox_rows(df, full, on_call, df["time_days"], "total", "time_to_churn", None,
+                                     leave_out=after)
     km = km_curves(groups, on_call, horizon_days=KM_HORIZON_DAYS) if on_call else pd.DataFrame()
+    del groups  # its columns of every call are not held through the landmark models
     if landmark_days is not None:
         time = pd.to_numeric(df["time_days"], errors="coerce").to_numpy(dtype=float)
         alive = time > landmark_days  # still a customer, and followed, past the landmark
@@ -65,9 +66,9 @@ def survival(population: pd.DataFrame, practices: list[str], *, after_call=(),
                 continue
             # the landmark rows of the design are picked inside the fit (no copy of them), and its
             # Newton starts from the total model's coefficients (the same maximum, fewer steps)
-            design = full.dropping([q for q in after if q != p])
-            r, g, _ = _cox_rows(df, design, [p], df["time_days"] - landmark_days, "landmark",
-                                f"time_to_churn_from_day_{landmark_days}", note, rows=alive, start=fitted)
+            r, g, _ = _cox_rows(df, full, [p], df["time_days"] - landmark_days, "landmark",
+                                f"time_to_churn_from_day_{landmark_days}", note, rows=alive, start=fitted,
+                                leave_out=[q for q in after if q != p])
             rows = pd.concat([rows, r], ignore_index=True)
             curves = km_curves(g, [p], horizon_days=KM_HORIZON_DAYS - landmark_days)
             curves["day"] = curves["day"] + landmark_days
@@ -77,14 +78,16 @@ def survival(population: pd.DataFrame, practices: list[str], *, after_call=(),
 
 def _cox_rows(df: pd.DataFrame, design, targets: list[str], time: pd.Series, effect: str,
               outcome: str, note: str | None, *, rows: np.ndarray | None = None,
-              start: dict[str, float] | None = None) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+              start: dict[str, float] | None = None, leave_out=()) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """One Cox model of ``design`` (its practices and covariates) on the calls ``rows`` (all by
     default; a covariate constant among them is left out as the model's screen does): rows for
     ``targets``, the 0/1 columns with time and event for their Kaplan-Meier curves, and every
     term's log hazard ratio (a related model's Newton ``start``)."""
     # covariate column 0 is the intercept, which Cox has no use for; the design's columns are
     # handed over as they are (views), with no frame or second copy of them
-    columns = {name: design.practices[:, j] for j, name in enumerate(design.practice_names)}
+    # ``leave_out``: practices not in this model (``design.dropping(leave_out)`` without its copy)
+    columns = {name: design.practices[:, j] for j, name in enumerate(design.practice_names)
+               if name not in set(leave_out)}
     columns.update({name: design.covariates[:, j] for j, name in enumerate(design.covariate_names) if j})
     event = df["event"].astype(float).to_numpy()
     time = time.astype(float).to_numpy()
