@@ -97,6 +97,7 @@ def dose_response(df: pd.DataFrame, practices: list[str], outcome: str, design: 
     whole = (design or build(df, practices)).varying()
     rows = []
     for factor, (levels_of, replaces, reference, order) in FACTORS.items():
+        X = at = None  # the previous factor's matrix and predictions go before this one's is built
         levels = levels_of(df)
         if levels.isna().all():
             continue  # not recorded on these calls
@@ -288,7 +289,9 @@ def heterogeneity(df: pd.DataFrame, practices: list[str], outcome: str, design: 
                               warning=_join(f"only {mask.sum()} calls: too few to estimate", note))
                          for p in practices]
                 continue
-            # the cell's design (``full.subset(mask).varying().matrix()``) written once into X
+            # the cell's design (``full.subset(mask).varying().matrix()``) written once into X,
+            # the previous cell's let go first
+            X = None
             X, names = _factor_matrix(full, mask, [], [], [], [])
             start = np.array([previous.get(nm, 0.0) for nm in names]) if previous else None
             fit = logit.fit(X, y_all[mask], groups_all[mask], names, start=start)
