@@ -246,6 +246,10 @@ def _contrast(fit, X, first, others, level) -> tuple[float, float]:
     return float((p1 - p0).mean()), float(np.sqrt(max(grad @ fit.cov @ grad, 0.0)))
 
 
+CELL_DIMENSIONS = ("anger_level", "issue_type")
+"""The columns whose levels make :func:`heterogeneity`'s cells."""
+
+
 def heterogeneity(df: pd.DataFrame, practices: list[str], outcome: str, design: Design | None = None, *,
                   min_calls: int = 300, after_call=(), landmark: np.ndarray | None = None,
                   note: str | None = None) -> pd.DataFrame:
@@ -265,8 +269,11 @@ def heterogeneity(df: pd.DataFrame, practices: list[str], outcome: str, design: 
         on_call = [p for p in practices if p not in after]
         full = (design or build(df, practices))
         out = [heterogeneity(df, on_call, outcome, full.dropping(after), min_calls=min_calls)]
+        # the landmark calls' columns the cells read (their design is the subset's), not a copy
+        # of every column of theirs
+        read = [c for c in dict.fromkeys([outcome, "agent_id", *CELL_DIMENSIONS]) if c in df.columns]
         for p in after if landmark is not None and landmark.any() else []:
-            sub = df.loc[landmark].reset_index(drop=True)
+            sub = df.loc[landmark, read].reset_index(drop=True)
             part = heterogeneity(sub, on_call + [p], outcome,
                                  full.dropping([q for q in after if q != p]).subset(landmark),
                                  min_calls=min_calls, note=LANDMARK_NOTE)
@@ -277,7 +284,7 @@ def heterogeneity(df: pd.DataFrame, practices: list[str], outcome: str, design: 
     groups_all = agent_codes(df["agent_id"])
     rows = []
     previous: dict[str, float] = {}  # the last level's coefficients: each level's Newton starts there
-    for dimension in ("anger_level", "issue_type"):
+    for dimension in CELL_DIMENSIONS:
         # each level's rows from one factorisation (a comparison of codes, not of strings)
         codes, uniques = pd.factorize(df[dimension])
         labels = {str(u): k for k, u in enumerate(uniques)}
