@@ -377,12 +377,17 @@ def cluster_covariance(X: np.ndarray, y: np.ndarray, params: np.ndarray, groups:
         The covariance of the coefficients and a warning (or None).
     """
     w = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=float)
-    p = predict(params, X)
-    bread = np.linalg.inv(weighted_gram(X, w * p * (1 - p)))
-    resid = w * (y - p)
     codes = _codes(groups)
     n_groups = int(np.count_nonzero(np.bincount(codes)))
     n, k = float(w.sum()), X.shape[1]
+    if n_groups >= 2 and kind != "CR2" and not (kind == "auto" and n_groups < FEW_AGENTS):
+        gram, sums = _cr1_parts(X, np.asarray(y, dtype=float), params, w, codes)
+        scale = n_groups / (n_groups - 1) * (n - 1) / (n - k)
+        bread = np.linalg.inv(gram)
+        return bread @ (sums.T @ sums) @ bread * scale, None
+    p = predict(params, X)
+    bread = np.linalg.inv(weighted_gram(X, w * p * (1 - p)))
+    resid = w * (y - p)
     if n_groups < 2:
         scores = X * resid[:, None]
         meat = scores.T @ (scores / np.where(w > 0, w, 1.0)[:, None])  # each call its own cluster
@@ -390,11 +395,31 @@ def cluster_covariance(X: np.ndarray, y: np.ndarray, params: np.ndarray, groups:
     if kind == "CR2" or (kind == "auto" and n_groups < FEW_AGENTS):
         meat = cr2_meat(X, resid, w * p * (1 - p), codes, bread)
         return bread @ meat @ bread, few_agents_note(n_groups) if kind == "auto" else None
-    # each cluster's score sum_i w (y - p) x_i as one sparse (clusters x rows) product, the residuals
-    # as its entries: one pass over X and no n x k temporary
-    sums = by_cluster(resid, codes) @ X
-    scale = n_groups / (n_groups - 1) * (n - 1) / (n - k)
-    return bread @ (sums.T @ sums) @ bread * scale, None
+    raise ValueError(f"kind must be 'auto', 'CR1' or 'CR2', not {kind!r}")
+
+
+def _cr1_parts(X: np.ndarray, y: np.ndarray, params: np.ndarray, w: np.ndarray, codes: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """The CR1 sandwich's X' W X (W = w p (1 - p)) and each cluster's score sum_i w (y - p) x_i, in
+    one pass over X's rows: per block of :data:`CHUNK_ROWS` rows, its predictions, its weighted
+    rows' rank-k update (as :func:`weighted_gram`, the same blocks) and its rows' cluster sums (a
+    sparse product, :func:`by_cluster`), while the block is in cache; before, X was read three
+    times (predictions, X' W X, the cluster sums)."""
+    k = X.shape[1]
+    gram = np.zeros((k, k), order="F")
+    sums = np.zeros((int(codes.max()) + 1, k))
+    buffer = np.empty((min(CHUNK_ROWS, len(X)), k))
+    for start in range(0, len(X), CHUNK_ROWS):
+        rows = X[start:start + CHUNK_ROWS]
+        at = slice(start, start + CHUNK_ROWS)
+        p = predict_linear(rows @ params)
+        block = np.multiply(rows, np.sqrt(w[at] * p * (1 - p))[:, None], out=buffer[:len(rows)])
+        gram = blas.dsyrk(1.0, block.T, beta=1.0, c=gram, trans=0, lower=0, overwrite_c=1)
+        members = sparse.csc_matrix((w[at] * (y[at] - p), codes[at], np.arange(len(rows) + 1)),
+                                    shape=sums.shape[:1] + (len(rows),))
+        sums += members @ rows
+    upper = np.triu(gram)
+    return upper + np.triu(upper, 1).T, sums
 
 
 def by_cluster(values: np.ndarray, codes: np.ndarray) -> sparse.csc_matrix:

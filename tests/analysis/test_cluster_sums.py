@@ -35,3 +35,21 @@ def test_the_clustered_covariance_is_statsmodels():
     cov, note = logit.cluster_covariance(X, y, np.asarray(ref.params), groups)
     assert note is None
     np.testing.assert_allclose(cov, np.asarray(ref.cov_params()), rtol=1e-8, atol=1e-14)
+
+
+def test_one_pass_parts_equal_the_three_passes(monkeypatch):
+    """The CR1 covariance's X'WX and cluster scores from one pass over X's row blocks (several
+    blocks, a partial last one, frequency weights) equal predictions, weighted_gram and the
+    sparse cluster product computed apart."""
+    monkeypatch.setattr(logit, "CHUNK_ROWS", 700)
+    rng = np.random.default_rng(43)
+    n = 3_000
+    X = np.column_stack([np.ones(n), rng.normal(size=(n, 4))])
+    y = (rng.random(n) < 0.3).astype(float)
+    params = rng.normal(scale=0.3, size=5)
+    w = rng.integers(1, 4, n).astype(float)
+    codes = rng.integers(0, 50, n)
+    gram, sums = logit._cr1_parts(X, y, params, w, codes)
+    p = logit.predict(params, X)
+    np.testing.assert_allclose(gram, logit.weighted_gram(X, w * p * (1 - p)), rtol=1e-12)
+    np.testing.assert_allclose(sums, logit.by_cluster(w * (y - p), codes) @ X, rtol=1e-12, atol=1e-12)
