@@ -69,7 +69,7 @@ def fit(db: Path, practices: list[str], *, horizons: tuple[int, ...] = (90,),
         joined by ``"; "``, when they run at once).
     threads : int, optional
         Threads the model families run on (:func:`calmline.analysis.schedule.threads`: the
-        ``CALMLINE_FIT_THREADS`` setting, else the cores this process may use, at most 2).
+        ``CALMLINE_FIT_THREADS`` setting, else one).
         The stored results are the same whatever the number.
     """
     started, started_cpu = time.monotonic(), time.process_time()
@@ -319,8 +319,8 @@ def _fit_horizon(df: pd.DataFrame, left_out: int, population: pd.DataFrame, prac
     steps = [*(cox if lanes == 1 else []),
              step("design", "design matrix", lambda: build(df, practices)),
              replace(step("effects", "logit and AIPW", effects_step, "design"), heavy=True),
-             step("points", "disputed points", lambda: disputes.dispute_effects(
-                 df, disputed, practices, outcome, after_call=after)),
+             step("points", "disputed points", lambda design: disputes.dispute_effects(
+                 df, disputed, practices, outcome, after_call=after, design=design), "design"),
              *(cox if lanes > 1 else []),
              step("sensitivity", "sensitivity checks", lambda main, design: _sensitivity(
                  main[0], design, df, practices, outcome, after, landmark), "effects", "design"),

@@ -21,9 +21,11 @@ THREADS_SETTING = "CALMLINE_FIT_THREADS"
 """Environment variable: how many threads `calmline fit` runs its models on (1 runs them one
 after the other, in the calling thread)."""
 
-MAX_THREADS = 2
-"""The default number of threads at most: the steps are few and uneven, so a third lane gains
-little, and each lane holds a family's temporaries (memory)."""
+DEFAULT_THREADS = 1
+"""Threads when :data:`THREADS_SETTING` is not set. One: at 1M upset calls two threads held about
+1 GB more at their peak (two families' temporaries at once: 2.9 against 2.0 GB) for 0.85x the wall
+time, and only when both cores were free; on a busy machine they gained nothing (benchmarks/README.md,
+Fitting, session 12). ``CALMLINE_FIT_THREADS=2`` is for a machine with a free core and the memory."""
 
 
 @dataclass(frozen=True)
@@ -69,8 +71,7 @@ def threads(setting: str | None = None) -> int:
     ----------
     setting : str, optional
         :data:`THREADS_SETTING`'s value (read from the environment when not given): a whole
-        number of at least 1. Empty or unset means the default: the cores this process may
-        run on (its CPU affinity), at most :data:`MAX_THREADS`.
+        number of at least 1. Empty or unset means :data:`DEFAULT_THREADS`.
 
     Returns
     -------
@@ -78,19 +79,15 @@ def threads(setting: str | None = None) -> int:
         At least 1.
     """
     text = (os.environ.get(THREADS_SETTING, "") if setting is None else setting).strip()
-    if text:
-        try:
-            value = int(text)
-        except ValueError:
-            value = 0
-        if value < 1:
-            raise ValueError(f"{THREADS_SETTING} must be a whole number of at least 1 (got {text!r})")
-        return value
+    if not text:
+        return DEFAULT_THREADS
     try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # no affinity on this platform (macOS, Windows)
-        cores = os.cpu_count() or 1
-    return max(1, min(MAX_THREADS, cores))
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ValueError(f"{THREADS_SETTING} must be a whole number of at least 1 (got {text!r})")
+    return value
 
 
 def run(steps: Sequence[Step], lanes: int, *, keep: Sequence[str] = (),
