@@ -19,7 +19,7 @@ from statsmodels.stats.proportion import (confint_proportions_2indep, proportion
                                           test_proportions_2indep)
 
 from calmline import vocabulary
-from calmline.dashboard import customer_counts, data
+from calmline.dashboard import customer_counts, data, summary_cells
 
 HORIZON = vocabulary.HEADLINE_HORIZON
 """Days after a call in which churn counts (the headline horizon)."""
@@ -387,8 +387,8 @@ class Overview:
     @property
     def _monthly(self) -> pd.DataFrame:
         """The monthly query over every month (the period not applied), as it comes."""
-        return self._part("_monthly", lambda: data.frame("monthly", **{**self.params, "start": None,
-                                                                        "end": None}))
+        # the monthly, adoption and teams queries' rows from the worker's cells (exact, ~5x less CPU)
+        return self._part("_monthly", lambda: summary_cells.monthly({**self.params, "start": None, "end": None}))
 
     @property
     def head(self) -> pd.DataFrame:
@@ -416,12 +416,12 @@ class Overview:
 
     @property
     def adoption(self) -> pd.DataFrame:
-        return self._part("adoption", lambda: data.frame("monthly_adoption", **{**self.params, "start": None,
-                                                                                 "end": None}))
+        return self._part("adoption", lambda: summary_cells.monthly_adoption({**self.params, "start": None,
+                                                                               "end": None}))
 
     @property
     def teams(self) -> pd.DataFrame:
-        return self._part("teams", lambda: data.frame("teams", **self.params))
+        return self._part("teams", lambda: summary_cells.teams(self.params))
 
     @property
     def comparisons(self) -> list[Comparison]:
