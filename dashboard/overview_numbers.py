@@ -384,6 +384,10 @@ class Overview:
         made by ``make()`` the first time it is asked for, then kept with them, as a part is."""
         return self._part(name, make)
 
+    def kept_already(self, name: str):
+        """What :meth:`kept` keeps as ``name`` when something made it already, else None (makes nothing)."""
+        return self._parts.get(name)
+
     @property
     def _monthly(self) -> pd.DataFrame:
         """The monthly query over every month (the period not applied), as it comes."""

@@ -115,8 +115,8 @@ def overview_report(chosen: dict | None, numbers: overview_numbers.Overview, fig
     numbers : Overview
         :func:`calmline.dashboard.overview_numbers.overview_numbers` for those filters, the same the
         page shows.
-    figures : list of plotly.graph_objects.Figure
-        The page's charts, in order.
+    figures : list of plotly.graph_objects.Figure or calmline.dashboard.figures.style.PlainFigure
+        The page's charts, in order (anything with the figure's ``to_dict()``).
 
     Returns
     -------
@@ -168,5 +168,5 @@ def report_for(chosen: dict | None) -> str:
     """
     params = filters.params(chosen)
     numbers = overview_numbers.overview_numbers(params)
-    # the page's charts, made once per filters and kept with the numbers (the page's callbacks share them)
-    return overview_report(chosen, numbers, overview_figures.all_four(numbers))
+    # the page's charts as plain dicts (the report only writes their JSON), made once per filters
+    return overview_report(chosen, numbers, overview_figures.for_report(numbers))
