@@ -16,7 +16,7 @@ import pandas as pd
 from dash import Input, Output, callback, dcc, html
 
 from calmline import vocabulary
-from calmline.dashboard import call_links, data, grids, horizons, report_route
+from calmline.dashboard import call_links, data, grids, horizons, report_route, summary_cells
 from calmline.dashboard.filters import not_applied
 from calmline.dashboard.figures import adoption_gap_heatmap, practice_label, priorities_bar
 from calmline.dashboard.figures.effects import horizon_words
@@ -308,8 +308,9 @@ def impact(horizon=None):
 @data.per_version
 def trend(team):
     """Monthly adoption of every practice, one small panel each (the chosen team's calls, or all)."""
-    monthly = data.frame("monthly_adoption", teams=None if team in (None, "all") else [team], sites=None,
-                         channels=None, issues=None, anger=None, start=None, end=None)
+    # the monthly_adoption query's rows, from the worker's cells of the summary (summary_cells)
+    monthly = summary_cells.monthly_adoption(dict(teams=None if team in (None, "all") else [team], sites=None,
+                                                  channels=None, issues=None, anger=None, start=None, end=None))
     who = "all teams" if team in (None, "all") else f"team {team}"
     return adoption_small_multiples(monthly, title=f"Adoption of each practice by month, {who} "
                                                    "(share of assessed upset calls)")

@@ -80,3 +80,24 @@ def test_the_cells_are_read_once_per_database_version(app, monkeypatch):
         monkeypatch.setattr(summary_cells, "file_version", lambda db: ("another version",))
         summary_cells.monthly({"teams": None})
         assert len(reads) == 2
+
+
+def test_the_training_pages_adoption_trend_draws_the_querys_rows(app, con):
+    """Training's adoption trend (all teams, and one team) reads the same rows from the cells."""
+    from plotly.io.json import to_json_plotly
+
+    from calmline.dashboard import data
+    from calmline.dashboard.figures.training import adoption_small_multiples
+    from calmline.dashboard.pages import training
+
+    team = con.execute("SELECT min(team) FROM call_summary").fetchone()[0]
+    with app.server.test_request_context("/"):
+        data.clear_caches()
+        for chosen, who in ((None, "all teams"), ([team], f"team {team}")):
+            rows = con.execute(load_sql("dashboard/monthly_adoption"),
+                               dict(teams=chosen, sites=None, channels=None, issues=None, anger=None,
+                                    start=None, end=None)).df()
+            want = adoption_small_multiples(rows, title=f"Adoption of each practice by month, {who} "
+                                                        "(share of assessed upset calls)")
+            got = training.trend("all" if chosen is None else team)
+            assert to_json_plotly(got) == to_json_plotly(want)
