@@ -195,39 +195,54 @@ def build(df: pd.DataFrame, practices: list[str]) -> Design:
     missing = [c for c in (*ENCODED, *practices) if c not in df.columns]
     if missing:
         raise ValueError(f"the data has no column {', '.join(missing)} (needed for the design)")
-    n = len(df)
-    blocks = [(np.ones((n, 1)), ["intercept"])]
-    blocks.append(_dummies(df["anger_level"].to_numpy(), "anger"))
-    for col in ("issue_type", "channel", "plan", "region"):
-        blocks.append(_dummies(_text(df[col]), col))
-    months = pd.to_datetime(df["call_month"]).to_numpy().astype("datetime64[M]")
-    blocks.append(_dummies(months.view("int64"), "month",
-                           lambda u: np.asarray(u, dtype="int64").view("datetime64[M]").astype(str)))
-    blocks.append(_numeric(df["wait_s"], "log_wait_min", lambda x: np.log1p(np.clip(x, 0, None) / 60)))
-    blocks.append(_numeric(df["tenure_days"], "log_tenure_years",
-                           lambda x: np.log1p(np.clip(x, 0, None) / 365.25)))
-    blocks.append(_numeric(df["monthly_value"], "monthly_value_10", lambda x: x / 10))
-    minutes = pd.to_numeric(df["minutes_since_prev_upset"], errors="coerce").to_numpy(dtype=float)
-    blocks.append((np.where(np.isnan(minutes), 0.0, minutes < SHORT_BREAK_MIN).astype(float)[:, None],
-                   ["short_break"]))
-    prior = pd.to_numeric(df["prior_upset_calls_90d"], errors="coerce").to_numpy(dtype=float)
-    levels = np.array([str(k) for k in range(PRIOR_UPSET_CAP)] + [f"{PRIOR_UPSET_CAP}+"], dtype=object)
-    level = np.where(np.isnan(prior), -1, np.clip(np.nan_to_num(prior), 0, PRIOR_UPSET_CAP)).astype(int)
-    blocks.append(_dummies(level, "prior_upset_90d", lambda u: ["unknown" if k < 0 else levels[k] for k in u]))
-    blocks.append(_numeric(pd.to_numeric(df["repeat_contact_30d"].astype("Float64"), errors="coerce"),
-                           "repeat_contact_30d", lambda x: (x > 0).astype(float)))
-    names = [name for _, ns in blocks for name in ns]
-    # a level column of _dummies (``name[level]``) always varies, as its level and the reference
-    # both occur, and the intercept is kept: only the numeric blocks need a pass for their range
-    each = [np.ones(b.shape[1], bool) if k == 0 or all("[" in nm for nm in ns) else
-            np.ptp(b, axis=0) > 0 if len(b) else np.zeros(b.shape[1], bool)
-            for k, (b, ns) in enumerate(blocks)]
-    varies = np.concatenate(each)
+    blocks = [(b, ns, _varies(b, ns, k)) for k, (b, ns) in enumerate(covariate_blocks(df))]
+    names = [name for _, ns, _ in blocks for name in ns]
+    varies = np.concatenate([v for _, _, v in blocks])
     notes = []
     if not varies.all():
         notes.append("dropped covariates without variation: "
                      + ", ".join(nm for nm, v in zip(names, varies) if not v))
     # one copy: the varying columns of each block side by side
-    cov = np.concatenate([b if v.all() else b[:, v] for (b, _), v in zip(blocks, each)], axis=1)
+    cov = np.concatenate([b if v.all() else b[:, v] for b, _, v in blocks], axis=1)
     prac = df[practices].astype(float).to_numpy()
     return Design(cov, [nm for nm, v in zip(names, varies) if v], prac, list(practices), notes)
+
+
+def covariate_blocks(df: pd.DataFrame):
+    """The covariates of :func:`build` (intercept first), one block of columns at a time.
+
+    Yields
+    ------
+    (numpy.ndarray, list of str)
+        A block's columns (rows as ``df``'s) and their names, before the columns without
+        variation are dropped (:func:`_varies` says which vary): made only when asked for, so
+        a caller that writes each block elsewhere holds one block at a time.
+    """
+    n = len(df)
+    yield np.ones((n, 1)), ["intercept"]
+    yield _dummies(df["anger_level"].to_numpy(), "anger")
+    for col in ("issue_type", "channel", "plan", "region"):
+        yield _dummies(_text(df[col]), col)
+    months = pd.to_datetime(df["call_month"]).to_numpy().astype("datetime64[M]")
+    yield _dummies(months.view("int64"), "month",
+                   lambda u: np.asarray(u, dtype="int64").view("datetime64[M]").astype(str))
+    yield _numeric(df["wait_s"], "log_wait_min", lambda x: np.log1p(np.clip(x, 0, None) / 60))
+    yield _numeric(df["tenure_days"], "log_tenure_years", lambda x: np.log1p(np.clip(x, 0, None) / 365.25))
+    yield _numeric(df["monthly_value"], "monthly_value_10", lambda x: x / 10)
+    minutes = pd.to_numeric(df["minutes_since_prev_upset"], errors="coerce").to_numpy(dtype=float)
+    yield np.where(np.isnan(minutes), 0.0, minutes < SHORT_BREAK_MIN).astype(float)[:, None], ["short_break"]
+    prior = pd.to_numeric(df["prior_upset_calls_90d"], errors="coerce").to_numpy(dtype=float)
+    levels = np.array([str(k) for k in range(PRIOR_UPSET_CAP)] + [f"{PRIOR_UPSET_CAP}+"], dtype=object)
+    level = np.where(np.isnan(prior), -1, np.clip(np.nan_to_num(prior), 0, PRIOR_UPSET_CAP)).astype(int)
+    yield _dummies(level, "prior_upset_90d", lambda u: ["unknown" if k < 0 else levels[k] for k in u])
+    yield _numeric(pd.to_numeric(df["repeat_contact_30d"].astype("Float64"), errors="coerce"),
+                   "repeat_contact_30d", lambda x: (x > 0).astype(float))
+
+
+def _varies(block: np.ndarray, names: list[str], k: int) -> np.ndarray:
+    """Which columns of the ``k``-th block of :func:`covariate_blocks` vary. A level column of
+    _dummies (``name[level]``) always varies, as its level and the reference both occur, and the
+    intercept (block 0) is kept: only the numeric blocks need a pass for their range."""
+    if k == 0 or all("[" in nm for nm in names):
+        return np.ones(block.shape[1], bool)
+    return np.ptp(block, axis=0) > 0 if len(block) else np.zeros(block.shape[1], bool)

@@ -18,6 +18,7 @@ from calmline.analysis.priorities import training_priorities
 from calmline.analysis.training_impact import training_impact
 from calmline.analysis.shrinkage import shrink_rates
 from calmline.analysis.cox import fit_cox_columns
+from calmline.analysis.cox_sorted import SortedTerms, sorted_terms
 from calmline.analysis.kaplan_meier import km_curves
 
 KM_HORIZON_DAYS = 180
@@ -48,7 +49,9 @@ def survival(population: pd.DataFrame, practices: list[str], *, after_call=(),
         return pd.DataFrame(), pd.DataFrame()
     after = [p for p in practices if p in set(after_call)]
     on_call = [p for p in practices if p not in after]
-    full = build(df, practices)
+    # every time, churn and agent present: the calls' terms in one time-sorted matrix that the
+    # models are fitted on where it lies (no design beside a sorted copy of it); else the design
+    full = sorted_terms(df, practices, after, landmark_days) or build(df, practices)
     # the encoded covariates live in the design from here on: the frame keeps only what the Cox
     # rows and the curves read (about 0.15 GB less held through the fits at 1M upset calls)
     df = df[[c for c in dict.fromkeys(["agent_id", "event", "time_days", *practices]) if c in df.columns]]
@@ -82,23 +85,30 @@ def _cox_rows(df: pd.DataFrame, design, targets: list[str], time: pd.Series, eff
     """One Cox model of ``design`` (its practices and covariates) on the calls ``rows`` (all by
     default; a covariate constant among them is left out as the model's screen does): rows for
     ``targets``, the 0/1 columns with time and event for their Kaplan-Meier curves, and every
-    term's log hazard ratio (a related model's Newton ``start``)."""
-    # covariate column 0 is the intercept, which Cox has no use for; the design's columns are
-    # handed over as they are (views), with no frame or second copy of them
-    # ``leave_out``: practices not in this model (``design.dropping(leave_out)`` without its copy)
-    columns = {name: design.practices[:, j] for j, name in enumerate(design.practice_names)
-               if name not in set(leave_out)}
-    columns.update({name: design.covariates[:, j] for j, name in enumerate(design.covariate_names) if j})
+    term's log hazard ratio (a related model's Newton ``start``).
+
+    ``design`` is a :class:`~calmline.analysis.design.Design` of ``df``'s calls, or their
+    :class:`~calmline.analysis.cox_sorted.SortedTerms` (every value present, ``rows`` a landmark's
+    calls, the ``leave_out`` practices its apart columns): the same model and table."""
     event = df["event"].astype(float).to_numpy()
     time = time.astype(float).to_numpy()
-    cox = fit_cox_columns(columns, time, event, df["agent_id"].array, rows=rows, start=start)
+    chosen = np.ones(len(df), bool) if rows is None else rows
+    if isinstance(design, SortedTerms):
+        cox, n_with = _sorted_cox(df, design, targets, time, chosen, start, leave_out)
+    else:
+        # covariate column 0 is the intercept, which Cox has no use for; the design's columns are
+        # handed over as they are (views), with no frame or second copy of them
+        # ``leave_out``: practices not in this model (``design.dropping(leave_out)`` without its copy)
+        columns = {name: design.practices[:, j] for j, name in enumerate(design.practice_names)
+                   if name not in set(leave_out)}
+        columns.update({name: design.covariates[:, j] for j, name in enumerate(design.covariate_names) if j})
+        cox = fit_cox_columns(columns, time, event, df["agent_id"].array, rows=rows, start=start)
+        n_with = {p: int(design.practices[chosen, design.practice_names.index(p)].sum()) for p in targets}
     fitted = {t: float(v) for t, v in zip(cox["term"], cox["log_hr"]) if pd.notna(v)}
     cox = cox[cox["term"].isin(targets)]
     for column in ("hazard_ratio", "ci_low", "ci_high", "p_value", "ph_p_value"):
         cox[column] = pd.to_numeric(cox[column], errors="coerce").astype(float)  # NA -> NaN, as effects
-    chosen = np.ones(len(df), bool) if rows is None else rows
     n_calls = int(chosen.sum())
-    n_with = {p: int(design.practices[chosen, design.practice_names.index(p)].sum()) for p in targets}
     out = pd.DataFrame({
         "practice": cox["term"], "method": "cox", "effect": effect, "outcome": outcome,
         "scale": "hazard_ratio", "estimate": cox["hazard_ratio"], "ci_low": cox["ci_low"],
@@ -108,9 +118,32 @@ def _cox_rows(df: pd.DataFrame, design, targets: list[str], time: pd.Series, eff
         "warning": [_join(w, _ph_warning(p), note) for w, p in zip(cox["warning"], cox["ph_p_value"])],
     })
     picked = df.loc[chosen, targets] if rows is not None else df[targets]
-    groups = picked.astype(int).reset_index(drop=True)
+    # 0/1 as one byte each (the curves read them as floats): 8 times less than int64 columns,
+    # copied again by the frame's reset and new columns (about 0.34 GB at its peak at 1M calls)
+    groups = picked.astype(np.int8).reset_index(drop=True)
     groups["time_days"], groups["event"] = time[chosen], event[chosen]
     return out, groups, fitted
+
+
+def _sorted_cox(df, terms: SortedTerms, targets, time, chosen, start, leave_out) -> tuple[pd.DataFrame, dict]:
+    """The Cox table of :func:`_cox_rows` from ``terms`` (fitted where it lies) and each target's
+    count of calls with it among the ``chosen`` (all, or a landmark's: the rows from the first
+    time past the landmark on in ``terms``' order)."""
+    first = len(chosen) - int(chosen.sum())
+    moved = [p for p in terms.apart if p not in set(leave_out)]
+    for p in moved:  # into its place among the practices, as the design's columns are ordered
+        terms.insert(p, sum(q in terms.names for q in terms.practice_order[:terms.practice_order.index(p)]))
+    try:
+        idx = np.flatnonzero(chosen)
+        codes = pd.factorize(pd.Series(df["agent_id"].array, copy=False).take(idx))[0]
+        where = np.empty(len(chosen), dtype=np.intp)
+        where[idx] = np.arange(len(idx))
+        cox = terms.fit(first, time[terms.order[first:]], codes[where[terms.order[first:]]], start=start)
+        n_with = {p: int(terms.column(p)[first:].sum()) for p in targets}
+    finally:
+        for p in moved:
+            terms.remove(p)
+    return cox, n_with
 
 
 def _ph_warning(p) -> str | None:
