@@ -12,7 +12,6 @@ from __future__ import annotations
 import html
 
 import pandas as pd
-import plotly.graph_objects as go
 from calmline.dashboard import data, filters, formats, overview_figures, overview_numbers, report_page
 
 from calmline import vocabulary
@@ -105,7 +104,7 @@ def context_lines(o: overview_numbers.Overview) -> list[str]:
     return lines
 
 
-def overview_report(chosen: dict | None, numbers: overview_numbers.Overview, figures: list[go.Figure]) -> str:
+def overview_report(chosen: dict | None, numbers: overview_numbers.Overview, figures: list) -> str:
     """The overview page as a standalone HTML document.
 
     Parameters
