@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from calmline.analysis import aipw, logit
-from calmline.analysis.design import Design, agent_codes, build
+from calmline.analysis.design import Design, agent_codes, build, subset_matrix
 
 COLUMNS = ["practice", "method", "effect", "scale", "estimate", "ci_low", "ci_high", "p_value",
            "std_error", "t_df", "n_with", "n_without", "n_calls", "n_trimmed", "n_analysed", "warning"]
@@ -107,7 +107,8 @@ def practice_effects(df: pd.DataFrame, practices: list[str], outcome: str, desig
                      (("naive", "risk_difference"), ("logit", "odds_ratio"),
                       ("logit", "risk_difference"), ("aipw", "risk_difference"))]
             continue
-        sub = full.dropping([p for p in after if p != practice]).subset(landmark)
+        # its calls gathered into one matrix that the models read as it is (no second copy)
+        sub = subset_matrix(full.dropping([p for p in after if p != practice]), landmark)
         r, b, w = _estimate(sub, [practice], y[landmark], groups[landmark], "landmark", trim,
                             note=note, label=f"{practice} landmark logit", balance=with_balance)
         rows += r

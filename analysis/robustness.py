@@ -25,7 +25,7 @@ import pandas as pd
 
 from calmline import vocabulary
 from calmline.analysis import sensitivity, within_agent
-from calmline.analysis.design import Design, covariate_groups
+from calmline.analysis.design import Design, covariate_groups, subset_matrix
 from calmline.analysis.specification import ADJUSTED_FOR
 
 COLUMNS = ["practice", "effect", "method", "estimate", "ci_low", "ci_high", "baseline_risk", "risk_ratio",
@@ -64,7 +64,7 @@ def sensitivity_checks(effects: pd.DataFrame, design: Design, y: np.ndarray, age
         Columns :data:`COLUMNS`, one row per practice.
     """
     if rows is not None:
-        design, y, agents = _rows_design(design, rows), y[rows], np.asarray(agents)[rows]
+        design, y, agents = subset_matrix(design, rows), y[rows], np.asarray(agents)[rows]
     design = design.varying()
     targets = [p for p in practices if p in design.practice_names]
     X, names = design.matrix()
@@ -192,27 +192,3 @@ def reading(row: dict) -> str:
         parts.append(f"Within the same agent: {row['warning']}.")
     return " ".join(parts)
 
-
-ROW_BLOCK = 8_192
-"""Rows gathered at a time by :func:`_rows_design`."""
-
-
-def _rows_design(design: Design, rows: np.ndarray) -> Design:
-    """``design.subset(rows)`` whose practices and covariates are views of one matrix (practices
-    first, as ``matrix()`` lays them out), gathered a block of rows at a time: ``matrix()`` then
-    hands that matrix out instead of a second copy of the subset (with ``subset``'s own copies,
-    two matrices of the landmark calls beside the design, 0.2-0.3 GB each at 1M upset calls).
-    The same values; ``subset`` itself when a covariate is constant among the rows (it drops it)."""
-    idx = np.flatnonzero(rows)
-    p = design.practices.shape[1]
-    combined = np.empty((len(idx), p + design.covariates.shape[1]))
-    for a in range(0, len(idx), ROW_BLOCK):
-        block = idx[a:a + ROW_BLOCK]
-        combined[a:a + ROW_BLOCK, :p] = design.practices[block]
-        combined[a:a + ROW_BLOCK, p:] = design.covariates[block]
-    cov = combined[:, p:]
-    varies = (cov.max(axis=0) - cov.min(axis=0) > 0) if len(cov) else np.zeros(cov.shape[1], bool)
-    if not varies[1:].all():
-        return design.subset(rows)
-    return Design(cov, list(design.covariate_names), combined[:, :p], list(design.practice_names),
-                  list(design.notes), combined)
