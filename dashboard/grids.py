@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
+import numpy as np
 import pandas as pd
 from dash import Input, Output, callback, html, no_update
 
@@ -94,7 +95,21 @@ def records(frame: pd.DataFrame) -> list[dict]:
             days = values.dropna()
             whole = bool((days == days.dt.normalize()).all())
             out[name] = values.dt.strftime("%Y-%m-%d" if whole else "%Y-%m-%d %H:%M")
-    return out.astype(object).where(out.notna(), None).to_dict("records")
+    # column by column, then zipped into rows: the same records as
+    # ``out.astype(object).where(out.notna(), None).to_dict("records")`` (Python scalars, None for
+    # missing; tested), without pandas' per-cell boxing (~3x less CPU for an agent's ~500-3,000 calls)
+    names = list(out.columns)
+    known = out.notna()
+    columns = []
+    for name in names:
+        values = out[name].astype(object).tolist()
+        if out[name].dtype == object:
+            values = [v.item() if isinstance(v, np.generic) else v for v in values]
+        ok = known[name].to_numpy()
+        if not ok.all():
+            values = [v if k else None for v, k in zip(values, ok.tolist())]
+        columns.append(values)
+    return [dict(zip(names, row)) for row in zip(*columns)] if names else [{} for _ in range(len(out))]
 
 
 def register_exports(*grid_ids: str) -> None:
