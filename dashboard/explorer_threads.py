@@ -139,8 +139,9 @@ def _lower_priority() -> None:
     # On Linux the nice value belongs to each thread, and threads started later inherit it.
     if not sys.platform.startswith("linux"):
         return
-    try:
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), NICENESS)
+    try:  # relative to the server's own niceness: a server already run under `nice` keeps the gap
+        me = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, me, min(19, os.getpriority(os.PRIO_PROCESS, me) + NICENESS))
     except OSError as exc:
         log.warning("explorer queries run at normal priority: %s", exc)
 
