@@ -86,19 +86,16 @@ class QueryProcess(SandboxCalls):
         self._conn: Connection | None = None
         self._version = None
         self._lock = threading.Lock()
+        self._ended_peak: int | None = None  # VmHWM of the child the last query ended
 
     def peak_memory(self) -> int | None:
-        """The child's peak resident memory in bytes (Linux), None when no child runs."""
+        """Peak resident memory in bytes (Linux) of the child that answered the last query: the
+        one running, or the one that query ended (a memory error ends it); None when unknown."""
+        if self._ended_peak is not None:
+            return self._ended_peak
         if self._child is None or self._child.poll() is not None:
             return None
-        try:
-            with open(f"/proc/{self._child.pid}/status") as status:
-                for line in status:
-                    if line.startswith("VmHWM:"):
-                        return int(line.split()[1]) * 1024
-        except OSError:
-            return None
-        return None
+        return self._child_peak()
 
     def close(self) -> None:
         """Stop the child (it finishes nothing it was doing)."""
@@ -114,6 +111,7 @@ class QueryProcess(SandboxCalls):
     def _call(self, method: str, *args, **kwargs):
         started = time.monotonic()
         with self._lock:
+            self._ended_peak = None
             self._ensure_open()
             self._conn.send((method, args, kwargs))
             # the time limit counts from the call: a child that had to start first leaves less
@@ -159,8 +157,25 @@ class QueryProcess(SandboxCalls):
         if status == "error":
             if during == "open":
                 self._stop()
+            elif isinstance(value, QueryFailed) and value.kind == "memory":
+                # a process that met its address-space cap may keep a heap it cannot grow again:
+                # the next query gets a fresh child (started now, as after a timeout)
+                self._ended_peak = self._child_peak()
+                self._stop()
+                threading.Thread(target=self._start_spare, daemon=True).start()
             raise value
         return value
+
+    def _child_peak(self) -> int | None:
+        """The running child's VmHWM in bytes, None when it cannot be read."""
+        try:
+            with open(f"/proc/{self._child.pid}/status") as status:
+                for line in status:
+                    if line.startswith("VmHWM:"):
+                        return int(line.split()[1]) * 1024
+        except (OSError, AttributeError):
+            return None
+        return None
 
     def _start_spare(self) -> None:
         """Start a child ahead of the next query (after one was killed), unless one is running."""

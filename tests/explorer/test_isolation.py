@@ -50,6 +50,17 @@ def test_a_runaway_query_stops_within_the_limits(process, sql):
     assert process.run("SELECT count(*) AS n FROM calls").frame["n"].iloc[0] > 0  # usable again
 
 
+def test_the_query_after_a_memory_error_runs_in_a_fresh_process(process):
+    """A process that met its address-space cap may keep a heap it cannot grow again (an ordinary
+    query after the attacks once failed at the cap in a loaded CI run): the next query gets a new one."""
+    process.run("SELECT 1")
+    with pytest.raises(QueryFailed) as failed:
+        process.run("SELECT list(repeat('y', 1000)) FROM range(2000000)")
+    assert failed.value.kind in ("memory", "timeout")
+    process.run("SELECT 1")
+    assert process.peak_memory() < 300 * 2**20  # a fresh child (~160 MB), not the one near the cap
+
+
 def test_ordinary_queries_still_run_under_the_cap(process):
     result = process.saved("practice_adoption_by_agent")
     assert len(result.frame) > 100 and not result.truncated
