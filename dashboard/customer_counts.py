@@ -95,18 +95,7 @@ _reading = threading.Lock()
 def _index() -> CustomerIndex | None:
     """The index of the database the app serves, read once per worker and database version (threads
     asking while it is read wait for that one read)."""
-    db = str(data.database())
-    version = file_version(db)
-    held = _held.get(db)
-    if held is not None and held[0] == version:
-        return held[1]
-    with _reading:
-        held = _held.get(db)
-        if held is not None and held[0] == version:
-            return held[1]
-        index = read_index()
-        _held[db] = (version, index)
-        return index
+    return data.newest_read(_held, _reading, read_index, file_version)
 
 
 def _allowed(index: CustomerIndex, param: str, chosen) -> np.ndarray:

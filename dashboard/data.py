@@ -257,6 +257,22 @@ def clears_with_caches(cache):
     return cache
 
 
+def newest_read(held: dict, lock: threading.Lock, read, version_of=file_version):
+    """``read()`` for the database the app serves, once per worker and file version
+    (``version_of(path)``): ``held`` maps a database path to (its version, what ``read`` gave), the
+    newest version only (a new load replaces it); threads asking while it is read wait for that one
+    read (``lock``)."""
+    db = str(database())
+    version = version_of(db)
+    got = held.get(db)
+    if got is None or got[0] != version:
+        with lock:
+            got = held.get(db)
+            if got is None or got[0] != version:
+                got = held[db] = (version, read())
+    return got[1]
+
+
 def clear_caches() -> None:
     """Empty the data cache and every :func:`per_version` memo of this process, as a worker that
     has just started or seen a new database has them (for measurements and tests)."""

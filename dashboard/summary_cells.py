@@ -106,16 +106,7 @@ _reading = threading.Lock()
 
 def _summary() -> Summary | None:
     """The summary of the database the app serves, read once per worker and database version."""
-    db = str(data.database())
-    version = file_version(db)
-    held = _held.get(db)
-    if held is not None and held[0] == version:
-        return held[1]
-    with _reading:
-        held = _held.get(db)
-        if held is None or held[0] != version:
-            _held[db] = held = (version, read_summary())
-        return held[1]
+    return data.newest_read(_held, _reading, read_summary, file_version)
 
 
 def _passing(cells: Cells, params: dict) -> np.ndarray:
