@@ -292,7 +292,6 @@ def _fit_horizon(df: pd.DataFrame, left_out: int, population: pd.DataFrame, prac
         return {}, warnings + ["no upset calls with a complete outcome window: nothing to estimate"], counts, survival
     after = _after_call(practices)
     landmark = active_at(df, vocabulary.FOLLOWUP_WINDOW_DAYS)  # as horizon_effects finds it
-    cox = [] if survival is None else [schedule.Step("cox", "", lambda: survival)]
 
     def effects_step(design):
         effects, balance, model_warnings, _, _ = horizon_effects(df, practices, outcome, design)
@@ -315,7 +314,9 @@ def _fit_horizon(df: pd.DataFrame, left_out: int, population: pd.DataFrame, prac
     # on one, the disputed points (10.6) and then Cox (9.3) beside it, then the rest. Cox and the
     # logits (the largest temporaries: +1.07 and +0.65 GB at 1M) are heavy, never run together.
     # On one thread Cox comes first, before the horizon's design is built (memory).
-    cox = [replace(c, heavy=True) for c in steps or cox]
+    # the Cox step on the first horizon; on a later one, a step that hands over its result
+    known = [schedule.Step("cox", "", lambda: survival)]
+    cox = [replace(c, heavy=True) for c in (steps if survival is None else known)]
     steps = [*(cox if lanes == 1 else []),
              step("design", "design matrix", lambda: build(df, practices)),
              replace(step("effects", "logit and AIPW", effects_step, "design"), heavy=True),
