@@ -283,7 +283,7 @@ def serve(
     from waitress import serve as run_server
 
     from calmline.dashboard.access import UsersFileError, is_loopback, read_users
-    from calmline.dashboard.app import Settings, create_app
+    from calmline.dashboard.app import Settings, create_app, set_up_before_serving
 
     busy = port_problem(host, port)
     if busy:
@@ -310,6 +310,7 @@ def serve(
         except RulesError as exc:
             _fail(str(exc), 2)
     application = create_app(Settings(db=db, users=known, explorer=not no_explorer, rules=rules))
+    set_up_before_serving(application.server)  # before waitress's threads serve
     terminal.console.print(f"calmline dashboard on http://{host}:{port}/ (database {db}); Ctrl+C stops it")
     try:
         run_server(application.server, host=host, port=port, threads=threads)

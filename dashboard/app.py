@@ -138,6 +138,15 @@ def navigation() -> list[tuple[str, str]]:
     return [(page["name"], page["relative_path"]) for _, page in ranked]
 
 
+def set_up_before_serving(server) -> None:
+    """Have Dash set itself up now, before a server with several threads answers anyone. Dash does it
+    on its first request (copying the pages' callbacks, adding the page router's), which is not safe
+    for two first requests at once (one was answered 500, "dictionary changed size during
+    iteration"). One request answered here does it (a 401 when sign-in is on: the set-up runs before
+    the sign-in check either way)."""
+    server.test_client().get("/")
+
+
 def _rank(page: dict):
     """A page's declared order; the home page's is 0 unless it declares one."""
     if page.get("supplied_order") is not None:

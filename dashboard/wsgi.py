@@ -26,7 +26,7 @@ from pathlib import Path
 
 from calmline.dashboard import data
 from calmline.dashboard.access import read_users
-from calmline.dashboard.app import Settings, create_app
+from calmline.dashboard.app import Settings, create_app, set_up_before_serving
 
 _users_file = os.environ.get("CALMLINE_USERS")
 _users = read_users(Path(_users_file)) if _users_file else None
@@ -36,10 +36,7 @@ server = create_app(Settings(
     explorer=_users is not None and os.environ.get("CALMLINE_EXPLORER", "on") != "off",
     rules=Path(os.environ["CALMLINE_RULES"]) if os.environ.get("CALMLINE_RULES") else None,
 )).server
-# Dash sets itself up on its first request (copying the pages' callbacks, adding the page router's),
-# which is not safe for two first requests at once; answer one here, before gunicorn's threads serve
-# (answered 401 when sign-in is on: the setup runs before the sign-in check either way).
-server.test_client().get("/")
+set_up_before_serving(server)  # before gunicorn's threads serve
 data.warm_now()  # CALMLINE_WARM=1: each worker fills its caches as it starts, not at its first request
 _proxies = int(os.environ.get("CALMLINE_PROXIES", "0") or 0)
 if _proxies > 0:

@@ -52,3 +52,25 @@ def test_warming_starts_when_the_worker_starts(sample_db, monkeypatch):
     monkeypatch.setattr(data, "_warmed", set())
     _import_wsgi(monkeypatch, sample_db, "1")
     assert started.wait(30), "no warming without a request"
+
+
+def test_calmline_serve_has_dash_set_up_before_waitress_serves(sample_db, monkeypatch):
+    import socket
+
+    import dash
+    import waitress
+    from typer.testing import CliRunner
+
+    from calmline.cli import app as cli
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    seen = []
+    monkeypatch.setattr(waitress, "serve", lambda server, **_: seen.append(
+        dash.get_app()._got_first_request["setup_server"]))
+    monkeypatch.delenv("CALMLINE_USERS", raising=False)
+    monkeypatch.delenv("CALMLINE_RULES", raising=False)
+    result = CliRunner().invoke(cli, ["serve", "--db", str(sample_db), "--port", str(port)])
+    assert result.exit_code == 0, result.output
+    assert seen == [True]  # set up before the server's threads could meet two first requests
