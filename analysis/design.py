@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from calmline import vocabulary
+
 ENCODED = ("anger_level", "issue_type", "channel", "plan", "region", "call_month", "wait_s",
            "tenure_days", "monthly_value", "minutes_since_prev_upset", "prior_upset_calls_90d",
            "repeat_contact_30d")
@@ -46,17 +48,40 @@ class Design:
     practice_names: list[str]
     notes: list[str] = field(default_factory=list)
     combined: np.ndarray | None = None
-    """The matrix :meth:`matrix` returns (practices, then covariates), when ``practices`` and
-    ``covariates`` are views of it: it is then handed out as it is, not copied."""
+    """The matrix whose columns are ``practices`` then ``covariates``, when both are views of it:
+    :meth:`matrix` hands it out as it is, not copied, when the practices are in ``listed`` order."""
+    listed: list[str] | None = None
+    """The order the models read the practices in (:meth:`matrix`, :meth:`subset`,
+    :func:`subset_matrix`), when it is not ``practice_names``' own: :func:`build` stores the
+    after-call practices first, so that :meth:`dropping` them leaves a view of its matrix."""
+
+    def _order(self) -> list[int] | None:
+        """The practices' columns in ``listed`` order, or None when that is their own order."""
+        if self.listed is None:
+            return None
+        order = [self.practice_names.index(p) for p in self.listed if p in self.practice_names]
+        return None if order == list(range(len(self.practice_names))) else order
+
+    def _listed_without(self, names) -> list[str] | None:
+        return None if self.listed is None else [p for p in self.listed if p not in set(names)]
 
     def without(self, practice: str) -> "Design":
         """The same design with one practice left out (its column removed)."""
         j = self.practice_names.index(practice)
         return Design(self.covariates, self.covariate_names, np.delete(self.practices, j, axis=1),
-                      [p for p in self.practice_names if p != practice], list(self.notes))
+                      [p for p in self.practice_names if p != practice], list(self.notes),
+                      listed=self._listed_without([practice]))
 
     def dropping(self, practices) -> "Design":
-        """The same design without any of ``practices`` (names not in it are ignored)."""
+        """The same design without any of ``practices`` (names not in it are ignored). When they
+        are its first practice columns (as :func:`build` stores the after-call practices) and the
+        design has a ``combined`` matrix, the result is a view of that matrix (no copy)."""
+        drop = [p for p in self.practice_names if p in set(practices)]
+        k = len(drop)
+        if k and self.combined is not None and drop == self.practice_names[:k]:
+            return Design(self.covariates, self.covariate_names, self.practices[:, k:],
+                          self.practice_names[k:], list(self.notes), self.combined[:, k:],
+                          self._listed_without(drop))
         design = self
         for name in practices:
             if name in design.practice_names:
@@ -68,27 +93,35 @@ class Design:
         estimated, and would make the model singular)."""
         keep = np.ptp(self.practices, axis=0) > 0 if len(self.practices) else \
             np.zeros(len(self.practice_names), bool)
+        gone = [p for p, k in zip(self.practice_names, keep) if not k]
         return Design(self.covariates, self.covariate_names, self.practices if keep.all() else self.practices[:, keep],
                       [p for p, k in zip(self.practice_names, keep) if k], list(self.notes),
-                      self.combined if keep.all() else None)
+                      self.combined if keep.all() else None, self._listed_without(gone))
 
     def subset(self, rows: np.ndarray) -> "Design":
-        """The design restricted to ``rows`` (a boolean mask), covariates constant there dropped."""
+        """The design restricted to ``rows`` (a boolean mask), covariates constant there dropped;
+        its practices in ``listed`` order."""
         cov = self.covariates[rows]
         varies = np.ptp(cov, axis=0) > 0 if len(cov) else np.zeros(cov.shape[1], bool)
         varies[0] = True
+        order = self._order()
+        practices = self.practices[rows] if order is None else self.practices[np.ix_(rows, order)]
+        names = list(self.practice_names) if order is None else [self.practice_names[j] for j in order]
         return Design(cov if varies.all() else cov[:, varies],  # no second copy when all vary
                       [n for n, v in zip(self.covariate_names, varies) if v],
-                      self.practices[rows], list(self.practice_names), list(self.notes))
+                      practices, names, list(self.notes))
 
     def matrix(self, extra: np.ndarray | None = None, extra_names: list[str] | None = None
                ) -> tuple[np.ndarray, list[str]]:
-        """Practices first, then covariates, then ``extra`` columns (without ``extra``, the design's
-        ``combined`` matrix itself when it has one)."""
-        if extra is None and self.combined is not None:
+        """Practices first (in ``listed`` order), then covariates, then ``extra`` columns (without
+        ``extra``, the design's ``combined`` matrix itself when it has one in that order)."""
+        order = self._order()
+        if extra is None and self.combined is not None and order is None:
             return self.combined, self.practice_names + self.covariate_names
-        parts = [self.practices, self.covariates] + ([extra] if extra is not None else [])
-        names = self.practice_names + self.covariate_names + (extra_names or [])
+        practices, practice_names = ((self.practices, self.practice_names) if order is None else
+                                     (self.practices[:, order], [self.practice_names[j] for j in order]))
+        parts = [practices, self.covariates] + ([extra] if extra is not None else [])
+        names = practice_names + self.covariate_names + (extra_names or [])
         return np.column_stack(parts), names
 
 
@@ -171,7 +204,7 @@ def _numeric(values: pd.Series, name: str, transform) -> tuple[np.ndarray, list[
     return np.column_stack(cols), names
 
 
-def build(df: pd.DataFrame, practices: list[str]) -> Design:
+def build(df: pd.DataFrame, practices: list[str], after_call=None) -> Design:
     """Encode the pre-call covariates and the practices of ``df``.
 
     Parameters
@@ -180,6 +213,11 @@ def build(df: pd.DataFrame, practices: list[str]) -> Design:
         The model population (see ``queries/analysis/upset_calls.sql``), complete cases.
     practices : list of str
         0/1 (or boolean) practice columns.
+    after_call : sequence of str, optional
+        The practices that happen after the call (by default the vocabulary's ``after_call``
+        ones). Only where they are kept changes: first among the matrix's columns, so that the
+        total models' design (:meth:`Design.dropping` them) is a view of the one matrix; every
+        model still reads the practices in the order given (``Design.listed``).
 
     Returns
     -------
@@ -190,11 +228,13 @@ def build(df: pd.DataFrame, practices: list[str]) -> Design:
         the agent's previous upset call), the customer's earlier upset calls in the 90
         days before (levels 0, 1, 2, 3 or more; 0 the reference) and a repeat contact
         (any call of theirs in the 30 days before). Columns without variation are dropped
-        and noted.
+        and noted. Practices and covariates are views of one matrix (``combined``).
     """
     missing = [c for c in (*ENCODED, *practices) if c not in df.columns]
     if missing:
         raise ValueError(f"the data has no column {', '.join(missing)} (needed for the design)")
+    after = set(_after_call() if after_call is None else after_call)
+    stored = [p for p in practices if p in after] + [p for p in practices if p not in after]
     blocks = [(b, ns, _varies(b, ns, k)) for k, (b, ns) in enumerate(covariate_blocks(df))]
     names = [name for _, ns, _ in blocks for name in ns]
     varies = np.concatenate([v for _, _, v in blocks])
@@ -202,10 +242,25 @@ def build(df: pd.DataFrame, practices: list[str]) -> Design:
     if not varies.all():
         notes.append("dropped covariates without variation: "
                      + ", ".join(nm for nm, v in zip(names, varies) if not v))
-    # one copy: the varying columns of each block side by side
-    cov = np.concatenate([b if v.all() else b[:, v] for b, _, v in blocks], axis=1)
-    prac = df[practices].astype(float).to_numpy()
-    return Design(cov, [nm for nm, v in zip(names, varies) if v], prac, list(practices), notes)
+    # one matrix: the practices, then the varying columns of each block side by side
+    p = len(stored)
+    combined = np.empty((len(df), p + int(varies.sum())))
+    for j, name in enumerate(stored):
+        combined[:, j] = df[name].astype(float).to_numpy()
+    at = p
+    while blocks:
+        b, _, v = blocks.pop(0)  # each block let go once written
+        width = int(v.sum())
+        combined[:, at:at + width] = b if v.all() else b[:, v]
+        at += width
+        del b
+    return Design(combined[:, p:], [nm for nm, v in zip(names, varies) if v], combined[:, :p], stored, notes,
+                  combined, list(practices) if stored != list(practices) else None)
+
+
+def _after_call() -> list[str]:
+    """The vocabulary's after-call practices (where :func:`build` keeps their columns)."""
+    return [p.name for p in vocabulary.PRACTICES if p.after_call]
 
 
 def covariate_blocks(df: pd.DataFrame):
@@ -260,14 +315,17 @@ def subset_matrix(design: Design, rows: np.ndarray) -> Design:
     The same values; ``subset`` itself when a covariate is constant among the rows (it drops it)."""
     idx = np.flatnonzero(rows)
     p = design.practices.shape[1]
+    order = design._order()  # the practices in the order the models read them
+    names = design.practice_names if order is None else [design.practice_names[j] for j in order]
     combined = np.empty((len(idx), p + design.covariates.shape[1]))
     for a in range(0, len(idx), SUBSET_ROWS):
         block = idx[a:a + SUBSET_ROWS]
-        combined[a:a + SUBSET_ROWS, :p] = design.practices[block]
+        combined[a:a + SUBSET_ROWS, :p] = design.practices[block] if order is None else \
+            design.practices[np.ix_(block, order)]
         combined[a:a + SUBSET_ROWS, p:] = design.covariates[block]
     cov = combined[:, p:]
     varies = (cov.max(axis=0) - cov.min(axis=0) > 0) if len(cov) else np.zeros(cov.shape[1], bool)
     if not varies[1:].all():
         return design.subset(rows)
-    return Design(cov, list(design.covariate_names), combined[:, :p], list(design.practice_names),
+    return Design(cov, list(design.covariate_names), combined[:, :p], list(names),
                   list(design.notes), combined)

@@ -128,18 +128,22 @@ def _estimate(full: Design, targets: list[str], y: np.ndarray, groups: np.ndarra
     design = full.varying()
     n = len(y)
     seen = None if resolved is None else ~np.isnan(resolved)
-    shared = (seen is not None and seen.all() and design.combined is None
-              and (np.ptp(design.covariates[:, 1:], axis=0) > 0).all())
+    every = (seen is not None and seen.all() and (np.ptp(design.covariates[:, 1:], axis=0) > 0).all())
+    # (every call has a resolution and no covariate is constant, which subset() would drop: the
+    # direct model's matrix is the outcome model's with resolved after it)
+    shared = every and design.combined is None
     if shared:
-        # every call (and no constant covariate, which subset() would drop): the direct model's
-        # matrix is the outcome model's with resolved after it, so X is written once, as the
-        # first columns of that matrix (a view of it), not copied beside it (0.29 GB at 1M calls)
+        # X written once, as the first columns of the direct model's matrix (a view of it), not
+        # copied beside it (0.29 GB at 1M calls)
         n_p = len(design.practice_names)
         n_k = n_p + len(design.covariate_names)
         Xd, names = np.empty((n, n_k + 1)), design.practice_names + design.covariate_names
         Xd[:, :n_p], Xd[:, n_p:n_k], Xd[:, n_k] = design.practices, design.covariates, resolved
         X, names_d = Xd[:, :n_k], names + ["resolved"]
     else:
+        # a view of the design's matrix when it has one (the horizon's, after-call practices
+        # dropped: :func:`calmline.analysis.design.build`'s layout); the direct model's matrix
+        # is then X and resolved, written while that model is fitted and let go after it
         (X, names), Xd = design.matrix(), None
     main = logit.fit(X, y, groups, names)
     fits = [(label, main)]
@@ -149,7 +153,10 @@ def _estimate(full: Design, targets: list[str], y: np.ndarray, groups: np.ndarra
         if not seen.all():
             warnings.append(f"{int((~seen).sum()):,} upset calls without a recorded resolution were left "
                             "out of the direct-effect model (not counted as unresolved)")
-        if not shared:
+        if every and not shared:
+            Xd, names_d = np.empty((n, X.shape[1] + 1)), names + ["resolved"]
+            Xd[:, :-1], Xd[:, -1] = X, resolved
+        elif not shared:
             Xd, names_d = design.subset(seen).matrix(resolved[seen][:, None], ["resolved"]) if seen.any() \
                 else (None, None)
         direct = logit.fit(Xd, y[seen], groups[seen], names_d) if seen.any() else \
@@ -178,7 +185,7 @@ def _estimate(full: Design, targets: list[str], y: np.ndarray, groups: np.ndarra
     propensity = dict(zip(varied, logit.propensities(X, X[:, columns], columns, names))) \
         if main.ok and len(varied) > 1 else {}
     for practice in targets:
-        a = full.practices[:, full.practice_names.index(practice)]
+        a = np.ascontiguousarray(full.practices[:, full.practice_names.index(practice)])
         n_with, n_without = int(a.sum()), int(len(a) - a.sum())
         base = dict(practice=practice, n_with=n_with, n_without=n_without, n_calls=n, n_analysed=n)
         rows.append(_naive(y, a, base, effect, note))

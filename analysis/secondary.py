@@ -51,7 +51,7 @@ def survival(population: pd.DataFrame, practices: list[str], *, after_call=(),
     on_call = [p for p in practices if p not in after]
     # every time, churn and agent present: the calls' terms in one time-sorted matrix that the
     # models are fitted on where it lies (no design beside a sorted copy of it); else the design
-    full = sorted_terms(df, practices, after, landmark_days) or build(df, practices)
+    full = sorted_terms(df, practices, after, landmark_days) or build(df, practices, after_call=())
     # the encoded covariates live in the design from here on: the frame keeps only what the Cox
     # rows and the curves read (about 0.15 GB less held through the fits at 1M upset calls)
     df = df[[c for c in dict.fromkeys(["agent_id", "event", "time_days", *practices]) if c in df.columns]]

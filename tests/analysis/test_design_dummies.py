@@ -44,4 +44,6 @@ def test_level_columns_are_get_dummies_without_the_most_common_level():
         assert [c for c in got.columns if c.startswith(prefix + "[")] == list(expected.columns)
     assert "monthly_value_10" not in got.columns
     assert design.notes == ["dropped covariates without variation: monthly_value_10"]
-    assert design.covariates.flags.c_contiguous
+    # one row-major matrix holds the practices then the covariates (each row's covariates side by side)
+    assert design.combined.flags.c_contiguous and design.covariates.base is design.combined
+    assert design.covariates.strides == (design.combined.strides[0], design.combined.itemsize)
