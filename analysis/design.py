@@ -235,7 +235,12 @@ def build(df: pd.DataFrame, practices: list[str], after_call=None) -> Design:
         raise ValueError(f"the data has no column {', '.join(missing)} (needed for the design)")
     after = set(_after_call() if after_call is None else after_call)
     stored = [p for p in practices if p in after] + [p for p in practices if p not in after]
-    blocks = [(b, ns, _varies(b, ns, k)) for k, (b, ns) in enumerate(covariate_blocks(df))]
+    blocks = []  # each block's varying columns; level columns (0/1) as one byte each until written
+    for k, (b, ns) in enumerate(covariate_blocks(df)):
+        v = _varies(b, ns, k)
+        b = b if v.all() else b[:, v]
+        blocks.append((b.astype(np.int8) if k and all("[" in nm for nm in ns) else b, ns, v))
+        del b
     names = [name for _, ns, _ in blocks for name in ns]
     varies = np.concatenate([v for _, _, v in blocks])
     notes = []
@@ -249,10 +254,9 @@ def build(df: pd.DataFrame, practices: list[str], after_call=None) -> Design:
         combined[:, j] = df[name].astype(float).to_numpy()
     at = p
     while blocks:
-        b, _, v = blocks.pop(0)  # each block let go once written
-        width = int(v.sum())
-        combined[:, at:at + width] = b if v.all() else b[:, v]
-        at += width
+        b, _, _ = blocks.pop(0)  # each block let go once written
+        combined[:, at:at + b.shape[1]] = b
+        at += b.shape[1]
         del b
     return Design(combined[:, p:], [nm for nm, v in zip(names, varies) if v], combined[:, :p], stored, notes,
                   combined, list(practices) if stored != list(practices) else None)
