@@ -71,6 +71,38 @@ def _break(df: pd.DataFrame) -> pd.Series:
                      index=df.index)
 
 
+def _options_codes(df: pd.DataFrame) -> np.ndarray:
+    n = pd.to_numeric(df["options_offered"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    return np.select([n >= 3, n == 2, n == 1], [3, 2, 1], 0).astype(np.int8)
+
+
+def _followup_codes(df: pd.DataFrame) -> np.ndarray:
+    days = pd.to_numeric(df["days_to_followup"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    return np.select([days <= 3, days <= 14, days <= 30], [1, 2, 3], 0).astype(np.int8)
+
+
+def _compensation_codes(df: pd.DataFrame) -> np.ndarray:
+    amount = pd.to_numeric(df["compensation_value"], errors="coerce")
+    value = pd.to_numeric(df["monthly_value"], errors="coerce")
+    share = (amount / value.fillna(value.median())).to_numpy(dtype=float, na_value=np.nan)  # as _compensation
+    amount = amount.to_numpy(dtype=float, na_value=np.nan)
+    codes = np.select([amount <= 0, share < 0.25, share < 0.5, share < 1], [0, 1, 2, 3], 4)
+    return np.where(np.isnan(amount), -1, codes).astype(np.int8)
+
+
+def _break_codes(df: pd.DataFrame) -> np.ndarray:
+    m = pd.to_numeric(df["minutes_since_prev_upset"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    return np.select([np.isnan(m), m < 5, m < 10, m < 30], [4, 0, 1, 2], 3).astype(np.int8)
+
+
+LEVEL_CODES = {"options_offered": _options_codes, "followup_timing": _followup_codes,
+               "compensation_amount": _compensation_codes, "break_minutes": _break_codes}
+"""Each factor's levels as positions in its level order (:data:`FACTORS`), -1 where the call has
+none: the levels of ``FACTORS``' functions without a string per call (their ``np.select`` of
+text, a Series of it and its factorisation cost about 0.5 CPU s at 750k calls); the same calls
+at each level (``tests/analysis/test_dose_level_codes.py``)."""
+
+
 FACTORS = {
     # factor: (levels function, binary practice it replaces, reference level, level order)
     "options_offered": (_options, "offered_options", "0", ["0", "1", "2", "3+"]),
@@ -96,21 +128,18 @@ def dose_response(df: pd.DataFrame, practices: list[str], outcome: str, design: 
     groups_all = agent_codes(df["agent_id"])
     whole = (design or build(df, practices)).varying()
     rows = []
-    for factor, (levels_of, replaces, reference, order) in FACTORS.items():
+    for factor, (_, replaces, reference, order) in FACTORS.items():
         X = at = None  # the previous factor's matrix and predictions go before this one's is built
-        levels = levels_of(df)
-        if levels.isna().all():
+        codes = LEVEL_CODES[factor](df)  # positions in ``order``; -1: no level
+        if (codes < 0).all():
             continue  # not recorded on these calls
         rows_of, y, groups, note = None, y_all, groups_all, None
         if replaces in after_call and landmark is not None:
             rows_of = landmark
-            levels, y, groups = levels[landmark], y_all[landmark], groups_all[landmark]
+            codes, y, groups = codes[landmark], y_all[landmark], groups_all[landmark]
             note = LANDMARK_NOTE
-        # once per level, from one factorisation (integer comparisons, not one of strings per level)
-        codes, uniques = pd.factorize(levels)
-        code_of = {u: k for k, u in enumerate(uniques)}
-        at_level = {lvl: codes == code_of[lvl] if lvl in code_of else np.zeros(len(codes), bool)
-                    for lvl in order}
+        # each level's calls by an integer comparison, not one of strings per level
+        at_level = {lvl: codes == k for k, lvl in enumerate(order)}
         present = [lvl for lvl in order if at_level[lvl].any()]
         others = [lvl for lvl in present if lvl != reference]
         X, names = _factor_matrix(whole, rows_of, [*after_call, replaces],
