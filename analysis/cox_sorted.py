@@ -56,11 +56,12 @@ class SortedTerms:
             if p not in apart:
                 self._write(df[p].to_numpy(dtype=float), p)
         self.apart = {p: df[p].to_numpy(dtype=float)[self.order] for p in apart}
-        for k, (block, names) in enumerate(covariate_blocks(df)):
+        # level columns as one byte a value while their block is held (written as floats)
+        for k, (block, names) in enumerate(covariate_blocks(df, levels=np.int8)):
             varies = _varies(block, names, k)
             for j in np.flatnonzero(varies):
                 if k:  # the intercept (block 0) is not a Cox term
-                    self._write(block[:, j], names[j])
+                    self._write(block[:, j].astype(float), names[j])
             del block
         self._binary = {name: name not in self._kept for name in self.names}
 

@@ -154,25 +154,26 @@ def complete_cases(df: pd.DataFrame, practices: list[str], outcome: str) -> tupl
     return df.loc[keep].reset_index(drop=True), int((~keep).sum())
 
 
-def _dummies(values, prefix: str, naming=None) -> tuple[np.ndarray, list[str]]:
+def _dummies(values, prefix: str, naming=None, dtype=float) -> tuple[np.ndarray, list[str]]:
     """0/1 columns for every level but the most common (the reference); missing is a level.
 
     ``naming``: the labels of the distinct values (in order of appearance), when ``values`` are
     codes of something else (months as integers, levels as small ints): the columns are then
-    those of the labelled values themselves, without a string per row."""
+    those of the labelled values themselves, without a string per row. ``dtype``: the columns'
+    (0 and 1 either way)."""
     codes, uniques = pd.factorize(values, use_na_sentinel=False)
     labels = (["unknown" if pd.isna(u) else str(u) for u in uniques] if naming is None
               else list(naming(uniques)))
     reference = int(np.argmax(np.bincount(codes, minlength=len(labels)))) if len(labels) else 0
     keep = sorted((lbl, k) for k, lbl in enumerate(labels) if k != reference)
     if not keep:
-        return np.empty((len(codes), 0)), []
+        return np.empty((len(codes), 0), dtype=dtype), []
     column = np.full(len(labels), -1)
     column[[k for _, k in keep]] = np.arange(len(keep))
     target = column[codes]
     rows = np.flatnonzero(target >= 0)
-    out = np.zeros((len(codes), len(keep)))
-    out[rows, target[rows]] = 1.0
+    out = np.zeros((len(codes), len(keep)), dtype=dtype)
+    out[rows, target[rows]] = 1
     return out, [f"{prefix}[{lbl}]" for lbl, _ in keep]
 
 
@@ -236,10 +237,9 @@ def build(df: pd.DataFrame, practices: list[str], after_call=None) -> Design:
     after = set(_after_call() if after_call is None else after_call)
     stored = [p for p in practices if p in after] + [p for p in practices if p not in after]
     blocks = []  # each block's varying columns; level columns (0/1) as one byte each until written
-    for k, (b, ns) in enumerate(covariate_blocks(df)):
+    for k, (b, ns) in enumerate(covariate_blocks(df, levels=np.int8)):
         v = _varies(b, ns, k)
-        b = b if v.all() else b[:, v]
-        blocks.append((b.astype(np.int8) if k and all("[" in nm for nm in ns) else b, ns, v))
+        blocks.append((b if v.all() else b[:, v], ns, v))
         del b
     names = [name for _, ns, _ in blocks for name in ns]
     varies = np.concatenate([v for _, _, v in blocks])
@@ -267,8 +267,11 @@ def _after_call() -> list[str]:
     return [p.name for p in vocabulary.PRACTICES if p.after_call]
 
 
-def covariate_blocks(df: pd.DataFrame):
+def covariate_blocks(df: pd.DataFrame, levels=float):
     """The covariates of :func:`build` (intercept first), one block of columns at a time.
+
+    ``levels``: the dtype of the level columns (``name[level]``, 0/1), e.g. ``np.int8`` for a
+    caller that writes them elsewhere as floats: one byte a value while the block is held.
 
     Yields
     ------
@@ -279,21 +282,21 @@ def covariate_blocks(df: pd.DataFrame):
     """
     n = len(df)
     yield np.ones((n, 1)), ["intercept"]
-    yield _dummies(df["anger_level"].to_numpy(), "anger")
+    yield _dummies(df["anger_level"].to_numpy(), "anger", dtype=levels)
     for col in ("issue_type", "channel", "plan", "region"):
-        yield _dummies(_text(df[col]), col)
+        yield _dummies(_text(df[col]), col, dtype=levels)
     months = pd.to_datetime(df["call_month"]).to_numpy().astype("datetime64[M]")
     yield _dummies(months.view("int64"), "month",
-                   lambda u: np.asarray(u, dtype="int64").view("datetime64[M]").astype(str))
+                   lambda u: np.asarray(u, dtype="int64").view("datetime64[M]").astype(str), levels)
     yield _numeric(df["wait_s"], "log_wait_min", lambda x: np.log1p(np.clip(x, 0, None) / 60))
     yield _numeric(df["tenure_days"], "log_tenure_years", lambda x: np.log1p(np.clip(x, 0, None) / 365.25))
     yield _numeric(df["monthly_value"], "monthly_value_10", lambda x: x / 10)
     minutes = pd.to_numeric(df["minutes_since_prev_upset"], errors="coerce").to_numpy(dtype=float)
     yield np.where(np.isnan(minutes), 0.0, minutes < SHORT_BREAK_MIN).astype(float)[:, None], ["short_break"]
     prior = pd.to_numeric(df["prior_upset_calls_90d"], errors="coerce").to_numpy(dtype=float)
-    levels = np.array([str(k) for k in range(PRIOR_UPSET_CAP)] + [f"{PRIOR_UPSET_CAP}+"], dtype=object)
+    names = np.array([str(k) for k in range(PRIOR_UPSET_CAP)] + [f"{PRIOR_UPSET_CAP}+"], dtype=object)
     level = np.where(np.isnan(prior), -1, np.clip(np.nan_to_num(prior), 0, PRIOR_UPSET_CAP)).astype(int)
-    yield _dummies(level, "prior_upset_90d", lambda u: ["unknown" if k < 0 else levels[k] for k in u])
+    yield _dummies(level, "prior_upset_90d", lambda u: ["unknown" if k < 0 else names[k] for k in u], levels)
     yield _numeric(pd.to_numeric(df["repeat_contact_30d"].astype("Float64"), errors="coerce"),
                    "repeat_contact_30d", lambda x: (x > 0).astype(float))
 
