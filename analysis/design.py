@@ -336,3 +336,55 @@ def subset_matrix(design: Design, rows: np.ndarray) -> Design:
         return design.subset(rows)
     return Design(cov, list(design.covariate_names), combined[:, :p], list(names),
                   list(design.notes), combined)
+
+
+class Rows:
+    """Some rows of a matrix, with its columns in a given order, read a block of rows at a time
+    (:meth:`block`): a landmark's calls for a model that reads its matrix by blocks, without a
+    gathered copy of them (0.27 GB at 1M upset calls, the landmark being 95% of the calls). The
+    blocks hold the values ``matrix[np.ix_(rows, columns)]`` would, so the same sums."""
+
+    def __init__(self, matrix: np.ndarray, rows: np.ndarray, columns: list[int]) -> None:
+        self.matrix, self.rows, self.columns = matrix, np.asarray(rows), list(columns)
+        self.shape = (len(self.rows), len(self.columns))
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def block(self, start: int, stop: int) -> np.ndarray:
+        """Rows ``start:stop`` (of the chosen rows), a new C-contiguous array."""
+        return self.matrix[np.ix_(self.rows[start:stop], self.columns)]
+
+    def gathered(self) -> np.ndarray:
+        """Every chosen row at once (a copy)."""
+        return self.block(0, len(self))
+
+
+def landmark_rows(design: Design, rows: np.ndarray):
+    """``subset_matrix(design, rows).varying()``'s matrix as :class:`Rows` of the design's own
+    matrix (no copy of the rows), with its names, practice names and covariate names; None when
+    that needs a copy anyway (no ``combined`` matrix, or a covariate constant among the rows,
+    which ``subset`` drops). Practices constant among the rows are left out, as ``varying``
+    does; the practices in ``listed`` order, as ``subset_matrix`` gathers them."""
+    if design.combined is None:
+        return None
+    idx = np.flatnonzero(rows)
+    p = design.practices.shape[1]
+    order = design._order() or list(range(p))
+    k = design.combined.shape[1]
+    if not len(idx):
+        return None
+    low, high = np.full(k, np.inf), np.full(k, -np.inf)
+    for a in range(0, len(idx), SUBSET_ROWS):  # each column's range among the rows, in one pass
+        block = design.combined[idx[a:a + SUBSET_ROWS]]
+        np.minimum(low, block.min(axis=0), out=low)
+        np.maximum(high, block.max(axis=0), out=high)
+    varies = high - low > 0
+    if not varies[p + 1:].all():
+        return None
+    kept = [j for j in order if varies[j]]
+    practice_names = [design.practice_names[j] for j in kept]
+    columns = kept + list(range(p, k))
+    return (Rows(design.combined, idx, columns), practice_names + design.covariate_names,
+            practice_names, list(design.covariate_names))
+

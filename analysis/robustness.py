@@ -25,7 +25,7 @@ import pandas as pd
 
 from calmline import vocabulary
 from calmline.analysis import sensitivity, within_agent
-from calmline.analysis.design import Design, covariate_groups, subset_matrix
+from calmline.analysis.design import Design, covariate_groups, landmark_rows, subset_matrix
 from calmline.analysis.specification import ADJUSTED_FOR
 
 COLUMNS = ["practice", "effect", "method", "estimate", "ci_low", "ci_high", "baseline_risk", "risk_ratio",
@@ -63,13 +63,24 @@ def sensitivity_checks(effects: pd.DataFrame, design: Design, y: np.ndarray, age
     DataFrame
         Columns :data:`COLUMNS`, one row per practice.
     """
-    if rows is not None:
-        design, y, agents = subset_matrix(design, rows), y[rows], np.asarray(agents)[rows]
-    design = design.varying()
-    targets = [p for p in practices if p in design.practice_names]
-    X, names = design.matrix()
-    offset = len(design.practice_names)
-    groups = {col: [offset + j for j in cols] for col, cols in covariate_groups(design.covariate_names).items()}
+    found = landmark_rows(design, rows) if rows is not None else None
+    if found is not None:
+        # the calls' rows read a block at a time from the design's matrix, not gathered (0.27 GB
+        # at 1M upset calls); a practice's column among them only for its baseline risk
+        X, names, practice_names, covariate_names = found
+        full = design
+        used = lambda p: full.practices[X.rows, full.practice_names.index(p)]  # noqa: E731
+        y, agents = y[rows], np.asarray(agents)[rows]
+    else:
+        if rows is not None:
+            design, y, agents = subset_matrix(design, rows), y[rows], np.asarray(agents)[rows]
+        design = design.varying()
+        X, names = design.matrix()
+        practice_names, covariate_names = design.practice_names, design.covariate_names
+        used = lambda p: design.practices[:, design.practice_names.index(p)]  # noqa: E731
+    targets = [p for p in practices if p in practice_names]
+    offset = len(practice_names)
+    groups = {col: [offset + j for j in cols] for col, cols in covariate_groups(covariate_names).items()}
     linear = sensitivity.linear_sensitivity(X, names, y, targets, groups).set_index("practice")
     within = within_agent.within_agent(X, names, y, agents, targets).set_index("practice")
     main = _main(effects, effect)
@@ -80,9 +91,8 @@ def sensitivity_checks(effects: pd.DataFrame, design: Design, y: np.ndarray, age
         if m is not None:
             row.update(method=m["method"], estimate=m["estimate"], ci_low=m["ci_low"], ci_high=m["ci_high"])
         if practice in targets:
-            j = design.practice_names.index(practice)
             if m is not None:
-                p0 = sensitivity.baseline_risk(y, design.practices[:, j], m["estimate"])
+                p0 = sensitivity.baseline_risk(y, used(practice), m["estimate"])
                 rr, e, e_ci = sensitivity.risk_difference_e_values(m["estimate"], m["ci_low"], m["ci_high"], p0)
                 row.update(baseline_risk=p0, risk_ratio=rr, e_value=e, e_value_ci=e_ci)
             row.update({k: v for k, v in linear.loc[practice].items()})

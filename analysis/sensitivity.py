@@ -202,13 +202,14 @@ class _Gram:
         gram = cls.__new__(cls)
         n, k = len(y), len(keep) + 1
         blocks = range(0, n, cls.BLOCK_ROWS)
-        mean = np.append(sum(X[a:a + cls.BLOCK_ROWS, keep].sum(axis=0) for a in blocks) / n, y.mean())
+        mean = np.append(sum(row_block(X, a, a + cls.BLOCK_ROWS)[:, keep].sum(axis=0) for a in blocks) / n,
+                         y.mean())
         # each block's columns written into one reused buffer and centred there (no column_stack
         # and no centred copy): the same block, so the same sums
         buffer = np.empty((min(cls.BLOCK_ROWS, n), k))
         G = np.zeros((k, k))
         for a in blocks:
-            rows = X[a:a + cls.BLOCK_ROWS]
+            rows = row_block(X, a, a + cls.BLOCK_ROWS)
             block = buffer[:len(rows)]
             block[:, :-1] = rows[:, keep]
             block[:, -1] = y[a:a + cls.BLOCK_ROWS]
@@ -226,6 +227,30 @@ class _Gram:
         return coef, float(max(self.G[v, v] - b @ coef, 0.0))
 
 
+RANGE_ROWS = 65_536
+"""Rows per block of :func:`column_ranges` when the matrix is read a block at a time."""
+
+
+def row_block(X, start: int, stop: int) -> np.ndarray:
+    """Rows ``start:stop`` of ``X``: an array's slice, or the block of rows of a matrix read a
+    block at a time (an object with ``block(start, stop)``, such as
+    :class:`calmline.analysis.design.Rows`: a landmark's calls without a gathered copy)."""
+    return X.block(start, stop) if hasattr(X, "block") else X[start:stop]
+
+
+def column_ranges(X) -> np.ndarray:
+    """Each column's largest minus smallest value (``X.max(axis=0) - X.min(axis=0)``), in one
+    pass; by blocks of rows when ``X`` is read a block at a time (:func:`row_block`)."""
+    if not hasattr(X, "block"):
+        return X.max(axis=0) - X.min(axis=0)
+    low, high = np.full(X.shape[1], np.inf), np.full(X.shape[1], -np.inf)
+    for a in range(0, len(X), RANGE_ROWS):
+        block = X.block(a, a + RANGE_ROWS)
+        np.minimum(low, block.min(axis=0), out=low)
+        np.maximum(high, block.max(axis=0), out=high)
+    return high - low
+
+
 def linear_sensitivity(X: np.ndarray, names: list[str], y: np.ndarray, targets: list[str],
                        groups: dict[str, list[int]], alpha: float = ALPHA) -> pd.DataFrame:
     """Robustness values and the strongest-covariate benchmark of each target column.
@@ -233,7 +258,8 @@ def linear_sensitivity(X: np.ndarray, names: list[str], y: np.ndarray, targets: 
     Parameters
     ----------
     X : (n, k) array
-        The design: the practices, then the covariates (an intercept column, if any, is ignored).
+        The design: the practices, then the covariates (an intercept column, if any, is ignored);
+        or its rows read a block at a time (:func:`row_block`).
     names : list of str
         Column names of ``X``.
     y : (n,) array
@@ -260,7 +286,7 @@ def linear_sensitivity(X: np.ndarray, names: list[str], y: np.ndarray, targets: 
     n = len(y)
     # the columns that vary, from each column's range in one pass over the rows (not one strided
     # pass per column)
-    keep = [int(j) for j in np.flatnonzero(X.max(axis=0) - X.min(axis=0) > 0)] if len(X) else []
+    keep = [int(j) for j in np.flatnonzero(column_ranges(X) > 0)] if len(X) else []
     gram = _Gram.of_columns(X, keep, np.asarray(y, dtype=float))
     pos = {j: i for i, j in enumerate(keep)}
     yv = len(keep)

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 from scipy import sparse
+from scipy.sparse import _sparsetools
 
 from calmline.analysis import warnings_guard
 
@@ -48,7 +49,8 @@ def within_agent(X: np.ndarray, names: list[str], y: np.ndarray, agents, targets
     ----------
     X : (n, k) array
         Practices and covariates (an intercept, and anything constant within every agent,
-        is absorbed by the fixed effects and dropped).
+        is absorbed by the fixed effects and dropped); or an object whose ``block(start, stop)``
+        gives its rows a block at a time (:class:`calmline.analysis.design.Rows`).
     names : list of str
         Column names of ``X``.
     y : (n,) array of 0/1
@@ -73,9 +75,11 @@ def within_agent(X: np.ndarray, names: list[str], y: np.ndarray, agents, targets
     if n_agents < 2:
         why = "fewer than two agents with two or more calls: no within-agent comparison"
         return pd.DataFrame([dict(base, practice=t, warning=why) for t in targets], columns=COLUMNS)
-    fitted = _within_ols(np.asarray(X, dtype=float), np.asarray(y, dtype=float), codes)
+    blocks = hasattr(X, "block")  # rows read a block at a time (a landmark's, not gathered)
+    fitted = _within_ols(X if blocks else np.asarray(X, dtype=float), np.asarray(y, dtype=float), codes)
     if fitted is None:  # collinear within agents: statsmodels' pseudo-inverse decides
-        fitted = _within_ols_statsmodels(np.asarray(X, dtype=float), np.asarray(y, dtype=float), codes)
+        fitted = _within_ols_statsmodels(X.gathered() if blocks else np.asarray(X, dtype=float),
+                                         np.asarray(y, dtype=float), codes)
     keep, params, bse, ci, pvalues = fitted
     position = {int(j): i for i, j in enumerate(keep)}
     rows = []
@@ -107,8 +111,24 @@ def _group_means(X: np.ndarray, codes: np.ndarray) -> np.ndarray:
     each group's rows added in the same order, so the same sums bit for bit."""
     g = int(codes.max()) + 1
     counts = np.bincount(codes, minlength=g)
-    sums = _by_group(np.ones(len(codes)), codes, g) @ X
+    if isinstance(X, np.ndarray) and X.flags.c_contiguous:
+        sums = _by_group(np.ones(len(codes)), codes, g) @ X
+    else:
+        # rows read a block at a time, or a view whose rows are not side by side (the design's
+        # total columns), which the product would copy whole first: the same sums, each block's
+        # rows added in order into the running ones (the product's own loop, csc_matvecs)
+        sums = np.zeros((g, X.shape[1]))
+        for a in range(0, len(codes), BLOCK_ROWS):
+            block = np.ascontiguousarray(_rows(X, a, a + BLOCK_ROWS), dtype=float)
+            c = codes[a:a + BLOCK_ROWS]
+            _sparsetools.csc_matvecs(g, len(c), X.shape[1], np.arange(len(c) + 1, dtype=c.dtype), c,
+                                     np.ones(len(c)), block.ravel(), sums.ravel())
     return sums / np.where(counts > 0, counts, 1)[:, None]
+
+
+def _rows(X, start: int, stop: int) -> np.ndarray:
+    """Rows ``start:stop`` of an array, or of rows read a block at a time (``X.block``)."""
+    return X.block(start, stop) if hasattr(X, "block") else X[start:stop]
 
 
 def _by_group(values: np.ndarray, codes: np.ndarray, g: int) -> sparse.csc_matrix:
@@ -143,7 +163,7 @@ def _within_ols(X: np.ndarray, y: np.ndarray, codes: np.ndarray):
     gram, xty, scale = np.zeros((k, k)), np.zeros(k), np.zeros(k)
     for a in range(0, n, BLOCK_ROWS):
         c = codes[a:a + BLOCK_ROWS]
-        xw = X[a:a + BLOCK_ROWS] - means[c]
+        xw = _rows(X, a, a + BLOCK_ROWS) - means[c]
         yw = y[a:a + BLOCK_ROWS] - y_means[c]
         gram += xw.T @ xw
         xty += xw.T @ yw
@@ -162,7 +182,7 @@ def _within_ols(X: np.ndarray, y: np.ndarray, codes: np.ndarray):
     sums = np.zeros((g, len(keep)))
     for a in range(0, n, BLOCK_ROWS):
         c = codes[a:a + BLOCK_ROWS]
-        xw = X[a:a + BLOCK_ROWS][:, keep] - means[c][:, keep]
+        xw = _rows(X, a, a + BLOCK_ROWS)[:, keep] - means[c][:, keep]
         resid = (y[a:a + BLOCK_ROWS] - y_means[c]) - xw @ params
         sums += _by_group(resid, c, g) @ xw  # each agent's sum of resid * xw, rows in order
     n_groups = int(np.count_nonzero(np.bincount(codes)))
