@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 from threadpoolctl import threadpool_limits
 
 from calmline import vocabulary
@@ -150,34 +151,44 @@ def _blas_threads():
 def _store_population(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Write the model population (``queries/analysis/upset_calls.sql``, one row per upset call) as
     the table ``model_population``, replacing the previous fit's, with ``model_population_runs``
-    emptied (the fit lists its runs there when done), and read it back without the columns no
-    model reads (customer_id, site): the rows every model of this fit uses, and those the
-    dashboard's estimates for a filter read with a WHERE."""
+    emptied (the fit lists its runs there when done), and return it as a frame without the columns
+    no model reads (customer_id, site): the rows every model of this fit uses, and those the
+    dashboard's estimates for a filter read with a WHERE.
+
+    The query runs once, into Arrow; the table is written from that Arrow table and the frame
+    converted from it, rather than the table written by the query and read back sorted by DuckDB.
+    The frame is in call_id order (Arrow's sort of the unique call ids, then a gather of the rows),
+    as the query's parallel plan returns its rows in an order of its own each time: the same
+    database then gives the same numbers to the last digit, on any number of threads. The stored
+    table's rows are in the query's order (its readers filter it)."""
     con.execute("DROP TABLE IF EXISTS model_population")
     con.execute("CREATE OR REPLACE TABLE model_population_runs (run_id INTEGER NOT NULL)")
     with _joins_as_written(con):
-        con.sql(load_sql("analysis/upset_calls")).create("model_population")
-    _release_buffers(con)
-    # the columns no model reads (the stored table keeps them, for the estimates for a filter); in
-    # call_id order, as the query's parallel plan returns its rows in an order of its own each time:
-    # the same database then gives the same numbers to the last digit, on any number of threads
-    population = read_frame(con.sql("SELECT * EXCLUDE (customer_id, site) FROM model_population ORDER BY call_id"))
-    _release_buffers(con)  # the table's blocks the read pinned
-    return population
+        table = con.sql(load_sql("analysis/upset_calls")).to_arrow_table()
+    _release_buffers(con)  # the query's hash tables and window sort
+    con.from_arrow(table).create("model_population")
+    _release_buffers(con)  # the blocks the write pinned
+    table = table.drop_columns(["customer_id", "site"])
+    return _frame(table.take(pc.sort_indices(table["call_id"])))
 
 
 def read_frame(relation: duckdb.DuckDBPyRelation) -> pd.DataFrame:
     """``relation.df()``, with text columns held as Arrow strings (``string[pyarrow]``) instead
-    of one Python object per value: at 1M upset calls about 0.2 GB less, read in a third of the
-    CPU time, and the design's factorisations of the text columns run on Arrow's dictionary
-    encoding. Every other column has ``df()``'s dtype (bool, or ``boolean`` when it has a
-    missing value; int64, or float64 when it has one; dates as ``datetime64[us]``); missing
-    text is ``pd.NA`` rather than None, which every model reads the same way."""
-    table = relation.to_arrow_table()
+    of one Python object per value (:func:`_frame`)."""
+    return _frame(relation.to_arrow_table())
+
+
+def _frame(table: pa.Table) -> pd.DataFrame:
+    """An Arrow table as ``DuckDBPyRelation.df()`` would give it, but with text columns held as
+    Arrow strings (``string[pyarrow]``) instead of one Python object per value: at 1M upset calls
+    about 0.2 GB less, read in a third of the CPU time, and the design's factorisations of the
+    text columns run on Arrow's dictionary encoding. Every other column has ``df()``'s dtype
+    (bool, or ``boolean`` when it has a missing value; int64, or float64 when it has one; dates
+    as ``datetime64[us]``); missing text is ``pd.NA`` rather than None, which every model reads
+    the same way."""
     mapped = {pa.string(): pd.StringDtype("pyarrow"), pa.large_string(): pd.StringDtype("pyarrow"),
               pa.bool_(): pd.BooleanDtype()}
     frame = table.to_pandas(types_mapper=mapped.get, date_as_object=False)
-    del table
     for name, column in list(frame.items()):
         if isinstance(column.dtype, pd.BooleanDtype) and not column.hasnans:
             frame[name] = column.to_numpy(dtype=bool)  # as df(): plain bool without a missing value
