@@ -171,7 +171,9 @@ def dose_response(df: pd.DataFrame, practices: list[str], outcome: str, design: 
 
 
 def _factor_matrix(whole: Design, rows: np.ndarray | None, drop: list[str], skip: list[str],
-                   dummies: list[np.ndarray], dummy_names: list[str]) -> tuple[np.ndarray, list[str]]:
+                   dummies: list[np.ndarray], dummy_names: list[str], *,
+                   ranges: tuple[np.ndarray, np.ndarray] | None = None,
+                   out: np.ndarray | None = None) -> tuple[np.ndarray, list[str]]:
     """A factor model's design, written once into its matrix: ``whole``'s practices but ``drop``,
     its covariates but ``skip``, then the level dummies, on the calls ``rows`` (all when None),
     where a practice or covariate (not the intercept) constant on those calls is left out. The
@@ -180,38 +182,100 @@ def _factor_matrix(whole: Design, rows: np.ndarray | None, drop: list[str], skip
 
     The calls' rows are gathered a block at a time (all of a block's columns in one gather), once
     to find the columns constant on them (each column's smallest and largest value) and once to
-    write X: the same matrix as gathering column by column, in two passes over the rows."""
-    pj = [j for j, nm in enumerate(whole.practice_names) if nm not in drop]
+    write X: the same matrix as gathering column by column, in two passes over the rows.
+
+    ``ranges``: each column's smallest and largest value on ``rows`` (practices then covariates,
+    :func:`_level_ranges` of the calls' level), when the caller has them: the first pass is then
+    not made. ``out``: a float array of at least ``n x columns`` elements that X is written into
+    (a view of its start) instead of a new matrix: the caller's models read one buffer in turn."""
+    order = whole._order()  # the practices in the order the models read them (``Design.listed``)
+    pj = [j for j in (range(len(whole.practice_names)) if order is None else order)
+          if whole.practice_names[j] not in drop]
     cj = list(range(len(whole.covariate_names)))
     at = None if rows is None else np.flatnonzero(rows)
     n = len(whole.covariates) if at is None else len(at)
     if at is not None:  # subset(): covariates varying on the rows (and the intercept); varying(): practices
-        lows = [np.full(len(pj), np.inf), np.full(len(cj), np.inf)]
-        highs = [np.full(len(pj), -np.inf), np.full(len(cj), -np.inf)]
-        for start in range(0, n, BLOCK_ROWS):
-            take = at[start:start + BLOCK_ROWS]
-            for i, (source, columns) in enumerate(((whole.practices, pj), (whole.covariates, cj))):
-                if not columns:
-                    continue
-                block = source[take][:, columns]
-                np.minimum(lows[i], block.min(axis=0), out=lows[i])
-                np.maximum(highs[i], block.max(axis=0), out=highs[i])
-        pj = [j for j, lo, hi in zip(pj, lows[0], highs[0]) if hi - lo > 0]
-        cj = [j for j, lo, hi in zip(cj, lows[1], highs[1]) if j == 0 or hi - lo > 0]
+        low, high = ranges if ranges is not None else _ranges(whole, at)
+        first = len(whole.practice_names)
+        pj = [j for j in pj if high[j] - low[j] > 0]
+        cj = [j for j in cj if j == 0 or high[first + j] - low[first + j] > 0]
     cj = [j for j in cj if whole.covariate_names[j] not in skip]
     names = [whole.practice_names[j] for j in pj] + [whole.covariate_names[j] for j in cj] + list(dummy_names)
-    X = np.empty((n, len(pj) + len(cj) + len(dummies)))
-    first, last = len(pj), len(pj) + len(cj)
+    width = len(pj) + len(cj) + len(dummies)
+    X = np.empty((n, width)) if out is None else out[:n * width].reshape(n, width)
+    last = len(pj) + len(cj)
     for start in range(0, n, BLOCK_ROWS):  # row blocks: each block of X is written while in cache
         block = slice(start, start + BLOCK_ROWS)
-        take = block if at is None else at[block]
-        if pj:
-            X[block, :first] = whole.practices[take][:, pj]
-        if cj:
-            X[block, first:last] = whole.covariates[take][:, cj]
+        _gather(whole, pj, cj, block if at is None else at[block], X[block, :last])
         for i, dummy in enumerate(dummies):
             X[block, last + i] = dummy[block]
     return X, names
+
+
+def _sources(whole: Design, pj: list[int], cj: list[int]) -> list[tuple[np.ndarray, list[int], slice]]:
+    """Where the columns ``pj`` of the practices and ``cj`` of the covariates are read from, and
+    where they go: one matrix (the design's ``combined``, practices then covariates) and its
+    columns, or the practices and the covariates apart."""
+    if whole.combined is not None:
+        first = whole.practices.shape[1]
+        return [(whole.combined, pj + [first + j for j in cj], slice(None))]
+    return [(source, columns, to) for source, columns, to in
+            ((whole.practices, pj, slice(0, len(pj))), (whole.covariates, cj, slice(len(pj), None)))
+            if columns]
+
+
+def _gather(whole: Design, pj: list[int], cj: list[int], take, into: np.ndarray) -> None:
+    """Write the rows ``take`` (a slice or row numbers) of the columns ``pj`` of the practices and
+    ``cj`` of the covariates into ``into``: a row gather of each source's block, then its columns
+    (``np.take`` of the gathered block), straight into place (no fancy-indexed copy of a copy)."""
+    for source, columns, to in _sources(whole, pj, cj):
+        part = source[take]  # (not np.take: it copies a source that is a view with gaps whole first)
+        if columns == list(range(source.shape[1])):
+            into[:, to] = part
+        else:
+            np.take(part, columns, axis=1, out=into[:, to], mode="clip")
+
+
+def _ranges(whole: Design, at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each column's smallest and largest value (practices, then covariates) on the rows ``at``,
+    a block of gathered rows at a time."""
+    pj, cj = list(range(whole.practices.shape[1])), list(range(whole.covariates.shape[1]))
+    width = len(pj) + len(cj)
+    low, high = np.full(width, np.inf), np.full(width, -np.inf)
+    block = np.empty((min(BLOCK_ROWS, len(at)), width))
+    for start in range(0, len(at), BLOCK_ROWS):
+        take = at[start:start + BLOCK_ROWS]
+        rows = block[:len(take)]
+        _gather(whole, pj, cj, take, rows)
+        np.minimum(low, rows.min(axis=0), out=low)
+        np.maximum(high, rows.max(axis=0), out=high)
+    return low, high
+
+
+def _level_ranges(whole: Design, codes: np.ndarray, levels: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each level's smallest and largest value of every column (practices, then covariates):
+    ``(low, high)``, each ``levels x columns``, row ``k`` that of :func:`_ranges` on the rows
+    ``codes == k`` (``inf``/``-inf`` for a level without rows; code -1, no level, is in none).
+
+    One pass over the rows in order, for every level at once, instead of a pass over each
+    level's gathered rows: each block's rows sorted by level (in cache) and reduced per level."""
+    pj, cj = list(range(whole.practices.shape[1])), list(range(whole.covariates.shape[1]))
+    width = len(pj) + len(cj)
+    low, high = np.full((levels, width), np.inf), np.full((levels, width), -np.inf)
+    block = np.empty((min(BLOCK_ROWS, len(codes)), width))
+    for start in range(0, len(codes), BLOCK_ROWS):
+        c = codes[start:start + BLOCK_ROWS]
+        order = np.argsort(c, kind="stable")
+        ordered = c[order]
+        starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+        present = ordered[starts]
+        rows = block[:len(c)]
+        _gather(whole, pj, cj, start + order, rows)
+        keep = present >= 0
+        present = present[keep]
+        low[present] = np.minimum(low[present], np.minimum.reduceat(rows, starts, axis=0)[keep])
+        high[present] = np.maximum(high[present], np.maximum.reduceat(rows, starts, axis=0)[keep])
+    return low, high
 
 
 BLOCK_ROWS = 8_192
@@ -303,20 +367,39 @@ def heterogeneity(df: pd.DataFrame, practices: list[str], outcome: str, design: 
         read = [c for c in dict.fromkeys([outcome, "agent_id", *CELL_DIMENSIONS]) if c in df.columns]
         for p in after if landmark is not None and landmark.any() else []:
             sub = df.loc[landmark, read].reset_index(drop=True)
-            part = heterogeneity(sub, on_call + [p], outcome,
-                                 full.dropping([q for q in after if q != p]).subset(landmark),
-                                 min_calls=min_calls, note=LANDMARK_NOTE)
-            out.append(part[part["practice"] == p])
+            # each cell's rows gathered from the horizon's design where they lie (not from a copy of
+            # every landmark call's design, ``subset(landmark)``: the same cells, ~200 MB at 1M)
+            part = _cells(sub, on_call + [p], outcome, full.dropping([q for q in after if q != p]),
+                          min_calls, LANDMARK_NOTE, np.flatnonzero(landmark))
+            out.append(_with_q(part)[part["practice"] == p])
         return _with_q(pd.concat(out, ignore_index=True)[HETEROGENEITY_COLUMNS])
-    full = design or build(df, practices)
+    return _with_q(_cells(df, practices, outcome, design or build(df, practices), min_calls, note))
+
+
+def _cells(df: pd.DataFrame, practices: list[str], outcome: str, full: Design, min_calls: int,
+           note: str | None, at: np.ndarray | None = None) -> pd.DataFrame:
+    """:func:`heterogeneity`'s cells (no q-values) of the calls ``df``: the rows ``at`` of ``full``
+    (all its rows when None), in order; each cell's design is that of ``full.subset(at)``'s rows
+    of the cell (a covariate constant on them left out, the practices in the design's order)."""
     y_all = df[outcome].astype(float).to_numpy()
     groups_all = agent_codes(df["agent_id"])
     rows = []
     previous: dict[str, float] = {}  # the last level's coefficients: each level's Newton starts there
     for dimension in CELL_DIMENSIONS:
         # each level's rows from one factorisation (a comparison of codes, not of strings)
+        X = buffer = None  # the previous dimension's cells let go before this one's buffer is made
         codes, uniques = pd.factorize(df[dimension])
         labels = {str(u): k for k, u in enumerate(uniques)}
+        sizes = np.bincount(codes[codes >= 0], minlength=len(uniques))
+        # the calls' level at their rows of the design (-1: not among the calls, or no level)
+        placed = codes if at is None else np.full(len(full.covariates), -1, dtype=codes.dtype)
+        if at is not None:
+            placed[at] = codes
+        # every level's column ranges from one pass over the rows (not a pass over each cell's), and
+        # one buffer that each cell's matrix is written into in turn (the largest cell's size)
+        ranges = _level_ranges(full, placed, len(uniques)) if (sizes >= min_calls).any() else None
+        width = full.practices.shape[1] + full.covariates.shape[1]
+        buffer = np.empty(int(sizes.max(initial=0)) * width) if ranges is not None else None
         for level in sorted(labels):
             mask = codes == labels[level]
             base = dict(dimension=dimension, level=str(level), n=int(mask.sum()))
@@ -325,10 +408,11 @@ def heterogeneity(df: pd.DataFrame, practices: list[str], outcome: str, design: 
                               warning=_join(f"only {mask.sum()} calls: too few to estimate", note))
                          for p in practices]
                 continue
-            # the cell's design (``full.subset(mask).varying().matrix()``) written once into X,
-            # the previous cell's let go first
-            X = None
-            X, names = _factor_matrix(full, mask, [], [], [], [])
+            # the cell's design (``full.subset(mask).varying().matrix()``) written once into the
+            # buffer, over the previous cell's (whose results are all taken)
+            k = labels[level]
+            X, names = _factor_matrix(full, placed == k, [], [], [], [], ranges=(ranges[0][k], ranges[1][k]),
+                                      out=buffer)
             start = np.array([previous.get(nm, 0.0) for nm in names]) if previous else None
             fit = logit.fit(X, y_all[mask], groups_all[mask], names, start=start)
             if fit.ok:
@@ -348,7 +432,7 @@ def heterogeneity(df: pd.DataFrame, practices: list[str], outcome: str, design: 
                 rows.append(dict(base, practice=practice, estimate=est if lo is not None else None,
                                  ci_low=lo, ci_high=hi, p_value=p,
                                  warning=_join(note, logit.NO_SE if lo is None else None)))
-    return _with_q(pd.DataFrame(rows, columns=HETEROGENEITY_COLUMNS))
+    return pd.DataFrame(rows, columns=HETEROGENEITY_COLUMNS)
 
 
 def _with_q(cells: pd.DataFrame) -> pd.DataFrame:
