@@ -206,13 +206,22 @@ def _rows_design(shared: Design, rows: np.ndarray, practices: list[str], treated
     # arrays views of it: its matrix() is then this matrix, not a copy
     p = len(picked) + 1
     X = np.empty((n, p + len(kept)))
+    # each block of rows gathered once from the shared matrix (practices then covariates), its
+    # columns taken from it straight into place
+    combined = shared.combined is not None
+    sources = [(shared.combined, picked, slice(0, p - 1)),
+               (None, [shared.practices.shape[1] + j for j in kept], slice(p, None))] if combined else \
+        [(shared.practices, picked, slice(0, p - 1)), (shared.covariates, list(kept), slice(p, None))]
     for start in range(0, n, BLOCK_ROWS):
         block = slice(start, start + BLOCK_ROWS)
         take = rows[block]
-        if picked:
-            X[block, :p - 1] = shared.practices[take][:, picked]
+        part = None
+        for source, columns, to in sources:
+            if source is not None:
+                part = source[take]  # (np.take would copy a source with gaps, a view, whole first)
+            if columns:
+                np.take(part, columns, axis=1, out=X[block, to], mode="clip")
         X[block, p - 1] = treated[block]
-        X[block, p:] = shared.covariates[take][:, kept]
     return Design(X[:, p:], [shared.covariate_names[j] for j in kept], X[:, :p], [*practices, name], [],
                   combined=X)
 
