@@ -208,17 +208,26 @@ def _stratified_weights(strata: np.ndarray, n_boot: int, rng: np.random.Generato
     return weights
 
 
-def _weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> np.ndarray:
-    """Per row of ``weights``, ``np.percentile`` (linear) of ``values`` repeated by the weights."""
+def _weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float, *,
+                       columns: np.ndarray | None = None) -> np.ndarray:
+    """Per row of ``weights``, ``np.percentile`` (linear) of ``values`` repeated by the weights.
+
+    ``columns``: ``weights`` is then given transposed, one row per agent (``(agents, rows)``, C
+    order), and the weights of ``values`` are its rows ``columns``: each value's weights are one
+    row gathered, and the cumulative counts run down the rows (a row added to the last at a time),
+    the same sums in the same order as along each row of ``weights[:, columns]``."""
     order = np.argsort(values)
-    values, weights = values[order], weights[:, order]
-    cum = np.cumsum(weights, axis=1)
-    total = cum[:, -1]
+    values = values[order]
+    if columns is None:
+        cum = np.cumsum(weights[:, order], axis=1).T
+    else:
+        cum = np.cumsum(weights[columns[order]], axis=0)  # (values, rows)
+    total = cum[-1]
     position = q * (total - 1)
     below = np.floor(position)
     # the value at sorted (repeated) index i is the first value whose cumulative count exceeds i
-    lo = (cum <= below[:, None]).sum(axis=1)
-    hi = (cum <= (below + 1)[:, None]).sum(axis=1)
+    lo = (cum <= below).sum(axis=0)
+    hi = (cum <= below + 1).sum(axis=0)
     lo, hi = np.minimum(lo, len(values) - 1), np.minimum(hi, len(values) - 1)
     out = values[lo] + (position - below) * (values[hi] - values[lo])
     return np.where(total > 0, out, np.nan)
@@ -253,10 +262,12 @@ def _bootstrap(out: pd.DataFrame, effect: pd.DataFrame, adoption: pd.DataFrame, 
 
     goal = np.full((n_boot, len(practices)), np.nan)
     if target == "best_quartile":
+        by_agent = np.ascontiguousarray(w.T)  # each agent's draws in one row: one gather per practice
         for practice, part in rates.groupby("practice"):
             idx = part["agent_id"].astype(str).map(a_ix).to_numpy()
             goal[:, k_ix[practice]] = _weighted_quantile(part["shrunk_rate"].to_numpy(float),
-                                                         w[:, idx], 0.75)
+                                                         by_agent, 0.75, columns=idx)
+        by_agent = None
     else:
         goal[:] = float(target)
     aim = np.fmax(goal[:, None, :], current)  # a team above target keeps its level
