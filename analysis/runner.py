@@ -99,15 +99,19 @@ def fit(db: Path, practices: list[str], *, horizons: tuple[int, ...] = (90,),
             con.execute(load_sql("analysis/results_schema"))
             cox_input = [population]  # handed to the Cox step once, then not held by the runner
             survival = None
+            if lanes == 1 and horizons:
+                # on one thread Cox first, before any horizon's calls frame is made: its temporaries
+                # (the largest of the fit at 4M upset calls) then sit beside the population alone
+                cox = _survival_step(cox_input, practices)
+                done, timings = schedule.run([cox], 1, keep=["cox"], progress=say)
+                survival = done["cox"]
+                _record(summary, [cox], timings, horizons[0])
             for i, h in enumerate(horizons):
                 run_id = con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM model_runs").fetchone()[0]
                 df, left_out = in_model(population, practices, h)
                 if i == len(horizons) - 1:  # the models read df from here on: keep only what the rest reads
                     population = _after_models(population, practices, horizons)
-                steps = [] if survival is not None else [schedule.Step(
-                    "cox", "Cox and Kaplan-Meier", lambda: secondary.survival(
-                        cox_input.pop(), practices, after_call=_after_call(practices),
-                        landmark_days=vocabulary.FOLLOWUP_WINDOW_DAYS))]  # the same for every horizon
+                steps = [] if survival is not None else [_survival_step(cox_input, practices)]
                 tables, warnings, counts, survival = _fit_horizon(
                     df, left_out, population, practices, h, steps, survival, training, disputed, lanes, say, summary)
                 del df
@@ -141,6 +145,14 @@ the cores (a BLAS thread of its own per lane would wait for the other lane's), i
 columns) gain little from a second one, and OpenBLAS's spinning threads doubled the fit's CPU on a
 busy machine (benchmarks/README.md, Fitting). Also the numbers do not depend on the lanes: a
 product summed by two BLAS threads can differ from one thread's in the last digit."""
+
+
+def _survival_step(cox_input: list[pd.DataFrame], practices: list[str]) -> schedule.Step:
+    """The Cox and Kaplan-Meier step (the same for every horizon): it takes the population out of
+    ``cox_input`` when it runs, so the runner does not hold it for the step."""
+    return schedule.Step("cox", "Cox and Kaplan-Meier", lambda: secondary.survival(
+        cox_input.pop(), practices, after_call=_after_call(practices),
+        landmark_days=vocabulary.FOLLOWUP_WINDOW_DAYS))
 
 
 def _blas_threads():
@@ -324,7 +336,8 @@ def _fit_horizon(df: pd.DataFrame, left_out: int, population: pd.DataFrame, prac
     # 11), logit and AIPW (8.5), sensitivity (3.4), q-values, priorities (2.4) and coaching (2.5)
     # on one, the disputed points (10.6) and then Cox (9.3) beside it, then the rest. Cox and the
     # logits (the largest temporaries: +1.07 and +0.65 GB at 1M) are heavy, never run together.
-    # On one thread Cox comes first, before the horizon's design is built (memory).
+    # On one thread Cox comes first, before the horizon's design is built (memory): fit() runs it
+    # before the first horizon's calls frame, so here it only hands over its result.
     # the Cox step on the first horizon; on a later one, a step that hands over its result
     known = [schedule.Step("cox", "", lambda: survival)]
     cox = [replace(c, heavy=True) for c in (steps if survival is None else known)]
