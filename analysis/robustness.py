@@ -68,16 +68,18 @@ def sensitivity_checks(effects: pd.DataFrame, design: Design, y: np.ndarray, age
         # the calls' rows read a block at a time from the design's matrix, not gathered (0.27 GB
         # at 1M upset calls); a practice's column among them only for its baseline risk
         X, names, practice_names, covariate_names = found
-        full = design
-        used = lambda p: full.practices[X.rows, full.practice_names.index(p)]  # noqa: E731
-        y, agents = y[rows], np.asarray(agents)[rows]
+        y, agents, picked = y[rows], np.asarray(agents)[rows], X.rows
     else:
         if rows is not None:
             design, y, agents = subset_matrix(design, rows), y[rows], np.asarray(agents)[rows]
         design = design.varying()
         X, names = design.matrix()
-        practice_names, covariate_names = design.practice_names, design.covariate_names
-        used = lambda p: design.practices[:, design.practice_names.index(p)]  # noqa: E731
+        practice_names, covariate_names, picked = design.practice_names, design.covariate_names, slice(None)
+
+    def used(practice: str) -> np.ndarray:
+        """The practice's 0/1 values on the model's calls."""
+        return design.practices[picked, design.practice_names.index(practice)]
+
     targets = [p for p in practices if p in practice_names]
     offset = len(practice_names)
     groups = {col: [offset + j for j in cols] for col, cols in covariate_groups(covariate_names).items()}
