@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from calmline.analysis import logit
+from calmline.analysis.column_runs import copy_columns
 from calmline.analysis.multiplicity import FDR_LEVEL, bh_qvalues
 from calmline.analysis.design import Design, agent_codes, build
 
@@ -227,13 +228,11 @@ def _sources(whole: Design, pj: list[int], cj: list[int]) -> list[tuple[np.ndarr
 def _gather(whole: Design, pj: list[int], cj: list[int], take, into: np.ndarray) -> None:
     """Write the rows ``take`` (a slice or row numbers) of the columns ``pj`` of the practices and
     ``cj`` of the covariates into ``into``: a row gather of each source's block, then its columns
-    (``np.take`` of the gathered block), straight into place (no fancy-indexed copy of a copy)."""
+    copied into place a run of neighbouring columns at a time (no fancy-indexed copy of a copy).
+    (Not ``np.take`` for the rows: on a view with gaps, such as ``dropping()``'s, it copies the
+    whole source first; nor for the columns: it copies one value at a time.)"""
     for source, columns, to in _sources(whole, pj, cj):
-        part = source[take]  # (not np.take: it copies a source that is a view with gaps whole first)
-        if columns == list(range(source.shape[1])):
-            into[:, to] = part
-        else:
-            np.take(part, columns, axis=1, out=into[:, to], mode="clip")
+        copy_columns(source[take], columns, into[:, to])
 
 
 def _ranges(whole: Design, at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
