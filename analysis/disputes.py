@@ -31,6 +31,7 @@ import pandas as pd
 
 from calmline import vocabulary
 from calmline.analysis import aipw, effects
+from calmline.analysis.column_runs import copy_columns, runs
 from calmline.analysis.design import ENCODED, Design, agent_codes, build
 
 MIN_CALLS = 300
@@ -164,7 +165,7 @@ def dispute_effects(df: pd.DataFrame, calls: pd.DataFrame, practices: list[str],
 
 
 def _rows_design(shared: Design, rows: np.ndarray, practices: list[str], treated: np.ndarray,
-                 name: str) -> Design:
+                 name: str, scan: tuple[np.ndarray, ...] | None = None) -> Design:
     """The design :func:`calmline.analysis.design.build` gives the calls ``rows`` of ``shared``
     (``build`` of all linked calls) with the practices ``practices`` and the 0/1 column ``treated``
     (named ``name``) last: the same model, from the shared columns.
@@ -177,15 +178,11 @@ def _rows_design(shared: Design, rows: np.ndarray, practices: list[str], treated
     shared one, the columns span the same space, so the fit's predictions, average marginal
     effects, propensities and their standard errors are the same up to rounding. Numeric
     covariates keep the shared design's value for a missing one (the median of all linked
-    calls); with their ``_missing`` indicator in the model, the fit is again the same."""
+    calls); with their ``_missing`` indicator in the model, the fit is again the same.
+
+    ``scan``: :func:`_scan` of the rows, when the caller has it."""
     n, width = len(rows), len(shared.covariate_names)
-    # each covariate's smallest and largest value and sum on the rows, a block of rows at a time
-    low, high, total = np.full(width, np.inf), np.full(width, -np.inf), np.zeros(width)
-    for start in range(0, n, BLOCK_ROWS):
-        block = shared.covariates[rows[start:start + BLOCK_ROWS]]
-        np.minimum(low, block.min(axis=0), out=low)
-        np.maximum(high, block.max(axis=0), out=high)
-        total += block.sum(axis=0)
+    low, high, total = (scan if scan is not None else _scan(shared, rows, treated))[:3]
     keep = np.ones(width, bool)
     levels: dict[str, list[int]] = {}
     for j, label in enumerate(shared.covariate_names):
@@ -207,23 +204,46 @@ def _rows_design(shared: Design, rows: np.ndarray, practices: list[str], treated
     p = len(picked) + 1
     X = np.empty((n, p + len(kept)))
     # each block of rows gathered once from the shared matrix (practices then covariates), its
-    # columns taken from it straight into place
-    combined = shared.combined is not None
-    sources = [(shared.combined, picked, slice(0, p - 1)),
-               (None, [shared.practices.shape[1] + j for j in kept], slice(p, None))] if combined else \
-        [(shared.practices, picked, slice(0, p - 1)), (shared.covariates, list(kept), slice(p, None))]
+    # kept columns copied into place a run of neighbours at a time
+    first = shared.practices.shape[1]
+    sources = [(shared.combined, runs(picked), slice(0, p - 1)),
+               (None, runs([first + j for j in kept]), slice(p, None))] if shared.combined is not None else \
+        [(shared.practices, runs(picked), slice(0, p - 1)), (shared.covariates, runs(kept), slice(p, None))]
     for start in range(0, n, BLOCK_ROWS):
         block = slice(start, start + BLOCK_ROWS)
         take = rows[block]
         part = None
         for source, columns, to in sources:
             if source is not None:
-                part = source[take]  # (np.take would copy a source with gaps, a view, whole first)
-            if columns:
-                np.take(part, columns, axis=1, out=X[block, to], mode="clip")
+                part = source[take]
+            copy_columns(part, columns, X[block, to])
         X[block, p - 1] = treated[block]
     return Design(X[:, p:], [shared.covariate_names[j] for j in kept], X[:, :p], [*practices, name], [],
                   combined=X)
+
+
+def _scan(shared: Design, rows: np.ndarray, treated: np.ndarray) -> tuple[np.ndarray, ...]:
+    """One pass over the calls ``rows`` of ``shared``, a gathered block of rows at a time: each
+    covariate's smallest and largest value and sum on them (:func:`_rows_design`), and for each
+    practice whether it equals ``treated`` on every call, and whether its opposite does
+    (:func:`_determined`, every practice at once)."""
+    width, m = shared.covariates.shape[1], shared.practices.shape[1]
+    low, high, total = np.full(width, np.inf), np.full(width, -np.inf), np.zeros(width)
+    same, opposite = np.ones(m, bool), np.ones(m, bool)
+    for start in range(0, len(rows), BLOCK_ROWS):
+        take = rows[start:start + BLOCK_ROWS]
+        if shared.combined is not None:
+            both = shared.combined[take]
+            practices, covariates = both[:, :m], both[:, m:]
+        else:
+            practices, covariates = shared.practices[take], shared.covariates[take]
+        np.minimum(low, covariates.min(axis=0), out=low)
+        np.maximum(high, covariates.max(axis=0), out=high)
+        total += covariates.sum(axis=0)
+        t = treated[start:start + BLOCK_ROWS, None]
+        same &= (practices == t).all(axis=0)
+        opposite &= (practices == 1 - t).all(axis=0)
+    return low, high, total, same, opposite
 
 
 BLOCK_ROWS = 8_192
@@ -256,6 +276,27 @@ def _positions(df: pd.DataFrame, calls: pd.DataFrame) -> tuple[np.ndarray, np.nd
     ------
     pandas.errors.MergeError
         A call id repeats in either frame."""
+    # both frames' ids numbered in one hash pass (a factorisation of the two columns together):
+    # uniqueness and each call's row of ``calls`` from the numbers, not a hash index of ``calls``
+    # looked up with ``df``'s ids and two more passes for uniqueness
+    ids = pd.concat([calls["call_id"].astype(object), df["call_id"].astype(object)], ignore_index=True)
+    codes = pd.factorize(ids)[0]
+    right, left = codes[:len(calls)], codes[len(calls):]
+    if (codes < 0).any():  # a missing id: the index's own matching of missing values
+        return _positions_by_index(df, calls)
+    width = int(codes.max()) + 1 if len(codes) else 0
+    if np.bincount(right, minlength=width).max(initial=0) > 1 or \
+            np.bincount(left, minlength=width).max(initial=0) > 1:
+        raise pd.errors.MergeError("Merge keys are not unique in either left or right dataset; "
+                                   "not a one-to-one merge")
+    row_of = np.full(width, -1, dtype=np.intp)
+    row_of[right] = np.arange(len(right))
+    at = row_of[left]
+    return np.flatnonzero(at >= 0), at
+
+
+def _positions_by_index(df: pd.DataFrame, calls: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_positions` by a hash index of ``calls``' ids looked up with ``df``'s."""
     keys = pd.Index(calls["call_id"])
     if not keys.is_unique or not df["call_id"].is_unique:
         raise pd.errors.MergeError("Merge keys are not unique in either left or right dataset; "
@@ -287,11 +328,13 @@ def _point(linked: pd.DataFrame, d, position: int, on_call: list[str], outcome: 
         which = d.treated_label if n_t == n else d.control_label
         return _refused(base, f"no variation: every one of the {n:,} calls compared was \"{which}\"")
     shared = shared if shared is not None else build(linked, on_call)
-    column = {p: shared.practices[rows, j] for j, p in enumerate(shared.practice_names)}
+    # one pass over the compared calls: the covariates' ranges and the practices determined by the side
+    scan = _scan(shared, rows, t)
+    determined = {p: bool(a or b) for p, a, b in zip(shared.practice_names, scan[3], scan[4])}
     named = [p for p in on_call if re.search(rf"\b{re.escape(p)}\b", f"{d.among} {d.treated}")]
-    same = [p for p in on_call if p not in named and _determined(column[p], t)]
+    same = [p for p in on_call if p not in named and determined[p]]
     adjusted = [p for p in on_call if p not in named and p not in same]
-    design = _rows_design(shared, rows, adjusted, t, d.name)
+    design = _rows_design(shared, rows, adjusted, t, d.name, scan)
     y = linked[outcome].astype(float).to_numpy()[rows]
     found, _, model_warnings = effects._estimate(  # the practices' own estimator (one target)
         design, [d.name], y, agent_codes(agents), "total", trim, label=f"{d.name} logit",

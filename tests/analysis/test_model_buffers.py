@@ -98,3 +98,20 @@ def test_a_disputed_points_matrix_is_the_column_by_column_gather():
         assert len(kept) < len(shared.covariate_names)  # the anger level of the left-out calls
         old = np.column_stack([shared.practices[rows][:, picked], t[rows], shared.covariates[rows][:, kept]])
         assert np.array_equal(design.matrix()[0], old)
+
+
+def test_one_scan_finds_the_practices_determined_by_the_side():
+    """``disputes._scan``: for every practice at once, whether it is the compared side (or its
+    opposite) on every compared call, as ``disputes._determined`` says column by column."""
+    df, calls, _ = disputed(n=20_000, seed=34)
+    rows = np.flatnonzero(df["apologized"].to_numpy(dtype=bool))
+    t = df["thanked"].to_numpy(dtype=float)[rows]
+    df.loc[df.index[rows], "took_ownership"] = 1 - t  # the opposite of the side on every compared call
+    full = build(df, frames.PRACTICES)
+    for shared in (full, full.without("thanked").subset(np.ones(len(df), bool))):
+        scan = disputes._scan(shared, rows, t)
+        found = {p: bool(a or b) for p, a, b in zip(shared.practice_names, scan[3], scan[4])}
+        assert found == {p: disputes._determined(shared.practices[rows, j], t)
+                         for j, p in enumerate(shared.practice_names)}
+        assert found["apologized"] is False and found["took_ownership"] is True
+        assert found.get("thanked", True) is True  # the side itself
