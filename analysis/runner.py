@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -23,7 +24,7 @@ from threadpoolctl import threadpool_limits
 
 from calmline import vocabulary
 from calmline.analysis import disputes, schedule, secondary
-from calmline.analysis.design import Design, active_at, agent_codes, build, complete_cases
+from calmline.analysis.design import Design, active_at, agent_codes, build
 from calmline.analysis.dose import dose_response, heterogeneity
 from calmline.analysis.effects import practice_effects
 from calmline.analysis.robustness import sensitivity_checks
@@ -248,13 +249,28 @@ def _recorded(population: pd.DataFrame, practices: list[str]) -> tuple[list[str]
                   for p in practices if p not in kept]
 
 
+UNREAD = ("team", "transfers")
+"""Columns of the population no model reads from a horizon's calls: the training priorities and the
+trainer's tables read the team from the population (:func:`_after_models`), and the transfers are in
+no model. :func:`in_model` leaves them out, and the other horizons' outcomes."""
+
+
 def in_model(population: pd.DataFrame, practices: list[str], h: int) -> tuple[pd.DataFrame, int]:
     """The upset calls a horizon's models use: outcome window closed (``days_observable >= h``) and
-    every practice assessed (:func:`calmline.analysis.design.complete_cases`); and how many calls
-    in the window were left out for a practice not assessed. The window's copy of the rows is not
-    held after it returns."""
-    in_window = population[pd.to_numeric(population["days_observable"], errors="coerce") >= h]
-    return complete_cases(in_window, practices, f"churned_{h}d")
+    every practice assessed and the outcome known (the rule of
+    :func:`calmline.analysis.design.complete_cases`); and how many calls in the window were left out
+    for a practice not assessed. Without the columns no model reads from them (:data:`UNREAD`, the
+    other horizons' ``churned_*d``): one copy of the rows, made once (at 1M upset calls the
+    window's copy and the complete cases' copy and its re-indexed copy were made in turn)."""
+    outcome = f"churned_{h}d"
+    window = pd.to_numeric(population["days_observable"], errors="coerce") >= h
+    in_window = np.asarray(window.fillna(False), dtype=bool)
+    complete = population[practices + [outcome]].notna().all(axis=1).to_numpy()
+    horizons = {c for c in population.columns if c.startswith("churned_") and c.endswith("d")}
+    columns = [c for c in population.columns if c not in UNREAD and (c not in horizons or c == outcome)]
+    df = population.loc[in_window & complete, columns]
+    df.index = pd.RangeIndex(len(df))  # as reset_index(drop=True), without a second copy
+    return df, int((in_window & ~complete).sum())
 
 
 def horizon_effects(df: pd.DataFrame, practices: list[str], outcome: str, design: Design, **shown
