@@ -3,6 +3,7 @@
     python -m benchmarks.fit                       # 100k and 1M upset calls
     python -m benchmarks.fit --sizes 100000 1000000 2000000
     python -m benchmarks.fit --sizes 1000000 --threads 1 2   # each round: one thread, then two
+    python -m benchmarks.fit --db /tmp/lead12/fit4m.duckdb   # a database already loaded (sizes ignored)
 
 For each size: generate a centre with about that many upset calls (cached in
 --workdir), load it, then run the whole model suite (90-day horizon) in a fresh
@@ -23,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -32,6 +34,9 @@ from statistics import median
 ROOT = Path(__file__).resolve().parents[1]
 
 from benchmarks.measure import run_child
+
+PYTHONPATH = os.environ.get("PYTHONPATH", "")
+"""The benchmark's own PYTHONPATH, after each fit's --code."""
 
 UPSET_SHARE = 0.39
 """About this share of generated calls is upset (anger_level >= 3)."""
@@ -98,48 +103,68 @@ def main() -> None:
     parser.add_argument("--free-blas", action="store_true",
                         help="leave BLAS's threads as the environment sets them (the fit sets one)")
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "calmline-bench")
+    parser.add_argument("--db", type=Path, nargs="+", default=[], metavar="PATH",
+                        help="fit these databases (built by `calmline etl`; each fit on a copy) instead of --sizes")
+    parser.add_argument("--code", nargs="+", default=[""], metavar="DIR",
+                        help="PYTHONPATH of each fit of a round, run back to back: a folder whose calmline/ "
+                             "is another checkout's code (empty: the installed calmline); with --threads, "
+                             "every pair")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     import duckdb
 
-    for upset in args.sizes:
-        db = prepare(args.workdir, upset, args.seed)
+    settings = [(code, threads) for code in args.code for threads in args.threads]
+    for upset, db in ([(None, d) for d in args.db] if args.db else
+                      ((n, prepare(args.workdir, n, args.seed)) for n in args.sizes)):
         con = duckdb.connect(str(db), read_only=True)
         n_upset, n_window = con.execute(
             "SELECT count(*), count(*) FILTER (WHERE days_observable >= 90) FROM customer_retention"
         ).fetchone()
         con.close()
-        runs = {t: {"walls": [], "peaks": [], "cpus": [], "families": {}} for t in args.threads}
+        runs = {s: {"walls": [], "peaks": [], "cpus": [], "families": {}, "step_peaks": {}} for s in settings}
         for _ in range(args.rounds):
-            for threads in args.threads:
-                _round(db, upset, threads, args, runs[threads])
-        first = runs[args.threads[0]]
-        for threads, got in runs.items():
-            print(f"\n{n_upset:,} upset calls ({n_window:,} with a closed 90-day window), "
-                  f"CALMLINE_FIT_THREADS={threads or 'unset'}, median of {args.rounds}: fit "
-                  f"{median(got['walls']):.1f} s wall, {median(got['cpus']):.1f} s CPU, peak {median(got['peaks']):,.0f} MB")
+            for code, threads in settings:
+                _round(db, upset, threads, args, runs[code, threads], code)
+        first = runs[settings[0]]
+        for (code, threads), got in runs.items():
+            print(f"\n{n_upset:,} upset calls ({n_window:,} with a closed 90-day window), {_name(code, threads)}, "
+                  f"median of {args.rounds}: fit {median(got['walls']):.1f} s wall, {median(got['cpus']):.1f} s CPU, "
+                  f"peak {median(got['peaks']):,.0f} MB")
             if got is not first:
                 wall = median(a / b for a, b in zip(got["walls"], first["walls"]))
                 cpu = median(a / b for a, b in zip(got["cpus"], first["cpus"]))
-                print(f"  against CALMLINE_FIT_THREADS={args.threads[0] or 'unset'}, median same-round ratio: "
-                      f"wall {wall:.2f}, CPU {cpu:.2f}")
-            print(f"  {'family':<40} {'wall s':>7} {'CPU s':>7}")
+                peak = median(a / b for a, b in zip(got["peaks"], first["peaks"]))
+                print(f"  against {_name(*settings[0])}, median same-round ratio: wall {wall:.2f}, CPU {cpu:.2f}, "
+                      f"peak {peak:.2f}")
+            print(f"  {'family':<40} {'wall s':>7} {'CPU s':>7} {'peak MB':>8}")
             for family, pairs in sorted(got["families"].items(), key=lambda kv: -median(w for w, _ in kv[1])):
-                print(f"  {family:<40} {median(w for w, _ in pairs):7.1f} {median(c for _, c in pairs):7.1f}")
+                peaks = [p for p in got["step_peaks"].get(family, []) if p == p]
+                print(f"  {family:<40} {median(w for w, _ in pairs):7.1f} {median(c for _, c in pairs):7.1f} "
+                      f"{median(peaks) if peaks else float('nan'):8,.0f}")
 
 
-def _round(db: Path, upset: int, threads: str, args, got: dict) -> None:
-    """One fit of a copy of ``db`` in a child process with CALMLINE_FIT_THREADS=``threads`` (unset
-    when empty); its figures appended to ``got``."""
-    work = args.workdir / f"fit-run-{upset}.duckdb"
-    work.write_bytes(db.read_bytes())
-    figures = args.workdir / f"fit-run-{upset}.json"
+def _name(code: str, threads: str) -> str:
+    """How a setting of a round is printed."""
+    return (f"code {code}, " if code else "") + f"CALMLINE_FIT_THREADS={threads or 'unset'}"
+
+
+def _round(db: Path, upset: int | None, threads: str, args, got: dict, code: str = "") -> None:
+    """One fit of a copy of ``db`` (``upset``: its nominal size, None for a database given by --db)
+    in a child process with CALMLINE_FIT_THREADS=``threads`` (unset when empty) and ``code`` first
+    on its PYTHONPATH (when given); its figures appended to ``got``."""
+    name = db.stem if upset is None else upset
+    work = args.workdir / f"fit-run-{name}.duckdb"
+    shutil.copyfile(db, work)
+    figures = args.workdir / f"fit-run-{name}.json"
     os.environ.pop("CALMLINE_FIT_THREADS", None)
     os.environ.pop("BENCH_FREE_BLAS", None)
     if threads:
         os.environ["CALMLINE_FIT_THREADS"] = threads
     if args.free_blas:
         os.environ["BENCH_FREE_BLAS"] = "1"
+    os.environ.pop("PYTHONPATH", None)
+    if code or PYTHONPATH:
+        os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [code, PYTHONPATH]))
     load = os.getloadavg()[0]
     wall, rss, _ = run_child([sys.executable, "-c", FIT, str(work), str(figures)])
     result = json.loads(figures.read_text())
@@ -148,6 +173,8 @@ def _round(db: Path, upset: int, threads: str, args, got: dict) -> None:
     got["cpus"].append(result.get("cpu_seconds", float("nan")))
     for family, seconds in result["timings"].items():
         got["families"].setdefault(family, []).append((seconds, result.get("cpu", {}).get(family, float("nan"))))
+        label = next((step for step in result.get("peaks", {}) if step.endswith(family.split(" (")[0])), None)
+        got["step_peaks"].setdefault(family, []).append(result["peaks"][label] if label else float("nan"))
     work.unlink()
     print(f"  round, {result.get('threads')} thread(s): {wall:.1f} s wall, {got['cpus'][-1]:.1f} s CPU (fit process), "
           f"peak {rss:,.0f} MB, load average {load:.1f} at start / {os.getloadavg()[0]:.1f} at end; "
