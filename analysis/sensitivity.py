@@ -243,6 +243,8 @@ def column_ranges(X) -> np.ndarray:
     pass; by blocks of rows when ``X`` is read a block at a time (:func:`row_block`)."""
     if not hasattr(X, "block"):
         return X.max(axis=0) - X.min(axis=0)
+    if getattr(X, "ranges", None) is not None:
+        return X.ranges
     low, high = np.full(X.shape[1], np.inf), np.full(X.shape[1], -np.inf)
     for a in range(0, len(X), RANGE_ROWS):
         block = X.block(a, a + RANGE_ROWS)
