@@ -159,9 +159,16 @@ def dispute_effects(df: pd.DataFrame, calls: pd.DataFrame, practices: list[str],
     else:
         shared = build(linked, on_call) if len(linked) else None
     rows = []
+    agents = _agents(linked)
     for position, d in enumerate(disputes):
-        rows += _point(linked, d, position, on_call, outcome, min_calls, trim, shared)
+        rows += _point(linked, d, position, on_call, outcome, min_calls, trim, shared, agents)
     return pd.DataFrame(rows, columns=COLUMNS), []
+
+
+def _agents(linked: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Each linked call's agent code (:func:`calmline.analysis.design.agent_codes`: a missing agent
+    is a code of its own) and whether its agent is missing."""
+    return agent_codes(linked["agent_id"]), linked["agent_id"].isna().to_numpy()
 
 
 def _rows_design(shared: Design, rows: np.ndarray, practices: list[str], treated: np.ndarray,
@@ -306,18 +313,24 @@ def _positions_by_index(df: pd.DataFrame, calls: pd.DataFrame) -> tuple[np.ndarr
 
 
 def _point(linked: pd.DataFrame, d, position: int, on_call: list[str], outcome: str, min_calls: int,
-           trim: float, shared: Design | None = None) -> list[dict]:
+           trim: float, shared: Design | None = None,
+           agents: tuple[np.ndarray, np.ndarray] | None = None) -> list[dict]:
     """The rows of one point: its compared calls, then each method's estimate or why there is none.
-    ``shared``: the design of every linked call (``build(linked, on_call)``)."""
+    ``shared``: the design of every linked call (``build(linked, on_call)``); ``agents``:
+    :func:`_agents` of the linked calls."""
     among = linked[among_column(d.name)].astype("boolean").fillna(False).to_numpy(dtype=bool)
     side = linked[treated_column(d.name)].astype("boolean")
     rows = np.flatnonzero(among & side.notna().to_numpy())
     t = side.to_numpy(dtype=bool, na_value=False)[rows].astype(float)
-    agents = linked["agent_id"].take(rows)
+    # the compared calls' agents from the linked calls' codes (one factorisation of every linked
+    # call's agent, not a distinct count and a factorisation of the agents' text per point): the
+    # codes renumbered in order of appearance are agent_codes() of the compared calls' agents
+    codes, missing = agents if agents is not None else _agents(linked)
+    agents = codes[rows]
     n, n_t = len(rows), int(t.sum())
     base = dict(dispute=d.name, position=position, label=d.label, claim=d.claim, playbooks=d.playbooks,
                 counter=d.counter or None, treated_label=d.treated_label, control_label=d.control_label,
-                n_calls=n, n_treated=n_t, n_control=n - n_t, n_agents=int(agents.nunique()),
+                n_calls=n, n_treated=n_t, n_control=n - n_t, n_agents=len(np.unique(agents[~missing[rows]])),
                 n_analysed=n)
     if n == 0:
         return _refused(base, "no upset call in this horizon's window has a transcript that puts it in "
@@ -337,7 +350,7 @@ def _point(linked: pd.DataFrame, d, position: int, on_call: list[str], outcome: 
     design = _rows_design(shared, rows, adjusted, t, d.name, scan)
     y = linked[outcome].astype(float).to_numpy()[rows]
     found, _, model_warnings = effects._estimate(  # the practices' own estimator (one target)
-        design, [d.name], y, agent_codes(agents), "total", trim, label=f"{d.name} logit",
+        design, [d.name], y, pd.factorize(agents)[0], "total", trim, label=f"{d.name} logit",
         balance=False)
     note = _adjustment_note(named, same)
     out = {}
