@@ -49,7 +49,8 @@ class LogitFit:
 
 def fit(X: np.ndarray, y: np.ndarray, groups: np.ndarray | None, names: list[str],
         weights: np.ndarray | None = None, *, covariance: bool = True,
-        exclude: int | None = None, start: np.ndarray | None = None) -> LogitFit:
+        exclude: int | None = None, start: np.ndarray | None = None,
+        found: np.ndarray | None = None) -> LogitFit:
     """Fit P(y = 1) = logistic(X b) by maximum likelihood; covariance clustered by ``groups``.
 
     Parameters
@@ -74,6 +75,9 @@ def fit(X: np.ndarray, y: np.ndarray, groups: np.ndarray | None, names: list[str
         Coefficients to start Newton from (a related model's, matched by column): the same
         maximum, usually in fewer steps. Above 2 x :data:`WARM_START_ROWS` rows the sample fit
         starts there.
+    found : (k,) array, optional
+        The maximum already found by this function's own steps (:func:`fit_with_propensities`
+        takes them together with other models'): only the checks and the covariance are left.
 
     Returns
     -------
@@ -90,9 +94,9 @@ def fit(X: np.ndarray, y: np.ndarray, groups: np.ndarray | None, names: list[str
         return LogitFit(None, None, names, "no churn events" if events == 0 else "every call churned")
     if exclude is not None and covariance:
         raise ValueError("exclude is for predictions only (covariance=False)")
-    if not covariance and weights is None and quasi_separated(X, y, exclude):
+    if not covariance and weights is None and found is None and quasi_separated(X, y, exclude):
         return LogitFit(None, None, names, NOT_CONVERGED)  # what statsmodels' 100 steps end with
-    fast = _fast_fit(X, y, weights, exclude, start)
+    fast = found if found is not None else _fast_fit(X, y, weights, exclude, start)
     if fast is None and start is not None:
         fast = _fast_fit(X, y, weights, exclude, None)  # as without a start
     if fast is not None:
@@ -534,29 +538,97 @@ def propensities(X: np.ndarray, A: np.ndarray, columns: list[int], names: list[s
     m = A.shape[1]
     out: list[LogitFit | None] = [None] * m
     starts, factors, frees = {}, {}, {}
-    sums = np.ones(len(X)) @ X  # X's column sums, for every model's separation check
     sample = _sample(X)  # the same rows for every model: gathered once
-    for t in range(m):
-        a = A[:, t]
-        if a.min() == a.max() or quasi_separated(X, a, columns[t], sums=sums):
-            continue  # fit() says why (or refuses at once)
-        first, hessian = _warm_start(X, a, columns[t], sample=sample)
-        if hessian is None:
-            continue
-        free = np.ones(X.shape[1], bool)
-        free[columns[t]] = False
-        try:
-            factors[t] = linalg.cho_factor(hessian[np.ix_(free, free)], check_finite=True)
-        except (linalg.LinAlgError, ValueError):
-            continue
-        beta = (np.zeros(X.shape[1]) if first is None else np.array(first, dtype=float))
-        beta[~free] = 0.0
-        starts[t], frees[t] = beta, free
+    for t, prepared in _propensity_starts(X, A, columns, sample).items():
+        starts[t], factors[t], frees[t] = prepared
     for t, beta in _joint_chord(X, A, starts, factors, frees).items():
         out[t] = LogitFit(beta, None, names)
     return [found if found is not None else
             fit(X, A[:, t], None, names, covariance=False, exclude=columns[t])
             for t, found in enumerate(out)]
+
+
+def _propensity_starts(X: np.ndarray, A: np.ndarray, columns: list[int], sample) -> dict:
+    """{treatment: (start, factorised sample Hessian, free columns)} of :func:`propensities`'
+    models that take the chord steps: not constant, not quasi-separated, with a sample fit."""
+    sums = np.ones(len(X)) @ X  # X's column sums, for every model's separation check
+    out = {}
+    for t in range(A.shape[1]):
+        a = A[:, t]
+        if a.min() == a.max() or quasi_separated(X, a, columns[t], sums=sums):
+            continue  # fit() says why (or refuses at once)
+        prepared = _chord_start(X, a, columns[t], sample)
+        if prepared is not None:
+            out[t] = prepared
+    return out
+
+
+def _chord_start(X: np.ndarray, y: np.ndarray, exclude: int | None, sample) -> tuple | None:
+    """The start, factorised Hessian and free columns of :func:`newton`'s chord steps for ``y`` on
+    ``X`` (``exclude`` left out), from the sample's fit (:func:`_warm_start`); None without one."""
+    first, hessian = _warm_start(X, y, exclude, sample=sample)
+    if hessian is None:
+        return None
+    free = np.ones(X.shape[1], bool)
+    if exclude is not None:
+        free[exclude] = False
+    try:
+        factor = linalg.cho_factor(hessian[np.ix_(free, free)], check_finite=True)
+    except (linalg.LinAlgError, ValueError):
+        return None
+    beta = np.zeros(X.shape[1]) if first is None else np.array(first, dtype=float)
+    beta[~free] = 0.0
+    return beta, factor, free
+
+
+def fit_with_propensities(X: np.ndarray, y: np.ndarray, groups: np.ndarray | None, names: list[str],
+                          columns: list[int]) -> tuple[LogitFit, list[LogitFit]]:
+    """``fit(X, y, groups, names)`` (the outcome model) and ``propensities(X, X[:, columns], columns,
+    names)``, with the outcome's full-data chord steps taken together with the propensities' (one
+    pass over X per step for all of them, and one sample gathered for every warm start).
+
+    Above 2 x :data:`WARM_START_ROWS` rows each model starts from its own sample fit, as alone;
+    the steps are each model's own (:func:`_chord`'s tolerance and contraction test), so the same
+    coefficients up to rounding (the gradients' sums are taken in another order). A model whose
+    steps do not settle, or at or below that many rows every model, is fitted alone as before.
+
+    Parameters
+    ----------
+    X : (n, k) array
+        The outcome model's design, which every propensity model shares without its own column.
+    y : (n,) array of 0/1
+        The outcome.
+    groups : (n,) array
+        Cluster labels (agents) of the outcome model's covariance.
+    names : list of str
+        Column names of ``X``.
+    columns : list of int
+        The treatments' columns of ``X`` (each left out of its propensity model).
+
+    Returns
+    -------
+    outcome : LogitFit
+        As :func:`fit`.
+    propensities : list of LogitFit
+        As :func:`propensities`, one per column.
+    """
+    y = np.asarray(y, dtype=float)
+    sample = _sample(X)
+    if sample[0] is None:
+        return fit(X, y, groups, names), propensities(X, X[:, columns], columns, names)
+    A = np.column_stack([y, X[:, columns]]) if columns else y[:, None]
+    starts, factors, frees = {}, {}, {}
+    if 0 < y.sum() < len(y):
+        prepared = _chord_start(X, y, None, sample)
+        if prepared is not None:
+            starts[0], factors[0], frees[0] = prepared
+    for t, prepared in _propensity_starts(X, A[:, 1:], columns, sample).items():
+        starts[t + 1], factors[t + 1], frees[t + 1] = prepared
+    done = _joint_chord(X, A, starts, factors, frees)
+    outcome = fit(X, y, groups, names, found=done.get(0))  # alone when its steps did not settle
+    return outcome, [LogitFit(done[t + 1], None, names) if t + 1 in done else
+                     fit(X, A[:, t + 1], None, names, covariance=False, exclude=c)
+                     for t, c in enumerate(columns)]
 
 
 def _joint_chord(X: np.ndarray, A: np.ndarray, starts: dict, factors: dict, frees: dict,
