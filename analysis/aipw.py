@@ -132,7 +132,7 @@ def squared(columns: np.ndarray) -> dict[int, np.ndarray]:
 def balance(covariates: np.ndarray, names: list[str], a: np.ndarray, e: np.ndarray,
             kept: np.ndarray, squares: np.ndarray | dict | None = None, *,
             practices: np.ndarray | None = None, practice_names: list[str] | None = None,
-            skip: int | None = None) -> list[tuple[str, float, float]]:
+            skip: int | None = None, together: np.ndarray | None = None) -> list[tuple[str, float, float]]:
     """Standardized mean differences (used minus not used) before and after weighting.
 
     Parameters
@@ -154,6 +154,11 @@ def balance(covariates: np.ndarray, names: list[str], a: np.ndarray, e: np.ndarr
     skip : int, optional
         A column of ``practices`` left out (the practice itself, when ``practices`` holds all of
         them): the same rows as without that column, and no copy of the others.
+    together : (n, m + k) array, optional
+        ``practices`` then ``covariates`` side by side (the model's matrix), when the caller has
+        them so: every column's sums from one product over its rows instead of one per part (the
+        parts are views of it with wider rows: each product read all of its rows' memory). The
+        same rows, in the same order.
 
     Returns
     -------
@@ -166,6 +171,14 @@ def balance(covariates: np.ndarray, names: list[str], a: np.ndarray, e: np.ndarr
         return []
     w = np.where(a == 1, 1 / np.clip(e, 1e-9, None), 1 / np.clip(1 - e, 1e-9, None)) * kept
     t, c = (a == 1).astype(float), (a == 0).astype(float)
+    if together is not None and practices is not None and squares is not None \
+            and not isinstance(squares, np.ndarray) and covariates.shape[1] >= 2:
+        m = practices.shape[1]
+        found = _smd(together, {m + j: v for j, v in squares.items() if j}, [*practice_names, *names], t, c, w)
+        at = {name: k for k, name in enumerate([*practice_names, *names])}
+        # covariates first (not the intercept), then the co-practices but ``skip``, as below
+        return ([r for r in found if at[r[0]] > m] +
+                [r for r in found if at[r[0]] < m and (skip is None or r[0] != practice_names[skip])])
     out = []
     if covariates.shape[1] >= 2:
         X = covariates[:, 1:]  # column 0 is the intercept; slicing makes no copy

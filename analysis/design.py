@@ -327,6 +327,11 @@ def subset_matrix(design: Design, rows: np.ndarray) -> Design:
     combined = np.empty((len(idx), p + design.covariates.shape[1]))
     for a in range(0, len(idx), SUBSET_ROWS):
         block = idx[a:a + SUBSET_ROWS]
+        if design.combined is not None:  # its rows gathered whole (one take), then placed
+            rows = design.combined.take(block, axis=0)
+            combined[a:a + SUBSET_ROWS, :p] = rows[:, :p] if order is None else rows.take(order, axis=1)
+            combined[a:a + SUBSET_ROWS, p:] = rows[:, p:]
+            continue
         combined[a:a + SUBSET_ROWS, :p] = design.practices[block] if order is None else \
             design.practices[np.ix_(block, order)]
         combined[a:a + SUBSET_ROWS, p:] = design.covariates[block]

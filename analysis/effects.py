@@ -174,6 +174,7 @@ def _estimate(full: Design, targets: list[str], y: np.ndarray, groups: np.ndarra
     Xd = None  # (when X is a view of it, its memory stays with X)
     rows, balance_rows = [], []
     squares = aipw.squared(design.covariates) if balance else None  # only the columns not 0/1
+    joint = names == design.practice_names + design.covariate_names  # X is practices | covariates
     linear = X @ main.params if main.ok else None  # shared by every practice's AME
     # every practice's propensity model at once (their full-data steps share passes over X)
     varied = [p for p in targets if p in design.practice_names]
@@ -225,7 +226,8 @@ def _estimate(full: Design, targets: list[str], y: np.ndarray, groups: np.ndarra
                                  for c, b, w in aipw.balance(
                                      design.covariates, design.covariate_names, a, res.propensity,
                                      res.kept, squares, practices=design.practices,
-                                     practice_names=design.practice_names, skip=j)]
+                                     practice_names=design.practice_names, skip=j,
+                                     together=X if joint else None)]
         else:
             rows.append(_missing(dict(base, n_trimmed=0), "aipw", effect, "risk_difference",
                                  _join(main.warning, note)))
