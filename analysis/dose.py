@@ -101,7 +101,7 @@ LEVEL_CODES = {"options_offered": _options_codes, "followup_timing": _followup_c
 """Each factor's levels as positions in its level order (:data:`FACTORS`), -1 where the call has
 none: the levels of ``FACTORS``' functions without a string per call (their ``np.select`` of
 text, a Series of it and its factorisation cost about 0.5 CPU s at 750k calls); the same calls
-at each level (``tests/analysis/test_dose_level_codes.py``)."""
+at each level (``tests/analysis/test_dose_level_positions.py``)."""
 
 
 FACTORS = {
