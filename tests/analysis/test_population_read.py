@@ -24,8 +24,10 @@ def test_the_frame_equals_the_stored_table_read_back_in_call_order(sample_db, tm
             "SELECT * EXCLUDE (customer_id, site) FROM model_population ORDER BY call_id"))
         query_types = con.sql(load_sql("analysis/upset_calls")).types
         stored_types = con.table("model_population").types
+        order_kept = con.execute("SELECT current_setting('preserve_insertion_order')").fetchall()[0][0]
     finally:
         con.close()
     assert len(frame) > 1000
     pd.testing.assert_frame_equal(frame, reference, check_exact=True)
     assert stored_types == query_types  # the table written from Arrow has the query's column types
+    assert order_kept is True  # the setting the write turned off is back as it was
