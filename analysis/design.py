@@ -328,9 +328,9 @@ def subset_matrix(design: Design, rows: np.ndarray) -> Design:
     for a in range(0, len(idx), SUBSET_ROWS):
         block = idx[a:a + SUBSET_ROWS]
         if design.combined is not None:  # its rows gathered whole (one take), then placed
-            rows = design.combined.take(block, axis=0)
-            combined[a:a + SUBSET_ROWS, :p] = rows[:, :p] if order is None else rows.take(order, axis=1)
-            combined[a:a + SUBSET_ROWS, p:] = rows[:, p:]
+            whole = design.combined.take(block, axis=0)
+            combined[a:a + SUBSET_ROWS, :p] = whole[:, :p] if order is None else whole.take(order, axis=1)
+            combined[a:a + SUBSET_ROWS, p:] = whole[:, p:]
             continue
         combined[a:a + SUBSET_ROWS, :p] = design.practices[block] if order is None else \
             design.practices[np.ix_(block, order)]
