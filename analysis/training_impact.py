@@ -189,7 +189,9 @@ def _twfe(panel: pd.DataFrame) -> tuple[float, float, float, float]:
     """WLS of the cell share on trained x after with agent and month effects; agent-clustered."""
     w = panel["n"].to_numpy(float)
     share = (panel["y"] / panel["n"]).to_numpy(float)
-    months = pd.get_dummies(panel["month"].astype(str), drop_first=True, dtype=float)
+    # month dummies of the periods themselves (ordered as their text, "2025-01" < "2025-02"; the
+    # cells have no missing month), not of a text copy of them
+    months = pd.get_dummies(panel["month"], drop_first=True, dtype=float)
     X = np.column_stack([panel["post"].to_numpy(float), months.to_numpy()])
     groups = pd.factorize(panel["agent"])[0]
 
