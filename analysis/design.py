@@ -365,7 +365,10 @@ class Rows:
     def block(self, start: int, stop: int) -> np.ndarray:
         """Rows ``start:stop`` (of the chosen rows), a new C-contiguous array: the rows gathered
         whole, then their columns in order (a slice of them when the columns are a range)."""
-        whole = self.matrix.take(self.rows[start:stop], axis=0)
+        # take() would first copy a matrix that is not C-contiguous (a column slice of the
+        # design's matrix) whole, on every block: fancy indexing gathers from it in place
+        rows = self.rows[start:stop]
+        whole = self.matrix.take(rows, axis=0) if self.matrix.flags.c_contiguous else self.matrix[rows]
         return np.ascontiguousarray(whole[:, self._span]) if self._span is not None else \
             whole.take(self.columns, axis=1)
 

@@ -145,7 +145,10 @@ def _estimate(full: Design, targets: list[str], y: np.ndarray, groups: np.ndarra
         # dropped: :func:`calmline.analysis.design.build`'s layout); the direct model's matrix
         # is then X and resolved, written while that model is fitted and let go after it
         (X, names), Xd = design.matrix(), None
-    main = logit.fit(X, y, groups, names)
+    # every practice's propensity model with the outcome model: their full-data steps share passes over X
+    varied = [p for p in targets if p in design.practice_names]
+    columns = [design.practice_names.index(p) for p in varied]
+    main, fitted = logit.fit_with_propensities(X, y, groups, names, columns)
     fits = [(label, main)]
     direct = None
     warnings = []
@@ -176,15 +179,11 @@ def _estimate(full: Design, targets: list[str], y: np.ndarray, groups: np.ndarra
     squares = aipw.squared(design.covariates) if balance else None  # only the columns not 0/1
     joint = names == design.practice_names + design.covariate_names  # X is practices | covariates
     linear = X @ main.params if main.ok else None  # shared by every practice's AME
-    # every practice's propensity model at once (their full-data steps share passes over X)
-    varied = [p for p in targets if p in design.practice_names]
-    columns = [design.practice_names.index(p) for p in varied]
     # every practice's AME and standard error (all vary: the design is ``varying()``), their
     # gradients from one product with X instead of a pass over X each
     marginal = dict(zip(varied, zip(*logit.ames(main, X, columns, linear=linear)))) \
         if main.ok and varied else {}
-    propensity = dict(zip(varied, logit.propensities(X, X[:, columns], columns, names))) \
-        if main.ok and len(varied) > 1 else {}
+    propensity = dict(zip(varied, fitted)) if main.ok else {}
     for practice in targets:
         a = np.ascontiguousarray(full.practices[:, full.practice_names.index(practice)])
         n_with, n_without = int(a.sum()), int(len(a) - a.sum())
