@@ -9,13 +9,14 @@
 -- churned_before_call and has no outcome. days_observable: days from the call to the
 -- as-of date; a model of churn within h days must keep only calls with days_observable >= h,
 -- or calls that churned early in an unfinished window would be over-represented.
--- Reads: call_facts, etl_state. Parameters: none.
+-- Reads: call_context (call_facts without the practices: the same calls, one row each, without
+-- call_facts' join of the transcripts, which nothing here reads), etl_state. Parameters: none.
 WITH state AS (
     SELECT as_of FROM etl_state
 ),
 upset AS (
     SELECT call_id, customer_id, agent_id, started_at, call_date, churned_at
-    FROM call_facts WHERE is_upset
+    FROM call_context WHERE is_upset
 ),
 timed AS (
     SELECT u.*, state.as_of,

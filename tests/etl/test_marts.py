@@ -76,3 +76,10 @@ def test_an_agents_calls_started_together_follow_each_other_in_call_id_order(tmp
     assert facts(db, "KA", "minutes_since_prev_upset") == (None,)
     assert facts(db, "KB", "minutes_since_prev_upset") == (0.0,)   # after KA, which ends later
     assert facts(db, "KC", "minutes_since_prev_upset") == (19.0,)  # after KB, the later of the two
+
+
+def test_customer_retention_has_every_upset_call_of_call_facts_once(loaded):
+    """customer_retention reads call_context, not call_facts: the same upset calls, each once."""
+    for first, second in (("call_facts", "customer_retention"), ("customer_retention", "call_facts")):
+        assert query(loaded, f"SELECT call_id FROM {first} WHERE call_id IN (SELECT call_id FROM call_facts "
+                             f"WHERE is_upset) EXCEPT ALL SELECT call_id FROM {second}") == []
