@@ -55,7 +55,7 @@ class Design:
     :func:`subset_matrix`), when it is not ``practice_names``' own: :func:`build` stores the
     after-call practices first, so that :meth:`dropping` them leaves a view of its matrix."""
 
-    def _order(self) -> list[int] | None:
+    def listed_order(self) -> list[int] | None:
         """The practices' columns in ``listed`` order, or None when that is their own order."""
         if self.listed is None:
             return None
@@ -104,7 +104,7 @@ class Design:
         cov = self.covariates[rows]
         varies = np.ptp(cov, axis=0) > 0 if len(cov) else np.zeros(cov.shape[1], bool)
         varies[0] = True
-        order = self._order()
+        order = self.listed_order()
         practices = self.practices[rows] if order is None else self.practices[np.ix_(rows, order)]
         names = list(self.practice_names) if order is None else [self.practice_names[j] for j in order]
         return Design(cov if varies.all() else cov[:, varies],  # no second copy when all vary
@@ -115,7 +115,7 @@ class Design:
                ) -> tuple[np.ndarray, list[str]]:
         """Practices first (in ``listed`` order), then covariates, then ``extra`` columns (without
         ``extra``, the design's ``combined`` matrix itself when it has one in that order)."""
-        order = self._order()
+        order = self.listed_order()
         if extra is None and self.combined is not None and order is None:
             return self.combined, self.practice_names + self.covariate_names
         practices, practice_names = ((self.practices, self.practice_names) if order is None else
@@ -322,7 +322,7 @@ def subset_matrix(design: Design, rows: np.ndarray) -> Design:
     The same values; ``subset`` itself when a covariate is constant among the rows (it drops it)."""
     idx = np.flatnonzero(rows)
     p = design.practices.shape[1]
-    order = design._order()  # the practices in the order the models read them
+    order = design.listed_order()  # the practices in the order the models read them
     names = design.practice_names if order is None else [design.practice_names[j] for j in order]
     combined = np.empty((len(idx), p + design.covariates.shape[1]))
     for a in range(0, len(idx), SUBSET_ROWS):
@@ -387,7 +387,7 @@ def landmark_rows(design: Design, rows: np.ndarray):
         return None
     idx = np.flatnonzero(rows)
     p = design.practices.shape[1]
-    order = design._order() or list(range(p))
+    order = design.listed_order() or list(range(p))
     k = design.combined.shape[1]
     if not len(idx):
         return None

@@ -189,7 +189,7 @@ def _factor_matrix(whole: Design, rows: np.ndarray | None, drop: list[str], skip
     :func:`_level_ranges` of the calls' level), when the caller has them: the first pass is then
     not made. ``out``: a float array of at least ``n x columns`` elements that X is written into
     (a view of its start) instead of a new matrix: the caller's models read one buffer in turn."""
-    order = whole._order()  # the practices in the order the models read them (``Design.listed``)
+    order = whole.listed_order()  # the practices in the order the models read them (``Design.listed``)
     pj = [j for j in (range(len(whole.practice_names)) if order is None else order)
           if whole.practice_names[j] not in drop]
     cj = list(range(len(whole.covariate_names)))
