@@ -328,7 +328,7 @@ def subset_matrix(design: Design, rows: np.ndarray) -> Design:
     for a in range(0, len(idx), SUBSET_ROWS):
         block = idx[a:a + SUBSET_ROWS]
         if design.combined is not None:  # its rows gathered whole (one take), then placed
-            whole = design.combined.take(block, axis=0)
+            whole = gather_rows(design.combined, block)
             combined[a:a + SUBSET_ROWS, :p] = whole[:, :p] if order is None else whole.take(order, axis=1)
             combined[a:a + SUBSET_ROWS, p:] = whole[:, p:]
             continue
@@ -341,6 +341,13 @@ def subset_matrix(design: Design, rows: np.ndarray) -> Design:
         return design.subset(rows)
     return Design(cov, list(design.covariate_names), combined[:, :p], list(names),
                   list(design.notes), combined)
+
+
+def gather_rows(matrix: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``matrix[rows]``, a new C-contiguous array: by ``take`` (the faster gather) when ``matrix``
+    is C-contiguous, else by fancy indexing, as ``take`` would first copy such a matrix whole (a
+    column slice of a design's matrix, as :meth:`Design.dropping` gives, on every block read)."""
+    return matrix.take(rows, axis=0) if matrix.flags.c_contiguous else matrix[rows]
 
 
 class Rows:
@@ -365,10 +372,7 @@ class Rows:
     def block(self, start: int, stop: int) -> np.ndarray:
         """Rows ``start:stop`` (of the chosen rows), a new C-contiguous array: the rows gathered
         whole, then their columns in order (a slice of them when the columns are a range)."""
-        # take() would first copy a matrix that is not C-contiguous (a column slice of the
-        # design's matrix) whole, on every block: fancy indexing gathers from it in place
-        rows = self.rows[start:stop]
-        whole = self.matrix.take(rows, axis=0) if self.matrix.flags.c_contiguous else self.matrix[rows]
+        whole = gather_rows(self.matrix, self.rows[start:stop])
         return np.ascontiguousarray(whole[:, self._span]) if self._span is not None else \
             whole.take(self.columns, axis=1)
 

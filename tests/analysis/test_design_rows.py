@@ -33,3 +33,18 @@ def test_blocks_of_a_contiguous_matrix_equal_the_gathered_rows():
     whole = _matrix()
     rows = np.array([3, 1, 400, 7])
     assert np.array_equal(Rows(whole, rows, [8, 2]).gathered(), whole[np.ix_(rows, [8, 2])])
+
+
+def test_subset_matrix_of_a_design_whose_matrix_is_a_column_slice():
+    """subset_matrix gathers from the design's matrix through the same gather as Rows: a design
+    whose matrix is a view with gaps (dropping its first practice) gives the subset's values."""
+    from calmline.analysis.design import Design, subset_matrix
+
+    whole = _matrix()
+    whole[:, 3] = 1.0  # the intercept
+    design = Design(whole[:, 3:], [f"c{j}" for j in range(6)], whole[:, :3], ["a", "b", "c"], [], whole)
+    dropped = design.dropping(["a"])
+    assert dropped.combined is not None and not dropped.combined.flags.c_contiguous
+    rows = np.arange(500) % 4 != 1
+    got = subset_matrix(dropped, rows)
+    assert np.array_equal(got.matrix()[0], whole[np.ix_(rows, [1, 2, 3, 4, 5, 6, 7, 8])])
