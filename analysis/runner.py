@@ -8,6 +8,7 @@ load (see :mod:`calmline.database.publish`), so readers never see half a run.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from contextlib import contextmanager, nullcontext
@@ -46,16 +47,17 @@ class FitSummary:
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
-    """Wall seconds per step (steps on different threads overlap: these add up to more than
+    """Wall seconds per step (steps on different lanes overlap: these add up to more than
     ``seconds``)."""
     cpu: dict[str, float] = field(default_factory=dict)
-    """CPU seconds per step, beside ``timings``: of the thread that ran it when the models run on
-    several threads, of the whole process when on one (BLAS on one thread either way)."""
+    """CPU seconds per step, beside ``timings``: of the forked process or the thread that ran it when
+    the models run on several lanes, of the whole process when on one (BLAS on one thread either way)."""
     cpu_seconds: float = 0.0
+    """CPU seconds of the whole fit: its process and the steps' forked processes."""
 
 
 def fit(db: Path, practices: list[str], *, horizons: tuple[int, ...] = (90,),
-        progress: Progress | None = None, threads: int | None = None) -> FitSummary:
+        progress: Progress | None = None, lanes: int | None = None) -> FitSummary:
     """Fit every model for each horizon and store the results as new runs in ``db``.
 
     Parameters
@@ -69,14 +71,15 @@ def fit(db: Path, practices: list[str], *, horizons: tuple[int, ...] = (90,),
     progress : callable, optional
         Called with a description of the steps running whenever they change (several steps,
         joined by ``"; "``, when they run at once).
-    threads : int, optional
-        Threads the model families run on (:func:`calmline.analysis.schedule.threads`: the
-        ``CALMLINE_FIT_THREADS`` setting, else one).
+    lanes : int, optional
+        Model families run at once (:func:`calmline.analysis.schedule.lanes`: the
+        ``CALMLINE_FIT_LANES`` setting, else one), each in a forked process where the system
+        forks (:func:`calmline.analysis.schedule.process_lanes`), else on threads.
         The stored results are the same whatever the number.
     """
-    started, started_cpu = time.monotonic(), time.process_time()
+    started, started_cpu = time.monotonic(), _cpu()
     say = progress or (lambda _: None)
-    lanes = schedule.threads() if threads is None else max(1, threads)
+    lanes = schedule.lanes() if lanes is None else max(1, lanes)
     summary = FitSummary(db)
     with staged_database(db) as work, _blas_threads():
         con = connect(work, read_only=False)
@@ -101,7 +104,7 @@ def fit(db: Path, practices: list[str], *, horizons: tuple[int, ...] = (90,),
             cox_input = [population]  # handed to the Cox step once, then not held by the runner
             survival = None
             if lanes == 1 and horizons:
-                # on one thread Cox first, before any horizon's calls frame is made: its temporaries
+                # on one lane Cox first, before any horizon's calls frame is made: its temporaries
                 # (the largest of the fit at 4M upset calls) then sit beside the population alone
                 cox = _survival_step(cox_input, practices)
                 done, timings = schedule.run([cox], 1, keep=["cox"], progress=say)
@@ -136,8 +139,14 @@ def fit(db: Path, practices: list[str], *, horizons: tuple[int, ...] = (90,),
         finally:
             con.close()
     summary.seconds = time.monotonic() - started
-    summary.cpu_seconds = time.process_time() - started_cpu
+    summary.cpu_seconds = _cpu() - started_cpu
     return summary
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and of the steps' forked processes that have ended."""
+    spent = os.times()
+    return spent.user + spent.system + spent.children_user + spent.children_system
 
 
 BLAS_THREADS = 1
@@ -153,7 +162,7 @@ def _survival_step(cox_input: list[pd.DataFrame], practices: list[str]) -> sched
     ``cox_input`` when it runs, so the runner does not hold it for the step."""
     return schedule.Step("cox", "Cox and Kaplan-Meier", lambda: secondary.survival(
         cox_input.pop(), practices, after_call=_after_call(practices),
-        landmark_days=vocabulary.FOLLOWUP_WINDOW_DAYS))
+        landmark_days=vocabulary.FOLLOWUP_WINDOW_DAYS), forked=cox_input.clear)
 
 
 def _blas_threads():
@@ -331,7 +340,7 @@ def _fit_horizon(df: pd.DataFrame, left_out: int, population: pd.DataFrame, prac
                  training: pd.DataFrame | None, disputed: pd.DataFrame | None, lanes: int, say: Progress,
                  summary: FitSummary) -> tuple[dict[str, pd.DataFrame], list[str], dict, tuple]:
     """Every model of one horizon on its calls ``df`` (:func:`in_model`, ``left_out`` the calls it
-    left out), run by :func:`calmline.analysis.schedule.run` on ``lanes`` threads with ``steps``
+    left out), run by :func:`calmline.analysis.schedule.run` on ``lanes`` lanes with ``steps``
     (the Cox step, when ``survival`` is not known yet) first; ``population`` holds at least
     :func:`_after_models`' columns of every upset call. Records each step's wall and CPU seconds in
     ``summary``. Returns the tables, warnings and counts of the run, and the survival tables."""
@@ -365,32 +374,33 @@ def _fit_horizon(df: pd.DataFrame, left_out: int, population: pd.DataFrame, prac
     def step(key, label, run, *needs):
         return schedule.Step(key, f"{h} days: {label}", run, needs)
 
-    # in order of priority. On two threads: the chain design (0.4 CPU s at 1M upset calls, session
-    # 11), logit and AIPW (8.5), sensitivity (3.4), q-values, priorities (2.4) and coaching (2.5)
-    # on one, the disputed points (10.6) and then Cox (9.3) beside it, then the rest. Cox and the
-    # logits (the largest temporaries: +1.07 and +0.65 GB at 1M) are heavy, never run together.
-    # On one thread Cox comes first, before the horizon's design is built (memory): fit() runs it
-    # before the first horizon's calls frame, so here it only hands over its result.
-    # the Cox step on the first horizon; on a later one, a step that hands over its result
-    known = [schedule.Step("cox", "", lambda: survival)]
+    # in order of priority. On one lane Cox comes first, before the horizon's design is built
+    # (memory): fit() runs it before the first horizon's calls frame, so here it only hands over its
+    # result (a later horizon's too); the steps that read the design come before the q-values, so
+    # the design is let go before the trainer's tables. On two lanes (CPU s at 1M upset calls,
+    # session 14): Cox (5.9) starts beside the design (1.3, built in this process when the lanes
+    # are processes, so the others share it); the disputed points (9.2) run beside Cox, then the
+    # logits (7.6) once Cox is done (the two are heavy: the largest temporaries, +0.6 and +0.3 GB,
+    # never together); the chain after them, q-values, priorities (2.4) and coaching (3.3), comes
+    # before the steps nothing waits for.
+    known = [schedule.Step("cox", "", lambda: survival, local=True)]
     cox = [replace(c, heavy=True) for c in (steps if survival is None else known)]
-    steps = [*(cox if lanes == 1 else []),
-             step("design", "design matrix", lambda: build(df, practices)),
-             replace(step("effects", "logit and AIPW", effects_step, "design"), heavy=True),
-             step("points", "disputed points", lambda design: disputes.dispute_effects(
-                 df, disputed, practices, outcome, after_call=after, design=design), "design"),
-             *(cox if lanes > 1 else []),
-             step("sensitivity", "sensitivity checks", lambda main, design: _sensitivity(
-                 main[0], design, df, practices, outcome, after, landmark), "effects", "design"),
-             step("heterogeneity", "heterogeneity", lambda design: heterogeneity(
-                 df, practices, outcome, design, after_call=after, landmark=landmark), "design"),
-             step("dose", "dose-response", lambda design: dose_response(
-                 df, practices, outcome, design, after_call=after, landmark=landmark), "design"),
-             step("q", "q-values and MDE", with_cox, "effects", "cox"),
+    design = replace(step("design", "design matrix", lambda: build(df, practices)), local=True)
+    effects = replace(step("effects", "logit and AIPW", effects_step, "design"), heavy=True)
+    points = step("points", "disputed points", lambda design: disputes.dispute_effects(
+        df, disputed, practices, outcome, after_call=after, design=design), "design")
+    by_design = [step("sensitivity", "sensitivity checks", lambda main, design: _sensitivity(
+                     main[0], design, df, practices, outcome, after, landmark), "effects", "design"),
+                 step("heterogeneity", "heterogeneity", lambda design: heterogeneity(
+                     df, practices, outcome, design, after_call=after, landmark=landmark), "design"),
+                 step("dose", "dose-response", lambda design: dose_response(
+                     df, practices, outcome, design, after_call=after, landmark=landmark), "design")]
+    chain = [step("q", "q-values and MDE", with_cox, "effects", "cox"),
              step("priorities", "training priorities", lambda effects: secondary.priorities(
                  population, effects, practices), "q"),
              step("coaching", "coaching and training impact", lambda effects, ranked: secondary.trainer_tables(
                  population, effects, ranked[0], ranked[1], practices, h, training), "q", "priorities")]
+    steps = [*cox, design, effects, points, *((by_design + chain) if lanes == 1 else (chain + by_design[::-1]))]
     done, timings = schedule.run(steps, lanes, progress=say, keep=[
         "cox", "effects", "sensitivity", "dose", "heterogeneity", "q", "priorities", "coaching", "points"])
     _record(summary, steps, timings, h)

@@ -2,19 +2,20 @@
 
     python -m benchmarks.fit                       # 100k and 1M upset calls
     python -m benchmarks.fit --sizes 100000 1000000 2000000
-    python -m benchmarks.fit --sizes 1000000 --threads 1 2   # each round: one thread, then two
+    python -m benchmarks.fit --sizes 1000000 --lanes 1 2   # each round: one lane, then two
     python -m benchmarks.fit --db /tmp/lead12/fit4m.duckdb   # a database already loaded (sizes ignored)
 
 For each size: generate a centre with about that many upset calls (cached in
 --workdir), load it, then run the whole model suite (90-day horizon) in a fresh
-child process, once per --threads value in each round (CALMLINE_FIT_THREADS; the
-default is the fit's own: the cores it may use, at most 2). Prints the wall time,
+child process, once per --lanes value in each round (CALMLINE_FIT_LANES; the
+default is the fit's own, one). Two lanes fork a process per model family: the peak then adds
+each forked process's own pages (smaps_rollup Private_*) to the fit's resident memory. Prints the wall time,
 CPU seconds and peak resident memory of the fit, the time (wall and CPU seconds) spent
 in each model family, and the peak resident memory while each step ran (steps run at
 the same time share their peaks), with the load average at the start and end of each
 round and the seconds the fit's threads were ready to run but waited for a core (the
 machine is shared: two threads gain nothing when the other core is busy); with two
---threads values or more, the same-round ratios of wall and CPU seconds against the first.
+--lanes values or more, the same-round ratios of wall and CPU seconds against the first.
 --free-blas leaves BLAS's threads as the environment sets them (the fit sets one). Target (issue #12): the suite at
 1M upset calls in <= 20 s and <= 1.5 GB on the 2-core machine; 10M completes in <= 4 GB.
 """
@@ -53,10 +54,21 @@ if os.environ.get("BENCH_FREE_BLAS"):
 
 waited = {}  # per thread: seconds it was ready to run but waited for a core (/proc schedstat)
 
-def sample():  # resident memory every 0.2 s, kept per running step (the steps' peak)
+def private_mb(pid):  # a forked step's own pages (what it shares with the fit is counted once, here)
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as rollup:
+            return sum(int(line.split()[1]) for line in rollup if line.startswith("Private_")) / 1024
+    except OSError:
+        return 0.0  # it ended
+
+def sample():  # resident memory every 0.05 s (the fit's, plus its forked steps' own), per running step
     while not done.is_set():
         with open("/proc/self/status") as status:
             mb = next(int(line.split()[1]) / 1024 for line in status if line.startswith("VmRSS"))
+        children = [pid for task in Path("/proc/self/task").iterdir()
+                    for pid in (task / "children").read_text().split()]
+        mb += sum(private_mb(pid) for pid in children)
+        peaks["whole fit"] = max(peaks.get("whole fit", 0.0), mb)
         for name in step[0].split("; "):
             peaks[name] = max(peaks.get(name, 0.0), mb)
         for task in Path("/proc/self/task").iterdir():
@@ -64,7 +76,7 @@ def sample():  # resident memory every 0.2 s, kept per running step (the steps' 
                 waited[task.name] = int((task / "schedstat").read_text().split()[1]) / 1e9
             except (OSError, IndexError, ValueError):
                 pass  # the thread ended
-        time.sleep(0.2)
+        time.sleep(0.05)
 
 threading.Thread(target=sample, daemon=True).start()
 summary = runner.fit(Path(sys.argv[1]), list(vocabulary.practice_names()), progress=lambda m: step.__setitem__(0, m))
@@ -72,7 +84,7 @@ done.set()
 Path(sys.argv[2]).write_text(json.dumps({"seconds": summary.seconds, "timings": summary.timings,
                                          "cpu": summary.cpu, "cpu_seconds": summary.cpu_seconds,
                                          "rows": summary.rows, "peaks": peaks, "code": runner.__file__,
-                                         "threads": schedule.threads(), "waited": sum(waited.values())}))
+                                         "lanes": getattr(schedule, "lanes", getattr(schedule, "threads", None))(), "waited": sum(waited.values())}))
 """
 
 
@@ -98,8 +110,8 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--rounds", type=int, default=1, help="fits per size (medians printed)")
-    parser.add_argument("--threads", nargs="+", default=[""], metavar="N",
-                        help="CALMLINE_FIT_THREADS of each fit of a round, run back to back (default: unset)")
+    parser.add_argument("--lanes", nargs="+", default=[""], metavar="N",
+                        help="CALMLINE_FIT_LANES of each fit of a round, run back to back (default: unset)")
     parser.add_argument("--free-blas", action="store_true",
                         help="leave BLAS's threads as the environment sets them (the fit sets one)")
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "calmline-bench")
@@ -107,13 +119,13 @@ def main() -> None:
                         help="fit these databases (built by `calmline etl`; each fit on a copy) instead of --sizes")
     parser.add_argument("--code", nargs="+", default=[""], metavar="DIR",
                         help="PYTHONPATH of each fit of a round, run back to back: a folder whose calmline/ "
-                             "is another checkout's code (empty: the installed calmline); with --threads, "
+                             "is another checkout's code (empty: the installed calmline); with --lanes, "
                              "every pair")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     import duckdb
 
-    settings = [(code, threads) for code in args.code for threads in args.threads]
+    settings = [(code, lanes) for code in args.code for lanes in args.lanes]
     for upset, db in ([(None, d) for d in args.db] if args.db else
                       ((n, prepare(args.workdir, n, args.seed)) for n in args.sizes)):
         con = duckdb.connect(str(db), read_only=True)
@@ -123,11 +135,11 @@ def main() -> None:
         con.close()
         runs = {s: {"walls": [], "peaks": [], "cpus": [], "families": {}, "step_peaks": {}} for s in settings}
         for _ in range(args.rounds):
-            for code, threads in settings:
-                _round(db, upset, threads, args, runs[code, threads], code)
+            for code, lanes in settings:
+                _round(db, upset, lanes, args, runs[code, lanes], code)
         first = runs[settings[0]]
-        for (code, threads), got in runs.items():
-            print(f"\n{n_upset:,} upset calls ({n_window:,} with a closed 90-day window), {_name(code, threads)}, "
+        for (code, lanes), got in runs.items():
+            print(f"\n{n_upset:,} upset calls ({n_window:,} with a closed 90-day window), {_name(code, lanes)}, "
                   f"median of {args.rounds}: fit {median(got['walls']):.1f} s wall, {median(got['cpus']):.1f} s CPU, "
                   f"peak {median(got['peaks']):,.0f} MB")
             if got is not first:
@@ -143,23 +155,25 @@ def main() -> None:
                       f"{median(peaks) if peaks else float('nan'):8,.0f}")
 
 
-def _name(code: str, threads: str) -> str:
+def _name(code: str, lanes: str) -> str:
     """How a setting of a round is printed."""
-    return (f"code {code}, " if code else "") + f"CALMLINE_FIT_THREADS={threads or 'unset'}"
+    return (f"code {code}, " if code else "") + f"CALMLINE_FIT_LANES={lanes or 'unset'}"
 
 
-def _round(db: Path, upset: int | None, threads: str, args, got: dict, code: str = "") -> None:
+def _round(db: Path, upset: int | None, lanes: str, args, got: dict, code: str = "") -> None:
     """One fit of a copy of ``db`` (``upset``: its nominal size, None for a database given by --db)
-    in a child process with CALMLINE_FIT_THREADS=``threads`` (unset when empty) and ``code`` first
+    in a child process with CALMLINE_FIT_LANES=``lanes`` (unset when empty; also as
+    CALMLINE_FIT_THREADS, which code before session 14 reads: two threads there) and ``code`` first
     on its PYTHONPATH (when given); its figures appended to ``got``."""
     name = db.stem if upset is None else upset
     work = args.workdir / f"fit-run-{name}.duckdb"
     shutil.copyfile(db, work)
     figures = args.workdir / f"fit-run-{name}.json"
+    os.environ.pop("CALMLINE_FIT_LANES", None)
     os.environ.pop("CALMLINE_FIT_THREADS", None)
     os.environ.pop("BENCH_FREE_BLAS", None)
-    if threads:
-        os.environ["CALMLINE_FIT_THREADS"] = threads
+    if lanes:
+        os.environ["CALMLINE_FIT_LANES"] = os.environ["CALMLINE_FIT_THREADS"] = lanes
     if args.free_blas:
         os.environ["BENCH_FREE_BLAS"] = "1"
     os.environ.pop("PYTHONPATH", None)
@@ -169,6 +183,7 @@ def _round(db: Path, upset: int | None, threads: str, args, got: dict, code: str
     wall, rss, _ = run_child([sys.executable, "-c", FIT, str(work), str(figures)])
     result = json.loads(figures.read_text())
     got["walls"].append(wall)
+    rss = max(rss, result.get("peaks", {}).pop("whole fit", 0.0))  # forked steps' own pages added
     got["peaks"].append(rss)
     got["cpus"].append(result.get("cpu_seconds", float("nan")))
     for family, seconds in result["timings"].items():
@@ -176,7 +191,7 @@ def _round(db: Path, upset: int | None, threads: str, args, got: dict, code: str
         label = next((step for step in result.get("peaks", {}) if step.endswith(family.split(" (")[0])), None)
         got["step_peaks"].setdefault(family, []).append(result["peaks"][label] if label else float("nan"))
     work.unlink()
-    print(f"  round, {result.get('threads')} thread(s): {wall:.1f} s wall, {got['cpus'][-1]:.1f} s CPU (fit process), "
+    print(f"  round, {result.get('lanes')} lane(s): {wall:.1f} s wall, {got['cpus'][-1]:.1f} s CPU (fit process), "
           f"peak {rss:,.0f} MB, load average {load:.1f} at start / {os.getloadavg()[0]:.1f} at end; "
           f"its threads waited {result.get('waited', float('nan')):.1f} s for a core (busy with other work); "
           f"code {result.get('code')}", flush=True)

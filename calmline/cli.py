@@ -157,7 +157,7 @@ def fit(
     store a duplicate run. --force fits it anyway.
     """
     from calmline.analysis.runner import fit as run_fit
-    from calmline.analysis.schedule import threads
+    from calmline.analysis.schedule import lanes
     from calmline.database.publish import WriterBusy
 
     horizons = tuple(dict.fromkeys(horizon or [vocabulary.HEADLINE_HORIZON]))
@@ -167,7 +167,7 @@ def fit(
         err.print(f"[red]--horizon must be {allowed} (got {bad[0]})[/red]")
         raise typer.Exit(2)
     try:
-        threads()  # CALMLINE_FIT_THREADS, checked before any work
+        lanes()  # CALMLINE_FIT_LANES, checked before any work
     except ValueError as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2)

@@ -1,6 +1,7 @@
-"""The fit's scheduler (calmline.analysis.schedule, #12): a step starts only once the steps it reads
-are done, two run at once on two threads, a result no step still needs is let go, an error stops
-the run, and CALMLINE_FIT_THREADS sets the threads."""
+"""The fit's scheduler (calmline.analysis.schedule, #12) on threads (``processes=False``, the lanes
+where the system cannot fork): a step starts only once the steps it reads are done, two run at once
+on two lanes, a result no step still needs is let go, an error stops the run, and CALMLINE_FIT_LANES
+sets the lanes. The same on forked processes: test_fit_process_lanes.py."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ def _diamond(log: list, gate: threading.Barrier | None = None):
 def test_each_step_starts_after_the_steps_it_reads_and_gets_their_results(lanes):
     log = []
     gate = threading.Barrier(2) if lanes == 2 else None
-    results, timings = schedule.run(_diamond(log, gate), lanes, keep=["d", "b"])
+    results, timings = schedule.run(_diamond(log, gate), lanes, keep=["d", "b"], processes=False)
     assert results == {"d": 1000 + 11 + 101, "b": 11}  # a and c let go: nothing kept them
     assert set(timings) == {"a", "b", "c", "d"}
     order = [entry for entry in log]
@@ -44,7 +45,7 @@ def test_each_step_starts_after_the_steps_it_reads_and_gets_their_results(lanes)
 def test_two_lanes_run_two_steps_at_once_and_say_so():
     said = []
     gate = threading.Barrier(2)  # b and c both waiting at once: a timeout here means they did not overlap
-    schedule.run(_diamond([], gate), 2, progress=said.append)
+    schedule.run(_diamond([], gate), 2, progress=said.append, processes=False)
     assert said[0] == "A" and "B; C" in said and said[-1] == "D"
 
 
@@ -57,7 +58,7 @@ def test_thread_cpu_is_counted_per_step_on_two_lanes():
         return run
 
     steps = [Step("x", "X", spin(0.15)), Step("y", "Y", lambda: time.sleep(0.15))]
-    _, timings = schedule.run(steps, 2)
+    _, timings = schedule.run(steps, 2, processes=False)
     assert timings["x"].cpu >= 0.14 and timings["y"].cpu < 0.05  # y slept while x spun
     assert timings["y"].wall >= 0.14
 
@@ -73,7 +74,7 @@ def test_an_error_stops_the_run_and_is_raised():
     for lanes in (1, 2):
         ran.clear()
         with pytest.raises(RuntimeError, match="singular matrix"):
-            schedule.run(steps, lanes)
+            schedule.run(steps, lanes, processes=False)
         assert "after" not in ran
 
 
@@ -82,15 +83,15 @@ def test_a_step_must_come_after_what_it_needs():
         schedule.run([Step("b", "B", lambda a: a, ("a",)), Step("a", "A", lambda: 1)], 2)
 
 
-def test_threads_setting(monkeypatch):
-    monkeypatch.delenv(schedule.THREADS_SETTING, raising=False)
-    assert schedule.threads() == 1  # one unless asked: two cost about 1 GB more at 1M upset calls
-    assert schedule.threads("2") == 2 and schedule.threads(" 3 ") == 3 and schedule.threads("") == 1
-    monkeypatch.setenv(schedule.THREADS_SETTING, "2")
-    assert schedule.threads() == 2
+def test_lanes_setting(monkeypatch):
+    monkeypatch.delenv(schedule.LANES_SETTING, raising=False)
+    assert schedule.lanes() == 1  # one unless asked: two hold about 0.5 GB more at 1M upset calls
+    assert schedule.lanes("2") == 2 and schedule.lanes(" 3 ") == 3 and schedule.lanes("") == 1
+    monkeypatch.setenv(schedule.LANES_SETTING, "2")
+    assert schedule.lanes() == 2
     for bad in ("0", "two", "-1"):
-        with pytest.raises(ValueError, match=schedule.THREADS_SETTING):
-            schedule.threads(bad)
+        with pytest.raises(ValueError, match=schedule.LANES_SETTING):
+            schedule.lanes(bad)
 
 
 def test_two_heavy_steps_never_run_at_once():
@@ -110,6 +111,6 @@ def test_two_heavy_steps_never_run_at_once():
     steps = [Step("heavy1", "H1", work("heavy1"), heavy=True), Step("heavy2", "H2", work("heavy2"), heavy=True),
              Step("light", "L", work("light"))]
     said = []
-    schedule.run(steps, 2, progress=said.append)
+    schedule.run(steps, 2, progress=said.append, processes=False)
     assert max(most) == 1
     assert said[0] == "H1; L"  # the light one runs beside the first heavy one, the second waits

@@ -1,7 +1,7 @@
-"""On one thread `calmline fit` runs Cox and Kaplan-Meier before it makes any horizon's calls frame
+"""On one lane `calmline fit` runs Cox and Kaplan-Meier before it makes any horizon's calls frame
 (#12): the survival models' temporaries, the largest of the fit at 4M upset calls, then sit beside
 the population alone, not beside the horizon's complete-case copy as well. (The stored tables are the
-same as on two threads, where Cox runs among the horizon's steps: test_fit_threads.)"""
+same as on two lanes, where Cox runs among the horizon's steps: test_fit_lanes.)"""
 
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ class Stop(Exception):
     """Ends the fit once the first horizon's calls frame is made."""
 
 
-@pytest.mark.parametrize("threads, expected", [(1, ["survival", "in_model"]), (2, ["in_model"])])
-def test_cox_runs_before_the_horizons_calls_frame_on_one_thread(sample_db, tmp_path, monkeypatch, threads, expected):
+@pytest.mark.parametrize("lanes, expected", [(1, ["survival", "in_model"]), (2, ["in_model"])])
+def test_cox_runs_before_the_horizons_calls_frame_on_one_lane(sample_db, tmp_path, monkeypatch, lanes, expected):
     db = tmp_path / "calmline.duckdb"
     shutil.copyfile(sample_db, db)
     order = []
@@ -37,7 +37,7 @@ def test_cox_runs_before_the_horizons_calls_frame_on_one_thread(sample_db, tmp_p
     monkeypatch.setattr(runner, "in_model", in_model)
     said = []
     with pytest.raises(Stop):
-        runner.fit(db, list(vocabulary.practice_names()), progress=said.append, threads=threads)
+        runner.fit(db, list(vocabulary.practice_names()), progress=said.append, lanes=lanes)
     assert order == expected
-    if threads == 1:
+    if lanes == 1:
         assert said[:2] == ["reading upset calls", "Cox and Kaplan-Meier"]

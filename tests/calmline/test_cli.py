@@ -65,11 +65,11 @@ def test_fit_explains_what_it_needs(tmp_path):
     assert odd.returncode == 2 and "--horizon must be 30, 90 or 180" in odd.stderr
 
 
-def test_fit_names_a_bad_thread_setting(tmp_path, monkeypatch):
-    monkeypatch.setenv("CALMLINE_FIT_THREADS", "two")
+def test_fit_names_a_bad_lanes_setting(tmp_path, monkeypatch):
+    monkeypatch.setenv("CALMLINE_FIT_LANES", "two")
     bad = run_cli("fit", "--db", str(tmp_path / "none.duckdb"))
     assert bad.returncode == 2
-    assert "CALMLINE_FIT_THREADS must be a whole number of at least 1 (got 'two')" in bad.stderr
+    assert "CALMLINE_FIT_LANES must be a whole number of at least 1 (got 'two')" in bad.stderr
     assert "Traceback" not in bad.stderr
 
 
