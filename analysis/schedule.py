@@ -299,6 +299,9 @@ class _Forks:
                 outcome = conn.recv()
             except EOFError:
                 outcome = None
+            except Exception as exc:  # noqa: BLE001 - sent, but it would not unpickle here
+                outcome = ("error", RuntimeError(f"the fit's step {step.key!r} sent back what cannot be "
+                                                 f"read: {exc}"))
             process.join()
             conn.close()
             if outcome is None:

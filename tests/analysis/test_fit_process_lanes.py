@@ -114,3 +114,20 @@ def test_two_heavy_steps_never_run_at_once_in_processes():
     (_, a0, a1, _), (_, b0, b1, _) = results["heavy1"], results["heavy2"]
     assert a1 <= b0 or b1 <= a0
     assert said[0] == "H1; L"
+
+
+class _NotReadBack:
+    """Pickles, but its unpickling fails (a class whose reconstruction raises)."""
+
+    def __reduce__(self):
+        return (_refuse, ())
+
+
+def _refuse():
+    raise ValueError("cannot be rebuilt")
+
+
+def test_a_result_that_cannot_be_read_back_names_the_step():
+    with pytest.raises(RuntimeError, match="step 'odd' sent back what cannot be read: cannot be rebuilt"):
+        schedule.run([Step("odd", "odd", _NotReadBack), Step("other", "other", lambda: 1)], 2,
+                     keep=["odd"], processes=True)
