@@ -20,6 +20,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
+import signal
 import sys
 import time
 import traceback
@@ -306,13 +307,21 @@ class _Forks:
             conn.close()
             if outcome is None:
                 outcome = RuntimeError(f"the fit's step {step.label or step.key!r} ended without a result "
-                                       f"(its process exited with code {process.exitcode})")
+                                       f"(its process exited with code {process.exitcode}{_why(process.exitcode)})")
             elif outcome[0] == "error":
                 outcome = outcome[1]
             else:
                 outcome = outcome[1:]
             out.append((conn, outcome))
         return out
+
+
+def _why(exitcode: int | None) -> str:
+    """What a forked step's exit code most likely means, for its error message."""
+    if exitcode == -signal.SIGKILL:
+        return (": killed by the system, most often for want of memory; "
+                f"{LANES_SETTING}=1 runs one model family at a time and needs less")
+    return ""
 
 
 def _child(step: Step, inputs: list, send: connection.Connection) -> None:

@@ -101,7 +101,8 @@ def test_a_step_killed_mid_way_stops_the_run_with_its_name():
     def killed():
         os.kill(os.getpid(), signal.SIGKILL)
 
-    with pytest.raises(RuntimeError, match=r"step 'dose-response' ended without a result .*code -9"):
+    with pytest.raises(RuntimeError, match=r"step 'dose-response' ended without a result .*code -9: killed by "
+                                           r"the system, most often for want of memory; CALMLINE_FIT_LANES=1"):
         schedule.run([Step("dose", "dose-response", killed), Step("other", "other", lambda: 1)], 2,
                      processes=True)
 
