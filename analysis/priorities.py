@@ -208,6 +208,16 @@ def _stratified_weights(strata: np.ndarray, n_boot: int, rng: np.random.Generato
     return weights
 
 
+def _draw_counts(weights: np.ndarray) -> np.ndarray:
+    """The bootstrap's counts ``weights`` (n_boot, agents) transposed, one row per agent (C order),
+    as whole numbers in the smallest integer type that holds their total per replicate (the number
+    of agents): their cumulative sums are then exact in any order and a quarter of the bytes of
+    float64 at 2,000 agents (the quantiles read them once per practice)."""
+    total = weights.shape[1]
+    kind = np.int16 if total < np.iinfo(np.int16).max else np.int32 if total < np.iinfo(np.int32).max else np.int64
+    return np.ascontiguousarray(weights.T, dtype=kind)
+
+
 def _weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float, *,
                        columns: np.ndarray | None = None) -> np.ndarray:
     """Per row of ``weights``, ``np.percentile`` (linear) of ``values`` repeated by the weights.
@@ -221,13 +231,21 @@ def _weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float, *,
     if columns is None:
         cum = np.cumsum(weights[:, order], axis=1).T
     else:
-        cum = np.cumsum(weights[columns[order]], axis=0)  # (values, rows)
+        drawn = weights[columns[order]]
+        cum = np.cumsum(drawn, axis=0, dtype=drawn.dtype)  # (values, rows)
     total = cum[-1]
     position = q * (total - 1)
     below = np.floor(position)
-    # the value at sorted (repeated) index i is the first value whose cumulative count exceeds i
-    lo = (cum <= below).sum(axis=0)
-    hi = (cum <= below + 1).sum(axis=0)
+    if np.issubdtype(cum.dtype, np.integer):
+        # whole counts (:func:`_draw_counts`): the floor compared as one, in the counts' own type,
+        # is the same test as the float one; the bound keeps it in that type's range
+        below_n = np.minimum(below, np.iinfo(cum.dtype).max - 1).astype(cum.dtype)
+        lo = (cum <= below_n).sum(axis=0)
+        hi = (cum <= below_n + 1).sum(axis=0)
+    else:
+        # the value at sorted (repeated) index i is the first value whose cumulative count exceeds i
+        lo = (cum <= below).sum(axis=0)
+        hi = (cum <= below + 1).sum(axis=0)
     lo, hi = np.minimum(lo, len(values) - 1), np.minimum(hi, len(values) - 1)
     out = values[lo] + (position - below) * (values[hi] - values[lo])
     return np.where(total > 0, out, np.nan)
@@ -262,7 +280,7 @@ def _bootstrap(out: pd.DataFrame, effect: pd.DataFrame, adoption: pd.DataFrame, 
 
     goal = np.full((n_boot, len(practices)), np.nan)
     if target == "best_quartile":
-        by_agent = np.ascontiguousarray(w.T)  # each agent's draws in one row: one gather per practice
+        by_agent = _draw_counts(w)  # each agent's draws in one row: one gather per practice
         for practice, part in rates.groupby("practice"):
             idx = part["agent_id"].astype(str).map(a_ix).to_numpy()
             goal[:, k_ix[practice]] = _weighted_quantile(part["shrunk_rate"].to_numpy(float),

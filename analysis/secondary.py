@@ -216,25 +216,80 @@ def add_q_and_mde(effects: pd.DataFrame, df: pd.DataFrame, practices: list[str],
 def priorities(population: pd.DataFrame, effects: pd.DataFrame, practices: list[str]
                ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Agents' shrunken adoption of each practice and the practices ranked by customers kept."""
-    upset = _columns(population, ["agent_id", "team", "call_month", *practices])
-    upset["team"] = upset["team"].astype("string").fillna("unassigned")
-    flags = upset[practices].astype(float)
-    keys = [upset["agent_id"].astype("string"), upset["team"]]
-    calls = flags.notna().groupby(keys).sum()
-    used = flags.fillna(0).groupby(keys).sum()
-    adoption = pd.concat([calls.stack().rename("n_calls"), used.stack().rename("n_used")], axis=1)
-    adoption.index.names = ["agent_id", "team", "practice"]
-    adoption = adoption.reset_index()
-    adoption[["n_calls", "n_used"]] = adoption[["n_calls", "n_used"]].astype(int)
-    adoption = adoption[adoption["n_calls"] > 0].reset_index(drop=True)
+    present = [p for p in practices if p in population.columns]
+    agent, team = agent_team_codes(population)
+    adoption = adoption_counts(agent, team, [population[p] for p in present], present)
     shrunk = pd.concat([shrink_rates(part) for _, part in adoption.groupby("practice")],
                        ignore_index=True) if len(adoption) else adoption
-    months = max(1, upset["call_month"].nunique())
-    volume = upset.groupby("team", as_index=False).size()
+    months = max(1, population["call_month"].nunique())
+    volume = pd.DataFrame({"team": team.names, "size": np.bincount(team.codes, minlength=len(team.names))})
     volume["upset_calls_per_month"] = volume["size"] / months
     chosen = _best_effect(effects, practices)
     ranked = training_priorities(chosen, adoption, volume[["team", "upset_calls_per_month"]])
     return ranked, shrunk
+
+
+class Keys:
+    """One key column of the upset calls as codes: ``codes`` (one per call, -1 for a missing
+    key) index ``names`` (pandas' "string" dtype, sorted), the groups of a sorted groupby on the
+    column as text."""
+
+    def __init__(self, codes: np.ndarray, names: pd.Series):
+        self.codes, self.names = codes, names
+
+
+def _keys(column: pd.Series, missing: str | None = None) -> Keys:
+    """``column`` as text (``astype("string")``, a missing value as ``missing``, or left out)
+    grouped in sorted order: factorized as it is (no text copy of every call), then its few
+    distinct values as text, sorted and merged where two give the same text."""
+    codes, uniques = pd.factorize(column, use_na_sentinel=missing is None)
+    text = pd.Series(uniques, copy=False).astype("string")
+    if missing is not None:
+        text = text.fillna(missing)
+    merged, names = pd.factorize(text, sort=True)
+    codes = np.where(codes >= 0, merged[np.maximum(codes, 0)], -1) if len(merged) else codes
+    return Keys(codes, pd.Series(names, dtype="string").reset_index(drop=True))
+
+
+def agent_team_codes(population: pd.DataFrame) -> tuple[Keys, Keys]:
+    """The calls' agent (text; a call without one in no group) and team (text, a missing team
+    'unassigned') as :class:`Keys`: what ``groupby([agent_id.astype("string"), team])`` reads."""
+    return (_keys(population["agent_id"]),
+            _keys(population["team"], missing="unassigned"))
+
+
+def _pairs(agent: Keys, team: Keys) -> tuple[np.ndarray, np.ndarray]:
+    """Per call its (agent, team) cell (-1 without an agent) and the cells that have calls, in
+    the order of a sorted groupby on both."""
+    cell = np.where(agent.codes >= 0, agent.codes * len(team.names) + team.codes, -1)
+    size = np.bincount(cell[cell >= 0], minlength=len(agent.names) * len(team.names))
+    return cell, np.flatnonzero(size)
+
+
+def adoption_counts(agent: Keys, team: Keys, flags: list[pd.Series], practices: list[str]) -> pd.DataFrame:
+    """Per agent, team and practice the calls where it was assessed (``n_calls``) and used
+    (``n_used``), cells with an assessed call only: ``flags`` the practices' columns (1 used, 0
+    not, missing not assessed). The same table as grouping the calls' 0/1 floats by agent and
+    team and stacking the sums (counts of whole calls: exact in any order of adding), from one
+    bincount per practice over the calls' cell numbers."""
+    cell, cells = _pairs(agent, team)
+    ok = cell >= 0
+    where, size = cell[ok], len(agent.names) * len(team.names)
+    n_calls, n_used = [], []
+    for flag in flags:
+        values = flag.astype(float).to_numpy()[ok]
+        known = ~np.isnan(values)
+        n_calls.append(np.bincount(where, weights=known, minlength=size)[cells])
+        n_used.append(np.bincount(where, weights=np.where(known, values, 0.0), minlength=size)[cells])
+    k = len(practices)
+    pick = np.repeat(cells, k)
+    out = pd.DataFrame({
+        "agent_id": agent.names.take(pick // len(team.names)).reset_index(drop=True),
+        "team": team.names.take(pick % len(team.names)).reset_index(drop=True),
+        "practice": np.array(list(practices), dtype=object)[np.tile(np.arange(k), len(cells))],
+        "n_calls": np.column_stack(n_calls).ravel().astype(int) if k else np.empty(0, int),
+        "n_used": np.column_stack(n_used).ravel().astype(int) if k else np.empty(0, int)})
+    return out[out["n_calls"] > 0].reset_index(drop=True)
 
 
 def _columns(population: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
