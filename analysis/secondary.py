@@ -335,12 +335,12 @@ def trainer_tables(population: pd.DataFrame, effects: pd.DataFrame, priorities: 
     completed_at); empty when there are no completions.
     """
     modules = vocabulary.module_practice().values()  # the practices training_impact may read
-    upset = _columns(population, ["agent_id", "team", "call_month", "days_observable",
-                                  f"churned_{horizon}d", *practices, *modules])
-    upset["team"] = upset["team"].astype("string").fillna("unassigned")
-    upset["agent_id"] = upset["agent_id"].astype("string")
-    months = max(1, upset["call_month"].nunique())
-    calls = upset.groupby(["agent_id", "team"], as_index=False).size().rename(columns={"size": "upset_calls"})
+    months = max(1, population["call_month"].nunique())
+    agent, team = agent_team_codes(population)
+    cell, cells = _pairs(agent, team)
+    calls = pd.DataFrame({"agent_id": agent.names.take(cells // len(team.names)).reset_index(drop=True),
+                          "team": team.names.take(cells % len(team.names)).reset_index(drop=True),
+                          "upset_calls": np.bincount(cell[cell >= 0], minlength=len(agent.names) * len(team.names))[cells]})
     targets = priorities[priorities["team"] == "all"][["practice", "target_adoption"]]
     out = {"agent_coaching": coaching_queue(adoption, _best_effect(effects, practices), targets, calls,
                                             months=months) if len(adoption) else pd.DataFrame()}
@@ -348,6 +348,10 @@ def trainer_tables(population: pd.DataFrame, effects: pd.DataFrame, priorities: 
         out["training_impact"] = pd.DataFrame()
         return out
     outcome = f"churned_{horizon}d"
-    upset["churn"] = upset[outcome].where(upset["days_observable"] >= horizon)
-    out["training_impact"] = training_impact(upset, completions, {f"churn_{horizon}d": "churn"})
+    # only the columns training_impact reads, as they are (no copy of them), and churn where known
+    upset = {c: population[c] for c in dict.fromkeys(["agent_id", "call_month", *practices, *modules])
+             if c in population.columns}
+    upset["churn"] = population[outcome].where(population["days_observable"] >= horizon)
+    out["training_impact"] = training_impact(pd.DataFrame(upset, copy=False), completions,
+                                             {f"churn_{horizon}d": "churn"})
     return out

@@ -91,7 +91,7 @@ def training_impact(calls: pd.DataFrame, completions: pd.DataFrame, outcomes: di
         raise ValueError(f"missing columns: {', '.join(missing)}")
     months = pd.to_datetime(calls["call_month"]).dt.to_period("M")
     columns = list(dict.fromkeys([p for p in modules.values() if p in calls] + list(outcomes.values())))
-    cells = _cells(calls["agent_id"].astype(str), months, calls[columns])
+    cells = _cells(calls["agent_id"], months, calls[columns])
     done = completions.assign(month=pd.to_datetime(completions["completed_at"]).dt.to_period("M"))
     done = done.groupby(["module", "agent_id"])["month"].min()
     start = months.min()  # the data's first month (a scan of every call: once, not per module)
@@ -107,17 +107,42 @@ def training_impact(calls: pd.DataFrame, completions: pd.DataFrame, outcomes: di
 
 
 def _cells(agent: pd.Series, month: pd.Series, values: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """Per column of ``values``: its agent-month cells (agent, month, n known calls, y their sum),
-    sorted by agent and month, cells without a known call left out; one grouping of the calls
-    for every column (the calls are many, the cells few)."""
-    keys = [agent.rename("agent"), month.rename("month")]
-    known = values.notna().groupby(keys).sum()
-    sums = values.astype(float).fillna(0.0).groupby(keys).sum()
+    """Per column of ``values``: its agent-month cells (agent as text, ``astype(str)``; month; n
+    known calls, y their sum), sorted by agent and month, cells without a known call left out (nor
+    a call without a month). The calls are many and the cells few: agent and month are factorized
+    once (agents as text only among their distinct values), and each column's cells are two
+    bincounts over the calls' cell numbers. The values are 0/1 (a practice used, a churn), so y,
+    a count of whole numbers, is the same in any order of adding."""
+    agents, agent_text = _sorted_codes(agent, lambda u: u.astype(str), missing_key=True)
+    months, month_values = _sorted_codes(month, lambda u: u, missing_key=False)
+    n_months = len(month_values)
+    cell = np.where(months >= 0, agents * n_months + months, -1)
+    ok = cell >= 0
+    where, size = cell[ok], len(agent_text) * n_months
+    has = np.flatnonzero(np.bincount(where, minlength=size))
+    agent_of = pd.Series(agent_text, dtype=object).take(has // n_months).reset_index(drop=True) \
+        if n_months else pd.Series([], dtype=object)
+    month_of = pd.Series(month_values).take(has % n_months).reset_index(drop=True) if n_months \
+        else pd.Series(month_values)
     out = {}
     for column in values.columns:
-        part = pd.DataFrame({"n": known[column].astype(int), "y": sums[column]})
-        out[column] = part[part["n"] > 0].reset_index()
+        y = values[column].astype(float).to_numpy()[ok]
+        known = ~np.isnan(y)
+        n = np.bincount(where, weights=known, minlength=size)[has].astype(int)
+        total = np.bincount(where, weights=np.where(known, y, 0.0), minlength=size)[has]
+        part = pd.DataFrame({"agent": agent_of, "month": month_of, "n": n, "y": total})
+        out[column] = part[part["n"] > 0].reset_index(drop=True)
     return out
+
+
+def _sorted_codes(column: pd.Series, key, *, missing_key: bool) -> tuple[np.ndarray, np.ndarray]:
+    """``column``'s codes in the sorted order of ``key`` of its distinct values (-1 for a missing
+    value unless ``missing_key``: then it is a value too) and those sorted distinct keys."""
+    codes, uniques = pd.factorize(column, use_na_sentinel=not missing_key)
+    keys = key(pd.Series(uniques, copy=False))
+    merged, names = pd.factorize(keys, sort=True)
+    codes = np.where(codes >= 0, merged[np.maximum(codes, 0)], -1) if len(merged) else codes
+    return codes, np.asarray(names) if not isinstance(names, pd.PeriodIndex) else names
 
 
 def _month_numbers(months) -> np.ndarray:
