@@ -275,8 +275,9 @@ def _collinear(X, columns, tol: float = 1e-10) -> list[int]:
         return []
     mean = np.array([X[:, j].mean() for j in columns])
     cross = np.zeros((len(columns), len(columns)))
+    every = list(columns) == list(range(X.shape[1]))  # a slice of rows then, no gather of them
     for a in range(0, len(X), cox_engine.CHUNK):
-        block = X[a:a + cox_engine.CHUNK, columns] - mean
+        block = (X[a:a + cox_engine.CHUNK] if every else X[a:a + cox_engine.CHUNK, columns]) - mean
         cross += block.T @ block
     scale = np.sqrt(np.diag(cross))
     corr = cross / np.outer(scale, scale)
@@ -332,6 +333,7 @@ def _fit_kept(out, t, e, X, keep, codes, ties, alpha, reasons, start=None) -> li
         numbers = {"log_hr": beta, "se": se, "hazard_ratio": np.exp(beta),
                    "ci_low": np.exp(beta - z * se), "ci_high": np.exp(beta + z * se),
                    "p_value": 2 * reference.sf(np.abs(beta / se)), "ph_p_value": ph}
+    shown = []
     for i, (row, name) in enumerate(zip(keep, names)):
         if abs(beta[i]) > MAX_ABS_LOG_HR:
             reasons[name].append(f"the estimate for {name} runs off to an extreme (the data "
@@ -341,9 +343,14 @@ def _fit_kept(out, t, e, X, keep, codes, ties, alpha, reasons, start=None) -> li
             reasons[name].append("the standard error is zero (the data cannot say how uncertain "
                                  "this is): no estimate, interval or p-value shown")
             continue
-        for col, values in numbers.items():
-            if np.isfinite(values[i]):
-                out.loc[row, col] = float(values[i])
+        shown.append(i)
+    # each column's finite numbers written at once (one assignment a column, not one a cell)
+    rows = np.asarray(keep)[shown] if shown else np.empty(0, int)
+    for col, values in numbers.items():
+        values = np.asarray(values, dtype=float)[shown] if shown else np.empty(0)
+        finite = np.isfinite(values)
+        if finite.any():
+            out.loc[rows[finite], col] = values[finite]
     return notes
 
 

@@ -54,25 +54,38 @@ class SortedTerms:
         self._kept: dict[str, np.ndarray] = {}  # the columns that are not 0/1, as written
         for p in practices:
             if p not in apart:
-                self._write(df[p].to_numpy(dtype=float), p)
-        self.apart = {p: df[p].to_numpy(dtype=float)[self.order] for p in apart}
+                self._write(_bytes_or_floats(df[p]), p)
+        self.apart = {p: _bytes_or_floats(df[p])[self.order].astype(float) for p in apart}
         # level columns as one byte a value while their block is held (written as floats)
         for k, (block, names) in enumerate(covariate_blocks(df, levels=np.int8)):
             varies = _varies(block, names, k)
-            for j in np.flatnonzero(varies):
-                if k:  # the intercept (block 0) is not a Cox term
-                    self._write(block[:, j].astype(float), names[j])
+            if k and block.dtype == np.int8 and block.shape[1] > 1:
+                block = block[self.order]  # the level columns' rows in time order: one gather
+                for j in np.flatnonzero(varies):
+                    self._write(block[:, j], names[j], ordered=True)
+            elif k:  # the intercept (block 0) is not a Cox term
+                for j in np.flatnonzero(varies):
+                    self._write(block[:, j], names[j])
             del block
         self._binary = {name: name not in self._kept for name in self.names}
 
-    def _write(self, values: np.ndarray, name: str) -> None:
+    def _write(self, values: np.ndarray, name: str, *, ordered: bool = False) -> None:
+        """Write ``values`` (rows as ``df``'s, or in ``order`` already) as the next column: 0/1
+        bytes (a practice, a level) gathered a byte a value and then written as floats, the
+        same numbers as gathering their floats; other values gathered as floats."""
         j = len(self.names)
         if j == self.X.shape[1]:
             raise ValueError("more covariate columns than SortedTerms.SPARE_COLUMNS allows")
         column = self.X[:, j]
-        np.take(values, self.order, out=column)
+        if values.dtype.itemsize == 1 and values.dtype.kind in "biu":
+            small = values if ordered else np.take(values, self.order)
+            column[...] = small
+            binary = values.dtype == bool or bool(((small == 0) | (small == 1)).all())
+        else:
+            np.take(values.astype(float, copy=False), self.order, out=column)
+            binary = bool(((column == 0) | (column == 1)).all())
         self.names.append(name)
-        if not ((column == 0) | (column == 1)).all():
+        if not binary:
             self._kept[name] = column.copy()
 
     def insert(self, name: str, at: int) -> None:
@@ -140,6 +153,12 @@ class SortedTerms:
                 if len(keep) == len(terms):
                     self._restore(first)
         return _finish(out, reasons, notes)
+
+
+def _bytes_or_floats(column: pd.Series) -> np.ndarray:
+    """A practice's values: its bools as they are (one byte a value, read as 0/1), else floats."""
+    values = column.to_numpy()
+    return values if values.dtype == bool else column.to_numpy(dtype=float)
 
 
 def sorted_terms(df: pd.DataFrame, practices: list[str], apart, landmark_days: int | None = None,

@@ -68,13 +68,13 @@ def km_curves(df: pd.DataFrame, groups, *, time: str = "time_days", event: str =
     present = ~(np.isnan(t_all) | np.isnan(e_all))
     # every call's distinct time, once: each group's counts per time are bincounts over them
     t_all, e_all = t_all[present], e_all[present]
-    times, rank = np.unique(t_all, return_inverse=True)
+    times, rank = _distinct(t_all)
     frames = []
     for practice in groups:
         used = df[practice].to_numpy(dtype=float, na_value=np.nan)[present]
         kept = ~np.isnan(used)
         t, e, used, at = t_all[kept], e_all[kept], used[kept], rank[kept]
-        if (t < 0).any() or not np.isin(e, (0.0, 1.0)).all() or not np.isin(used, (0.0, 1.0)).all():
+        if (t < 0).any() or not _zero_one(e) or not _zero_one(used):
             raise ValueError(f"{time} must be >= 0, and {event} and {practice} 0 or 1")
         for label, value in (("with", 1.0), ("without", 0.0)):
             part = used == value
@@ -84,6 +84,26 @@ def km_curves(df: pd.DataFrame, groups, *, time: str = "time_days", event: str =
     if not frames:
         return pd.DataFrame({c: pd.Series(dtype=_dtype(c)) for c in COLUMNS})
     return pd.concat(frames, ignore_index=True)[COLUMNS]
+
+
+def _zero_one(x: np.ndarray) -> bool:
+    """Every value 0 or 1 (``np.isin(x, (0.0, 1.0)).all()`` without its sort)."""
+    return bool(((x == 0) | (x == 1)).all())
+
+
+WHOLE_DAYS_MAX = 10_000_000
+"""Whole-day times up to this are ranked by counting (one slot a day), not sorted."""
+
+
+def _distinct(t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(t, return_inverse=True)``: the distinct times, sorted, and each time's position
+    among them. Times that are whole days (as the calls' are) from 0 to ``WHOLE_DAYS_MAX`` are
+    counted per day instead of sorted: the same values and positions."""
+    if len(t) and t.min() >= 0 and t.max() <= WHOLE_DAYS_MAX and (t == np.floor(t)).all():
+        day = t.astype(np.intp)
+        occurs = np.bincount(day) > 0
+        return np.flatnonzero(occurs).astype(float), (np.cumsum(occurs) - 1)[day]
+    return np.unique(t, return_inverse=True)
 
 
 def _dtype(column: str) -> str:
