@@ -54,6 +54,9 @@ class Design:
     """The order the models read the practices in (:meth:`matrix`, :meth:`subset`,
     :func:`subset_matrix`), when it is not ``practice_names``' own: :func:`build` stores the
     after-call practices first, so that :meth:`dropping` them leaves a view of its matrix."""
+    practice_ranges: np.ndarray | None = None
+    """Each practice's largest minus smallest value, when whoever built the design knows them (from
+    a pass it made anyway): :meth:`varying` then reads no column again."""
 
     def listed_order(self) -> list[int] | None:
         """The practices' columns in ``listed`` order, or None when that is their own order."""
@@ -91,8 +94,11 @@ class Design:
     def varying(self) -> "Design":
         """The same design without practices used on every call or on none (they cannot be
         estimated, and would make the model singular)."""
-        keep = np.ptp(self.practices, axis=0) > 0 if len(self.practices) else \
-            np.zeros(len(self.practice_names), bool)
+        if self.practice_ranges is not None:
+            keep = np.asarray(self.practice_ranges) > 0
+        else:
+            keep = np.ptp(self.practices, axis=0) > 0 if len(self.practices) else \
+                np.zeros(len(self.practice_names), bool)
         gone = [p for p, k in zip(self.practice_names, keep) if not k]
         return Design(self.covariates, self.covariate_names, self.practices if keep.all() else self.practices[:, keep],
                       [p for p, k in zip(self.practice_names, keep) if k], list(self.notes),
