@@ -181,8 +181,12 @@ def add_q_and_mde(effects: pd.DataFrame, df: pd.DataFrame, practices: list[str],
         out.loc[idx, "q_value"] = bh_qvalues(pd.to_numeric(out.loc[idx, "p_value"], errors="coerce")
                                              .to_numpy(dtype=float))
     simple = {}
+    # only the outcome and the practices: a landmark's rows are gathered of these (was every
+    # column of the horizon's calls, once per after-call practice), and once
+    df = df[[c for c in dict.fromkeys([outcome, *practices]) if c in df.columns]]
+    at_landmark = df.loc[landmark] if landmark is not None and set(after_call) & set(practices) else None
     for p in practices:
-        rows = df.loc[landmark] if p in after_call and landmark is not None else df
+        rows = at_landmark if p in after_call and landmark is not None else df
         y = rows[outcome].astype(float)
         used = rows[p].astype(float) == 1
         n1, n0 = int(used.sum()), int((~used).sum())

@@ -196,15 +196,27 @@ def _did(cells: pd.DataFrame, start: pd.Period, completed: pd.Series, window: in
 
 
 def _raw_shares(trained: pd.DataFrame, comparison: pd.DataFrame) -> dict:
-    """Trained agents' shares before/after; the comparison's over the same months, weighted alike."""
+    """Trained agents' shares before/after; the comparison's over the same months, weighted alike.
+
+    Per month sums by bincount over the cells' sorted month numbers (the months a groupby
+    gives, in its order): whole counts and sums of 0/1, so the same numbers."""
     out = {}
-    for label, post in (("before", 0.0), ("after", 1.0)):
-        part = trained[trained["post"] == post]
-        out[f"trained_{label}"] = part["y"].sum() / part["n"].sum() if part["n"].sum() else np.nan
-        weight = part.groupby("month")["n"].sum()
-        rate = comparison.groupby("month")[["y", "n"]].sum()
-        rate = (rate["y"] / rate["n"]).reindex(weight.index)
-        ok = rate.notna()
+    c_month, c_at = np.unique(_month_numbers(comparison["month"]), return_inverse=True)
+    c_y = np.bincount(c_at, weights=comparison["y"].to_numpy(float), minlength=len(c_month))
+    c_n = np.bincount(c_at, weights=comparison["n"].to_numpy(float), minlength=len(c_month))
+    post, y, n = (trained[c].to_numpy() for c in ("post", "y", "n"))
+    month = _month_numbers(trained["month"])
+    for label, value in (("before", 0.0), ("after", 1.0)):
+        part = post == value
+        calls = n[part].sum()
+        out[f"trained_{label}"] = y[part].sum() / calls if calls else np.nan
+        months, at = np.unique(month[part], return_inverse=True)
+        weight = np.bincount(at, weights=n[part].astype(float), minlength=len(months))
+        where = np.minimum(np.searchsorted(c_month, months), max(len(c_month) - 1, 0))
+        found = (c_month[where] == months) if len(c_month) else np.zeros(len(months), bool)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rate = np.where(found, c_y[where] / c_n[where], np.nan) if len(c_month) else np.full(len(months), np.nan)
+        ok = ~np.isnan(rate)
         out[f"comparison_{label}"] = (float((rate[ok] * weight[ok]).sum() / weight[ok].sum())
                                       if ok.any() and weight[ok].sum() else np.nan)
     return out
@@ -222,8 +234,9 @@ def _twfe(panel: pd.DataFrame) -> tuple[float, float, float, float]:
 
     def demean(a: np.ndarray) -> np.ndarray:  # weighted within-agent demeaning absorbs the agent effects
         a = a.reshape(len(w), -1)
-        sums = np.zeros((groups.max() + 1, a.shape[1]))
-        np.add.at(sums, groups, a * w[:, None])
+        weighted = a * w[:, None]  # each column's sums by agent: in row order, as np.add.at adds
+        sums = np.column_stack([np.bincount(groups, weights=weighted[:, j], minlength=groups.max() + 1)
+                                for j in range(a.shape[1])])
         totals = np.bincount(groups, weights=w)[:, None]
         return a - (sums / totals)[groups]
 

@@ -97,3 +97,74 @@ def test_trainer_tables_equal_the_reference(monkeypatch):
     queue = got["agent_coaching"]
     assert queue["ci_low"].notna().sum() > 7 and queue["ci_low"].isna().any()  # rows without a se
     assert got["training_impact"]["estimate"].notna().any()
+
+
+def _raw_shares_reference(trained, comparison):
+    """training_impact._raw_shares before the bincounts (session 13)."""
+    out = {}
+    for label, post in (("before", 0.0), ("after", 1.0)):
+        part = trained[trained["post"] == post]
+        out[f"trained_{label}"] = part["y"].sum() / part["n"].sum() if part["n"].sum() else np.nan
+        weight = part.groupby("month")["n"].sum()
+        rate = comparison.groupby("month")[["y", "n"]].sum()
+        rate = (rate["y"] / rate["n"]).reindex(weight.index)
+        ok = rate.notna()
+        out[f"comparison_{label}"] = (float((rate[ok] * weight[ok]).sum() / weight[ok].sum())
+                                      if ok.any() and weight[ok].sum() else np.nan)
+    return out
+
+
+def _demean_reference(a, w, groups):
+    a = a.reshape(len(w), -1)
+    sums = np.zeros((groups.max() + 1, a.shape[1]))
+    np.add.at(sums, groups, a * w[:, None])
+    totals = np.bincount(groups, weights=w)[:, None]
+    return a - (sums / totals)[groups]
+
+
+def _panel(seed):
+    rng = np.random.default_rng(seed)
+    months = pd.period_range("2025-01", periods=14, freq="M")
+    n = 400
+    cells = pd.DataFrame({"agent": [f"A{a}" for a in rng.integers(0, 30, n)],
+                          "month": months[rng.integers(0, 14, n)], "n": rng.integers(1, 40, n)})
+    cells["y"] = rng.binomial(cells["n"], 0.3).astype(float)
+    trained = cells[:150].assign(post=(rng.random(150) < 0.5).astype(float))
+    comparison = cells[150:][cells[150:]["month"] != months[3]].assign(post=0.0)  # a month nobody compares
+    return trained.reset_index(drop=True), comparison.reset_index(drop=True)
+
+
+def test_raw_shares_equal_the_groupby():
+    for seed in (1, 2, 3):
+        trained, comparison = _panel(seed)
+        assert training_impact._raw_shares(trained, comparison) == _raw_shares_reference(trained, comparison)
+    trained, comparison = _panel(4)
+    empty = comparison[:0]
+    got, want = training_impact._raw_shares(trained, empty), _raw_shares_reference(trained, empty)
+    assert np.isnan(got["comparison_before"]) and got.keys() == want.keys()
+    assert got["trained_before"] == want["trained_before"]
+
+
+def test_twfe_with_bincount_sums_equals_add_at(monkeypatch):
+    trained, comparison = _panel(5)
+    panel = pd.concat([trained, comparison], ignore_index=True)
+    got = training_impact._twfe(panel)
+    w = panel["n"].to_numpy(float)
+    groups = pd.factorize(panel["agent"])[0]
+    ours = []
+
+    class Spy:  # the demeaning inside _twfe, read through the WLS it hands it to
+        def __init__(self, y, x, weights):
+            ours.append(x)
+            self.inner = real(y, x, weights=weights)
+
+        def fit(self, **kw):
+            return self.inner.fit(**kw)
+    real = training_impact.sm.WLS
+    monkeypatch.setattr(training_impact.sm, "WLS", Spy)
+    assert training_impact._twfe(panel) == got
+    months = pd.get_dummies(panel["month"], drop_first=True, dtype=float).to_numpy()
+    Xd = _demean_reference(np.column_stack([panel["post"].to_numpy(float), months]), w, groups)
+    keep = np.abs(Xd).sum(axis=0) > 1e-12
+    keep[0] = True
+    assert np.array_equal(ours[0], Xd[:, keep]) and np.isfinite(got[0])
