@@ -198,20 +198,27 @@ class _Gram:
     @classmethod
     def of_columns(cls, X: np.ndarray, keep: list[int], y: np.ndarray) -> "_Gram":
         """The same as ``_Gram(np.column_stack([X[:, keep], y]))``, centred a block of rows at a
-        time (no n x k copy of the design is made)."""
+        time (no n x k copy of the design is made).
+
+        Each block's columns are written into one reused buffer and centred there (no column_stack
+        and no centred copy). When every column is kept (the fit's case) the cross products' pass
+        writes a block's rows into the buffer as they are, not a fancy-indexed copy of the kept
+        columns first: the same values in the buffer, so the same sums, bit for bit
+        (``tests/analysis/test_sensitivity_gram.py``)."""
         gram = cls.__new__(cls)
         n, k = len(y), len(keep) + 1
+        every = list(keep) == list(range(X.shape[1]))
         blocks = range(0, n, cls.BLOCK_ROWS)
+        # the kept columns' copy summed, as before: numpy sums a block's rows in another order
+        # when its columns are a view of wider rows (a last-bit difference)
         mean = np.append(sum(row_block(X, a, a + cls.BLOCK_ROWS)[:, keep].sum(axis=0) for a in blocks) / n,
                          y.mean())
-        # each block's columns written into one reused buffer and centred there (no column_stack
-        # and no centred copy): the same block, so the same sums
         buffer = np.empty((min(cls.BLOCK_ROWS, n), k))
         G = np.zeros((k, k))
         for a in blocks:
             rows = row_block(X, a, a + cls.BLOCK_ROWS)
             block = buffer[:len(rows)]
-            block[:, :-1] = rows[:, keep]
+            block[:, :-1] = rows if every else rows[:, keep]
             block[:, -1] = y[a:a + cls.BLOCK_ROWS]
             block -= mean
             G += block.T @ block
