@@ -69,17 +69,32 @@ def km_curves(df: pd.DataFrame, groups, *, time: str = "time_days", event: str =
     # every call's distinct time, once: each group's counts per time are bincounts over them
     t_all, e_all = t_all[present], e_all[present]
     times, rank = _distinct(t_all)
+    # the calls and churns per time of every call; a practice's 'with' counts are bincounts
+    # weighted by its 0/1 values and its 'without' counts the rest (whole numbers: exact), with
+    # no copy of the calls gathered per group
+    every_valid = not (t_all < 0).any() and _zero_one(e_all)
+    every_calls = np.bincount(rank, minlength=len(times))
+    every_deaths = np.bincount(rank, weights=e_all, minlength=len(times))
     frames = []
     for practice in groups:
-        used = df[practice].to_numpy(dtype=float, na_value=np.nan)[present]
+        used = df[practice].to_numpy(dtype=float, na_value=np.nan)
+        used = used if present.all() else used[present]
         kept = ~np.isnan(used)
-        t, e, used, at = t_all[kept], e_all[kept], used[kept], rank[kept]
-        if (t < 0).any() or not _zero_one(e) or not _zero_one(used):
+        if kept.all():
+            valid, at, e, calls, deaths = every_valid, rank, e_all, every_calls, every_deaths
+        else:
+            t, e, used, at = t_all[kept], e_all[kept], used[kept], rank[kept]
+            valid = not (t < 0).any() and _zero_one(e)
+            calls, deaths = (np.bincount(at, minlength=len(times)),
+                             np.bincount(at, weights=e, minlength=len(times)))
+        if not valid or not _zero_one(used):
             raise ValueError(f"{time} must be >= 0, and {event} and {practice} 0 or 1")
-        for label, value in (("with", 1.0), ("without", 0.0)):
-            part = used == value
-            if part.any():
-                curve = _km_at_days(times, at[part], e[part], days)
+        with_calls = np.bincount(at, weights=used, minlength=len(times)).astype(np.int64)
+        with_deaths = np.bincount(at, weights=used * e, minlength=len(times))
+        for label, n, d in (("with", with_calls, with_deaths),
+                            ("without", calls - with_calls, deaths - with_deaths)):
+            if n.any():
+                curve = _km_at_days(times, n, d, days)
                 frames.append(curve.assign(practice=practice, group=label))
     if not frames:
         return pd.DataFrame({c: pd.Series(dtype=_dtype(c)) for c in COLUMNS})
@@ -111,17 +126,15 @@ def _dtype(column: str) -> str:
             "at_risk": "int64", "events": "int64"}.get(column, "object")
 
 
-def _km_at_days(times: np.ndarray, rank: np.ndarray, e: np.ndarray, days: np.ndarray,
+def _km_at_days(times: np.ndarray, calls: np.ndarray, deaths: np.ndarray, days: np.ndarray,
                 level: float = 0.95) -> pd.DataFrame:
     """The Kaplan-Meier step function of one group, read at ``days``.
 
-    ``times`` are distinct times in increasing order (those of all groups will do) and ``rank``
-    each of the group's calls' position in them; ``e`` its churn indicators. The estimate
+    ``times`` are distinct times in increasing order (those of all groups will do), ``calls``
+    the group's calls at each of them (integers) and ``deaths`` its churns there. The estimate
     steps at the churn times only; Greenwood's variance of log S is (se / S)^2 there, with
     ``SurvfuncRight``'s standard error.
     """
-    calls = np.bincount(rank, minlength=len(times))
-    deaths = np.bincount(rank, weights=e, minlength=len(times))
     at_risk = np.cumsum(calls[::-1])[::-1]  # calls with time >= each time
     churned = np.flatnonzero(deaths > 0)
     survival, se = _survfunc_right(deaths[churned], at_risk[churned])

@@ -54,3 +54,36 @@ def test_survival_tables_the_same_from_bools_and_floats():
     pdt.assert_frame_equal(rows, rows2, check_exact=True)
     pdt.assert_frame_equal(km, km2, check_exact=True)
     assert rows["estimate"].notna().all() and rows["p_value"].notna().all()
+
+
+def _curves_by_gathering(df, groups, horizon_days=180):
+    """km_curves' groups the way before the weighted counts: each group's calls gathered and
+    counted per time (session 13), through the same step function."""
+    t_all = df["time_days"].to_numpy(dtype=float)
+    e_all = df["event"].to_numpy(dtype=float)
+    times, rank = np.unique(t_all, return_inverse=True)
+    days = np.arange(0, horizon_days + 1)
+    frames = []
+    for practice in groups:
+        used = df[practice].to_numpy(dtype=float, na_value=np.nan)
+        kept = ~np.isnan(used)
+        e, used, at = e_all[kept], used[kept], rank[kept]
+        for label, value in (("with", 1.0), ("without", 0.0)):
+            part = used == value
+            if part.any():
+                calls = np.bincount(at[part], minlength=len(times))
+                deaths = np.bincount(at[part], weights=e[part], minlength=len(times))
+                frames.append(kaplan_meier._km_at_days(times, calls, deaths, days)
+                              .assign(practice=practice, group=label))
+    return pd.concat(frames, ignore_index=True)[kaplan_meier.COLUMNS]
+
+
+def test_weighted_counts_equal_each_group_gathered():
+    df = immortal_time_population(5000, seed=21)
+    groups = df[PRACTICES].astype(float).assign(time_days=df["time_days"].astype(float),
+                                                 event=df["event"].astype(float))
+    groups.loc[groups.index[::7], PRACTICES[1]] = np.nan  # not assessed: that practice's calls differ
+    groups[PRACTICES[2]] = 1.0  # every call with it: no 'without' curve
+    got = kaplan_meier.km_curves(groups, PRACTICES)
+    pdt.assert_frame_equal(got, _curves_by_gathering(groups, PRACTICES), check_exact=True)
+    assert set(got.loc[got["practice"] == PRACTICES[2], "group"]) == {"with"}
