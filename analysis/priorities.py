@@ -231,8 +231,9 @@ def _weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float, *,
     if columns is None:
         cum = np.cumsum(weights[:, order], axis=1).T
     else:
-        drawn = weights[columns[order]]
-        cum = np.cumsum(drawn, axis=0, dtype=drawn.dtype)  # (values, rows)
+        cum = weights[columns[order]]  # (values, rows), summed down in place a row at a time:
+        for i in range(1, len(cum)):   # np.cumsum's adds along axis 0, without its strided pass
+            np.add(cum[i - 1], cum[i], out=cum[i])
     total = cum[-1]
     position = q * (total - 1)
     below = np.floor(position)
