@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from scipy import sparse, stats
+from scipy.linalg import blas
 
 from calmline.analysis import cox_engine
 from calmline.analysis.logit import FEW_AGENTS
@@ -274,11 +275,18 @@ def _collinear(X, columns, tol: float = 1e-10) -> list[int]:
     if not columns:
         return []
     mean = np.array([X[:, j].mean() for j in columns])
-    cross = np.zeros((len(columns), len(columns)))
     every = list(columns) == list(range(X.shape[1]))  # a slice of rows then, no gather of them
+    # the centred cross-product as a symmetric rank-k update of column-major blocks (half the
+    # products of block' block; it only decides which columns are collinear)
+    upper = np.zeros((len(columns), len(columns)), order="F")
+    buffer = np.empty((min(cox_engine.CHUNK, len(X)), len(columns)), order="F")
     for a in range(0, len(X), cox_engine.CHUNK):
-        block = (X[a:a + cox_engine.CHUNK] if every else X[a:a + cox_engine.CHUNK, columns]) - mean
-        cross += block.T @ block
+        rows = X[a:a + cox_engine.CHUNK] if every else X[a:a + cox_engine.CHUNK, columns]
+        block = buffer if len(rows) == len(buffer) else np.empty(rows.shape, order="F")
+        np.subtract(rows, mean, out=block)
+        upper = blas.dsyrk(1.0, block, beta=1.0, c=upper, trans=1, lower=0, overwrite_c=1)
+    upper = np.triu(upper)
+    cross = upper + np.triu(upper, 1).T
     scale = np.sqrt(np.diag(cross))
     corr = cross / np.outer(scale, scale)
     kept, out = [], []

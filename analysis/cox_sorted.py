@@ -60,7 +60,9 @@ class SortedTerms:
         for k, (block, names) in enumerate(covariate_blocks(df, levels=np.int8)):
             varies = _varies(block, names, k)
             if k and block.dtype == np.int8 and block.shape[1] > 1:
-                block = block[self.order]  # the level columns' rows in time order: one gather
+                # the level columns' rows in time order, one gather (np.take: ~10x faster than
+                # fancy indexing on rows of a few bytes)
+                block = np.take(block, self.order, axis=0)
                 for j in np.flatnonzero(varies):
                     self._write(block[:, j], names[j], ordered=True)
             elif k:  # the intercept (block 0) is not a Cox term

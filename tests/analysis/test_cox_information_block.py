@@ -57,3 +57,36 @@ def test_newton_reaches_the_same_fit():
     assert fit["converged"] and fit["iterations"] < 10
     score = cox_engine.score(e @ X, fit["parts"])
     assert np.abs(score).max() < 1e-8
+
+
+def _collinear_reference(X, columns, tol=1e-10):
+    """cox._collinear with block' block products of row-major blocks (session 13)."""
+    mean = np.array([X[:, j].mean() for j in columns])
+    cross = np.zeros((len(columns), len(columns)))
+    for a in range(0, len(X), cox_engine.CHUNK):
+        block = X[a:a + cox_engine.CHUNK, columns] - mean
+        cross += block.T @ block
+    scale = np.sqrt(np.diag(cross))
+    corr = cross / np.outer(scale, scale)
+    kept, out = [], []
+    for j in range(len(columns)):
+        trial = kept + [j]
+        if np.linalg.eigvalsh(corr[np.ix_(trial, trial)])[0] > tol:
+            kept = trial
+        else:
+            out.append(j)
+    return out
+
+
+def test_collinear_screen_finds_the_same_columns():
+    from calmline.analysis import cox
+
+    rng = np.random.default_rng(4)
+    n = 2 * cox_engine.CHUNK + 300
+    a, b, c = ((rng.random(n) < p).astype(float) for p in (0.3, 0.5, 0.6))
+    noise = rng.normal(size=n)
+    X = np.asfortranarray(np.column_stack([a, 1 - a, b, c, b + c, noise, 2 * noise + 1, a + 1e-3 * noise]).astype(float))
+    for columns in (list(range(X.shape[1])), [0, 2, 3, 4, 7], [5, 6, 1]):
+        got = cox._collinear(X, columns)
+        assert got == _collinear_reference(X, columns)
+    assert cox._collinear(X, list(range(X.shape[1]))) == [1, 4, 6, 7]  # 1 - a, b + c, 2 noise + 1, a + noise / 1000
