@@ -178,6 +178,8 @@ def _estimate(full: Design, targets: list[str], y: np.ndarray, groups: np.ndarra
     rows, balance_rows = [], []
     squares = aipw.squared(design.covariates) if balance else None  # only the columns not 0/1
     joint = names == design.practice_names + design.covariate_names  # X is practices | covariates
+    # balance's four weight columns, one array for every practice (not a new one each)
+    weights = np.empty((n, 4)) if balance and joint and main.ok and len(targets) > 1 else None
     linear = X @ main.params if main.ok else None  # shared by every practice's AME
     # every practice's AME and standard error (all vary: the design is ``varying()``), their
     # gradients from one product with X instead of a pass over X each
@@ -226,7 +228,7 @@ def _estimate(full: Design, targets: list[str], y: np.ndarray, groups: np.ndarra
                                      design.covariates, design.covariate_names, a, res.propensity,
                                      res.kept, squares, practices=design.practices,
                                      practice_names=design.practice_names, skip=j,
-                                     together=X if joint else None)]
+                                     together=X if joint else None, into=weights)]
         else:
             rows.append(_missing(dict(base, n_trimmed=0), "aipw", effect, "risk_difference",
                                  _join(main.warning, note)))
