@@ -22,7 +22,13 @@ MAX_HALVINGS = 30      # halve a step that lowers the likelihood at most this of
 
 
 def sort_order(t: np.ndarray, e: np.ndarray) -> np.ndarray:
-    """Row order by time, churned before censored within a time (the layout used here)."""
+    """Row order by time, churned before censored within a time (the layout used here), ties in
+    row order. Whole-day times below ``2**15`` with 0/1 churns (the calls') are one 16-bit key,
+    ``2 t + 1 - e``, sorted stably (numpy's radix sort: ~0.02 s at 990k calls, the two-key
+    ``np.lexsort`` ~0.14 s): the same order."""
+    if (len(t) and len(t) == len(e) and t.min() >= 0 and t.max() < 2 ** 15 and (t == np.floor(t)).all()
+            and ((e == 0) | (e == 1)).all()):
+        return np.argsort((2 * t + (1 - e)).astype(np.uint16), kind="stable")
     return np.lexsort((-e, t))
 
 

@@ -177,7 +177,9 @@ def sorted_terms(df: pd.DataFrame, practices: list[str], apart, landmark_days: i
     e = df[event].astype(float).to_numpy()
     if (t < 0).any() or not np.isin(e, (0.0, 1.0)).all():
         return None
-    if landmark_days is not None:
+    # whole days less whole days are exact, so in the same order: no check needed
+    if landmark_days is not None and not (float(landmark_days).is_integer() and t.max() < 2 ** 52
+                                          and (t == np.floor(t)).all()):
         later = np.sort(t[t > landmark_days])
         shifted = np.sort((df[time] - landmark_days).astype(float).to_numpy()[t > landmark_days])
         if not np.array_equal(np.diff(later) > 0, np.diff(shifted) > 0):

@@ -90,3 +90,17 @@ def test_collinear_screen_finds_the_same_columns():
         got = cox._collinear(X, columns)
         assert got == _collinear_reference(X, columns)
     assert cox._collinear(X, list(range(X.shape[1]))) == [1, 4, 6, 7]  # 1 - a, b + c, 2 noise + 1, a + noise / 1000
+
+
+def test_sort_order_equals_lexsort():
+    rng = np.random.default_rng(6)
+    n = 20_000
+    cases = [(rng.integers(0, 400, n).astype(float), (rng.random(n) < 0.3).astype(float)),
+             (rng.exponential(30, n), (rng.random(n) < 0.3).astype(float)),  # not whole days
+             (rng.integers(0, 40_000, n).astype(float), (rng.random(n) < 0.3).astype(float)),  # past 2**15
+             (np.zeros(5), np.array([0.0, 1.0, 0.0, 1.0, 1.0])), (np.empty(0), np.empty(0))]
+    for t, e in cases:
+        assert np.array_equal(cox_engine.sort_order(t, e), np.lexsort((-e, t)))
+    t, e = cases[0]
+    order = cox_engine.sort_order(t, e)
+    assert (np.diff(t[order]) >= 0).all()
