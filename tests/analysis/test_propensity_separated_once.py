@@ -41,3 +41,24 @@ def test_a_separated_propensity_is_proven_once_and_refused_as_alone(joint, monke
     assert not found[0].ok and not alone[0].ok and found[0].warning == alone[0].warning == logit.NOT_CONVERGED
     assert found[1].ok
     np.testing.assert_allclose(found[1].params, alone[1].params, rtol=1e-10, atol=1e-12)
+
+
+def test_every_treatments_sums_from_one_product_find_the_same_cells(monkeypatch):
+    """``_propensity_starts`` takes every treatment's column sums over its treated rows from one product
+    (``A.T @ X``): the same constant cells as each treatment's own ``y @ X`` (0/1 sums are exact in any
+    order), and the same propensities, bit for bit, as with each model's own sums."""
+    df, X, names, columns = _separated()
+    columns = columns + [names.index("took_ownership")]
+    A = X[:, columns]
+    sums, hits = np.ones(len(X)) @ X, A.T @ X
+    cells = [logit.constant_cell(X, A[:, t], c, sums=sums, hits=hits[t]) for t, c in enumerate(columns)]
+    assert cells == [logit.constant_cell(X, A[:, t], c, sums=sums) for t, c in enumerate(columns)]
+    assert cells[0] is not None and cells[1:] == [None, None]
+    with logit.warm_start_rows(2_000):
+        together = logit.propensities(X, A, columns, names)
+        original = logit.quasi_separated
+        monkeypatch.setattr(logit, "quasi_separated", lambda *a, hits=None, **k: original(*a, **k))
+        own = logit.propensities(X, A, columns, names)
+    for a, b in zip(together, own):
+        assert a.warning == b.warning and (a.params is None) == (b.params is None)
+        assert a.params is None or np.array_equal(a.params, b.params)
