@@ -2,8 +2,8 @@
 
 A lane is a forked worker process where the system can fork (Linux, :func:`process_lanes`),
 else a thread. The model families are numpy work, but their pandas parts hold the GIL: at 1M
-upset calls two lanes on threads took 0.76x the wall time of one lane, two forked processes
-0.64x (same rounds; benchmarks/README.md, Fitting, session 14). A forked step reads the caller's
+upset calls two lanes on threads took 0.75x the wall time of one lane, two forked processes
+0.64-0.72x (same rounds; benchmarks/README.md, Fitting, session 14). A forked step reads the caller's
 arrays as they were when it started (the pages are shared until written, not copied) and hands
 back its result pickled; a step whose result is large and read by many (the design) runs in the
 calling process (``local``).
@@ -36,7 +36,7 @@ other, in the calling process)."""
 
 DEFAULT_LANES = 1
 """Lanes when :data:`LANES_SETTING` is not set. One: at 1M upset calls two lanes (forked processes)
-took 0.70x the wall time of one but held 1.3-2.1 GB at their peak instead of 1.4 (two families'
+took 0.72x the wall time of one but held 2.16 GB at their peak instead of 1.43 (two families'
 temporaries at once), and gain nothing when the other core is busy (benchmarks/README.md, Fitting,
 session 14). ``CALMLINE_FIT_LANES=2`` is for a machine with a free core and the memory."""
 

@@ -85,7 +85,7 @@ def test_a_step_must_come_after_what_it_needs():
 
 def test_lanes_setting(monkeypatch):
     monkeypatch.delenv(schedule.LANES_SETTING, raising=False)
-    assert schedule.lanes() == 1  # one unless asked: two hold about 0.5 GB more at 1M upset calls
+    assert schedule.lanes() == 1  # one unless asked: two hold about 0.7 GB more at 1M upset calls
     assert schedule.lanes("2") == 2 and schedule.lanes(" 3 ") == 3 and schedule.lanes("") == 1
     monkeypatch.setenv(schedule.LANES_SETTING, "2")
     assert schedule.lanes() == 2
