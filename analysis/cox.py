@@ -286,11 +286,17 @@ def _collinear(X, columns, tol: float = 1e-10) -> list[int]:
         np.subtract(rows, mean, out=block)
         upper = blas.dsyrk(1.0, block, beta=1.0, c=upper, trans=1, lower=0, overwrite_c=1)
     upper = np.triu(upper)
-    cross = upper + np.triu(upper, 1).T
+    return dependent(upper + np.triu(upper, 1).T, tol)
+
+
+def dependent(cross: np.ndarray, tol: float = 1e-10) -> list[int]:
+    """Positions of the columns whose centred cross-product ``cross`` shows them (numerically)
+    linear combinations of earlier ones: each column in turn is kept when the correlation matrix
+    of it and the columns kept before it has its smallest eigenvalue above ``tol``."""
     scale = np.sqrt(np.diag(cross))
     corr = cross / np.outer(scale, scale)
     kept, out = [], []
-    for j in range(len(columns)):
+    for j in range(len(cross)):
         trial = kept + [j]
         if np.linalg.eigvalsh(corr[np.ix_(trial, trial)])[0] > tol:
             kept = trial

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.linalg import blas
 
-from calmline.analysis import cox_engine
+from calmline.analysis import cox, cox_engine
 
 
 def _reference_cross(X, root):
@@ -60,27 +60,17 @@ def test_newton_reaches_the_same_fit():
 
 
 def _collinear_reference(X, columns, tol=1e-10):
-    """cox._collinear with block' block products of row-major blocks (session 13)."""
+    """cox._collinear's cross-product as session 13 made it (block' block of row-major blocks), screened
+    by the same :func:`cox.dependent`."""
     mean = np.array([X[:, j].mean() for j in columns])
     cross = np.zeros((len(columns), len(columns)))
     for a in range(0, len(X), cox_engine.CHUNK):
         block = X[a:a + cox_engine.CHUNK, columns] - mean
         cross += block.T @ block
-    scale = np.sqrt(np.diag(cross))
-    corr = cross / np.outer(scale, scale)
-    kept, out = [], []
-    for j in range(len(columns)):
-        trial = kept + [j]
-        if np.linalg.eigvalsh(corr[np.ix_(trial, trial)])[0] > tol:
-            kept = trial
-        else:
-            out.append(j)
-    return out
+    return cox.dependent(cross, tol)
 
 
 def test_collinear_screen_finds_the_same_columns():
-    from calmline.analysis import cox
-
     rng = np.random.default_rng(4)
     n = 2 * cox_engine.CHUNK + 300
     a, b, c = ((rng.random(n) < p).astype(float) for p in (0.3, 0.5, 0.6))
