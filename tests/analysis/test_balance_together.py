@@ -4,31 +4,21 @@ and the stored practice_balance is the same either way."""
 
 from __future__ import annotations
 
-import numpy as np
 import pandas.testing as pdt
 
 from calmline.analysis import aipw, effects as effects_module
 from calmline.analysis.design import build
 from calmline.analysis.effects import practice_effects
+from tests.analysis.balance_cases import balance_cases, balance_rows
 from tests.analysis.frames import PRACTICES, population
 
 
 def test_one_product_over_the_model_matrix_gives_the_same_rows():
-    df = population(5000, seed=81)
-    design = build(df, PRACTICES)
-    X, _ = design.matrix()
-    rng = np.random.default_rng(8)
-    squares = aipw.squared(design.covariates)
-    assert squares  # the continuous covariates' squares are used
-    for j in range(len(PRACTICES)):
-        a = design.practices[:, j]
-        e = np.clip(rng.random(len(a)), 0.05, 0.95)
-        kept = rng.random(len(a)) < 0.95
-        args = (design.covariates, design.covariate_names, a, e, kept, squares)
-        kw = dict(practices=design.practices, practice_names=design.practice_names, skip=j)
+    design, X, cases = balance_cases(5000, seed=81, draws=8)
+    for args, kw in cases:
         want = aipw.balance(*args, **kw)
         got = aipw.balance(*args, **kw, together=X)
-        assert got == want and len(got) == len(design.covariate_names) - 1 + len(PRACTICES) - 1
+        assert got == want and len(got) == balance_rows(design)
 
 
 def test_practice_balance_is_the_same_with_and_without_the_one_product(monkeypatch):

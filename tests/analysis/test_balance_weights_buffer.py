@@ -11,25 +11,18 @@ import pandas.testing as pdt
 from calmline.analysis import aipw
 from calmline.analysis.design import build
 from calmline.analysis.effects import practice_effects
+from tests.analysis.balance_cases import balance_cases, balance_rows
 from tests.analysis.frames import PRACTICES, population
 
 
 def test_one_weights_array_gives_the_same_rows():
-    df = population(5000, seed=83)
-    design = build(df, PRACTICES)
-    X, _ = design.matrix()
-    rng = np.random.default_rng(9)
-    squares = aipw.squared(design.covariates)
-    into = np.full((len(df), 4), np.nan)
-    for j in range(len(PRACTICES)):
-        a = design.practices[:, j]
-        e = np.clip(rng.random(len(a)), 0.05, 0.95)
-        kept = rng.random(len(a)) < 0.95
-        args = (design.covariates, design.covariate_names, a, e, kept, squares)
-        kw = dict(practices=design.practices, practice_names=design.practice_names, skip=j, together=X)
+    design, X, cases = balance_cases(5000, seed=83, draws=9)
+    into = np.full((X.shape[0], 4), np.nan)
+    for args, kw in cases:
+        kw = dict(kw, together=X)
         want = aipw.balance(*args, **kw)
         got = aipw.balance(*args, **kw, into=into)
-        assert got == want and len(got) == len(design.covariate_names) - 1 + len(PRACTICES) - 1
+        assert got == want and len(got) == balance_rows(design)
 
 
 def test_practice_balance_and_effects_are_the_same_with_a_new_array_each(monkeypatch):
