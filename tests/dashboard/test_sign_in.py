@@ -33,10 +33,14 @@ def _users_file(path):
 
 @pytest.fixture
 def signed_in_app(sample_db, tmp_path):
+    """The app behind sign-in, set up as `calmline serve` and the WSGI entry set it up before their
+    threads answer anyone (the tests below send requests from several threads at once)."""
     from calmline.dashboard.access import read_users
-    from calmline.dashboard.app import Settings, create_app
+    from calmline.dashboard.app import Settings, create_app, set_up_before_serving
 
-    return create_app(Settings(db=sample_db, users=read_users(_users_file(tmp_path / "users.toml"))))
+    app = create_app(Settings(db=sample_db, users=read_users(_users_file(tmp_path / "users.toml"))))
+    set_up_before_serving(app.server)
+    return app
 
 
 class _Client:
