@@ -184,10 +184,12 @@ def _dummies(values, prefix: str, naming=None, dtype=float) -> tuple[np.ndarray,
 
 
 def _text(values: pd.Series):
-    """A text column as :func:`_dummies` factorises it: Arrow-backed strings as they are (Arrow
-    encodes them, no Python object per value), anything else as an object array; the same
-    codes and levels either way (missing is ``pd.NA`` or None, a level of its own)."""
-    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+    """A text column as :func:`_dummies` factorises it: Arrow-backed strings and categoricals (as
+    the fit holds :data:`calmline.analysis.runner.LEVELS`) as they are (no Python object per
+    value), anything else as an object array; the same codes and levels either way (missing is
+    ``pd.NA``, NaN or None, a level of its own)."""
+    if isinstance(values.dtype, pd.CategoricalDtype) or (
+            isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow"):
         return values.array
     return values.to_numpy(dtype=object)
 

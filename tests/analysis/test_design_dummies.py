@@ -47,3 +47,16 @@ def test_level_columns_are_get_dummies_without_the_most_common_level():
     # one row-major matrix holds the practices then the covariates (each row's covariates side by side)
     assert design.combined.flags.c_contiguous and design.covariates.base is design.combined
     assert design.covariates.strides == (design.combined.strides[0], design.combined.itemsize)
+
+
+def test_level_columns_held_as_categoricals_give_the_same_design():
+    # the fit holds the level columns as categoricals and its integers as int32 (runner.LEVELS)
+    df = _frame()
+    compact = df.copy()
+    for column in ("issue_type", "channel", "plan", "region"):
+        compact[column] = compact[column].astype("category")
+    compact["anger_level"] = compact["anger_level"].astype(np.int32)
+    assert compact["issue_type"].isna().any()  # missing stays a level of its own ('unknown')
+    design, held = build(df, PRACTICES), build(compact, PRACTICES)
+    assert held.covariate_names == design.covariate_names
+    np.testing.assert_array_equal(held.combined, design.combined)
