@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from calmline.analysis import aipw, logit
-from calmline.analysis.design import Design, agent_codes, build, subset_matrix
+from calmline.analysis.design import Design, agent_codes, build, landmark_rows, subset_matrix
 
 COLUMNS = ["practice", "method", "effect", "scale", "estimate", "ci_low", "ci_high", "p_value",
            "std_error", "t_df", "n_with", "n_without", "n_calls", "n_trimmed", "n_analysed", "warning"]
@@ -107,8 +107,10 @@ def practice_effects(df: pd.DataFrame, practices: list[str], outcome: str, desig
                      (("naive", "risk_difference"), ("logit", "odds_ratio"),
                       ("logit", "risk_difference"), ("aipw", "risk_difference"))]
             continue
-        # its calls gathered into one matrix that the models read as it is (no second copy)
-        sub = subset_matrix(full.dropping([p for p in after if p != practice]), landmark)
+        # its calls read from the design's matrix a block of rows at a time (no copy of them), or,
+        # when a covariate is constant among them, gathered into one matrix the models read as it is
+        dropped = full.dropping([p for p in after if p != practice])
+        sub = _Landmark.of(dropped, landmark) or subset_matrix(dropped, landmark)
         r, b, w = _estimate(sub, [practice], y[landmark], groups[landmark], "landmark", trim,
                             note=note, label=f"{practice} landmark logit", balance=with_balance)
         rows += r
@@ -117,6 +119,46 @@ def practice_effects(df: pd.DataFrame, practices: list[str], outcome: str, desig
     return (pd.DataFrame(rows, columns=COLUMNS),
             pd.DataFrame(balance, columns=["practice", "covariate", "smd_before", "smd_after"]),
             warnings)
+
+
+class _Landmark:
+    """``subset_matrix(design, rows).varying()`` as :func:`_estimate` reads it, its matrix, practices
+    and covariates being :class:`calmline.analysis.logit.Gathered` reads of the design's own matrix
+    (:func:`calmline.analysis.design.landmark_rows`): no gathered copy of the calls' rows (1.0 GB at
+    2.7M landmark calls and 46 columns). The same values, in the same order."""
+
+    combined = None
+
+    def __init__(self, design: Design, at: np.ndarray, found) -> None:
+        rows, self.names, self.practice_names, self.covariate_names = found
+        p = len(self.practice_names)
+        self.X = logit.Gathered(rows.matrix, rows.rows, rows.columns)
+        self.practices = logit.Gathered(rows.matrix, rows.rows, rows.columns[:p])
+        self.covariates = logit.Gathered(rows.matrix, rows.rows, rows.columns[p:])
+        self.notes = list(design.notes)
+        self._design, self._at = design, at
+
+    @classmethod
+    def of(cls, design: Design, rows: np.ndarray) -> "_Landmark | None":
+        """None when the rows need a copy anyway (see ``landmark_rows``)."""
+        found = landmark_rows(design, rows)
+        return None if found is None else cls(design, np.flatnonzero(rows), found)
+
+    def varying(self) -> "_Landmark":
+        return self  # (practices constant among the rows are left out already)
+
+    def matrix(self) -> tuple[logit.Gathered, list[str]]:
+        return self.X, list(self.names)
+
+    def treatment(self, practice: str) -> np.ndarray:
+        """The practice's column on the rows (also when it is constant there)."""
+        return self._design.practices[self._at, self._design.practice_names.index(practice)]
+
+
+def _treatment(full, practice: str) -> np.ndarray:
+    if isinstance(full, _Landmark):
+        return full.treatment(practice)
+    return np.ascontiguousarray(full.practices[:, full.practice_names.index(practice)])
 
 
 def _estimate(full: Design, targets: list[str], y: np.ndarray, groups: np.ndarray, effect: str,
@@ -157,8 +199,9 @@ def _estimate(full: Design, targets: list[str], y: np.ndarray, groups: np.ndarra
             warnings.append(f"{int((~seen).sum()):,} upset calls without a recorded resolution were left "
                             "out of the direct-effect model (not counted as unresolved)")
         if every and not shared:
-            Xd, names_d = np.empty((n, X.shape[1] + 1)), names + ["resolved"]
-            Xd[:, :-1], Xd[:, -1] = X, resolved
+            # X and resolved, read a block of rows at a time, not written into a copy of X (1.1 GB at
+            # 2.9M calls): the same values
+            Xd, names_d = logit.Gathered(X, extra=resolved), names + ["resolved"]
         elif not shared:
             Xd, names_d = design.subset(seen).matrix(resolved[seen][:, None], ["resolved"]) if seen.any() \
                 else (None, None)
@@ -170,7 +213,8 @@ def _estimate(full: Design, targets: list[str], y: np.ndarray, groups: np.ndarra
     direct_marginal = {}
     if direct is not None and direct.ok and Xd is not None:
         m = len(design.practice_names)  # the practices' columns, their ranges in one pass over the rows
-        varying_d = [int(k) for k in np.flatnonzero(Xd[:, :m].max(axis=0) - Xd[:, :m].min(axis=0) > 0)] \
+        practices_d = X[:, :m] if every else Xd[:, :m]  # (every call: Xd's practices are X's)
+        varying_d = [int(k) for k in np.flatnonzero(practices_d.max(axis=0) - practices_d.min(axis=0) > 0)] \
             if m and len(Xd) else []
         if varying_d:
             direct_marginal = dict(zip(varying_d, zip(*logit.ames(direct, Xd, varying_d))))
@@ -180,14 +224,14 @@ def _estimate(full: Design, targets: list[str], y: np.ndarray, groups: np.ndarra
     joint = names == design.practice_names + design.covariate_names  # X is practices | covariates
     # balance's four weight columns, one array for every practice (not a new one each)
     weights = np.empty((n, 4)) if balance and joint and main.ok and len(targets) > 1 else None
-    linear = X @ main.params if main.ok else None  # shared by every practice's AME
+    linear = logit.product(X, main.params) if main.ok else None  # shared by every practice's AME
     # every practice's AME and standard error (all vary: the design is ``varying()``), their
     # gradients from one product with X instead of a pass over X each
     marginal = dict(zip(varied, zip(*logit.ames(main, X, columns, linear=linear)))) \
         if main.ok and varied else {}
     propensity = dict(zip(varied, fitted)) if main.ok else {}
     for practice in targets:
-        a = np.ascontiguousarray(full.practices[:, full.practice_names.index(practice)])
+        a = _treatment(full, practice)
         n_with, n_without = int(a.sum()), int(len(a) - a.sum())
         base = dict(practice=practice, n_with=n_with, n_without=n_without, n_calls=n, n_analysed=n)
         rows.append(_naive(y, a, base, effect, note))
@@ -202,7 +246,7 @@ def _estimate(full: Design, targets: list[str], y: np.ndarray, groups: np.ndarra
         j = design.practice_names.index(practice)
         effect_j = None
         if main.ok:  # the AME from the shared product, each call's predictions with and without
-            lin = linear - X[:, j] * main.params[j]
+            lin = linear - logit.column(X, j) * main.params[j]
             effect_j = (*marginal[practice], logit.predict_linear(lin + main.params[j]),
                         logit.predict_linear(lin))
         rows += _logit_rows(main, X, j, base, effect, note, effect_j)

@@ -21,6 +21,7 @@ from scipy import stats
 from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
 
 from calmline.analysis import warnings_guard
+from calmline.analysis.column_runs import copy_columns, runs
 
 Z95 = stats.norm.ppf(0.975)
 
@@ -45,6 +46,134 @@ class LogitFit:
     @property
     def ok(self) -> bool:
         return self.params is not None
+
+
+class Gathered:
+    """A model's matrix that is never held whole: the rows ``rows`` (increasing; all when None) of
+    ``source``, its columns ``columns`` (all when None), then the columns of ``extra`` (one row per
+    chosen row), read a block of rows at a time (:meth:`block`).
+
+    Every function of this module that fits or predicts takes one where it takes X: the passes that
+    already went over X by row blocks (the chord gradients, X' W X, the CR1 sums, the AMEs) read the
+    same values block by block, so give the same numbers bit for bit; the products that went over all
+    of X at once (predictions, column sums) are taken a block of rows at a time (a row's prediction
+    is the same number; a column sum over rows is the same to rounding). A landmark's calls, a model
+    with one column more (the direct model's ``resolved``) or a dose factor's matrix is then not a
+    copy of the design's rows (1.1 GB at 2.9M calls and 46 columns), at the cost of gathering each
+    block when it is read (in cache). The rare paths that need the whole matrix at once
+    (statsmodels' fallback, CR2 with few agents) gather it (:meth:`gathered`).
+    """
+
+    ndim = 2
+
+    def __init__(self, source: np.ndarray, rows: np.ndarray | None = None, columns=None,
+                 extra: np.ndarray | None = None) -> None:
+        self.source = source
+        self.rows = None if rows is None else np.asarray(rows)
+        self.columns = list(range(source.shape[1])) if columns is None else [int(c) for c in columns]
+        self.extra = None if extra is None else (extra[:, None] if extra.ndim == 1 else extra)
+        n = source.shape[0] if self.rows is None else len(self.rows)
+        self.shape = (n, len(self.columns) + (0 if self.extra is None else self.extra.shape[1]))
+        self._runs = runs(self.columns)
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def _write(self, at, out: np.ndarray) -> np.ndarray:
+        """The chosen rows ``at`` (a slice or positions among them) written into ``out``."""
+        if self.rows is None:
+            part = self.source[at]
+        else:
+            take = self.rows[at]
+            part = self.source.take(take, axis=0) if self.source.flags.c_contiguous else self.source[take]
+        k = len(self.columns)
+        copy_columns(part, self._runs, out[:, :k])
+        if self.extra is not None:
+            out[:, k:] = self.extra[at]
+        return out
+
+    def block(self, start: int, stop: int, out: np.ndarray | None = None) -> np.ndarray:
+        """Rows ``start:stop`` of the matrix, C-contiguous (written into the start of ``out`` when
+        given: a reused buffer of at least that many rows)."""
+        stop = min(stop, self.shape[0])
+        out = np.empty((stop - start, self.shape[1])) if out is None else out[:stop - start]
+        return self._write(slice(start, stop), out)
+
+    def take(self, positions: np.ndarray) -> np.ndarray:
+        """The rows at ``positions`` (a new array): ``gathered()[positions]``."""
+        return self._write(np.asarray(positions), np.empty((len(positions), self.shape[1])))
+
+    def column(self, j: int) -> np.ndarray:
+        """Column ``j`` (a new array)."""
+        k = len(self.columns)
+        if j >= k:
+            return self.extra[:, j - k].copy()
+        c = self.columns[j]
+        return self.source[:, c].copy() if self.rows is None else self.source[self.rows, c]
+
+    def gathered(self) -> np.ndarray:
+        """The whole matrix (a copy)."""
+        return self.block(0, self.shape[0])
+
+
+def whole(X) -> np.ndarray:
+    """X as an array: :meth:`Gathered.gathered` of a :class:`Gathered`, else X itself."""
+    return X.gathered() if isinstance(X, Gathered) else X
+
+
+def row_blocks(X, size: int):
+    """``(rows, block)`` for each block of ``size`` rows of X, in order: views of an array, or a
+    :class:`Gathered`'s blocks written into one reused buffer (valid until the next block)."""
+    n = len(X)
+    if not isinstance(X, Gathered):
+        for start in range(0, n, size):
+            yield slice(start, start + size), X[start:start + size]
+        return
+    buffer = np.empty((min(size, n), X.shape[1]))
+    for start in range(0, n, size):
+        yield slice(start, min(start + size, n)), X.block(start, start + size, buffer)
+
+
+PRODUCT_ROWS = 8_192
+"""Rows per block of :func:`product` and :func:`crossprod` on a :class:`Gathered`."""
+
+
+def product(X, v: np.ndarray) -> np.ndarray:
+    """``X @ v``; on a :class:`Gathered` a block of rows at a time (each row's value the same number
+    as the whole product's: a row's dot product does not depend on the other rows)."""
+    if not isinstance(X, Gathered):
+        return X @ v
+    out = np.empty((len(X),) + v.shape[1:])
+    for rows, block in row_blocks(X, PRODUCT_ROWS):
+        out[rows] = block @ v
+    return out
+
+
+def crossprod(W: np.ndarray, X) -> np.ndarray:
+    """``W.T @ X`` (W: (n,) or (n, m)); on a :class:`Gathered` summed over blocks of rows (the same
+    to rounding, about 1e-16 relative)."""
+    if not isinstance(X, Gathered):
+        return W.T @ X
+    out = None
+    for rows, block in row_blocks(X, PRODUCT_ROWS):
+        part = W[rows].T @ block
+        out = part if out is None else out + part
+    return out if out is not None else np.zeros(W.shape[1:] + (X.shape[1],))
+
+
+def _columns(X, columns: list[int]) -> np.ndarray:
+    """``X[:, columns]``: a (fancy-indexed) copy of an array's, gathered from a :class:`Gathered`."""
+    if not isinstance(X, Gathered):
+        return X[:, columns]
+    out = np.empty((len(X), len(columns)))
+    for i, j in enumerate(columns):
+        out[:, i] = X.column(j)
+    return out
+
+
+def column(X, j: int) -> np.ndarray:
+    """Column ``j`` of X: a view of an array, a gathered copy of a :class:`Gathered`'s."""
+    return X.column(j) if isinstance(X, Gathered) else X[:, j]
 
 
 def fit(X: np.ndarray, y: np.ndarray, groups: np.ndarray | None, names: list[str],
@@ -102,11 +231,11 @@ def fit(X: np.ndarray, y: np.ndarray, groups: np.ndarray | None, names: list[str
     if fast is not None:
         params, converged = fast, True
     elif exclude is None:
-        params, converged, why = _statsmodels_fit(X, y, weights)
+        params, converged, why = _statsmodels_fit(whole(X), y, weights)
         if why is not None:
             return LogitFit(None, None, names, why)
     else:
-        params, converged, why = _statsmodels_fit(np.delete(X, exclude, axis=1), y, weights)
+        params, converged, why = _statsmodels_fit(np.delete(whole(X), exclude, axis=1), y, weights)
         if why is not None:
             return LogitFit(None, None, names, why)
         params = np.insert(params, exclude, 0.0)
@@ -153,14 +282,14 @@ def constant_cell(X: np.ndarray, y: np.ndarray, exclude: int | None = None, *,
     if exclude is not None:
         free[exclude] = False
     # per column: its sum (``sums``, when the caller has them for several y), and its sum over the events
-    size, hits = (np.ones(n) @ X if sums is None else sums), (y @ X if hits is None else hits)
+    size, hits = (crossprod(np.ones(n), X) if sums is None else sums), (crossprod(y, X) if hits is None else hits)
     # a column's values are checked (a pass over it) only when its sums allow a constant cell
-    has_intercept = any(_all(X[:, j], 1.0) for j in np.flatnonzero(free & (size == n)))
+    has_intercept = any(_all(column(X, j), 1.0) for j in np.flatnonzero(free & (size == n)))
     for j in np.flatnonzero(free & (size < n)):
         n1, e1 = size[j], hits[j]
         ones_cell = 0 < n1 and e1 in (0.0, n1)
         zeros_cell = has_intercept and events - e1 in (0.0, n - n1)
-        if (ones_cell or zeros_cell) and _binary(X[:, j]):
+        if (ones_cell or zeros_cell) and _binary(column(X, j)):
             return int(j), (1.0 if ones_cell else 0.0)
     return None
 
@@ -187,7 +316,7 @@ def quasi_separated(X: np.ndarray, y: np.ndarray, exclude: int | None = None, *,
     if cell is None:
         return False
     j, value = cell
-    rest = (X[:, j] != value).astype(float)  # frequency weight 0 drops the cell's rows, no copy
+    rest = (column(X, j) != value).astype(float)  # frequency weight 0 drops the cell's rows, no copy
     if rest.sum() == 0:
         return False
     gone = [j] if exclude is None else [j, exclude]
@@ -250,9 +379,8 @@ def weighted_gram(X: np.ndarray, v: np.ndarray) -> np.ndarray:
     gram = np.zeros((k, k), order="F")
     root = np.sqrt(v)
     buffer = np.empty((min(CHUNK_ROWS, len(X)), k))
-    for start in range(0, len(X), CHUNK_ROWS):
-        rows = X[start:start + CHUNK_ROWS]
-        block = np.multiply(rows, root[start:start + CHUNK_ROWS, None], out=buffer[:len(rows)])
+    for at, rows in row_blocks(X, CHUNK_ROWS):
+        block = np.multiply(rows, root[at, None], out=buffer[:len(rows)])
         gram = blas.dsyrk(1.0, block.T, beta=1.0, c=gram, trans=0, lower=0, overwrite_c=1)
     upper = np.triu(gram)
     return upper + np.triu(upper, 1).T
@@ -323,7 +451,8 @@ def newton(X: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None,
                 gram = gram[np.ix_(free, free)]
             factor = linalg.cho_factor(gram, check_finite=True)
             step = np.zeros(X.shape[1])
-            step[free] = linalg.cho_solve(factor, (X.T @ r)[free])
+            step[free] = linalg.cho_solve(factor, (X.T @ r if isinstance(X, np.ndarray) else
+                                                   crossprod(r, X))[free])
         except (linalg.LinAlgError, ValueError):
             return None
         beta = beta + step
@@ -391,6 +520,7 @@ def cluster_covariance(X: np.ndarray, y: np.ndarray, params: np.ndarray, groups:
         scale = n_groups / (n_groups - 1) * (n - 1) / (n - k)
         bread = np.linalg.inv(gram)
         return bread @ (sums.T @ sums) @ bread * scale, None
+    X = whole(X)  # (CR2 or one agent: a few agents' calls)
     p = predict(params, X)
     bread = np.linalg.inv(weighted_gram(X, w * p * (1 - p)))
     resid = w * (y - p)
@@ -415,9 +545,7 @@ def _cr1_parts(X: np.ndarray, y: np.ndarray, params: np.ndarray, w: np.ndarray, 
     gram = np.zeros((k, k), order="F")
     sums = np.zeros((int(codes.max()) + 1, k))
     buffer = np.empty((min(CHUNK_ROWS, len(X)), k))
-    for start in range(0, len(X), CHUNK_ROWS):
-        rows = X[start:start + CHUNK_ROWS]
-        at = slice(start, start + CHUNK_ROWS)
+    for at, rows in row_blocks(X, CHUNK_ROWS):
         p = predict_linear(rows @ params)
         block = np.multiply(rows, np.sqrt(w[at] * p * (1 - p))[:, None], out=buffer[:len(rows)])
         gram = blas.dsyrk(1.0, block.T, beta=1.0, c=gram, trans=0, lower=0, overwrite_c=1)
@@ -566,11 +694,11 @@ def _propensity_starts(X: np.ndarray, A: np.ndarray, columns: list[int], sample,
     ``separated``: receives the treatments proven :func:`quasi_separated` (:func:`_alone` then
     refuses them without a second proof: at 1M upset calls one disputed point's propensity, whose
     proof is a Newton fit of ~450,000 rows, 0.4 CPU s)."""
-    sums = np.ones(len(X)) @ X  # X's column sums, for every model's separation check
+    sums = crossprod(np.ones(len(X)), X)  # X's column sums, for every model's separation check
     # and every treatment's column sums over its treated rows, from one product (one read of X, not
     # one per treatment: 12 x ~22 ms at 753,443 x 46); 0/1 treatments, so the sums of 0/1 columns, the
     # only ones a constant cell can be found in, are exact integers in any order: the same cells
-    hits = A.T @ X if A.shape[1] > 1 else None
+    hits = crossprod(A, X) if A.shape[1] > 1 else None
     out = {}
     for t in range(A.shape[1]):
         a = A[:, t]
@@ -638,8 +766,8 @@ def fit_with_propensities(X: np.ndarray, y: np.ndarray, groups: np.ndarray | Non
     y = np.asarray(y, dtype=float)
     sample = _sample(X)
     if sample[0] is None:
-        return fit(X, y, groups, names), propensities(X, X[:, columns], columns, names)
-    A = np.column_stack([y, X[:, columns]]) if columns else y[:, None]
+        return fit(X, y, groups, names), propensities(X, _columns(X, columns), columns, names)
+    A = np.column_stack([y, _columns(X, columns)]) if columns else y[:, None]
     starts, factors, frees = {}, {}, {}
     if 0 < y.sum() < len(y):
         prepared = _chord_start(X, y, None, sample)
@@ -702,11 +830,9 @@ def _chord_gradient(X: np.ndarray, A: np.ndarray, active: list[int], B: np.ndarr
     of X from memory per step instead of two (``X @ B``, then ``X' R``); the same sums in another
     order (about 1e-14 apart)."""
     G = np.zeros((X.shape[1], len(active)))
-    whole = len(active) == A.shape[1] and active == list(range(A.shape[1]))
-    for start in range(0, len(X), GRADIENT_ROWS):
-        rows = slice(start, start + GRADIENT_ROWS)
-        block = X[rows]
-        R = (A[rows] if whole else A[rows][:, active]) - predict_linear(block @ B)
+    every = len(active) == A.shape[1] and active == list(range(A.shape[1]))
+    for rows, block in row_blocks(X, GRADIENT_ROWS):
+        R = (A[rows] if every else A[rows][:, active]) - predict_linear(block @ B)
         if weights is not None:
             R *= weights[rows, None]
         G += block.T @ R
@@ -763,6 +889,8 @@ def _sample(X: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
     rows = _sample_rows(len(X), size)
     # take() is the faster gather (17 against 25 ms at 753,443 x 47), but copies a matrix that is
     # not C-contiguous whole first: fancy indexing then
+    if isinstance(X, Gathered):
+        return rows, X.take(rows)
     return rows, (X.take(rows, axis=0) if X.flags.c_contiguous else X[rows])
 
 
@@ -794,7 +922,7 @@ def _why(exc: Exception) -> str:
 
 
 def predict(params: np.ndarray, X: np.ndarray) -> np.ndarray:
-    return predict_linear(X @ params)
+    return predict_linear(product(X, params))
 
 
 def predict_linear(lin: np.ndarray) -> np.ndarray:
@@ -814,6 +942,7 @@ def ame(result: LogitFit, X: np.ndarray, j: int, weights: np.ndarray | None = No
         The risk difference (probability units), its delta-method standard error,
         and each row's predicted probability with and without.
     """
+    X = whole(X)
     w = np.ones(len(X)) if weights is None else weights
     lin = (X @ result.params if linear is None else linear) - X[:, j] * result.params[j]
     p0 = 1.0 / (1.0 + np.exp(-lin))
@@ -845,14 +974,12 @@ def ames(result: LogitFit, X: np.ndarray, columns: list[int], *, linear: np.ndar
     -------
     estimates, ses : arrays, one per column
     """
-    lin_all = X @ result.params if linear is None else linear
+    lin_all = product(X, result.params) if linear is None else linear
     n, m = len(X), len(columns)
     b = result.params[columns]
     sums, ends = np.zeros(m), np.zeros(m)
     grads = np.zeros((m, X.shape[1]))
-    for start in range(0, n, AMES_ROWS):
-        rows = slice(start, start + AMES_ROWS)
-        block = X[rows]
+    for rows, block in row_blocks(X, AMES_ROWS):
         lin = lin_all[rows, None] - block[:, columns] * b  # each column's linear predictor without it
         p0 = 1.0 / (1.0 + np.exp(-lin))
         p1 = 1.0 / (1.0 + np.exp(-(lin + b)))
