@@ -4,6 +4,7 @@
     python -m benchmarks.fit --sizes 100000 1000000 2000000
     python -m benchmarks.fit --sizes 1000000 --lanes 1 2   # each round: one lane, then two
     python -m benchmarks.fit --db /tmp/lead12/fit4m.duckdb   # a database already loaded (sizes ignored)
+    python -m benchmarks.fit --db /tmp/lead12/fit4m.duckdb --memory-limit 4G   # must complete within 4 GB
 
 For each size: generate a centre with about that many upset calls (cached in
 --workdir), load it, then run the whole model suite (90-day horizon) in a fresh
@@ -16,6 +17,9 @@ the same time share their peaks), with the load average at the start and end of 
 round and the seconds the fit's threads were ready to run but waited for a core (the
 machine is shared: two threads gain nothing when the other core is busy); with two
 --lanes values or more, the same-round ratios of wall and CPU seconds against the first.
+--memory-limit SIZE runs each fit in a memory cgroup of its own with that hard limit and no swap
+(benchmarks/memory_cap.py): a fit the system kills for want of memory is reported as not completed,
+and the cgroup's peak charge (resident and file pages) is printed beside the resident peak.
 --free-blas leaves BLAS's threads as the environment sets them (the fit sets one). Target (issue #12): the suite at
 1M upset calls in <= 20 s and <= 1.5 GB on the 2-core machine; 10M completes in <= 4 GB.
 """
@@ -35,6 +39,7 @@ from statistics import median
 ROOT = Path(__file__).resolve().parents[1]
 
 from benchmarks.measure import run_child
+from benchmarks.memory_cap import MemoryCap, parse_size
 
 PYTHONPATH = os.environ.get("PYTHONPATH", "")
 """The benchmark's own PYTHONPATH, after each fit's --code."""
@@ -112,6 +117,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1, help="fits per size (medians printed)")
     parser.add_argument("--lanes", nargs="+", default=[""], metavar="N",
                         help="CALMLINE_FIT_LANES of each fit of a round, run back to back (default: unset)")
+    parser.add_argument("--memory-limit", type=parse_size, metavar="SIZE",
+                        help="run each fit under this hard memory limit (a cgroup of its own, no swap): 4G")
     parser.add_argument("--free-blas", action="store_true",
                         help="leave BLAS's threads as the environment sets them (the fit sets one)")
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "calmline-bench")
@@ -133,12 +140,18 @@ def main() -> None:
             "SELECT count(*), count(*) FILTER (WHERE days_observable >= 90) FROM customer_retention"
         ).fetchone()
         con.close()
-        runs = {s: {"walls": [], "peaks": [], "cpus": [], "families": {}, "step_peaks": {}} for s in settings}
+        runs = {s: {"walls": [], "peaks": [], "cpus": [], "families": {}, "step_peaks": {}, "completed": []}
+                for s in settings}
         for _ in range(args.rounds):
             for code, lanes in settings:
                 _round(db, upset, lanes, args, runs[code, lanes], code)
         first = runs[settings[0]]
         for (code, lanes), got in runs.items():
+            if args.memory_limit:
+                print(f"\n{_name(code, lanes)}: {sum(got['completed'])} of {len(got['completed'])} fits completed "
+                      f"within the {args.memory_limit / 2 ** 30:.2f} GB limit")
+            if not got["walls"]:
+                continue
             print(f"\n{n_upset:,} upset calls ({n_window:,} with a closed 90-day window), {_name(code, lanes)}, "
                   f"median of {args.rounds}: fit {median(got['walls']):.1f} s wall, {median(got['cpus']):.1f} s CPU, "
                   f"peak {median(got['peaks']):,.0f} MB")
@@ -180,7 +193,14 @@ def _round(db: Path, upset: int | None, lanes: str, args, got: dict, code: str =
     if code or PYTHONPATH:
         os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [code, PYTHONPATH]))
     load = os.getloadavg()[0]
-    wall, rss, _ = run_child([sys.executable, "-c", FIT, str(work), str(figures)])
+    child = [sys.executable, "-c", FIT, str(work), str(figures)]
+    if args.memory_limit:
+        if not _capped(child, args.memory_limit, got, load):
+            work.unlink()
+            return
+        wall, rss = got.pop("capped")
+    else:
+        wall, rss, _ = run_child(child)
     result = json.loads(figures.read_text())
     got["walls"].append(wall)
     rss = max(rss, result.get("peaks", {}).pop("whole fit", 0.0))  # forked steps' own pages added
@@ -197,6 +217,28 @@ def _round(db: Path, upset: int | None, lanes: str, args, got: dict, code: str =
           f"code {result.get('code')}", flush=True)
     for step, mb in result.get("peaks", {}).items():
         print(f"    peak resident memory while {step:<38} {mb:7,.0f} MB")
+
+
+def _capped(child: list[str], limit: int, got: dict, load: float) -> bool:
+    """Run the fit ``child`` under the hard memory ``limit`` (:class:`~benchmarks.memory_cap.MemoryCap`);
+    whether it completed (its wall seconds and resident peak then in ``got["capped"]``). A fit killed
+    for want of memory is reported and counted as not completed; any other failure ends the benchmark."""
+    cap = MemoryCap(limit)
+    try:
+        wall, rss, _, err, code = cap.run(child)
+        killed, charged = cap.killed_for_memory(), cap.peak_mb()
+    finally:
+        cap.close()
+    if code != 0 and not killed:
+        sys.exit(f"the fit failed:\n{err[-3000:]}")
+    got["completed"].append(code == 0)
+    print(f"  round under a {limit / 2 ** 30:.2f} GB hard limit: "
+          + (f"completed in {wall:.1f} s" if code == 0 else f"killed for want of memory after {wall:.1f} s")
+          + f"; cgroup peak charge {charged:,.0f} MB (resident and file pages), resident peak {rss:,.0f} MB, "
+            f"load average {load:.1f} at start", flush=True)
+    if code == 0:
+        got["capped"] = (wall, rss)
+    return code == 0
 
 
 if __name__ == "__main__":
