@@ -168,11 +168,11 @@ def _fit_sorted(terms, column, idx, t, e, codes, left_out, ties, alpha, start) -
     pick = order if idx is None else idx[order]
     X = np.empty((len(t), len(terms)), order="F")  # one column per term, contiguous
     _gather(X, [column(term) for term in terms], pick)
-    keep = _screen_terms(X, e, terms, reasons)
+    keep = _screen_terms(cox_engine.Dense(X), e, terms, reasons)
     if keep:
         first = np.array([start.get(terms[j], 0.0) for j in keep]) if start else None
-        notes += _fit_kept(out, t, e, _kept_centred(X, keep), keep, None if codes is None else codes[order],
-                           ties, alpha, reasons, first)
+        notes += _fit_kept(out, t, e, cox_engine.Dense(_kept_centred(X, keep)), keep,
+                           None if codes is None else codes[order], ties, alpha, reasons, first)
     return _finish(out, reasons, notes)
 
 
@@ -248,10 +248,12 @@ def _check_arguments(df, terms, columns, ties):
 
 
 def _screen_terms(X, e, terms, reasons) -> list[int]:
-    """Indices of the terms a Cox model can estimate; the rest get a reason."""
+    """Indices of the terms a Cox model can estimate; the rest get a reason. ``X``: the terms,
+    not centred, as :mod:`calmline.analysis.cox_engine` reads them (a float array will do)."""
+    X = cox_engine.terms_of(X)
     keep = []
     for j, term in enumerate(terms):
-        x = X[:, j]
+        x = X.column(j)
         binary = np.isin(x, (0.0, 1.0)).all()
         if x.min() == x.max():
             reasons[term].append(
@@ -274,16 +276,14 @@ def _collinear(X, columns, tol: float = 1e-10) -> list[int]:
     combinations of earlier ones."""
     if not columns:
         return []
-    mean = np.array([X[:, j].mean() for j in columns])
-    every = list(columns) == list(range(X.shape[1]))  # a slice of rows then, no gather of them
+    X = cox_engine.terms_of(X)
+    # the columns less their means, a block of rows at a time
+    centred = X.select(columns, [X.mean(j) for j in columns])
     # the centred cross-product as a symmetric rank-k update of column-major blocks (half the
     # products of block' block; it only decides which columns are collinear)
     upper = np.zeros((len(columns), len(columns)), order="F")
-    buffer = np.empty((min(cox_engine.CHUNK, len(X)), len(columns)), order="F")
     for a in range(0, len(X), cox_engine.CHUNK):
-        rows = X[a:a + cox_engine.CHUNK] if every else X[a:a + cox_engine.CHUNK, columns]
-        block = buffer if len(rows) == len(buffer) else np.empty(rows.shape, order="F")
-        np.subtract(rows, mean, out=block)
+        block = centred.rows(a, a + cox_engine.CHUNK)
         upper = blas.dsyrk(1.0, block, beta=1.0, c=upper, trans=1, lower=0, overwrite_c=1)
     upper = np.triu(upper)
     return dependent(upper + np.triu(upper, 1).T, tol)
@@ -403,7 +403,7 @@ def _cluster_scores(X, e, parts, codes):
 
     work = np.empty(len(e))
     sums = np.column_stack([np.bincount(groups, weights=np.multiply(alpha, x, out=work), minlength=n_groups)
-                            for x in X.T])
+                            for x in cox_engine.terms_of(X).columns()])
     sums -= by_group_and_time(e) @ parts["mbar"]
     sums += by_group_and_time(w) @ parts["G"]
     sums -= by_group_and_time(w * e) @ parts["g_tied"]
@@ -426,7 +426,7 @@ def _ph_p_values(X, e, parts, cov) -> np.ndarray:
     gg = g @ g
     if gg <= 1e-12:
         return np.full(X.shape[1], np.nan)
-    g_r = g @ X - np.add.reduceat(g, parts["starts"]) @ parts["mbar"]
+    g_r = cox_engine.rmatvec(g, X) - np.add.reduceat(g, parts["starts"]) @ parts["mbar"]
     test = n_dead * g_r @ cov
     return stats.chi2.sf(test**2 / (np.diag(cov) * n_dead * gg), 1)
 

@@ -8,6 +8,12 @@ the churned calls keep weight ``1 - l/d`` in the risk set (Breslow: weight 1
 throughout), as in R survival's ``coxph``. Memory is the covariate matrix, a few
 vectors of one number per call and a few arrays of one row per distinct time
 (small when times are whole days); nothing of size calls x terms x terms.
+
+The matrix is read through a small protocol (:class:`Dense` for a float array): blocks of
+``CHUNK`` rows (``rows``), one column at a time (``columns``), and the two products over all
+rows, :func:`matvec` and :func:`rmatvec`, taken a block at a time. A matrix kept in another form
+(the survival step's 0/1 terms as bytes, ``cox_sorted``) hands out the same float blocks and
+columns, so it gives the same numbers to the last digit without a float copy of every call.
 """
 
 from __future__ import annotations
@@ -19,6 +25,93 @@ CHUNK = 4_096          # rows per block of the information's weighted cross-prod
 STEP_TOL = 1e-9        # converged: no log hazard ratio moves by more than this ...
 LOGLIK_TOL = 1e-12     # ... and the log partial likelihood by less than this, relative
 MAX_HALVINGS = 30      # halve a step that lowers the likelihood at most this often
+
+
+class Dense:
+    """An (n, k) float array as the engine reads a model's terms.
+
+    ``select(columns, means)`` is the matrix of some of its columns, each less its ``mean``, whose
+    blocks are written into one buffer (a block is read before the next is asked for).
+    """
+
+    def __init__(self, X: np.ndarray, columns=None, means=None):
+        self.X, self._columns, self._means = X, columns, means
+        self.shape = (X.shape[0], X.shape[1] if columns is None else len(columns))
+        self._buffer = None
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def column(self, j: int) -> np.ndarray:
+        """Column ``j``'s values (float)."""
+        return self.X[:, j]
+
+    def mean(self, j: int) -> float:
+        return self.X[:, j].mean()
+
+    def select(self, columns, means) -> "Dense":
+        return Dense(self.X, list(columns), np.asarray(means, dtype=float))
+
+    def rows(self, a: int, b: int) -> np.ndarray:
+        """Rows ``a:b`` of every column, (b - a, k), column-major where the array is."""
+        if self._columns is None:
+            return self.X[a:b]
+        rows = self.X[a:b, self._columns]
+        if self._buffer is None or len(self._buffer) < len(rows):
+            self._buffer = np.empty((min(CHUNK, len(self)), len(self._columns)), order="F")
+        block = self._buffer if len(rows) == len(self._buffer) else np.empty(rows.shape, order="F")
+        np.subtract(rows, self._means, out=block)
+        return block
+
+    def columns(self):
+        """Each column in turn (the array's own, never a copy)."""
+        if self._columns is not None:
+            raise ValueError("columns() reads a whole matrix, not a selection")
+        return iter(self.X.T)
+
+
+def terms_of(X):
+    """``X`` as the engine reads it: a float array wrapped in :class:`Dense`, else as it is."""
+    return Dense(X) if isinstance(X, np.ndarray) else X
+
+
+def matvec(X, beta: np.ndarray) -> np.ndarray:
+    """``X @ beta``, a block of ``CHUNK`` rows at a time (each row's sum as in one product)."""
+    X = terms_of(X)
+    out = np.empty(len(X))
+    for a in range(0, len(X), CHUNK):
+        np.matmul(X.rows(a, a + CHUNK), beta, out=out[a:a + CHUNK])
+    return out
+
+
+def rmatvec(v: np.ndarray, X) -> np.ndarray:
+    """``v @ X``: the products of blocks of ``CHUNK`` rows, added in row order."""
+    X = terms_of(X)
+    out = np.zeros(X.shape[1])
+    for a in range(0, len(X), CHUNK):
+        out += v[a:a + CHUNK] @ X.rows(a, a + CHUNK)
+    return out
+
+
+def segment_sums(X, v: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Sums of ``v_i x_i`` (rows of X) over each segment of rows ``starts[s]:starts[s + 1]``
+    (the last to the end; ``starts[0] == 0``, increasing), (len(starts), k).
+
+    A block of ``CHUNK`` rows at a time: its weighted rows in one buffer, summed within each
+    segment's part in the block (``np.add.reduceat``), the parts of a segment added in row order.
+    """
+    X = terms_of(X)
+    n, k = X.shape
+    out = np.zeros((len(starts), k))
+    product = np.empty((min(CHUNK, n), k), order="F")
+    for a in range(0, n, CHUNK):
+        rows = X.rows(a, a + CHUNK)
+        part = product if len(rows) == len(product) else np.empty(rows.shape, order="F")
+        np.multiply(rows, v[a:a + CHUNK, None], out=part)
+        first = np.searchsorted(starts, a, side="right") - 1  # the segment row a is in
+        last = np.searchsorted(starts, a + len(rows), side="left")  # past the block's last
+        out[first:last] += np.add.reduceat(part, np.maximum(starts[first:last], a) - a, axis=0)
+    return out
 
 
 def sort_order(t: np.ndarray, e: np.ndarray) -> np.ndarray:
@@ -76,16 +169,13 @@ def evaluate(X: np.ndarray, e: np.ndarray, rs: dict, beta: np.ndarray) -> dict:
     ``f2 = sum frac/c**2``, ``ff2 = sum frac**2/c**2``.
     """
     step, frac, k = rs["step"], rs["frac"], len(rs["starts"])
+    X = terms_of(X)
     with np.errstate(all="ignore"):
-        eta = X @ beta
+        eta = matvec(X, beta)
         top = eta.max()
         w = np.exp(eta - top)
         s0, d0 = _by_time(np.add.reduceat(w, rs["runs"]), rs)
-        runs1 = np.empty((len(rs["runs"]), X.shape[1]))
-        wx = np.empty(len(w))
-        for j, x in enumerate(X.T):
-            runs1[:, j] = np.add.reduceat(np.multiply(x, w, out=wx), rs["runs"])
-        s1, d1 = _by_time(runs1, rs)
+        s1, d1 = _by_time(segment_sums(X, w, rs["runs"]), rs)
         c = s0[step] - frac * d0[step]
         loglik = e @ eta - np.log(c).sum() - top * len(step)
         a1, a2, f1, f2, ff2 = (np.bincount(step, weights=v, minlength=k)
@@ -115,7 +205,7 @@ def information(X: np.ndarray, e: np.ndarray, rs: dict, ev: dict) -> np.ndarray:
     accumulated over blocks of rows so no calls x terms copy is made.
     """
     with np.errstate(all="ignore"):
-        return _information(X, e, rs, ev)
+        return _information(terms_of(X), e, rs, ev)
 
 
 def _information(X, e, rs, ev):
@@ -132,7 +222,7 @@ def _information(X, e, rs, ev):
     upper = np.zeros((k, k), order="F")
     block = np.empty((min(CHUNK, len(wt)), k), order="F")
     for a in range(0, len(wt), CHUNK):
-        rows = X[a:a + CHUNK]
+        rows = X.rows(a, a + CHUNK)
         part = block if len(rows) == len(block) else np.empty((len(rows), k), order="F")
         np.multiply(rows, root[a:a + CHUNK, None], out=part)
         upper = blas.dsyrk(1.0, part, beta=1.0, c=upper, trans=1, lower=0, overwrite_c=1)
@@ -154,8 +244,10 @@ def newton(X: np.ndarray, e: np.ndarray, rs: dict, *, max_iter: int = 30,
 
     Parameters
     ----------
-    X : numpy.ndarray
-        Calls x terms, rows in ``sort_order``; centring the columns helps accuracy.
+    X : numpy.ndarray or Dense or ByteTerms
+        Calls x terms, rows in ``sort_order``; centring the columns helps accuracy. A float
+        array, or anything that hands out its rows and columns as :class:`Dense` does
+        (``cox_sorted.ByteTerms``: 0/1 terms kept as bytes).
     e : numpy.ndarray
         0/1 churn indicators in the same order.
     rs : dict
@@ -177,11 +269,11 @@ def newton(X: np.ndarray, e: np.ndarray, rs: dict, *, max_iter: int = 30,
         The information is singular.
     """
     with np.errstate(all="ignore"):  # overflow shows as a NaN step or likelihood, handled here
-        return _newton(X, e, rs, max_iter, start)
+        return _newton(terms_of(X), e, rs, max_iter, start)
 
 
 def _newton(X, e, rs, max_iter, start=None):
-    xe = e @ X
+    xe = rmatvec(e, X)
     beta = np.zeros(X.shape[1]) if start is None else np.array(start, dtype=float)
     ev = evaluate(X, e, rs, beta)
     info, converged, iterations = None, False, 0
