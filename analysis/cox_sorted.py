@@ -241,9 +241,13 @@ class SortedTerms:
 
 
 def _bytes_or_floats(column: pd.Series) -> np.ndarray:
-    """A practice's values: its bools as they are (one byte a value, read as 0/1), else floats."""
-    values = column.to_numpy()
-    return values if values.dtype == bool else column.to_numpy(dtype=float)
+    """A practice's values: its bools as they are (one byte a value, read as 0/1; a nullable
+    boolean column with no value missing as bools too), else floats."""
+    if column.dtype == bool:
+        return column.to_numpy()
+    if isinstance(column.dtype, pd.BooleanDtype) and not column.isna().any():
+        return column.to_numpy(dtype=bool)
+    return column.to_numpy(dtype=float)
 
 
 def sorted_terms(df: pd.DataFrame, practices: list[str], apart, landmark_days: int | None = None,
