@@ -143,9 +143,9 @@ def dose_response(df: pd.DataFrame, practices: list[str], outcome: str, design: 
         at_level = {lvl: codes == k for k, lvl in enumerate(order)}
         present = [lvl for lvl in order if at_level[lvl].any()]
         others = [lvl for lvl in present if lvl != reference]
-        X, names = _factor_matrix(whole, rows_of, [*after_call, replaces],
-                                  ["short_break"] if factor == "break_minutes" else [],
-                                  [at_level[lvl] for lvl in others], [f"{factor}[{lvl}]" for lvl in others])
+        X, names = _factor_rows(whole, rows_of, [*after_call, replaces],
+                                ["short_break"] if factor == "break_minutes" else [],
+                                [at_level[lvl] for lvl in others], [f"{factor}[{lvl}]" for lvl in others])
         fit = logit.fit(X, y, groups, names)
         first = X.shape[1] - len(others)
         at = _Levels(fit, X, first, others) if fit.ok else None
@@ -171,6 +171,42 @@ def dose_response(df: pd.DataFrame, practices: list[str], outcome: str, design: 
     return pd.DataFrame(rows, columns=DOSE_COLUMNS)
 
 
+def _factor_rows(whole: Design, rows: np.ndarray | None, drop: list[str], skip: list[str],
+                 dummies: list[np.ndarray], dummy_names: list[str]) -> tuple[np.ndarray | logit.Gathered, list[str]]:
+    """:func:`_factor_matrix`'s matrix and names as a :class:`calmline.analysis.logit.Gathered` read of
+    the design's own matrix (its rows ``rows``, the kept columns, then the level dummies, held as one
+    byte a value), not written into a new matrix (1.1 GB at 2.9M calls and 46 columns, per factor):
+    the same values in the same places. :func:`_factor_matrix`'s copy when it is within
+    :data:`calmline.analysis.logit.COPY_LIMIT_BYTES`, or when the design has no single matrix to
+    read (no ``combined``)."""
+    if whole.combined is None:
+        return _factor_matrix(whole, rows, drop, skip, dummies, dummy_names)
+    ranges = None if rows is None else _ranges(whole, np.flatnonzero(rows))  # (one pass, for both)
+    pj, cj, at = _factor_columns(whole, rows, drop, skip, ranges=ranges)
+    if logit.small(len(whole.combined) if at is None else len(at), len(pj) + len(cj) + len(dummies)):
+        return _factor_matrix(whole, rows, drop, skip, dummies, dummy_names, ranges=ranges)
+    names = [whole.practice_names[j] for j in pj] + [whole.covariate_names[j] for j in cj] + list(dummy_names)
+    first = whole.practices.shape[1]
+    extra = np.column_stack(dummies) if dummies else None
+    return logit.Gathered(whole.combined, at, pj + [first + j for j in cj], extra), names
+
+
+def _factor_columns(whole: Design, rows: np.ndarray | None, drop: list[str], skip: list[str], *,
+                    ranges: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[list[int], list[int], np.ndarray | None]:
+    """:func:`_factor_matrix`'s practice and covariate columns and the rows' numbers (None: all)."""
+    order = whole.listed_order()  # the practices in the order the models read them (``Design.listed``)
+    pj = [j for j in (range(len(whole.practice_names)) if order is None else order)
+          if whole.practice_names[j] not in drop]
+    cj = list(range(len(whole.covariate_names)))
+    at = None if rows is None else np.flatnonzero(rows)
+    if at is not None:  # subset(): covariates varying on the rows (and the intercept); varying(): practices
+        low, high = ranges if ranges is not None else _ranges(whole, at)
+        first = len(whole.practice_names)
+        pj = [j for j in pj if high[j] - low[j] > 0]
+        cj = [j for j in cj if j == 0 or high[first + j] - low[first + j] > 0]
+    return pj, [j for j in cj if whole.covariate_names[j] not in skip], at
+
+
 def _factor_matrix(whole: Design, rows: np.ndarray | None, drop: list[str], skip: list[str],
                    dummies: list[np.ndarray], dummy_names: list[str], *,
                    ranges: tuple[np.ndarray, np.ndarray] | None = None,
@@ -189,18 +225,8 @@ def _factor_matrix(whole: Design, rows: np.ndarray | None, drop: list[str], skip
     :func:`_level_ranges` of the calls' level), when the caller has them: the first pass is then
     not made. ``out``: a float array of at least ``n x columns`` elements that X is written into
     (a view of its start) instead of a new matrix: the caller's models read one buffer in turn."""
-    order = whole.listed_order()  # the practices in the order the models read them (``Design.listed``)
-    pj = [j for j in (range(len(whole.practice_names)) if order is None else order)
-          if whole.practice_names[j] not in drop]
-    cj = list(range(len(whole.covariate_names)))
-    at = None if rows is None else np.flatnonzero(rows)
+    pj, cj, at = _factor_columns(whole, rows, drop, skip, ranges=ranges)
     n = len(whole.covariates) if at is None else len(at)
-    if at is not None:  # subset(): covariates varying on the rows (and the intercept); varying(): practices
-        low, high = ranges if ranges is not None else _ranges(whole, at)
-        first = len(whole.practice_names)
-        pj = [j for j in pj if high[j] - low[j] > 0]
-        cj = [j for j in cj if j == 0 or high[first + j] - low[first + j] > 0]
-    cj = [j for j in cj if whole.covariate_names[j] not in skip]
     names = [whole.practice_names[j] for j in pj] + [whole.covariate_names[j] for j in cj] + list(dummy_names)
     width = len(pj) + len(cj) + len(dummies)
     X = np.empty((n, width)) if out is None else out[:n * width].reshape(n, width)
@@ -329,26 +355,38 @@ def _at_level(fit, X: np.ndarray, first: int, others: list[str], level: str, bas
     k = first + others.index(level) if level in others else None
     p = logit.predict_linear(base + (fit.params[k] if k is not None else 0.0))
     d = p * (1 - p)
-    grad = X[:, :first].T @ d
+    grad = X[:, :first].T @ d if isinstance(X, np.ndarray) else logit.crossprod(d, X.leading(first))
     grad = np.concatenate([grad, np.zeros(len(others))])
     if k is not None:
         grad[k] = d.sum()
     return p, grad / len(X)
 
 
+def _base(X, first: int, params: np.ndarray) -> np.ndarray:
+    """The linear predictor without the factor's dummies, ``X[:, :first] @ params[:first]`` (a
+    :class:`calmline.analysis.logit.Gathered`'s a block of rows at a time: each row the same number)."""
+    if isinstance(X, np.ndarray):
+        return X[:, :first] @ params[:first]
+    return logit.product(X.leading(first), params[:first])
+
+
 class _Levels:
     """Each level's predictions of one fitted factor model, computed once and shared by the level's
     risk and its contrast (the linear predictor without the factor is computed once for all
-    levels): one pass over X per level instead of five, the same numbers."""
+    levels): one pass over X per level instead of five, the same numbers. The reference level's are
+    kept, and the last other level's (each level's risk and contrast are asked for together): two
+    n-vectors held, not one per level."""
 
-    def __init__(self, fit, X: np.ndarray, first: int, others: list[str]) -> None:
+    def __init__(self, fit, X, first: int, others: list[str]) -> None:
         self.fit, self.X, self.first, self.others = fit, X, first, others
-        self.base = X[:, :first] @ fit.params[:first]
+        self.base = _base(X, first, fit.params)
         self.found: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
     def at(self, level: str) -> tuple[np.ndarray, np.ndarray]:
         key = level if level in self.others else "__reference__"
         if key not in self.found:
+            for old in [k for k in self.found if k != "__reference__"]:
+                del self.found[old]  # (a level's numbers are taken before the next level's)
             self.found[key] = _at_level(self.fit, self.X, self.first, self.others, key, self.base)
         return self.found[key]
 
@@ -364,13 +402,13 @@ class _Levels:
 
 
 def _risk_at(fit, X, first, others, level) -> float:
-    base = X[:, :first] @ fit.params[:first]
+    base = _base(X, first, fit.params)
     return float(_at_level(fit, X, first, others, level, base)[0].mean())
 
 
 def _contrast(fit, X, first, others, level) -> tuple[float, float]:
     """Mean predicted risk at ``level`` minus at the reference, with delta-method SE."""
-    base = X[:, :first] @ fit.params[:first]
+    base = _base(X, first, fit.params)
     p1, g1 = _at_level(fit, X, first, others, level, base)
     p0, g0 = _at_level(fit, X, first, others, "__reference__", base)
     grad = g1 - g0

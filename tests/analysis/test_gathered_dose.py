@@ -1,0 +1,67 @@
+"""Dose factors' models read from the design's rows a block at a time (logit.Gathered, above
+logit.COPY_LIMIT_BYTES) instead of written into matrices of their own: the same tables as with the
+copies, to 1e-10 relative (the fits' chord steps and CR1 sums are the same blocks; the levels'
+gradients and exact Newton steps sum over the rows a block at a time)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas.testing as pdt
+import pytest
+
+from calmline.analysis import dose, logit
+from tests.analysis import frames
+
+PRACTICES = frames.PRACTICES + ["offered_options", "followed_up", "compensated"]
+
+
+def _population():
+    df = frames.population(n=8000, agents=40, seed=12)
+    rng = np.random.default_rng(3)
+    df["offered_options"] = df["options_offered"] > 0
+    df["followed_up"] = df["days_to_followup"].notna()
+    df["compensated"] = rng.random(len(df)) < 0.3
+    df["compensation_value"] = np.where(df["compensated"], rng.uniform(1, 60, len(df)), 0.0)
+    df.loc[(df["anger_level"] == 5).to_numpy(), "thanked"] = True  # a practice constant in one cell
+    return df, rng.random(len(df)) < 0.8
+
+
+def _tables(df, landmark):
+    kwargs = dict(after_call=["followed_up"], landmark=landmark)
+    return (dose.dose_response(df, PRACTICES, "churned_90d", **kwargs),
+            dose.heterogeneity(df, PRACTICES, "churned_90d", **kwargs))
+
+
+@pytest.mark.parametrize("warm", [None, 1000])
+def test_factors_read_from_the_design_give_the_copies_tables(monkeypatch, warm):
+    df, landmark = _population()
+    with logit.warm_start_rows(warm or logit.WARM_START_ROWS):
+        want = _tables(df, landmark)
+        read = []
+
+        def spy(original):
+            def wrapped(*args):
+                X, names = original(*args)
+                read.append(X)
+                return X, names
+            return wrapped
+
+        monkeypatch.setattr(logit, "COPY_LIMIT_BYTES", 0)  # every model read from the design's rows
+        monkeypatch.setattr(dose, "_factor_rows", spy(dose._factor_rows))
+        got = _tables(df, landmark)
+    assert len(read) == 4 and all(isinstance(X, logit.Gathered) for X in read)
+    assert got[0]["estimate"].notna().sum() >= 10 and got[1]["estimate"].notna().sum() >= 20
+    for a, b in zip(got, want):
+        pdt.assert_frame_equal(a, b, check_exact=False, rtol=1e-10, atol=0)
+
+
+def test_small_models_are_still_copied_to_the_last_digit(monkeypatch):
+    df, landmark = _population()
+    want = _tables(df, landmark)
+    copied = []
+    original = dose._factor_matrix
+    monkeypatch.setattr(dose, "_factor_matrix", lambda *a, **k: copied.append(a) or original(*a, **k))
+    got = _tables(df, landmark)
+    assert len(copied) == 4  # every factor's matrix copied, as before
+    for a, b in zip(got, want):
+        pdt.assert_frame_equal(a, b, check_exact=True)
