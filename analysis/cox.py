@@ -395,11 +395,21 @@ def _cluster_scores(X, e, parts, codes):
     sizes, w = parts["sizes"], parts["w"]
     alpha = e - w * np.repeat(parts["H"], sizes) + w * e * np.repeat(parts["h_tied"], sizes)
     groups = np.zeros(len(e), dtype=np.intp) if codes is None else codes
-    n_groups = groups.max() + 1
-    at = np.repeat(np.arange(len(sizes)), sizes)
+    n_groups = int(groups.max()) + 1
+    cells = n_groups * len(sizes)
+    if cells <= max(len(e), 1 << 20):
+        # each call's (cluster, time) cell: the sums per cell are bincounts into a dense
+        # clusters x times array (small when times are whole days), no sparse matrix of every call
+        cell = np.repeat(np.arange(len(sizes)), sizes)
+        cell += groups * len(sizes)
 
-    def by_group_and_time(v):
-        return sparse.csr_matrix((v, (groups, at)), shape=(n_groups, len(sizes)))
+        def by_group_and_time(v):
+            return np.bincount(cell, weights=v, minlength=cells).reshape(n_groups, len(sizes))
+    else:
+        at = np.repeat(np.arange(len(sizes)), sizes)
+
+        def by_group_and_time(v):
+            return sparse.csr_matrix((v, (groups, at)), shape=(n_groups, len(sizes)))
 
     work = np.empty(len(e))
     sums = np.column_stack([np.bincount(groups, weights=np.multiply(alpha, x, out=work), minlength=n_groups)

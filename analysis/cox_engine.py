@@ -173,11 +173,13 @@ def evaluate(X: np.ndarray, e: np.ndarray, rs: dict, beta: np.ndarray) -> dict:
     with np.errstate(all="ignore"):
         eta = matvec(X, beta)
         top = eta.max()
-        w = np.exp(eta - top)
+        churned = e @ eta
+        w = np.exp(np.subtract(eta, top, out=eta), out=eta)  # in eta's place: no second vector
+        del eta
         s0, d0 = _by_time(np.add.reduceat(w, rs["runs"]), rs)
         s1, d1 = _by_time(segment_sums(X, w, rs["runs"]), rs)
         c = s0[step] - frac * d0[step]
-        loglik = e @ eta - np.log(c).sum() - top * len(step)
+        loglik = churned - np.log(c).sum() - top * len(step)
         a1, a2, f1, f2, ff2 = (np.bincount(step, weights=v, minlength=k)
                                for v in (1 / c, c**-2.0, frac / c, frac / c**2, (frac / c) ** 2))
     return {"loglik": loglik, "w": w, "s1": s1, "d1": d1,
@@ -210,7 +212,12 @@ def information(X: np.ndarray, e: np.ndarray, rs: dict, ev: dict) -> np.ndarray:
 
 def _information(X, e, rs, ev):
     s1, d1 = ev["s1"], ev["d1"]
-    wt = ev["w"] * (np.repeat(ev["a1"].cumsum(), rs["sizes"]) - e * np.repeat(ev["f1"], rs["sizes"]))
+    # wt = w (A1 - e F1), A1 and F1 per call (of its time), in one vector and one more
+    wt = np.repeat(ev["a1"].cumsum(), rs["sizes"])
+    own = np.repeat(ev["f1"], rs["sizes"])
+    wt -= np.multiply(e, own, out=own)
+    del own
+    wt *= ev["w"]
     # sum_i wt_i x_i x_i' as a symmetric rank-k update of sqrt(wt) x over blocks of rows, each
     # written into one buffer that stays in cache (wt >= 0: a call's weight in the risk sets it
     # is in, less the part of its own churn's sub-steps taken off it, (1 - l/d)/c each)
@@ -218,7 +225,7 @@ def _information(X, e, rs, ev):
     # column instead of scattering every row across a row-major block (about 0.2 faster at 1M
     # calls), and dsyrk reads it as A'A (trans=1) in place of the row-major block's (A')(A')'.
     k = X.shape[1]
-    root = np.sqrt(np.maximum(wt, 0.0))
+    root = np.sqrt(np.maximum(wt, 0.0, out=wt), out=wt)
     upper = np.zeros((k, k), order="F")
     block = np.empty((min(CHUNK, len(wt)), k), order="F")
     for a in range(0, len(wt), CHUNK):

@@ -160,11 +160,16 @@ def _sorted_cox(df, terms: SortedTerms, targets, time, chosen, start, leave_out)
     for p in moved:  # into its place among the practices, as the design's columns are ordered
         terms.insert(p, sum(q in terms.names for q in terms.practice_order[:terms.practice_order.index(p)]))
     try:
-        idx = np.flatnonzero(chosen)
-        codes = pd.factorize(pd.Series(df["agent_id"].array, copy=False).take(idx))[0]
-        where = np.empty(len(chosen), dtype=np.intp)
-        where[idx] = np.arange(len(idx))
-        cox = terms.fit(first, time[terms.order[first:]], codes[where[terms.order[first:]]], start=start)
+        # the agents numbered in order of first appearance among the chosen calls, as factorizing
+        # their ids would: every call's agent code once, renumbered (no copy of the ids)
+        agent = pd.factorize(df["agent_id"])[0]
+        numbered = np.empty(agent.max() + 1, dtype=np.intp)
+        seen = pd.unique(agent[chosen])
+        numbered[seen] = np.arange(len(seen))
+        rows = terms.order[first:]
+        codes = numbered[agent[rows]]
+        del agent
+        cox = terms.fit(first, time[rows], codes, start=start)
         n_with = {p: int(terms.column(p)[first:].sum()) for p in targets}
     finally:
         for p in moved:
