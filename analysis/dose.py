@@ -346,6 +346,35 @@ def _cell_matrix(whole: Design, at: np.ndarray, out: np.ndarray) -> tuple[np.nda
     return X, names
 
 
+CELL_COPY_LIMIT_BYTES = 160 * 2**20
+"""A heterogeneity cell whose matrix would take more than this is read from the design's rows
+(:func:`_cell_rows`), not copied into the cells' buffer, which is sized for the largest copied cell and
+held while its dimension's cells are fitted. Half :data:`calmline.analysis.logit.COPY_LIMIT_BYTES`
+(a dose factor's matrix, held only while its factor is fitted), measured: at 1M upset calls every cell
+(at most 371,327 calls x 47 columns, 140 MB) is still copied, as before; at 2.9M calls in the model the
+cells above 560,000 calls are read, and the buffer is at most 160 MB."""
+
+
+def _read(full: Design, rows: int, width: int) -> bool:
+    """A cell of ``rows`` calls is read from the design's matrix (:func:`_cell_rows`), not copied."""
+    return full.combined is not None and not logit.small(rows, width, CELL_COPY_LIMIT_BYTES)
+
+
+def _cell_rows(whole: Design, at: np.ndarray) -> tuple[logit.Gathered, list[str]]:
+    """:func:`_cell_matrix`'s matrix and names as a :class:`calmline.analysis.logit.Gathered` read of
+    the design's ``combined`` matrix (the rows ``at``, the columns varying on them), no copy of the
+    cell's rows (0.4 GB for a cell of 1.15M calls); the columns' ranges from one gathered pass over the
+    rows. The same values in the same places."""
+    order = whole.listed_order()
+    pj = list(range(len(whole.practice_names))) if order is None else order
+    first = len(pj)
+    low, high = _ranges(whole, at)  # practices, then covariates, in the design's own order
+    keep_p = [j for j in pj if high[j] - low[j] > 0]
+    keep_c = [j for j in range(len(whole.covariate_names)) if j == 0 or high[first + j] - low[first + j] > 0]
+    names = [whole.practice_names[j] for j in keep_p] + [whole.covariate_names[j] for j in keep_c]
+    return logit.Gathered(whole.combined, at, keep_p + [first + j for j in keep_c]), names
+
+
 def _at_level(fit, X: np.ndarray, first: int, others: list[str], level: str, base: np.ndarray
               ) -> tuple[np.ndarray, np.ndarray]:
     """Each call's predicted risk with the factor set to ``level``, and the gradient of their mean.
@@ -471,10 +500,12 @@ def _cells(df: pd.DataFrame, practices: list[str], outcome: str, full: Design, m
         placed = codes if at is None else np.full(len(full.covariates), -1, dtype=codes.dtype)
         if at is not None:
             placed[at] = codes
-        # one buffer that each cell's matrix is written into in turn (the largest cell's size, every
-        # column of the design)
+        # one buffer that each cell's matrix is written into in turn (the largest such cell's size,
+        # every column of the design); a cell whose matrix would pass logit.COPY_LIMIT_BYTES is read
+        # from the design's rows instead (_cell_rows)
         width = full.practices.shape[1] + full.covariates.shape[1]
-        buffer = np.empty(int(sizes.max(initial=0)) * width) if (sizes >= min_calls).any() else None
+        copied = [int(k) for k in sizes if k >= min_calls and not _read(full, int(k), width)]
+        buffer = np.empty(max(copied) * width) if copied else None
         for level in sorted(labels):
             mask = codes == labels[level]
             base = dict(dimension=dimension, level=str(level), n=int(mask.sum()))
@@ -485,7 +516,9 @@ def _cells(df: pd.DataFrame, practices: list[str], outcome: str, full: Design, m
                 continue
             # the cell's design (``full.subset(mask).varying().matrix()``) written into the buffer,
             # over the previous cell's (whose results are all taken)
-            X, names = _cell_matrix(full, np.flatnonzero(placed == labels[level]), buffer)
+            at_level = np.flatnonzero(placed == labels[level])
+            X, names = _cell_rows(full, at_level) if _read(full, len(at_level), width) else \
+                _cell_matrix(full, at_level, buffer)
             start = np.array([previous.get(nm, 0.0) for nm in names]) if previous else None
             fit = logit.fit(X, y_all[mask], groups_all[mask], names, start=start)
             if fit.ok:

@@ -141,9 +141,10 @@ upset calls), so the copy is kept where it is small (750,000 calls x 47 columns:
 where it would dominate the fit's peak (1.1 GB at 2.9M calls)."""
 
 
-def small(rows: int, columns: int) -> bool:
-    """True when an ``rows`` x ``columns`` float matrix is within :data:`COPY_LIMIT_BYTES`."""
-    return rows * columns * 8 <= COPY_LIMIT_BYTES
+def small(rows: int, columns: int, limit: int | None = None) -> bool:
+    """True when an ``rows`` x ``columns`` float matrix is within ``limit`` bytes (default
+    :data:`COPY_LIMIT_BYTES`)."""
+    return rows * columns * 8 <= (COPY_LIMIT_BYTES if limit is None else limit)
 
 
 def whole(X) -> np.ndarray:

@@ -1,7 +1,8 @@
-"""Dose factors' models read from the design's rows a block at a time (logit.Gathered, above
-logit.COPY_LIMIT_BYTES) instead of written into matrices of their own: the same tables as with the
-copies, to 1e-10 relative (the fits' chord steps and CR1 sums are the same blocks; the levels'
-gradients and exact Newton steps sum over the rows a block at a time)."""
+"""Dose factors' and heterogeneity cells' models read from the design's rows a block at a time
+(logit.Gathered, above logit.COPY_LIMIT_BYTES and dose.CELL_COPY_LIMIT_BYTES) instead of written into
+matrices of their own: the same tables as with the copies, to 1e-10 relative (the fits' chord steps
+and CR1 sums are the same blocks; the levels' gradients and exact Newton steps sum over the rows a
+block at a time)."""
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ def _tables(df, landmark):
 
 
 @pytest.mark.parametrize("warm", [None, 1000])
-def test_factors_read_from_the_design_give_the_copies_tables(monkeypatch, warm):
+def test_factors_and_cells_read_from_the_design_give_the_copies_tables(monkeypatch, warm):
     df, landmark = _population()
     with logit.warm_start_rows(warm or logit.WARM_START_ROWS):
         want = _tables(df, landmark)
@@ -47,9 +48,11 @@ def test_factors_read_from_the_design_give_the_copies_tables(monkeypatch, warm):
             return wrapped
 
         monkeypatch.setattr(logit, "COPY_LIMIT_BYTES", 0)  # every model read from the design's rows
+        monkeypatch.setattr(dose, "CELL_COPY_LIMIT_BYTES", 0)
         monkeypatch.setattr(dose, "_factor_rows", spy(dose._factor_rows))
+        monkeypatch.setattr(dose, "_cell_rows", spy(dose._cell_rows))
         got = _tables(df, landmark)
-    assert len(read) == 4 and all(isinstance(X, logit.Gathered) for X in read)
+    assert len(read) >= 4 + 2 * 4 and all(isinstance(X, logit.Gathered) for X in read)
     assert got[0]["estimate"].notna().sum() >= 10 and got[1]["estimate"].notna().sum() >= 20
     for a, b in zip(got, want):
         pdt.assert_frame_equal(a, b, check_exact=False, rtol=1e-10, atol=0)
@@ -58,10 +61,7 @@ def test_factors_read_from_the_design_give_the_copies_tables(monkeypatch, warm):
 def test_small_models_are_still_copied_to_the_last_digit(monkeypatch):
     df, landmark = _population()
     want = _tables(df, landmark)
-    copied = []
-    original = dose._factor_matrix
-    monkeypatch.setattr(dose, "_factor_matrix", lambda *a, **k: copied.append(a) or original(*a, **k))
+    monkeypatch.setattr(dose, "_cell_rows", lambda *a: pytest.fail("a small cell was not copied"))
     got = _tables(df, landmark)
-    assert len(copied) == 4  # every factor's matrix copied, as before
     for a, b in zip(got, want):
         pdt.assert_frame_equal(a, b, check_exact=True)
