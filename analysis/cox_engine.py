@@ -63,6 +63,12 @@ class Dense:
         np.subtract(rows, self._means, out=block)
         return block
 
+    def ranges(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each column's smallest and largest value."""
+        if self._columns is not None:
+            raise ValueError("ranges() reads a whole matrix, not a selection")
+        return self.X.min(axis=0), self.X.max(axis=0)
+
     def columns(self):
         """Each column in turn (the array's own, never a copy)."""
         if self._columns is not None:
@@ -108,10 +114,15 @@ def segment_sums(X, v: np.ndarray, starts: np.ndarray) -> np.ndarray:
         rows = X.rows(a, a + CHUNK)
         part = product if len(rows) == len(product) else np.empty(rows.shape, order="F")
         np.multiply(rows, v[a:a + CHUNK, None], out=part)
-        first = np.searchsorted(starts, a, side="right") - 1  # the segment row a is in
-        last = np.searchsorted(starts, a + len(rows), side="left")  # past the block's last
-        out[first:last] += np.add.reduceat(part, np.maximum(starts[first:last], a) - a, axis=0)
+        _add_segments(out, part, starts, a)
     return out
+
+
+def _add_segments(out: np.ndarray, part: np.ndarray, starts: np.ndarray, a: int) -> None:
+    """Add the rows ``part`` (the rows from ``a`` on) into ``out``'s rows of the segments they lie in."""
+    first = np.searchsorted(starts, a, side="right") - 1  # the segment row a is in
+    last = np.searchsorted(starts, a + len(part), side="left")  # past the block's last
+    out[first:last] += np.add.reduceat(part, np.maximum(starts[first:last], a) - a, axis=0)
 
 
 def sort_order(t: np.ndarray, e: np.ndarray) -> np.ndarray:
@@ -159,25 +170,77 @@ def risk_sets(t: np.ndarray, e: np.ndarray, ties: str = "efron") -> dict:
             "deaths": deaths, "step": step, "frac": frac}
 
 
-def evaluate(X: np.ndarray, e: np.ndarray, rs: dict, beta: np.ndarray) -> dict:
+SHIFT_SLACK = 100.0
+"""A pass with a bound for the largest ``x'beta`` is kept when the bound is within this of it."""
+
+
+def column_ranges(X) -> tuple[np.ndarray, np.ndarray]:
+    """Each column's smallest and largest value (for :func:`evaluate`'s ``ranges``)."""
+    return terms_of(X).ranges()
+
+
+def evaluate(X: np.ndarray, e: np.ndarray, rs: dict, beta: np.ndarray, ranges=None) -> dict:
     """Log partial likelihood at ``beta`` and the per-time sums its derivatives use.
 
-    With risk weights ``w = exp(x'beta - max)``: ``s0, s1`` the risk-set sums of
+    With risk weights ``w = exp(x'beta - top)``: ``s0, s1`` the risk-set sums of
     ``w`` and ``w x`` at each time, ``d0, d1`` the same over that time's churns,
     ``c`` each sub-step's denominator ``s0 - frac d0``, and per time the sums over
     its sub-steps ``a1 = sum 1/c``, ``a2 = sum 1/c**2``, ``f1 = sum frac/c``,
     ``f2 = sum frac/c**2``, ``ff2 = sum frac**2/c**2``.
+
+    ``top`` is the largest ``x'beta`` (a pass over the rows for it, then one for the sums); with
+    the columns' ``ranges`` (:func:`column_ranges`) it is their bound ``sum_j max(beta_j lo_j,
+    beta_j hi_j)`` instead, known before the rows are read, so one pass does both, unless the
+    bound is more than ``SHIFT_SLACK`` above the largest ``x'beta`` (then the two passes). Every
+    quantity used is the same ratio of these sums whatever ``top`` is (no weight above 1).
     """
-    step, frac, k = rs["step"], rs["frac"], len(rs["starts"])
     X = terms_of(X)
     with np.errstate(all="ignore"):
+        if ranges is not None:
+            lo, hi = ranges
+            shift = np.maximum(beta * lo, beta * hi).sum()
+            once = _evaluate_once(X, e, rs, beta, shift) if np.isfinite(shift) else None
+            if once is not None:
+                return once
         eta = matvec(X, beta)
         top = eta.max()
         churned = e @ eta
         w = np.exp(np.subtract(eta, top, out=eta), out=eta)  # in eta's place: no second vector
         del eta
+        return _sums(w, segment_sums(X, w, rs["runs"]), churned, top, rs)
+
+
+def _evaluate_once(X, e, rs, beta, shift) -> dict | None:
+    """:func:`evaluate` in one pass over the rows, ``top`` the bound ``shift``; None when the
+    largest ``x'beta`` is more than ``SHIFT_SLACK`` below it (or not a number)."""
+    n, k = X.shape
+    runs = rs["runs"]
+    w = np.empty(n)
+    run_sums = np.zeros((len(runs), k))
+    product = np.empty((min(CHUNK, n), k), order="F")
+    top, churned = -np.inf, 0.0
+    for a in range(0, n, CHUNK):
+        rows = X.rows(a, a + CHUNK)
+        eta = w[a:a + len(rows)]
+        np.matmul(rows, beta, out=eta)
+        top = np.maximum(top, eta.max())
+        churned += e[a:a + len(rows)] @ eta
+        np.exp(np.subtract(eta, shift, out=eta), out=eta)
+        part = product if len(rows) == len(product) else np.empty(rows.shape, order="F")
+        np.multiply(rows, eta[:, None], out=part)
+        _add_segments(run_sums, part, runs, a)
+    if not shift - top <= SHIFT_SLACK:
+        return None
+    return _sums(w, run_sums, churned, shift, rs)
+
+
+def _sums(w, run_sums, churned, top, rs) -> dict:
+    """:func:`evaluate`'s result from the weights ``w``, their ``x``-weighted sums per run, ``e'x'beta``
+    and the ``top`` taken off."""
+    step, frac, k = rs["step"], rs["frac"], len(rs["starts"])
+    with np.errstate(all="ignore"):
         s0, d0 = _by_time(np.add.reduceat(w, rs["runs"]), rs)
-        s1, d1 = _by_time(segment_sums(X, w, rs["runs"]), rs)
+        s1, d1 = _by_time(run_sums, rs)
         c = s0[step] - frac * d0[step]
         loglik = churned - np.log(c).sum() - top * len(step)
         a1, a2, f1, f2, ff2 = (np.bincount(step, weights=v, minlength=k)
@@ -281,8 +344,9 @@ def newton(X: np.ndarray, e: np.ndarray, rs: dict, *, max_iter: int = 30,
 
 def _newton(X, e, rs, max_iter, start=None):
     xe = rmatvec(e, X)
+    ranges = column_ranges(X)
     beta = np.zeros(X.shape[1]) if start is None else np.array(start, dtype=float)
-    ev = evaluate(X, e, rs, beta)
+    ev = evaluate(X, e, rs, beta, ranges)
     info, converged, iterations = None, False, 0
     while iterations < max_iter and not converged:
         iterations += 1
@@ -292,7 +356,7 @@ def _newton(X, e, rs, max_iter, start=None):
             break
         floor = ev["loglik"] - LOGLIK_TOL * abs(ev["loglik"])
         for _ in range(MAX_HALVINGS):
-            trial = evaluate(X, e, rs, beta + delta)
+            trial = evaluate(X, e, rs, beta + delta, ranges)
             if trial["loglik"] >= floor:  # False for NaN
                 break
             delta = delta / 2

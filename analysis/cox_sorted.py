@@ -82,6 +82,17 @@ class ByteTerms:
             np.subtract(values, self._means[j], out=self._column)
         return self._column
 
+    def ranges(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each column's smallest and largest value (less its mean: the centred extremes)."""
+        lo, hi = np.empty(self.shape[1]), np.empty(self.shape[1])
+        for j in range(self.shape[1]):
+            values = self._values(j)
+            lo[j], hi[j] = values.min(), values.max()
+        if self._means is not None:
+            lo -= self._means
+            hi -= self._means
+        return lo, hi
+
     def columns(self):
         """Each column in turn, as :meth:`column` writes it (one buffer for all)."""
         return (self.column(j) for j in range(self.shape[1]))

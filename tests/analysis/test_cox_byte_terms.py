@@ -1,8 +1,9 @@
 """The survival step's Cox terms kept as bytes (``cox_sorted.ByteTerms``, 0/1 terms a byte a
 call) and read by the engine a block of rows at a time (``cox_engine.matvec``, ``rmatvec``,
-``segment_sums``): the same blocks and columns as the centred float matrix, and the same Cox
-table as the whole-matrix products it replaced (the reference below, the engine as it was in
-session 14) to 1e-10 relative; the Kaplan-Meier curves unchanged."""
+``segment_sums``, and the risk weights and their sums in one pass, ``evaluate``'s ``ranges``): the
+same blocks and columns as the centred float matrix, and the same Cox table as the whole-matrix
+products it replaced (the reference below, the engine as it was in session 14) to 1e-10
+relative; the Kaplan-Meier curves unchanged."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ def _whole_matrix_engine(monkeypatch):
     def segments(X, v, starts):
         return np.column_stack([np.add.reduceat(x * v, starts) for x in whole(X).T])
 
+    monkeypatch.setattr(cox_engine, "_evaluate_once", lambda *a: None)  # max(x'beta) first, then the sums
     monkeypatch.setattr(cox_engine, "matvec", lambda X, beta: whole(X) @ beta)
     monkeypatch.setattr(cox_engine, "rmatvec", lambda v, X: v @ whole(X))
     monkeypatch.setattr(cox_engine, "segment_sums", segments)
@@ -100,3 +102,30 @@ def test_segment_sums_equal_each_segment_summed():
     want = np.array([(X[a:b] * v[a:b, None]).sum(axis=0) for a, b in zip(starts, ends)])
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
     assert got.shape == (len(starts), 4)
+
+
+def test_one_pass_evaluate_equals_the_two_passes():
+    rng = np.random.default_rng(45)
+    n = 2 * cox_engine.CHUNK + 900
+    X = np.column_stack([rng.random(n) < 0.3, rng.random(n) < 0.6, rng.normal(size=n)]).astype(float)
+    X = np.asfortranarray(X - X.mean(axis=0))
+    t = rng.integers(0, 90, n).astype(float)
+    e = (rng.random(n) < 0.2).astype(float)
+    order = cox_engine.sort_order(t, e)
+    X, t, e = np.asfortranarray(X[order]), t[order], e[order]
+    rs = cox_engine.risk_sets(t, e)
+    ranges = cox_engine.column_ranges(X)
+    for beta in (np.zeros(3), np.array([0.4, -0.7, 0.25]), np.array([3.0, -2.0, 1.5])):
+        two = cox_engine.evaluate(X, e, rs, beta)
+        one = cox_engine.evaluate(X, e, rs, beta, ranges)
+        assert one["loglik"] == pytest.approx(two["loglik"], rel=1e-13)
+        for key in ("s1", "a1", "a2", "f1", "ff2"):
+            np.testing.assert_allclose(one[key] / one[key].max(), two[key] / two[key].max(), rtol=1e-12, atol=1e-14)
+        ratio = one["w"] / two["w"]  # the weights differ by one factor, exp(top - bound)
+        np.testing.assert_allclose(ratio, ratio[0], rtol=1e-12)
+        np.testing.assert_allclose(cox_engine.information(X, e, rs, one),
+                                   cox_engine.information(X, e, rs, two), rtol=1e-11, atol=1e-9)
+    # a bound far above every x'beta (a wide column, small weights): the two passes are taken
+    wide = (np.zeros(3), np.array([1e4, 1.0, 1.0]))
+    far = cox_engine.evaluate(X, e, rs, np.array([0.5, 0.0, 0.0]), wide)
+    assert far["w"].max() == 1.0  # exp(x'beta - max x'beta): the largest weight is 1
