@@ -84,8 +84,7 @@ def estimate(X_other: np.ndarray, names_other: list[str], a: np.ndarray, y: np.n
         return AipwResult(None, None, n, n - n_kept, e, kept,
                           "no overlap: the practice is (almost) determined by the call's situation "
                           "and the agent's other practices")
-    a_k, y_k, e_k, p1_k, p0_k, g_k = a[kept], y[kept], e[kept], p1[kept], p0[kept], groups[kept]
-    psi = p1_k - p0_k + a_k * (y_k - p1_k) / e_k - (1 - a_k) * (y_k - p0_k) / (1 - e_k)
+    psi, g_k = _influence(a, y, e, p1, p0, kept, n_kept), groups[kept]
     tau = float(psi.mean())
     df = logit.small_cluster_df(g_k)
     se = _cluster_se(psi - tau, g_k, small=df is not None)
@@ -95,6 +94,28 @@ def estimate(X_other: np.ndarray, names_other: list[str], a: np.ndarray, y: np.n
     if df is not None:
         warning = "; ".join(w for w in (warning, logit.few_agents_note(df + 1)) if w)
     return AipwResult(tau, se, n, n - n_kept, e, kept, warning, df)
+
+
+PSI_ROWS = 65_536
+"""Rows per block of :func:`_influence`."""
+
+
+def _influence(a: np.ndarray, y: np.ndarray, e: np.ndarray, p1: np.ndarray, p0: np.ndarray,
+               kept: np.ndarray, n_kept: int) -> np.ndarray:
+    """Each kept call's AIPW influence value ``p1 - p0 + a (y - p1) / e - (1 - a) (y - p0) / (1 - e)``,
+    in row order, computed a block of :data:`PSI_ROWS` rows at a time: the same arithmetic on each
+    call's numbers, so the same values, bit for bit, without the kept calls' copies of the five
+    vectors and the formula's whole-length temporaries (about 10 vectors of 23 MB at 2.9M calls)."""
+    psi = np.empty(n_kept)
+    at = 0
+    for start in range(0, len(a), PSI_ROWS):
+        rows = slice(start, start + PSI_ROWS)
+        k = kept[rows]
+        a_k, y_k, e_k, p1_k, p0_k = a[rows][k], y[rows][k], e[rows][k], p1[rows][k], p0[rows][k]
+        part = p1_k - p0_k + a_k * (y_k - p1_k) / e_k - (1 - a_k) * (y_k - p0_k) / (1 - e_k)
+        psi[at:at + len(part)] = part
+        at += len(part)
+    return psi
 
 
 def _cluster_se(centered: np.ndarray, groups: np.ndarray, *, small: bool = False) -> float:

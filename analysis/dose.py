@@ -192,7 +192,8 @@ def _factor_rows(whole: Design, rows: np.ndarray | None, drop: list[str], skip: 
 
 
 def _factor_columns(whole: Design, rows: np.ndarray | None, drop: list[str], skip: list[str], *,
-                    ranges: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[list[int], list[int], np.ndarray | None]:
+                    ranges: tuple[np.ndarray, np.ndarray] | None = None
+                    ) -> tuple[list[int], list[int], np.ndarray | None]:
     """:func:`_factor_matrix`'s practice and covariate columns and the rows' numbers (None: all)."""
     order = whole.listed_order()  # the practices in the order the models read them (``Design.listed``)
     pj = [j for j in (range(len(whole.practice_names)) if order is None else order)

@@ -107,10 +107,12 @@ def practice_effects(df: pd.DataFrame, practices: list[str], outcome: str, desig
                      (("naive", "risk_difference"), ("logit", "odds_ratio"),
                       ("logit", "risk_difference"), ("aipw", "risk_difference"))]
             continue
-        # its calls read from the design's matrix a block of rows at a time (no copy of them), or,
-        # when a covariate is constant among them, gathered into one matrix the models read as it is
+        # its calls read from the design's matrix a block of rows at a time (no copy of them) when its
+        # models take chord steps (logit.warm_started), else, or when a covariate is constant among
+        # them, gathered into one matrix the models read as it is
         dropped = full.dropping([p for p in after if p != practice])
-        sub = _Landmark.of(dropped, landmark) or subset_matrix(dropped, landmark)
+        sub = (_Landmark.of(dropped, landmark) if logit.warm_started(int(landmark.sum())) else None) or \
+            subset_matrix(dropped, landmark)
         r, b, w = _estimate(sub, [practice], y[landmark], groups[landmark], "landmark", trim,
                             note=note, label=f"{practice} landmark logit", balance=with_balance)
         rows += r
@@ -198,10 +200,13 @@ def _estimate(full: Design, targets: list[str], y: np.ndarray, groups: np.ndarra
         if not seen.all():
             warnings.append(f"{int((~seen).sum()):,} upset calls without a recorded resolution were left "
                             "out of the direct-effect model (not counted as unresolved)")
-        if every and not shared:
+        if every and not shared and logit.warm_started(n):
             # X and resolved, read a block of rows at a time, not written into a copy of X (1.1 GB at
             # 2.9M calls): the same values
             Xd, names_d = logit.Gathered(X, extra=resolved), names + ["resolved"]
+        elif every and not shared:  # (a small model: its exact Newton steps on a copy, as before)
+            Xd, names_d = np.empty((n, X.shape[1] + 1)), names + ["resolved"]
+            Xd[:, :-1], Xd[:, -1] = X, resolved
         elif not shared:
             Xd, names_d = design.subset(seen).matrix(resolved[seen][:, None], ["resolved"]) if seen.any() \
                 else (None, None)
@@ -249,6 +254,7 @@ def _estimate(full: Design, targets: list[str], y: np.ndarray, groups: np.ndarra
             lin = linear - logit.column(X, j) * main.params[j]
             effect_j = (*marginal[practice], logit.predict_linear(lin + main.params[j]),
                         logit.predict_linear(lin))
+            lin = None  # (not held through the AIPW and balance steps: 23 MB at 2.9M calls)
         rows += _logit_rows(main, X, j, base, effect, note, effect_j)
         if direct is not None:
             seen = ~np.isnan(resolved)
