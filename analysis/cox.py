@@ -393,7 +393,15 @@ def _cluster_scores(X, e, parts, codes):
     sums of ``e``, ``w``, ``w e``) times per-time matrices: no calls x terms array.
     """
     sizes, w = parts["sizes"], parts["w"]
-    alpha = e - w * np.repeat(parts["H"], sizes) + w * e * np.repeat(parts["h_tied"], sizes)
+    # alpha = e - w H + w e h_tied (e is 0/1: w e h = w h e), in one vector and one more
+    alpha = np.repeat(parts["H"], sizes)
+    alpha *= -w
+    alpha += e
+    tied = np.repeat(parts["h_tied"], sizes)
+    tied *= w
+    tied *= e
+    alpha += tied
+    del tied
     groups = np.zeros(len(e), dtype=np.intp) if codes is None else codes
     n_groups = int(groups.max()) + 1
     cells = n_groups * len(sizes)

@@ -70,16 +70,14 @@ class ByteTerms:
         return ByteTerms([self._parts[j] for j in columns], self._first, means)
 
     def column(self, j: int) -> np.ndarray:
-        """Column j as floats (less its mean when this has means)."""
+        """Column j less its mean, as floats, when this has means; else its values as they are
+        kept (a 0/1 term's bytes: the screen's tests of them are exact either way)."""
         values = self._values(j)
-        if self._means is None and values.dtype == np.float64:
+        if self._means is None:
             return values
         if self._column is None:
             self._column = np.empty(len(self))
-        if self._means is None:
-            self._column[...] = values
-        else:
-            np.subtract(values, self._means[j], out=self._column)
+        np.subtract(values, self._means[j], out=self._column)
         return self._column
 
     def ranges(self) -> tuple[np.ndarray, np.ndarray]:
