@@ -405,7 +405,7 @@ def _cluster_scores(X, e, parts, codes):
     groups = np.zeros(len(e), dtype=np.intp) if codes is None else codes
     n_groups = int(groups.max()) + 1
     cells = n_groups * len(sizes)
-    if cells <= max(len(e), 1 << 20):
+    if _dense_cells(cells, len(e)):
         # each call's (cluster, time) cell: the sums per cell are bincounts into a dense
         # clusters x times array (small when times are whole days), no sparse matrix of every call
         cell = np.repeat(np.arange(len(sizes)), sizes)
@@ -426,6 +426,11 @@ def _cluster_scores(X, e, parts, codes):
     sums += by_group_and_time(w) @ parts["G"]
     sums -= by_group_and_time(w * e) @ parts["g_tied"]
     return (None if codes is None else sums), sums.sum(axis=0)
+
+
+def _dense_cells(cells: int, n: int) -> bool:
+    """Whether the cluster x time sums are a dense array (no more cells than calls, or 1M)."""
+    return cells <= max(n, 1 << 20)
 
 
 def _ph_p_values(X, e, parts, cov) -> np.ndarray:

@@ -12,7 +12,7 @@ import pandas as pd
 import pandas.testing as pdt
 import pytest
 
-from calmline.analysis import cox_engine, cox_sorted, secondary
+from calmline.analysis import cox, cox_engine, cox_sorted, secondary
 from tests.analysis.frames import PRACTICES
 from tests.analysis.test_survival_landmark import immortal_time_population
 
@@ -34,6 +34,7 @@ def _whole_matrix_engine(monkeypatch):
         return np.column_stack([np.add.reduceat(x * v, starts) for x in whole(X).T])
 
     monkeypatch.setattr(cox_engine, "_evaluate_once", lambda *a: None)  # max(x'beta) first, then the sums
+    monkeypatch.setattr(cox, "_dense_cells", lambda *a: False)  # cluster x time sums as sparse products
     monkeypatch.setattr(cox_engine, "matvec", lambda X, beta: whole(X) @ beta)
     monkeypatch.setattr(cox_engine, "rmatvec", lambda v, X: v @ whole(X))
     monkeypatch.setattr(cox_engine, "segment_sums", segments)
