@@ -30,9 +30,10 @@ import numpy as np
 import pandas as pd
 
 from calmline import vocabulary
-from calmline.analysis import aipw, effects
+from calmline.analysis import aipw, effects, logit
 from calmline.analysis.column_runs import copy_columns, runs
 from calmline.analysis.design import ENCODED, Design, agent_codes, build, gather_rows
+from calmline.analysis.dispute_rows import PointDesign
 
 MIN_CALLS = 300
 """Fewer compared calls than this and a point is not estimated: the floor of a subgroup's own
@@ -163,10 +164,19 @@ def dispute_effects(df: pd.DataFrame, calls: pd.DataFrame, practices: list[str],
     # every point's matrix written into the same memory, one point at a time: the largest's size
     # (each point's rows counted first, not held: 16 bytes a compared call, ~58 MB for six at 1M)
     width = 0 if shared is None else len(shared.practice_names) + 1 + len(shared.covariate_names)
-    buffer = _Buffer(max((len(_compared_rows(linked, d)[0]) for d in disputes), default=0) * width)
+    buffer = _Buffer(max((m for d in disputes for m in [len(_compared_rows(linked, d)[0])]
+                          if logit.small(m, width, POINT_COPY_BYTES)), default=0) * width)
     for position, d in enumerate(disputes):
         rows += _point(linked, d, position, on_call, outcome, min_calls, trim, shared, agents, buffer)
     return pd.DataFrame(rows, columns=COLUMNS), []
+
+
+POINT_COPY_BYTES = logit.COPY_LIMIT_BYTES
+"""A point's matrix is written into the points' shared buffer (:class:`_Buffer`) when it takes at most
+this many bytes, and read from the linked calls' design a block of rows at a time
+(:class:`calmline.analysis.dispute_rows.PointDesign`) when larger: the models' limit for a copy of the
+design's rows. At 1M upset calls the largest point's matrix (276 MB) is copied: read by blocks, the
+points took 12.9-13.6 against 10.2-11.4 CPU s, for a peak 0.23-0.32 GB lower (the same table)."""
 
 
 def _compared_rows(linked: pd.DataFrame, d) -> tuple[np.ndarray, np.ndarray]:
@@ -206,8 +216,8 @@ def _agents(linked: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _rows_design(shared: Design, rows: np.ndarray, practices: list[str], treated: np.ndarray,
-                 name: str, scan: tuple[np.ndarray, ...] | None = None, into: np.ndarray | None = None
-                 ) -> Design:
+                 name: str, scan: tuple[np.ndarray, ...] | None = None, into=None,
+                 copy_limit: int | None = None) -> Design | PointDesign:
     """The design :func:`calmline.analysis.design.build` gives the calls ``rows`` of ``shared``
     (``build`` of all linked calls) with the practices ``practices`` and the 0/1 column ``treated``
     (named ``name``) last: the same model, from the shared columns.
@@ -222,9 +232,14 @@ def _rows_design(shared: Design, rows: np.ndarray, practices: list[str], treated
     covariates keep the shared design's value for a missing one (the median of all linked
     calls); with their ``_missing`` indicator in the model, the fit is again the same.
 
-    ``scan``: :func:`_scan` of the rows, when the caller has it. ``into``: a flat float array of at
-    least rows x columns values that the matrix is written into (:func:`dispute_effects` hands every
-    point the same one, its pages already mapped), instead of a new matrix."""
+    ``scan``: :func:`_scan` of the rows, when the caller has it. ``into``: a callable giving a flat
+    float array of at least the values asked for (rows x columns), that the matrix is written into
+    (:func:`dispute_effects` hands every point the same one, its pages already mapped), instead of a
+    new matrix.
+
+    A matrix of more than ``copy_limit`` bytes (default :data:`POINT_COPY_BYTES`) is not written: the
+    design is then a :class:`calmline.analysis.dispute_rows.PointDesign`, the same columns read from
+    the shared matrix's rows a block at a time (its practices already those that vary)."""
     n, width = len(rows), len(shared.covariate_names)
     scan = scan if scan is not None else _scan(shared, rows, treated)
     low, high, total = scan[:3]
@@ -248,10 +263,16 @@ def _rows_design(shared: Design, rows: np.ndarray, practices: list[str], treated
     # arrays views of it: its matrix() is then this matrix, not a copy
     p = len(picked) + 1
     k = p + len(kept)
-    X = np.empty((n, k)) if into is None else into[:n * k].reshape(n, k)
+    first = shared.practices.shape[1]
+    if shared.combined is not None and not logit.small(n, k, POINT_COPY_BYTES if copy_limit is None else copy_limit):
+        varies = [j for j in picked if len(scan) < 6 or scan[5][j] > 0]  # as the copy's varying() keeps
+        return PointDesign(shared.combined, rows, varies, [shared.practice_names[j] for j in varies],
+                           [first + j for j in kept], [shared.covariate_names[j] for j in kept], treated, name)
+    # (the buffer asked for the shared design's width: the size it was made for when this is the largest point)
+    X = np.empty((n, k)) if into is None else \
+        into(n * (len(shared.practice_names) + 1 + width))[:n * k].reshape(n, k)
     # each block of rows gathered once from the shared matrix (practices then covariates), its
     # kept columns copied into place a run of neighbours at a time
-    first = shared.practices.shape[1]
     sources = [(shared.combined, runs(picked), slice(0, p - 1)),
                (None, runs([first + j for j in kept]), slice(p, None))] if shared.combined is not None else \
         [(shared.practices, runs(picked), slice(0, p - 1)), (shared.covariates, runs(kept), slice(p, None))]
@@ -432,9 +453,7 @@ def _point(linked: pd.DataFrame, d, position: int, on_call: list[str], outcome: 
     named = [p for p in on_call if re.search(rf"\b{re.escape(p)}\b", f"{d.among} {d.treated}")]
     same = [p for p in on_call if p not in named and determined[p]]
     adjusted = [p for p in on_call if p not in named and p not in same]
-    design = _rows_design(shared, rows, adjusted, t, d.name, scan,
-                          None if buffer is None else buffer(len(rows) * (len(shared.practice_names) + 1
-                                                                         + len(shared.covariate_names))))
+    design = _rows_design(shared, rows, adjusted, t, d.name, scan, buffer)
     y = linked[outcome].astype(float).to_numpy()[rows]
     found, _, model_warnings = effects._estimate(  # the practices' own estimator (one target)
         design, [d.name], y, pd.factorize(agents)[0], "total", trim, label=f"{d.name} logit",
