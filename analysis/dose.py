@@ -495,6 +495,8 @@ def _cells(df: pd.DataFrame, practices: list[str], outcome: str, full: Design, m
         # each level's rows from one factorisation (a comparison of codes, not of strings)
         X = buffer = None  # the previous dimension's cells let go before this one's buffer is made
         codes, uniques = pd.factorize(df[dimension])
+        if len(uniques) < 2**15:  # each call's level in two bytes, not eight (the level array and the
+            codes = codes.astype(np.int16)  # design rows' one: 2 x 17 MB fewer at 2.9M calls)
         labels = {str(u): k for k, u in enumerate(uniques)}
         sizes = np.bincount(codes[codes >= 0], minlength=len(uniques))
         # the calls' level at their rows of the design (-1: not among the calls, or no level)
