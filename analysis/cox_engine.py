@@ -179,7 +179,8 @@ def column_ranges(X) -> tuple[np.ndarray, np.ndarray]:
     return terms_of(X).ranges()
 
 
-def evaluate(X: np.ndarray, e: np.ndarray, rs: dict, beta: np.ndarray, ranges=None) -> dict:
+def evaluate(X: np.ndarray, e: np.ndarray, rs: dict, beta: np.ndarray, ranges=None, *,
+             with_xe: bool = False) -> dict:
     """Log partial likelihood at ``beta`` and the per-time sums its derivatives use.
 
     With risk weights ``w = exp(x'beta - top)``: ``s0, s1`` the risk-set sums of
@@ -193,13 +194,15 @@ def evaluate(X: np.ndarray, e: np.ndarray, rs: dict, beta: np.ndarray, ranges=No
     beta_j hi_j)`` instead, known before the rows are read, so one pass does both, unless the
     bound is more than ``SHIFT_SLACK`` above the largest ``x'beta`` (then the two passes). Every
     quantity used is the same ratio of these sums whatever ``top`` is (no weight above 1).
+    ``with_xe``: that one pass also sums ``X' e`` (:func:`rmatvec`'s blocks, added in the same
+    order), returned as ``xe`` (not when the two passes were taken).
     """
     X = terms_of(X)
     with np.errstate(all="ignore"):
         if ranges is not None:
             lo, hi = ranges
             shift = np.maximum(beta * lo, beta * hi).sum()
-            once = _evaluate_once(X, e, rs, beta, shift) if np.isfinite(shift) else None
+            once = _evaluate_once(X, e, rs, beta, shift, with_xe) if np.isfinite(shift) else None
             if once is not None:
                 return once
         eta = matvec(X, beta)
@@ -210,7 +213,7 @@ def evaluate(X: np.ndarray, e: np.ndarray, rs: dict, beta: np.ndarray, ranges=No
         return _sums(w, segment_sums(X, w, rs["runs"]), churned, top, rs)
 
 
-def _evaluate_once(X, e, rs, beta, shift) -> dict | None:
+def _evaluate_once(X, e, rs, beta, shift, with_xe=False) -> dict | None:
     """:func:`evaluate` in one pass over the rows, ``top`` the bound ``shift``; None when the
     largest ``x'beta`` is more than ``SHIFT_SLACK`` below it (or not a number)."""
     n, k = X.shape
@@ -219,8 +222,11 @@ def _evaluate_once(X, e, rs, beta, shift) -> dict | None:
     run_sums = np.zeros((len(runs), k))
     product = np.empty((min(CHUNK, n), k), order="F")
     top, churned = -np.inf, 0.0
+    xe = np.zeros(k) if with_xe else None
     for a in range(0, n, CHUNK):
         rows = X.rows(a, a + CHUNK)
+        if xe is not None:
+            xe += e[a:a + len(rows)] @ rows
         eta = w[a:a + len(rows)]
         np.matmul(rows, beta, out=eta)
         top = np.maximum(top, eta.max())
@@ -231,7 +237,10 @@ def _evaluate_once(X, e, rs, beta, shift) -> dict | None:
         _add_segments(run_sums, part, runs, a)
     if not shift - top <= SHIFT_SLACK:
         return None
-    return _sums(w, run_sums, churned, shift, rs)
+    out = _sums(w, run_sums, churned, shift, rs)
+    if xe is not None:
+        out["xe"] = xe
+    return out
 
 
 def _sums(w, run_sums, churned, top, rs) -> dict:
@@ -343,10 +352,12 @@ def newton(X: np.ndarray, e: np.ndarray, rs: dict, *, max_iter: int = 30,
 
 
 def _newton(X, e, rs, max_iter, start=None):
-    xe = rmatvec(e, X)
     ranges = column_ranges(X)
     beta = np.zeros(X.shape[1]) if start is None else np.array(start, dtype=float)
-    ev = evaluate(X, e, rs, beta, ranges)
+    ev = evaluate(X, e, rs, beta, ranges, with_xe=True)  # X' e from the same pass
+    xe = ev.pop("xe", None)
+    if xe is None:
+        xe = rmatvec(e, X)
     info, converged, iterations = None, False, 0
     while iterations < max_iter and not converged:
         iterations += 1
