@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import tempfile
 import time
 from pathlib import Path
+
+from benchmarks.measure import run_measured
 
 ROOT = Path("/sys/fs/cgroup")
 
@@ -54,14 +54,7 @@ class MemoryCap:
         def enter() -> None:  # in the child, before it runs anything
             procs.write_text(str(os.getpid()))
 
-        with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-            start = time.perf_counter()
-            proc = subprocess.Popen(args, stdout=out, stderr=err, text=True, preexec_fn=enter)
-            _, status, usage = os.wait4(proc.pid, 0)
-            wall = time.perf_counter() - start
-            out.seek(0)
-            err.seek(0)
-            return wall, usage.ru_maxrss / 1024, out.read(), err.read(), os.waitstatus_to_exitcode(status)
+        return run_measured(args, preexec_fn=enter)
 
     def killed_for_memory(self) -> bool:
         """Whether the system killed a process of the cgroup for want of memory."""
