@@ -376,20 +376,38 @@ def _cell_rows(whole: Design, at: np.ndarray) -> tuple[logit.Gathered, list[str]
     return logit.Gathered(whole.combined, at, keep_p + [first + j for j in keep_c]), names
 
 
-def _at_level(fit, X: np.ndarray, first: int, others: list[str], level: str, base: np.ndarray
-              ) -> tuple[np.ndarray, np.ndarray]:
+def _at_level(fit, X: np.ndarray, first: int, others: list[str], level: str, base: np.ndarray,
+              found: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Each call's predicted risk with the factor set to ``level``, and the gradient of their mean.
 
-    ``base`` is the linear predictor without the factor's dummies; no copy of X is made.
+    ``base`` is the linear predictor without the factor's dummies; no copy of X is made. ``found``:
+    the gradient's sum over X's first columns, when the caller has it (:func:`_level_grads`).
     """
     k = first + others.index(level) if level in others else None
     p = logit.predict_linear(base + (fit.params[k] if k is not None else 0.0))
     d = p * (1 - p)
-    grad = X[:, :first].T @ d if isinstance(X, np.ndarray) else logit.crossprod(d, X.leading(first))
+    grad = found if found is not None else (
+        X[:, :first].T @ d if isinstance(X, np.ndarray) else logit.crossprod(d, X.leading(first)))
     grad = np.concatenate([grad, np.zeros(len(others))])
     if k is not None:
         grad[k] = d.sum()
     return p, grad / len(X)
+
+
+def _level_grads(fit, X, first: int, others: list[str], base: np.ndarray) -> dict[str, np.ndarray]:
+    """``logit.crossprod(d, X.leading(first))`` of every level (``d = p (1 - p)``, p its predictions, as
+    :func:`_at_level` makes them) from one pass over the blocks of a :class:`calmline.analysis.logit.Gathered`:
+    the same blocks, each level's predictions of a block being the same numbers as those rows of
+    its predictions of every call, summed in the same order (bit for bit), with one gather of X's
+    rows instead of one per level."""
+    shifts = {lvl: fit.params[first + i] for i, lvl in enumerate(others)} | {"__reference__": 0.0}
+    out = {lvl: None for lvl in shifts}
+    for rows, block in logit.row_blocks(X.leading(first), logit.PRODUCT_ROWS):
+        for lvl, shift in shifts.items():
+            p = logit.predict_linear(base[rows] + shift)
+            part = (p * (1 - p)).T @ block
+            out[lvl] = part if out[lvl] is None else out[lvl] + part
+    return {lvl: g if g is not None else np.zeros(first) for lvl, g in out.items()}
 
 
 def _base(X, first: int, params: np.ndarray) -> np.ndarray:
@@ -411,13 +429,16 @@ class _Levels:
         self.fit, self.X, self.first, self.others = fit, X, first, others
         self.base = _base(X, first, fit.params)
         self.found: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        # a Gathered X: every level's gradient from one pass over its blocks, not one pass each
+        self.grads = None if isinstance(X, np.ndarray) else _level_grads(fit, X, first, others, self.base)
 
     def at(self, level: str) -> tuple[np.ndarray, np.ndarray]:
         key = level if level in self.others else "__reference__"
         if key not in self.found:
             for old in [k for k in self.found if k != "__reference__"]:
                 del self.found[old]  # (a level's numbers are taken before the next level's)
-            self.found[key] = _at_level(self.fit, self.X, self.first, self.others, key, self.base)
+            self.found[key] = _at_level(self.fit, self.X, self.first, self.others, key, self.base,
+                                        None if self.grads is None else self.grads[key])
         return self.found[key]
 
     def risk(self, level: str) -> float:

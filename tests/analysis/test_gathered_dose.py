@@ -65,3 +65,26 @@ def test_small_models_are_still_copied_to_the_last_digit(monkeypatch):
     got = _tables(df, landmark)
     for a, b in zip(got, want):
         pdt.assert_frame_equal(a, b, check_exact=True)
+
+
+class _Fit:
+    def __init__(self, params):
+        self.params, self.cov = params, np.eye(len(params)) * 1e-4
+
+
+def test_every_levels_gradient_from_one_pass_is_each_levels_own():
+    """On a Gathered factor matrix every level's gradient comes from one pass over its blocks
+    (dose._level_grads): the same numbers, bit for bit, as a pass per level (dose._at_level)."""
+    rng = np.random.default_rng(4)
+    n = 30_000  # several blocks, the last one short
+    source = np.column_stack([np.ones(n), rng.random((n, 5)) < 0.4, rng.normal(size=(n, 2))])
+    level = rng.integers(0, 4, n)
+    dummies = np.column_stack([level == k for k in (1, 2, 3)])
+    X = logit.Gathered(source, None, [0, 1, 2, 4, 5, 6, 7], dummies)
+    fit, others = _Fit(rng.normal(size=10) * 0.3), ["a", "b", "c"]
+    levels = dose._Levels(fit, X, 7, others)
+    for lvl in others + ["__reference__"]:
+        p, grad = levels.at(lvl)
+        want_p, want_grad = dose._at_level(fit, X, 7, others, lvl, levels.base)
+        np.testing.assert_array_equal(p, want_p)
+        np.testing.assert_array_equal(grad, want_grad)
