@@ -66,8 +66,10 @@ def km_curves(df: pd.DataFrame, groups, *, time: str = "time_days", event: str =
     t_all = df[time].to_numpy(dtype=float, na_value=np.nan)
     e_all = df[event].to_numpy(dtype=float, na_value=np.nan)
     present = ~(np.isnan(t_all) | np.isnan(e_all))
+    every_present = bool(present.all())
     # every call's distinct time, once: each group's counts per time are bincounts over them
-    t_all, e_all = t_all[present], e_all[present]
+    if not every_present:  # (no copy of the times and churns when every call has them)
+        t_all, e_all = t_all[present], e_all[present]
     times, rank = _distinct(t_all)
     # the calls and churns per time of every call; a practice's 'with' counts are bincounts
     # weighted by its 0/1 values and its 'without' counts the rest (whole numbers: exact), with
@@ -78,7 +80,7 @@ def km_curves(df: pd.DataFrame, groups, *, time: str = "time_days", event: str =
     frames = []
     for practice in groups:
         used = df[practice].to_numpy(dtype=float, na_value=np.nan)
-        used = used if present.all() else used[present]
+        used = used if every_present else used[present]
         kept = ~np.isnan(used)
         if kept.all():
             valid, at, e, calls, deaths = every_valid, rank, e_all, every_calls, every_deaths
@@ -117,7 +119,8 @@ def _distinct(t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if len(t) and t.min() >= 0 and t.max() <= WHOLE_DAYS_MAX and (t == np.floor(t)).all():
         day = t.astype(np.intp)
         occurs = np.bincount(day) > 0
-        return np.flatnonzero(occurs).astype(float), (np.cumsum(occurs) - 1)[day]
+        # the positions as 32-bit integers (fewer than WHOLE_DAYS_MAX distinct days): half a vector
+        return np.flatnonzero(occurs).astype(float), (np.cumsum(occurs) - 1).astype(np.int32)[day]
     return np.unique(t, return_inverse=True)
 
 
