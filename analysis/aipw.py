@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from calmline.analysis import logit
+from calmline.analysis import gathered, logit
 
 TRIM = 0.01
 """Calls with a propensity below this, or above 1 minus it, are outside the overlap and left out."""
@@ -144,9 +144,9 @@ def squared(columns: np.ndarray) -> dict[int, np.ndarray]:
     are not 0/1 only (a 0/1 column is its own square, bit for bit), so checking balance on many
     practices holds a few squared columns, not a second copy of the covariates."""
     other = np.zeros(columns.shape[1], bool)  # a value neither 0 nor 1, found over row blocks
-    for _, block in logit.row_blocks(columns, 32_768):
+    for _, block in gathered.row_blocks(columns, 32_768):
         other |= ((block != 0) & (block != 1)).any(axis=0)
-    if isinstance(columns, logit.Gathered):  # (each column gathered once)
+    if isinstance(columns, gathered.Gathered):  # (each column gathered once)
         return {j: column * column for j in np.flatnonzero(other) for column in [columns.column(j)]}
     return {j: columns[:, j] * columns[:, j] for j in np.flatnonzero(other)}
 
@@ -234,7 +234,7 @@ def _smd(X: np.ndarray, sq: np.ndarray | dict, names: list[str], t: np.ndarray, 
     else:  # the same (n, 4) C-ordered array, written into the caller's
         weights = into
         weights[:, 0], weights[:, 1], weights[:, 2], weights[:, 3] = t, c, wt, wc
-    s1, s0, u1, u0 = logit.crossprod(weights, X)
+    s1, s0, u1, u0 = gathered.crossprod(weights, X)
     m1, m0 = s1 / t.sum(), s0 / c.sum()
     if isinstance(sq, np.ndarray):
         q1, q0 = t @ sq, c @ sq

@@ -3,7 +3,7 @@
 :func:`calmline.analysis.disputes._rows_design` writes a point's matrix (its adjusted practices, the
 point's side, its covariates) for its compared calls: at 1M upset calls the largest point's is 276 MB,
 and with transcripts on every call of a 10M-upset-call centre it would be 2.7 GB. Here the same matrix
-is a :class:`calmline.analysis.logit.Gathered` read of the shared matrix's rows with the side's column
+is a :class:`calmline.analysis.gathered.Gathered` read of the shared matrix's rows with the side's column
 in its place, which every fit, prediction and AIPW function of the models takes where it takes X: no
 copy of the compared calls' rows.
 """
@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from calmline.analysis import logit
+from calmline.analysis import gathered
 from calmline.analysis.column_runs import copy_columns, runs
 from calmline.analysis.design import gather_rows
 
 
-class PointRows(logit.Gathered):
+class PointRows(gathered.Gathered):
     """The rows ``rows`` (increasing) of ``source``, its columns ``columns``, with ``side`` (one value
     per chosen row) inserted as column ``at``: ``np.column_stack([S[:, :at], side, S[:, at:]])`` of
     ``S = source[np.ix_(rows, columns)]``, never held whole."""
@@ -50,11 +50,11 @@ class PointRows(logit.Gathered):
             raise IndexError("PointRows reads whole columns only: X[:, j]")
         return self.column(int(j))
 
-    def leading(self, k: int) -> logit.Gathered:
+    def leading(self, k: int) -> gathered.Gathered:
         """Its first ``k`` columns, before the side's."""
         if k > self.at:
             raise ValueError("leading() takes the columns before the side's only")
-        return logit.Gathered(self.source, self.rows, self.columns[:k])
+        return gathered.Gathered(self.source, self.rows, self.columns[:k])
 
 
 class PointDesign:

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from calmline import vocabulary
-from calmline.analysis import aipw, effects, logit
+from calmline.analysis import aipw, effects, gathered
 from calmline.analysis.column_runs import copy_columns, runs
 from calmline.analysis.design import ENCODED, Design, agent_codes, build, gather_rows
 from calmline.analysis.dispute_rows import PointDesign
@@ -165,13 +165,13 @@ def dispute_effects(df: pd.DataFrame, calls: pd.DataFrame, practices: list[str],
     # (each point's rows counted first, not held: 16 bytes a compared call, ~58 MB for six at 1M)
     width = 0 if shared is None else len(shared.practice_names) + 1 + len(shared.covariate_names)
     buffer = _Buffer(max((m for d in disputes for m in [len(_compared_rows(linked, d)[0])]
-                          if logit.small(m, width, POINT_COPY_BYTES)), default=0) * width)
+                          if gathered.small(m, width, POINT_COPY_BYTES)), default=0) * width)
     for position, d in enumerate(disputes):
         rows += _point(linked, d, position, on_call, outcome, min_calls, trim, shared, agents, buffer)
     return pd.DataFrame(rows, columns=COLUMNS), []
 
 
-POINT_COPY_BYTES = logit.COPY_LIMIT_BYTES
+POINT_COPY_BYTES = gathered.COPY_LIMIT_BYTES
 """A point's matrix is written into the points' shared buffer (:class:`_Buffer`) when it takes at most
 this many bytes, and read from the linked calls' design a block of rows at a time
 (:class:`calmline.analysis.dispute_rows.PointDesign`) when larger: the models' limit for a copy of the
@@ -264,7 +264,7 @@ def _rows_design(shared: Design, rows: np.ndarray, practices: list[str], treated
     p = len(picked) + 1
     k = p + len(kept)
     first = shared.practices.shape[1]
-    if shared.combined is not None and not logit.small(n, k, POINT_COPY_BYTES if copy_limit is None else copy_limit):
+    if shared.combined is not None and not gathered.small(n, k, POINT_COPY_BYTES if copy_limit is None else copy_limit):
         varies = [j for j in picked if len(scan) < 6 or scan[5][j] > 0]  # as the copy's varying() keeps
         return PointDesign(shared.combined, rows, varies, [shared.practice_names[j] for j in varies],
                            [first + j for j in kept], [shared.covariate_names[j] for j in kept], treated, name)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from calmline.analysis import logit
+from calmline.analysis import gathered, logit
 from calmline.analysis.column_runs import copy_columns, runs
 from calmline.analysis.multiplicity import FDR_LEVEL, bh_qvalues
 from calmline.analysis.design import Design, agent_codes, build
@@ -172,23 +172,23 @@ def dose_response(df: pd.DataFrame, practices: list[str], outcome: str, design: 
 
 
 def _factor_rows(whole: Design, rows: np.ndarray | None, drop: list[str], skip: list[str],
-                 dummies: list[np.ndarray], dummy_names: list[str]) -> tuple[np.ndarray | logit.Gathered, list[str]]:
-    """:func:`_factor_matrix`'s matrix and names as a :class:`calmline.analysis.logit.Gathered` read of
+                 dummies: list[np.ndarray], dummy_names: list[str]) -> tuple[np.ndarray | gathered.Gathered, list[str]]:
+    """:func:`_factor_matrix`'s matrix and names as a :class:`calmline.analysis.gathered.Gathered` read of
     the design's own matrix (its rows ``rows``, the kept columns, then the level dummies, held as one
     byte a value), not written into a new matrix (1.1 GB at 2.9M calls and 46 columns, per factor):
     the same values in the same places. :func:`_factor_matrix`'s copy when it is within
-    :data:`calmline.analysis.logit.COPY_LIMIT_BYTES`, or when the design has no single matrix to
+    :data:`calmline.analysis.gathered.COPY_LIMIT_BYTES`, or when the design has no single matrix to
     read (no ``combined``)."""
     if whole.combined is None:
         return _factor_matrix(whole, rows, drop, skip, dummies, dummy_names)
     ranges = None if rows is None else _ranges(whole, np.flatnonzero(rows))  # (one pass, for both)
     pj, cj, at = _factor_columns(whole, rows, drop, skip, ranges=ranges)
-    if logit.small(len(whole.combined) if at is None else len(at), len(pj) + len(cj) + len(dummies)):
+    if gathered.small(len(whole.combined) if at is None else len(at), len(pj) + len(cj) + len(dummies)):
         return _factor_matrix(whole, rows, drop, skip, dummies, dummy_names, ranges=ranges)
     names = [whole.practice_names[j] for j in pj] + [whole.covariate_names[j] for j in cj] + list(dummy_names)
     first = whole.practices.shape[1]
     extra = np.column_stack(dummies) if dummies else None
-    return logit.Gathered(whole.combined, at, pj + [first + j for j in cj], extra), names
+    return gathered.Gathered(whole.combined, at, pj + [first + j for j in cj], extra), names
 
 
 def _factor_columns(whole: Design, rows: np.ndarray | None, drop: list[str], skip: list[str], *,
@@ -350,7 +350,7 @@ def _cell_matrix(whole: Design, at: np.ndarray, out: np.ndarray) -> tuple[np.nda
 CELL_COPY_LIMIT_BYTES = 160 * 2**20
 """A heterogeneity cell whose matrix would take more than this is read from the design's rows
 (:func:`_cell_rows`), not copied into the cells' buffer, which is sized for the largest copied cell and
-held while its dimension's cells are fitted. Half :data:`calmline.analysis.logit.COPY_LIMIT_BYTES`
+held while its dimension's cells are fitted. Half :data:`calmline.analysis.gathered.COPY_LIMIT_BYTES`
 (a dose factor's matrix, held only while its factor is fitted), measured: at 1M upset calls every cell
 (at most 371,327 calls x 47 columns, 140 MB) is still copied, as before; at 2.9M calls in the model the
 cells above 560,000 calls are read, and the buffer is at most 160 MB."""
@@ -358,11 +358,11 @@ cells above 560,000 calls are read, and the buffer is at most 160 MB."""
 
 def _read(full: Design, rows: int, width: int) -> bool:
     """A cell of ``rows`` calls is read from the design's matrix (:func:`_cell_rows`), not copied."""
-    return full.combined is not None and not logit.small(rows, width, CELL_COPY_LIMIT_BYTES)
+    return full.combined is not None and not gathered.small(rows, width, CELL_COPY_LIMIT_BYTES)
 
 
-def _cell_rows(whole: Design, at: np.ndarray) -> tuple[logit.Gathered, list[str]]:
-    """:func:`_cell_matrix`'s matrix and names as a :class:`calmline.analysis.logit.Gathered` read of
+def _cell_rows(whole: Design, at: np.ndarray) -> tuple[gathered.Gathered, list[str]]:
+    """:func:`_cell_matrix`'s matrix and names as a :class:`calmline.analysis.gathered.Gathered` read of
     the design's ``combined`` matrix (the rows ``at``, the columns varying on them), no copy of the
     cell's rows (0.4 GB for a cell of 1.15M calls); the columns' ranges from one gathered pass over the
     rows. The same values in the same places."""
@@ -373,7 +373,7 @@ def _cell_rows(whole: Design, at: np.ndarray) -> tuple[logit.Gathered, list[str]
     keep_p = [j for j in pj if high[j] - low[j] > 0]
     keep_c = [j for j in range(len(whole.covariate_names)) if j == 0 or high[first + j] - low[first + j] > 0]
     names = [whole.practice_names[j] for j in keep_p] + [whole.covariate_names[j] for j in keep_c]
-    return logit.Gathered(whole.combined, at, keep_p + [first + j for j in keep_c]), names
+    return gathered.Gathered(whole.combined, at, keep_p + [first + j for j in keep_c]), names
 
 
 def _at_level(fit, X: np.ndarray, first: int, others: list[str], level: str, base: np.ndarray,
@@ -387,7 +387,7 @@ def _at_level(fit, X: np.ndarray, first: int, others: list[str], level: str, bas
     p = logit.predict_linear(base + (fit.params[k] if k is not None else 0.0))
     d = p * (1 - p)
     grad = found if found is not None else (
-        X[:, :first].T @ d if isinstance(X, np.ndarray) else logit.crossprod(d, X.leading(first)))
+        X[:, :first].T @ d if isinstance(X, np.ndarray) else gathered.crossprod(d, X.leading(first)))
     grad = np.concatenate([grad, np.zeros(len(others))])
     if k is not None:
         grad[k] = d.sum()
@@ -395,14 +395,14 @@ def _at_level(fit, X: np.ndarray, first: int, others: list[str], level: str, bas
 
 
 def _level_grads(fit, X, first: int, others: list[str], base: np.ndarray) -> dict[str, np.ndarray]:
-    """``logit.crossprod(d, X.leading(first))`` of every level (``d = p (1 - p)``, p its predictions, as
-    :func:`_at_level` makes them) from one pass over the blocks of a :class:`calmline.analysis.logit.Gathered`:
+    """``gathered.crossprod(d, X.leading(first))`` of every level (``d = p (1 - p)``, p its predictions, as
+    :func:`_at_level` makes them) from one pass over the blocks of a :class:`calmline.analysis.gathered.Gathered`:
     the same blocks, each level's predictions of a block being the same numbers as those rows of
     its predictions of every call, summed in the same order (bit for bit), with one gather of X's
     rows instead of one per level."""
     shifts = {lvl: fit.params[first + i] for i, lvl in enumerate(others)} | {"__reference__": 0.0}
     out = {lvl: None for lvl in shifts}
-    for rows, block in logit.row_blocks(X.leading(first), logit.PRODUCT_ROWS):
+    for rows, block in gathered.row_blocks(X.leading(first), gathered.PRODUCT_ROWS):
         for lvl, shift in shifts.items():
             p = logit.predict_linear(base[rows] + shift)
             part = (p * (1 - p)).T @ block
@@ -412,10 +412,10 @@ def _level_grads(fit, X, first: int, others: list[str], base: np.ndarray) -> dic
 
 def _base(X, first: int, params: np.ndarray) -> np.ndarray:
     """The linear predictor without the factor's dummies, ``X[:, :first] @ params[:first]`` (a
-    :class:`calmline.analysis.logit.Gathered`'s a block of rows at a time: each row the same number)."""
+    :class:`calmline.analysis.gathered.Gathered`'s a block of rows at a time: each row the same number)."""
     if isinstance(X, np.ndarray):
         return X[:, :first] @ params[:first]
-    return logit.product(X.leading(first), params[:first])
+    return gathered.product(X.leading(first), params[:first])
 
 
 class _Levels:
@@ -525,7 +525,7 @@ def _cells(df: pd.DataFrame, practices: list[str], outcome: str, full: Design, m
         if at is not None:
             placed[at] = codes
         # one buffer that each cell's matrix is written into in turn (the largest such cell's size,
-        # every column of the design); a cell whose matrix would pass logit.COPY_LIMIT_BYTES is read
+        # every column of the design); a cell whose matrix would pass gathered.COPY_LIMIT_BYTES is read
         # from the design's rows instead (_cell_rows)
         width = full.practices.shape[1] + full.covariates.shape[1]
         copied = [int(k) for k in sizes if k >= min_calls and not _read(full, int(k), width)]

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from calmline.analysis import aipw, logit
+from calmline.analysis import aipw, gathered, logit
 from calmline.analysis.design import Design, agent_codes, build, landmark_rows, subset_matrix
 
 COLUMNS = ["practice", "method", "effect", "scale", "estimate", "ci_low", "ci_high", "p_value",
@@ -125,7 +125,7 @@ def practice_effects(df: pd.DataFrame, practices: list[str], outcome: str, desig
 
 class _Landmark:
     """``subset_matrix(design, rows).varying()`` as :func:`_estimate` reads it, its matrix, practices
-    and covariates being :class:`calmline.analysis.logit.Gathered` reads of the design's own matrix
+    and covariates being :class:`calmline.analysis.gathered.Gathered` reads of the design's own matrix
     (:func:`calmline.analysis.design.landmark_rows`): no gathered copy of the calls' rows (1.0 GB at
     2.7M landmark calls and 46 columns). The same values, in the same order."""
 
@@ -134,9 +134,9 @@ class _Landmark:
     def __init__(self, design: Design, at: np.ndarray, found) -> None:
         rows, self.names, self.practice_names, self.covariate_names = found
         p = len(self.practice_names)
-        self.X = logit.Gathered(rows.matrix, rows.rows, rows.columns)
-        self.practices = logit.Gathered(rows.matrix, rows.rows, rows.columns[:p])
-        self.covariates = logit.Gathered(rows.matrix, rows.rows, rows.columns[p:])
+        self.X = gathered.Gathered(rows.matrix, rows.rows, rows.columns)
+        self.practices = gathered.Gathered(rows.matrix, rows.rows, rows.columns[:p])
+        self.covariates = gathered.Gathered(rows.matrix, rows.rows, rows.columns[p:])
         self.notes = list(design.notes)
         self._design, self._at = design, at
 
@@ -149,7 +149,7 @@ class _Landmark:
     def varying(self) -> "_Landmark":
         return self  # (practices constant among the rows are left out already)
 
-    def matrix(self) -> tuple[logit.Gathered, list[str]]:
+    def matrix(self) -> tuple[gathered.Gathered, list[str]]:
         return self.X, list(self.names)
 
     def treatment(self, practice: str) -> np.ndarray:
@@ -203,7 +203,7 @@ def _estimate(full: Design, targets: list[str], y: np.ndarray, groups: np.ndarra
         if every and not shared and logit.warm_started(n):
             # X and resolved, read a block of rows at a time, not written into a copy of X (1.1 GB at
             # 2.9M calls): the same values
-            Xd, names_d = logit.Gathered(X, extra=resolved), names + ["resolved"]
+            Xd, names_d = gathered.Gathered(X, extra=resolved), names + ["resolved"]
         elif every and not shared:  # (a small model: its exact Newton steps on a copy, as before)
             Xd, names_d = np.empty((n, X.shape[1] + 1)), names + ["resolved"]
             Xd[:, :-1], Xd[:, -1] = X, resolved
@@ -229,7 +229,7 @@ def _estimate(full: Design, targets: list[str], y: np.ndarray, groups: np.ndarra
     joint = names == design.practice_names + design.covariate_names  # X is practices | covariates
     # balance's four weight columns, one array for every practice (not a new one each)
     weights = np.empty((n, 4)) if balance and joint and main.ok and len(targets) > 1 else None
-    linear = logit.product(X, main.params) if main.ok else None  # shared by every practice's AME
+    linear = gathered.product(X, main.params) if main.ok else None  # shared by every practice's AME
     # every practice's AME and standard error (all vary: the design is ``varying()``), their
     # gradients from one product with X instead of a pass over X each
     marginal = dict(zip(varied, zip(*logit.ames(main, X, columns, linear=linear)))) \
@@ -251,7 +251,7 @@ def _estimate(full: Design, targets: list[str], y: np.ndarray, groups: np.ndarra
         j = design.practice_names.index(practice)
         effect_j = None
         if main.ok:  # the AME from the shared product, each call's predictions with and without
-            lin = linear - logit.column(X, j) * main.params[j]
+            lin = linear - gathered.column(X, j) * main.params[j]
             effect_j = (*marginal[practice], logit.predict_linear(lin + main.params[j]),
                         logit.predict_linear(lin))
             lin = None  # (not held through the AIPW and balance steps: 23 MB at 2.9M calls)

@@ -1,5 +1,5 @@
 """Dose factors' and heterogeneity cells' models read from the design's rows a block at a time
-(logit.Gathered, above logit.COPY_LIMIT_BYTES and dose.CELL_COPY_LIMIT_BYTES) instead of written into
+(gathered.Gathered, above gathered.COPY_LIMIT_BYTES and dose.CELL_COPY_LIMIT_BYTES) instead of written into
 matrices of their own: the same tables as with the copies, to 1e-10 relative (the fits' chord steps
 and CR1 sums are the same blocks; the levels' gradients and exact Newton steps sum over the rows a
 block at a time)."""
@@ -10,7 +10,7 @@ import numpy as np
 import pandas.testing as pdt
 import pytest
 
-from calmline.analysis import dose, logit
+from calmline.analysis import dose, gathered, logit
 from tests.analysis import frames
 
 PRACTICES = frames.PRACTICES + ["offered_options", "followed_up", "compensated"]
@@ -47,12 +47,12 @@ def test_factors_and_cells_read_from_the_design_give_the_copies_tables(monkeypat
                 return X, names
             return wrapped
 
-        monkeypatch.setattr(logit, "COPY_LIMIT_BYTES", 0)  # every model read from the design's rows
+        monkeypatch.setattr(gathered, "COPY_LIMIT_BYTES", 0)  # every model read from the design's rows
         monkeypatch.setattr(dose, "CELL_COPY_LIMIT_BYTES", 0)
         monkeypatch.setattr(dose, "_factor_rows", spy(dose._factor_rows))
         monkeypatch.setattr(dose, "_cell_rows", spy(dose._cell_rows))
         got = _tables(df, landmark)
-    assert len(read) >= 4 + 2 * 4 and all(isinstance(X, logit.Gathered) for X in read)
+    assert len(read) >= 4 + 2 * 4 and all(isinstance(X, gathered.Gathered) for X in read)
     assert got[0]["estimate"].notna().sum() >= 10 and got[1]["estimate"].notna().sum() >= 20
     for a, b in zip(got, want):
         pdt.assert_frame_equal(a, b, check_exact=False, rtol=1e-10, atol=0)
@@ -80,7 +80,7 @@ def test_every_levels_gradient_from_one_pass_is_each_levels_own():
     source = np.column_stack([np.ones(n), rng.random((n, 5)) < 0.4, rng.normal(size=(n, 2))])
     level = rng.integers(0, 4, n)
     dummies = np.column_stack([level == k for k in (1, 2, 3)])
-    X = logit.Gathered(source, None, [0, 1, 2, 4, 5, 6, 7], dummies)
+    X = gathered.Gathered(source, None, [0, 1, 2, 4, 5, 6, 7], dummies)
     fit, others = _Fit(rng.normal(size=10) * 0.3), ["a", "b", "c"]
     levels = dose._Levels(fit, X, 7, others)
     for lvl in others + ["__reference__"]:

@@ -1,4 +1,4 @@
-"""Models read from a design's rows a block at a time (logit.Gathered: a landmark's calls, the direct
+"""Models read from a design's rows a block at a time (gathered.Gathered: a landmark's calls, the direct
 model's X with resolved) without a copy of the matrix: the same fits and the same tables as on the
 gathered copy. Where the passes over the rows are the same blocks (the warm-started chord steps, the
 CR1 covariance, the AMEs, the predictions) to the last digit; where a sum over all rows is taken a
@@ -11,7 +11,7 @@ import numpy as np
 import pandas.testing as pdt
 import pytest
 
-from calmline.analysis import effects, logit
+from calmline.analysis import effects, gathered, logit
 from calmline.analysis.design import Design, build
 from calmline.analysis.effects import practice_effects
 from tests.analysis.frames import PRACTICES, population
@@ -28,18 +28,18 @@ def _matrix(n: int = 6000, seed: int = 3):
     X = np.column_stack([source[np.ix_(rows, columns)], extra])
     y = (rng.random(len(rows)) < 1 / (1 + np.exp(-(X @ [-0.5, 0.4, -0.3, 0.2, 0.3, -0.2, 0.5])))).astype(float)
     groups = rng.integers(0, 60, len(rows))
-    return logit.Gathered(source, rows, columns, extra), X, y, groups
+    return gathered.Gathered(source, rows, columns, extra), X, y, groups
 
 
 def test_gathered_blocks_hold_the_copys_values():
-    gathered, X, _, _ = _matrix()
-    np.testing.assert_array_equal(gathered.gathered(), X)
-    np.testing.assert_array_equal(gathered.block(100, 9000), X[100:])
-    np.testing.assert_array_equal(gathered.take(np.array([0, 5, 77])), X[[0, 5, 77]])
+    read, X, _, _ = _matrix()
+    np.testing.assert_array_equal(read.gathered(), X)
+    np.testing.assert_array_equal(read.block(100, 9000), X[100:])
+    np.testing.assert_array_equal(read.take(np.array([0, 5, 77])), X[[0, 5, 77]])
     for j in range(X.shape[1]):
-        np.testing.assert_array_equal(gathered.column(j), X[:, j])
+        np.testing.assert_array_equal(read.column(j), X[:, j])
     b = np.linspace(-1, 1, X.shape[1])
-    np.testing.assert_array_equal(logit.product(gathered, b), X @ b)  # each row's the same number
+    np.testing.assert_array_equal(gathered.product(read, b), X @ b)  # each row's the same number
 
 
 def test_a_warm_started_fit_on_gathered_rows_is_the_copys_to_the_last_digit():
