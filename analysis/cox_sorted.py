@@ -194,11 +194,6 @@ class SortedTerms:
         self._binary[name] = binary
 
     @property
-    def _kept(self) -> dict[str, np.ndarray]:
-        """The terms that are not 0/1, as written (floats)."""
-        return {name: self.column(name) for name in self._where if not self._binary[name]}
-
-    @property
     def X(self) -> np.ndarray:
         """The current terms as one float matrix, (n, len(names)), column-major: a copy, to look at
         (the models read the store itself)."""

@@ -252,15 +252,16 @@ query's CPU. A query that cannot run within it runs again without it."""
 def _population_query(con: duckdb.DuckDBPyConnection) -> pa.Table:
     """``queries/analysis/upset_calls.sql`` into Arrow, with DuckDB's joins as written and its memory
     capped at :data:`QUERY_MEMORY` (the default limit back afterwards)."""
+    query = load_sql("analysis/upset_calls")
     with _joins_as_written(con):
         if not _default_memory_limit(con):
-            return con.sql(load_sql("analysis/upset_calls")).to_arrow_table()
+            return con.sql(query).to_arrow_table()
         con.execute(f"SET memory_limit = '{QUERY_MEMORY}'")
         try:
-            return con.sql(load_sql("analysis/upset_calls")).to_arrow_table()
+            return con.sql(query).to_arrow_table()
         except duckdb.OutOfMemoryException:
             con.execute("RESET memory_limit")
-            return con.sql(load_sql("analysis/upset_calls")).to_arrow_table()
+            return con.sql(query).to_arrow_table()
         finally:
             con.execute("RESET memory_limit")
 
