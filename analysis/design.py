@@ -18,6 +18,8 @@ import numpy as np
 import pandas as pd
 
 from calmline import vocabulary
+from calmline.analysis.compact_matrix import CompactMatrix, zero_one
+from calmline.analysis.gathered import Gathered
 
 ENCODED = ("anger_level", "issue_type", "channel", "plan", "region", "call_month", "wait_s",
            "tenure_days", "monthly_value", "minutes_since_prev_upset", "prior_upset_calls_90d",
@@ -71,6 +73,13 @@ class Design:
     def without(self, practice: str) -> "Design":
         """The same design with one practice left out (its column removed)."""
         j = self.practice_names.index(practice)
+        if isinstance(self.combined, CompactMatrix):  # a view of the same stores
+            kept = [i for i in range(self.combined.shape[1]) if i != j]
+            combined = self.combined.columns(kept)
+            m = len(self.practice_names) - 1
+            return Design(combined.columns(slice(m, None)), self.covariate_names, combined.columns(slice(0, m)),
+                          [p for p in self.practice_names if p != practice], list(self.notes), combined,
+                          self._listed_without([practice]))
         return Design(self.covariates, self.covariate_names, np.delete(self.practices, j, axis=1),
                       [p for p in self.practice_names if p != practice], list(self.notes),
                       listed=self._listed_without([practice]))
@@ -96,10 +105,19 @@ class Design:
         estimated, and would make the model singular)."""
         if self.practice_ranges is not None:
             keep = np.asarray(self.practice_ranges) > 0
+        elif isinstance(self.practices, CompactMatrix):
+            keep = self.practices.ranges() > 0
         else:
             keep = np.ptp(self.practices, axis=0) > 0 if len(self.practices) else \
                 np.zeros(len(self.practice_names), bool)
         gone = [p for p, k in zip(self.practice_names, keep) if not k]
+        if isinstance(self.combined, CompactMatrix) and not keep.all():  # a view of the same stores
+            m = int(keep.sum())
+            combined = self.combined.columns(list(np.flatnonzero(keep)) +
+                                             list(range(len(keep), self.combined.shape[1])))
+            return Design(combined.columns(slice(m, None)), self.covariate_names, combined.columns(slice(0, m)),
+                          [p for p, k in zip(self.practice_names, keep) if k], list(self.notes), combined,
+                          self._listed_without(gone))
         return Design(self.covariates, self.covariate_names, self.practices if keep.all() else self.practices[:, keep],
                       [p for p, k in zip(self.practice_names, keep) if k], list(self.notes),
                       self.combined if keep.all() else None, self._listed_without(gone))
@@ -120,8 +138,14 @@ class Design:
     def matrix(self, extra: np.ndarray | None = None, extra_names: list[str] | None = None
                ) -> tuple[np.ndarray, list[str]]:
         """Practices first (in ``listed`` order), then covariates, then ``extra`` columns (without
-        ``extra``, the design's ``combined`` matrix itself when it has one in that order)."""
+        ``extra``, the design's ``combined`` matrix itself when it has one in that order); a
+        :class:`~calmline.analysis.gathered.Gathered` read of a compact ``combined`` matrix."""
         order = self.listed_order()
+        if isinstance(self.combined, CompactMatrix):  # read a block of rows at a time, not copied
+            p = len(self.practice_names)
+            columns = (list(range(p)) if order is None else order) + list(range(p, self.combined.shape[1]))
+            names = [self.practice_names[j] for j in columns[:p]] + self.covariate_names + (extra_names or [])
+            return Gathered(self.combined, columns=columns, extra=extra), names
         if extra is None and self.combined is not None and order is None:
             return self.combined, self.practice_names + self.covariate_names
         practices, practice_names = ((self.practices, self.practice_names) if order is None else
@@ -213,7 +237,14 @@ def _numeric(values: pd.Series, name: str, transform) -> tuple[np.ndarray, list[
     return np.column_stack(cols), names
 
 
-def build(df: pd.DataFrame, practices: list[str], after_call=None) -> Design:
+COMPACT_ABOVE_BYTES = 320 * 2**20
+"""A design whose matrix would take more than this many bytes as floats is held as a
+:class:`calmline.analysis.compact_matrix.CompactMatrix` (its 0/1 columns a byte a value): about
+870,000 calls at 46 columns. Below it the models read a float matrix, each pass over contiguous
+memory."""
+
+
+def build(df: pd.DataFrame, practices: list[str], after_call=None, compact: bool | None = None) -> Design:
     """Encode the pre-call covariates and the practices of ``df``.
 
     Parameters
@@ -227,6 +258,10 @@ def build(df: pd.DataFrame, practices: list[str], after_call=None) -> Design:
         ones). Only where they are kept changes: first among the matrix's columns, so that the
         total models' design (:meth:`Design.dropping` them) is a view of the one matrix; every
         model still reads the practices in the order given (``Design.listed``).
+    compact : bool, optional
+        Hold the matrix as a :class:`~calmline.analysis.compact_matrix.CompactMatrix` (by
+        default when it would take more than :data:`COMPACT_ABOVE_BYTES` as floats). The same
+        values either way.
 
     Returns
     -------
@@ -257,13 +292,26 @@ def build(df: pd.DataFrame, practices: list[str], after_call=None) -> Design:
                      + ", ".join(nm for nm, v in zip(names, varies) if not v))
     # one matrix: the practices, then the varying columns of each block side by side
     p = len(stored)
-    combined = np.empty((len(df), p + int(varies.sum())))
-    for j, name in enumerate(stored):
-        combined[:, j] = df[name].astype(float).to_numpy()
+    width = p + int(varies.sum())
+    if compact if compact is not None else len(df) * width * 8 > COMPACT_ABOVE_BYTES:
+        practice_values = [df[name].to_numpy() for name in stored]
+        combined = CompactMatrix.of_columns(len(df), [zero_one(v) for v in practice_values] + [
+            zero_one(b[:, i]) for b, _, _ in blocks for i in range(b.shape[1])])
+        for j, values in enumerate(practice_values):
+            combined.write_column(j, values)
+        del practice_values
+    else:
+        combined = np.empty((len(df), width))
+        for j, name in enumerate(stored):
+            combined[:, j] = df[name].astype(float).to_numpy()
     at = p
     while blocks:
         b, _, _ = blocks.pop(0)  # each block let go once written
-        combined[:, at:at + b.shape[1]] = b
+        if isinstance(combined, CompactMatrix):
+            for i in range(b.shape[1]):
+                combined.write_column(at + i, b[:, i])
+        else:
+            combined[:, at:at + b.shape[1]] = b
         at += b.shape[1]
         del b
     return Design(combined[:, p:], [nm for nm, v in zip(names, varies) if v], combined[:, :p], stored, notes,

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from calmline.analysis import aipw, gathered, logit
+from calmline.analysis import aipw, compact_matrix, gathered, logit
 from calmline.analysis.design import Design, agent_codes, build, landmark_rows, subset_matrix
 
 COLUMNS = ["practice", "method", "effect", "scale", "estimate", "ci_low", "ci_high", "p_value",
@@ -172,7 +172,7 @@ def _estimate(full: Design, targets: list[str], y: np.ndarray, groups: np.ndarra
     design = full.varying()
     n = len(y)
     seen = None if resolved is None else ~np.isnan(resolved)
-    every = (seen is not None and seen.all() and (np.ptp(design.covariates[:, 1:], axis=0) > 0).all())
+    every = (seen is not None and seen.all() and (compact_matrix.ranges(design.covariates[:, 1:]) > 0).all())
     # (every call has a resolution and no covariate is constant, which subset() would drop: the
     # direct model's matrix is the outcome model's with resolved after it)
     shared = every and design.combined is None
@@ -200,10 +200,11 @@ def _estimate(full: Design, targets: list[str], y: np.ndarray, groups: np.ndarra
         if not seen.all():
             warnings.append(f"{int((~seen).sum()):,} upset calls without a recorded resolution were left "
                             "out of the direct-effect model (not counted as unresolved)")
-        if every and not shared and logit.warm_started(n):
+        if every and not shared and (logit.warm_started(n) or isinstance(X, gathered.Gathered)):
             # X and resolved, read a block of rows at a time, not written into a copy of X (1.1 GB at
             # 2.9M calls): the same values
-            Xd, names_d = gathered.Gathered(X, extra=resolved), names + ["resolved"]
+            Xd = X.with_extra(resolved) if isinstance(X, gathered.Gathered) else gathered.Gathered(X, extra=resolved)
+            names_d = names + ["resolved"]
         elif every and not shared:  # (a small model: its exact Newton steps on a copy, as before)
             Xd, names_d = np.empty((n, X.shape[1] + 1)), names + ["resolved"]
             Xd[:, :-1], Xd[:, -1] = X, resolved
@@ -218,9 +219,12 @@ def _estimate(full: Design, targets: list[str], y: np.ndarray, groups: np.ndarra
     direct_marginal = {}
     if direct is not None and direct.ok and Xd is not None:
         m = len(design.practice_names)  # the practices' columns, their ranges in one pass over the rows
-        practices_d = X[:, :m] if every else Xd[:, :m]  # (every call: Xd's practices are X's)
-        varying_d = [int(k) for k in np.flatnonzero(practices_d.max(axis=0) - practices_d.min(axis=0) > 0)] \
-            if m and len(Xd) else []
+        if every:  # (every call: Xd's practices are the design's, which all vary: it is ``varying()``)
+            varying_d = list(range(m)) if len(Xd) else []
+        else:
+            practices_d = Xd[:, :m]
+            varying_d = [int(k) for k in np.flatnonzero(practices_d.max(axis=0) - practices_d.min(axis=0) > 0)] \
+                if m and len(Xd) else []
         if varying_d:
             direct_marginal = dict(zip(varying_d, zip(*logit.ames(direct, Xd, varying_d))))
     Xd = None  # (when X is a view of it, its memory stays with X)
