@@ -21,11 +21,10 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 from threadpoolctl import threadpool_limits
 
 from calmline import vocabulary
-from calmline.analysis import disputes, schedule, secondary
+from calmline.analysis import disputes, population_read, schedule, secondary
 from calmline.analysis.design import Design, active_at, agent_codes, build
 from calmline.analysis.dose import dose_response, heterogeneity
 from calmline.analysis.effects import practice_effects
@@ -191,104 +190,82 @@ def _store_population(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     no model reads (customer_id, site): the rows every model of this fit uses, and those the
     dashboard's estimates for a filter read with a WHERE.
 
-    The query runs once, into Arrow; the table is written from that Arrow table and the frame
-    converted from it, rather than the table written by the query and read back sorted by DuckDB.
-    The frame is in call_id order (Arrow's sort of the unique call ids, then a gather of the rows),
-    as the query's parallel plan returns its rows in an order of its own each time: the same
-    database then gives the same numbers to the last digit, on any number of threads. The stored
-    table's rows are in the query's order (its readers filter it)."""
+    DuckDB writes the table from the query (:func:`_capped`, its joins as written), and the frame
+    is read back from the table sorted by call_id, as a stream of batches written into the frame's
+    columns (:func:`_population_read`): the process holds the frame and a batch, not the whole
+    result beside it. The query's parallel plan returns its rows in an order of its own each time;
+    in call_id order the same database gives the same numbers to the last digit, on any number of
+    threads. The stored table's rows are in no set order (its readers filter it)."""
     con.execute("DROP TABLE IF EXISTS model_population")
     con.execute("CREATE OR REPLACE TABLE model_population_runs (run_id INTEGER NOT NULL)")
-    table = _population_query(con)
+    query = load_sql("analysis/upset_calls")
+    with _joins_as_written(con), _any_row_order(con):
+        _capped(con, lambda: con.sql(query).create("model_population"))
     _release_buffers(con)  # the query's hash tables and window sort
-    with _any_row_order(con):
-        con.from_arrow(table).create("model_population")
-    _release_buffers(con)  # the blocks the write pinned
-    return _population_frame(table.drop_columns(["customer_id", "site"]))
+    frame = _population_read(con)
+    _release_buffers(con)  # the sort's
+    return frame
 
 
 LEVELS = ("issue_type", "channel", "plan", "region")
 """Text columns of the population that every model reads only as levels (the design's dummy columns,
 the heterogeneity cells): held as pandas categoricals, a byte or two per call instead of a string."""
 
+BATCH_ROWS = 131_072
+"""Rows of the population read at a time (:func:`_population_read`): about 12 MB of Arrow."""
 
-def _population_frame(table: pa.Table) -> pd.DataFrame:
-    """The population's frame from its Arrow ``table``: in call_id order, converted one column at a
-    time, each column of ``table`` let go once converted, and Arrow's freed memory handed back at
-    the end. Held compactly: the :data:`LEVELS` columns as categoricals, the integer columns as
-    int32 when their values fit (else as :func:`_frame` gives them), every other column as
-    :func:`_frame` gives it; the values are those of :func:`_frame` of the sorted table.
 
-    At 3.9M upset calls the frame is 0.32 GB smaller (964 -> 644 MB), and the process holds 0.78 GB
-    less once the step is done (2.28 -> 1.50 GB): the whole sorted copy of the table, and the memory
-    Arrow keeps for itself after a free (mimalloc's pages, which numpy cannot reuse), were held
-    through every model."""
-    order = pc.sort_indices(table["call_id"])
-    columns = {}
-    for name in table.column_names:
-        column = table.column(name).take(order)
-        table = table.drop_columns([name])
-        if name in LEVELS and not pa.types.is_dictionary(column.type):
-            column = pc.dictionary_encode(column)
-        values = _frame(pa.table({name: column}))[name]
-        del column
-        if values.dtype == np.int64 and len(values) and \
-                np.iinfo(np.int32).min <= values.min() and values.max() <= np.iinfo(np.int32).max:
-            values = values.astype(np.int32)
-        columns[name] = values
-    frame = pd.DataFrame(columns, copy=False)
+def _population_read(con: duckdb.DuckDBPyConnection, batch_rows: int | None = None) -> pd.DataFrame:
+    """The frame of the stored ``model_population``: ``queries/analysis/population_sorted.sql`` (in
+    call_id order, DuckDB's sort spilling past :data:`QUERY_MEMORY`) read ``batch_rows`` rows at a
+    time (:data:`BATCH_ROWS` when None) into columns allocated once with their final dtypes
+    (:func:`calmline.analysis.population_read.stream_frame`, what each column holds from
+    ``population_columns.sql``), Arrow's freed memory handed back at the end. Held compactly: the
+    :data:`LEVELS` columns as categoricals, 64-bit integers as int32 when their values fit; every
+    other column as :func:`calmline.analysis.population_read.arrow_frame` gives it."""
+    facts = con.execute(load_sql("analysis/population_columns"))
+    held = dict(zip([d[0] for d in facts.description], facts.fetchall()[0]))
+    rows = held["population_rows"]
+
+    def read() -> pd.DataFrame:
+        batches = con.sql(load_sql("analysis/population_sorted")).to_arrow_reader(batch_rows or BATCH_ROWS)
+        columns = {f.name: population_read.Held(rows - held[f"values_{f.name}"], held[f"least_{f.name}"],
+                                                held[f"greatest_{f.name}"]) for f in batches.schema}
+        return population_read.stream_frame(batches, batches.schema, rows, columns, LEVELS)
+
+    frame = _capped(con, read)
     pa.default_memory_pool().release_unused()
     return frame
 
 
 QUERY_MEMORY = "1GB"
-"""DuckDB's working memory while the population query runs (unless a limit was set on purpose):
-past it, the query's hash tables and window sorts spill to the working copy's spill folder, which
-goes with it. At 1M upset calls the query stays within it (the same CPU); at 3.9M its peak went
-3.2 -> 2.1 GB (the result, 0.84 GB of Arrow, is held either way), for about a third more of the
-query's CPU. A query that cannot run within it runs again without it."""
+"""DuckDB's working memory while the population query runs and while its table is read back sorted
+(unless a limit was set on purpose): past it, the query's hash tables and window sorts, and the
+sort of the read, spill to the working copy's spill folder, which goes with it. At 1M upset calls
+neither passes it; at 3.9M the query's peak went 3.2 -> 2.1 GB, for about a third more of the
+query's CPU. A step that cannot run within it runs again without it."""
 
 
-def _population_query(con: duckdb.DuckDBPyConnection) -> pa.Table:
-    """``queries/analysis/upset_calls.sql`` into Arrow, with DuckDB's joins as written and its memory
-    capped at :data:`QUERY_MEMORY` (the default limit back afterwards)."""
-    query = load_sql("analysis/upset_calls")
-    with _joins_as_written(con):
-        if not _default_memory_limit(con):
-            return con.sql(query).to_arrow_table()
-        con.execute(f"SET memory_limit = '{QUERY_MEMORY}'")
-        try:
-            return con.sql(query).to_arrow_table()
-        except duckdb.OutOfMemoryException:
-            con.execute("RESET memory_limit")
-            return con.sql(query).to_arrow_table()
-        finally:
-            con.execute("RESET memory_limit")
+def _capped(con: duckdb.DuckDBPyConnection, run: Callable[[], object]):
+    """``run()`` with DuckDB's memory capped at :data:`QUERY_MEMORY` (the default limit back
+    afterwards), run again without the cap if DuckDB runs out of memory; a limit set on purpose is
+    left as it is."""
+    if not _default_memory_limit(con):
+        return run()
+    con.execute(f"SET memory_limit = '{QUERY_MEMORY}'")
+    try:
+        return run()
+    except duckdb.OutOfMemoryException:
+        pass  # run again below, once what this try held (its traceback's frames) is let go
+    finally:
+        con.execute("RESET memory_limit")
+    return run()
 
 
 def read_frame(relation: duckdb.DuckDBPyRelation) -> pd.DataFrame:
     """``relation.df()``, with text columns held as Arrow strings (``string[pyarrow]``) instead
-    of one Python object per value (:func:`_frame`)."""
-    return _frame(relation.to_arrow_table())
-
-
-def _frame(table: pa.Table) -> pd.DataFrame:
-    """An Arrow table as ``DuckDBPyRelation.df()`` would give it, but with text columns held as
-    Arrow strings (``string[pyarrow]``) instead of one Python object per value: at 1M upset calls
-    about 0.2 GB less, read in a third of the CPU time, and the design's factorisations of the
-    text columns run on Arrow's dictionary encoding. Every other column has ``df()``'s dtype
-    (bool, or ``boolean`` when it has a missing value; int64, or float64 when it has one; dates
-    as ``datetime64[us]``); missing text is ``pd.NA`` rather than None, which every model reads
-    the same way."""
-    mapped = {pa.string(): pd.StringDtype("pyarrow"), pa.large_string(): pd.StringDtype("pyarrow"),
-              pa.bool_(): pd.BooleanDtype()}
-    frame = table.to_pandas(types_mapper=mapped.get, date_as_object=False)
-    for name, column in list(frame.items()):
-        if isinstance(column.dtype, pd.BooleanDtype) and not column.hasnans:
-            frame[name] = column.to_numpy(dtype=bool)  # as df(): plain bool without a missing value
-        elif column.dtype.kind == "M" and column.dtype != "datetime64[us]":
-            frame[name] = column.astype("datetime64[us]")
-    return frame
+    of one Python object per value (:func:`calmline.analysis.population_read.arrow_frame`)."""
+    return population_read.arrow_frame(relation.to_arrow_table())
 
 
 @contextmanager
