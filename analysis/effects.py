@@ -157,6 +157,19 @@ class _Landmark:
         return self._design.practices[self._at, self._design.practice_names.index(practice)]
 
 
+def _seen_rows(X: gathered.Gathered, names: list[str], p: int, seen: np.ndarray, resolved: np.ndarray
+               ) -> tuple[gathered.Gathered, list[str]]:
+    """``design.subset(seen).matrix(resolved[seen])`` of a design read by blocks (X, its ``p``
+    practices first): the rows ``seen`` of X's own source, covariates constant among them left
+    out (as ``subset`` drops them), then resolved; read a block of rows at a time, not copied."""
+    rows = np.flatnonzero(seen) if X.rows is None else X.rows[seen]
+    varies = gathered.ranges(gathered.Gathered(X.source, rows, X.columns[p:])) > 0
+    varies[0] = True  # (the intercept)
+    kept = list(range(p)) + [p + i for i in np.flatnonzero(varies)]
+    return (gathered.Gathered(X.source, rows, [X.columns[j] for j in kept], resolved[seen]),
+            [names[j] for j in kept] + ["resolved"])
+
+
 def _treatment(full, practice: str) -> np.ndarray:
     if isinstance(full, _Landmark):
         return full.treatment(practice)
@@ -208,6 +221,8 @@ def _estimate(full: Design, targets: list[str], y: np.ndarray, groups: np.ndarra
         elif every and not shared:  # (a small model: its exact Newton steps on a copy, as before)
             Xd, names_d = np.empty((n, X.shape[1] + 1)), names + ["resolved"]
             Xd[:, :-1], Xd[:, -1] = X, resolved
+        elif not shared and isinstance(X, gathered.Gathered) and seen.any():
+            Xd, names_d = _seen_rows(X, names, len(design.practice_names), seen, resolved)
         elif not shared:
             Xd, names_d = design.subset(seen).matrix(resolved[seen][:, None], ["resolved"]) if seen.any() \
                 else (None, None)
@@ -222,9 +237,9 @@ def _estimate(full: Design, targets: list[str], y: np.ndarray, groups: np.ndarra
         if every:  # (every call: Xd's practices are the design's, which all vary: it is ``varying()``)
             varying_d = list(range(m)) if len(Xd) else []
         else:
-            practices_d = Xd[:, :m]
-            varying_d = [int(k) for k in np.flatnonzero(practices_d.max(axis=0) - practices_d.min(axis=0) > 0)] \
-                if m and len(Xd) else []
+            ranges_d = gathered.ranges(Xd.leading(m) if isinstance(Xd, gathered.Gathered) else Xd[:, :m]) \
+                if m and len(Xd) else np.zeros(0)
+            varying_d = [int(k) for k in np.flatnonzero(ranges_d > 0)]
         if varying_d:
             direct_marginal = dict(zip(varying_d, zip(*logit.ames(direct, Xd, varying_d))))
     Xd = None  # (when X is a view of it, its memory stays with X)

@@ -179,6 +179,18 @@ def crossprod(W: np.ndarray, X) -> np.ndarray:
     return out if out is not None else np.zeros(W.shape[1:] + (X.shape[1],))
 
 
+def ranges(X) -> np.ndarray:
+    """Each column's largest minus smallest value (``np.ptp(X, axis=0)``); on a
+    :class:`Gathered` a block of rows at a time."""
+    if not isinstance(X, Gathered):
+        return np.ptp(X, axis=0)
+    low, high = np.full(X.shape[1], np.inf), np.full(X.shape[1], -np.inf)
+    for _, block in row_blocks(X, PRODUCT_ROWS):
+        np.minimum(low, block.min(axis=0), out=low)
+        np.maximum(high, block.max(axis=0), out=high)
+    return high - low if len(X) else np.zeros(X.shape[1])
+
+
 def column(X, j: int) -> np.ndarray:
     """Column ``j`` of X: a view of an array, a gathered copy of a :class:`Gathered`'s."""
     return X.column(j) if isinstance(X, Gathered) else X[:, j]

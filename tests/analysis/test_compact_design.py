@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from calmline import vocabulary
-from calmline.analysis import compact_matrix, design, gathered, runner
+from calmline.analysis import compact_matrix, design, effects, gathered, runner
 from calmline.analysis.compact_matrix import CompactMatrix
 
 TABLES = ("practice_effects", "practice_balance", "practice_sensitivity", "dose_response",
@@ -154,3 +154,22 @@ def test_a_fit_on_the_compact_design_stores_the_same_numbers(two_fits, table):
     a, b = two_fits["floats"][table], two_fits["compact"][table]
     assert len(a) and list(a.columns) == list(b.columns) and len(a) == len(b)
     pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-9, atol=1e-12)
+
+
+def test_the_direct_model_on_calls_with_a_resolution_reads_the_compact_design(monkeypatch):
+    """Some calls without a recorded resolution: the direct-effect model's rows of a compact design
+    are read from it (never gathered whole), with the estimates of the float design's copy."""
+    df, practices = _population(3_000, seed=5)
+    rng = np.random.default_rng(6)
+    df["agent_id"] = rng.choice([f"a{k}" for k in range(40)], len(df))
+    df["churned_90d"] = rng.random(len(df)) < 0.2 + 0.1 * df[practices[0]]
+    df["resolved"] = np.where(rng.random(len(df)) < 0.1, np.nan, rng.integers(0, 2, len(df)))
+    after = [p.name for p in vocabulary.PRACTICES if p.after_call]
+    tables = {}
+    for compact in (False, True):
+        built = design.build(df, practices, compact=compact)
+        monkeypatch.setattr(compact_matrix, "STRICT", compact)
+        tables[compact], _, _ = effects.practice_effects(df, practices, "churned_90d", built, after_call=after)
+    direct = tables[True][tables[True]["effect"] == "direct"]
+    assert direct["estimate"].notna().sum() >= 5
+    pd.testing.assert_frame_equal(tables[False], tables[True], check_exact=False, rtol=1e-9, atol=1e-12)
