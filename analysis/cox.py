@@ -393,38 +393,39 @@ def _cluster_scores(X, e, parts, codes):
     sums of ``e``, ``w``, ``w e``) times per-time matrices: no calls x terms array.
     """
     sizes, w = parts["sizes"], parts["w"]
-    # alpha = e - w H + w e h_tied (e is 0/1: w e h = w h e), in one vector and one more
-    alpha = np.repeat(parts["H"], sizes)
+    # each call's time (its index among the distinct times); the per-call values of the per-time
+    # pieces are takes of it (the values np.repeat(piece, sizes) gives), into vectors reused
+    at = np.repeat(np.arange(len(sizes)), sizes)
+    # alpha = e - w H + w e h_tied (e is 0/1: w e h = w h e), in one vector and the work one
+    alpha = np.take(parts["H"], at)
     alpha *= -w
     alpha += e
-    tied = np.repeat(parts["h_tied"], sizes)
-    tied *= w
-    tied *= e
-    alpha += tied
-    del tied
+    work = np.take(parts["h_tied"], at)
+    work *= w
+    work *= e
+    alpha += work
     groups = np.zeros(len(e), dtype=np.intp) if codes is None else codes
     n_groups = int(groups.max()) + 1
     cells = n_groups * len(sizes)
     if _dense_cells(cells, len(e)):
         # each call's (cluster, time) cell: the sums per cell are bincounts into a dense
         # clusters x times array (small when times are whole days), no sparse matrix of every call
-        cell = np.repeat(np.arange(len(sizes)), sizes)
+        cell = at
         cell += groups * len(sizes)
+        del at
 
         def by_group_and_time(v):
             return np.bincount(cell, weights=v, minlength=cells).reshape(n_groups, len(sizes))
     else:
-        at = np.repeat(np.arange(len(sizes)), sizes)
-
         def by_group_and_time(v):
             return sparse.csr_matrix((v, (groups, at)), shape=(n_groups, len(sizes)))
 
-    work = np.empty(len(e))
     sums = np.column_stack([np.bincount(groups, weights=np.multiply(alpha, x, out=work), minlength=n_groups)
                             for x in cox_engine.terms_of(X).columns()])
+    del alpha
     sums -= by_group_and_time(e) @ parts["mbar"]
     sums += by_group_and_time(w) @ parts["G"]
-    sums -= by_group_and_time(w * e) @ parts["g_tied"]
+    sums -= by_group_and_time(np.multiply(w, e, out=work)) @ parts["g_tied"]
     return (None if codes is None else sums), sums.sum(axis=0)
 
 
@@ -443,7 +444,9 @@ def _ph_p_values(X, e, parts, cov) -> np.ndarray:
     sizes, deaths = parts["sizes"], parts["deaths"]
     at_risk = sizes[::-1].cumsum()[::-1]
     km_before = np.concatenate([[1.0], np.cumprod(1 - deaths / at_risk)[:-1]])
-    g = e * (1 - np.repeat(km_before, sizes))
+    g = np.repeat(km_before, sizes)  # e (1 - KM before), in one vector: the same operations
+    np.subtract(1, g, out=g)
+    g *= e
     n_dead = e.sum()
     g[e == 1] -= g[e == 1].mean()
     gg = g @ g

@@ -261,18 +261,28 @@ def sorted_terms(df: pd.DataFrame, practices: list[str], apart, landmark_days: i
     design's way (:func:`calmline.analysis.cox.fit_cox_columns`): a time, churn or agent missing,
     a time below 0 or a churn not 0/1 (its words or its error then), or a landmark's times
     (``time - landmark_days``) not in the same order as the times (ties made or undone by
-    rounding), which would order its calls differently."""
+    rounding), which would order its calls differently, or not the store's times less
+    ``landmark_days`` to the last digit (times neither 64-bit floats nor integers below 2**53)."""
     if not len(df) or any(df[c].isna().any() for c in (time, event, cluster)):
         return None
-    t = df[time].astype(float).to_numpy()
+    times = df[time]
+    t = times.astype(float).to_numpy()
     e = df[event].astype(float).to_numpy()
     if (t < 0).any() or not np.isin(e, (0.0, 1.0)).all():
+        return None
+    # a landmark model's times are the store's less landmark_days (the survival step holds no
+    # frame through the fits): the frame's own time - landmark_days when its times are 64-bit
+    # floats (the same subtraction) or integers exact as floats (both subtractions exact)
+    kind = times.dtype.kind
+    if landmark_days is not None and not (kind == "f" and times.dtype.itemsize == 8
+                                          or kind in "iu" and t.max() < 2 ** 53):
         return None
     # whole days less whole days are exact, so in the same order: no check needed
     if landmark_days is not None and not (float(landmark_days).is_integer() and t.max() < 2 ** 52
                                           and (t == np.floor(t)).all()):
         later = np.sort(t[t > landmark_days])
-        shifted = np.sort((df[time] - landmark_days).astype(float).to_numpy()[t > landmark_days])
+        shifted = np.sort((times - landmark_days).astype(float).to_numpy()[t > landmark_days])
         if not np.array_equal(np.diff(later) > 0, np.diff(shifted) > 0):
             return None
+    del times
     return SortedTerms(df, practices, apart, t, e)

@@ -62,14 +62,52 @@ def km_curves(df: pd.DataFrame, groups, *, time: str = "time_days", event: str =
     missing = [c for c in [time, event, *groups] if c not in df.columns]
     if missing:
         raise ValueError(f"columns not in the data: {missing}")
-    days = np.arange(0, horizon_days + 1, step_days)
     t_all = df[time].to_numpy(dtype=float, na_value=np.nan)
     e_all = df[event].to_numpy(dtype=float, na_value=np.nan)
     present = ~(np.isnan(t_all) | np.isnan(e_all))
     every_present = bool(present.all())
-    # every call's distinct time, once: each group's counts per time are bincounts over them
     if not every_present:  # (no copy of the times and churns when every call has them)
         t_all, e_all = t_all[present], e_all[present]
+
+    def values(practice):
+        used = df[practice].to_numpy(dtype=float, na_value=np.nan)
+        return used if every_present else used[present]
+    return _curves(t_all, e_all, groups, values, horizon_days, step_days, time, event)
+
+
+def km_columns(time: np.ndarray, event: np.ndarray, columns, *, horizon_days: int = 180,
+               step_days: int = 1) -> pd.DataFrame:
+    """:func:`km_curves` of calls given as arrays, every time and churn present: the same table
+    from the same counts, without a frame of the calls.
+
+    Parameters
+    ----------
+    time, event : (n,) arrays
+        Days to churn or censoring (>= 0), and 1 for churn, 0 for censored (read as they are when
+        they are floats: no copy of them).
+    columns : mapping of str to (n,) array
+        Each practice's 0/1 values over the same calls (bools or bytes will do; a missing value,
+        NaN, leaves the call out of that practice's curves), in the order the curves are wanted.
+        The calls may come in any order that is the same for every array (the curves are counts
+        per time): the survival step hands its time-sorted store's columns over as they lie.
+    horizon_days, step_days : int
+        As :func:`km_curves`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`km_curves`.
+    """
+    return _curves(np.asarray(time, dtype=float), np.asarray(event, dtype=float), list(columns),
+                   lambda practice: np.asarray(columns[practice], dtype=float), horizon_days, step_days,
+                   "time_days", "event")
+
+
+def _curves(t_all, e_all, groups, values, horizon_days, step_days, time, event) -> pd.DataFrame:
+    """The curves of :func:`km_curves` from the calls' times and churns (every one present) and
+    ``values(practice)``, each practice's values over the same calls as floats (NaN: missing)."""
+    days = np.arange(0, horizon_days + 1, step_days)
+    # every call's distinct time, once: each group's counts per time are bincounts over them
     times, rank = _distinct(t_all)
     # the calls and churns per time of every call; a practice's 'with' counts are bincounts
     # weighted by its 0/1 values and its 'without' counts the rest (whole numbers: exact), with
@@ -79,8 +117,7 @@ def km_curves(df: pd.DataFrame, groups, *, time: str = "time_days", event: str =
     every_deaths = np.bincount(rank, weights=e_all, minlength=len(times))
     frames = []
     for practice in groups:
-        used = df[practice].to_numpy(dtype=float, na_value=np.nan)
-        used = used if every_present else used[present]
+        used = values(practice)
         kept = ~np.isnan(used)
         if kept.all():
             valid, at, e, calls, deaths = every_valid, rank, e_all, every_calls, every_deaths
@@ -93,6 +130,7 @@ def km_curves(df: pd.DataFrame, groups, *, time: str = "time_days", event: str =
             raise ValueError(f"{time} must be >= 0, and {event} and {practice} 0 or 1")
         with_calls = np.bincount(at, weights=used, minlength=len(times)).astype(np.int64)
         with_deaths = np.bincount(at, weights=used * e, minlength=len(times))
+        del used
         for label, n, d in (("with", with_calls, with_deaths),
                             ("without", calls - with_calls, deaths - with_deaths)):
             if n.any():

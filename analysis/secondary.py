@@ -19,7 +19,7 @@ from calmline.analysis.training_impact import training_impact
 from calmline.analysis.shrinkage import shrink_rates
 from calmline.analysis.cox import fit_cox_columns
 from calmline.analysis.cox_sorted import SortedTerms, sorted_terms
-from calmline.analysis.kaplan_meier import km_curves
+from calmline.analysis.kaplan_meier import km_columns, km_curves
 
 KM_HORIZON_DAYS = 180
 
@@ -40,19 +40,29 @@ def survival(population: pd.DataFrame, practices: list[str], *, after_call=(),
     Without ``landmark_days`` after-call practices get no Cox row and no curves.
     """
     used = ["agent_id", "event", "time_days", *ENCODED, *practices]
-    complete = population[[*practices, "time_days"]].notna().all(axis=1).to_numpy()
+    complete = np.ones(len(population), dtype=bool)
+    for column in dict.fromkeys([*practices, "time_days"]):  # one column at a time: no copy of them
+        complete &= population[column].notna().to_numpy()
     if len(population) and complete.all():
         df = population  # every call complete (complete_cases' rule): read as it is, no copy of it
     else:  # the complete calls (complete_cases' rows), each column taken only when it is read
         df = _Rows(population, complete)
+    del complete
     if not len(df):
         return pd.DataFrame(), pd.DataFrame()
     after = [p for p in practices if p in set(after_call)]
     on_call = [p for p in practices if p not in after]
-    # every time, churn and agent present: the calls' terms in one time-sorted matrix that the
-    # models are fitted on where it lies (no design beside a sorted copy of it); else the design
-    full = (sorted_terms(df, practices, after, landmark_days)
-            or build(df[[c for c in dict.fromkeys(used) if c in df.columns]], practices, after_call=()))
+    # every time, churn and agent present: the calls' terms in one time-sorted store that the
+    # models are fitted on where it lies, and the curves counted from (no design, no frame)
+    terms = sorted_terms(df, practices, after, landmark_days)
+    if terms is not None:
+        agent = _agent_codes(df["agent_id"])
+        # the store and the agent codes are all the fits and curves read: the caller's frame
+        # (when this was its last reference: the runner hands its population over) and every
+        # column of it let go before the fits
+        del df, population
+        return _sorted_survival(terms, agent, on_call, after, landmark_days)
+    full = build(df[[c for c in dict.fromkeys(used) if c in df.columns]], practices, after_call=())
     # the encoded covariates live in the design from here on: the frame keeps only what the Cox
     # rows and the curves read (about 0.15 GB less held through the fits at 1M upset calls)
     df = df[[c for c in dict.fromkeys(["agent_id", "event", "time_days", *practices]) if c in df.columns]]
@@ -118,40 +128,21 @@ def _cox_rows(df: pd.DataFrame, design, targets: list[str], time: pd.Series, eff
     ``targets``, the 0/1 columns with time and event for their Kaplan-Meier curves, and every
     term's log hazard ratio (a related model's Newton ``start``).
 
-    ``design`` is a :class:`~calmline.analysis.design.Design` of ``df``'s calls, or their
-    :class:`~calmline.analysis.cox_sorted.SortedTerms` (every value present, ``rows`` a landmark's
-    calls, the ``leave_out`` practices its apart columns): the same model and table."""
+    ``design`` is a :class:`~calmline.analysis.design.Design` of ``df``'s calls; ``leave_out``
+    are practices not in this model (``design.dropping(leave_out)`` without its copy). The
+    survival step takes this way when a time, churn or agent is missing (else
+    :func:`_sorted_survival`: the same model and table)."""
     chosen = np.ones(len(df), bool) if rows is None else rows
-    if isinstance(design, SortedTerms):
-        # the store has the churns in time order; the times are read for the model's rows only,
-        # and the curves' floats made after the fit (two vectors of every call fewer held through it)
-        cox, n_with = _sorted_cox(df, design, targets, time, chosen, start, leave_out)
-        event = df["event"].astype(float).to_numpy()
-        time = time.astype(float).to_numpy()
-    else:
-        event = df["event"].astype(float).to_numpy()
-        time = time.astype(float).to_numpy()
-        # covariate column 0 is the intercept, which Cox has no use for; the design's columns are
-        # handed over as they are (views), with no frame or second copy of them
-        # ``leave_out``: practices not in this model (``design.dropping(leave_out)`` without its copy)
-        columns = {name: design.practices[:, j] for j, name in enumerate(design.practice_names)
-                   if name not in set(leave_out)}
-        columns.update({name: design.covariates[:, j] for j, name in enumerate(design.covariate_names) if j})
-        cox = fit_cox_columns(columns, time, event, df["agent_id"].array, rows=rows, start=start)
-        n_with = {p: int(design.practices[chosen, design.practice_names.index(p)].sum()) for p in targets}
-    fitted = {t: float(v) for t, v in zip(cox["term"], cox["log_hr"]) if pd.notna(v)}
-    cox = cox[cox["term"].isin(targets)]
-    for column in ("hazard_ratio", "ci_low", "ci_high", "p_value", "ph_p_value"):
-        cox[column] = pd.to_numeric(cox[column], errors="coerce").astype(float)  # NA -> NaN, as effects
-    n_calls = int(chosen.sum())
-    out = pd.DataFrame({
-        "practice": cox["term"], "method": "cox", "effect": effect, "outcome": outcome,
-        "scale": "hazard_ratio", "estimate": cox["hazard_ratio"], "ci_low": cox["ci_low"],
-        "ci_high": cox["ci_high"], "p_value": cox["p_value"],
-        "n_with": cox["term"].map(n_with), "n_without": cox["term"].map(lambda p: n_calls - n_with[p]),
-        "n_calls": n_calls, "n_analysed": cox["n"].astype(int),
-        "warning": [_join(w, _ph_warning(p), note) for w, p in zip(cox["warning"], cox["ph_p_value"])],
-    })
+    event = df["event"].astype(float).to_numpy()
+    time = time.astype(float).to_numpy()
+    # covariate column 0 is the intercept, which Cox has no use for; the design's columns are
+    # handed over as they are (views), with no frame or second copy of them
+    columns = {name: design.practices[:, j] for j, name in enumerate(design.practice_names)
+               if name not in set(leave_out)}
+    columns.update({name: design.covariates[:, j] for j, name in enumerate(design.covariate_names) if j})
+    cox = fit_cox_columns(columns, time, event, df["agent_id"].array, rows=rows, start=start)
+    n_with = {p: int(design.practices[chosen, design.practice_names.index(p)].sum()) for p in targets}
+    out, fitted = _table(cox, targets, n_with, int(chosen.sum()), effect, outcome, note)
     picked = df.loc[chosen, targets] if rows is not None else df[targets]
     # 0/1 as one byte each (the curves read them as floats): 8 times less than int64 columns,
     # copied again by the frame's reset and new columns (about 0.34 GB at its peak at 1M calls)
@@ -160,30 +151,98 @@ def _cox_rows(df: pd.DataFrame, design, targets: list[str], time: pd.Series, eff
     return out, groups, fitted
 
 
-def _sorted_cox(df, terms: SortedTerms, targets, time, chosen, start, leave_out) -> tuple[pd.DataFrame, dict]:
-    """The Cox table of :func:`_cox_rows` from ``terms`` (fitted where it lies) and each target's
-    count of calls with it among the ``chosen`` (all, or a landmark's: the rows from the first
-    time past the landmark on in ``terms``' order)."""
-    first = len(chosen) - int(chosen.sum())
+def _table(cox: pd.DataFrame, targets: list[str], n_with: dict[str, int], n_calls: int, effect: str,
+           outcome: str, note: str | None) -> tuple[pd.DataFrame, dict]:
+    """The practice_effects rows of a Cox table's ``targets`` (``n_with`` each target's calls with
+    it among the model's ``n_calls``), and every term's log hazard ratio."""
+    fitted = {t: float(v) for t, v in zip(cox["term"], cox["log_hr"]) if pd.notna(v)}
+    cox = cox[cox["term"].isin(targets)].copy()  # (a table of a few rows)
+    for column in ("hazard_ratio", "ci_low", "ci_high", "p_value", "ph_p_value"):
+        cox[column] = pd.to_numeric(cox[column], errors="coerce").astype(float)  # NA -> NaN, as effects
+    out = pd.DataFrame({
+        "practice": cox["term"], "method": "cox", "effect": effect, "outcome": outcome,
+        "scale": "hazard_ratio", "estimate": cox["hazard_ratio"], "ci_low": cox["ci_low"],
+        "ci_high": cox["ci_high"], "p_value": cox["p_value"],
+        "n_with": cox["term"].map(n_with), "n_without": cox["term"].map(lambda p: n_calls - n_with[p]),
+        "n_calls": n_calls, "n_analysed": cox["n"].astype(int),
+        "warning": [_join(w, _ph_warning(p), note) for w, p in zip(cox["warning"], cox["ph_p_value"])],
+    })
+    return out, fitted
+
+
+def _agent_codes(agent_id: pd.Series) -> np.ndarray:
+    """Each call's agent as a code, numbered in order of first appearance (``pd.factorize``), 32-bit
+    (a call's code is below the number of calls): what the models' clusters are made of, instead
+    of the ids as text."""
+    codes = pd.factorize(agent_id)[0]
+    return codes.astype(np.int32) if len(codes) < 2 ** 31 else codes
+
+
+def _sorted_survival(terms: SortedTerms, agent: np.ndarray, on_call: list[str], after: list[str],
+                     landmark_days: int | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`survival`'s tables from the calls' time-sorted store ``terms`` and their ``agent``
+    codes (rows as the frame's): the models fitted on the store where it lies, and the curves
+    counted from its times, churns and 0/1 practices as they lie (the curves are counts per time,
+    in any order of the calls), so no frame of the calls is held through the fits."""
+    rows, fitted = _sorted_rows(terms, agent, on_call, 0, terms.t, "total", "time_to_churn", None,
+                                leave_out=after)
+    km = (km_columns(terms.t, terms.e, {p: terms.column(p) for p in on_call}, horizon_days=KM_HORIZON_DAYS)
+          if on_call else pd.DataFrame())
+    if landmark_days is not None:
+        # still a customer, and followed, past the landmark: the rows from the first time past it
+        # on, in the store's order (its times are sorted)
+        first = int(np.searchsorted(terms.t, landmark_days, side="right"))
+        note = (f"landmark: only calls whose customer was still active {landmark_days} days after "
+                "the call; time to churn counted from then")
+        for p in after:
+            if first == len(terms.t):
+                continue
+            # time counted from the landmark (sorted_terms checked these are the frame's own
+            # time_days - landmark_days, and in the same order); Newton starts from the total
+            # model's coefficients (the same maximum, fewer steps)
+            t = terms.t[first:] - landmark_days
+            r, _ = _sorted_rows(terms, agent, [p], first, t, "landmark",
+                                f"time_to_churn_from_day_{landmark_days}", note, start=fitted,
+                                leave_out=[q for q in after if q != p])
+            rows = pd.concat([rows, r], ignore_index=True)
+            curves = km_columns(t, terms.e[first:], {p: terms.column(p)[first:]},
+                                horizon_days=KM_HORIZON_DAYS - landmark_days)
+            del t
+            curves["day"] = curves["day"] + landmark_days
+            km = pd.concat([km, curves], ignore_index=True)
+    return rows.reset_index(drop=True), km
+
+
+def _sorted_rows(terms: SortedTerms, agent: np.ndarray, targets: list[str], first: int, t: np.ndarray,
+                 effect: str, outcome: str, note: str | None, *, start: dict[str, float] | None = None,
+                 leave_out=()) -> tuple[pd.DataFrame, dict]:
+    """:func:`_cox_rows`' table and log hazard ratios from ``terms`` (fitted where it lies) on its
+    rows ``first:`` (all, or a landmark's), their times ``t`` (in the store's order), the
+    ``leave_out`` practices not among the terms."""
     moved = [p for p in terms.apart if p not in set(leave_out)]
     for p in moved:  # into its place among the practices, as the design's columns are ordered
         terms.insert(p, sum(q in terms.names for q in terms.practice_order[:terms.practice_order.index(p)]))
     try:
-        # the agents numbered in order of first appearance among the chosen calls, as factorizing
-        # their ids would: every call's agent code once, renumbered (no copy of the ids)
-        agent = pd.factorize(df["agent_id"])[0]
-        numbered = np.empty(agent.max() + 1, dtype=np.int32 if agent.max() < 2 ** 31 else np.intp)
-        seen = pd.unique(agent[chosen])
-        numbered[seen] = np.arange(len(seen))
         rows = terms.order[first:]
+        # the agents numbered in order of first appearance among the model's calls (in the
+        # frame's order), as factorizing their ids would
+        if first:
+            chosen = np.zeros(len(agent), dtype=bool)
+            chosen[rows] = True
+            seen = pd.unique(agent[chosen])
+            del chosen
+        else:
+            seen = pd.unique(agent)
+        numbered = np.empty(int(agent.max()) + 1, dtype=agent.dtype)
+        numbered[seen] = np.arange(len(seen))
         codes = numbered[agent[rows]]
-        del agent
-        cox = terms.fit(first, time.to_numpy(dtype=float)[rows], codes, start=start)
+        cox = terms.fit(first, t, codes, start=start)
+        del codes
         n_with = {p: int(terms.column(p)[first:].sum()) for p in targets}
     finally:
         for p in moved:
             terms.remove(p)
-    return cox, n_with
+    return _table(cox, targets, n_with, len(terms.t) - first, effect, outcome, note)
 
 
 def _ph_warning(p) -> str | None:

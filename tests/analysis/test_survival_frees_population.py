@@ -22,14 +22,17 @@ def test_the_population_handed_over_is_freed_before_the_fits(monkeypatch):
     handed = [kept.copy()]
     alive = weakref.ref(handed[0])
     seen = []
-    fit = secondary._cox_rows
 
-    def watched(*args, **kwargs):
-        gc.collect()
-        seen.append(alive() is not None)
-        return fit(*args, **kwargs)
+    def watching(fit):
+        def watched(*args, **kwargs):
+            gc.collect()
+            seen.append(alive() is not None)
+            return fit(*args, **kwargs)
+        return watched
 
-    monkeypatch.setattr(secondary, "_cox_rows", watched)
+    # a model's fit: from the sorted store (every time, churn and agent present) or the design
+    for name in ("_sorted_rows", "_cox_rows"):
+        monkeypatch.setattr(secondary, name, watching(getattr(secondary, name)))
     got = secondary.survival(handed.pop(), ALL, after_call=["followed_up"], landmark_days=30)
     assert seen == [False, False]  # the total model and the follow-up's landmark model
     for g, w in zip(got, want):

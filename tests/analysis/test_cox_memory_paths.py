@@ -1,0 +1,140 @@
+"""The survival step's leaner ways give the numbers of the ways they replace, to the last digit:
+the sorted way holds no frame of the calls through its fits (the models' times, churns and the
+curves' 0/1 columns read from the time-sorted store, the agents as codes), the curves are
+counted from the store's columns as they lie (``kaplan_meier.km_columns``), and the score and
+Schoenfeld residuals' per-call vectors are made into fewer buffers (``cox._cluster_scores``,
+``cox._ph_p_values``)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pandas.testing as pdt
+import pytest
+
+from calmline.analysis import cox, cox_engine, cox_sorted, kaplan_meier, secondary
+from tests.analysis.frames import PRACTICES
+from tests.analysis.test_survival_landmark import immortal_time_population
+
+ALL = PRACTICES + ["followed_up"]
+KW = {"after_call": ["followed_up"], "landmark_days": 30}
+
+
+def _by_design(df, monkeypatch, **kw):
+    """The step's tables the design's way (the sorted store refused): a frame of the calls, the
+    curves from a frame of their 0/1 columns, times and churns."""
+    with monkeypatch.context() as m:
+        m.setattr(secondary, "sorted_terms", lambda *a, **k: None)
+        return secondary.survival(df, ALL, **kw)
+
+
+@pytest.mark.parametrize("times", ["whole days", "fractional days", "integer days"])
+def test_the_sorted_way_without_a_frame_gives_the_design_tables(monkeypatch, times):
+    """Landmark times from the store (its floats less landmark_days) equal the frame's own
+    ``time_days - landmark_days``: whole-day floats, fractional floats, and int64 days."""
+    df = immortal_time_population(5000, seed=41)
+    if times == "fractional days":
+        df["time_days"] = df["time_days"] + np.random.default_rng(1).uniform(0, 1, len(df)).round(3)
+    elif times == "integer days":
+        df["time_days"] = df["time_days"].astype(np.int64)
+    taken = []
+    real = secondary._sorted_survival
+    monkeypatch.setattr(secondary, "_sorted_survival", lambda *a, **k: taken.append(1) or real(*a, **k))
+    rows, km = secondary.survival(df, ALL, **KW)
+    assert taken  # the sorted way
+    want_rows, want_km = _by_design(df, monkeypatch, **KW)
+    assert rows.estimate.notna().all() and (rows.effect == "landmark").sum() == 1
+    assert (km.practice == "followed_up").any() and km.day.min() == 0
+    pdt.assert_frame_equal(rows, want_rows, check_exact=True)
+    pdt.assert_frame_equal(km, want_km, check_exact=True)
+
+
+def test_times_the_store_cannot_shift_exactly_take_the_design_way(monkeypatch):
+    """32-bit float times: their own ``time - landmark_days`` is a 32-bit subtraction, not the
+    store's, so the step takes the design's way (and its tables)."""
+    df = immortal_time_population(3000, seed=42)
+    df["time_days"] = (df["time_days"] + 0.1).astype(np.float32)
+    assert cox_sorted.sorted_terms(df, ALL, ["followed_up"], 30) is None
+    assert cox_sorted.sorted_terms(df, ALL, ["followed_up"], None) is not None  # no landmark: fine
+    rows, km = secondary.survival(df, ALL, **KW)
+    want_rows, want_km = _by_design(df, monkeypatch, **KW)
+    pdt.assert_frame_equal(rows, want_rows, check_exact=True)
+    pdt.assert_frame_equal(km, want_km, check_exact=True)
+
+
+def test_curves_from_columns_in_store_order_equal_the_frame_curves():
+    """The curves are counts per time: the store's time-sorted columns (bytes) give the frame's
+    curves exactly, and a missing value leaves its call out of that practice's curves as before."""
+    df = immortal_time_population(4000, seed=43)
+    terms = cox_sorted.sorted_terms(df, ALL, ["followed_up"], 30)
+    frame = df[PRACTICES].astype(np.int8).assign(time_days=df["time_days"].astype(float),
+                                                 event=df["event"].astype(float))
+    want = kaplan_meier.km_curves(frame, PRACTICES)
+    got = kaplan_meier.km_columns(terms.t, terms.e, {p: terms.column(p) for p in PRACTICES})
+    assert terms.column(PRACTICES[0]).dtype == np.int8 and not np.array_equal(terms.order, np.arange(len(df)))
+    pdt.assert_frame_equal(got, want, check_exact=True)
+    holes = frame[PRACTICES[:2]].astype(float)
+    holes.iloc[::7, 0] = np.nan
+    want = kaplan_meier.km_curves(holes.assign(time_days=frame.time_days, event=frame.event), PRACTICES[:2])
+    got = kaplan_meier.km_columns(frame.time_days.to_numpy(), frame.event.to_numpy(),
+                                  {p: holes[p].to_numpy() for p in PRACTICES[:2]})
+    pdt.assert_frame_equal(got, want, check_exact=True)
+    with pytest.raises(ValueError, match="0 or 1"):
+        kaplan_meier.km_columns(frame.time_days.to_numpy(), frame.event.to_numpy(),
+                                {"x": np.full(len(frame), 2.0)})
+
+
+def _residuals_as_before(X, e, parts, codes):
+    """``cox._cluster_scores`` as session 15 wrote it (each per-time piece repeated into a vector
+    of its own): the reference the fewer buffers must equal to the last digit."""
+    sizes, w = parts["sizes"], parts["w"]
+    alpha = np.repeat(parts["H"], sizes)
+    alpha *= -w
+    alpha += e
+    tied = np.repeat(parts["h_tied"], sizes)
+    tied *= w
+    tied *= e
+    alpha += tied
+    n_groups = int(codes.max()) + 1
+    cells = n_groups * len(sizes)
+    cell = np.repeat(np.arange(len(sizes)), sizes)
+    cell += codes * len(sizes)
+
+    def by_group_and_time(v):
+        return np.bincount(cell, weights=v, minlength=cells).reshape(n_groups, len(sizes))
+    work = np.empty(len(e))
+    sums = np.column_stack([np.bincount(codes, weights=np.multiply(alpha, x, out=work), minlength=n_groups)
+                            for x in cox_engine.terms_of(X).columns()])
+    sums -= by_group_and_time(e) @ parts["mbar"]
+    sums += by_group_and_time(w) @ parts["G"]
+    sums -= by_group_and_time(w * e) @ parts["g_tied"]
+    return sums, sums.sum(axis=0)
+
+
+def test_score_and_schoenfeld_residuals_equal_the_vector_per_piece_arithmetic():
+    rng = np.random.default_rng(44)
+    n, k = 6000, 4
+    X = rng.normal(size=(n, k))
+    t = rng.integers(0, 60, n).astype(float)  # many ties: Efron's corrections matter
+    e = (rng.random(n) < 1 / (1 + np.exp(-X[:, 0]))).astype(float)
+    order = cox_engine.sort_order(t, e)
+    X, t, e = np.asfortranarray(X[order] - X.mean(axis=0)), t[order], e[order]
+    codes = rng.integers(0, 70, n).astype(np.int32)
+    rs = cox_engine.risk_sets(t, e)
+    fit = cox_engine.newton(X, e, rs)
+    parts = cox._residual_parts(fit["parts"], rs)
+    got, total = cox._cluster_scores(X, e, parts, codes)
+    want, want_total = _residuals_as_before(X, e, parts, codes)
+    assert np.array_equal(got, want) and np.array_equal(total, want_total)
+    assert np.abs(total).max() < 1e-6  # the score at the maximum
+    cov = np.linalg.inv(fit["information"])
+    # the test's g, e (1 - KM before), made in its own vectors as before
+    at_risk = parts["sizes"][::-1].cumsum()[::-1]
+    km_before = np.concatenate([[1.0], np.cumprod(1 - parts["deaths"] / at_risk)[:-1]])
+    g = e * (1 - np.repeat(km_before, parts["sizes"]))
+    g[e == 1] -= g[e == 1].mean()
+    g_r = cox_engine.rmatvec(g, X) - np.add.reduceat(g, parts["starts"]) @ parts["mbar"]
+    test = e.sum() * g_r @ cov
+    from scipy import stats
+    want_ph = stats.chi2.sf(test ** 2 / (np.diag(cov) * e.sum() * (g @ g)), 1)
+    assert np.array_equal(cox._ph_p_values(X, e, parts, cov), want_ph)
