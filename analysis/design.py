@@ -279,41 +279,52 @@ def build(df: pd.DataFrame, practices: list[str], after_call=None, compact: bool
         raise ValueError(f"the data has no column {', '.join(missing)} (needed for the design)")
     after = set(_after_call() if after_call is None else after_call)
     stored = [p for p in practices if p in after] + [p for p in practices if p not in after]
-    blocks = []  # each block's varying columns; level columns (0/1) as one byte each until written
+    p, n = len(stored), len(df)
+    # each block's names, which of its columns vary, and which of those are 0/1; the blocks are held
+    # (level columns as one byte each) until written into a float matrix, and not held once the
+    # design is known to be compact (past COMPACT_ABOVE_BYTES): then made again and written straight
+    # into it, so that only the compact matrix and one block are held at a time
+    layout, blocks, width = [], [], p
     for k, (b, ns) in enumerate(covariate_blocks(df, levels=np.int8)):
         v = _varies(b, ns, k)
-        blocks.append((b if v.all() else b[:, v], ns, v))
+        kept = b if v.all() else b[:, v]
         del b
-    names = [name for _, ns, _ in blocks for name in ns]
-    varies = np.concatenate([v for _, _, v in blocks])
+        layout.append((ns, v, [zero_one(kept[:, i]) for i in range(kept.shape[1])]))
+        width += kept.shape[1]
+        if compact is None and n * width * 8 > COMPACT_ABOVE_BYTES:
+            compact = True
+        blocks = [] if compact else blocks + [kept]
+        del kept
+    names = [name for ns, _, _ in layout for name in ns]
+    varies = np.concatenate([v for _, v, _ in layout])
     notes = []
     if not varies.all():
         notes.append("dropped covariates without variation: "
                      + ", ".join(nm for nm, v in zip(names, varies) if not v))
     # one matrix: the practices, then the varying columns of each block side by side
-    p = len(stored)
-    width = p + int(varies.sum())
-    if compact if compact is not None else len(df) * width * 8 > COMPACT_ABOVE_BYTES:
+    if compact:
         practice_values = [df[name].to_numpy() for name in stored]
-        combined = CompactMatrix.of_columns(len(df), [zero_one(v) for v in practice_values] + [
-            zero_one(b[:, i]) for b, _, _ in blocks for i in range(b.shape[1])])
+        combined = CompactMatrix.of_columns(n, [zero_one(v) for v in practice_values] +
+                                            [flag for _, _, flags in layout for flag in flags])
         for j, values in enumerate(practice_values):
             combined.write_column(j, values)
         del practice_values
+        at = p
+        for k, (b, _) in enumerate(covariate_blocks(df, levels=np.int8)):  # the same blocks again
+            for i in np.flatnonzero(layout[k][1]):
+                combined.write_column(at, b[:, i])
+                at += 1
+            del b
     else:
-        combined = np.empty((len(df), width))
+        combined = np.empty((n, width))
         for j, name in enumerate(stored):
             combined[:, j] = df[name].astype(float).to_numpy()
-    at = p
-    while blocks:
-        b, _, _ = blocks.pop(0)  # each block let go once written
-        if isinstance(combined, CompactMatrix):
-            for i in range(b.shape[1]):
-                combined.write_column(at + i, b[:, i])
-        else:
+        at = p
+        while blocks:
+            b = blocks.pop(0)  # each block let go once written
             combined[:, at:at + b.shape[1]] = b
-        at += b.shape[1]
-        del b
+            at += b.shape[1]
+            del b
     return Design(combined[:, p:], [nm for nm, v in zip(names, varies) if v], combined[:, :p], stored, notes,
                   combined, list(practices) if stored != list(practices) else None)
 
