@@ -291,8 +291,8 @@ def _joins_as_written(con: duckdb.DuckDBPyConnection):
 
 @contextmanager
 def _any_row_order(con: duckdb.DuckDBPyConnection):
-    """DuckDB's ``preserve_insertion_order`` off while the population is written from Arrow, then
-    the setting as it was. Kept on, DuckDB held the written rows in memory and wrote them out at the
+    """DuckDB's ``preserve_insertion_order`` off while the population's table is written
+    (:func:`_store_population`: DuckDB's CREATE TABLE from the query), then the setting as it was. Kept on, DuckDB held the written rows in memory and wrote them out at the
     next checkpoint (the connection's close: 1.6-1.9 CPU s at 1M upset calls); off, its row groups go
     straight to the database file, as those of a table made by a query do (checkpoint 0.01 s). The stored
     table's rows are then in no particular order, as they were when the query wrote it (its readers
