@@ -398,35 +398,55 @@ def _cluster_scores(X, e, parts, codes):
     at = np.repeat(np.arange(len(sizes)), sizes)
     # alpha = e - w H + w e h_tied (e is 0/1: w e h = w h e), in one vector and the work one
     alpha = np.take(parts["H"], at)
-    alpha *= -w
+    alpha *= w  # H (-w) = -(H w) exactly: no vector for -w
+    np.negative(alpha, out=alpha)
     alpha += e
     work = np.take(parts["h_tied"], at)
     work *= w
     work *= e
     alpha += work
-    groups = np.zeros(len(e), dtype=np.intp) if codes is None else codes
+    groups = np.zeros(len(e), dtype=np.intp) if codes is None else codes.astype(np.intp, copy=False)
     n_groups = int(groups.max()) + 1
     cells = n_groups * len(sizes)
+    # the cluster x time sums of e, w and w e times the per-time terms, taken before the columns'
+    # sums so that each call's cell is let go first (the same products, added in the same order)
     if _dense_cells(cells, len(e)):
         # each call's (cluster, time) cell: the sums per cell are bincounts into a dense
         # clusters x times array (small when times are whole days), no sparse matrix of every call
         cell = at
-        cell += groups * len(sizes)
-        del at
+        for a in range(0, len(cell), CELL_ROWS):  # cell += groups * times, a block at a time
+            cell[a:a + CELL_ROWS] += groups[a:a + CELL_ROWS] * len(sizes)
 
         def by_group_and_time(v):
             return np.bincount(cell, weights=v, minlength=cells).reshape(n_groups, len(sizes))
     else:
         def by_group_and_time(v):
             return sparse.csr_matrix((v, (groups, at)), shape=(n_groups, len(sizes)))
-
-    sums = np.column_stack([np.bincount(groups, weights=np.multiply(alpha, x, out=work), minlength=n_groups)
-                            for x in cox_engine.terms_of(X).columns()])
-    del alpha
-    sums -= by_group_and_time(e) @ parts["mbar"]
-    sums += by_group_and_time(w) @ parts["G"]
-    sums -= by_group_and_time(np.multiply(w, e, out=work)) @ parts["g_tied"]
+    by_e = by_group_and_time(e) @ parts["mbar"]
+    by_w = by_group_and_time(w) @ parts["G"]
+    by_we = by_group_and_time(np.multiply(w, e, out=work)) @ parts["g_tied"]
+    del at, by_group_and_time
+    if _dense_cells(cells, len(e)):
+        del cell
+    # each term's alpha-weighted sum per cluster: the column written into the work vector (a
+    # byte term's floats less its mean) and multiplied by alpha there
+    sums = []
+    for x in cox_engine.terms_of(X).columns(out=work):
+        if x is work:
+            work *= alpha
+        else:
+            np.multiply(alpha, x, out=work)
+        sums.append(np.bincount(groups, weights=work, minlength=n_groups))
+    sums = np.column_stack(sums)
+    del alpha, work
+    sums -= by_e
+    sums += by_w
+    sums -= by_we
     return (None if codes is None else sums), sums.sum(axis=0)
+
+
+CELL_ROWS = 65_536
+"""Calls a block when :func:`_cluster_scores` adds the clusters into the cell numbers."""
 
 
 def _dense_cells(cells: int, n: int) -> bool:

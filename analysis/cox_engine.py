@@ -69,8 +69,8 @@ class Dense:
             raise ValueError("ranges() reads a whole matrix, not a selection")
         return self.X.min(axis=0), self.X.max(axis=0)
 
-    def columns(self):
-        """Each column in turn (the array's own, never a copy)."""
+    def columns(self, out=None):
+        """Each column in turn (the array's own, never a copy; ``out`` is not needed)."""
         if self._columns is not None:
             raise ValueError("columns() reads a whole matrix, not a selection")
         return iter(self.X.T)

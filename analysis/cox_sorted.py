@@ -91,9 +91,13 @@ class ByteTerms:
             hi -= self._means
         return lo, hi
 
-    def columns(self):
-        """Each column in turn, as :meth:`column` writes it (one buffer for all)."""
-        return (self.column(j) for j in range(self.shape[1]))
+    def columns(self, out=None):
+        """Each column in turn, as :meth:`column` writes it (one buffer for all), or written into
+        ``out`` (a float vector of ``len(self)``) when given and this has means: the caller's
+        vector is then all this needs (no buffer of every row of its own)."""
+        if out is None or self._means is None:
+            return (self.column(j) for j in range(self.shape[1]))
+        return (np.subtract(self._values(j), self._means[j], out=out) for j in range(self.shape[1]))
 
     def rows(self, a: int, b: int) -> np.ndarray:
         """Rows ``a:b`` of every column as floats, (b - a, k), column-major."""
@@ -132,7 +136,9 @@ class SortedTerms:
         order = cox_engine.sort_order(time, event)
         self.order = order.astype(np.int32) if n < 2 ** 31 else order  # half the bytes
         del order
-        self.t, self.e = time[self.order], event[self.order]
+        # the caller's times and churns (its own arrays, handed over) put in time order where
+        # they lie: no second pair of vectors of every call beside them while the store is written
+        self.t, self.e = _in_order(time, self.order), _in_order(event, self.order)
         apart = [p for p in practices if p in set(apart)]
         # the 0/1 terms, a byte a call (columns not written are never touched)
         self._bytes = np.empty((n, len(practices) + SPARE_COLUMNS), dtype=np.int8, order="F")
@@ -244,6 +250,19 @@ class SortedTerms:
         return _finish(out, reasons, notes)
 
 
+IN_ORDER_ROWS = 1 << 18
+"""Rows a block when :func:`_in_order` puts a vector in order."""
+
+
+def _in_order(values: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """``values[order]`` written into ``values`` itself (which is returned), through a copy of
+    it made a block at a time: a vector of every call less than a fancy index's new one."""
+    source = values.copy()
+    for a in range(0, len(order), IN_ORDER_ROWS):
+        np.take(source, order[a:a + IN_ORDER_ROWS], out=values[a:a + IN_ORDER_ROWS])
+    return values
+
+
 def _bytes_or_floats(column: pd.Series) -> np.ndarray:
     """A practice's values: its bools as they are (one byte a value, read as 0/1; a nullable
     boolean column with no value missing as bools too), else floats."""
@@ -266,8 +285,9 @@ def sorted_terms(df: pd.DataFrame, practices: list[str], apart, landmark_days: i
     if not len(df) or any(df[c].isna().any() for c in (time, event, cluster)):
         return None
     times = df[time]
-    t = times.astype(float).to_numpy()
-    e = df[event].astype(float).to_numpy()
+    # arrays of this function's own (SortedTerms puts them in order where they lie)
+    t = times.to_numpy(dtype=float, copy=True)
+    e = df[event].to_numpy(dtype=float, copy=True)
     if (t < 0).any() or not np.isin(e, (0.0, 1.0)).all():
         return None
     # a landmark model's times are the store's less landmark_days (the survival step holds no

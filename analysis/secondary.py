@@ -233,7 +233,9 @@ def _sorted_rows(terms: SortedTerms, agent: np.ndarray, targets: list[str], firs
             del chosen
         else:
             seen = pd.unique(agent)
-        numbered = np.empty(int(agent.max()) + 1, dtype=agent.dtype)
+        # as the machine's integers: the cluster sums' bincounts read them so (a 32-bit copy
+        # would be converted for each of them)
+        numbered = np.empty(int(agent.max()) + 1, dtype=np.intp)
         numbered[seen] = np.arange(len(seen))
         codes = numbered[agent[rows]]
         cox = terms.fit(first, t, codes, start=start)
