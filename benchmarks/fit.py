@@ -13,7 +13,7 @@ default is the fit's own, one). Two lanes fork a process per model family: the p
 each forked process's own pages (smaps_rollup Private_*) to the fit's resident memory. Prints the wall time,
 CPU seconds and peak resident memory of the fit, the time (wall and CPU seconds) spent
 in each model family, and the peak resident memory while each step ran (steps run at
-the same time share their peaks), with the load average at the start and end of each
+the same time share their peaks) with what was held when it started (its first sample), with the load average at the start and end of each
 round and the seconds the fit's threads were ready to run but waited for a core (the
 machine is shared: two threads gain nothing when the other core is busy); with two
 --lanes values or more, the same-round ratios of wall and CPU seconds against the first.
@@ -53,7 +53,7 @@ from pathlib import Path
 import calmline.analysis.runner as runner
 from calmline import vocabulary
 from calmline.analysis import schedule
-step, peaks, done = ["start"], {}, threading.Event()
+step, peaks, starts, done = ["start"], {}, {}, threading.Event()
 if os.environ.get("BENCH_FREE_BLAS"):
     runner.BLAS_THREADS = None  # BLAS's threads as the environment sets them (the fit sets one)
 
@@ -76,6 +76,7 @@ def sample():  # resident memory every 0.05 s (the fit's, plus its forked steps'
         peaks["whole fit"] = max(peaks.get("whole fit", 0.0), mb)
         for name in step[0].split("; "):
             peaks[name] = max(peaks.get(name, 0.0), mb)
+            starts.setdefault(name, mb)
         for task in Path("/proc/self/task").iterdir():
             try:
                 waited[task.name] = int((task / "schedstat").read_text().split()[1]) / 1e9
@@ -88,7 +89,7 @@ summary = runner.fit(Path(sys.argv[1]), list(vocabulary.practice_names()), progr
 done.set()
 Path(sys.argv[2]).write_text(json.dumps({"seconds": summary.seconds, "timings": summary.timings,
                                          "cpu": summary.cpu, "cpu_seconds": summary.cpu_seconds,
-                                         "rows": summary.rows, "peaks": peaks, "code": runner.__file__,
+                                         "rows": summary.rows, "peaks": peaks, "starts": starts, "code": runner.__file__,
                                          "lanes": getattr(schedule, "lanes", getattr(schedule, "threads", None))(), "waited": sum(waited.values())}))
 """
 
@@ -215,8 +216,10 @@ def _round(db: Path, upset: int | None, lanes: str, args, got: dict, code: str =
           f"peak {rss:,.0f} MB, load average {load:.1f} at start / {os.getloadavg()[0]:.1f} at end; "
           f"its threads waited {result.get('waited', float('nan')):.1f} s for a core (busy with other work); "
           f"code {result.get('code')}", flush=True)
+    starts = result.get("starts", {})
     for step, mb in result.get("peaks", {}).items():
-        print(f"    peak resident memory while {step:<38} {mb:7,.0f} MB")
+        start = f" (held at its start {starts[step]:7,.0f} MB)" if step in starts else ""
+        print(f"    peak resident memory while {step:<38} {mb:7,.0f} MB{start}")
 
 
 def _capped(child: list[str], limit: int, got: dict, load: float) -> bool:
