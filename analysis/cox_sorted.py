@@ -35,9 +35,10 @@ class ByteTerms:
     :mod:`calmline.analysis.cox_engine` reads a matrix, each column less its ``means`` entry
     when means are given (the model's centred terms) or as it is (the screen's).
 
-    ``parts[j]`` is column j's place: (a 2-D store, its column there). Blocks of rows and single
-    columns are written as floats into buffers kept for the next call: what ``rows`` or
-    ``columns`` handed out is read before the next block or column is asked for.
+    ``parts[j]`` is column j's place: (a 2-D store, its column there), or (a vector of level
+    codes, a level) for a level column, 1 where the code is that level and 0 elsewhere. Blocks of
+    rows and single columns are written as floats into buffers kept for the next call: what
+    ``rows`` or ``columns`` handed out is read before the next block or column is asked for.
     """
 
     def __init__(self, parts: list[tuple[np.ndarray, int]], first: int, means=None):
@@ -53,14 +54,17 @@ class ByteTerms:
                 self._runs[-1] = (store, last[1], last[2], j + 1)
             else:
                 self._runs.append((store, c, j, j + 1))
-        self._block = self._column = None
+        # a run of level columns is written from a table of its values by code (the same values
+        # as a 0/1 byte less its mean): row i, at code + 1, level c + i's value for that code
+        self._tables = {j0: _level_table(store, c, j1 - j0, None if self._means is None else self._means[j0:j1])
+                        for store, c, j0, j1 in self._runs if store.ndim == 1}
+        self._block = self._column = self._index = None
 
     def __len__(self) -> int:
         return self.shape[0]
 
     def _values(self, j: int) -> np.ndarray:
-        store, c = self._parts[j]
-        return store[self._first:, c]
+        return _part_values(*self._parts[j], self._first)
 
     def mean(self, j: int) -> float:
         """Column j's mean: a 0/1 column's exact count over n, as its floats' mean is."""
@@ -107,6 +111,12 @@ class ByteTerms:
         block = self._block if b - a == len(self._block) else np.empty((b - a, self.shape[1]), order="F")
         lo, hi = self._first + a, self._first + b
         for store, c, j0, j1 in self._runs:
+            if store.ndim == 1:  # level columns c, c + 1, ...: their table's columns at code + 1
+                if self._index is None:
+                    self._index = np.empty(len(self._block), dtype=np.intp)
+                index = np.add(store[lo:hi], 1, out=self._index[:hi - lo])
+                np.take(self._tables[j0], index, axis=1, out=block[:, j0:j1].T, mode="clip")
+                continue
             values = store[lo:hi, c:c + j1 - j0]
             if self._means is None:
                 block[:, j0:j1] = values
@@ -160,8 +170,13 @@ class SortedTerms:
                 # the level columns' rows in time order, one gather (np.take: ~10x faster than
                 # fancy indexing on rows of a few bytes)
                 block = np.take(block, self.order, axis=0)
+                codes = _level_codes(block)
                 for j in np.flatnonzero(varies):
-                    self._write(block[:, j], names[j], ordered=True)
+                    if codes is not None:  # one byte a call for all the block's columns
+                        self._where[names[j]], self._binary[names[j]] = (codes, j), True
+                        self.names.append(names[j])
+                    else:
+                        self._write(block[:, j], names[j], ordered=True)
             elif k:  # the intercept (block 0) is not a Cox term
                 for j in np.flatnonzero(varies):
                     self._write(block[:, j], names[j])
@@ -218,8 +233,7 @@ class SortedTerms:
 
     def column(self, name: str) -> np.ndarray:
         """A term's values, rows in ``order`` (bytes for a 0/1 term, else floats)."""
-        store, c = self._where[name]
-        return store[:, c]
+        return _part_values(*self._where[name], 0)
 
     def fit(self, first: int, t: np.ndarray, codes: np.ndarray, *, ties: str = "efron",
             alpha: float = 0.05, start: dict[str, float] | None = None) -> pd.DataFrame:
@@ -248,6 +262,42 @@ class SortedTerms:
             centred = X.select(keep, [X.mean(j) for j in keep])
             notes += _fit_kept(out, t, e, centred, keep, codes, ties, alpha, reasons, begin)
         return _finish(out, reasons, notes)
+
+
+def _part_values(store: np.ndarray, c: int, first: int) -> np.ndarray:
+    """The values of a term's place (store, c) over the rows ``first:``: a column of a 2-D store
+    as it lies, or a level column of a codes vector as 0/1 bytes (a new vector)."""
+    if store.ndim == 1:
+        return (store[first:] == c).view(np.int8)
+    return store[first:, c]
+
+
+def _level_table(codes: np.ndarray, c: int, m: int, means) -> np.ndarray:
+    """The values of the m level columns c, c + 1, ... by code: (m, levels + 1), row i at
+    ``code + 1`` 1 if the code is c + i else 0, less ``means[i]`` when means are given (the
+    floats ``np.subtract`` makes of a 0/1 byte and the mean)."""
+    levels = max(int(codes.max()) + 1 if len(codes) else 0, c + m)
+    hit = np.arange(-1, levels)[None, :] == np.arange(c, c + m)[:, None]
+    if means is None:
+        return np.where(hit, 1.0, 0.0)
+    return np.where(hit, 1.0 - means[:, None], 0.0 - means[:, None])
+
+
+def _level_codes(block: np.ndarray) -> np.ndarray | None:
+    """A block of level columns (0/1 bytes, at most one 1 a row, fewer than 128 columns) as one
+    byte a row: the column that is 1 (-1 for the reference level); None for any other block."""
+    if block.shape[1] >= 128:
+        return None
+    codes = np.full(len(block), -1, dtype=np.int8)
+    for j in range(block.shape[1]):
+        column = block[:, j]
+        if not ((column == 0) | (column == 1)).all():
+            return None
+        hit = column == 1
+        if (codes[hit] >= 0).any():
+            return None
+        codes[hit] = j
+    return codes
 
 
 IN_ORDER_ROWS = 1 << 18

@@ -138,3 +138,40 @@ def test_score_and_schoenfeld_residuals_equal_the_vector_per_piece_arithmetic():
     from scipy import stats
     want_ph = stats.chi2.sf(test ** 2 / (np.diag(cov) * e.sum() * (g @ g)), 1)
     assert np.array_equal(cox._ph_p_values(X, e, parts, cov), want_ph)
+
+
+def test_level_columns_kept_as_codes_read_as_their_bytes(monkeypatch):
+    """A block of level columns is one byte a call (its codes), written into blocks from a table
+    by code: the same floats as its 0/1 bytes less their means, so the same tables exactly."""
+    df = immortal_time_population(4000, seed=45)
+    terms = cox_sorted.sorted_terms(df, ALL, ["followed_up"], 30)
+    levels = [n for n in terms.names if terms._where[n][0].ndim == 1]
+    assert len(levels) >= 3  # the level blocks' columns are codes
+    with monkeypatch.context() as m:
+        m.setattr(cox_sorted, "_level_codes", lambda block: None)
+        as_bytes = cox_sorted.sorted_terms(df, ALL, ["followed_up"], 30)
+    assert as_bytes.names == terms.names and not any(as_bytes._where[n][0].ndim == 1 for n in levels)
+    assert np.array_equal(terms.X, as_bytes.X)
+    for first in (0, 1234):  # all rows, and a landmark's (from a row not on a byte boundary)
+        parts = [[t._where[n] for n in t.names] for t in (terms, as_bytes)]
+        plain = [cox_sorted.ByteTerms(p, first) for p in parts]
+        means = [plain[1].mean(j) for j in range(len(terms.names))]
+        assert [plain[0].mean(j) for j in range(len(terms.names))] == means
+        for a, b in ((cox_sorted.ByteTerms(parts[0], first, means), cox_sorted.ByteTerms(parts[1], first, means)),
+                     tuple(plain)):
+            for lo in range(0, len(a), cox_engine.CHUNK):
+                assert np.array_equal(a.rows(lo, lo + cox_engine.CHUNK), b.rows(lo, lo + cox_engine.CHUNK))
+            assert all(np.array_equal(x, y) for x, y in zip(a.columns(), b.columns()))
+            assert all(np.array_equal(x, y) for x, y in zip(a.ranges(), b.ranges()))
+    rows, km = secondary.survival(df, ALL, **KW)
+    monkeypatch.setattr(cox_sorted, "_level_codes", lambda block: None)
+    want_rows, want_km = secondary.survival(df, ALL, **KW)
+    pdt.assert_frame_equal(rows, want_rows, check_exact=True)
+    pdt.assert_frame_equal(km, want_km, check_exact=True)
+
+
+def test_a_block_that_is_not_one_level_a_row_keeps_its_bytes():
+    one_hot = np.array([[0, 1], [1, 0], [0, 0]], dtype=np.int8)
+    assert np.array_equal(cox_sorted._level_codes(one_hot), [1, 0, -1])
+    assert cox_sorted._level_codes(np.array([[1, 1], [0, 0]], dtype=np.int8)) is None
+    assert cox_sorted._level_codes(np.array([[2, 0], [0, 0]], dtype=np.int8)) is None
