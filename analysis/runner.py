@@ -236,26 +236,30 @@ def _population_read(con: duckdb.DuckDBPyConnection, batch_rows: int | None = No
                                                 held[f"greatest_{f.name}"]) for f in batches.schema}
         return population_read.stream_frame(batches, batches.schema, rows, columns, LEVELS)
 
-    frame = _capped(con, read)
+    frame = _capped(con, read, READ_MEMORY)
     pa.default_memory_pool().release_unused()
     return frame
 
 
 QUERY_MEMORY = "1GB"
-"""DuckDB's working memory while the population query runs and while its table is read back sorted
-(unless a limit was set on purpose): past it, the query's hash tables and window sorts, and the
-sort of the read, spill to the working copy's spill folder, which goes with it. At 1M upset calls
-neither passes it; at 3.9M the query's peak went 3.2 -> 2.1 GB, for about a third more of the
-query's CPU. A step that cannot run within it runs again without it."""
+"""DuckDB's working memory while the population query runs and writes its table (unless a limit
+was set on purpose): past it, the query's hash tables and window sorts spill to the working copy's
+spill folder, which goes with it. At 1M upset calls the query stays within it; at 3.9M its peak
+went 3.2 -> 2.1 GB, for about a third more of the query's CPU. A query that cannot run within it
+runs again without it."""
+
+READ_MEMORY = "1GB"
+"""DuckDB's working memory while the stored population is read back sorted by call_id (the frame
+is filled meanwhile, outside it): past it, the sort spills as the query does (:data:`QUERY_MEMORY`)."""
 
 
-def _capped(con: duckdb.DuckDBPyConnection, run: Callable[[], object]):
-    """``run()`` with DuckDB's memory capped at :data:`QUERY_MEMORY` (the default limit back
-    afterwards), run again without the cap if DuckDB runs out of memory; a limit set on purpose is
-    left as it is."""
+def _capped(con: duckdb.DuckDBPyConnection, run: Callable[[], object], memory: str | None = None):
+    """``run()`` with DuckDB's memory capped at ``memory`` (:data:`QUERY_MEMORY` when None; the
+    default limit back afterwards), run again without the cap if DuckDB runs out of memory; a limit
+    set on purpose is left as it is."""
     if not _default_memory_limit(con):
         return run()
-    con.execute(f"SET memory_limit = '{QUERY_MEMORY}'")
+    con.execute(f"SET memory_limit = '{memory or QUERY_MEMORY}'")
     try:
         return run()
     except duckdb.OutOfMemoryException:

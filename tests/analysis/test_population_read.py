@@ -141,14 +141,18 @@ def test_the_frame_read_in_batches_equals_the_whole_querys(con, monkeypatch):
     assert order_kept is True  # the setting the write turned off is back as it was
 
 
-def test_a_read_past_the_capped_memory_runs_again_without_the_cap(con, monkeypatch):
+@pytest.mark.parametrize("cap, refused", [("QUERY_MEMORY", "analysis/upset_calls"),
+                                           ("READ_MEMORY", "analysis/population_sorted")])
+def test_a_step_past_the_capped_memory_runs_again_without_the_cap(con, monkeypatch, cap, refused):
     reference, _ = query_frame(con)
-    monkeypatch.setattr(runner, "QUERY_MEMORY", "1MB")  # far too little for the query's hash tables
-    with con.cursor() as capped:  # the cap alone: DuckDB refuses the query
+    runner._store_population(con)  # the table the sorted read reads
+    with con.cursor() as capped:  # the cap alone: DuckDB refuses the query (its hash tables) or the read (its sort)
         capped.execute("SET memory_limit = '1MB'")
         with pytest.raises(duckdb.OutOfMemoryException):
-            capped.sql(load_sql("analysis/upset_calls")).to_arrow_table()
+            for _ in capped.sql(load_sql(refused)).to_arrow_reader(1000):
+                pass
         capped.execute("RESET memory_limit")  # a database-wide setting
+    monkeypatch.setattr(runner, cap, "1MB")  # far too little
     frame = runner._store_population(con)
     limit_after = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
     default = duckdb.connect().execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
