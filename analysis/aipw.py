@@ -36,8 +36,27 @@ class AipwResult:
     """Degrees of freedom of the t reference (agents - 1 below ``logit.FEW_AGENTS``), None: normal."""
 
 
+@dataclass(frozen=True)
+class Switched:
+    """Each call's outcome-logit predictions with the practice used and not used (``p1``, ``p0`` of
+    :func:`estimate`), made a block of rows at a time from the model's linear predictor, the
+    practice's 0/1 column and its coefficient, instead of held as two whole vectors: the same
+    arithmetic on each call's numbers as ``lin = linear - column * coefficient``,
+    ``p1 = logistic(lin + coefficient)``, ``p0 = logistic(lin)`` over all calls, so the same values,
+    bit for bit (two vectors of 23 MB fewer at 2.9M calls, and the whole-length ``lin``)."""
+
+    linear: np.ndarray
+    column: np.ndarray
+    coefficient: float
+
+    def rows(self, rows: slice) -> tuple[np.ndarray, np.ndarray]:
+        """``(p1, p0)`` of the calls ``rows``."""
+        lin = self.linear[rows] - self.column[rows] * self.coefficient
+        return logit.predict_linear(lin + self.coefficient), logit.predict_linear(lin)
+
+
 def estimate(X_other: np.ndarray, names_other: list[str], a: np.ndarray, y: np.ndarray,
-             p1: np.ndarray, p0: np.ndarray, groups: np.ndarray, *, trim: float = TRIM,
+             p1: np.ndarray | Switched, p0: np.ndarray | None, groups: np.ndarray, *, trim: float = TRIM,
              exclude: int | None = None, propensity: logit.LogitFit | None = None) -> AipwResult:
     """AIPW estimate of the effect of binary ``a`` on ``y``.
 
@@ -50,7 +69,8 @@ def estimate(X_other: np.ndarray, names_other: list[str], a: np.ndarray, y: np.n
         outcome, whose estimate is then a mean difference in the outcome's unit.
     p1, p0 : (n,) arrays
         Outcome-model predictions (probabilities, or means for a continuous outcome) for
-        each call with the practice used and not used.
+        each call with the practice used and not used; or ``p1`` a :class:`Switched` that makes
+        both a block of rows at a time (``p0`` then None).
     groups : (n,) array
         Agents, for the cluster-robust standard error.
     trim : float
@@ -87,7 +107,8 @@ def estimate(X_other: np.ndarray, names_other: list[str], a: np.ndarray, y: np.n
     psi, g_k = _influence(a, y, e, p1, p0, kept, n_kept), groups[kept]
     tau = float(psi.mean())
     df = logit.small_cluster_df(g_k)
-    se = _cluster_se(psi - tau, g_k, small=df is not None)
+    psi -= tau  # (centred in place: the same values as psi - tau, without a second vector)
+    se = _cluster_se(psi, g_k, small=df is not None)
     warning = None
     if n - n_kept > 0.05 * n:
         warning = f"{n - n_kept:,} calls ({(n - n_kept) / n:.0%}) outside the overlap were left out"
@@ -100,18 +121,20 @@ PSI_ROWS = 65_536
 """Rows per block of :func:`_influence`."""
 
 
-def _influence(a: np.ndarray, y: np.ndarray, e: np.ndarray, p1: np.ndarray, p0: np.ndarray,
-               kept: np.ndarray, n_kept: int) -> np.ndarray:
+def _influence(a: np.ndarray, y: np.ndarray, e: np.ndarray, p1: np.ndarray | Switched,
+               p0: np.ndarray | None, kept: np.ndarray, n_kept: int) -> np.ndarray:
     """Each kept call's AIPW influence value ``p1 - p0 + a (y - p1) / e - (1 - a) (y - p0) / (1 - e)``,
-    in row order, computed a block of :data:`PSI_ROWS` rows at a time: the same arithmetic on each
-    call's numbers, so the same values, bit for bit, without the kept calls' copies of the five
-    vectors and the formula's whole-length temporaries (about 10 vectors of 23 MB at 2.9M calls)."""
+    in row order, computed a block of :data:`PSI_ROWS` rows at a time (p1 and p0 of the block made
+    then when ``p1`` is a :class:`Switched`): the same arithmetic on each call's numbers, so the same values, bit for bit,
+    without the kept calls' copies of the five vectors and the formula's whole-length temporaries
+    (about 10 vectors of 23 MB at 2.9M calls)."""
     psi = np.empty(n_kept)
     at = 0
     for start in range(0, len(a), PSI_ROWS):
         rows = slice(start, start + PSI_ROWS)
         k = kept[rows]
-        a_k, y_k, e_k, p1_k, p0_k = a[rows][k], y[rows][k], e[rows][k], p1[rows][k], p0[rows][k]
+        p1_b, p0_b = p1.rows(rows) if isinstance(p1, Switched) else (p1[rows], p0[rows])
+        a_k, y_k, e_k, p1_k, p0_k = a[rows][k], y[rows][k], e[rows][k], p1_b[k], p0_b[k]
         part = p1_k - p0_k + a_k * (y_k - p1_k) / e_k - (1 - a_k) * (y_k - p0_k) / (1 - e_k)
         psi[at:at + len(part)] = part
         at += len(part)
@@ -197,17 +220,21 @@ def balance(covariates: np.ndarray, names: list[str], a: np.ndarray, e: np.ndarr
     """
     if a.min() == a.max():
         return []
-    w = np.where(a == 1, 1 / np.clip(e, 1e-9, None), 1 / np.clip(1 - e, 1e-9, None)) * kept
-    t, c = (a == 1).astype(float), (a == 0).astype(float)
+    blocks = isinstance(together, gathered.Gathered)  # (the weights then made a block at a time)
+    w = None if blocks else _weights(a, e, kept)
     if together is not None and practices is not None and squares is not None \
             and not isinstance(squares, np.ndarray) and covariates.shape[1] >= 2:
         m = practices.shape[1]
-        found = _smd(together, {m + j: v for j, v in squares.items() if j}, [*practice_names, *names], t, c, w,
-                     into)
+        sq = {m + j: v for j, v in squares.items() if j}
+        names_t = [*practice_names, *names]
+        found = _smd_blocks(together, sq, names_t, a, e, kept) if blocks else \
+            _smd(together, sq, names_t, (a == 1).astype(float), (a == 0).astype(float), w, into)
         at = {name: k for k, name in enumerate([*practice_names, *names])}
         # covariates first (not the intercept), then the co-practices but ``skip``, as below
         return ([r for r in found if at[r[0]] > m] +
                 [r for r in found if at[r[0]] < m and (skip is None or r[0] != practice_names[skip])])
+    w = _weights(a, e, kept) if w is None else w
+    t, c = (a == 1).astype(float), (a == 0).astype(float)
     out = []
     if covariates.shape[1] >= 2:
         X = covariates[:, 1:]  # column 0 is the intercept; slicing makes no copy
@@ -235,18 +262,67 @@ def _smd(X: np.ndarray, sq: np.ndarray | dict, names: list[str], t: np.ndarray, 
         weights = into
         weights[:, 0], weights[:, 1], weights[:, 2], weights[:, 3] = t, c, wt, wc
     s1, s0, u1, u0 = gathered.crossprod(weights, X)
-    m1, m0 = s1 / t.sum(), s0 / c.sum()
     if isinstance(sq, np.ndarray):
         q1, q0 = t @ sq, c @ sq
     else:
         q1, q0 = s1.copy(), s0.copy()
         for j, v in sq.items():
             q1[j], q0[j] = t @ v, c @ v
-    v1, v0 = q1 / t.sum() - m1 ** 2, q0 / c.sum() - m0 ** 2
+    return _differences(names, (s1, s0, u1, u0), (q1, q0), (t.sum(), c.sum(), wt.sum(), wc.sum()))
+
+
+def _differences(names: list[str], sums: tuple, squares: tuple, totals: tuple) -> list[tuple[str, float, float]]:
+    """:func:`_smd`'s rows from the columns' sums over the treated and the controls, unweighted and
+    weighted (``sums``), the sums of their squares (``squares``) and the four weights' totals."""
+    (s1, s0, u1, u0), (q1, q0), (n1, n0, w1, w0) = sums, squares, totals
+    m1, m0 = s1 / n1, s0 / n0
+    v1, v0 = q1 / n1 - m1 ** 2, q0 / n0 - m0 ** 2
     pooled = np.sqrt(np.clip((v1 + v0) / 2, 0, None))
     varies = pooled > 0
     pooled = np.where(varies, pooled, 1.0)
     before = (m1 - m0) / pooled
-    after = ((u1 / wt.sum() - u0 / wc.sum()) / pooled if wt.sum() > 0 and wc.sum() > 0
-             else np.zeros(X.shape[1]))
-    return [(names[j], float(before[j]), float(after[j])) for j in range(X.shape[1]) if varies[j]]
+    after = ((u1 / w1 - u0 / w0) / pooled if w1 > 0 and w0 > 0 else np.zeros(len(names)))
+    return [(names[j], float(before[j]), float(after[j])) for j in range(len(names)) if varies[j]]
+
+
+def _weights(a: np.ndarray, e: np.ndarray, kept: np.ndarray) -> np.ndarray:
+    """Each call's balance weight: 1/e if treated, 1/(1 - e) if not (e kept off 0 and 1), 0 outside
+    the overlap; elementwise, so a block of rows' weights are those rows' of the whole vector."""
+    return np.where(a == 1, 1 / np.clip(e, 1e-9, None), 1 / np.clip(1 - e, 1e-9, None)) * kept
+
+
+def _smd_blocks(X: gathered.Gathered, sq: dict, names: list[str], a: np.ndarray, e: np.ndarray,
+                kept: np.ndarray) -> list[tuple[str, float, float]]:
+    """:func:`_smd` of a matrix read a block of rows at a time (``sq``: :func:`squared`'s columns, by
+    position in X), its treated and control indicators ``a == 1``, ``a == 0`` and :func:`_weights`:
+    the four weight columns made for each block of rows as :func:`calmline.analysis.gathered.crossprod`
+    reads it (the same blocks, the same values, so the same sums, bit for bit), not as the weight
+    vector, four whole vectors and an (n, 4) array (about 8 vectors of 23 MB at 2.9M calls, and the
+    weights' temporaries). The totals and the squares' sums are taken over whole vectors as there,
+    written one at a time into one buffer (the same sums, in the same order)."""
+    sums = None
+    weights = np.empty((min(gathered.PRODUCT_ROWS, len(X)), 4))
+    for rows, block in gathered.row_blocks(X, gathered.PRODUCT_ROWS):
+        part = weights[:block.shape[0]]
+        a_b, w_b = a[rows], _weights(a[rows], e[rows], kept[rows])
+        part[:, 0], part[:, 1] = a_b == 1, a_b == 0
+        np.multiply(w_b, part[:, 0], out=part[:, 2])
+        np.multiply(w_b, part[:, 1], out=part[:, 3])
+        product = part.T @ block
+        sums = product if sums is None else sums + product
+    if sums is None:
+        sums = np.zeros((4, X.shape[1]))
+    side = np.empty(len(a))  # each side's indicator, then its weights, over all calls
+    totals, squares, weighted = [], [], []
+    for k, value in enumerate((1, 0)):
+        np.equal(a, value, out=side)  # (a == 1).astype(float): 1.0 and 0.0
+        q = sums[k].copy()
+        for j, v in sq.items():
+            q[j] = side @ v
+        totals.append(side.sum())
+        squares.append(q)
+        for start in range(0, len(a), PSI_ROWS):  # w * (a == value), as the whole vectors' product
+            at = slice(start, start + PSI_ROWS)
+            np.multiply(_weights(a[at], e[at], kept[at]), side[at], out=side[at])
+        weighted.append(side.sum())
+    return _differences(names, tuple(sums), tuple(squares), (*totals, *weighted))

@@ -226,7 +226,9 @@ def _estimate(full: Design, targets: list[str], y: np.ndarray, groups: np.ndarra
         elif not shared:
             Xd, names_d = design.subset(seen).matrix(resolved[seen][:, None], ["resolved"]) if seen.any() \
                 else (None, None)
-        direct = logit.fit(Xd, y[seen], groups[seen], names_d) if seen.any() else \
+        # (every call seen: y and groups themselves, not copies of them)
+        y_d, groups_d = (y, groups) if seen.all() else (y[seen], groups[seen])
+        direct = logit.fit(Xd, y_d, groups_d, names_d) if seen.any() else \
             logit.LogitFit(None, None, [], "no call has a recorded resolution")
         fits.append(("direct-effect logit", direct))
     # the direct AMEs of every practice varying among those calls, from one product with its
@@ -246,8 +248,10 @@ def _estimate(full: Design, targets: list[str], y: np.ndarray, groups: np.ndarra
     rows, balance_rows = [], []
     squares = aipw.squared(design.covariates) if balance else None  # only the columns not 0/1
     joint = names == design.practice_names + design.covariate_names  # X is practices | covariates
-    # balance's four weight columns, one array for every practice (not a new one each)
-    weights = np.empty((n, 4)) if balance and joint and main.ok and len(targets) > 1 else None
+    # balance's four weight columns, one array for every practice (not a new one each); a matrix read
+    # by blocks makes them a block at a time instead (aipw._smd_blocks)
+    weights = np.empty((n, 4)) if balance and joint and main.ok and len(targets) > 1 and \
+        not isinstance(X, gathered.Gathered) else None
     linear = gathered.product(X, main.params) if main.ok else None  # shared by every practice's AME
     # every practice's AME and standard error (all vary: the design is ``varying()``), their
     # gradients from one product with X instead of a pass over X each
@@ -255,6 +259,7 @@ def _estimate(full: Design, targets: list[str], y: np.ndarray, groups: np.ndarra
         if main.ok and varied else {}
     propensity = dict(zip(varied, fitted)) if main.ok else {}
     for practice in targets:
+        a = res = None  # (the last practice's vectors let go before this one's are made)
         a = _treatment(full, practice)
         n_with, n_without = int(a.sum()), int(len(a) - a.sum())
         base = dict(practice=practice, n_with=n_with, n_without=n_without, n_calls=n, n_analysed=n)
@@ -268,13 +273,10 @@ def _estimate(full: Design, targets: list[str], y: np.ndarray, groups: np.ndarra
                      for m, e, s in model_rows]
             continue
         j = design.practice_names.index(practice)
-        effect_j = None
-        if main.ok:  # the AME from the shared product, each call's predictions with and without
-            lin = linear - gathered.column(X, j) * main.params[j]
-            effect_j = (*marginal[practice], logit.predict_linear(lin + main.params[j]),
-                        logit.predict_linear(lin))
-            lin = None  # (not held through the AIPW and balance steps: 23 MB at 2.9M calls)
-        rows += _logit_rows(main, X, j, base, effect, note, effect_j)
+        # the AME from the shared product; each call's predictions with and without the practice made
+        # by AIPW a block of rows at a time from the shared linear predictor and the practice's column
+        # (``a`` holds X's column j: the same 0/1 values)
+        rows += _logit_rows(main, X, j, base, effect, note, (*marginal[practice], None, None) if main.ok else None)
         if direct is not None:
             seen = ~np.isnan(resolved)
             dbase = dict(base, n_analysed=int(seen.sum()))
@@ -286,10 +288,9 @@ def _estimate(full: Design, targets: list[str], y: np.ndarray, groups: np.ndarra
                                      _join(direct.warning or "no variation among calls with a recorded "
                                            "resolution", DIRECT_CAVEAT)))
         if main.ok:
-            _, _, p1, p0 = effect_j
             # the propensity design is the outcome model's without the practice's own column
-            res = aipw.estimate(X, names, a, y, p1, p0, groups, trim=trim, exclude=j,
-                                propensity=propensity.get(practice))
+            res = aipw.estimate(X, names, a, y, aipw.Switched(linear, a, main.params[j]), None, groups,
+                                trim=trim, exclude=j, propensity=propensity.get(practice))
             rows.append(_aipw_row(res, base, effect, note))
             if balance and res.propensity is not None:
                 balance_rows += [dict(practice=practice, covariate=c, smd_before=b, smd_after=w)
