@@ -136,19 +136,23 @@ class SortedTerms:
     apart : dict of str to (n,) array
         The ``apart`` practices' columns, rows in ``order`` (moved in for a landmark model).
     order, t, e : (n,) arrays
-        The row order (of ``df``), and the times and churns in it.
+        The row order (of ``df``), and the times and churns in it: times as they are handed over
+        (whole days as 32-bit integers by :func:`sorted_terms`: the models and the curves only
+        compare and count them), churns as floats.
     """
 
     def __init__(self, df: pd.DataFrame, practices: list[str], apart, time: np.ndarray,
-                 event: np.ndarray):
+                 event: np.ndarray, order: np.ndarray | None = None):
         n = len(df)
         self.practice_order = list(practices)
-        order = cox_engine.sort_order(time, event)
-        self.order = order.astype(np.int32) if n < 2 ** 31 else order  # half the bytes
+        if order is None:  # (sorted_terms hands it over, from the times as floats)
+            order = cox_engine.sort_order(np.asarray(time, dtype=float), np.asarray(event, dtype=float))
+        self.order = order.astype(np.int32, copy=False) if n < 2 ** 31 else order  # half the bytes
         del order
         # the caller's times and churns (its own arrays, handed over) put in time order where
         # they lie: no second pair of vectors of every call beside them while the store is written
-        self.t, self.e = _in_order(time, self.order), _in_order(event, self.order)
+        # (the churns as they are handed over, bytes from sorted_terms; floats once it is written)
+        self.t, event = _in_order(time, self.order), _in_order(event, self.order)
         apart = [p for p in practices if p in set(apart)]
         # the 0/1 terms, a byte a call (columns not written are never touched)
         self._bytes = np.empty((n, len(practices) + SPARE_COLUMNS), dtype=np.int8, order="F")
@@ -181,6 +185,7 @@ class SortedTerms:
                 for j in np.flatnonzero(varies):
                     self._write(block[:, j], names[j])
             del block
+        self.e = event.astype(float)
 
     def _write(self, values: np.ndarray, name: str, *, ordered: bool = False) -> None:
         """Store ``values`` (rows as ``df``'s, or in ``order`` already) as the next term."""
@@ -355,4 +360,10 @@ def sorted_terms(df: pd.DataFrame, practices: list[str], apart, landmark_days: i
         if not np.array_equal(np.diff(later) > 0, np.diff(shifted) > 0):
             return None
     del times
-    return SortedTerms(df, practices, apart, t, e)
+    order = cox_engine.sort_order(t, e).astype(np.int32) if len(t) < 2 ** 31 else cox_engine.sort_order(t, e)
+    # held compactly while the store is written: churns as bytes, and whole days as 32-bit
+    # integers (the same order, ties and counts; the store keeps them so)
+    e = e.astype(np.int8)
+    if t.max() < 2 ** 31 and (t == np.floor(t)).all():
+        t = t.astype(np.int32)
+    return SortedTerms(df, practices, apart, t, e, order)

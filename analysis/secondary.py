@@ -117,7 +117,8 @@ class _Rows:
     def __getitem__(self, column):
         if isinstance(column, list):  # the columns just taken: no second copy of them
             return pd.DataFrame({c: self[c] for c in column}, copy=False)
-        return self._frame[column][self._keep].reset_index(drop=True)
+        # the kept values in one copy, with a new index (reset_index would copy them again)
+        return pd.Series(self._frame[column].array[self._keep], name=column, copy=False)
 
 
 def _cox_rows(df: pd.DataFrame, design, targets: list[str], time: pd.Series, effect: str,
