@@ -11,6 +11,7 @@ left out (reported), and standard errors are clustered by agent.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -162,16 +163,41 @@ def _cluster_se(centered: np.ndarray, groups: np.ndarray, *, small: bool = False
     return float(np.sqrt(g / (g - 1) * np.sum(sums ** 2)) / n)
 
 
-def squared(columns: np.ndarray) -> dict[int, np.ndarray]:
+def squared(columns: np.ndarray, *, held: bool = True) -> dict[int, np.ndarray]:
     """The squares :func:`balance` needs of ``columns``: ``{j: column_j ** 2}`` for the columns that
     are not 0/1 only (a 0/1 column is its own square, bit for bit), so checking balance on many
-    practices holds a few squared columns, not a second copy of the covariates."""
+    practices holds a few squared columns, not a second copy of the covariates. Not ``held``: a
+    :class:`Squares` that makes each when it is read (for a matrix read by blocks, whose balance
+    reads each one at a time: three vectors of 23 MB fewer held at 2.9M calls)."""
     other = np.zeros(columns.shape[1], bool)  # a value neither 0 nor 1, found over row blocks
     for _, block in gathered.row_blocks(columns, 32_768):
         other |= ((block != 0) & (block != 1)).any(axis=0)
+    if not held:
+        return Squares(columns, np.flatnonzero(other))
     if isinstance(columns, gathered.Gathered):  # (each column gathered once)
         return {j: column * column for j in np.flatnonzero(other) for column in [columns.column(j)]}
     return {j: columns[:, j] * columns[:, j] for j in np.flatnonzero(other)}
+
+
+class Squares(Mapping):
+    """:func:`squared`'s ``{j: column_j ** 2}`` with each square made when it is read (the same
+    elementwise product, so the same values) and not kept."""
+
+    def __init__(self, columns, which) -> None:
+        self._columns, self._which = columns, [int(j) for j in which]
+
+    def __getitem__(self, j: int) -> np.ndarray:
+        if j not in self._which:
+            raise KeyError(j)
+        column = gathered.column(self._columns, j) if isinstance(self._columns, gathered.Gathered) \
+            else self._columns[:, j]
+        return column * column
+
+    def __iter__(self):
+        return iter(self._which)
+
+    def __len__(self) -> int:
+        return len(self._which)
 
 
 def balance(covariates: np.ndarray, names: list[str], a: np.ndarray, e: np.ndarray,
@@ -225,10 +251,10 @@ def balance(covariates: np.ndarray, names: list[str], a: np.ndarray, e: np.ndarr
     if together is not None and practices is not None and squares is not None \
             and not isinstance(squares, np.ndarray) and covariates.shape[1] >= 2:
         m = practices.shape[1]
-        sq = {m + j: v for j, v in squares.items() if j}
         names_t = [*practice_names, *names]
-        found = _smd_blocks(together, sq, names_t, a, e, kept) if blocks else \
-            _smd(together, sq, names_t, (a == 1).astype(float), (a == 0).astype(float), w, into)
+        found = _smd_blocks(together, squares, m, names_t, a, e, kept) if blocks else \
+            _smd(together, {m + j: v for j, v in squares.items() if j}, names_t, (a == 1).astype(float),
+                 (a == 0).astype(float), w, into)
         at = {name: k for k, name in enumerate([*practice_names, *names])}
         # covariates first (not the intercept), then the co-practices but ``skip``, as below
         return ([r for r in found if at[r[0]] > m] +
@@ -291,10 +317,10 @@ def _weights(a: np.ndarray, e: np.ndarray, kept: np.ndarray) -> np.ndarray:
     return np.where(a == 1, 1 / np.clip(e, 1e-9, None), 1 / np.clip(1 - e, 1e-9, None)) * kept
 
 
-def _smd_blocks(X: gathered.Gathered, sq: dict, names: list[str], a: np.ndarray, e: np.ndarray,
+def _smd_blocks(X: gathered.Gathered, squares: Mapping, m: int, names: list[str], a: np.ndarray, e: np.ndarray,
                 kept: np.ndarray) -> list[tuple[str, float, float]]:
-    """:func:`_smd` of a matrix read a block of rows at a time (``sq``: :func:`squared`'s columns, by
-    position in X), its treated and control indicators ``a == 1``, ``a == 0`` and :func:`_weights`:
+    """:func:`_smd` of a matrix read a block of rows at a time (``squares``: :func:`squared` of its
+    covariates, which follow its ``m`` practices; the intercept's left out; each read when needed), its treated and control indicators ``a == 1``, ``a == 0`` and :func:`_weights`:
     the four weight columns made for each block of rows as :func:`calmline.analysis.gathered.crossprod`
     reads it (the same blocks, the same values, so the same sums, bit for bit), not as the weight
     vector, four whole vectors and an (n, 4) array (about 8 vectors of 23 MB at 2.9M calls, and the
@@ -313,16 +339,17 @@ def _smd_blocks(X: gathered.Gathered, sq: dict, names: list[str], a: np.ndarray,
     if sums is None:
         sums = np.zeros((4, X.shape[1]))
     side = np.empty(len(a))  # each side's indicator, then its weights, over all calls
-    totals, squares, weighted = [], [], []
+    totals, squared_sums, weighted = [], [], []
     for k, value in enumerate((1, 0)):
         np.equal(a, value, out=side)  # (a == 1).astype(float): 1.0 and 0.0
         q = sums[k].copy()
-        for j, v in sq.items():
-            q[j] = side @ v
+        for j in squares:
+            if j:
+                q[m + j] = side @ squares[j]
         totals.append(side.sum())
-        squares.append(q)
+        squared_sums.append(q)
         for start in range(0, len(a), PSI_ROWS):  # w * (a == value), as the whole vectors' product
             at = slice(start, start + PSI_ROWS)
             np.multiply(_weights(a[at], e[at], kept[at]), side[at], out=side[at])
         weighted.append(side.sum())
-    return _differences(names, tuple(sums), tuple(squares), (*totals, *weighted))
+    return _differences(names, tuple(sums), tuple(squared_sums), (*totals, *weighted))

@@ -246,8 +246,10 @@ def _estimate(full: Design, targets: list[str], y: np.ndarray, groups: np.ndarra
             direct_marginal = dict(zip(varying_d, zip(*logit.ames(direct, Xd, varying_d))))
     Xd = None  # (when X is a view of it, its memory stays with X)
     rows, balance_rows = [], []
-    squares = aipw.squared(design.covariates) if balance else None  # only the columns not 0/1
     joint = names == design.practice_names + design.covariate_names  # X is practices | covariates
+    # only the columns not 0/1; made when read (not held through the loop) when balance reads X by blocks
+    squares = aipw.squared(design.covariates, held=not (joint and isinstance(X, gathered.Gathered))) \
+        if balance else None
     # balance's four weight columns, one array for every practice (not a new one each); a matrix read
     # by blocks makes them a block at a time instead (aipw._smd_blocks)
     weights = np.empty((n, 4)) if balance and joint and main.ok and len(targets) > 1 and \

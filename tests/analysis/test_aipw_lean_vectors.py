@@ -64,7 +64,8 @@ def test_balance_by_blocks_equals_the_whole_weight_vectors(small_blocks, monkeyp
         kept = rng.random(len(a)) < 0.9
         w = np.where(a == 1, 1 / np.clip(e, 1e-9, None), 1 / np.clip(1 - e, 1e-9, None)) * kept
         want = aipw._smd(X, sq, names, (a == 1).astype(float), (a == 0).astype(float), w)
-        assert aipw._smd_blocks(X, sq, names, a, e, kept) == want
+        assert aipw._smd_blocks(X, squares, m, names, a, e, kept) == want
+        assert aipw._smd_blocks(X, aipw.squared(design.covariates, held=False), m, names, a, e, kept) == want
         rows = aipw.balance(design.covariates, design.covariate_names, a, e, kept, squares,
                             practices=design.practices, practice_names=design.practice_names, skip=j,
                             together=X)
@@ -80,8 +81,9 @@ def _reference(monkeypatch):
             p1, p0 = _whole(p1)
         return influence(a, y, e, p1, p0, kept, n_kept)
 
-    def whole_smd(X, sq, names, a, e, kept):
+    def whole_smd(X, squares, m, names, a, e, kept):
         w = np.where(a == 1, 1 / np.clip(e, 1e-9, None), 1 / np.clip(1 - e, 1e-9, None)) * kept
+        sq = {m + j: v for j, v in squares.items() if j}
         return smd(X, sq, names, (a == 1).astype(float), (a == 0).astype(float), w)
 
     monkeypatch.setattr(aipw, "_influence", whole_influence)
