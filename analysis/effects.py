@@ -92,10 +92,11 @@ def practice_effects(df: pd.DataFrame, practices: list[str], outcome: str, desig
     on_call = [p for p in practices if p not in after]
     y = df[outcome].astype(float).to_numpy()
     groups = agent_codes(df["agent_id"])
-    resolved = pd.to_numeric(df["resolved"].astype("Float64"), errors="coerce").to_numpy(
-        dtype=float, na_value=np.nan)
+    if len(groups) and groups.max() < np.iinfo(np.int32).max:  # (the same codes in half the memory)
+        groups = groups.astype(np.int32)
+    # (resolved made in the call, so that _estimate can let it go once the direct model is fitted)
     rows, balance, warnings = _estimate(full.dropping(after), on_call, y, groups, "total", trim,
-                                        resolved=resolved if with_direct else None,
+                                        resolved=_resolved(df) if with_direct else None,
                                         label="total-effect logit", balance=with_balance)
     warnings = list(full.notes) + warnings
     note = landmark_note(landmark_days)
@@ -121,6 +122,11 @@ def practice_effects(df: pd.DataFrame, practices: list[str], outcome: str, desig
     return (pd.DataFrame(rows, columns=COLUMNS),
             pd.DataFrame(balance, columns=["practice", "covariate", "smd_before", "smd_after"]),
             warnings)
+
+
+def _resolved(df: pd.DataFrame) -> np.ndarray:
+    """Each call's recorded resolution as 1.0 / 0.0, NaN where none was recorded."""
+    return pd.to_numeric(df["resolved"].astype("Float64"), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
 
 
 class _Landmark:
@@ -245,6 +251,8 @@ def _estimate(full: Design, targets: list[str], y: np.ndarray, groups: np.ndarra
         if varying_d:
             direct_marginal = dict(zip(varying_d, zip(*logit.ames(direct, Xd, varying_d))))
     Xd = None  # (when X is a view of it, its memory stays with X)
+    with_direct, n_seen = resolved is not None, None if seen is None else int(seen.sum())
+    resolved = seen = None  # (not held through the propensities' use and the AIPW loop)
     rows, balance_rows = [], []
     joint = names == design.practice_names + design.covariate_names  # X is practices | covariates
     # only the columns not 0/1; made when read (not held through the loop) when balance reads X by blocks
@@ -267,7 +275,7 @@ def _estimate(full: Design, targets: list[str], y: np.ndarray, groups: np.ndarra
         base = dict(practice=practice, n_with=n_with, n_without=n_without, n_calls=n, n_analysed=n)
         rows.append(_naive(y, a, base, effect, note))
         model_rows = [("logit", effect, "odds_ratio"), ("logit", effect, "risk_difference")] + \
-            ([("logit", "direct", "risk_difference")] if resolved is not None else []) + \
+            ([("logit", "direct", "risk_difference")] if with_direct else []) + \
             [("aipw", effect, "risk_difference")]
         if n_with == 0 or n_without == 0:
             why = f"no variation: {practice} is used on {'every' if n_without == 0 else 'no'} upset call"
@@ -280,8 +288,7 @@ def _estimate(full: Design, targets: list[str], y: np.ndarray, groups: np.ndarra
         # (``a`` holds X's column j: the same 0/1 values)
         rows += _logit_rows(main, X, j, base, effect, note, (*marginal[practice], None, None) if main.ok else None)
         if direct is not None:
-            seen = ~np.isnan(resolved)
-            dbase = dict(base, n_analysed=int(seen.sum()))
+            dbase = dict(base, n_analysed=n_seen)
             if j in direct_marginal:
                 rows += _logit_rows(direct, None, j, dbase, "direct", DIRECT_CAVEAT,
                                     (*direct_marginal[j], None, None))[1:]
