@@ -160,14 +160,9 @@ class SortedTerms:
         self._where: dict[str, tuple[np.ndarray, int]] = {}  # a term's store and column there
         self._binary: dict[str, bool] = {}
         self.names: list[str] = []
-        for p in practices:
-            if p not in apart:
-                self._write(_bytes_or_floats(df[p]), p)
-        self.apart = {}
-        for p in apart:
-            self._store(_bytes_or_floats(df[p]), p)
-            self.apart[p] = self.column(p)
-        # level columns as one byte a value while their block is held
+        # the covariates first (design.covariate_blocks' vectors of every call are the store's
+        # peak, so the practices are not yet written beside them), listed after the practices
+        covariates: list[str] = []
         for k, (block, names) in enumerate(covariate_blocks(df, levels=np.int8)):
             varies = _varies(block, names, k)
             if k and block.dtype == np.int8 and block.shape[1] > 1:
@@ -177,17 +172,27 @@ class SortedTerms:
                     codes = np.take(codes, self.order)
                     for j in np.flatnonzero(varies):
                         self._where[names[j]], self._binary[names[j]] = (codes, j), True
-                        self.names.append(names[j])
+                        covariates.append(names[j])
                     continue
                 # the level columns' rows in time order, one gather (np.take: ~10x faster than
                 # fancy indexing on rows of a few bytes)
                 block = np.take(block, self.order, axis=0)
                 for j in np.flatnonzero(varies):
-                    self._write(block[:, j], names[j], ordered=True)
+                    self._store(block[:, j], names[j], ordered=True)
+                    covariates.append(names[j])
             elif k:  # the intercept (block 0) is not a Cox term
                 for j in np.flatnonzero(varies):
-                    self._write(block[:, j], names[j])
+                    self._store(block[:, j], names[j])
+                    covariates.append(names[j])
             del block
+        for p in practices:
+            if p not in apart:
+                self._write(_bytes_or_floats(df[p]), p)
+        self.apart = {}
+        for p in apart:
+            self._store(_bytes_or_floats(df[p]), p)
+            self.apart[p] = self.column(p)
+        self.names += covariates
         self.e = event.astype(float)
 
     def _write(self, values: np.ndarray, name: str, *, ordered: bool = False) -> None:
