@@ -393,41 +393,46 @@ def _cluster_scores(X, e, parts, codes):
     sums of ``e``, ``w``, ``w e``) times per-time matrices: no calls x terms array.
     """
     sizes, w = parts["sizes"], parts["w"]
-    # each call's time (its index among the distinct times); the per-call values of the per-time
-    # pieces are takes of it (the values np.repeat(piece, sizes) gives), into vectors reused
-    at = np.repeat(np.arange(len(sizes)), sizes)
-    # alpha = e - w H + w e h_tied (e is 0/1: w e h = w h e), in one vector and the work one
-    alpha = np.take(parts["H"], at)
-    alpha *= w  # H (-w) = -(H w) exactly: no vector for -w
-    np.negative(alpha, out=alpha)
-    alpha += e
-    work = np.take(parts["h_tied"], at)
-    work *= w
-    work *= e
-    alpha += work
     groups = np.zeros(len(e), dtype=np.intp) if codes is None else codes.astype(np.intp, copy=False)
     n_groups = int(groups.max()) + 1
-    cells = n_groups * len(sizes)
-    # the cluster x time sums of e, w and w e times the per-time terms, taken before the columns'
-    # sums so that each call's cell is let go first (the same products, added in the same order)
-    if _dense_cells(cells, len(e)):
-        # each call's (cluster, time) cell: the sums per cell are bincounts into a dense
-        # clusters x times array (small when times are whole days), no sparse matrix of every call
-        cell = at
-        for a in range(0, len(cell), CELL_ROWS):  # cell += groups * times, a block at a time
-            cell[a:a + CELL_ROWS] += groups[a:a + CELL_ROWS] * len(sizes)
-
-        def by_group_and_time(v):
-            return np.bincount(cell, weights=v, minlength=cells).reshape(n_groups, len(sizes))
+    n_times = len(sizes)
+    cells = n_groups * n_times
+    # alpha = e - w H + w e h_tied (e is 0/1: w e h = w h e), per call; and the cluster x time sums
+    # of e, w and w e (each call's cell: its cluster x times + its time), which are multiplied by
+    # the per-time terms. Dense sums (small when times are whole days: no sparse matrix of every
+    # call) are taken a block of calls at a time: each call's time and cell only for its block,
+    # the sums added call by call in row order (np.add.at), as np.bincount adds them
+    alpha = np.empty(len(e))
+    dense = _dense_cells(cells, len(e))
+    if dense:
+        by_cell = [np.zeros(cells) for _ in range(3)]
     else:
-        def by_group_and_time(v):
-            return sparse.csr_matrix((v, (groups, at)), shape=(n_groups, len(sizes)))
-    by_e = by_group_and_time(e) @ parts["mbar"]
-    by_w = by_group_and_time(w) @ parts["G"]
-    by_we = by_group_and_time(np.multiply(w, e, out=work)) @ parts["g_tied"]
-    del at, by_group_and_time
-    if _dense_cells(cells, len(e)):
-        del cell
+        at_all = np.repeat(np.arange(n_times), sizes)
+    for a in range(0, len(e), CELL_ROWS):
+        rows = slice(a, min(a + CELL_ROWS, len(e)))
+        # each call's time: its index among the distinct times (np.repeat(np.arange(n_times), sizes))
+        at = np.searchsorted(parts["starts"], np.arange(rows.start, rows.stop), side="right") - 1
+        wb, eb, ab = w[rows], e[rows], alpha[rows]
+        np.take(parts["H"], at, out=ab)
+        ab *= wb  # H (-w) = -(H w) exactly: no vector for -w
+        np.negative(ab, out=ab)
+        ab += eb
+        tied = np.take(parts["h_tied"], at)
+        tied *= wb
+        tied *= eb
+        ab += tied
+        if dense:
+            at += groups[rows] * n_times  # the calls' cells
+            for total, v in zip(by_cell, (eb, wb, np.multiply(wb, eb, out=tied))):
+                np.add.at(total, at, v)
+    if dense:
+        by_e, by_w, by_we = (total.reshape(n_groups, n_times) for total in by_cell)
+    else:
+        by_e, by_w, by_we = (sparse.csr_matrix((v, (groups, at_all)), shape=(n_groups, n_times))
+                             for v in (e, w, w * e))
+        del at_all
+    by_e, by_w, by_we = by_e @ parts["mbar"], by_w @ parts["G"], by_we @ parts["g_tied"]
+    work = np.empty(len(e))
     # each term's alpha-weighted sum per cluster: the column written into the work vector (a
     # byte term's floats less its mean) and multiplied by alpha there
     sums = []
@@ -446,7 +451,7 @@ def _cluster_scores(X, e, parts, codes):
 
 
 CELL_ROWS = 65_536
-"""Calls a block when :func:`_cluster_scores` adds the clusters into the cell numbers."""
+"""Calls a block when :func:`_cluster_scores` makes alpha and the cluster x time sums."""
 
 
 def _dense_cells(cells: int, n: int) -> bool:

@@ -84,9 +84,10 @@ def test_curves_from_columns_in_store_order_equal_the_frame_curves():
                                 {"x": np.full(len(frame), 2.0)})
 
 
-def _residuals_as_before(X, e, parts, codes):
+def _residuals_as_before(X, e, parts, codes, dense=True):
     """``cox._cluster_scores`` as session 15 wrote it (each per-time piece repeated into a vector
-    of its own): the reference the fewer buffers must equal to the last digit."""
+    of its own, the sums of every call at once): the reference the block-by-block sums and fewer
+    buffers must equal to the last digit."""
     sizes, w = parts["sizes"], parts["w"]
     alpha = np.repeat(parts["H"], sizes)
     alpha *= -w
@@ -101,6 +102,9 @@ def _residuals_as_before(X, e, parts, codes):
     cell += codes * len(sizes)
 
     def by_group_and_time(v):
+        if not dense:
+            at = np.repeat(np.arange(len(sizes)), sizes)
+            return cox.sparse.csr_matrix((v, (codes, at)), shape=(n_groups, len(sizes)))
         return np.bincount(cell, weights=v, minlength=cells).reshape(n_groups, len(sizes))
     work = np.empty(len(e))
     sums = np.column_stack([np.bincount(codes, weights=np.multiply(alpha, x, out=work), minlength=n_groups)
@@ -111,7 +115,11 @@ def _residuals_as_before(X, e, parts, codes):
     return sums, sums.sum(axis=0)
 
 
-def test_score_and_schoenfeld_residuals_equal_the_vector_per_piece_arithmetic():
+@pytest.mark.parametrize("dense", [True, False])
+def test_score_and_schoenfeld_residuals_equal_the_vector_per_piece_arithmetic(monkeypatch, dense):
+    """Also across blocks of calls (CELL_ROWS made small): a cell's calls in several blocks."""
+    monkeypatch.setattr(cox, "CELL_ROWS", 1000)
+    monkeypatch.setattr(cox, "_dense_cells", lambda cells, n: dense)
     rng = np.random.default_rng(44)
     n, k = 6000, 4
     X = rng.normal(size=(n, k))
@@ -124,7 +132,7 @@ def test_score_and_schoenfeld_residuals_equal_the_vector_per_piece_arithmetic():
     fit = cox_engine.newton(X, e, rs)
     parts = cox._residual_parts(fit["parts"], rs)
     got, total = cox._cluster_scores(X, e, parts, codes)
-    want, want_total = _residuals_as_before(X, e, parts, codes)
+    want, want_total = _residuals_as_before(X, e, parts, codes, dense)
     assert np.array_equal(got, want) and np.array_equal(total, want_total)
     assert np.abs(total).max() < 1e-6  # the score at the maximum
     cov = np.linalg.inv(fit["information"])
