@@ -316,7 +316,8 @@ def _fit_kept(out, t, e, X, keep, codes, ties, alpha, reasons, start=None) -> li
     except (np.linalg.LinAlgError, ValueError, FloatingPointError, OverflowError) as exc:
         return [f"the model could not be fitted ({exc}): no estimates shown"]
     with np.errstate(all="ignore"):  # convergence is judged here, from the Efron score
-        parts = _residual_parts(fit["parts"], rs)
+        # (the weights of every call are let go inside _cluster_scores once it has read them)
+        parts = _residual_parts(fit.pop("parts"), rs)
         scores, gradient = _cluster_scores(X, e, parts, codes)
         decrement = gradient @ cov @ gradient
     if not (np.isfinite(beta).all() and np.isfinite(cov).all() and decrement < 1e-6):
@@ -391,8 +392,10 @@ def _cluster_scores(X, e, parts, codes):
     Call i's residual for term j is ``x_ij alpha_i`` less per-time terms, so a
     cluster's sum is its ``alpha``-weighted covariate sum less (cluster x time
     sums of ``e``, ``w``, ``w e``) times per-time matrices: no calls x terms array.
+    ``parts``' weights ``w`` are taken out of it (popped): with the caller's last reference, the
+    vector is let go before the terms' sums.
     """
-    sizes, w = parts["sizes"], parts["w"]
+    sizes, w = parts["sizes"], parts.pop("w")
     groups = np.zeros(len(e), dtype=np.intp) if codes is None else codes.astype(np.intp, copy=False)
     n_groups = int(groups.max()) + 1
     n_times = len(sizes)
@@ -402,7 +405,7 @@ def _cluster_scores(X, e, parts, codes):
     # the per-time terms. Dense sums (small when times are whole days: no sparse matrix of every
     # call) are taken a block of calls at a time: each call's time and cell only for its block,
     # the sums added call by call in row order (np.add.at), as np.bincount adds them
-    alpha = np.empty(len(e))
+    alpha, wb = np.empty(len(e)), None
     dense = _dense_cells(cells, len(e))
     if dense:
         by_cell = [np.zeros(cells) for _ in range(3)]
@@ -431,6 +434,7 @@ def _cluster_scores(X, e, parts, codes):
         by_e, by_w, by_we = (sparse.csr_matrix((v, (groups, at_all)), shape=(n_groups, n_times))
                              for v in (e, w, w * e))
         del at_all
+    del w, wb  # the weights (and the last block's view of them) are not needed past here
     by_e, by_w, by_we = by_e @ parts["mbar"], by_w @ parts["G"], by_we @ parts["g_tied"]
     work = np.empty(len(e))
     # each term's alpha-weighted sum per cluster: the column written into the work vector (a
