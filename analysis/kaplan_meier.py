@@ -69,8 +69,8 @@ def km_curves(df: pd.DataFrame, groups, *, time: str = "time_days", event: str =
     if not every_present:  # (no copy of the times and churns when every call has them)
         t_all, e_all = t_all[present], e_all[present]
 
-    def values(practice):
-        used = df[practice].to_numpy(dtype=float, na_value=np.nan)
+    def values(practice):  # (a new array: _curves writes into it)
+        used = df[practice].to_numpy(dtype=float, na_value=np.nan, copy=True)
         return used if every_present else used[present]
     return _curves(t_all, e_all, groups, values, horizon_days, step_days, time, event)
 
@@ -84,7 +84,7 @@ def km_columns(time: np.ndarray, event: np.ndarray, columns, *, horizon_days: in
     ----------
     time, event : (n,) arrays
         Days to churn or censoring (>= 0), and 1 for churn, 0 for censored (read as they are when
-        they are floats: no copy of them).
+        they are floats, or integer days: no copy of them).
     columns : mapping of str to (n,) array
         Each practice's 0/1 values over the same calls (bools or bytes will do; a missing value,
         NaN, leaves the call out of that practice's curves), in the order the curves are wanted.
@@ -98,14 +98,18 @@ def km_columns(time: np.ndarray, event: np.ndarray, columns, *, horizon_days: in
     pandas.DataFrame
         As :func:`km_curves`.
     """
-    return _curves(np.asarray(time, dtype=float), np.asarray(event, dtype=float), list(columns),
-                   lambda practice: np.asarray(columns[practice], dtype=float), horizon_days, step_days,
+    time = np.asarray(time)
+    if time.dtype.kind not in "iu":
+        time = np.asarray(time, dtype=float)
+    return _curves(time, np.asarray(event, dtype=float), list(columns),
+                   lambda practice: np.array(columns[practice], dtype=float), horizon_days, step_days,
                    "time_days", "event")
 
 
 def _curves(t_all, e_all, groups, values, horizon_days, step_days, time, event) -> pd.DataFrame:
     """The curves of :func:`km_curves` from the calls' times and churns (every one present) and
-    ``values(practice)``, each practice's values over the same calls as floats (NaN: missing)."""
+    ``values(practice)``, each practice's values over the same calls as floats (NaN: missing), a
+    new array each time (it is written into)."""
     days = np.arange(0, horizon_days + 1, step_days)
     # every call's distinct time, once: each group's counts per time are bincounts over them
     times, rank = _distinct(t_all)
@@ -129,7 +133,7 @@ def _curves(t_all, e_all, groups, values, horizon_days, step_days, time, event) 
         if not valid or not _zero_one(used):
             raise ValueError(f"{time} must be >= 0, and {event} and {practice} 0 or 1")
         with_calls = np.bincount(at, weights=used, minlength=len(times)).astype(np.int64)
-        with_deaths = np.bincount(at, weights=used * e, minlength=len(times))
+        with_deaths = np.bincount(at, weights=np.multiply(used, e, out=used), minlength=len(times))
         del used
         for label, n, d in (("with", with_calls, with_deaths),
                             ("without", calls - with_calls, deaths - with_deaths)):
@@ -154,7 +158,8 @@ def _distinct(t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``np.unique(t, return_inverse=True)``: the distinct times, sorted, and each time's position
     among them. Times that are whole days (as the calls' are) from 0 to ``WHOLE_DAYS_MAX`` are
     counted per day instead of sorted: the same values and positions."""
-    if len(t) and t.min() >= 0 and t.max() <= WHOLE_DAYS_MAX and (t == np.floor(t)).all():
+    whole = len(t) and t.min() >= 0 and t.max() <= WHOLE_DAYS_MAX
+    if whole and (t.dtype.kind in "iu" or (t == np.floor(t)).all()):  # (integers: no float copy)
         day = t.astype(np.intp)
         occurs = np.bincount(day) > 0
         # the positions as 32-bit integers (fewer than WHOLE_DAYS_MAX distinct days): half a vector

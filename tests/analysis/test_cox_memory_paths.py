@@ -72,6 +72,7 @@ def test_curves_from_columns_in_store_order_equal_the_frame_curves():
     want = kaplan_meier.km_curves(frame, PRACTICES)
     got = kaplan_meier.km_columns(terms.t, terms.e, {p: terms.column(p) for p in PRACTICES})
     assert terms.column(PRACTICES[0]).dtype == np.int8 and not np.array_equal(terms.order, np.arange(len(df)))
+    assert terms.t.dtype == np.int32  # whole days kept as integers: counted as they are
     pdt.assert_frame_equal(got, want, check_exact=True)
     holes = frame[PRACTICES[:2]].astype(float)
     holes.iloc[::7, 0] = np.nan
