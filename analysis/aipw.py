@@ -189,9 +189,10 @@ class Squares(Mapping):
     def __getitem__(self, j: int) -> np.ndarray:
         if j not in self._which:
             raise KeyError(j)
-        column = gathered.column(self._columns, j) if isinstance(self._columns, gathered.Gathered) \
-            else self._columns[:, j]
-        return column * column
+        if isinstance(self._columns, np.ndarray):  # (a view of the array's column)
+            return self._columns[:, j] * self._columns[:, j]
+        column = gathered.column(self._columns, j)  # a new array: squared where it lies
+        return np.multiply(column, column, out=column)
 
     def __iter__(self):
         return iter(self._which)
