@@ -126,9 +126,9 @@ def _influence(a: np.ndarray, y: np.ndarray, e: np.ndarray, p1: np.ndarray | Swi
                p0: np.ndarray | None, kept: np.ndarray, n_kept: int) -> np.ndarray:
     """Each kept call's AIPW influence value ``p1 - p0 + a (y - p1) / e - (1 - a) (y - p0) / (1 - e)``,
     in row order, computed a block of :data:`PSI_ROWS` rows at a time (p1 and p0 of the block made
-    then when ``p1`` is a :class:`Switched`): the same arithmetic on each call's numbers, so the same values, bit for bit,
-    without the kept calls' copies of the five vectors and the formula's whole-length temporaries
-    (about 10 vectors of 23 MB at 2.9M calls)."""
+    then when ``p1`` is a :class:`Switched`): the same arithmetic on each call's numbers, so the same
+    values, bit for bit, without the kept calls' copies of the five vectors and the formula's
+    whole-length temporaries (about 10 vectors of 23 MB at 2.9M calls)."""
     psi = np.empty(n_kept)
     at = 0
     for start in range(0, len(a), PSI_ROWS):
@@ -318,14 +318,15 @@ def _weights(a: np.ndarray, e: np.ndarray, kept: np.ndarray) -> np.ndarray:
     return np.where(a == 1, 1 / np.clip(e, 1e-9, None), 1 / np.clip(1 - e, 1e-9, None)) * kept
 
 
-def _smd_blocks(X: gathered.Gathered, squares: Mapping, m: int, names: list[str], a: np.ndarray, e: np.ndarray,
-                kept: np.ndarray) -> list[tuple[str, float, float]]:
+def _smd_blocks(X: gathered.Gathered, squares: Mapping, m: int, names: list[str], a: np.ndarray,
+                e: np.ndarray, kept: np.ndarray) -> list[tuple[str, float, float]]:
     """:func:`_smd` of a matrix read a block of rows at a time (``squares``: :func:`squared` of its
-    covariates, which follow its ``m`` practices; the intercept's left out; each read when needed), its treated and control indicators ``a == 1``, ``a == 0`` and :func:`_weights`:
-    the four weight columns made for each block of rows as :func:`calmline.analysis.gathered.crossprod`
-    reads it (the same blocks, the same values, so the same sums, bit for bit), not as the weight
-    vector, four whole vectors and an (n, 4) array (about 8 vectors of 23 MB at 2.9M calls, and the
-    weights' temporaries). The totals and the squares' sums are taken over whole vectors as there,
+    covariates, which follow its ``m`` practices; the intercept's left out; each read when needed),
+    its treated and control indicators ``a == 1``, ``a == 0`` and :func:`_weights`: the four weight
+    columns made for each block of rows as :func:`calmline.analysis.gathered.crossprod` reads it (the
+    same blocks, the same values, so the same sums, bit for bit), not as the weight vector, four
+    whole vectors and an (n, 4) array (about 8 vectors of 23 MB at 2.9M calls, and the weights'
+    temporaries). The totals and the squares' sums are taken over whole vectors as there,
     written one at a time into one buffer (the same sums, in the same order)."""
     sums = None
     weights = np.empty((min(gathered.PRODUCT_ROWS, len(X)), 4))
