@@ -252,8 +252,10 @@ def _sums(w, run_sums, churned, top, rs) -> dict:
         s1, d1 = _by_time(run_sums, rs)
         c = s0[step] - frac * d0[step]
         loglik = churned - np.log(c).sum() - top * len(step)
-        a1, a2, f1, f2, ff2 = (np.bincount(step, weights=v, minlength=k)
-                               for v in (1 / c, c**-2.0, frac / c, frac / c**2, (frac / c) ** 2))
+        # each sub-step weight made just before its sums (one vector of every churn at a time)
+        a1, a2, f1, f2, ff2 = (np.bincount(step, weights=v(), minlength=k)
+                               for v in (lambda: 1 / c, lambda: c**-2.0, lambda: frac / c,
+                                         lambda: frac / c**2, lambda: (frac / c) ** 2))
     return {"loglik": loglik, "w": w, "s1": s1, "d1": d1,
             "a1": a1, "a2": a2, "f1": f1, "f2": f2, "ff2": ff2}
 
@@ -364,6 +366,9 @@ def _newton(X, e, rs, max_iter, start=None):
     while iterations < max_iter and not converged:
         iterations += 1
         info = information(X, e, rs, ev)
+        # the point's weights are not read again unless no step is taken (then made again: the
+        # same numbers), so a trial's weights are not made beside them
+        del ev["w"]
         delta = np.linalg.solve(info, score(xe, ev))
         if not np.isfinite(delta).all():
             break
@@ -378,6 +383,8 @@ def _newton(X, e, rs, max_iter, start=None):
         gain = trial["loglik"] - ev["loglik"]
         beta, ev = beta + delta, trial
         converged = np.abs(delta).max() <= STEP_TOL and abs(gain) <= LOGLIK_TOL * abs(ev["loglik"])
+    if "w" not in ev:  # no step taken from beta: its weights again
+        ev = evaluate(X, e, rs, beta, ranges)
     if not converged:
         info = information(X, e, rs, ev)
     return {"beta": beta, "information": info, "loglik": ev["loglik"], "parts": ev,

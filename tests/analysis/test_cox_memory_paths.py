@@ -184,3 +184,23 @@ def test_a_block_that_is_not_one_level_a_row_keeps_its_bytes():
     assert np.array_equal(cox_sorted._level_codes(one_hot), [1, 0, -1])
     assert cox_sorted._level_codes(np.array([[1, 1], [0, 0]], dtype=np.int8)) is None
     assert cox_sorted._level_codes(np.array([[2, 0], [0, 0]], dtype=np.int8)) is None
+
+
+def test_newton_without_a_step_hands_back_the_weights_of_its_point(monkeypatch):
+    """Newton drops a point's weights once its information is made; when no step is taken (no
+    halving raises the likelihood) they are made again: the same numbers as evaluate's."""
+    rng = np.random.default_rng(46)
+    n = 3000
+    X = rng.normal(size=(n, 3))
+    t = rng.integers(0, 50, n).astype(float)
+    e = (rng.random(n) < 0.3).astype(float)
+    order = cox_engine.sort_order(t, e)
+    X, t, e = np.asfortranarray(X[order] - X.mean(axis=0)), t[order], e[order]
+    rs = cox_engine.risk_sets(t, e)
+    monkeypatch.setattr(cox_engine, "MAX_HALVINGS", 0)  # every step refused
+    start = np.array([0.1, -0.2, 0.05])
+    fit = cox_engine.newton(X, e, rs, start=start)
+    want = cox_engine.evaluate(X, e, rs, start, cox_engine.column_ranges(X))
+    assert not fit["converged"] and np.array_equal(fit["beta"], start)
+    assert np.array_equal(fit["parts"]["w"], want["w"]) and fit["loglik"] == want["loglik"]
+    assert np.array_equal(fit["information"], cox_engine.information(X, e, rs, want))
