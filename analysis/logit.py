@@ -854,7 +854,14 @@ def _why(exc: Exception) -> str:
 
 
 def predict(params: np.ndarray, X: np.ndarray) -> np.ndarray:
-    return predict_linear(product(X, params))
+    """The logistic function of ``X @ params``, computed where the product lies: the same operations
+    as :func:`predict_linear`'s, so the same values, without its two whole-length temporaries
+    (``-lin`` and ``1 + exp(-lin)``: 2 x 23 MB at 2.9M calls)."""
+    out = product(X, params)
+    np.negative(out, out=out)
+    np.exp(out, out=out)
+    out += 1.0
+    return np.divide(1.0, out, out=out)
 
 
 def predict_linear(lin: np.ndarray) -> np.ndarray:

@@ -108,3 +108,14 @@ def test_practice_effects_store_the_whole_vector_numbers(monkeypatch, small_bloc
     pd.testing.assert_frame_equal(lean[0], whole[0], check_exact=True)
     pd.testing.assert_frame_equal(lean[1], whole[1], check_exact=True)
     assert lean[2] == whole[2]
+
+
+def test_predictions_made_in_place_are_predict_linear_bit_for_bit():
+    rng = np.random.default_rng(9)
+    for n in (1, 17, 5_000, 70_001):
+        X = np.column_stack([np.ones(n), rng.normal(scale=3, size=n), rng.integers(0, 2, n)])
+        params = np.array([-0.4, 1.7, -2.2])
+        np.testing.assert_array_equal(logit.predict(params, X), logit.predict_linear(X @ params))
+        read = gathered.Gathered(X, np.arange(0, n))
+        np.testing.assert_array_equal(logit.predict(params, read),
+                                      logit.predict_linear(gathered.product(read, params)))
