@@ -130,6 +130,8 @@ class _Numbers:
         self.values = np.empty(rows, dtype=dtype)
 
     def put(self, array: pa.Array, start: int, end: int) -> None:
+        if array.null_count and self.values.dtype.kind in "iu":
+            raise ValueError("a column stated to have no missing value has one")
         self.values[start:end] = array.to_numpy(zero_copy_only=False)
 
     def finish(self) -> np.ndarray:

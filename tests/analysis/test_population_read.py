@@ -108,6 +108,10 @@ def test_batches_that_do_not_add_up_to_the_rows_stated_are_refused():
         population_read.stream_frame(table.to_batches(8), table.schema, 21, held, runner.LEVELS)
     with pytest.raises(ValueError, match="more than"):
         population_read.stream_frame(table.to_batches(8), table.schema, 19, held, runner.LEVELS)
+    for name in ["counts_missing", "flag_missing"]:  # a missing value where none was stated
+        wrong = {**held, name: population_read.Held(0, 0, 9)}
+        with pytest.raises(ValueError, match="no missing value"):
+            population_read.stream_frame(mixed_table().to_batches(50), table.schema, 300, wrong, runner.LEVELS)
 
 
 @pytest.fixture
