@@ -414,7 +414,7 @@ def _cluster_scores(X, e, parts, codes):
     for a in range(0, len(e), CELL_ROWS):
         rows = slice(a, min(a + CELL_ROWS, len(e)))
         # each call's time: its index among the distinct times (np.repeat(np.arange(n_times), sizes))
-        at = np.searchsorted(parts["starts"], np.arange(rows.start, rows.stop), side="right") - 1
+        at = cox_engine.row_times(parts["starts"], rows.start, rows.stop)
         wb, eb, ab = w[rows], e[rows], alpha[rows]
         np.take(parts["H"], at, out=ab)
         ab *= wb  # H (-w) = -(H w) exactly: no vector for -w

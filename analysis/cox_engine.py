@@ -125,6 +125,15 @@ def _add_segments(out: np.ndarray, part: np.ndarray, starts: np.ndarray, a: int)
     out[first:last] += np.add.reduceat(part, np.maximum(starts[first:last], a) - a, axis=0)
 
 
+def row_times(starts: np.ndarray, a: int, b: int) -> np.ndarray:
+    """Each row's time (its index among the distinct times, ``np.repeat(np.arange(len(starts)),
+    sizes)[a:b]``) for the rows ``a:b`` only, ``starts`` the distinct times' first rows."""
+    first = int(np.searchsorted(starts, a, side="right")) - 1
+    last = int(np.searchsorted(starts, b - 1, side="right")) if b > a else first + 1
+    bounds = np.clip(np.r_[starts[first + 1:last], b], a, b)
+    return np.repeat(np.arange(first, last), np.diff(np.r_[a, bounds]))
+
+
 def sort_order(t: np.ndarray, e: np.ndarray) -> np.ndarray:
     """Row order by time, churned before censored within a time (the layout used here), ties in
     row order. Whole-day times below ``2**15`` with 0/1 churns (the calls') are one 16-bit key,
@@ -300,7 +309,7 @@ def _information(X, e, rs, ev):
     block = np.empty((min(CHUNK, n), k), order="F")
     for a in range(0, n, CHUNK):
         rows = X.rows(a, a + CHUNK)
-        at = np.searchsorted(starts, np.arange(a, a + len(rows)), side="right") - 1  # each row's time
+        at = row_times(starts, a, a + len(rows))
         root = np.take(A1, at)
         own = np.take(F1, at)
         root -= np.multiply(e[a:a + CHUNK], own, out=own)

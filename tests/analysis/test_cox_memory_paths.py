@@ -204,3 +204,14 @@ def test_newton_without_a_step_hands_back_the_weights_of_its_point(monkeypatch):
     assert not fit["converged"] and np.array_equal(fit["beta"], start)
     assert np.array_equal(fit["parts"]["w"], want["w"]) and fit["loglik"] == want["loglik"]
     assert np.array_equal(fit["information"], cox_engine.information(X, e, rs, want))
+
+
+def test_row_times_are_the_repeated_time_index_of_a_block():
+    rng = np.random.default_rng(47)
+    for _ in range(200):
+        n = int(rng.integers(1, 300))
+        t = np.sort(rng.integers(0, int(rng.integers(1, 40)), n))
+        starts = np.flatnonzero(np.r_[True, t[1:] != t[:-1]])
+        every = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, n]))
+        for a, b in ((0, n), (n, n), *(sorted(rng.integers(0, n + 1, 2)) for _ in range(4))):
+            assert np.array_equal(cox_engine.row_times(starts, int(a), int(b)), every[a:b])
