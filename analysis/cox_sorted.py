@@ -56,7 +56,8 @@ class ByteTerms:
                 self._runs.append((store, c, j, j + 1))
         # a run of level columns is written from a table of its values by code (the same values
         # as a 0/1 byte less its mean): row i, at code + 1, level c + i's value for that code
-        self._tables = {j0: _level_table(store, c, j1 - j0, None if self._means is None else self._means[j0:j1])
+        self._tables = {j0: _level_table(store, c, j1 - j0,
+                                         None if self._means is None else self._means[j0:j1])
                         for store, c, j0, j1 in self._runs if store.ndim == 1}
         self._block = self._column = self._index = None
 

@@ -8,7 +8,6 @@ Schoenfeld residuals' per-call vectors are made into fewer buffers (``cox._clust
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pandas.testing as pdt
 import pytest
 
