@@ -85,7 +85,11 @@ def sample():  # resident memory every 0.05 s (the fit's, plus its forked steps'
         time.sleep(0.05)
 
 threading.Thread(target=sample, daemon=True).start()
-summary = runner.fit(Path(sys.argv[1]), list(vocabulary.practice_names()), progress=lambda m: step.__setitem__(0, m))
+def progress(message):  # the step, and the peaks so far, also on file: a fit killed for memory says where
+    step[0] = message
+    Path(sys.argv[2] + ".steps").write_text(json.dumps({"step": message, "peaks": peaks, "starts": starts}))
+
+summary = runner.fit(Path(sys.argv[1]), list(vocabulary.practice_names()), progress=progress)
 done.set()
 Path(sys.argv[2]).write_text(json.dumps({"seconds": summary.seconds, "timings": summary.timings,
                                          "cpu": summary.cpu, "cpu_seconds": summary.cpu_seconds,
@@ -196,8 +200,18 @@ def _round(db: Path, upset: int | None, lanes: str, args, got: dict, code: str =
     load = os.getloadavg()[0]
     child = [sys.executable, "-c", FIT, str(work), str(figures)]
     if args.memory_limit:
+        steps = Path(str(figures) + ".steps")
+        steps.unlink(missing_ok=True)
         if not _capped(child, args.memory_limit, got, load):
             work.unlink()
+            if steps.exists():  # where it was killed, and the peaks of the steps before
+                seen = json.loads(steps.read_text())
+                print(f"    killed while: {seen['step']}")
+                for step, mb in seen["peaks"].items():
+                    if step == "whole fit":
+                        continue
+                    print(f"    peak resident memory while {step:<38} {mb:7,.0f} MB "
+                          f"(held at its start {seen['starts'].get(step, float('nan')):7,.0f} MB)")
             return
         wall, rss = got.pop("capped")
     else:
