@@ -224,17 +224,20 @@ def agent_codes(agents: pd.Series) -> np.ndarray:
 
 
 def _numeric(values: pd.Series, name: str, transform) -> tuple[np.ndarray, list[str]]:
-    """A transformed numeric column; missing values get the median and an indicator column."""
-    x = pd.to_numeric(values, errors="coerce").astype(float).to_numpy()
+    """A transformed numeric column; missing values get the median and an indicator column.
+
+    ``transform`` may write into the array it is handed (a copy of the values of this call's own):
+    the column is made in one vector of every call, not one for each operation."""
+    x = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan, copy=True)
     missing = np.isnan(x)
     if missing.all():
         return np.empty((len(x), 0)), []
-    x = np.where(missing, np.nanmedian(x), x)
-    cols, names = [transform(x)], [name]
     if missing.any():
-        cols.append(missing.astype(float))
-        names.append(f"{name}_missing")
-    return np.column_stack(cols), names
+        x[missing] = np.nanmedian(x)
+    x = transform(x)
+    if not missing.any():
+        return x[:, None], [name]
+    return np.column_stack([x, missing.astype(float)]), [name, f"{name}_missing"]
 
 
 COMPACT_ABOVE_BYTES = 64 * 2**20
@@ -358,9 +361,9 @@ def covariate_blocks(df: pd.DataFrame, levels=float):
     months = pd.to_datetime(df["call_month"]).to_numpy().astype("datetime64[M]")
     yield _dummies(months.view("int64"), "month",
                    lambda u: np.asarray(u, dtype="int64").view("datetime64[M]").astype(str), levels)
-    yield _numeric(df["wait_s"], "log_wait_min", lambda x: np.log1p(np.clip(x, 0, None) / 60))
-    yield _numeric(df["tenure_days"], "log_tenure_years", lambda x: np.log1p(np.clip(x, 0, None) / 365.25))
-    yield _numeric(df["monthly_value"], "monthly_value_10", lambda x: x / 10)
+    yield _numeric(df["wait_s"], "log_wait_min", lambda x: _log1p_of_clipped(x, 60))
+    yield _numeric(df["tenure_days"], "log_tenure_years", lambda x: _log1p_of_clipped(x, 365.25))
+    yield _numeric(df["monthly_value"], "monthly_value_10", lambda x: np.divide(x, 10, out=x))
     minutes = pd.to_numeric(df["minutes_since_prev_upset"], errors="coerce").to_numpy(dtype=float)
     yield np.where(np.isnan(minutes), 0.0, minutes < SHORT_BREAK_MIN).astype(float)[:, None], ["short_break"]
     prior = pd.to_numeric(df["prior_upset_calls_90d"], errors="coerce").to_numpy(dtype=float)
@@ -369,6 +372,14 @@ def covariate_blocks(df: pd.DataFrame, levels=float):
     yield _dummies(level, "prior_upset_90d", lambda u: ["unknown" if k < 0 else names[k] for k in u], levels)
     yield _numeric(pd.to_numeric(df["repeat_contact_30d"].astype("Float64"), errors="coerce"),
                    "repeat_contact_30d", lambda x: (x > 0).astype(float))
+
+
+def _log1p_of_clipped(x: np.ndarray, unit: float) -> np.ndarray:
+    """``np.log1p(np.clip(x, 0, None) / unit)``, written into ``x`` (the same operations, so the
+    same values)."""
+    np.clip(x, 0, None, out=x)
+    np.divide(x, unit, out=x)
+    return np.log1p(x, out=x)
 
 
 def _varies(block: np.ndarray, names: list[str], k: int) -> np.ndarray:

@@ -173,3 +173,19 @@ def test_the_direct_model_on_calls_with_a_resolution_reads_the_compact_design(mo
     direct = tables[True][tables[True]["effect"] == "direct"]
     assert direct["estimate"].notna().sum() >= 5
     pd.testing.assert_frame_equal(tables[False], tables[True], check_exact=False, rtol=1e-9, atol=1e-12)
+
+
+def test_building_a_design_leaves_the_frame_as_it_was():
+    """The numeric covariates are transformed in place in a copy of their own: the frame the models
+    share is never written (with missing values, filled with the median in the copy)."""
+    df, practices = _population(1_500, seed=8)
+    df.loc[::7, "monthly_value"] = np.nan
+    before = df.copy(deep=True)
+    for compact in (False, True):
+        built = design.build(df, practices, compact=compact)
+        assert "monthly_value_10_missing" in built.covariate_names
+        pd.testing.assert_frame_equal(df, before)
+    j = built.covariate_names.index("log_wait_min")
+    wait = df["wait_s"].to_numpy()
+    expected = np.log1p(np.clip(np.where(np.isnan(wait), np.nanmedian(wait), wait), 0, None) / 60)
+    np.testing.assert_array_equal(built.covariates[:, j], expected)
