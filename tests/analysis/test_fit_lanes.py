@@ -50,6 +50,14 @@ def fits(sample_db, tmp_path_factory):
         patch.setattr(runner, "build", lambda *a, **k: _read_only(build(*a, **k)))
         patch.setattr(runner, "in_model", keep(in_model))
         patch.setattr(runner, "_after_models", keep(after))
+        taken = runner.taken
+
+        def keep_taken(*args, **kwargs):  # the last horizon's calls and the trainer's columns
+            df, left_out, population = taken(*args, **kwargs)
+            handed.extend([(df, df.copy(deep=True)), (population, population.copy(deep=True))])
+            return df, left_out, population
+
+        patch.setattr(runner, "taken", keep_taken)
         for setting, lanes in SETTINGS.items():
             patch.setattr(schedule, "process_lanes", lambda forks=setting != "threads": forks)
             db = tmp_path_factory.mktemp(setting) / "calmline.duckdb"
