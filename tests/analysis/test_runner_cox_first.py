@@ -18,7 +18,7 @@ class Stop(Exception):
     """Ends the fit once the first horizon's calls frame is made."""
 
 
-@pytest.mark.parametrize("lanes, expected", [(1, ["survival", "in_model"]), (2, ["in_model"])])
+@pytest.mark.parametrize("lanes, expected", [(1, ["survival", "calls frame"]), (2, ["calls frame"])])
 def test_cox_runs_before_the_horizons_calls_frame_on_one_lane(sample_db, tmp_path, monkeypatch, lanes, expected):
     db = tmp_path / "calmline.duckdb"
     shutil.copyfile(sample_db, db)
@@ -29,12 +29,13 @@ def test_cox_runs_before_the_horizons_calls_frame_on_one_lane(sample_db, tmp_pat
         assert len(population) > 1000 and "time_days" in population  # the whole population
         return pd.DataFrame(), pd.DataFrame()
 
-    def in_model(*args, **kwargs):
-        order.append("in_model")
+    def calls_frame(*args, **kwargs):  # in_model, or taken (the last horizon's, once Cox is done)
+        order.append("calls frame")
         raise Stop
 
     monkeypatch.setattr(secondary, "survival", survival)
-    monkeypatch.setattr(runner, "in_model", in_model)
+    monkeypatch.setattr(runner, "in_model", calls_frame)
+    monkeypatch.setattr(runner, "taken", calls_frame)
     said = []
     with pytest.raises(Stop):
         runner.fit(db, list(vocabulary.practice_names()), progress=said.append, lanes=lanes)
