@@ -21,7 +21,10 @@ def zero_one(values: np.ndarray) -> bool:
 
 
 class _Flags:
-    c_contiguous = True  # (rows are gathered by take, as from a C-contiguous array)
+    """What numpy's ``flags`` say of it that its readers ask: its rows are gathered by ``take``, as
+    from a C-contiguous array."""
+
+    c_contiguous = True
 
 
 class CompactMatrix:
@@ -39,14 +42,12 @@ class CompactMatrix:
 
     ndim = 2
     dtype = np.dtype(float)
-    flags = _Flags()
 
     def __init__(self, stores: list[np.ndarray], parts: list[tuple[int, int]]) -> None:
         self.stores = stores
         self.parts = [(int(s), int(c)) for s, c in parts]
         n = len(stores[0]) if stores else 0
         self.shape = (n, len(self.parts))
-        self.size = self.shape[0] * self.shape[1]
         # runs of neighbouring columns of one store: (store, its first column, first j, stop j)
         self._runs: list[tuple[int, int, int, int]] = []
         for j, (s, c) in enumerate(self.parts):
@@ -68,6 +69,11 @@ class CompactMatrix:
             parts.append((s, at[s]))
             at[s] += 1
         return cls(stores, parts)
+
+    @property
+    def flags(self) -> _Flags:
+        """A new one each time: a caller that sets an attribute on it changes no other matrix."""
+        return _Flags()
 
     @property
     def nbytes(self) -> int:
