@@ -5,7 +5,10 @@ whole when they publish, so what users save lives in a small store of its own: a
 beside the database (:func:`default_path`). SQLite because several server processes (gunicorn
 workers) and threads write it at once: every call opens its own connection, the file is in WAL
 mode (readers never wait for a writer) and a writer waits up to :data:`BUSY_SECONDS` for
-another's lock instead of failing.
+another's lock instead of failing. SQLite answers some races "busy" without waiting (a
+connection opening while the last one closes and checkpoints, two first users switching a new
+file to WAL at once), so a call that meets one is run again, from a new connection, until
+:data:`BUSY_SECONDS` have passed: every call is one transaction, so running it again is safe.
 
 An entry belongs to its owner: the signed-in user's name with sign-in, :data:`LOCAL_OWNER`
 without (a server without sign-in only listens on loopback, so whoever uses it shares one
@@ -23,8 +26,10 @@ sandbox runs it (:mod:`calmline.explorer.sandbox`).
 from __future__ import annotations
 
 import json
+import random
 import secrets
 import sqlite3
+import time
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -155,10 +160,19 @@ class UserLibrary:
         return con
 
     def _run(self, work):
-        try:
-            con = self._connect()
-        except sqlite3.Error as exc:
-            raise LibraryError(f"The library of saved queries cannot be opened ({exc}).") from None
+        deadline = time.monotonic() + BUSY_SECONDS
+        while True:
+            try:
+                return self._once(work)
+            except sqlite3.OperationalError as exc:
+                if not _busy(exc) or time.monotonic() >= deadline:
+                    raise LibraryError(f"The library of saved queries cannot be opened ({exc}).") from None
+            except sqlite3.Error as exc:
+                raise LibraryError(f"The library of saved queries cannot be opened ({exc}).") from None
+            time.sleep(random.uniform(0.005, 0.05))
+
+    def _once(self, work):
+        con = self._connect()
         try:
             return work(con)
         finally:
@@ -232,6 +246,14 @@ class UserLibrary:
         deleted = self._run(lambda con: con.execute("DELETE FROM saved_queries WHERE id = ? AND owner = ?",
                                                     (ident, owner)).rowcount)
         return bool(deleted)
+
+
+def _busy(exc: sqlite3.OperationalError) -> bool:
+    """Whether ``exc`` is another connection's lock (SQLITE_BUSY or SQLITE_LOCKED), which passes."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    return "locked" in str(exc) or "busy" in str(exc)
 
 
 def _entry(row) -> Entry:

@@ -3,12 +3,14 @@ open by id, delete only one's own, bounded, and safe with many writers at once."
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 import threading
 
 import pytest
 
+from calmline.explorer import user_library
 from calmline.explorer.user_library import (LOCAL_OWNER, MAX_TITLE, LibraryError, UserLibrary, default_path,
                                             owner_of)
 
@@ -75,8 +77,6 @@ def test_extra_keys_are_not_stored(shelf):
 
 
 def test_an_owner_s_library_is_bounded(shelf, monkeypatch):
-    from calmline.explorer import user_library
-
     monkeypatch.setattr(user_library, "MAX_PER_OWNER", 3)
     for i in range(3):
         shelf.save("ana", f"q{i}", SQL)
@@ -116,3 +116,32 @@ def test_many_threads_and_a_second_process_save_at_once_without_losing_an_entry(
     assert child.wait(60) == 0 and errors == []
     for owner in [f"user{n}" for n in range(6)] + ["proc"]:
         assert sorted(e.request["sql"] for e in shelf.mine(owner)) == sorted(f"SELECT {i}" for i in range(40))
+
+
+def test_a_busy_answer_that_passes_is_waited_out_and_the_save_lands(shelf, monkeypatch):
+    """SQLite answers some races "busy" at once, without its own wait: the call is run again."""
+    real, answers = sqlite3.connect, iter(["database is locked", "database is busy"])
+
+    def racing(*args, **kwargs):
+        message = next(answers, None)
+        if message is not None:
+            raise sqlite3.OperationalError(message)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(sqlite3, "connect", racing)
+    saved = shelf.save("ana", "weekly", {"kind": "sql", "sql": "SELECT 1"})
+    assert [e.id for e in shelf.mine("ana")] == [saved.id]
+
+
+def test_a_lock_held_past_the_wait_is_refused_in_words_and_nothing_is_half_saved(shelf, monkeypatch):
+    shelf.save("ana", "kept", {"kind": "sql", "sql": "SELECT 1"})
+    monkeypatch.setattr(user_library, "BUSY_SECONDS", 0.3)
+    holder = sqlite3.connect(shelf.path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(LibraryError, match="cannot be opened .*locked"):
+            shelf.save("ana", "lost", {"kind": "sql", "sql": "SELECT 2"})
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert [e.title for e in shelf.mine("ana")] == ["kept"]
