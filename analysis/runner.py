@@ -81,38 +81,41 @@ def fit(db: Path, practices: list[str], *, horizons: tuple[int, ...] = (90,),
     say = progress or (lambda _: None)
     lanes = schedule.lanes() if lanes is None else max(1, lanes)
     summary = FitSummary(db)
-    with staged_database(db) as work, _blas_threads():
-        con = connect(work, read_only=False)
+    with staged_database(db, beside=True) as copying, _blas_threads():
+        # the models read the published file while the working copy is made beside them; the copy
+        # is written once they are done (_open_copy)
+        scratch = _scratch(copying.work)
+        say("reading upset calls")
+        start, start_cpu = time.monotonic(), time.process_time()
+        con = _reading(db, scratch)
         try:
-            say("reading upset calls")
-            start, start_cpu = time.monotonic(), time.process_time()
             population = _store_population(con)
             training = con.execute(load_sql("analysis/training_completions")).df()
             disputed = _dispute_calls(con)
-            # a new connection: DuckDB keeps the new table's blocks (0.17 GB at 1M upset calls)
-            # until its database closes, evicting the buffers does not let them go
-            con.close()
-            con = connect(work, read_only=False)
-            summary.timings["reading upset calls"] = time.monotonic() - start
-            summary.cpu["reading upset calls"] = time.process_time() - start_cpu
-            practices, unrecorded = _recorded(population, practices)
             as_of, batches = con.execute(
                 "SELECT (SELECT as_of FROM etl_state), "
                 "(SELECT list(DISTINCT batch_id ORDER BY batch_id) FROM load_batches "
                 " WHERE status LIKE 'loaded%')").fetchone()
-            con.execute(load_sql("analysis/results_schema"))
-            cox_input = [population]  # handed to the Cox step once, then not held by the runner
-            survival = None
-            if lanes == 1 and horizons:
-                # on one lane Cox first, before any horizon's calls frame is made: its temporaries
-                # (the largest of the fit at 4M upset calls) then sit beside the population alone
-                cox = _survival_step(cox_input, practices)
-                done, timings = schedule.run([cox], 1, keep=["cox"], progress=say)
-                survival = done["cox"]
-                _record(summary, [cox], timings, horizons[0])
-                _hand_back()
+        finally:
+            # closed: DuckDB keeps the new table's blocks (0.17 GB at 1M upset calls) until its
+            # database closes, evicting the buffers does not let them go
+            con.close()
+        summary.timings["reading upset calls"] = time.monotonic() - start
+        summary.cpu["reading upset calls"] = time.process_time() - start_cpu
+        practices, unrecorded = _recorded(population, practices)
+        cox_input = [population]  # handed to the Cox step once, then not held by the runner
+        survival = None
+        if lanes == 1 and horizons:
+            # on one lane Cox first, before any horizon's calls frame is made: its temporaries
+            # (the largest of the fit at 4M upset calls) then sit beside the population alone
+            cox = _survival_step(cox_input, practices)
+            done, timings = schedule.run([cox], 1, keep=["cox"], progress=say)
+            survival = done["cox"]
+            _record(summary, [cox], timings, horizons[0])
+            _hand_back()
+        con = None
+        try:
             for i, h in enumerate(horizons):
-                run_id = con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM model_runs").fetchone()[0]
                 if i == len(horizons) - 1 and survival is not None:
                     # the models read df from here on, and Cox is done: only what the rest reads is kept,
                     # taken out of the population a column at a time
@@ -129,6 +132,8 @@ def fit(db: Path, practices: list[str], *, horizons: tuple[int, ...] = (90,),
                 del df
                 warnings = unrecorded + warnings
                 start, start_cpu = time.monotonic(), time.process_time()
+                con = con or _open_copy(copying.ready(), scratch)
+                run_id = con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM model_runs").fetchone()[0]
                 _write(con, run_id, tables)
                 con.execute("INSERT INTO model_runs VALUES ($run, $now, $as_of, $h, $n, $events, $left, "
                             "$batches, $spec, $warnings)",
@@ -141,11 +146,13 @@ def fit(db: Path, practices: list[str], *, horizons: tuple[int, ...] = (90,),
                 summary.warnings += [f"{h}-day run {run_id}: {w}" for w in warnings]
                 for name, frame in tables.items():
                     summary.rows[name] = summary.rows.get(name, 0) + len(frame)
+            con = con or _open_copy(copying.ready(), scratch)
             con.execute("INSERT INTO model_population_runs SELECT unnest($runs::INTEGER[])",
                         {"runs": summary.runs})
             con.execute("CHECKPOINT")
         finally:
-            con.close()
+            if con is not None:
+                con.close()
     summary.seconds = time.monotonic() - started
     summary.cpu_seconds = _cpu() - started_cpu
     return summary
@@ -192,10 +199,47 @@ def _blas_threads():
     return nullcontext() if BLAS_THREADS is None else threadpool_limits(BLAS_THREADS, user_api="blas")
 
 
+def _scratch(work: Path) -> Path:
+    """The DuckDB file the population is written to while the working copy ``work`` is made: in the
+    copy's spill folder, which goes with it."""
+    folder = work.with_name(work.name + ".tmp")
+    folder.mkdir(exist_ok=True)
+    return folder / "population.duckdb"
+
+
+def _reading(db: Path, scratch: Path) -> duckdb.DuckDBPyConnection:
+    """A connection to the new file ``scratch`` that reads the published database ``db`` (attached
+    read-only, its tables found by their names alone) and writes to ``scratch``."""
+    con = connect(scratch, read_only=False)
+    quoted = str(db).replace("'", "''")
+    con.execute(f"ATTACH '{quoted}' AS {SOURCE} (READ_ONLY)")
+    con.execute(f"SET search_path = 'main,{SOURCE}.main'")
+    return con
+
+
+SOURCE = "calmline_published"
+"""The name the published database is attached under while the fit reads it (:func:`_reading`)."""
+
+
+def _open_copy(work: Path, scratch: Path) -> duckdb.DuckDBPyConnection:
+    """A connection to the working copy ``work``, its ``model_population`` replaced by the one
+    written to ``scratch`` (:func:`_store_population`), ``model_population_runs`` emptied (the fit
+    lists its runs there when done), and the result tables there."""
+    con = connect(work, read_only=False)
+    quoted = str(scratch).replace("'", "''")
+    con.execute("DROP TABLE IF EXISTS model_population")
+    con.execute("CREATE OR REPLACE TABLE model_population_runs (run_id INTEGER NOT NULL)")
+    con.execute(f"ATTACH '{quoted}' AS fit_scratch (READ_ONLY)")
+    with _any_row_order(con):
+        con.execute("CREATE TABLE model_population AS FROM fit_scratch.main.model_population")
+    con.execute("DETACH fit_scratch")
+    con.execute(load_sql("analysis/results_schema"))
+    return con
+
+
 def _store_population(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Write the model population (``queries/analysis/upset_calls.sql``, one row per upset call) as
-    the table ``model_population``, replacing the previous fit's, with ``model_population_runs``
-    emptied (the fit lists its runs there when done), and return it as a frame without the columns
+    the table ``model_population`` of ``con``'s own database, replacing any there, and return it as a frame without the columns
     no model reads (customer_id, site): the rows every model of this fit uses, and those the
     dashboard's estimates for a filter read with a WHERE.
 
@@ -205,8 +249,7 @@ def _store_population(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     result beside it. The query's parallel plan returns its rows in an order of its own each time;
     in call_id order the same database gives the same numbers to the last digit, on any number of
     threads. The stored table's rows are in no set order (its readers filter it)."""
-    con.execute("DROP TABLE IF EXISTS model_population")
-    con.execute("CREATE OR REPLACE TABLE model_population_runs (run_id INTEGER NOT NULL)")
+    con.execute("DROP TABLE IF EXISTS main.model_population")
     query = load_sql("analysis/upset_calls")
     with _joins_as_written(con), _any_row_order(con):
         _capped(con, lambda: con.sql(query).create("model_population"))
