@@ -54,6 +54,8 @@ class FitSummary:
     the models run on several lanes, of the whole process when on one (BLAS on one thread either way)."""
     cpu_seconds: float = 0.0
     """CPU seconds of the whole fit: its process and the steps' forked processes."""
+    lanes: int = 1
+    """Model families that ran at once (:func:`calmline.analysis.schedule.lanes`)."""
 
 
 def fit(db: Path, practices: list[str], *, horizons: tuple[int, ...] = (90,),
@@ -73,13 +75,13 @@ def fit(db: Path, practices: list[str], *, horizons: tuple[int, ...] = (90,),
         joined by ``"; "``, when they run at once).
     lanes : int, optional
         Model families run at once (:func:`calmline.analysis.schedule.lanes`: the
-        ``CALMLINE_FIT_LANES`` setting, else one), each in a forked process where the system
+        ``CALMLINE_FIT_LANES`` setting, else two for a mid-sized population on a machine with
+        a second core, else one), each in a forked process where the system
         forks (:func:`calmline.analysis.schedule.process_lanes`), else on threads.
         The stored results are the same whatever the number.
     """
     started, started_cpu = time.monotonic(), _cpu()
     say = progress or (lambda _: None)
-    lanes = schedule.lanes() if lanes is None else max(1, lanes)
     summary = FitSummary(db)
     with staged_database(db, beside=True) as copying, _blas_threads():
         # the models read the published file while the working copy is made beside them; the copy
@@ -103,6 +105,7 @@ def fit(db: Path, practices: list[str], *, horizons: tuple[int, ...] = (90,),
         summary.timings["reading upset calls"] = time.monotonic() - start
         summary.cpu["reading upset calls"] = time.process_time() - start_cpu
         practices, unrecorded = _recorded(population, practices)
+        lanes = summary.lanes = schedule.lanes(upset_calls=len(population)) if lanes is None else max(1, lanes)
         cox_input = [population]  # handed to the Cox step once, then not held by the runner
         survival = None
         if lanes == 1 and horizons:
@@ -249,7 +252,8 @@ def _store_population(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     result beside it. The query's parallel plan returns its rows in an order of its own each time;
     in call_id order the same database gives the same numbers to the last digit, on any number of
     threads. The stored table's rows are in no set order (its readers filter it)."""
-    con.execute("DROP TABLE IF EXISTS main.model_population")
+    own = con.execute("SELECT current_database()").fetchone()[0]  # (not a database attached to read)
+    con.execute(f'DROP TABLE IF EXISTS "{own}".main.model_population')
     query = load_sql("analysis/upset_calls")
     with _joins_as_written(con), _any_row_order(con):
         _capped(con, lambda: con.sql(query).create("model_population"))

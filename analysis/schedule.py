@@ -34,11 +34,16 @@ LANES_SETTING = "CALMLINE_FIT_LANES"
 """Environment variable: how many steps of `calmline fit` run at once (1 runs them one after the
 other, in the calling process)."""
 
-DEFAULT_LANES = 1
-"""Lanes when :data:`LANES_SETTING` is not set. One: at 1M upset calls two lanes (forked processes)
-took 0.72x the wall time of one but held 2.16 GB at their peak instead of 1.43 (two families'
-temporaries at once), and gain nothing when the other core is busy (benchmarks/README.md, Fitting,
-session 14). ``CALMLINE_FIT_LANES=2`` is for a machine with a free core and the memory."""
+TWO_LANES = (300_000, 1_500_000)
+"""Upset calls (the fit's population) for which a fit runs on two lanes when :data:`LANES_SETTING`
+is not set, on a machine with two cores or more and :data:`TWO_LANES_MEMORY` bytes; one lane
+otherwise. At 1M upset calls two lanes (forked processes) took 0.6-0.7x the wall time of one, at
+1.17 GB against 1.03 GB (benchmarks/README.md, Fitting, sessions 14 and 17), so 1.5M stays within
+about 1.8 GB. Two lanes hold every upset call through the models (Cox runs beside them): a larger
+centre runs on one, within its memory. A smaller one fits in seconds either way, in one process."""
+
+TWO_LANES_MEMORY = 4 * 1024**3
+"""Physical memory a machine needs for the default of two lanes (:data:`TWO_LANES`)."""
 
 
 @dataclass(frozen=True)
@@ -85,14 +90,17 @@ class Timing:
     cpu: float
 
 
-def lanes(setting: str | None = None) -> int:
+def lanes(setting: str | None = None, upset_calls: int | None = None) -> int:
     """How many steps of a fit run at once.
 
     Parameters
     ----------
     setting : str, optional
         :data:`LANES_SETTING`'s value (read from the environment when not given): a whole
-        number of at least 1. Empty or unset means :data:`DEFAULT_LANES`.
+        number of at least 1. Empty or unset means the default for ``upset_calls``
+        (:data:`TWO_LANES`).
+    upset_calls : int, optional
+        The fit's population; not known yet (one lane by default) when None.
 
     Returns
     -------
@@ -101,7 +109,10 @@ def lanes(setting: str | None = None) -> int:
     """
     text = (os.environ.get(LANES_SETTING, "") if setting is None else setting).strip()
     if not text:
-        return DEFAULT_LANES
+        low, high = TWO_LANES
+        two = (upset_calls is not None and low <= upset_calls <= high and _cores() >= 2
+               and _memory() >= TWO_LANES_MEMORY)
+        return 2 if two else 1
     try:
         value = int(text)
     except ValueError:
@@ -109,6 +120,22 @@ def lanes(setting: str | None = None) -> int:
     if value < 1:
         raise ValueError(f"{LANES_SETTING} must be a whole number of at least 1 (got {text!r})")
     return value
+
+
+def _cores() -> int:
+    """Cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # (not on Linux)
+        return os.cpu_count() or 1
+
+
+def _memory() -> int:
+    """Bytes of physical memory (0 where the system does not say)."""
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return 0
 
 
 def run(steps: Sequence[Step], lanes: int, *, keep: Sequence[str] = (),

@@ -9,7 +9,7 @@
 For each size: generate a centre with about that many upset calls (cached in
 --workdir), load it, then run the whole model suite (90-day horizon) in a fresh
 child process, once per --lanes value in each round (CALMLINE_FIT_LANES; the
-default is the fit's own, one). Two lanes fork a process per model family: the peak then adds
+default is the fit's own: two from 300k to 1.5M upset calls, else one). Two lanes fork a process per model family: the peak then adds
 each forked process's own pages (smaps_rollup Private_*) to the fit's resident memory. Prints the wall time,
 CPU seconds and peak resident memory of the fit, the time (wall and CPU seconds) spent
 in each model family, and the peak resident memory while each step ran (steps run at
@@ -94,7 +94,8 @@ done.set()
 Path(sys.argv[2]).write_text(json.dumps({"seconds": summary.seconds, "timings": summary.timings,
                                          "cpu": summary.cpu, "cpu_seconds": summary.cpu_seconds,
                                          "rows": summary.rows, "peaks": peaks, "starts": starts, "code": runner.__file__,
-                                         "lanes": getattr(schedule, "lanes", getattr(schedule, "threads", None))(), "waited": sum(waited.values())}))
+                                         "lanes": getattr(summary, "lanes", None) or getattr(schedule, "lanes", getattr(schedule, "threads", None))(),
+                                         "waited": sum(waited.values())}))
 """
 
 

@@ -108,7 +108,8 @@ def status() -> Iterator:
 def print_fit(summary) -> None:
     """Print what `calmline fit` stored."""
     console.print(f"model run(s) {', '.join(map(str, summary.runs))} stored in {summary.db} "
-                  f"in {summary.seconds:.1f} s")
+                  f"in {summary.seconds:.1f} s"
+                  + (f" ({summary.lanes} model families at a time)" if summary.lanes > 1 else ""))
     for name, n in summary.rows.items():
         console.print(f"  {name}: {n:,} rows")
     for warning in summary.warnings:

@@ -85,10 +85,13 @@ def test_a_step_must_come_after_what_it_needs():
 
 def test_lanes_setting(monkeypatch):
     monkeypatch.delenv(schedule.LANES_SETTING, raising=False)
-    assert schedule.lanes() == 1  # one unless asked: two hold about 0.7 GB more at 1M upset calls
+    assert schedule.lanes() == 1  # the population's size not known yet
     assert schedule.lanes("2") == 2 and schedule.lanes(" 3 ") == 3 and schedule.lanes("") == 1
     monkeypatch.setenv(schedule.LANES_SETTING, "2")
     assert schedule.lanes() == 2
+    assert schedule.lanes(upset_calls=5_000_000) == 2  # asked for: whatever the size
+    monkeypatch.setenv(schedule.LANES_SETTING, "1")
+    assert schedule.lanes(upset_calls=1_000_000) == 1
     for bad in ("0", "two", "-1"):
         with pytest.raises(ValueError, match=schedule.LANES_SETTING):
             schedule.lanes(bad)
@@ -114,3 +117,19 @@ def test_two_heavy_steps_never_run_at_once():
     schedule.run(steps, 2, progress=said.append, processes=False)
     assert max(most) == 1
     assert said[0] == "H1; L"  # the light one runs beside the first heavy one, the second waits
+
+
+@pytest.mark.parametrize("upset_calls, cores, memory_gb, expected", [
+    (1_000_000, 2, 24, 2),    # a mid-sized centre on this machine: two families at a time
+    (299_999, 2, 24, 1),      # a small one fits in seconds in one process
+    (1_500_001, 2, 24, 1),    # a large one holds every upset call through the models on two: one
+    (10_000_000, 8, 64, 1),
+    (1_000_000, 1, 24, 1),    # no second core
+    (1_000_000, 2, 2, 1),     # too little memory for two
+])
+def test_unset_lanes_are_two_for_a_mid_sized_centre_on_a_machine_with_room(monkeypatch, upset_calls, cores,
+                                                                           memory_gb, expected):
+    monkeypatch.delenv(schedule.LANES_SETTING, raising=False)
+    monkeypatch.setattr(schedule, "_cores", lambda: cores)
+    monkeypatch.setattr(schedule, "_memory", lambda: memory_gb * 1024**3)
+    assert schedule.lanes(upset_calls=upset_calls) == expected

@@ -127,7 +127,7 @@ def test_fit_warnings_name_practices_by_their_labels(capsys):
 
     from calmline import terminal
 
-    summary = SimpleNamespace(runs=[3], db="x.duckdb", seconds=1.0, rows={},
+    summary = SimpleNamespace(runs=[3], db="x.duckdb", seconds=1.0, rows={}, lanes=1,
                               warnings=["30-day run 3: followed_up landmark logit: no churn events"])
     terminal.print_fit(summary)
     out = capsys.readouterr().out
