@@ -24,14 +24,13 @@ import pyarrow as pa
 from threadpoolctl import threadpool_limits
 
 from calmline import vocabulary
-from calmline.analysis import disputes, population_read, schedule, secondary
+from calmline.analysis import disputes, fit_files, population_read, schedule, secondary
 from calmline.analysis.design import Design, active_at, agent_codes, build
 from calmline.analysis.dose import dose_response, heterogeneity
 from calmline.analysis.effects import practice_effects
 from calmline.analysis.robustness import sensitivity_checks
 from calmline.analysis.specification import specification
 from calmline.queries import load_sql
-from calmline.database.connection import connect
 from calmline.database.publish import staged_database
 
 Progress = Callable[[str], None]
@@ -85,11 +84,11 @@ def fit(db: Path, practices: list[str], *, horizons: tuple[int, ...] = (90,),
     summary = FitSummary(db)
     with staged_database(db, beside=True) as copying, _blas_threads():
         # the models read the published file while the working copy is made beside them; the copy
-        # is written once they are done (_open_copy)
-        scratch = _scratch(copying.work)
+        # is written once they are done (fit_files.open_copy)
+        scratch = fit_files.scratch(copying.work)
         say("reading upset calls")
         start, start_cpu = time.monotonic(), time.process_time()
-        con = _reading(db, scratch)
+        con = fit_files.reading(db, scratch)
         try:
             population = _store_population(con)
             training = con.execute(load_sql("analysis/training_completions")).df()
@@ -135,7 +134,7 @@ def fit(db: Path, practices: list[str], *, horizons: tuple[int, ...] = (90,),
                 del df
                 warnings = unrecorded + warnings
                 start, start_cpu = time.monotonic(), time.process_time()
-                con = con or _open_copy(copying.ready(), scratch)
+                con = con or fit_files.open_copy(copying.ready(), scratch)
                 run_id = con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM model_runs").fetchone()[0]
                 _write(con, run_id, tables)
                 con.execute("INSERT INTO model_runs VALUES ($run, $now, $as_of, $h, $n, $events, $left, "
@@ -149,7 +148,7 @@ def fit(db: Path, practices: list[str], *, horizons: tuple[int, ...] = (90,),
                 summary.warnings += [f"{h}-day run {run_id}: {w}" for w in warnings]
                 for name, frame in tables.items():
                     summary.rows[name] = summary.rows.get(name, 0) + len(frame)
-            con = con or _open_copy(copying.ready(), scratch)
+            con = con or fit_files.open_copy(copying.ready(), scratch)
             con.execute("INSERT INTO model_population_runs SELECT unnest($runs::INTEGER[])",
                         {"runs": summary.runs})
             con.execute("CHECKPOINT")
@@ -200,44 +199,6 @@ def _survival_step(cox_input: list[pd.DataFrame], practices: list[str]) -> sched
 def _blas_threads():
     """BLAS limited to :data:`BLAS_THREADS` threads (threadpoolctl), or left as it is."""
     return nullcontext() if BLAS_THREADS is None else threadpool_limits(BLAS_THREADS, user_api="blas")
-
-
-def _scratch(work: Path) -> Path:
-    """The DuckDB file the population is written to while the working copy ``work`` is made: in the
-    copy's spill folder, which goes with it."""
-    folder = work.with_name(work.name + ".tmp")
-    folder.mkdir(exist_ok=True)
-    return folder / "population.duckdb"
-
-
-def _reading(db: Path, scratch: Path) -> duckdb.DuckDBPyConnection:
-    """A connection to the new file ``scratch`` that reads the published database ``db`` (attached
-    read-only, its tables found by their names alone) and writes to ``scratch``."""
-    con = connect(scratch, read_only=False)
-    quoted = str(db).replace("'", "''")
-    con.execute(f"ATTACH '{quoted}' AS {SOURCE} (READ_ONLY)")
-    con.execute(f"SET search_path = 'main,{SOURCE}.main'")
-    return con
-
-
-SOURCE = "calmline_published"
-"""The name the published database is attached under while the fit reads it (:func:`_reading`)."""
-
-
-def _open_copy(work: Path, scratch: Path) -> duckdb.DuckDBPyConnection:
-    """A connection to the working copy ``work``, its ``model_population`` replaced by the one
-    written to ``scratch`` (:func:`_store_population`), ``model_population_runs`` emptied (the fit
-    lists its runs there when done), and the result tables there."""
-    con = connect(work, read_only=False)
-    quoted = str(scratch).replace("'", "''")
-    con.execute("DROP TABLE IF EXISTS model_population")
-    con.execute("CREATE OR REPLACE TABLE model_population_runs (run_id INTEGER NOT NULL)")
-    con.execute(f"ATTACH '{quoted}' AS fit_scratch (READ_ONLY)")
-    with _any_row_order(con):
-        con.execute("CREATE TABLE model_population AS FROM fit_scratch.main.model_population")
-    con.execute("DETACH fit_scratch")
-    con.execute(load_sql("analysis/results_schema"))
-    return con
 
 
 def _store_population(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
