@@ -48,13 +48,14 @@ class Copying:
     def __init__(self, db: Path, work: Path) -> None:
         self.work = work
         self._failed: BaseException | None = None
+        self._stop = threading.Event()
         self._thread = threading.Thread(target=self._copy, args=(db,), name="calmline-copy", daemon=True)
         self._thread.start()
 
     def _copy(self, db: Path) -> None:
         try:
             if db.exists():
-                shutil.copyfile(db, self.work)
+                copy_file(db, self.work, self._stop)
         except BaseException as exc:  # noqa: BLE001 - raised by ready(), in the writer's thread
             self._failed = exc
 
@@ -71,9 +72,38 @@ class Copying:
             raise self._failed
         return self.work
 
-    def finish(self) -> None:
-        """Wait for the copy to end, complete or not."""
+    def finish(self, cancel: bool = False) -> None:
+        """Wait for the copy to end, complete or not; with ``cancel``, it stops at its next chunk
+        (a writer that failed or was interrupted does not wait for a copy it will not use)."""
+        if cancel:
+            self._stop.set()
         self._thread.join()
+
+
+COPY_CHUNK_BYTES = 64 * 1024**2
+"""Bytes copied at a time by :func:`copy_file`: between two, a cancelled copy stops."""
+
+
+def copy_file(source: Path, target: Path, stop: threading.Event | None = None) -> None:
+    """``source``'s bytes copied to a new ``target``, by the kernel (``sendfile``, as
+    ``shutil.copyfile`` does) where it can, else read and written, :data:`COPY_CHUNK_BYTES` at a
+    time; once ``stop`` is set, no further chunk is copied (``target`` is then incomplete)."""
+    with open(source, "rb") as src, open(target, "wb") as dst:
+        size, offset, kernel = os.fstat(src.fileno()).st_size, 0, hasattr(os, "sendfile")
+        while offset < size and not (stop is not None and stop.is_set()):
+            count = min(COPY_CHUNK_BYTES, size - offset)
+            sent = 0
+            if kernel:
+                try:
+                    sent = os.sendfile(dst.fileno(), src.fileno(), offset, count)
+                except OSError:  # (not between these files: read and write from here on)
+                    kernel = False
+            if not kernel:
+                src.seek(offset)
+                sent = dst.write(src.read(count))
+            if sent == 0:
+                raise OSError(f"{source}: the file ended at byte {offset:,} of {size:,} while it was copied")
+            offset += sent
 
 
 @contextmanager
@@ -100,7 +130,7 @@ def staged_database(db: Path, *, beside: bool = False) -> Iterator[Path]:
             os.replace(work, db)
             _fsync(db.parent)
         finally:
-            copying.finish()  # (a writer that failed early: the copy ends before it is removed)
+            copying.finish(cancel=True)  # (a writer that failed early: the copy stops before it is removed)
             _discard(copying.work)
 
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-import shutil
+import os
 import time
 from pathlib import Path
 
@@ -33,13 +33,13 @@ def _leftovers(db: Path) -> list[str]:
 
 
 def _slow_copy(monkeypatch, seconds: float) -> None:
-    real = shutil.copyfile
+    real = publish.copy_file
 
-    def slow(src, dst):
+    def slow(src, dst, stop=None):
         time.sleep(seconds)
-        return real(src, dst)
+        return real(src, dst, stop)
 
-    monkeypatch.setattr(publish.shutil, "copyfile", slow)
+    monkeypatch.setattr(publish, "copy_file", slow)
 
 
 def test_the_writer_reads_the_published_file_while_the_copy_is_made_and_publishes_the_copy(db, monkeypatch):
@@ -56,11 +56,11 @@ def test_the_writer_reads_the_published_file_while_the_copy_is_made_and_publishe
 def test_a_copy_that_fails_is_reported_and_leaves_the_published_database_as_it_was(db, monkeypatch):
     before = _tables(db)
 
-    def full_disk(src, dst):
+    def full_disk(src, dst, stop=None):
         Path(dst).write_bytes(b"half a database")
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(publish.shutil, "copyfile", full_disk)
+    monkeypatch.setattr(publish, "copy_file", full_disk)
     with pytest.raises(OSError, match="No space left"):
         with staged_database(db, beside=True) as copying:
             copying.ready()
@@ -74,3 +74,38 @@ def test_a_writer_that_fails_before_its_copy_is_made_leaves_no_working_file(db, 
         with staged_database(db, beside=True):
             raise RuntimeError("the models failed")
     assert _tables(db) == before and _leftovers(db) == []
+
+
+def test_a_writer_interrupted_while_the_copy_is_made_stops_it_at_once(db, monkeypatch):
+    """Ctrl-C in the first seconds of a fit: it does not wait for the copy of a large database."""
+    before = _tables(db)
+    monkeypatch.setattr(publish, "COPY_CHUNK_BYTES", 4096)
+    real = os.sendfile
+
+    def slow(*args):
+        time.sleep(0.02)  # a chunk of a slow disk
+        return real(*args)
+
+    monkeypatch.setattr(os, "sendfile", slow)
+    chunks = db.stat().st_size / publish.COPY_CHUNK_BYTES
+    assert chunks * 0.02 > 2  # the whole copy would take more than 2 s
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        with staged_database(db, beside=True):
+            time.sleep(0.1)
+            raise KeyboardInterrupt
+    assert time.monotonic() - started < 1.0
+    assert _tables(db) == before and _leftovers(db) == []
+
+
+@pytest.mark.parametrize("kernel", [True, False])
+def test_a_copy_is_the_same_bytes_by_the_kernel_or_read_and_written(tmp_path, monkeypatch, kernel):
+    monkeypatch.setattr(publish, "COPY_CHUNK_BYTES", 4096)
+    if not kernel:
+        def refused(*args):
+            raise OSError(22, "Invalid argument")
+        monkeypatch.setattr(os, "sendfile", refused)
+    source, target = tmp_path / "a", tmp_path / "b"
+    source.write_bytes(os.urandom(3 * 4096 + 123))
+    publish.copy_file(source, target)
+    assert target.read_bytes() == source.read_bytes()

@@ -51,7 +51,7 @@ def test_a_failed_write_of_the_working_copy_is_one_message_and_leaves_nothing(tm
             w.write(r.read(4096))
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(publish.shutil, "copyfile", full_disk)
+    monkeypatch.setattr(publish, "copy_file", full_disk)
     outcome = load_api(source, db, "--reload")
     assert outcome.code == 2
     assert str(db.resolve()) in outcome.output and "No space left on device" in outcome.output
