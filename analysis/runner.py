@@ -31,7 +31,7 @@ from calmline.analysis.effects import practice_effects
 from calmline.analysis.robustness import sensitivity_checks
 from calmline.analysis.specification import specification
 from calmline.queries import load_sql
-from calmline.database.publish import staged_database
+from calmline.database.publish import Copying, staged_database
 
 Progress = Callable[[str], None]
 
@@ -134,7 +134,7 @@ def fit(db: Path, practices: list[str], *, horizons: tuple[int, ...] = (90,),
                 del df
                 warnings = unrecorded + warnings
                 start, start_cpu = time.monotonic(), time.process_time()
-                con = con or fit_files.open_copy(copying.ready(), scratch)
+                con = con or _open_copy(copying, scratch, say)
                 run_id = con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM model_runs").fetchone()[0]
                 _write(con, run_id, tables)
                 con.execute("INSERT INTO model_runs VALUES ($run, $now, $as_of, $h, $n, $events, $left, "
@@ -148,7 +148,7 @@ def fit(db: Path, practices: list[str], *, horizons: tuple[int, ...] = (90,),
                 summary.warnings += [f"{h}-day run {run_id}: {w}" for w in warnings]
                 for name, frame in tables.items():
                     summary.rows[name] = summary.rows.get(name, 0) + len(frame)
-            con = con or fit_files.open_copy(copying.ready(), scratch)
+            con = con or _open_copy(copying, scratch, say)
             con.execute("INSERT INTO model_population_runs SELECT unnest($runs::INTEGER[])",
                         {"runs": summary.runs})
             con.execute("CHECKPOINT")
@@ -158,6 +158,14 @@ def fit(db: Path, practices: list[str], *, horizons: tuple[int, ...] = (90,),
     summary.seconds = time.monotonic() - started
     summary.cpu_seconds = _cpu() - started_cpu
     return summary
+
+
+def _open_copy(copying: Copying, scratch: Path, say: Progress) -> duckdb.DuckDBPyConnection:
+    """The working copy's connection (:func:`calmline.analysis.fit_files.open_copy`), once the copy
+    is made; the progress says so when the models were done first."""
+    if not copying.done:
+        say("finishing the working copy of the database")
+    return fit_files.open_copy(copying.ready(), scratch)
 
 
 def _hand_back() -> None:

@@ -72,6 +72,11 @@ class Copying:
             raise self._failed
         return self.work
 
+    @property
+    def done(self) -> bool:
+        """Whether the copy has ended (complete or not)."""
+        return not self._thread.is_alive()
+
     def finish(self, cancel: bool = False) -> None:
         """Wait for the copy to end, complete or not; with ``cancel``, it stops at its next chunk
         (a writer that failed or was interrupted does not wait for a copy it will not use)."""
