@@ -37,9 +37,9 @@ other, in the calling process)."""
 TWO_LANES = (300_000, 1_500_000)
 """Upset calls (the fit's population) for which a fit runs on two lanes when :data:`LANES_SETTING`
 is not set, on a machine with two cores or more and :data:`TWO_LANES_MEMORY` bytes; one lane
-otherwise. At 1M upset calls two lanes (forked processes) took 0.6-0.7x the wall time of one, at
-1.17 GB against 1.03 GB (benchmarks/README.md, Fitting, sessions 14 and 17), so 1.5M stays within
-about 1.8 GB. Two lanes hold every upset call through the models (Cox runs beside them): a larger
+otherwise. At 1M upset calls two lanes (forked processes) took 0.67x the wall time of one, at
+1.18 GB against 1.03 GB; at 1.48M they peaked at 1.49-1.67 GB (benchmarks/README.md, Fitting,
+session 17). Two lanes hold every upset call through the models (Cox runs beside them): a larger
 centre runs on one, within its memory. A smaller one fits in seconds either way, in one process."""
 
 TWO_LANES_MEMORY = 4 * 1024**3
