@@ -211,9 +211,9 @@ def _blas_threads():
 
 def _store_population(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Write the model population (``queries/analysis/upset_calls.sql``, one row per upset call) as
-    the table ``model_population`` of ``con``'s own database, replacing any there, and return it as a frame without the columns
-    no model reads (customer_id, site): the rows every model of this fit uses, and those the
-    dashboard's estimates for a filter read with a WHERE.
+    the table ``model_population`` of ``con``'s own database, replacing any there, and return it as
+    a frame without the columns no model reads (customer_id, site): the rows every model of this fit
+    uses, and those the dashboard's estimates for a filter read with a WHERE.
 
     DuckDB writes the table from the query (:func:`_capped`, its joins as written), and the frame
     is read back from the table sorted by call_id, as a stream of batches written into the frame's
