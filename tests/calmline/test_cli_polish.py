@@ -132,3 +132,15 @@ def test_fit_warnings_name_practices_by_their_labels(capsys):
     terminal.print_fit(summary)
     out = capsys.readouterr().out
     assert f"{vocabulary.label('followed_up')} landmark logit" in out and "followed_up landmark" not in out
+
+
+@pytest.mark.parametrize("lanes, said", [(1, False), (2, True)])
+def test_fit_says_when_it_ran_model_families_two_at_a_time(capsys, lanes, said):
+    from types import SimpleNamespace
+
+    from calmline import terminal
+
+    terminal.print_fit(SimpleNamespace(runs=[1], db="x.duckdb", seconds=32.2, rows={}, lanes=lanes, warnings=[]))
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first.startswith("model run(s) 1 stored in x.duckdb in 32.2 s")
+    assert ("(2 model families at a time)" in first) is said
