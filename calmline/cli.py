@@ -156,6 +156,8 @@ def fit(
     date) with the same model specification is skipped, and said so: fitting it again would
     store a duplicate run. --force fits it anyway.
     """
+    import duckdb
+
     from calmline.analysis.runner import fit as run_fit
     from calmline.analysis.schedule import lanes
     from calmline.database.publish import WriterBusy
@@ -174,7 +176,10 @@ def fit(
     if not db.exists():
         err.print(f"[red]{db}: no database here; run `calmline etl` first[/red]")
         raise typer.Exit(2)
-    done = {} if force else fitted_already(db, horizons)
+    try:
+        done = {} if force else fitted_already(db, horizons)
+    except (OSError, duckdb.IOException) as exc:
+        _cannot_fit(db, exc)
     for h, run in done.items():
         terminal.console.print(f"{h}-day models: run {run} was fitted on the same data and specification; "
                                f"not fitted again (--force fits anyway)", highlight=False)
@@ -189,9 +194,22 @@ def fit(
     except WriterBusy as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2)
+    except (OSError, duckdb.IOException) as exc:
+        _cannot_fit(db, exc)
     terminal.print_fit(summary)
     if notify is not None:
         _alerts_after_publish(db, notify)
+
+
+def _cannot_fit(db: Path, exc: BaseException) -> None:
+    """Say in a line why the database could not be read or written (another program holding it
+    open to write, a full disk), that it was left as it was, and exit 2."""
+    why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc).splitlines()[0]
+    if "Conflicting lock" in why:
+        why = "another program holds it open to write; close it there and run again"
+    err.print(f"{db.resolve()}: could not fit ({why}); the database was left as it was",
+              style="red", markup=False, highlight=False, soft_wrap=True)
+    raise typer.Exit(2)
 
 
 def fitted_already(db: Path, horizons: tuple[int, ...]) -> dict[int, int]:

@@ -144,3 +144,29 @@ def test_fit_says_when_it_ran_model_families_two_at_a_time(capsys, lanes, said):
     first = capsys.readouterr().out.splitlines()[0]
     assert first.startswith("model run(s) 1 stored in x.duckdb in 32.2 s")
     assert ("(2 model families at a time)" in first) is said
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_fit_on_a_database_another_program_holds_open_to_write_says_so_and_leaves_it(sample_db, tmp_path, force):
+    import shutil
+    import sys
+
+    from tests.conftest import file_digest
+
+    db = tmp_path / "calmline.duckdb"
+    shutil.copyfile(sample_db, db)
+    before = file_digest(db)
+    holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time\n"
+                               f"con = duckdb.connect({str(db)!r})\nprint('open', flush=True)\ntime.sleep(120)"],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        refused = run_cli("fit", "--db", str(db), *(["--force"] if force else []))
+    finally:
+        holder.kill()
+        holder.wait()
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    said = " ".join(refused.stderr.split())
+    assert f"{db.resolve()}: could not fit (another program holds it open to write" in said
+    assert "the database was left as it was" in said
+    assert file_digest(db) == before and not list(tmp_path.glob(".calmline.duckdb.loading-*"))
