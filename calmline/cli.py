@@ -204,7 +204,9 @@ def fit(
 def _cannot_fit(db: Path, exc: BaseException) -> None:
     """Say in a line why the database could not be read or written (another program holding it
     open to write, a full disk), that it was left as it was, and exit 2."""
-    why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc).splitlines()[0]
+    from calmline.database.publish import write_failure
+
+    why = write_failure(exc)
     if "Conflicting lock" in why:
         why = "another program holds it open to write; close it there and run again"
     err.print(f"{db.resolve()}: could not fit ({why}); the database was left as it was",

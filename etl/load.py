@@ -25,7 +25,7 @@ from calmline.etl.sql_text import insert_many, q
 from calmline.etl.sources import SourceFile, discover
 from calmline.queries import load_sql
 from calmline.database.connection import connect
-from calmline.database.publish import WriterBusy, staged_database, working_path
+from calmline.database.publish import WriterBusy, staged_database, working_path, write_failure
 
 Progress = staging.Progress
 """progress(step description, steps done, steps in all)."""
@@ -106,7 +106,7 @@ def load(source: Path, db: Path, *, as_of: date | None = None, reload: bool = Fa
         # A full disk or a failing device while copying, loading or publishing: whatever was
         # written is thrown away (the copy is made before the publisher's own clean-up applies).
         _discard_working_copy(db)
-        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc).splitlines()[0]
+        why = write_failure(exc)
         raise LoadError(db.resolve(), f"could not write the database ({why}); "
                                       "it was left as it was") from exc
     report.notes[:0] = notes

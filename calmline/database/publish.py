@@ -111,6 +111,12 @@ def copy_file(source: Path, target: Path, stop: threading.Event | None = None) -
             offset += sent
 
 
+def write_failure(exc: BaseException) -> str:
+    """What stopped a writer reading or writing a database (an OSError's own words, else the first
+    line of DuckDB's message), for a one-line refusal that says the database was left as it was."""
+    return exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc).splitlines()[0]
+
+
 @contextmanager
 def staged_database(db: Path, *, beside: bool = False) -> Iterator[Path]:
     """Yield a private copy of ``db`` to write; publish it on success, discard it on error.

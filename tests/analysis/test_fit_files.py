@@ -4,7 +4,7 @@ says when the models were done before the copy."""
 
 from __future__ import annotations
 
-import time
+import threading
 
 import duckdb
 import pytest
@@ -23,7 +23,7 @@ def db(tmp_path):
     return path
 
 
-def _fit_files(db, copying, said):
+def _fit_files(db, copying, say):
     scratch = fit_files.scratch(copying.work)
     con = fit_files.reading(db, scratch)
     try:  # the published tables by their names; the new table in the scratch file, not the published one
@@ -31,17 +31,27 @@ def _fit_files(db, copying, said):
         con.execute("CREATE TABLE model_population AS SELECT call_id FROM calls WHERE is_upset")
     finally:
         con.close()
-    return runner._open_copy(copying, scratch, said.append)
+    return runner._open_copy(copying, scratch, say)
 
 
 @pytest.mark.parametrize("slow", [True, False])
 def test_the_population_lands_in_the_copy_and_a_wait_for_the_copy_is_said(db, monkeypatch, slow):
-    real, said = publish.copy_file, []
-    monkeypatch.setattr(publish, "copy_file", lambda *a: (time.sleep(1.0 if slow else 0), real(*a)))
+    real, said, told = publish.copy_file, [], threading.Event()
+
+    def copy(*args):  # a slow copy ends once the fit has said it waits for it (10 s at most)
+        if slow:
+            told.wait(10)
+        return real(*args)
+
+    def say(message):
+        said.append(message)
+        told.set()
+
+    monkeypatch.setattr(publish, "copy_file", copy)
     with staged_database(db, beside=True) as copying:
         if not slow:
             copying.ready()
-        con = _fit_files(db, copying, said)
+        con = _fit_files(db, copying, say)
         con.close()
     with duckdb.connect(str(db), read_only=True) as published:
         assert published.execute("SELECT count(*), min(call_id) FROM model_population").fetchone() == (334, 0)
