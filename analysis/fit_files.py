@@ -36,36 +36,10 @@ def reading(db: Path, scratch_file: Path) -> duckdb.DuckDBPyConnection:
 
 
 def open_copy(work: Path, scratch_file: Path) -> duckdb.DuckDBPyConnection:
-    """A connection to the complete working copy ``work``, filled first (:func:`fill_copy`)."""
-    con = connect(work, read_only=False)
-    try:
-        _fill(con, scratch_file)
-    except BaseException:
-        con.close()
-        raise
-    return con
-
-
-def fill_copy(work: Path, scratch_file: Path) -> None:
-    """Fill the complete working copy ``work`` and close it: its ``model_population`` replaced by the
+    """A connection to the complete working copy ``work``: its ``model_population`` replaced by the
     one written to ``scratch_file``, ``model_population_runs`` emptied (the fit lists its runs there
-    when done), and the result tables there (``queries/analysis/results_schema.sql``). The fit does
-    this in a lane of its own while the last models run, where the copy was made by then; the
-    results are then written through :func:`filled_copy`."""
+    when done), and the result tables there (``queries/analysis/results_schema.sql``)."""
     con = connect(work, read_only=False)
-    try:
-        _fill(con, scratch_file)
-    finally:
-        con.close()
-
-
-def filled_copy(work: Path) -> duckdb.DuckDBPyConnection:
-    """A connection to the working copy ``work`` once :func:`fill_copy` has filled it."""
-    return connect(work, read_only=False)
-
-
-def _fill(con: duckdb.DuckDBPyConnection, scratch_file: Path) -> None:
-    """:func:`fill_copy`'s work, on a connection to the working copy."""
     con.execute("DROP TABLE IF EXISTS model_population")
     con.execute("CREATE OR REPLACE TABLE model_population_runs (run_id INTEGER NOT NULL)")
     con.execute(f"ATTACH '{_quoted(scratch_file)}' AS fit_scratch (READ_ONLY)")
@@ -76,6 +50,7 @@ def _fill(con: duckdb.DuckDBPyConnection, scratch_file: Path) -> None:
     con.execute("RESET preserve_insertion_order")
     con.execute("DETACH fit_scratch")
     con.execute(load_sql("analysis/results_schema"))
+    return con
 
 
 def _quoted(path: Path) -> str:

@@ -129,14 +129,12 @@ def fit(db: Path, practices: list[str], *, horizons: tuple[int, ...] = (90,),
                         population = _after_models(population, practices, horizons)
                         _hand_back()
                 steps = [] if survival is not None else [_survival_step(cox_input, practices)]
-                last = [] if con is not None else _fill_step(copying, scratch, lanes, h)
-                tables, warnings, counts, survival, copied = _fit_horizon(
-                    df, left_out, population, practices, h, steps, survival, training, disputed, lanes, say, summary,
-                    last)
+                tables, warnings, counts, survival = _fit_horizon(
+                    df, left_out, population, practices, h, steps, survival, training, disputed, lanes, say, summary)
                 del df
                 warnings = unrecorded + warnings
                 start, start_cpu = time.monotonic(), time.process_time()
-                con = con or (fit_files.filled_copy(copying.work) if copied else _open_copy(copying, scratch, say))
+                con = con or _open_copy(copying, scratch, say)
                 run_id = con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM model_runs").fetchone()[0]
                 _write(con, run_id, tables)
                 con.execute("INSERT INTO model_runs VALUES ($run, $now, $as_of, $h, $n, $events, $left, "
@@ -160,25 +158,6 @@ def fit(db: Path, practices: list[str], *, horizons: tuple[int, ...] = (90,),
     summary.seconds = time.monotonic() - started
     summary.cpu_seconds = _cpu() - started_cpu
     return summary
-
-
-def _fill_step(copying: Copying, scratch: Path, lanes: int, h: int) -> list[schedule.Step]:
-    """On two lanes or more, the step that fills the working copy
-    (:func:`calmline.analysis.fit_files.fill_copy`) in this process while a lane waits for the
-    other's last model (at 1M upset calls 1.7 s after the last model before): last in priority, so
-    it starts when no model is ready to. Its result says whether it did: not when the copy was still
-    being made then (it does not wait for it), and the copy is then filled after the models, as on
-    one lane (:func:`_open_copy`)."""
-    if lanes < 2:
-        return []
-
-    def fill() -> bool:
-        if not copying.done:
-            return False
-        fit_files.fill_copy(copying.ready(), scratch)
-        return True
-
-    return [schedule.Step("copy", f"{h} days: the model population into the working copy", fill, local=True)]
 
 
 def _open_copy(copying: Copying, scratch: Path, say: Progress) -> duckdb.DuckDBPyConnection:
@@ -484,27 +463,23 @@ def _after_columns(population: pd.DataFrame, practices: list[str], horizons) -> 
 def _fit_horizon(df: pd.DataFrame, left_out: int, population: pd.DataFrame, practices: list[str], h: int,
                  steps: list[schedule.Step], survival: tuple[pd.DataFrame, pd.DataFrame] | None,
                  training: pd.DataFrame | None, disputed: pd.DataFrame | None, lanes: int, say: Progress,
-                 summary: FitSummary, last: list[schedule.Step] = ()
-                 ) -> tuple[dict[str, pd.DataFrame], list[str], dict, tuple, bool]:
+                 summary: FitSummary) -> tuple[dict[str, pd.DataFrame], list[str], dict, tuple]:
     """Every model of one horizon on its calls ``df`` (:func:`in_model`, ``left_out`` the calls it
     left out), run by :func:`calmline.analysis.schedule.run` on ``lanes`` lanes with ``steps``
     (the Cox step, when ``survival`` is not known yet) first; ``population`` holds at least
-    :func:`_after_models`' columns of every upset call; ``last`` (results not read) after every model.
-    Records each step's wall and CPU seconds in ``summary``. Returns the tables, warnings and counts
-    of the run, the survival tables, and whether a ``last`` step filled the working copy (its result)."""
+    :func:`_after_models`' columns of every upset call. Records each step's wall and CPU seconds in
+    ``summary``. Returns the tables, warnings and counts of the run, and the survival tables."""
     outcome = f"churned_{h}d"
     warnings = []
     if left_out:
         warnings.append(f"{left_out:,} upset calls with a practice not assessed were left out")
     counts = {"n": len(df), "events": int(df[outcome].sum()) if len(df) else 0, "left": left_out}
     if len(df) == 0:
-        done, steps = {}, [*steps, *last]
-        if steps:
-            done, timings = schedule.run(steps, lanes, keep=["cox", "copy"], progress=say)
-            survival = done.get("cox", survival)
+        if survival is None:
+            done, timings = schedule.run(steps, lanes, keep=["cox"], progress=say)
+            survival = done["cox"]
             _record(summary, steps, timings, h)
-        return ({}, warnings + ["no upset calls with a complete outcome window: nothing to estimate"], counts, survival,
-                bool(done.get("copy")))
+        return {}, warnings + ["no upset calls with a complete outcome window: nothing to estimate"], counts, survival
     after = _after_call(practices)
     landmark = active_at(df, vocabulary.FOLLOWUP_WINDOW_DAYS)  # as horizon_effects finds it
 
@@ -550,9 +525,9 @@ def _fit_horizon(df: pd.DataFrame, left_out: int, population: pd.DataFrame, prac
                  population, effects, practices), "q"),
              step("coaching", "coaching and training impact", lambda effects, ranked: secondary.trainer_tables(
                  population, effects, ranked[0], ranked[1], practices, h, training), "q", "priorities")]
-    steps = [*cox, design, effects, points, *((by_design + chain) if lanes == 1 else (chain + by_design[::-1])), *last]
+    steps = [*cox, design, effects, points, *((by_design + chain) if lanes == 1 else (chain + by_design[::-1]))]
     done, timings = schedule.run(steps, lanes, progress=say, keep=[
-        "cox", "effects", "sensitivity", "dose", "heterogeneity", "q", "priorities", "coaching", "points", "copy"])
+        "cox", "effects", "sensitivity", "dose", "heterogeneity", "q", "priorities", "coaching", "points"])
     _record(summary, steps, timings, h)
     effects, balance, model_warnings = done["effects"]
     points, point_warnings = done["points"]
@@ -561,7 +536,7 @@ def _fit_horizon(df: pd.DataFrame, left_out: int, population: pd.DataFrame, prac
               "effect_heterogeneity": done["heterogeneity"], "km_curves": done["cox"][1],
               "training_priorities": done["priorities"][0], "agent_adoption": done["priorities"][1],
               **done["coaching"], "dispute_effects": points.assign(horizon=h)}
-    return tables, warnings + model_warnings + point_warnings, counts, done["cox"], bool(done.get("copy"))
+    return tables, warnings + model_warnings + point_warnings, counts, done["cox"]
 
 
 def _record(summary: FitSummary, steps: list[schedule.Step], timings: dict[str, schedule.Timing], h: int) -> None:

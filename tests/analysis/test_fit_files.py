@@ -57,34 +57,3 @@ def test_the_population_lands_in_the_copy_and_a_wait_for_the_copy_is_said(db, mo
         assert published.execute("SELECT count(*), min(call_id) FROM model_population").fetchone() == (334, 0)
         assert published.execute("SELECT count(*) FROM model_runs").fetchone() == (0,)  # the results' tables
     assert said == (["finishing the working copy of the database"] if slow else [])
-
-
-def test_two_lanes_fill_the_copy_in_a_step_of_their_own_and_a_copy_still_being_made_is_left_for_later(db):
-    """The step two lanes add (runner._fill_step) fills a complete copy, which the fit then opens as
-    it is (fit_files.filled_copy); when the copy is still being made at its turn it leaves it as it
-    is and says so, and the fit fills it after the models (runner._open_copy)."""
-    assert runner._fill_step(None, None, 1, 90) == []  # one lane: filled after the models
-    release = threading.Event()
-    real = publish.copy_file
-
-    def copy(*args):
-        release.wait(10)
-        return real(*args)
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(publish, "copy_file", copy)
-        with staged_database(db, beside=True) as copying:
-            scratch = fit_files.scratch(copying.work)
-            with fit_files.reading(db, scratch) as con:
-                con.execute("CREATE TABLE model_population AS SELECT call_id FROM calls WHERE is_upset")
-            [step] = runner._fill_step(copying, scratch, 2, 90)
-            assert step.local and step.label == "90 days: the model population into the working copy"
-            assert step.run() is False  # the copy is not made yet: nothing written to it
-            release.set()
-            copying.ready()
-            assert step.run() is True
-            with fit_files.filled_copy(copying.work) as con:
-                assert con.execute("SELECT count(*), min(call_id) FROM model_population").fetchone() == (334, 0)
-                assert con.execute("SELECT count(*) FROM model_runs").fetchone() == (0,)
-    with duckdb.connect(str(db), read_only=True) as published:
-        assert published.execute("SELECT count(*), min(call_id) FROM model_population").fetchone() == (334, 0)

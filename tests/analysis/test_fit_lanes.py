@@ -23,10 +23,6 @@ TABLES = ("practice_effects", "practice_balance", "practice_sensitivity", "dose_
           "training_impact", "dispute_effects")
 
 
-COPY = "90 days: the model population into the working copy"
-"""The step two lanes add (runner._fill_step)."""
-
-
 def _read_only(design):
     for array in (design.covariates, design.practices, design.combined):
         if array is not None:
@@ -108,9 +104,7 @@ def test_progress_names_the_steps_running_at_once(fits, two):
     assert one[0] == "reading upset calls" and "90 days: logit and AIPW" in one
     overlapping = [m.split("; ") for m in two if "; " in m]
     assert overlapping and all(len(names) == 2 for names in overlapping)
-    # two lanes also fill the working copy while a lane waits for the other's last model
-    assert {name for m in two for name in m.split("; ")} == set(one) | {COPY}
-    assert COPY not in one
+    assert {name for m in two for name in m.split("; ")} == set(one)
     assert "Cox and Kaplan-Meier; 90 days: design matrix" in two  # Cox starts beside the design
 
 
@@ -118,8 +112,7 @@ def test_each_step_is_timed_on_every_setting(fits):
     one = fits["one"]["summary"]
     for setting in ("processes", "threads"):
         two = fits[setting]["summary"]
-        assert set(one.timings) | {f"{COPY.split(': ')[1]} (90d)"} == set(two.timings) == set(two.cpu)
-        assert set(one.timings) == set(one.cpu)
+        assert set(one.timings) == set(two.timings) == set(one.cpu) == set(two.cpu)
         assert {"Cox and Kaplan-Meier", "logit and AIPW (90d)", "disputed points (90d)"} <= set(two.timings)
     # the steps' CPU adds up to no more than the fit's: on processes, theirs is counted in it
     for summary in (fits[s]["summary"] for s in SETTINGS):
