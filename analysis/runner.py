@@ -31,6 +31,7 @@ from calmline.analysis.effects import practice_effects
 from calmline.analysis.robustness import sensitivity_checks
 from calmline.analysis.specification import specification
 from calmline.queries import load_sql
+from calmline.database import model_inputs
 from calmline.database.publish import Copying, staged_database
 
 Progress = Callable[[str], None]
@@ -90,8 +91,11 @@ def fit(db: Path, practices: list[str], *, horizons: tuple[int, ...] = (90,),
         start, start_cpu = time.monotonic(), time.process_time()
         con = fit_files.reading(db, scratch)
         try:
-            population = _store_population(con)
-            training = con.execute(load_sql("analysis/training_completions")).df()
+            # a database whose rows live in a lake holds what the fit reads of them (a Spark load)
+            stored = model_inputs.stored(con, fit_files.PUBLISHED)
+            population = _store_population(con, model_inputs.population_sql(fit_files.PUBLISHED) if stored else None)
+            training = con.execute(model_inputs.training_sql(fit_files.PUBLISHED) if stored
+                                   else load_sql("analysis/training_completions")).df()
             disputed = _dispute_calls(con)
             as_of, batches = con.execute(
                 "SELECT (SELECT as_of FROM etl_state), "
@@ -209,8 +213,9 @@ def _blas_threads():
     return nullcontext() if BLAS_THREADS is None else threadpool_limits(BLAS_THREADS, user_api="blas")
 
 
-def _store_population(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Write the model population (``queries/analysis/upset_calls.sql``, one row per upset call) as
+def _store_population(con: duckdb.DuckDBPyConnection, query: str | None = None) -> pd.DataFrame:
+    """Write the model population (``queries/analysis/upset_calls.sql``, one row per upset call, or
+    ``query`` when given: the population a Spark load stored, :mod:`calmline.database.model_inputs`) as
     the table ``model_population`` of ``con``'s own database, replacing any there, and return it as
     a frame without the columns no model reads (customer_id, site): the rows every model of this fit
     uses, and those the dashboard's estimates for a filter read with a WHERE.
@@ -223,7 +228,7 @@ def _store_population(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     threads. The stored table's rows are in no set order (its readers filter it)."""
     own = con.execute("SELECT current_database()").fetchone()[0]  # (not a database attached to read)
     con.execute(f'DROP TABLE IF EXISTS "{own}".main.model_population')
-    query = load_sql("analysis/upset_calls")
+    query = query or load_sql("analysis/upset_calls")
     with _joins_as_written(con), _any_row_order(con):
         _capped(con, lambda: con.sql(query).create("model_population"))
     _release_buffers(con)  # the query's hash tables and window sort

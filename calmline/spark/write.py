@@ -6,8 +6,9 @@ Reads the load's lake folder (``<lake>/batch-<n>/``: one Parquet folder per enti
 as views over the lake's Parquet (``calls`` is ``SELECT ... FROM read_parquet(...)``, typed as
 the contract says), this batch's ``rejected_rows``, ``load_batches`` and ``etl_state``, the
 transcripts step's tables, and every mart (:mod:`calmline.etl.load`'s own list and SQL). The
-summary marts are tables in the file; ``calmline fit`` reads the upset calls through the views,
-so it needs the lake folder and DuckDB, not Spark.
+summary marts are tables in the file, and so is what ``calmline fit`` reads of the rows (the model
+population and the training completions, :mod:`calmline.database.model_inputs`, computed by DuckDB
+through the views), so the fit needs the DuckDB file alone: not Spark, not the lake.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import duckdb
 
+from calmline.database import model_inputs
 from calmline.database.connection import connect
 from calmline.database.publish import staged_database
 from calmline.etl import store, transcripts_step
@@ -134,6 +136,8 @@ def _write(spark, con, db: Path, folder: Path, batch_id: int, results: dict[int,
     elsewhere = marts.build(spark, con, folder, as_of, tick)
     tick("the marts in DuckDB")
     build_marts(con, elsewhere=elsewhere)
+    tick("the model's inputs in DuckDB")  # calmline fit then needs the file alone, not the lake
+    model_inputs.store(con, batch_id)
     examples = con.execute("SELECT source_file, line, column_name, problems FROM rejected_rows "
                            "WHERE batch_id = $b ORDER BY source_file, line LIMIT $n",
                            {"b": batch_id, "n": EXAMPLES}).fetchall()

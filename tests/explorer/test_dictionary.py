@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
+
 import duckdb
 import pytest
 
 from calmline import vocabulary
+from calmline.database import model_inputs
 from calmline.explorer import dictionary
 from calmline.explorer.sandbox import Limits, Refused, Sandbox
 
@@ -28,8 +31,18 @@ def _database_columns(db) -> dict[str, dict[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def fitted_columns(fitted_sample_db):
-    tables = _database_columns(fitted_sample_db)
+def every_table_db(fitted_sample_db, tmp_path_factory):
+    """A fitted database that also has the tables only a Spark load stores (the fit's inputs)."""
+    db = tmp_path_factory.mktemp("dictionary") / "calmline.duckdb"
+    shutil.copyfile(fitted_sample_db, db)
+    with duckdb.connect(str(db)) as con:
+        model_inputs.store(con, con.execute("SELECT last_batch_id FROM etl_state").fetchone()[0])
+    return db
+
+
+@pytest.fixture(scope="module")
+def fitted_columns(every_table_db):
+    tables = _database_columns(every_table_db)
     tables["data_dictionary"] = dict.fromkeys(dictionary.COLUMNS, "VARCHAR")  # the sandbox's own table
     return tables
 
@@ -101,8 +114,8 @@ def test_a_practice_added_to_the_vocabulary_is_described_without_editing_the_dic
     assert dictionary.column_description("call_summary", "named_feeling", "BIGINT") == ""
 
 
-def test_the_sandbox_lists_the_dictionary_and_analysts_can_query_it(fitted_sample_db, fitted_columns):
-    with Sandbox(fitted_sample_db, LIMITS) as box:
+def test_the_sandbox_lists_the_dictionary_and_analysts_can_query_it(every_table_db, fitted_columns):
+    with Sandbox(every_table_db, LIMITS) as box:
         schema = box.schema()
         assert list(schema.columns) == dictionary.COLUMNS
         assert (schema["description"] != "").all() and (schema["table_description"] != "").all()

@@ -8,8 +8,13 @@ times it ran. Then both are fitted and every estimate agrees to 1e-9.
 
 from __future__ import annotations
 
+import shutil
+
 import duckdb
 import pytest
+
+from calmline.database import model_inputs
+from calmline.spark.load import default_lake
 
 from tests.conftest import run_cli
 from tests.etl.same_tables import differences, snapshot
@@ -18,7 +23,13 @@ pytestmark = pytest.mark.spark
 
 
 def test_every_table_and_mart_as_the_duckdb_engine_builds_them(spark_sample_db, sample_db, tmp_path):
-    snapshot(sample_db, tmp_path / "duckdb_engine")
+    """The Spark load also stores what the fit reads of the rows (calmline.database.model_inputs):
+    the same rows as the fit's own queries give on the DuckDB engine's database."""
+    reference = tmp_path / "duckdb_engine.duckdb"
+    shutil.copyfile(sample_db, reference)
+    with duckdb.connect(str(reference)) as con:
+        model_inputs.store(con, con.execute("SELECT last_batch_id FROM etl_state").fetchone()[0])
+    snapshot(reference, tmp_path / "duckdb_engine")
     assert differences(spark_sample_db, tmp_path / "duckdb_engine") == {}
 
 
@@ -35,12 +46,18 @@ def test_rows_read_are_rows_loaded_plus_rejected_per_file(spark_sample_db):
 
 
 def test_fit_on_the_spark_database_gives_the_same_estimates(spark_sample_db, fitted_sample_db, tmp_path):
-    """`calmline fit` reads the Spark-built file alone (no Spark): the same estimates to 1e-9."""
-    import shutil
-
+    """`calmline fit` reads the Spark-built file alone (no Spark, and its lake folder moved away while
+    it runs): the same estimates to 1e-9."""
     db = tmp_path / "spark.duckdb"
     shutil.copyfile(spark_sample_db, db)
-    fit = run_cli("fit", "--db", str(db))
+    lake, away = default_lake(spark_sample_db), tmp_path / "lake moved away"
+    with duckdb.connect(str(db), read_only=True) as con:  # the views do read the lake
+        assert str(lake) in con.execute("SELECT sql FROM duckdb_views() WHERE view_name = 'calls'").fetchone()[0]
+    lake.rename(away)
+    try:
+        fit = run_cli("fit", "--db", str(db))
+    finally:
+        away.rename(lake)
     assert fit.returncode == 0, fit.stderr
     query = ("SELECT practice, method, effect, outcome, scale, estimate, ci_low, ci_high, p_value, n_with, "
              "n_without FROM practice_effects")
