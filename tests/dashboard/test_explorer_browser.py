@@ -71,11 +71,17 @@ def _typed(text: str):
     return text or None
 
 
+DOWNLOAD_SECONDS = 60
+"""How long an export's file may take to arrive (a wait, not a speed target: benchmarks/ measure speed)."""
+
+
 def _download(dash_duo, name: str = "calmline-query.csv") -> list[dict]:
     """The rows of the CSV file the browser downloaded, values typed. The file is removed after
     reading, so the next export is seen arriving (this Chromium writes it under the same name)."""
     target = Path(dash_duo.download_path) / name
-    _wait(dash_duo, target.exists, f"{name} was not downloaded")  # Chromium renames it into place whole
+    # Chromium renames it into place whole. The export runs the whole query again in the sandbox's
+    # own process, then the browser writes the file: on a loaded CI machine that once took over 20 s
+    _wait(dash_duo, target.exists, f"{name} was not downloaded", timeout=DOWNLOAD_SECONDS)
     with target.open(encoding="utf-8-sig", newline="") as handle:
         rows = [{k: _typed(v) for k, v in row.items()} for row in csv.DictReader(handle)]
     target.unlink()
