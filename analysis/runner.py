@@ -92,10 +92,9 @@ def fit(db: Path, practices: list[str], *, horizons: tuple[int, ...] = (90,),
         con = fit_files.reading(db, scratch)
         try:
             # a database whose rows live in a lake holds what the fit reads of them (a Spark load)
-            stored = model_inputs.stored(con, fit_files.PUBLISHED)
-            population = _store_population(con, model_inputs.population_sql(fit_files.PUBLISHED) if stored else None)
-            training = con.execute(model_inputs.training_sql(fit_files.PUBLISHED) if stored
-                                   else load_sql("analysis/training_completions")).df()
+            population_sql, training_sql = model_inputs.queries(con, fit_files.PUBLISHED)
+            population = _store_population(con, population_sql)
+            training = con.execute(training_sql).df()
             disputed = _dispute_calls(con)
             as_of, batches = con.execute(
                 "SELECT (SELECT as_of FROM etl_state), "
@@ -214,8 +213,8 @@ def _blas_threads():
 
 
 def _store_population(con: duckdb.DuckDBPyConnection, query: str | None = None) -> pd.DataFrame:
-    """Write the model population (``queries/analysis/upset_calls.sql``, one row per upset call, or
-    ``query`` when given: the population a Spark load stored, :mod:`calmline.database.model_inputs`) as
+    """Write the model population (``query``, by default ``queries/analysis/upset_calls.sql``: one row
+    per upset call; or the population a Spark load stored, :func:`calmline.database.model_inputs.queries`) as
     the table ``model_population`` of ``con``'s own database, replacing any there, and return it as
     a frame without the columns no model reads (customer_id, site): the rows every model of this fit
     uses, and those the dashboard's estimates for a filter read with a WHERE.

@@ -48,12 +48,12 @@ def stored(con: duckdb.DuckDBPyConnection, catalog: str) -> bool:
                        "WHERE m.batch_id = s.last_batch_id").fetchall()[0][0] > 0
 
 
-def population_sql(catalog: str) -> str:
-    """The stored population of the database attached as ``catalog``, every column."""
-    return f'SELECT * FROM "{catalog}".main.{POPULATION}'
-
-
-def training_sql(catalog: str) -> str:
-    """The stored training completions of the database attached as ``catalog``, in the order of
-    ``queries/analysis/training_completions.sql``."""
-    return f'SELECT * FROM "{catalog}".main.{TRAINING} ORDER BY module, agent_id'
+def queries(con: duckdb.DuckDBPyConnection, catalog: str) -> tuple[str, str]:
+    """What the fit reads from the database attached to ``con`` as ``catalog``: the SQL of the
+    model population and of the training completions (in the order of
+    ``queries/analysis/training_completions.sql``). The stored tables when they are of its last load
+    (:func:`stored`), else the fit's own queries over the rows."""
+    if stored(con, catalog):
+        return (f'SELECT * FROM "{catalog}".main.{POPULATION}',
+                f'SELECT * FROM "{catalog}".main.{TRAINING} ORDER BY module, agent_id')
+    return load_sql("analysis/upset_calls"), load_sql("analysis/training_completions")
