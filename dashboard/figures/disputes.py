@@ -110,8 +110,9 @@ def disputes_plot(points: pd.DataFrame, *, horizon_days: int = HEADLINE_HORIZON)
     fig.update_yaxes(tickmode="array", tickvals=list(range(len(order))),
                      ticktext=[esc(labels[d]) for d in order], autorange="reversed", showgrid=False,
                      zeroline=False, title=None)
-    fig.update_xaxes(title=f"Change in {horizon_words(horizon_days)}, claim's side vs the other "
-                           "(percentage points)<br>◀ fewer customers lost · more customers lost ▶",
+    # short lines: the figure sits in half the page's width, where one long axis title was cut off
+    fig.update_xaxes(title=f"Change in {horizon_words(horizon_days)}<br>(claim's side vs the other, "
+                           "percentage points)<br>◀ fewer customers lost · more customers lost ▶",
                      ticksuffix=" pp", zeroline=False)
     return finish(fig, title=title, uirevision=f"disputes:{horizon_days}",
                   height=rows_height(len(order), per_row=48, minimum=300))

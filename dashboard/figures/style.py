@@ -125,7 +125,7 @@ TEMPLATE = go.layout.Template(layout=dict(
     paper_bgcolor="white", plot_bgcolor="white", colorway=PALETTE,
     font=dict(size=FONT_SIZE, color=INK),
     margin=dict(l=10, r=10, t=80, b=10, autoexpand=True),
-    legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0, font=dict(size=FONT_SIZE)),
+    legend=dict(orientation="h", yanchor="bottom", y=1, xanchor="left", x=0, font=dict(size=FONT_SIZE)),
     hoverlabel=dict(font=dict(size=FONT_SIZE)),
     xaxis=_AXES, yaxis=_AXES,
 ))
@@ -241,12 +241,48 @@ def _arrays(values: dict) -> dict:
                   _arrays(value) if isinstance(value, dict) else value) for key, value in values.items()}
 
 
+TITLE_ROOM = 48
+"""Pixels at the top of a figure for its title (pinned to the top edge), above the legend."""
+LEGEND_ROW = 26
+"""Pixels of one row of a legend above the plot."""
+LEGEND_PER_ROW = 2
+"""Legend entries a row is assumed to hold: two in a half-width column of the page, where a wider
+figure simply has some room to spare."""
+
+
+def _legend_inputs(fig) -> tuple:
+    """(margin top, legend y, showlegend, [(trace showlegend, trace name)]) of a ``go.Figure`` or a
+    :class:`PlainFigure`, as the figure has set them (None where it has not)."""
+    if isinstance(fig, PlainFigure):
+        layout = fig._layout
+        return ((layout.get("margin") or {}).get("t"), (layout.get("legend") or {}).get("y"),
+                layout.get("showlegend"), [(t.get("showlegend"), t.get("name")) for t in fig._data])
+    return (fig.layout.margin.t, fig.layout.legend.y, fig.layout.showlegend,
+            [(t.showlegend, t.name) for t in fig.data])
+
+
+def legend_rows(fig) -> int:
+    """Rows the legend above ``fig``'s plot takes (0 when it shows none): its entries, two a row."""
+    _, _, shown, traces = _legend_inputs(fig)
+    entries = sum(1 for showlegend, name in traces if showlegend is not False and name)
+    return 0 if entries < 2 or shown is False else -(-entries // LEGEND_PER_ROW)
+
+
 def finish(fig: go.Figure, *, title: str, uirevision: str, height: int | None = None) -> go.Figure:
-    """The layout every calmline figure shares (its own settings win where it has made them)."""
+    """The layout every calmline figure shares (its own settings win where it has made them).
+
+    The title sits at the figure's top edge and the legend right above the plot, with room in the
+    top margin for both (:func:`legend_rows`): a legend of several rows used to cover the title."""
+    top, legend_y, _, _ = _legend_inputs(fig)
+    room = {}
+    if top is None and legend_y is None:
+        room = {"margin": {"t": TITLE_ROOM + LEGEND_ROW * max(legend_rows(fig), 1)}}
     fig.update_layout(
         template=TEMPLATE,
-        title=dict(text=esc(title), x=0, xref="paper", xanchor="left", font=dict(size=TITLE_SIZE)),
+        title=dict(text=esc(title), x=0, xref="paper", xanchor="left", y=1, yref="container", yanchor="top",
+                   pad=dict(t=12), font=dict(size=TITLE_SIZE)),
         uirevision=uirevision,
+        **room,
         **({"height": height} if height is not None else {}),
     )
     return fig

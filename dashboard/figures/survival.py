@@ -17,7 +17,7 @@ def km_plot(km: pd.DataFrame, practice: str | None, *, horizon_days: int | None 
     """Step curves of the share still customers after an upset call, with and without ``practice``.
 
     Unadjusted (Kaplan-Meier) curves with shaded pointwise 95% bands, y in percent,
-    x in days after the call. The hover gives the day's share, band and customers at risk.
+    x in days after the call. The hover gives the day's share, band and upset calls at risk.
     The curves cover the whole follow-up, whatever the horizon; a dotted line marks the horizon.
 
     Parameters
@@ -65,7 +65,7 @@ def km_plot(km: pd.DataFrame, practice: str | None, *, horizon_days: int | None 
                                  legendgroup=group, name=f"{name}: 95% band"))
         hover = [f"<b>{esc(name)}</b><br>Day {int(r.day)}: {format_percent(r.survival)} still customers"
                  f"<br>95% CI {format_percent(r.ci_low)} to {format_percent(r.ci_high)}"
-                 f"<br>{format_count(r.at_risk)} customers at risk"
+                 f"<br>{format_count(r.at_risk)} upset calls at risk (customer not yet gone, still in view)"
                  for r in rows.itertuples()]
         fig.add_trace(go.Scatter(x=days, y=rows["survival"] * 100, mode="lines", line_shape="hv",
                                  line=dict(color=colour, width=3, dash=dash), name=esc(name),

@@ -91,6 +91,21 @@ def test_the_forest_plot_draws_each_point_in_points_and_marks_the_missing_one():
     assert fig.layout.xaxis.ticksuffix == " pp"
 
 
+def test_the_forest_plot_fits_its_half_of_the_page():
+    """The plot sits in half the page's width (about 420 px at 1400): its axis title comes in lines
+    short enough to be read whole (one 82-character line was cut off mid-word), and the top margin
+    leaves the title clear of the legend's rows (style.legend_rows: two entries a row)."""
+    from calmline.dashboard.figures import style
+    from calmline.dashboard.figures.disputes import disputes_plot
+
+    for days in vocabulary.HORIZONS:
+        fig = disputes_plot(pd.DataFrame([_point(-2.14, -3.81, -0.42)]), horizon_days=days)
+        lines = fig.layout.xaxis.title.text.split("<br>")
+        assert len(lines) == 3 and max(map(len, lines)) <= 48, lines
+        assert f"churn within {days} days" in lines[0] and "percentage points" in lines[1]
+        assert fig.layout.margin.t >= style.TITLE_ROOM + style.LEGEND_ROW * style.legend_rows(fig)
+
+
 @pytest.fixture
 def disputes_app(multi_horizon_db):
     from calmline.dashboard.app import Settings, create_app

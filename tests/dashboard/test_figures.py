@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+import plotly.graph_objects as go
 
 from calmline.dashboard.figures import (PALETTE, adoption_gap_heatmap, dose_plot, empty_figure, forest_plot,
                                format_count, format_percent, format_pp, funnel_bars, hazard_plot,
@@ -174,7 +175,8 @@ def test_km_plot_shows_survival_as_percent_still_customers():
     assert fig.layout.yaxis.ticksuffix == "%"
     assert "still customers" in fig.layout.yaxis.title.text.lower()
     assert "days after the upset call" in fig.layout.xaxis.title.text.lower()
-    assert "1,100 customers at risk" in with_.hovertext[1]
+    # the curves follow upset calls (a customer with three counts three times): at_risk counts calls
+    assert "1,100 upset calls at risk" in with_.hovertext[1] and "customers at risk" not in with_.hovertext[1]
     assert any(t.fill == "tonexty" for t in fig.data)  # the CI band
 
 
@@ -343,3 +345,24 @@ def test_forest_plot_all_missing_names_the_reason():
 
 def test_empty_run_points_to_calmline_fit():
     assert "calmline fit" in annotation(forest_plot(pd.DataFrame()))
+
+
+def test_the_title_stays_clear_of_a_legend_of_several_rows():
+    """A figure's title is pinned to its top edge and the top margin holds it and the legend's rows
+    (two entries a row, as in a half-width column): the forest plot's seven entries used to cover
+    its title. A figure that sets its own legend place or margin keeps it."""
+    from calmline.dashboard.figures import style
+
+    for entries, rows in ((1, 1), (2, 1), (4, 2), (7, 4)):
+        fig = go.Figure([go.Scatter(x=[0], y=[0], name=f"series {i}") for i in range(entries)])
+        style.finish(fig, title="A title", uirevision="t")
+        assert fig.layout.margin.t == style.TITLE_ROOM + style.LEGEND_ROW * rows
+        assert (fig.layout.title.yref, fig.layout.title.y, fig.layout.title.yanchor) == ("container", 1, "top")
+    forest = forest_plot(effect_rows([("apologized", "aipw", "total", -0.02),
+                                      ("apologized", "logit", "total", -0.01),
+                                      ("apologized", "logit", "direct", -0.01),
+                                      ("apologized", "naive", "total", 0.03)]))
+    assert forest.layout.margin.t >= style.TITLE_ROOM + style.LEGEND_ROW * style.legend_rows(forest)
+    below = go.Figure([go.Scatter(x=[0], y=[0], name="a"), go.Scatter(x=[1], y=[1], name="b")])
+    below.update_layout(legend=dict(y=-0.15, yanchor="top"))
+    assert style.finish(below, title="t", uirevision="t").layout.margin.t is None
