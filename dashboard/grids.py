@@ -12,6 +12,10 @@ from calmline import vocabulary
 
 PERCENT = {"function": "params.value == null ? '–' : d3.format('.1%')(params.value)"}
 COUNT = {"function": "params.value == null ? '–' : d3.format(',')(params.value)"}
+P_VALUE = {"function": "params.value == null ? '–' : params.value < 0.001 ? '< 0.001' : "
+                       "d3.format(params.value < 0.01 ? '.3f' : '.2f')(params.value)"}
+"""A p-value as :func:`calmline.dashboard.formats.p_value` writes it, without "p =": "< 0.001", "0.004",
+"0.27" (a bare '.3f' showed 6.4e-05 as "0.000")."""
 SPREADSHEET_SAFE = {"function": (
     "params.value == null ? '' : /^[=+\\-@\\t\\r]/.test(params.value) "
     "&& !/^[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?$/.test(params.value) ? \"'\" + params.value : params.value")}

@@ -99,12 +99,14 @@ def selector(ident: str) -> dcc.Dropdown:
 
 
 def run_summary(run: pd.Series | None) -> str:
-    """One line on the run shown: its horizon in words, when it was fitted, how many calls."""
+    """One line on the run shown: its horizon in words, when it was fitted, how many upset calls it
+    used and in how many of them the customer churned within the horizon (calls, not customers: a
+    customer with three such calls counts three times), worded as the filtered estimate's line."""
     if run is None:
         return "No model run yet: run `calmline fit`."
     return (f"Model run {int(run['run_id'])}: {horizon_words(run['horizon_days'])}, fitted "
             f"{str(run['created_at'])[:16]} on {int(run['n_calls']):,} upset calls "
-            f"({int(run['n_events']):,} of those customers churned within {int(run['horizon_days'])} days).")
+            f"({int(run['n_events']):,} churned within {int(run['horizon_days'])} days).")
 
 
 def header(horizon: int | None, title: str, explain) -> tuple:

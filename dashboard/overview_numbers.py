@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 from statsmodels.stats.proportion import (confint_proportions_2indep, proportion_confint,
                                           test_proportions_2indep)
 
@@ -29,6 +30,9 @@ MIN_N = 100
 """Calls with a closed window below which a monthly or team rate is marked as resting on few calls."""
 ALPHA = 0.05
 """Significance level of the comparisons (two-sided) and 1 - the intervals' coverage."""
+SQUARES = ("handle_s_sq_sum", "csat_sq_sum")
+"""The monthly query's sums of squares, behind the averages' intervals (:func:`mean_interval`): absent
+from a database loaded before call_summary stored them."""
 
 
 def wilson(churned, closed) -> tuple[np.ndarray, np.ndarray]:
@@ -53,6 +57,31 @@ def wilson(churned, closed) -> tuple[np.ndarray, np.ndarray]:
         lo, hi = proportion_confint(k[ok], n[ok], alpha=ALPHA, method="wilson")
         low[ok], high[ok] = lo, hi
     return low, high
+
+
+def mean_interval(total: float, n: float, squares: float | None) -> tuple[float | None, float | None]:
+    """The t-based 95% interval of a mean from its sums: ``total`` / ``n`` with the spread of the
+    values whose squares sum to ``squares`` (calls treated as independent, as the KPIs' Wilson
+    intervals treat them); (None, None) below two values or without the squares.
+
+    Parameters
+    ----------
+    total, n : float
+        Sum of the values, their number.
+    squares : float or None
+        Sum of their squares; None when not known (a database loaded before call_summary had them).
+
+    Returns
+    -------
+    (float or None, float or None)
+        Lower and upper bounds, in the values' unit.
+    """
+    if squares is None or n < 2:
+        return None, None
+    mean = total / n
+    variance = max(squares - n * mean * mean, 0.0) / (n - 1)  # a rounding error below 0 reads as 0
+    half = stats.t.ppf(1 - ALPHA / 2, n - 1) * np.sqrt(variance / n)
+    return mean - half, mean + half
 
 
 @dataclass(frozen=True)
@@ -169,6 +198,9 @@ def monthly_rates(monthly: pd.DataFrame) -> pd.DataFrame:
     early_low, early_high = wilson(num["upset_churned_30d"], num["upset_closed_30d"])
     # the new columns in one frame, not one insertion each (a frame's column insert is slow)
     columns = {"month": pd.to_datetime(monthly["month"]), **{c: num[c] for c in num.columns}}
+    for column in SQUARES:  # a sum of squares not stored stays missing: 0 would read as no spread at all
+        if column in values:
+            columns[column] = pd.to_numeric(values[column], errors="coerce")
     columns["churn_upset"] = ratio("upset_churned_90d", "upset_closed_90d")
     columns.update(
         churn_ci_low=churn_low, churn_ci_high=churn_high,
@@ -318,7 +350,8 @@ def kpis(rates: pd.DataFrame) -> pd.DataFrame:
     -------
     pandas.DataFrame
         kpi, label, value, unit ('share' or 'minutes' or 'score'), n (calls it rests on), n_unit,
-        ci_low, ci_high (Wilson for shares), better ('higher' or 'lower').
+        ci_low, ci_high (Wilson for shares, :func:`mean_interval` for the averages), better ('higher' or
+        'lower').
     """
     rows = []
     if rates.empty:
@@ -336,14 +369,22 @@ def kpis(rates: pd.DataFrame) -> pd.DataFrame:
           "higher")
     share("repeat_rate", "Repeat upset contact within 30 days", "repeat_30d", "repeat_closed_30d",
           "upset calls 30+ days old", "lower")
+
+    def squares(column):  # None unless every month has its sum of squares (pandas' sum skips NaN)
+        values = rates[column] if column in rates else None
+        return None if values is None or values.isna().any() else float(values.sum())
+
+    low, high = mean_interval(total["handle_s_sum"], total["handled"], squares("handle_s_sq_sum"))
     rows.append(dict(kpi="handle_min", label="Average handle time",
                      value=total["handle_s_sum"] / total["handled"] / 60 if total["handled"] else None,
-                     unit="minutes", n=int(total["handled"]), n_unit="calls", ci_low=None, ci_high=None,
+                     unit="minutes", n=int(total["handled"]), n_unit="calls",
+                     ci_low=None if low is None else low / 60, ci_high=None if high is None else high / 60,
                      better="lower"))
+    low, high = mean_interval(total["csat_sum"], total["csat_scored"], squares("csat_sq_sum"))
     rows.append(dict(kpi="csat", label="Average CSAT (1-5)",
                      value=total["csat_sum"] / total["csat_scored"] if total["csat_scored"] else None,
-                     unit="score", n=int(total["csat_scored"]), n_unit="scored calls", ci_low=None,
-                     ci_high=None, better="higher"))
+                     unit="score", n=int(total["csat_scored"]), n_unit="scored calls", ci_low=low,
+                     ci_high=high, better="higher"))
     return pd.DataFrame(rows)
 
 
@@ -486,7 +527,8 @@ def top_gap(customers: pd.DataFrame) -> dict | None:
     -------
     dict or None
         run_id, created_at, horizon, practice, current and target adoption, kept (customers a month)
-        with kept_low/kept_high, mean_value and value (kept x mean_value, a month).
+        with kept_low/kept_high, mean_value and value (kept x mean_value, a month) with value_low/value_high
+        (the customers' interval at that value).
     """
     from calmline.dashboard import horizons  # the model run the model pages show
 
@@ -502,12 +544,17 @@ def top_gap(customers: pd.DataFrame) -> dict | None:
     top = centre.sort_values("retained_per_month", ascending=False).iloc[0]
     row = customers.iloc[0] if len(customers) else None
     mean_value = (float(row.value_all) / float(row.valued)) if row is not None and row.valued else None
+
+    def valued(customers):  # customers a month at the mean monthly value; None when either is unknown
+        return None if mean_value is None or pd.isna(customers) else float(customers) * mean_value
+
     return dict(run_id=int(run["run_id"]), created_at=run.get("created_at"), horizon=int(run["horizon_days"]),
                 practice=str(top["practice"]),
                 current=top["current_adoption"], target=top["target_adoption"],
                 kept=float(top["retained_per_month"]), kept_low=top["ci_low"], kept_high=top["ci_high"],
                 mean_value=mean_value,
-                value=None if mean_value is None else float(top["retained_per_month"]) * mean_value)
+                value=valued(top["retained_per_month"]), value_low=valued(top["ci_low"]),
+                value_high=valued(top["ci_high"]))
 
 
 def overview_numbers(params: dict) -> Overview:
@@ -544,8 +591,8 @@ def compute_overview(params: dict) -> Overview:
 
 
 HEADLINE_COLUMNS = ("upset_calls", "calm_calls", "churn_upset", "churn_calm", "upset_closed", "upset_retained",
-                    "has_previous", "prev_upset_calls", "prev_churn_upset", "prev_upset_closed",
-                    "prev_upset_retained")
+                    "calm_closed", "calm_retained", "has_previous", "prev_upset_calls", "prev_churn_upset",
+                    "prev_upset_closed", "prev_upset_retained")
 """The ``headline`` query's columns, in its order."""
 
 
@@ -588,6 +635,7 @@ def headline_from_months(monthly: pd.DataFrame, first=None, last=None) -> pd.Dat
         "calm_churned_90d")
     row = dict(upset_calls=upset, calm_calls=calm, churn_upset=ratio(churned, closed),
                churn_calm=ratio(calm_churned, calm_closed), upset_closed=closed, upset_retained=closed - churned,
+               calm_closed=calm_closed, calm_retained=calm_closed - calm_churned,
                has_previous=first is not None and last is not None,
                prev_upset_calls=np.nan, prev_churn_upset=np.nan, prev_upset_closed=np.nan,
                prev_upset_retained=np.nan)
@@ -667,11 +715,37 @@ def headline_cards(o: Overview) -> list[dict]:
     else:
         cards.append(dict(title=f"Upset customers still with us {HORIZON} days on", value=formats.MISSING,
                           note=f"no customer's {HORIZON} days since their last upset call in {period} have passed"))
-    extra = (row.churn_upset - row.churn_calm) if not (formats.is_missing(row.churn_upset)
-                                                      or formats.is_missing(row.churn_calm)) else None
-    cards.append(dict(title="Extra churn after upset calls", value=formats.points(extra).replace("pp", "points"),
-                      note="upset vs calm calls, per call, unadjusted"))
+    cards.append(extra_churn_card(row))
     return cards
+
+
+def extra_churn_card(row) -> dict:
+    """The headline's upset-vs-calm card: churn within 90 days after an upset call minus after a calm
+    call, per call with a closed window, unadjusted, with its 95% Newcombe interval (as the
+    comparisons') and both n.
+
+    Parameters
+    ----------
+    row : pandas.Series
+        The headline row (:data:`HEADLINE_COLUMNS`).
+
+    Returns
+    -------
+    dict
+        title, value, note.
+    """
+    from calmline.dashboard import formats
+
+    title = "Extra churn after upset calls"
+    if not row.upset_closed or not row.calm_closed:
+        return dict(title=title, value=formats.MISSING,
+                    note=f"needs upset and calm calls whose {HORIZON} days have passed")
+    gap = compare("upset vs calm calls", "upset calls", "calm calls", row.upset_closed - row.upset_retained,
+                  row.upset_closed, row.calm_closed - row.calm_retained, row.calm_closed)
+    return dict(title=title, value=formats.points(gap.difference).replace("pp", "points"),
+                note=f"{formats.interval_points(gap.ci_low, gap.ci_high)}; per call, unadjusted: "
+                     f"{formats.count(gap.closed)} upset and {formats.count(gap.other_closed)} calm calls "
+                     f"whose {HORIZON} days have passed")
 
 
 def comparison_text(c: Comparison) -> dict:
@@ -738,10 +812,13 @@ def director_cards(o: Overview) -> list[dict]:
     if o.gap is not None:
         g = o.gap
         value = f"{formats.money(g['value'])} a month" if g["value"] is not None else formats.MISSING
+        value_ci = (f"95% CI {formats.money(g['value_low'])} to {formats.money(g['value_high'])} a month: "
+                    if g["value_low"] is not None and g["value_high"] is not None else "")
         cards.append(dict(
             title=f"What the top practice gap costs: {vocabulary.label(g['practice'])}",
             value=value,
-            note=f"about {g['kept']:.1f} customers a month (95% CI {g['kept_low']:.1f} to {g['kept_high']:.1f}) "
+            note=f"{value_ci}about {g['kept']:.1f} customers a month "
+                 f"(95% CI {g['kept_low']:.1f} to {g['kept_high']:.1f}) "
                  f"would stay if adoption rose from {formats.percent(g['current'])} to the best quarter of agents' "
                  f"{formats.percent(g['target'])}, each worth {formats.money(g['mean_value'])} a month on average; "
                  f"centre-wide, model run #{g['run_id']} (churn within {g['horizon']} days)"))
@@ -753,7 +830,8 @@ def director_cards(o: Overview) -> list[dict]:
         else:
             value = (f"{k.value:.1f} minutes" if k.unit == "minutes" else f"{k.value:.2f} of 5") \
                 if pd.notna(k.value) else formats.MISSING
-            ci = ""
+            ci = ((f"; 95% CI {k.ci_low:.1f} to {k.ci_high:.1f} minutes" if k.unit == "minutes"
+                   else f"; 95% CI {k.ci_low:.2f} to {k.ci_high:.2f}") if pd.notna(k.ci_low) else "")
         cards.append(dict(title=k.label, value=value,
                           note=f"n = {formats.count(k.n)} {k.n_unit}{ci}; {k.better} is better"))
     return cards

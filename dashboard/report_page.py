@@ -57,13 +57,15 @@ def data_line(freshness: pd.DataFrame) -> str | None:
 
 
 def run_line(run: pd.Series | None) -> str:
-    """The model run a model page's report shows, in words: which run, when, on how many calls, and
-    that it is centre-wide."""
+    """The model run a model page's report shows, in words: which run, when, on how many upset calls
+    and in how many the customer churned within the horizon (calls, as the page's run line counts
+    them, not customers), and that it is centre-wide."""
     if run is None:
         return "Model run used: none yet (run `calmline fit`)."
     return (f"Model run used: run #{int(run['run_id'])}, made {day(run['created_at'])}, churn within "
             f"{int(run['horizon_days'])} days, fitted on {formats.count(run['n_calls'])} upset calls "
-            f"({formats.count(run['n_events'])} customers churned); centre-wide, the filters do not apply to it.")
+            f"({formats.count(run['n_events'])} churned within {int(run['horizon_days'])} days); centre-wide, the "
+            "filters do not apply to it.")
 
 
 def header_lines(page: str, chosen: dict | None, horizon: int | None = None) -> list[str]:

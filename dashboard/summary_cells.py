@@ -25,7 +25,8 @@ from calmline.dashboard import data
 from calmline.dashboard.customer_counts import DIMENSIONS, _month_day
 from calmline.database.connection import file_version
 
-MONTHLY_SUMS = ("resolved_known", "resolved", "handled", "handle_s_sum", "csat_scored", "csat_sum")
+MONTHLY_SUMS = ("resolved_known", "resolved", "handled", "handle_s_sum", "handle_s_sq_sum", "csat_scored",
+                "csat_sum", "csat_sq_sum")
 """The ``monthly`` query's columns summed over every filtered cell, upset or calm."""
 SPLIT_SUMS = {"calls": ("upset_calls", "calm_calls"), "closed_90d": ("upset_closed_90d", "calm_closed_90d"),
               "churned_90d": ("upset_churned_90d", "calm_churned_90d"), "closed_30d": ("upset_closed_30d", None),
@@ -93,7 +94,8 @@ def read_summary() -> Summary | None:
     practices = [p for p in vocabulary.practice_names() if p in cells and f"{p}_assessed" in cells]
     numbers = [*SPLIT_SUMS, *MONTHLY_SUMS, "took_ownership_assessed", "followed_up_assessed",
                *practices, *(f"{p}_assessed" for p in practices)]
-    return Summary(cells=_cells(cells, dict.fromkeys(numbers)),
+    # a database loaded before call_summary had the sums of squares: those KPIs get no interval
+    return Summary(cells=_cells(cells, [n for n in dict.fromkeys(numbers) if n in cells]),
                    upset=cells["is_upset"].fillna(False).to_numpy(bool),
                    repeats=_cells(repeats, ("repeat_closed_30d", "repeat_30d")),
                    roster=dict(zip(roster["team"].tolist(), roster["agents"].tolist())), practices=practices)
@@ -172,7 +174,9 @@ def monthly(params: dict) -> pd.DataFrame:
     out["churn_upset"] = _ratio(split["upset_churned_90d"], split["upset_closed_90d"])[present]
     out["churn_calm"] = _ratio(split["calm_churned_90d"], split["calm_closed_90d"])[present]
     for column in MONTHLY_SUMS:
-        out[column] = _sum_by(cells.month, keep, cells.numbers[column], m, False)[present]
+        values = cells.numbers.get(column)
+        out[column] = (_sum_by(cells.month, keep, values, m, False)[present] if values is not None
+                       else np.full(int(present.sum()), np.nan))
     rep = summary.repeats
     rep_keep = _passing(rep, params)
     # the repeat cells' months joined on the month (a month of the summary without repeats: 0)

@@ -286,10 +286,9 @@ def impact(horizon=None):
     run = run_of(horizon)
     days = vocabulary.HEADLINE_HORIZON if run is None else int(run["horizon_days"])
     rows = run_rows("training_impact", run)
-    table = rows.copy()
-    if len(table):
-        table["practice"] = table["practice"].map(practice_label)
-    defs = grids.columns(table, percent=("trained_before", "trained_after", "comparison_before",
+    # the practice column keeps its names: the grid shows their labels (grids.PRACTICE_LABELS), and a
+    # column of labels had none of its values in that map, so it showed blank
+    defs = grids.columns(rows, percent=("trained_before", "trained_after", "comparison_before",
                                          "comparison_after"),
                          counts=("trained_agents", "comparison_agents", "n_calls"))
     for col in defs:
@@ -297,11 +296,11 @@ def impact(horizon=None):
             col["valueFormatter"] = {"function": "params.value == null ? '–' : "
                                                  "d3.format('+.1f')(100 * params.value) + ' pp'"}
         if col["field"] == "p_value":
-            col["valueFormatter"] = {"function": "params.value == null ? '–' : d3.format('.3f')(params.value)"}
+            col["valueFormatter"] = grids.P_VALUE
         if col["field"] == "module":
             col.update(PINNED)
     return (training_impact_plot(rows, outcome="adoption"), training_impact_plot(rows, outcome=f"churn_{days}d"),
-            grids.records(table), defs)
+            grids.records(rows), defs)
 
 
 @callback(Output(TREND, "figure"), Input(TEAM, "value"))

@@ -2,7 +2,8 @@
 -- upset_calls, calm_calls; churn within 90 days after upset and after calm calls (closed windows
 -- only); upset_closed: upset calls whose 90-day window has closed, upset_retained: of those, the
 -- calls whose customer was still with us 90 days on (calls, not customers: a customer with three
--- upset calls counts three times; customer counts come from customer_headline); and the same
+-- upset calls counts three times; customer counts come from customer_headline); calm_closed and
+-- calm_retained: the same two counts for calm calls (the upset-vs-calm difference's n); and the same
 -- figures for the previous period (as many months, just before $start; NULL when no period is
 -- chosen) as prev_*. The overview's comparisons use the monthly query's counts instead.
 -- Reads: filtered_summary (a table macro the ETL creates). Parameters: $teams, $sites,
@@ -37,6 +38,8 @@ SELECT
         / nullif(sum(closed_90d) FILTER (in_period AND NOT is_upset), 0) AS churn_calm,
     coalesce(sum(closed_90d) FILTER (in_period AND is_upset), 0) AS upset_closed,
     coalesce(sum(closed_90d - churned_90d) FILTER (in_period AND is_upset), 0) AS upset_retained,
+    coalesce(sum(closed_90d) FILTER (in_period AND NOT is_upset), 0) AS calm_closed,
+    coalesce(sum(closed_90d - churned_90d) FILTER (in_period AND NOT is_upset), 0) AS calm_retained,
     (SELECT count(*) FROM previous) = 1 AS has_previous,
     sum(calls) FILTER (in_previous AND is_upset) AS prev_upset_calls,
     sum(churned_90d) FILTER (in_previous AND is_upset)

@@ -4,9 +4,10 @@
 -- whose customer churned within 90 days (churn_upset = their ratio), and the same for calm calls
 -- (calm_closed_90d, calm_churned_90d, churn_calm); upset_closed_30d / upset_churned_30d: the same
 -- over 30 days (the early signal for months still open at 90 days). Contact-centre KPIs over all
--- filtered calls: resolved_known, resolved (first-contact resolution), handled, handle_s_sum
--- (handle time, seconds), csat_scored, csat_sum (CSAT 1-5); repeat_closed_30d, repeat_30d (upset
--- calls followed by another upset call from the same customer within 30 days). Practice
+-- filtered calls: resolved_known, resolved (first-contact resolution), handled, handle_s_sum,
+-- handle_s_sq_sum (handle time, seconds, and its squares), csat_scored, csat_sum, csat_sq_sum
+-- (CSAT 1-5); repeat_closed_30d, repeat_30d (upset calls followed by another upset call from the
+-- same customer within 30 days). Practice
 -- adoption: monthly_adoption. The overview's headline figures are sums of these rows
 -- (overview_numbers.headline_from_months; the headline query is their reference).
 -- Reads: filtered_summary (a table macro the ETL creates), upset_repeat_summary. Parameters:
@@ -44,8 +45,10 @@ by_month AS (
         sum(resolved) AS resolved,
         sum(handled) AS handled,
         sum(handle_s_sum) AS handle_s_sum,
+        sum(handle_s_sq_sum) AS handle_s_sq_sum,
         sum(csat_scored) AS csat_scored,
-        sum(csat_sum) AS csat_sum
+        sum(csat_sum) AS csat_sum,
+        sum(csat_sq_sum) AS csat_sq_sum
     FROM in_period
     GROUP BY call_month
 )

@@ -115,6 +115,10 @@ def test_the_impact_page_shows_the_chosen_horizons_run(horizons_app, multi_horiz
         title, run, how_to_read = impact.describe(days)
         assert title == f"Practice impact on churn within {days} days"
         assert run.startswith(f"Model run {runs[days]}: churn within {days} days, fitted ")
+        calls, churned = query(multi_horizon_db, "SELECT n_calls, n_events FROM model_runs WHERE run_id = $r",
+                               {"r": runs[days]})[0]
+        assert run.endswith(f" on {calls:,} upset calls ({churned:,} churned within {days} days)."), \
+            "counts of calls, worded as calls (not as customers)"
         words, assumption, stored = how_to_read
         assert f"leaves within {days} days" in words.children
         assert "no unrecorded trait" in assumption.children[0].children, "the key assumption, in one sentence"

@@ -95,6 +95,60 @@ def test_every_headline_card_states_its_unit(app):
     assert [v.split()[-1] for v in values] == ["calls", "calls", "customers", "points"]
 
 
+UPSET_VS_CALM = """
+SELECT c.anger_level >= $upset AS upset,
+    count(*) FILTER (WHERE CAST(c.started_at AS DATE) + 90 <= as_of) AS closed,
+    count(*) FILTER (WHERE CAST(c.started_at AS DATE) + 90 <= as_of
+                       AND cu.churned_at <= CAST(c.started_at AS DATE) + 90) AS churned
+FROM calls c JOIN customers cu USING (customer_id), etl_state
+WHERE (cu.churned_at IS NULL OR cu.churned_at >= CAST(c.started_at AS DATE))
+  AND c.started_at >= $first AND c.started_at < $after
+GROUP BY ALL
+"""
+"""Calls of [first, after) by upset or calm, from the loaded tables: with a closed 90-day window, and
+of those, the customer gone within the 90 days (calls of customers gone before the call left out)."""
+
+
+def _wilson(k: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
+    """Wilson's score interval for k of n (Newcombe 1998, method 3)."""
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return centre - half, centre + half
+
+
+def test_the_extra_churn_card_gives_the_difference_with_its_interval_and_both_counts(app):
+    """Upset minus calm churn within 90 days, per call with a closed window, from call_facts and
+    horizon_churn directly; its 95% interval is Newcombe's hybrid score interval (Newcombe 1998,
+    Stat Med 17:873, method 10), worked here from two Wilson intervals, and both n are on the card."""
+    from calmline import vocabulary
+    from calmline.dashboard import overview_numbers
+
+    counts = {upset: (closed, churned) for upset, closed, churned in
+              query(app, UPSET_VS_CALM, {"first": date(2025, 3, 1), "after": date(2025, 7, 1),
+                                         "upset": vocabulary.UPSET_ANGER})}
+    (n1, k1), (n2, k2) = counts[True], counts[False]
+    p1, p2 = k1 / n1, k2 / n2
+    (l1, u1), (l2, u2) = _wilson(k1, n1), _wilson(k2, n2)
+    low = p1 - p2 - np.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
+    high = p1 - p2 + np.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
+    card = overview_numbers.headline_cards(numbers(SPRING))[3]
+    assert card["title"] == "Extra churn after upset calls"
+    assert card["value"] == f"{(p1 - p2) * 100:+.1f} points"
+    assert card["note"] == (f"95% CI {low * 100:+.1f} to {high * 100:+.1f} points; per call, unadjusted: "
+                            f"{n1:,} upset and {n2:,} calm calls whose 90 days have passed")
+
+
+def test_without_calm_calls_the_extra_churn_card_says_what_it_needs():
+    """No calm call with a closed window: no difference is shown (not +16.7 points against nothing)."""
+    from calmline.dashboard import formats, overview_numbers
+
+    row = pd.Series(dict(upset_closed=120.0, upset_retained=100.0, calm_closed=0.0, calm_retained=0.0))
+    card = overview_numbers.extra_churn_card(row)
+    assert card["value"] == formats.MISSING
+    assert card["note"] == "needs upset and calm calls whose 90 days have passed"
+
+
 # #11.2: the comparison follows rates, with direction and significance, shown by default ---------
 
 def test_by_default_the_latest_closed_month_is_compared_with_the_one_before(app):
@@ -306,9 +360,19 @@ def test_revenue_at_risk_is_the_monthly_value_of_the_customers_lost(app):
     risk = cards["Revenue at risk: monthly value of customers lost after upset calls"]
     assert risk["value"] == f"{value_lost:,.0f} a month"
     gap = next(c for t, c in cards.items() if t.startswith("What the top practice gap costs"))
-    (practice, kept), = query(app, "SELECT practice, retained_per_month FROM training_priorities "
-                                   "WHERE team = 'all' ORDER BY retained_per_month DESC LIMIT 1")
+    (practice, kept, low, high), = query(app, "SELECT practice, retained_per_month, ci_low, ci_high "
+                                              "FROM training_priorities WHERE team = 'all' "
+                                              "ORDER BY retained_per_month DESC LIMIT 1")
     assert f"about {kept:.1f} customers a month" in gap["note"] and "model run #1" in gap["note"]
+    # the money is an estimate too: the customers' interval at the same mean value
+    (value_all, valued), = query(app, """
+        SELECT sum(cu.monthly_value), count(cu.monthly_value) FROM customers cu
+        WHERE cu.customer_id IN (SELECT customer_id FROM calls c WHERE c.anger_level >= 3
+                                 AND c.started_at >= '2025-03-01' AND c.started_at < '2025-07-01'
+                                 AND (cu.churned_at IS NULL OR cu.churned_at >= CAST(c.started_at AS DATE)))""")
+    mean = value_all / valued
+    assert gap["value"] == f"{kept * mean:,.0f} a month"
+    assert gap["note"].startswith(f"95% CI {low * mean:,.0f} to {high * mean:,.0f} a month: about {kept:.1f}")
 
 
 def test_the_kpis_match_the_calls(app):
@@ -339,6 +403,51 @@ def test_the_kpis_match_the_calls(app):
     assert "few calls" not in repeats.hovertext[0]
 
 
+def test_the_average_handle_time_and_csat_come_with_their_intervals(app):
+    """Each average's 95% interval is mean +/- t(0.975, n - 1) s / sqrt(n), with s the calls' sample
+    standard deviation, taken here from call_facts directly (the overview sums the squares in
+    call_summary; R: t.test(x)$conf.int). On the card, after its n."""
+    from scipy import stats
+
+    from calmline.dashboard import overview_numbers
+
+    where = """FROM call_facts f WHERE call_date BETWEEN DATE '2025-03-01' AND DATE '2025-06-30'
+               AND NOT coalesce(f.churned_at < f.call_date, false)"""
+    kpis = numbers(SPRING).kpis.set_index("kpi")
+    cards = {c["title"]: c for c in overview_numbers.director_cards(numbers(SPRING))}
+    for kpi, expression, title, shown in (("handle_min", "handle_s / 60", "Average handle time", "{:.1f} minutes"),
+                                          ("csat", "csat", "Average CSAT (1-5)", "{:.2f}")):
+        (mean, sd, n), = query(app, f"SELECT avg({expression}), stddev_samp({expression}), "
+                                    f"count({expression}) {where}")
+        half = stats.t.ppf(0.975, n - 1) * sd / np.sqrt(n)
+        assert kpis.loc[kpi, "n"] == n
+        assert kpis.loc[kpi, "ci_low"] == pytest.approx(mean - half, rel=1e-9)
+        assert kpis.loc[kpi, "ci_high"] == pytest.approx(mean + half, rel=1e-9)
+        low, high = (shown.format(v) for v in (mean - half, mean + half))
+        assert f"95% CI {low.split()[0]} to {high}" in cards[title]["note"]
+
+
+def test_a_database_loaded_before_the_sums_of_squares_still_gets_its_kpis():
+    """call_summary without handle_s_sq_sum and csat_sq_sum (a load by an earlier calmline): the
+    averages as before, without an interval, rather than no overview or a zero-width interval. The
+    monthly rows go through monthly_rates as the page's do, with the squares absent (the query's
+    rows) or NULL (the worker's cells)."""
+    from calmline.dashboard import overview_numbers, summary_cells
+
+    month = dict.fromkeys(summary_cells.MONTHLY_COLUMNS, 1.0) | dict(
+        month="2025-01-01", resolved_known=10.0, resolved=7.0, handled=4.0, handle_s_sum=2400.0,
+        csat_scored=3.0, csat_sum=12.0, repeat_closed_30d=5.0, repeat_30d=1.0)
+    both = pd.DataFrame([month, month | {"month": "2025-02-01"}])
+    for monthly in (both.drop(columns=list(overview_numbers.SQUARES)),
+                    both.assign(handle_s_sq_sum=np.nan, csat_sq_sum=np.nan)):
+        kpis = overview_numbers.kpis(overview_numbers.monthly_rates(monthly)).set_index("kpi")
+        assert kpis.loc["handle_min", "value"] == 10.0 and pd.isna(kpis.loc["handle_min", "ci_low"])
+        assert kpis.loc["csat", "value"] == 4.0 and pd.isna(kpis.loc["csat", "ci_high"])
+    with_squares = both.assign(handle_s_sq_sum=4 * 600.0 ** 2 + 100.0, csat_sq_sum=3 * 16.0 + 2.0)
+    kpis = overview_numbers.kpis(overview_numbers.monthly_rates(with_squares)).set_index("kpi")
+    assert kpis.loc["handle_min", "ci_low"] < 10.0 < kpis.loc["handle_min", "ci_high"]
+
+
 def test_the_new_figures_say_why_when_there_is_nothing_to_draw():
     from calmline.dashboard.figures import churn_trend, kpi_trends, team_bars
 
@@ -354,7 +463,7 @@ def test_the_new_figures_say_why_when_there_is_nothing_to_draw():
 
 def test_the_readmes_sample_figures_are_the_overviews(app):
     """The README quotes the overview on the bundled sample (#11.1: it used to quote calls as customers)."""
-    from calmline.dashboard import formats
+    from calmline.dashboard import formats, overview_numbers
     from tests.conftest import ROOT
 
     readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
@@ -362,10 +471,12 @@ def test_the_readmes_sample_figures_are_the_overviews(app):
     head, cust = n.head.iloc[0], n.customers.iloc[0]
     before = n.comparisons[0]
     kpis = n.kpis.set_index("kpi")
+    extra = overview_numbers.extra_churn_card(head)
     quoted = [
         f"{int(head.upset_calls):,} upset calls; churn {formats.percent(head.churn_upset)} of the "
         f"{int(head.upset_closed):,} upset calls whose 90 days have passed "
-        f"({formats.percent(head.churn_calm)} after calm calls",
+        f"({formats.percent(head.churn_calm)} after calm calls, of {int(head.calm_closed):,} whose 90 days have "
+        f"passed: {extra['value']}, {extra['note'].split(';')[0]}, per call and unadjusted)",
         f"{int(cust.customers_retained):,} of {int(cust.customers_closed):,} customers still with us 90 days on "
         f"({int(cust.customers):,} customers had an upset call; "
         f"{int(cust.customers - cust.customers_closed):,} are too recent to tell)",

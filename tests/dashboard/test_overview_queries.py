@@ -53,8 +53,10 @@ by_month AS (
         sum(resolved) AS resolved,
         sum(handled) AS handled,
         sum(handle_s_sum) AS handle_s_sum,
+        sum(handle_s_sq_sum) AS handle_s_sq_sum,
         sum(csat_scored) AS csat_scored,
-        sum(csat_sum) AS csat_sum
+        sum(csat_sum) AS csat_sum,
+        sum(csat_sq_sum) AS csat_sq_sum
     FROM in_period
     GROUP BY call_month
 )

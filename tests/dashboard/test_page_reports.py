@@ -57,6 +57,8 @@ def test_the_impact_report_has_the_pages_headline_numbers_the_filters_and_the_ru
     run = horizons.run_of(None)
     effects = horizons.run_rows("practice_effects", run)
     assert f"Model run used: run #{int(run['run_id'])}" in words
+    assert (f"fitted on {int(run['n_calls']):,} upset calls ({int(run['n_events']):,} churned within "
+            f"{int(run['horizon_days'])} days)") in words, "calls counted as calls, as on the page"
     assert f"centre-wide, from stored model run #{int(run['run_id'])}" in words
     head = practice_headline.headline_effects(effects)
     assert len(head) == effects["practice"].nunique() and head["estimate"].notna().any()

@@ -167,6 +167,18 @@ def test_training_impact_and_the_adoption_trend_on_the_sample(page):
     assert trend.layout.showlegend is False and len([t for t in trend.data if t.mode == "lines+markers"]) >= 12
 
 
+def test_the_training_impact_table_shows_every_rows_practice_and_exports_its_name(page):
+    """The grid labels a practice column through refData (name -> label) and exports the name: a
+    column already holding labels matched none of its keys, and every cell of it showed blank."""
+    _, _, rows, defs = page.impact()
+    practice = next(d for d in defs if d["field"] == "practice")
+    assert rows and all(r["practice"] in vocabulary.practice_names() for r in rows), "names, for the export"
+    labels = {practice_label(p) for p in vocabulary.practice_names()}
+    assert {practice["refData"][r["practice"]] for r in rows} <= labels
+    p_value = next(d for d in defs if d["field"] == "p_value")["valueFormatter"]["function"]
+    assert "< 0.001" in p_value, "a p-value below 0.001 is not shown as 0.000"
+
+
 def test_the_overviews_adoption_trend_is_small_multiples(page):
     """#11.12 on the page where it was reported: the overview's adoption trend drew 12 lines in 6
     colours with the legend over the title."""

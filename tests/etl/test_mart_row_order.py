@@ -94,3 +94,15 @@ def test_call_summary_totals_handle_time_exactly():
                 "WHERE team = 'north' AND call_month = DATE '2025-03-01'", rows)
     assert len(cell) > 3
     assert got == [(float(sum(Decimal(repr(r[at["handle_s"]])) for r in cell)),)]
+
+
+def test_call_summary_sums_the_squares_of_handle_time_exactly():
+    """handle_s_sq_sum (the spread behind the average handle time's interval) is the exact sum of the
+    squared handle times to the millisecond, so both engines and every order give the same total."""
+    rows = _rows()
+    at = {c: i for i, c in enumerate(COLUMNS)}
+    cell = [r for r in rows if r[at["team"]] == "north" and r[at["call_month"]] == date(2025, 3, 1)]
+    got = _mart("SELECT handle_s_sq_sum, csat_sq_sum FROM (" + load_sql("marts/call_summary") + ") "
+                "WHERE team = 'north' AND call_month = DATE '2025-03-01'", rows)
+    squares = sum(Decimal(repr(r[at["handle_s"]])).quantize(Decimal("0.001")) ** 2 for r in cell)
+    assert got == [(float(squares), sum(r[at["csat"]] ** 2 for r in cell))]
