@@ -51,7 +51,8 @@ def grid(grid_id: str, *, height: int = 360, selectable: bool = False, export: b
     ])
 
 
-def columns(frame: pd.DataFrame, percent: tuple[str, ...] = (), counts: tuple[str, ...] = ()) -> list[dict]:
+def columns(frame: pd.DataFrame, percent: tuple[str, ...] = (), counts: tuple[str, ...] = (),
+            headers: dict[str, str] | None = None) -> list[dict]:
     """Column definitions with calmline's number formats for display; exports keep raw values.
 
     Parameters
@@ -63,17 +64,20 @@ def columns(frame: pd.DataFrame, percent: tuple[str, ...] = (), counts: tuple[st
         labels, and a column named after a practice has its label as header.
     counts : tuple of str
         Columns holding counts, shown with thousands separators (``1,148``).
+    headers : dict, optional
+        Headers by column name, where the grid should say more than the name (its unit, its base).
 
     Returns
     -------
     list of dict
         AG Grid column definitions: ``field`` is the column name (the CSV header), ``headerName``
-        the same with spaces.
+        the same with spaces (or from ``headers``).
     """
     practices = set(vocabulary.practice_names())
     defs = []
     for name in frame.columns:
-        col = {"field": name, "headerName": vocabulary.label(name) if name in practices else name.replace("_", " ")}
+        header = vocabulary.label(name) if name in practices else name.replace("_", " ")
+        col = {"field": name, "headerName": (headers or {}).get(name, header)}
         if name == "practice":
             col["refData"] = PRACTICE_LABELS
             col["useValueFormatterForExport"] = False

@@ -15,8 +15,11 @@ from __future__ import annotations
 from calmline.dashboard import report_impact, report_overview, report_training
 from calmline.dashboard.report_overview import (
     ADOPTION_TITLE,
+    AGENT_COLUMNS,
+    COLUMN_HEADERS,
     DEFINITIONS_TITLE,
     FILENAME,
+    TEAM_COLUMNS,
     context_lines,
     definitions,
     overview_report,
@@ -28,8 +31,8 @@ OVERVIEW = "overview"
 PAGES = (OVERVIEW, "impact", "training")
 """The pages there is a report of, as ``calmline report --page`` and ``/report.html?page=`` name them."""
 
-__all__ = ["ADOPTION_TITLE", "DEFINITIONS_TITLE", "FILENAME", "OVERVIEW", "PAGES", "context_lines", "definitions",
-           "describe_filters", "filename", "overview_report", "report_for", "team_table"]
+__all__ = ["ADOPTION_TITLE", "AGENT_COLUMNS", "COLUMN_HEADERS", "DEFINITIONS_TITLE", "FILENAME", "OVERVIEW", "PAGES",
+           "TEAM_COLUMNS", "context_lines", "definitions", "describe_filters", "filename", "overview_report", "report_for", "team_table"]
 
 
 def filename(page: str = OVERVIEW) -> str:

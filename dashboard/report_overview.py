@@ -21,13 +21,21 @@ FILENAME = "calmline-overview.html"
 ADOPTION_TITLE = overview_figures.ADOPTION_TITLE
 """The adoption chart's title, on the page and in the report."""
 
-TEAM_COLUMNS = {
-    "team": "Team", "site": "Site", "agents": "Agents", "upset_calls": "Upset calls",
+COLUMN_HEADERS = {
+    "team": "Team", "site": "Site", "agents": "Agents", "agent_id": "Agent", "upset_calls": "Upset calls",
     "churn_upset": "Churn within 90 days (% of upset calls whose 90 days have passed)",
-    "closed_90d": "Upset calls whose 90 days have passed", "took_ownership": "Ownership taken (% of upset calls)",
+    "closed_90d": "Upset calls whose 90 days have passed", "churned_90d": "Of those, churned within 90 days",
+    "took_ownership": "Took ownership (% of assessed upset calls)",
     "followed_up": "Followed up within 30 days (% of upset calls)",
 }
-"""The team table's columns in the report, in order, with their headers."""
+"""The headers of the team and agent tables' columns, on the Overview page and in the report (a grid's
+CSV export keeps the column names)."""
+TEAM_COLUMNS = ("team", "site", "agents", "upset_calls", "churn_upset", "closed_90d", "churned_90d",
+                "took_ownership", "followed_up")
+"""The team table's columns, in order: the churn rate beside its n and count."""
+AGENT_COLUMNS = ("agent_id", "upset_calls", "churn_upset", "closed_90d", "churned_90d", "took_ownership",
+                 "followed_up")
+"""The agents' table's columns (the Overview's drill-down from a team), in order."""
 
 
 def team_table(teams: pd.DataFrame) -> pd.DataFrame:
@@ -40,9 +48,10 @@ def team_table(teams: pd.DataFrame) -> pd.DataFrame:
     if {"closed_90d", "churned_90d"} <= set(teams.columns):
         low, high = overview_numbers.wilson(pd.to_numeric(teams["churned_90d"], errors="coerce").fillna(0),
                                             pd.to_numeric(teams["closed_90d"], errors="coerce").fillna(0))
-    for column, header in TEAM_COLUMNS.items():
+    for column in TEAM_COLUMNS:
         if column not in teams:
             continue
+        header = COLUMN_HEADERS[column]
         values = teams[column]
         if column in ("churn_upset", "took_ownership", "followed_up"):
             shown = values.map(formats.percent)
@@ -50,7 +59,7 @@ def team_table(teams: pd.DataFrame) -> pd.DataFrame:
                 shown = [f"{v} (95% CI {formats.percent(lo)} to {formats.percent(hi)})" if not formats.is_missing(lo)
                          else v for v, lo, hi in zip(shown, low, high)]
             out[header] = shown
-        elif column in ("agents", "upset_calls", "closed_90d"):
+        elif column in ("agents", "upset_calls", "closed_90d", "churned_90d"):
             out[header] = values.map(formats.count)
         else:
             out[header] = values.fillna(formats.MISSING).astype(str)

@@ -151,10 +151,16 @@ def show_teams(chosen):
     """The teams' table and bars."""
     numbers = overview_numbers.overview_numbers(filters.params(chosen))
     teams = numbers.teams
-    return (grids.records(teams),
-            grids.columns(teams, percent=("churn_upset", "took_ownership", "followed_up"),
-                          counts=("agents", "upset_calls", "closed_90d", "churned_90d")),
-            overview_figures.teams(numbers))
+    return grids.records(teams), people_columns(teams, html_report.TEAM_COLUMNS), overview_figures.teams(numbers)
+
+
+def people_columns(frame, order) -> list[dict]:
+    """The team or agent table's columns in ``order`` (the churn rate beside its n), under the headers
+    the report gives them."""
+    return grids.columns(frame[[c for c in order if c in frame]],
+                         percent=("churn_upset", "took_ownership", "followed_up"),
+                         counts=("agents", "upset_calls", "closed_90d", "churned_90d"),
+                         headers=html_report.COLUMN_HEADERS)
 
 
 @callback(Output(ADOPTION_TREND, "figure"), Input(filters.STORE, "data"))
@@ -217,9 +223,7 @@ def drill_team(selected, chosen):
         return [], [], "Agents: pick a team above"
     team = selected[0]["team"]
     agents = data.frame("team_agents", team=team, **filters.params(chosen))
-    return (grids.records(agents), grids.columns(agents, percent=("churn_upset", "took_ownership",
-                                                                  "followed_up"), counts=("upset_calls",)),
-            f"Agents of {team}")
+    return grids.records(agents), people_columns(agents, html_report.AGENT_COLUMNS), f"Agents of {team}"
 
 
 @callback(

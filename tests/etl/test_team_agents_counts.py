@@ -28,6 +28,7 @@ WITH calls AS (
 )
 SELECT agent_id, count(*) AS upset_calls,
     count(*) FILTER (window_closed AND churned_at <= call_date + 90) / nullif(count(*) FILTER (window_closed), 0),
+    count(*) FILTER (window_closed), count(*) FILTER (window_closed AND churned_at <= call_date + 90),
     count(*) FILTER (took_ownership) / nullif(count(took_ownership), 0),
     count(*) FILTER (followed_up) / count(*)
 FROM calls
