@@ -241,6 +241,8 @@ def _arrays(values: dict) -> dict:
                   _arrays(value) if isinstance(value, dict) else value) for key, value in values.items()}
 
 
+TITLE_INDENT = 10
+"""Pixels between the figure's left edge and its title."""
 TITLE_ROOM = 48
 """Pixels at the top of a figure for its title (pinned to the top edge), above the legend."""
 LEGEND_ROW = 26
@@ -271,16 +273,18 @@ def legend_rows(fig) -> int:
 def finish(fig: go.Figure, *, title: str, uirevision: str, height: int | None = None) -> go.Figure:
     """The layout every calmline figure shares (its own settings win where it has made them).
 
-    The title sits at the figure's top edge and the legend right above the plot, with room in the
-    top margin for both (:func:`legend_rows`): a legend of several rows used to cover the title."""
+    The title sits at the figure's top left corner, not over the plot area (whose left edge moves in
+    past long axis labels: a long title there ran off a half-width figure's right edge), and the
+    legend right above the plot, with room in the top margin for both (:func:`legend_rows`): a legend
+    of several rows used to cover the title."""
     top, legend_y, _, _ = _legend_inputs(fig)
     room = {}
     if top is None and legend_y is None:
         room = {"margin": {"t": TITLE_ROOM + LEGEND_ROW * max(legend_rows(fig), 1)}}
     fig.update_layout(
         template=TEMPLATE,
-        title=dict(text=esc(title), x=0, xref="paper", xanchor="left", y=1, yref="container", yanchor="top",
-                   pad=dict(t=12), font=dict(size=TITLE_SIZE)),
+        title=dict(text=esc(title), x=0, xref="container", xanchor="left", y=1, yref="container", yanchor="top",
+                   pad=dict(t=12, l=TITLE_INDENT), font=dict(size=TITLE_SIZE)),
         uirevision=uirevision,
         **room,
         **({"height": height} if height is not None else {}),

@@ -350,7 +350,9 @@ def test_empty_run_points_to_calmline_fit():
 def test_the_title_stays_clear_of_a_legend_of_several_rows():
     """A figure's title is pinned to its top edge and the top margin holds it and the legend's rows
     (two entries a row, as in a half-width column): the forest plot's seven entries used to cover
-    its title. A figure that sets its own legend place or margin keeps it."""
+    its title. A figure that sets its own legend place or margin keeps it. The title starts at the
+    figure's left edge, not the plot area's (which long practice labels push right: a long title then
+    ran off a half-width figure's right edge)."""
     from calmline.dashboard.figures import style
 
     for entries, rows in ((1, 1), (2, 1), (4, 2), (7, 4)):
@@ -358,6 +360,7 @@ def test_the_title_stays_clear_of_a_legend_of_several_rows():
         style.finish(fig, title="A title", uirevision="t")
         assert fig.layout.margin.t == style.TITLE_ROOM + style.LEGEND_ROW * rows
         assert (fig.layout.title.yref, fig.layout.title.y, fig.layout.title.yanchor) == ("container", 1, "top")
+        assert (fig.layout.title.xref, fig.layout.title.x, fig.layout.title.xanchor) == ("container", 0, "left")
     forest = forest_plot(effect_rows([("apologized", "aipw", "total", -0.02),
                                       ("apologized", "logit", "total", -0.01),
                                       ("apologized", "logit", "direct", -0.01),
