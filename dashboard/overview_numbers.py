@@ -59,6 +59,14 @@ def wilson(churned, closed) -> tuple[np.ndarray, np.ndarray]:
     return low, high
 
 
+def with_churn_interval(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` (teams or agents, with their churned_90d of closed_90d upset calls) with churn_ci_low
+    and churn_ci_high: the churn rate's Wilson 95% interval, as the page's tables and the report show it."""
+    low, high = wilson(pd.to_numeric(frame["churned_90d"], errors="coerce").fillna(0),
+                       pd.to_numeric(frame["closed_90d"], errors="coerce").fillna(0))
+    return frame.assign(churn_ci_low=low, churn_ci_high=high)
+
+
 def mean_interval(total: float, n: float, squares: float | None) -> tuple[float | None, float | None]:
     """The t-based 95% interval of a mean from its sums: ``total`` / ``n`` with the spread of the
     values whose squares sum to ``squares`` (calls treated as independent, as the KPIs' Wilson

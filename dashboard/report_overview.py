@@ -24,17 +24,19 @@ ADOPTION_TITLE = overview_figures.ADOPTION_TITLE
 COLUMN_HEADERS = {
     "team": "Team", "site": "Site", "agents": "Agents", "agent_id": "Agent", "upset_calls": "Upset calls",
     "churn_upset": "Churn within 90 days (% of upset calls whose 90 days have passed)",
+    "churn_ci_low": "Churn: 95% CI low", "churn_ci_high": "Churn: 95% CI high",
     "closed_90d": "Upset calls whose 90 days have passed", "churned_90d": "Of those, churned within 90 days",
     "took_ownership": "Took ownership (% of assessed upset calls)",
     "followed_up": "Followed up within 30 days (% of upset calls)",
 }
 """The headers of the team and agent tables' columns, on the Overview page and in the report (a grid's
 CSV export keeps the column names)."""
-TEAM_COLUMNS = ("team", "site", "agents", "upset_calls", "churn_upset", "closed_90d", "churned_90d",
-                "took_ownership", "followed_up")
-"""The team table's columns, in order: the churn rate beside its n and count."""
-AGENT_COLUMNS = ("agent_id", "upset_calls", "churn_upset", "closed_90d", "churned_90d", "took_ownership",
-                 "followed_up")
+TEAM_COLUMNS = ("team", "site", "agents", "upset_calls", "churn_upset", "churn_ci_low", "churn_ci_high",
+                "closed_90d", "churned_90d", "took_ownership", "followed_up")
+"""The team table's columns, in order: the churn rate beside its interval, n and count (the report
+prints the interval in the rate's cell)."""
+AGENT_COLUMNS = ("agent_id", "upset_calls", "churn_upset", "churn_ci_low", "churn_ci_high", "closed_90d",
+                 "churned_90d", "took_ownership", "followed_up")
 """The agents' table's columns (the Overview's drill-down from a team), in order."""
 
 
@@ -46,10 +48,10 @@ def team_table(teams: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame()
     low = high = None
     if {"closed_90d", "churned_90d"} <= set(teams.columns):
-        low, high = overview_numbers.wilson(pd.to_numeric(teams["churned_90d"], errors="coerce").fillna(0),
-                                            pd.to_numeric(teams["closed_90d"], errors="coerce").fillna(0))
+        interval = overview_numbers.with_churn_interval(teams)
+        low, high = interval["churn_ci_low"], interval["churn_ci_high"]
     for column in TEAM_COLUMNS:
-        if column not in teams:
+        if column not in teams or column.startswith("churn_ci_"):
             continue
         header = COLUMN_HEADERS[column]
         values = teams[column]

@@ -150,15 +150,15 @@ def show_churn_trend(chosen):
 def show_teams(chosen):
     """The teams' table and bars."""
     numbers = overview_numbers.overview_numbers(filters.params(chosen))
-    teams = numbers.teams
+    teams = overview_numbers.with_churn_interval(numbers.teams)
     return grids.records(teams), people_columns(teams, html_report.TEAM_COLUMNS), overview_figures.teams(numbers)
 
 
 def people_columns(frame, order) -> list[dict]:
-    """The team or agent table's columns in ``order`` (the churn rate beside its n), under the headers
-    the report gives them."""
+    """The team or agent table's columns in ``order`` (the churn rate beside its interval and n), under
+    the headers the report gives them."""
     return grids.columns(frame[[c for c in order if c in frame]],
-                         percent=("churn_upset", "took_ownership", "followed_up"),
+                         percent=("churn_upset", "churn_ci_low", "churn_ci_high", "took_ownership", "followed_up"),
                          counts=("agents", "upset_calls", "closed_90d", "churned_90d"),
                          headers=html_report.COLUMN_HEADERS)
 
@@ -222,7 +222,7 @@ def drill_team(selected, chosen):
     if not selected:
         return [], [], "Agents: pick a team above"
     team = selected[0]["team"]
-    agents = data.frame("team_agents", team=team, **filters.params(chosen))
+    agents = overview_numbers.with_churn_interval(data.frame("team_agents", team=team, **filters.params(chosen)))
     return grids.records(agents), people_columns(agents, html_report.AGENT_COLUMNS), f"Agents of {team}"
 
 

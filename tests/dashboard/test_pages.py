@@ -113,28 +113,34 @@ def test_drill_down_from_team_to_agent_to_calls(app_db):
     assert len(calls) == agents[0]["upset_calls"] and agents[0]["agent_id"] in title
 
 
-def test_the_team_and_agent_tables_give_each_churn_rate_its_base_under_the_reports_headers(app_db):
-    """A director reads "Churn within 90 days" beside the upset calls it is a share of, not beside every
-    upset call (calls whose 90 days have not passed are not in it), and the report's words on the page."""
-    from calmline.dashboard import html_report
+def test_the_team_and_agent_tables_give_each_churn_rate_its_interval_and_base_under_the_reports_headers(app_db):
+    """A director reads "Churn within 90 days" with its 95% interval and beside the upset calls it is a
+    share of, not beside every upset call (calls whose 90 days have not passed are not in it), in the
+    report's words and with the report's interval."""
+    from calmline.dashboard import formats, html_report
     from calmline.dashboard.pages import overview
 
     chosen = {"start": "2025-03", "end": "2025-12"}
     _, _, _, teams, team_columns, _, _ = overview.update(chosen)
     report = html_report.team_table(pd.DataFrame(teams))
     headers = [c["headerName"] for c in team_columns]
-    assert headers == list(report.columns)  # the page's columns are the report's, in its order
-    assert headers[4:7] == ["Churn within 90 days (% of upset calls whose 90 days have passed)",
-                            "Upset calls whose 90 days have passed", "Of those, churned within 90 days"]
+    assert [h for h in headers if not h.startswith("Churn: 95% CI")] == list(report.columns)  # the report's, in order
+    assert headers[4:9] == ["Churn within 90 days (% of upset calls whose 90 days have passed)", "Churn: 95% CI low",
+                            "Churn: 95% CI high", "Upset calls whose 90 days have passed",
+                            "Of those, churned within 90 days"]
     agents, agent_columns, _ = overview.drill_team([teams[0]], chosen)
-    assert [c["field"] for c in agent_columns][:5] == ["agent_id", "upset_calls", "churn_upset", "closed_90d",
-                                                      "churned_90d"]
-    assert [c["headerName"] for c in agent_columns][2:4] == headers[4:6]
+    assert [c["field"] for c in agent_columns][:7] == ["agent_id", "upset_calls", "churn_upset", "churn_ci_low",
+                                                      "churn_ci_high", "closed_90d", "churned_90d"]
+    assert [c["headerName"] for c in agent_columns][2:6] == headers[4:8]
+    for team, printed in zip(teams, report[headers[4]]):
+        assert printed == (f"{formats.percent(team['churn_upset'])} (95% CI {formats.percent(team['churn_ci_low'])}"
+                           f" to {formats.percent(team['churn_ci_high'])})")
     for rows in (teams, agents):
         # some calls' 90 days are still open (the last months), so the base is not the upset calls
         assert sum(r["closed_90d"] for r in rows) < sum(r["upset_calls"] for r in rows)
         for r in (r for r in rows if r["closed_90d"]):
             assert r["churn_upset"] == pytest.approx(r["churned_90d"] / r["closed_90d"])
+            assert r["churn_ci_low"] < r["churn_upset"] < r["churn_ci_high"] or r["churned_90d"] == 0
     assert sum(r["closed_90d"] for r in agents) == teams[0]["closed_90d"]
     assert sum(r["churned_90d"] for r in agents) == teams[0]["churned_90d"]
 
