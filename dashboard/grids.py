@@ -28,7 +28,10 @@ CSV_EXPORT = {"allColumns": True, "processCellCallback": SPREADSHEET_SAFE, "proc
 """A grid's CSV export: every column, raw values (the value formatters only change what the grid
 shows; ``useValueFormatterForExport`` is off in :data:`DEFAULT_COLUMN` too) under field names, text
 made spreadsheet-safe."""
-DEFAULT_COLUMN = {"sortable": True, "filter": True, "resizable": True, "useValueFormatterForExport": False}
+DEFAULT_COLUMN = {"sortable": True, "filter": True, "resizable": True, "useValueFormatterForExport": False,
+                  "wrapHeaderText": True, "autoHeaderHeight": True}
+"""Every grid column's defaults: a long header (a rate with its unit and base) wraps onto more lines
+instead of being cut to "Churn within 90 days ..."."""
 
 
 PRACTICE_LABELS = {p: vocabulary.label(p) for p in vocabulary.practice_names()}
