@@ -198,8 +198,9 @@ def churn_trend(rates: pd.DataFrame, min_n: int = 100) -> go.Figure:
     fig = figure(traces, dict(
         xaxis=dict(tickformat="%b %Y", dtick="M1" if df["month"].nunique() <= 12 else None),
         yaxis=dict(title=dict(text="Churn within 90 days (% of calls)"), ticksuffix="%", tickformat=".0f",
-                   rangemode="tozero"),
-        legend=dict(orientation="h", yanchor="top", y=-0.12, x=0)))
+                   rangemode="tozero")))
+    # the legend goes above the plot (finish makes room for its rows): below it, it covered the
+    # month labels, which the axis turns to fit
     fig.update_xaxes(title=None)  # an empty axis title, as before (a dict's None is dropped)
     return finish(fig, title=title, uirevision="churn-trend")
 

@@ -248,8 +248,16 @@ TITLE_ROOM = 48
 LEGEND_ROW = 26
 """Pixels of one row of a legend above the plot."""
 LEGEND_PER_ROW = 2
-"""Legend entries a row is assumed to hold: two in a half-width column of the page, where a wider
-figure simply has some room to spare."""
+"""Legend entries a row is assumed to hold at most: two in a half-width column of the page, where a
+wider figure simply has some room to spare."""
+LEGEND_WIDTH = 640
+"""Pixels a legend row is assumed to have: a half-width figure in a window 1,366 pixels wide."""
+
+
+def _entry_width(name) -> float:
+    """Pixels plotly gives a legend entry: its symbol and gap (40) and its text (about half the font
+    size a character)."""
+    return 40 + 0.5 * FONT_SIZE * len(str(name))
 
 
 def _legend_inputs(fig) -> tuple:
@@ -264,10 +272,15 @@ def _legend_inputs(fig) -> tuple:
 
 
 def legend_rows(fig) -> int:
-    """Rows the legend above ``fig``'s plot takes (0 when it shows none): its entries, two a row."""
+    """Rows the legend above ``fig``'s plot takes (0 when it shows none): its entries, two a row, or
+    one where two of the widest do not fit in :data:`LEGEND_WIDTH` (a legend that wraps gives every
+    entry the widest one's width)."""
     _, _, shown, traces = _legend_inputs(fig)
-    entries = sum(1 for showlegend, name in traces if showlegend is not False and name)
-    return 0 if entries < 2 or shown is False else -(-entries // LEGEND_PER_ROW)
+    names = [name for showlegend, name in traces if showlegend is not False and name]
+    if len(names) < 2 or shown is False:
+        return 0
+    per_row = max(1, min(LEGEND_PER_ROW, int(LEGEND_WIDTH // max(map(_entry_width, names)))))
+    return -(-len(names) // per_row)
 
 
 def finish(fig: go.Figure, *, title: str, uirevision: str, height: int | None = None) -> go.Figure:

@@ -349,14 +349,17 @@ def test_empty_run_points_to_calmline_fit():
 
 def test_the_title_stays_clear_of_a_legend_of_several_rows():
     """A figure's title is pinned to its top edge and the top margin holds it and the legend's rows
-    (two entries a row, as in a half-width column): the forest plot's seven entries used to cover
-    its title. A figure that sets its own legend place or margin keeps it. The title starts at the
+    (two entries a row, as in a half-width column, or one where entries are long: the churn trend's
+    four long entries took four rows and covered its title): the forest plot's seven entries used to
+    cover its title. A figure that sets its own legend place or margin keeps it. The title starts at the
     figure's left edge, not the plot area's (which long practice labels push right: a long title then
     ran off a half-width figure's right edge)."""
     from calmline.dashboard.figures import style
 
-    for entries, rows in ((1, 1), (2, 1), (4, 2), (7, 4)):
-        fig = go.Figure([go.Scatter(x=[0], y=[0], name=f"series {i}") for i in range(entries)])
+    long = "Upset calls, provisional (windows still open)"  # as wide as two entries fit: one a row
+    for entries, rows, name in ((1, 1, "series"), (2, 1, "series"), (4, 2, "series"), (7, 4, "series"),
+                                (4, 4, long), (3, 3, long)):
+        fig = go.Figure([go.Scatter(x=[0], y=[0], name=f"{name} {i}") for i in range(entries)])
         style.finish(fig, title="A title", uirevision="t")
         assert fig.layout.margin.t == style.TITLE_ROOM + style.LEGEND_ROW * rows
         assert (fig.layout.title.yref, fig.layout.title.y, fig.layout.title.yanchor) == ("container", 1, "top")
