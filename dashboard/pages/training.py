@@ -299,6 +299,8 @@ def impact(horizon=None):
             col["valueFormatter"] = grids.P_VALUE
         if col["field"] == "module":
             col.update(PINNED)
+        if col["field"] == "outcome":  # the run's two outcomes, in words (the CSV keeps the names)
+            col["refData"] = {"adoption": "Adoption of the practice", f"churn_{days}d": f"Churn within {days} days"}
     return (training_impact_plot(rows, outcome="adoption"), training_impact_plot(rows, outcome=f"churn_{days}d"),
             grids.records(rows), defs)
 

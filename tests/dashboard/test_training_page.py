@@ -177,6 +177,8 @@ def test_the_training_impact_table_shows_every_rows_practice_and_exports_its_nam
     assert {practice["refData"][r["practice"]] for r in rows} <= labels
     p_value = next(d for d in defs if d["field"] == "p_value")["valueFormatter"]["function"]
     assert "< 0.001" in p_value, "a p-value below 0.001 is not shown as 0.000"
+    outcome = next(d for d in defs if d["field"] == "outcome")
+    assert {outcome["refData"][r["outcome"]] for r in rows} == {"Adoption of the practice", "Churn within 90 days"}
 
 
 def test_the_overviews_adoption_trend_is_small_multiples(page):
