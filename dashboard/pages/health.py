@@ -210,7 +210,9 @@ def source_sentence(sources) -> str:
             f"{formats.count(row.from_both)} from both (QA's value where it scored, the transcript's for "
             f"the rest), {formats.count(row.from_neither)} from neither (not assessed). "
             f"{formats.count(row.with_transcript)} calls have a transcript; "
-            f"{formats.count(row.compared)} have both a QA score and a transcript and are compared below.")
+            f"{formats.count(row.compared)} have both a QA score and a transcript for at least one practice "
+            f"and are compared below; a practice's own count is its row's calls compared (QA may have left "
+            f"that practice empty on some of them).")
 
 
 REFERENCE = ("QA is the reference: on the calls that have both, QA's value is the one the analysis uses. "

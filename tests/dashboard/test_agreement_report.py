@@ -120,7 +120,8 @@ def test_the_note_says_where_practices_came_from_and_which_is_the_reference(cent
     assert counts == {"qa": 6, "transcript": 1, "neither": 1}  # K1-K5 and K8; K6; K7
     assert ("Practices of 8 calls: 6 from QA scores, 1 from transcripts (QA left them empty), 0 from both"
             in text) and "1 from neither" in text
-    assert "6 calls have a transcript; 5 have both" in text
+    assert "6 calls have a transcript; 5 have both a QA score and a transcript for at least one practice" in text
+    assert "a practice's own count is its row's calls compared" in text  # the rows count fewer where QA left it empty
     assert "QA is the reference" in text and "calmline/transcripts/rules/en.toml" in text
     # apologized: p_o = 3/5, both said yes on 3/5 of calls, p_e = .36 + .16 = .52, kappa = .08/.48
     apology = next(r for r in rows if r["practice"] == "apologized")
