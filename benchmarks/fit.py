@@ -5,6 +5,7 @@
     python -m benchmarks.fit --sizes 1000000 --lanes 1 2   # each round: one lane, then two
     python -m benchmarks.fit --db /tmp/lead12/fit4m.duckdb   # a database already loaded (sizes ignored)
     python -m benchmarks.fit --db /tmp/lead12/fit4m.duckdb --memory-limit 4G   # must complete within 4 GB
+    python -m benchmarks.fit --db fit-1000000.duckdb --rounds 3 --suite full issue   # and the issue's suite alone
 
 For each size: generate a centre with about that many upset calls (cached in
 --workdir), load it, then run the whole model suite (90-day horizon) in a fresh
@@ -20,8 +21,10 @@ machine is shared: two threads gain nothing when the other core is busy); with t
 --memory-limit SIZE runs each fit in a memory cgroup of its own with that hard limit and no swap
 (benchmarks/memory_cap.py): a fit the system kills for want of memory is reported as not completed,
 and the cgroup's peak charge (resident and file pages) is printed beside the resident peak.
---free-blas leaves BLAS's threads as the environment sets them (the fit sets one). Target (issue #12): the suite at
-1M upset calls in <= 20 s and <= 1.5 GB on the 2-core machine; 10M completes in <= 4 GB.
+--free-blas leaves BLAS's threads as the environment sets them (the fit sets one). --suite issue fits only
+the families issue #12 names: the disputed points, the sensitivity checks and the coaching and training-impact
+tables (added by later issues) return empty tables at once; each fit of a round runs each --suite. Target
+(issue #12): the suite at 1M upset calls in <= 20 s and <= 1.5 GB on the 2-core machine; 10M completes in <= 4 GB.
 """
 
 from __future__ import annotations
@@ -56,6 +59,11 @@ from calmline.analysis import schedule
 step, peaks, starts, done = ["start"], {}, {}, threading.Event()
 if os.environ.get("BENCH_FREE_BLAS"):
     runner.BLAS_THREADS = None  # BLAS's threads as the environment sets them (the fit sets one)
+if os.environ.get("BENCH_ISSUE_SUITE"):  # only the families issue #12 names: the later ones return nothing
+    import pandas as pd
+    runner._sensitivity = lambda *args: pd.DataFrame()
+    runner.disputes.dispute_effects = lambda *args, **kwargs: (pd.DataFrame(), [])
+    runner.secondary.trainer_tables = lambda *args: {"agent_coaching": pd.DataFrame(), "training_impact": pd.DataFrame()}
 
 waited = {}  # per thread: seconds it was ready to run but waited for a core (/proc schedstat)
 
@@ -125,6 +133,8 @@ def main() -> None:
                         help="CALMLINE_FIT_LANES of each fit of a round, run back to back (default: unset)")
     parser.add_argument("--memory-limit", type=parse_size, metavar="SIZE",
                         help="run each fit under this hard memory limit (a cgroup of its own, no swap): 4G")
+    parser.add_argument("--suite", nargs="+", default=["full"], choices=["full", "issue"],
+                        help="each fit of a round: the whole suite, or only the families issue #12 names")
     parser.add_argument("--free-blas", action="store_true",
                         help="leave BLAS's threads as the environment sets them (the fit sets one)")
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "calmline-bench")
@@ -138,7 +148,7 @@ def main() -> None:
     args.workdir.mkdir(parents=True, exist_ok=True)
     import duckdb
 
-    settings = [(code, lanes) for code in args.code for lanes in args.lanes]
+    settings = [(code, lanes, suite) for code in args.code for lanes in args.lanes for suite in args.suite]
     for upset, db in ([(None, d) for d in args.db] if args.db else
                       ((n, prepare(args.workdir, n, args.seed)) for n in args.sizes)):
         con = duckdb.connect(str(db), read_only=True)
@@ -149,16 +159,16 @@ def main() -> None:
         runs = {s: {"walls": [], "peaks": [], "cpus": [], "families": {}, "step_peaks": {}, "completed": []}
                 for s in settings}
         for _ in range(args.rounds):
-            for code, lanes in settings:
-                _round(db, upset, lanes, args, runs[code, lanes], code)
+            for code, lanes, suite in settings:
+                _round(db, upset, lanes, args, runs[code, lanes, suite], code, suite)
         first = runs[settings[0]]
-        for (code, lanes), got in runs.items():
+        for (code, lanes, suite), got in runs.items():
             if args.memory_limit:
-                print(f"\n{_name(code, lanes)}: {sum(got['completed'])} of {len(got['completed'])} fits completed "
+                print(f"\n{_name(code, lanes, suite)}: {sum(got['completed'])} of {len(got['completed'])} fits completed "
                       f"within the {args.memory_limit / 2 ** 30:.2f} GB limit")
             if not got["walls"]:
                 continue
-            print(f"\n{n_upset:,} upset calls ({n_window:,} with a closed 90-day window), {_name(code, lanes)}, "
+            print(f"\n{n_upset:,} upset calls ({n_window:,} with a closed 90-day window), {_name(code, lanes, suite)}, "
                   f"median of {args.rounds}: fit {median(got['walls']):.1f} s wall, {median(got['cpus']):.1f} s CPU, "
                   f"peak {median(got['peaks']):,.0f} MB")
             if got is not first:
@@ -174,16 +184,17 @@ def main() -> None:
                       f"{median(peaks) if peaks else float('nan'):8,.0f}")
 
 
-def _name(code: str, lanes: str) -> str:
+def _name(code: str, lanes: str, suite: str = "full") -> str:
     """How a setting of a round is printed."""
-    return (f"code {code}, " if code else "") + f"CALMLINE_FIT_LANES={lanes or 'unset'}"
+    return ((f"code {code}, " if code else "") + f"CALMLINE_FIT_LANES={lanes or 'unset'}"
+            + (", the issue's suite" if suite == "issue" else ""))
 
 
-def _round(db: Path, upset: int | None, lanes: str, args, got: dict, code: str = "") -> None:
+def _round(db: Path, upset: int | None, lanes: str, args, got: dict, code: str = "", suite: str = "full") -> None:
     """One fit of a copy of ``db`` (``upset``: its nominal size, None for a database given by --db)
     in a child process with CALMLINE_FIT_LANES=``lanes`` (unset when empty; also as
     CALMLINE_FIT_THREADS, which code before session 14 reads: two threads there) and ``code`` first
-    on its PYTHONPATH (when given); its figures appended to ``got``."""
+    on its PYTHONPATH (when given), the whole suite or the issue's (``suite``); its figures appended to ``got``."""
     name = db.stem if upset is None else upset
     work = args.workdir / f"fit-run-{name}.duckdb"
     shutil.copyfile(db, work)
@@ -191,6 +202,9 @@ def _round(db: Path, upset: int | None, lanes: str, args, got: dict, code: str =
     os.environ.pop("CALMLINE_FIT_LANES", None)
     os.environ.pop("CALMLINE_FIT_THREADS", None)
     os.environ.pop("BENCH_FREE_BLAS", None)
+    os.environ.pop("BENCH_ISSUE_SUITE", None)
+    if suite == "issue":
+        os.environ["BENCH_ISSUE_SUITE"] = "1"
     if lanes:
         os.environ["CALMLINE_FIT_LANES"] = os.environ["CALMLINE_FIT_THREADS"] = lanes
     if args.free_blas:
