@@ -299,8 +299,10 @@ def impact(horizon=None):
             col["valueFormatter"] = grids.P_VALUE
         if col["field"] == "module":
             col.update(PINNED)
-        if col["field"] == "outcome":  # the run's two outcomes, in words (the CSV keeps the names)
-            col["refData"] = {"adoption": "Adoption of the practice", f"churn_{days}d": f"Churn within {days} days"}
+        if col["field"] == "outcome":  # the run's outcomes in words (the CSV keeps the names); every value
+            # is a key, as a value refData does not hold shows blank
+            words = {"adoption": "Adoption of the practice", f"churn_{days}d": f"Churn within {days} days"}
+            col["refData"] = {o: words.get(o, o) for o in rows["outcome"].dropna().unique().tolist()}
     return (training_impact_plot(rows, outcome="adoption"), training_impact_plot(rows, outcome=f"churn_{days}d"),
             grids.records(rows), defs)
 
