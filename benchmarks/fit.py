@@ -63,7 +63,8 @@ if os.environ.get("BENCH_ISSUE_SUITE"):  # only the families issue #12 names: th
     import pandas as pd
     runner._sensitivity = lambda *args: pd.DataFrame()
     runner.disputes.dispute_effects = lambda *args, **kwargs: (pd.DataFrame(), [])
-    runner.secondary.trainer_tables = lambda *args: {"agent_coaching": pd.DataFrame(), "training_impact": pd.DataFrame()}
+    runner.secondary.trainer_tables = lambda *args: {"agent_coaching": pd.DataFrame(),
+                                                     "training_impact": pd.DataFrame()}
 
 waited = {}  # per thread: seconds it was ready to run but waited for a core (/proc schedstat)
 
@@ -164,8 +165,8 @@ def main() -> None:
         first = runs[settings[0]]
         for (code, lanes, suite), got in runs.items():
             if args.memory_limit:
-                print(f"\n{_name(code, lanes, suite)}: {sum(got['completed'])} of {len(got['completed'])} fits completed "
-                      f"within the {args.memory_limit / 2 ** 30:.2f} GB limit")
+                print(f"\n{_name(code, lanes, suite)}: {sum(got['completed'])} of {len(got['completed'])} fits "
+                      f"completed within the {args.memory_limit / 2 ** 30:.2f} GB limit")
             if not got["walls"]:
                 continue
             print(f"\n{n_upset:,} upset calls ({n_window:,} with a closed 90-day window), {_name(code, lanes, suite)}, "

@@ -32,7 +32,8 @@ PAGES = (OVERVIEW, "impact", "training")
 """The pages there is a report of, as ``calmline report --page`` and ``/report.html?page=`` name them."""
 
 __all__ = ["ADOPTION_TITLE", "AGENT_COLUMNS", "COLUMN_HEADERS", "DEFINITIONS_TITLE", "FILENAME", "OVERVIEW", "PAGES",
-           "TEAM_COLUMNS", "context_lines", "definitions", "describe_filters", "filename", "overview_report", "report_for", "team_table"]
+           "TEAM_COLUMNS", "context_lines", "definitions", "describe_filters", "filename", "overview_report",
+           "report_for", "team_table"]
 
 
 def filename(page: str = OVERVIEW) -> str:
